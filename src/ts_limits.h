@@ -1,0 +1,45 @@
+/*
+ * ts_limits.h - every limit tlsscope enforces, in one place.
+ *
+ * Each number says where it comes from. Every limit has a counter in
+ * struct ts_stats (ts_stats.h) that says how often it was hit, and the
+ * table in docs/limits.md lists them for users.
+ */
+#ifndef TLSSCOPE_LIMITS_H
+#define TLSSCOPE_LIMITS_H
+
+/* Link and network layers. */
+#define DECODE_MAX_ENCAP_DEPTH 8      /* VLAN tags + tunnels nested in one frame */
+#define DECODE_MAX_IPV6_EXT_HEADERS 8 /* extension headers followed per packet */
+
+/* Flow table. Defaults; the CLI can change the memory cap and idle timeout. */
+#define FLOW_DEFAULT_MEMORY_CAP (256u << 20) /* all flow state, buffers included */
+#define FLOW_DEFAULT_IDLE_TIMEOUT_S 300      /* a quiet TCP connection is dropped, as in Zeek's tcp_inactivity_timeout */
+#define FLOW_HANDSHAKE_IDLE_TIMEOUT_S 60     /* a flow still in its handshake waits less */
+#define FLOW_EXPIRY_SCAN_INTERVAL_NS 1000000000LL /* look for idle flows once a capture second */
+
+/* TCP reassembly, per direction. */
+#define REASM_MAX_OOO_BYTES (256u << 10)  /* bytes held waiting for a gap to fill */
+#define REASM_MAX_OOO_SEGMENTS 512        /* segments held waiting for a gap to fill */
+#define REASM_MAX_WINDOW (1u << 30)       /* a segment further ahead than this is not ours (RFC 7323 max window) */
+
+/* TLS. */
+#define TLS_MAX_RECORD_LEN (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
+#define TLS_MAX_HANDSHAKE_MSG (256u << 10)  /* OpenSSL's max_cert_list default is 100 KiB; a ClientHello
+					       is capped near 128 KiB; twice that for odd servers */
+#define TLS_MAX_HANDSHAKE_BYTES (512u << 10) /* all cleartext handshake bytes kept per direction */
+#define TLS_STARTTLS_SCAN_BYTES (64u << 10)  /* plaintext prelude searched for a TLS hello per direction */
+#define TLS_MAX_CERTS_PER_MSG 32             /* certificates kept from one Certificate message */
+#define TLS_MAX_CERT_BYTES (256u << 10)      /* DER bytes kept per connection, all certificates */
+#define TLS_MAX_CIPHER_SUITES 256            /* suites kept from a ClientHello (the list is counted whole) */
+#define TLS_MAX_EXTENSIONS 64                /* extensions kept per hello, in wire order */
+#define TLS_MAX_LIST_ITEMS 64                /* groups, signature algorithms, versions, ALPN ids kept */
+#define TLS_MAX_SNI_NAMES 4                  /* server_name entries kept (RFC 6066 allows one per type) */
+#define TLS_MAX_NAME_LEN 255                 /* RFC 6066: HostName is opaque<1..2^16-1>; DNS names are <= 253 */
+#define TLS_MAX_ALPN_LEN 255                 /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
+#define TLS_MAX_ALERTS 16                    /* alerts kept per connection */
+
+/* Connection record. */
+#define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
+
+#endif
