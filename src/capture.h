@@ -1,0 +1,38 @@
+/*
+ * capture.h - reading capture files with libpcap (the only module that
+ * calls libpcap for offline input).
+ *
+ * Owns opening a pcap or pcapng file (or standard input for "-"), checking
+ * its link type, learning its native timestamp precision, and handing
+ * every frame to the engine in file order with nanosecond timestamps. A
+ * file that ends early or holds a corrupt record is read up to that point
+ * and reported as truncated.
+ */
+#ifndef TLSSCOPE_CAPTURE_H
+#define TLSSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "ts_status.h"
+
+struct capture_info {
+	int dlt;                /* libpcap DLT_* link type */
+	char dlt_name[32];      /* libpcap's name for it */
+	bool nanosecond;        /* the file stores nanosecond timestamps */
+	uint64_t frames;
+	int64_t first_ts_ns, last_ts_ns;
+	bool truncated;         /* reading stopped at a damaged or cut record */
+	char error[1024];        /* why the file could not be used, or why it stopped */
+};
+
+/*
+ * Read a whole capture into the engine (engine_set_file() is the caller's).
+ * TS_OK also when the file was truncated (see info->truncated);
+ * TS_MALFORMED if it is not a capture; TS_UNSUPPORTED for a link type
+ * decode.c does not know. info->error says what happened, naming the file.
+ */
+enum ts_status capture_read_file(const char *path, struct engine *e, struct capture_info *info);
+
+#endif

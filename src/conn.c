@@ -1,0 +1,183 @@
+/*
+ * conn.c - connection record bookkeeping and the outcome a connection had.
+ */
+#include "conn.h"
+
+#include <stdlib.h>
+
+const char *conn_outcome_name(enum conn_outcome o)
+{
+	static const char *const names[OUTCOME_COUNT] = {
+		[OUTCOME_ESTABLISHED] = "established",
+		[OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO] = "server_reset_after_client_hello",
+		[OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO] = "server_closed_after_client_hello",
+		[OUTCOME_SERVER_ALERT] = "server_alert",
+		[OUTCOME_CLIENT_ALERT] = "client_alert",
+		[OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE] = "client_closed_after_handshake",
+		[OUTCOME_INCOMPLETE] = "incomplete",
+		[OUTCOME_NOT_TLS] = "not_tls",
+	};
+	return (unsigned)o < OUTCOME_COUNT ? names[o] : "unknown";
+}
+
+const char *conn_event_name(enum conn_event_type t)
+{
+	static const char *const names[EV_COUNT] = {
+		[EV_SYN] = "syn",
+		[EV_SYN_ACK] = "syn_ack",
+		[EV_HANDSHAKE] = "handshake",
+		[EV_HELLO_RETRY_REQUEST] = "hello_retry_request",
+		[EV_CHANGE_CIPHER_SPEC] = "change_cipher_spec",
+		[EV_ENCRYPTED_HANDSHAKE] = "encrypted_handshake",
+		[EV_ALERT] = "alert",
+		[EV_ENCRYPTED_ALERT] = "encrypted_alert",
+		[EV_APPLICATION_DATA] = "application_data",
+		[EV_FIN] = "fin",
+		[EV_RST] = "rst",
+		[EV_RENEGOTIATION] = "renegotiation",
+		[EV_SSLV2_CLIENT_HELLO] = "sslv2_client_hello",
+	};
+	return (unsigned)t < EV_COUNT ? names[t] : "unknown";
+}
+
+const char *conn_stage_name(enum conn_stage s)
+{
+	switch (s) {
+	case STAGE_BEFORE_SERVER_HELLO: return "before_server_hello";
+	case STAGE_HANDSHAKE: return "handshake";
+	case STAGE_AFTER_HANDSHAKE: return "after_handshake";
+	}
+	return "unknown";
+}
+
+const char *conn_anomaly_name(enum conn_anomaly a)
+{
+	static const char *const names[ANOM_COUNT] = {
+		[ANOM_RECORD_TOO_LONG] = "record_too_long",
+		[ANOM_BAD_RECORD_VERSION] = "bad_record_version",
+		[ANOM_HANDSHAKE_TOO_LONG] = "handshake_message_too_long",
+		[ANOM_MALFORMED_CLIENT_HELLO] = "malformed_client_hello",
+		[ANOM_MALFORMED_SERVER_HELLO] = "malformed_server_hello",
+		[ANOM_MALFORMED_CERTIFICATE] = "malformed_certificate",
+		[ANOM_MALFORMED_HANDSHAKE] = "malformed_handshake",
+		[ANOM_OOO_LIMIT] = "out_of_order_limit",
+		[ANOM_CAPTURE_GAP] = "capture_gap",
+		[ANOM_CERT_LIMIT] = "certificate_limit",
+		[ANOM_EVENTS_DROPPED] = "timeline_events_dropped",
+		[ANOM_RECORD_SYNC_LOST] = "record_sync_lost",
+		[ANOM_EVICTED] = "evicted",
+		[ANOM_SNAPPED] = "snapped_segment",
+	};
+	return (unsigned)a < ANOM_COUNT ? names[a] : "unknown";
+}
+
+const char *conn_role_source_name(uint8_t s)
+{
+	switch (s) {
+	case ROLE_FROM_SYN: return "syn";
+	case ROLE_FROM_CLIENT_HELLO: return "client_hello";
+	case ROLE_FROM_SERVER_HELLO: return "server_hello";
+	default: return "guessed";
+	}
+}
+
+uint16_t conn_version(const struct conn *c)
+{
+	return c->server_hello ? tls_server_hello_version(c->server_hello) : 0;
+}
+
+void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail)
+{
+	c->event_total++;
+	if (c->event_count >= CONN_MAX_EVENTS) {
+		c->anomalies[ANOM_EVENTS_DROPPED]++;
+		return;
+	}
+	struct conn_event *e = &c->events[c->event_count++];
+	e->ts_ns = ts_ns;
+	e->type = (uint8_t)type;
+	e->dir = dir;
+	e->detail = detail;
+}
+
+void conn_add_anomaly(struct conn *c, enum conn_anomaly a)
+{
+	c->anomalies[a]++;
+}
+
+enum conn_stage conn_current_stage(const struct conn *c)
+{
+	if (c->handshake_done)
+		return STAGE_AFTER_HANDSHAKE;
+	if (c->server_hello)
+		return STAGE_HANDSHAKE;
+	return STAGE_BEFORE_SERVER_HELLO;
+}
+
+/* A fatal alert from `dir` before the handshake was over (encrypted ones
+ * count only when no application data preceded them). */
+static bool failed_by_alert(const struct conn *c, uint8_t dir)
+{
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != dir)
+			continue;
+		if (!a->encrypted && a->level == 2 && a->stage != STAGE_AFTER_HANDSHAKE)
+			return true;
+		if (!a->encrypted && a->level == 2 && !c->side[dir].app_data)
+			return true;
+		if (a->encrypted && a->stage != STAGE_AFTER_HANDSHAKE)
+			return true;
+	}
+	return false;
+}
+
+void conn_finish(struct conn *c)
+{
+	uint8_t cd = c->client_dir, sd = cd ^ 1;
+	const struct conn_side *cli = &c->side[cd], *srv = &c->side[sd];
+
+	if (!c->is_tls) {
+		c->outcome = OUTCOME_NOT_TLS;
+		return;
+	}
+	if (failed_by_alert(c, sd)) {
+		c->outcome = OUTCOME_SERVER_ALERT;
+		return;
+	}
+	if (failed_by_alert(c, cd)) {
+		c->outcome = OUTCOME_CLIENT_ALERT;
+		return;
+	}
+	if (c->handshake_done) {
+		if (!cli->app_data && (cli->fin || cli->rst || srv->fin || srv->rst))
+			c->outcome = OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE;
+		else
+			c->outcome = OUTCOME_ESTABLISHED;
+		return;
+	}
+	if (c->client_hello_count && !c->server_hello && !c->hello_retry) {
+		if (srv->rst) {
+			c->outcome = OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO;
+			return;
+		}
+		if (srv->fin) {
+			c->outcome = OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
+			return;
+		}
+	}
+	c->outcome = OUTCOME_INCOMPLETE;
+}
+
+void conn_release(struct conn *c)
+{
+	free(c->client_hello);
+	free(c->client_hello2);
+	free(c->server_hello);
+	free(c->hello_retry);
+	free(c->server_certs.blob);
+	free(c->client_certs.blob);
+	c->client_hello = c->client_hello2 = NULL;
+	c->server_hello = c->hello_retry = NULL;
+	c->server_certs.blob = c->client_certs.blob = NULL;
+}

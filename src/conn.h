@@ -1,0 +1,217 @@
+/*
+ * conn.h - the connection record: everything tlsscope learned about one TCP
+ * connection, and the one structure every output reads.
+ *
+ * Owns the record's shape, its timeline, and the derivation of the outcome.
+ * Directions are indexed 0 (the endpoint that sent the first packet we saw)
+ * and 1; `client_dir` says which of them is the client, because a capture
+ * that starts mid-stream learns the roles only from the first hello.
+ * Parsers fill the record through conn_* calls; outputs only read it.
+ */
+#ifndef TLSSCOPE_CONN_H
+#define TLSSCOPE_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "tls_handshake.h"
+#include "ts_limits.h"
+
+enum conn_outcome {
+	OUTCOME_ESTABLISHED = 0,
+	OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO,
+	OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO,
+	OUTCOME_SERVER_ALERT,
+	OUTCOME_CLIENT_ALERT,
+	OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE,
+	OUTCOME_INCOMPLETE,
+	OUTCOME_NOT_TLS,
+	OUTCOME_COUNT
+};
+
+const char *conn_outcome_name(enum conn_outcome o);
+
+enum conn_event_type {
+	EV_SYN = 0,
+	EV_SYN_ACK,
+	EV_HANDSHAKE,           /* detail: handshake message type, in clear */
+	EV_HELLO_RETRY_REQUEST, /* a ServerHello carrying the HRR random */
+	EV_CHANGE_CIPHER_SPEC,
+	EV_ENCRYPTED_HANDSHAKE, /* first record a side sends under handshake/traffic keys */
+	EV_ALERT,               /* detail: level << 8 | description */
+	EV_ENCRYPTED_ALERT,
+	EV_APPLICATION_DATA,    /* first application data record of that side */
+	EV_FIN,
+	EV_RST,
+	EV_RENEGOTIATION,       /* a hello after the handshake finished */
+	EV_SSLV2_CLIENT_HELLO,
+	EV_COUNT
+};
+
+const char *conn_event_name(enum conn_event_type t);
+
+struct conn_event {
+	int64_t ts_ns;
+	uint16_t detail;
+	uint8_t type; /* enum conn_event_type */
+	uint8_t dir;  /* 0 or 1, see client_dir */
+};
+
+/* Where in the handshake an alert came. */
+enum conn_stage {
+	STAGE_BEFORE_SERVER_HELLO = 0,
+	STAGE_HANDSHAKE,      /* after ServerHello, before both sides finished */
+	STAGE_AFTER_HANDSHAKE
+};
+
+const char *conn_stage_name(enum conn_stage s);
+
+struct conn_alert {
+	int64_t ts_ns;
+	uint8_t dir;
+	uint8_t level;       /* 0 when encrypted */
+	uint8_t description; /* 0 when encrypted */
+	bool encrypted;
+	uint8_t stage;       /* enum conn_stage */
+};
+
+/* A certificate as sent: DER bytes in the record's blob. */
+struct conn_cert {
+	uint32_t off;
+	uint32_t len;
+};
+
+struct conn_cert_list {
+	uint8_t *blob;          /* DER bytes, owned by the record */
+	uint32_t blob_len;
+	struct conn_cert certs[TLS_MAX_CERTS_PER_MSG];
+	uint16_t count;         /* kept */
+	uint16_t total;         /* in the message on the wire */
+	bool present;           /* a Certificate message was seen */
+	bool cut;               /* some certificates or bytes were not kept (a limit) */
+};
+
+struct conn_side {
+	struct ts_addr addr;
+	uint16_t port;
+	uint64_t packets;
+	uint64_t payload_bytes;   /* TCP payload, retransmissions included */
+	uint64_t tls_records;
+	uint64_t app_data_bytes;  /* application_data record bodies */
+	bool syn, fin, rst;
+	bool is_tls;              /* a TLS record was found in this direction */
+	uint32_t prelude_bytes;   /* plaintext before the first TLS record (STARTTLS etc.) */
+	bool ccs;                 /* ChangeCipherSpec sent */
+	bool encrypted_handshake; /* a record under handshake keys (Finished or TLS 1.3 flight) */
+	bool app_data;            /* application data sent */
+	bool finished;            /* this side's handshake is over, as far as the wire shows */
+	uint64_t gaps;            /* bytes never seen (capture loss) */
+};
+
+/* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
+enum conn_anomaly {
+	ANOM_RECORD_TOO_LONG = 0,
+	ANOM_BAD_RECORD_VERSION,
+	ANOM_HANDSHAKE_TOO_LONG,
+	ANOM_MALFORMED_CLIENT_HELLO,
+	ANOM_MALFORMED_SERVER_HELLO,
+	ANOM_MALFORMED_CERTIFICATE,
+	ANOM_MALFORMED_HANDSHAKE,
+	ANOM_OOO_LIMIT,
+	ANOM_CAPTURE_GAP,
+	ANOM_CERT_LIMIT,
+	ANOM_EVENTS_DROPPED,
+	ANOM_RECORD_SYNC_LOST,
+	ANOM_EVICTED,
+	ANOM_SNAPPED,
+	ANOM_COUNT
+};
+
+const char *conn_anomaly_name(enum conn_anomaly a);
+
+struct conn {
+	uint64_t id;          /* order of first packet in the run, from 1 */
+	uint32_t file_index;  /* which input file */
+	int64_t first_ts_ns, last_ts_ns;
+	struct conn_side side[2];
+	uint8_t client_dir;   /* 0 or 1 */
+	uint8_t role_source;  /* enum conn_role_source */
+
+	/* TLS */
+	bool is_tls;
+	bool sslv2_client_hello;
+	uint16_t record_version;           /* first record header version seen from the client */
+	struct tls_client_hello *client_hello; /* first ClientHello, NULL if none */
+	uint16_t client_hello_count;
+	struct tls_client_hello *client_hello2; /* the one after an HRR (or a renegotiation), NULL if none */
+	struct tls_server_hello *server_hello;  /* last non-HRR ServerHello, NULL if none */
+	struct tls_server_hello *hello_retry;   /* HRR, NULL if none */
+	uint16_t server_hello_count;            /* HRRs included */
+	struct conn_cert_list server_certs;
+	struct conn_cert_list client_certs;
+	bool certificate_request;
+	bool certificate_status;
+	uint32_t ocsp_response_len;
+	uint16_t ske_group;      /* ServerKeyExchange named group */
+	uint16_t ske_dh_bits;    /* ServerKeyExchange DHE prime size */
+	bool handshake_done;
+	bool renegotiation;
+	int64_t handshake_done_ns;
+
+	struct conn_alert alerts[TLS_MAX_ALERTS];
+	uint16_t alert_count;
+	uint16_t alert_total;
+
+	struct conn_event events[CONN_MAX_EVENTS];
+	uint16_t event_count;
+	uint32_t event_total;
+
+	uint32_t anomalies[ANOM_COUNT];
+	enum conn_outcome outcome; /* set by conn_finish() */
+	bool capture_ended;        /* still open when the capture ended */
+	bool timed_out;
+};
+
+enum conn_role_source {
+	ROLE_GUESSED = 0, /* lower port / first packet: no better evidence yet */
+	ROLE_FROM_SYN,
+	ROLE_FROM_CLIENT_HELLO,
+	ROLE_FROM_SERVER_HELLO
+};
+
+const char *conn_role_source_name(uint8_t s);
+
+static inline uint8_t conn_server_dir(const struct conn *c)
+{
+	return (uint8_t)(c->client_dir ^ 1);
+}
+
+static inline const struct conn_side *conn_client(const struct conn *c)
+{
+	return &c->side[c->client_dir];
+}
+
+static inline const struct conn_side *conn_server(const struct conn *c)
+{
+	return &c->side[c->client_dir ^ 1];
+}
+
+/* Negotiated version (0 if no ServerHello). */
+uint16_t conn_version(const struct conn *c);
+
+/* Append to the timeline; past CONN_MAX_EVENTS only counted. */
+void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail);
+
+void conn_add_anomaly(struct conn *c, enum conn_anomaly a);
+
+/* The stage a message sent now belongs to. */
+enum conn_stage conn_current_stage(const struct conn *c);
+
+/* Derive `outcome` from what was seen. Call once, when the connection ends. */
+void conn_finish(struct conn *c);
+
+/* Free what the record owns (hellos, certificate blobs), not the record. */
+void conn_release(struct conn *c);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * engine.c - per-packet pipeline and the life cycle of connections.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "ts_limits.h"
+
+struct engine {
+	struct engine_options opts;
+	engine_conn_fn on_conn;
+	void *user;
+	struct flow_table table;
+	struct ts_stats stats;
+	size_t mem;               /* all flow state */
+	uint64_t next_id;
+	uint32_t file_index;
+	int64_t now_ns;           /* latest capture time seen */
+	int64_t next_expiry_ns;
+};
+
+struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_conn, void *user)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.memory_cap)
+		e->opts.memory_cap = FLOW_DEFAULT_MEMORY_CAP;
+	if (e->opts.idle_timeout_s <= 0)
+		e->opts.idle_timeout_s = FLOW_DEFAULT_IDLE_TIMEOUT_S;
+	if (e->opts.handshake_timeout_s <= 0)
+		e->opts.handshake_timeout_s = FLOW_HANDSHAKE_IDLE_TIMEOUT_S;
+	e->on_conn = on_conn;
+	e->user = user;
+	if (!flow_table_init(&e->table, 1024)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void engine_set_file(struct engine *e, uint32_t file_index)
+{
+	e->file_index = file_index;
+	e->stats.files++;
+}
+
+const struct ts_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+struct delivery {
+	struct flow *flow;
+	uint8_t dir;
+	struct tls_stream_sink sink;
+};
+
+static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
+{
+	struct delivery *d = ctx;
+	struct flow *f = d->flow;
+	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP, &d->sink,
+			&f->mem);
+}
+
+/* Well-known ports of implicit TLS: a connection there that never spoke TLS is worth reporting. */
+static bool tls_port(uint16_t port)
+{
+	switch (port) {
+	case 443: case 465: case 563: case 636: case 853: case 989: case 990: case 992:
+	case 993: case 994: case 995: case 5061: case 5223: case 8443:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool worth_reporting(const struct engine *e, const struct conn *c)
+{
+	if (c->is_tls || e->opts.report_all)
+		return true;
+	bool data = c->side[0].payload_bytes || c->side[1].payload_bytes;
+	return data && (tls_port(c->side[0].port) || tls_port(c->side[1].port));
+}
+
+/* End a connection: drain what reassembly still holds, report, free. */
+static void flow_end(struct engine *e, struct flow *f)
+{
+	struct conn *c = &f->conn;
+	size_t before = f->mem;
+	for (uint8_t dir = 0; dir < 2; dir++) {
+		struct delivery d = { f, dir, { 0 } };
+		tls_session_sink(f, &d.sink);
+		if (f->reasm[dir].queue)
+			reasm_drain(&f->reasm[dir], deliver, &d, &f->mem);
+	}
+	for (uint8_t dir = 0; dir < 2; dir++) {
+		e->stats.gap_bytes += f->reasm[dir].gap_bytes;
+		e->stats.duplicate_bytes += f->reasm[dir].dup_bytes;
+		c->side[dir].gaps = f->reasm[dir].gap_bytes;
+		if (f->reasm[dir].gap_bytes)
+			conn_add_anomaly(c, ANOM_CAPTURE_GAP);
+		if (f->reasm[dir].limit_hits)
+			c->anomalies[ANOM_OOO_LIMIT] += f->reasm[dir].limit_hits;
+	}
+	conn_finish(c);
+	if (c->is_tls)
+		e->stats.tls_connections++;
+	for (int i = 0; i < ANOM_COUNT; i++)
+		e->stats.anomalies[i] += c->anomalies[i];
+	if (worth_reporting(e, c)) {
+		e->stats.reported++;
+		e->stats.outcomes[c->outcome]++;
+		if (e->on_conn)
+			e->on_conn(c, e->user);
+	}
+	for (uint8_t dir = 0; dir < 2; dir++) {
+		reasm_free(&f->reasm[dir], &f->mem);
+		tls_stream_free(&f->tls[dir], &f->mem);
+	}
+	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
+	conn_release(c);
+	e->mem -= before;
+	flow_table_remove(&e->table, &f->node);
+	free(f);
+}
+
+static struct flow *flow_new(struct engine *e, const struct packet *p, const struct flow_key *key, uint32_t hash,
+			     bool from_lo)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->node.key = *key;
+	f->node.hash = hash;
+	f->node.lo_is_dir0 = from_lo;
+	f->mem = sizeof(*f);
+	struct conn *c = &f->conn;
+	c->id = ++e->next_id;
+	c->file_index = e->file_index;
+	c->first_ts_ns = c->last_ts_ns = p->ts_ns;
+	c->side[0].addr = p->src;
+	c->side[0].port = p->sport;
+	c->side[1].addr = p->dst;
+	c->side[1].port = p->dport;
+	/* Until a SYN or a hello says otherwise, the side on the lower port is the server. */
+	c->client_dir = p->dport < p->sport ? 0 : (p->sport < p->dport ? 1 : 0);
+	c->role_source = ROLE_GUESSED;
+	tls_stream_init(&f->tls[0], 0);
+	tls_stream_init(&f->tls[1], 1);
+	flow_table_insert(&e->table, &f->node);
+	e->mem += f->mem;
+	e->stats.connections++;
+	if (e->table.count > e->stats.flows_peak)
+		e->stats.flows_peak = e->table.count;
+	return f;
+}
+
+static void expire_idle(struct engine *e)
+{
+	int64_t hs = (int64_t)e->opts.handshake_timeout_s * 1000000000LL;
+	int64_t idle = (int64_t)e->opts.idle_timeout_s * 1000000000LL;
+	int64_t shortest = hs < idle ? hs : idle;
+	/* Oldest activity first: past the first flow idle for less than the
+	 * shorter timeout, none can be due. */
+	struct flow_node *n = flow_table_oldest(&e->table);
+	while (n && e->now_ns - n->last_ts_ns > shortest) {
+		struct flow_node *next = n->lru_next;
+		struct flow *f = (struct flow *)n;
+		int64_t limit = f->conn.handshake_done ? idle : hs;
+		if (e->now_ns - n->last_ts_ns > limit) {
+			f->conn.timed_out = true;
+			e->stats.timed_out++;
+			flow_end(e, f);
+		}
+		n = next;
+	}
+}
+
+static void evict_for_memory(struct engine *e, struct flow *keep)
+{
+	struct flow_node *n;
+	while (e->mem > e->opts.memory_cap && (n = flow_table_oldest(&e->table)) != NULL && n != &keep->node) {
+		struct flow *f = (struct flow *)n;
+		conn_add_anomaly(&f->conn, ANOM_EVICTED);
+		e->stats.evicted++;
+		flow_end(e, f);
+	}
+}
+
+/* Start this direction's byte stream if nothing else has. */
+static void start_stream(struct flow *f, uint8_t dir, const struct packet *p)
+{
+	struct reasm_dir *r = &f->reasm[dir];
+	if (r->started)
+		return;
+	/* Picked up mid-stream: the peer's ACK says where this side's data starts,
+	 * if it is just behind this segment (an earlier segment still on its way). */
+	if (f->ack_seen[dir ^ 1]) {
+		int32_t ahead = (int32_t)(p->seq - f->last_ack[dir ^ 1]);
+		if (ahead > 0 && ahead < 65536) {
+			reasm_start(r, f->last_ack[dir ^ 1]);
+			return;
+		}
+	}
+	reasm_start(r, p->seq);
+}
+
+static void tcp_packet(struct engine *e, const struct packet *p)
+{
+	struct flow_key key;
+	bool from_lo;
+	flow_key_of(p, &key, &from_lo);
+	uint32_t hash = flow_key_hash(&key);
+	struct flow *f = (struct flow *)flow_table_lookup(&e->table, &key, hash);
+	bool syn_only = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+
+	if (f && syn_only) {
+		/* A new SYN on a tuple still open: port reuse, unless it repeats the first SYN. */
+		uint8_t dir = flow_dir(&f->node, from_lo);
+		struct conn_side *s = &f->conn.side[dir];
+		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
+				  !s->payload_bytes;
+		if (!retransmit) {
+			flow_end(e, f);
+			f = NULL;
+		}
+	}
+	if (!f) {
+		if ((p->tcp_flags & TCP_RST) || (!(p->tcp_flags & TCP_SYN) && p->payload_len == 0)) {
+			e->stats.stray_packets++;
+			return;
+		}
+		f = flow_new(e, p, &key, hash, from_lo);
+		if (!f)
+			return;
+	}
+
+	uint8_t dir = flow_dir(&f->node, from_lo);
+	struct conn *c = &f->conn;
+	struct conn_side *s = &c->side[dir];
+	size_t mem_before = f->mem;
+	f->now_ns = p->ts_ns;
+	c->last_ts_ns = p->ts_ns;
+	s->packets++;
+	s->payload_bytes += p->payload_wire_len;
+
+	if (p->tcp_flags & TCP_SYN) {
+		bool ack = p->tcp_flags & TCP_ACK;
+		if (!s->syn) {
+			s->syn = true;
+			conn_add_event(c, p->ts_ns, dir, ack ? EV_SYN_ACK : EV_SYN, 0);
+		}
+		if (c->role_source < ROLE_FROM_SYN) {
+			c->client_dir = ack ? dir ^ 1 : dir;
+			c->role_source = ROLE_FROM_SYN;
+		}
+		if (!f->reasm[dir].started)
+			reasm_start(&f->reasm[dir], p->seq + 1);
+	}
+	if (p->payload_len) {
+		struct delivery d = { f, dir, { 0 } };
+		tls_session_sink(f, &d.sink);
+		start_stream(f, dir, p);
+		struct reasm_dir *r = &f->reasm[dir];
+		reasm_segment(r, p->seq, p->payload, p->payload_len, deliver, &d, &f->mem);
+		if (p->payload_wire_len > p->payload_len) {
+			/* Snapped by the capture: the rest of the segment is lost for good. */
+			conn_add_anomaly(c, ANOM_SNAPPED);
+			uint32_t end = p->seq + (uint32_t)p->payload_wire_len;
+			if ((int32_t)(end - r->next_seq) > 0 && r->next_seq == p->seq + (uint32_t)p->payload_len) {
+				r->gap_bytes += end - r->next_seq;
+				r->next_seq = end;
+				f->tls[dir].state = f->tls[dir].state == TLS_STREAM_RECORDS ? TLS_STREAM_RESYNC
+											: f->tls[dir].state;
+			}
+		}
+	}
+	if (p->tcp_flags & TCP_ACK) {
+		f->last_ack[dir] = p->ack;
+		f->ack_seen[dir] = true;
+	}
+	if ((p->tcp_flags & TCP_FIN) && !s->fin) {
+		s->fin = true;
+		conn_add_event(c, p->ts_ns, dir, EV_FIN, 0);
+	}
+	if ((p->tcp_flags & TCP_RST) && !s->rst) {
+		s->rst = true;
+		conn_add_event(c, p->ts_ns, dir, EV_RST, 0);
+	}
+	if (c->handshake_done && !f->headers_only) {
+		/* From here on only record headers, FIN/RST and counters matter: stop copying. */
+		f->headers_only = true;
+		for (uint8_t i = 0; i < 2; i++) {
+			tls_stream_headers_only(&f->tls[i], &f->mem);
+			reasm_count_only(&f->reasm[i], &f->mem);
+		}
+	}
+	e->mem += f->mem - mem_before;
+	if (e->mem > e->stats.memory_peak)
+		e->stats.memory_peak = e->mem;
+
+	if (s->rst || (c->side[0].fin && c->side[1].fin)) {
+		flow_end(e, f);
+		return;
+	}
+	flow_table_touch(&e->table, &f->node, p->ts_ns);
+	if (e->mem > e->opts.memory_cap)
+		evict_for_memory(e, f);
+}
+
+void engine_packet(struct engine *e, const struct packet *p)
+{
+	if (p->ts_ns > e->now_ns)
+		e->now_ns = p->ts_ns;
+	if (p->ip_proto == 6)
+		tcp_packet(e, p);
+	else
+		e->stats.udp_packets++;
+	if (e->now_ns >= e->next_expiry_ns) {
+		expire_idle(e);
+		e->next_expiry_ns = e->now_ns + FLOW_EXPIRY_SCAN_INTERVAL_NS;
+	}
+}
+
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen)
+{
+	struct packet p;
+	e->stats.packets++;
+	e->stats.captured_bytes += caplen;
+	enum decode_skip why = decode_frame(dlt, frame, caplen, &p);
+	if (why != DECODE_SKIP_NONE) {
+		e->stats.skipped[why < DECODE_SKIP_COUNT ? why : DECODE_SKIP_TRUNCATED]++;
+		return;
+	}
+	p.ts_ns = ts_ns;
+	engine_packet(e, &p);
+}
+
+void engine_flush(struct engine *e)
+{
+	struct flow_node *n;
+	while ((n = flow_table_oldest(&e->table)) != NULL) {
+		struct flow *f = (struct flow *)n;
+		f->conn.capture_ended = true;
+		e->stats.open_at_end++;
+		flow_end(e, f);
+	}
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_flush(e);
+	flow_table_destroy(&e->table);
+	free(e);
+}

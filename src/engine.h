@@ -1,0 +1,51 @@
+/*
+ * engine.h - the analysis pipeline behind one public interface.
+ *
+ * Owns the order of work for each decoded packet: flow lookup, TCP
+ * reassembly, the TLS record layer, and the connection record; and the end
+ * of connections (close, reset, idle timeout on capture time, eviction under
+ * the memory cap, end of input). Each finished connection's record is handed
+ * to the caller's callback once, then freed. Nothing here reads files or
+ * prints.
+ */
+#ifndef TLSSCOPE_ENGINE_H
+#define TLSSCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "decode.h"
+#include "ts_stats.h"
+
+struct engine_options {
+	size_t memory_cap;         /* bytes of flow state; 0 = FLOW_DEFAULT_MEMORY_CAP */
+	int idle_timeout_s;        /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
+	int handshake_timeout_s;   /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
+	bool report_all;           /* report every TCP connection, not only TLS ones */
+};
+
+/* Called once per finished connection; the record is valid only during the call. */
+typedef void (*engine_conn_fn)(const struct conn *c, void *user);
+
+struct engine;
+
+struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_conn, void *user);
+void engine_free(struct engine *e);
+
+/* Which input the following packets come from (recorded in each connection). */
+void engine_set_file(struct engine *e, uint32_t file_index);
+
+/* One decoded packet, in capture order. */
+void engine_packet(struct engine *e, const struct packet *p);
+
+/* One captured frame of libpcap link type `dlt`: decoded, counted, analysed. */
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen);
+
+/* End of an input: every open connection is finished and reported. */
+void engine_flush(struct engine *e);
+
+const struct ts_stats *engine_stats(const struct engine *e);
+
+#endif

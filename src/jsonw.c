@@ -1,0 +1,350 @@
+/*
+ * jsonw.c - streaming JSON writer (see jsonw.h).
+ */
+#include "jsonw.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void jw_init(struct jsonw *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->first[0] = true;
+}
+
+void jw_free(struct jsonw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+void jw_reset(struct jsonw *w)
+{
+	w->len = 0;
+	w->failed = false;
+	w->depth = 0;
+	w->first[0] = true;
+}
+
+static bool reserve(struct jsonw *w, size_t more)
+{
+	if (w->failed)
+		return false;
+	if (more <= w->cap - w->len)
+		return true;
+	if (more > JSONW_MAX_BYTES - w->len) {
+		w->failed = true;
+		return false;
+	}
+	size_t cap = w->cap ? w->cap : 4096;
+	while (cap - w->len < more)
+		cap *= 2;
+	if (cap > JSONW_MAX_BYTES)
+		cap = JSONW_MAX_BYTES;
+	char *b = realloc(w->buf, cap);
+	if (!b) {
+		w->failed = true;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+	if (!reserve(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void putc_(struct jsonw *w, char c)
+{
+	if (!reserve(w, 1))
+		return;
+	w->buf[w->len++] = c;
+}
+
+/* Key strings are our own ASCII identifiers: no escaping needed. */
+static void prefix(struct jsonw *w, const char *key)
+{
+	if (!w->first[w->depth])
+		putc_(w, ',');
+	w->first[w->depth] = false;
+	if (key) {
+		putc_(w, '"');
+		put(w, key, strlen(key));
+		put(w, "\":", 2);
+	}
+}
+
+static void open_(struct jsonw *w, const char *key, char c)
+{
+	prefix(w, key);
+	putc_(w, c);
+	if (w->depth + 1 >= JSONW_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void close_(struct jsonw *w, char c)
+{
+	if (w->depth > 0)
+		w->depth--;
+	putc_(w, c);
+}
+
+void jw_object_begin(struct jsonw *w, const char *key)
+{
+	open_(w, key, '{');
+}
+
+void jw_object_end(struct jsonw *w)
+{
+	close_(w, '}');
+}
+
+void jw_array_begin(struct jsonw *w, const char *key)
+{
+	open_(w, key, '[');
+}
+
+void jw_array_end(struct jsonw *w)
+{
+	close_(w, ']');
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n)
+{
+	putc_(w, '"');
+	size_t i = 0;
+	while (i < n && !w->failed) {
+		/* copy a run of plain ASCII at once */
+		size_t run = i;
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			put(w, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
+		uint8_t c = s[i];
+		char esc[8];
+		switch (c) {
+		case '"': put(w, "\\\"", 2); i++; continue;
+		case '\\': put(w, "\\\\", 2); i++; continue;
+		case '\n': put(w, "\\n", 2); i++; continue;
+		case '\r': put(w, "\\r", 2); i++; continue;
+		case '\t': put(w, "\\t", 2); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hexdig[c >> 4];
+			esc[5] = hexdig[c & 15];
+			put(w, esc, 6);
+			i++;
+			continue;
+		}
+		size_t ul = utf8_len(s + i, n - i);
+		if (ul) {
+			put(w, (const char *)s + i, ul);
+			i += ul;
+		} else {
+			esc[0] = '\\';
+			esc[1] = '\\';
+			esc[2] = 'x';
+			esc[3] = hexdig[c >> 4];
+			esc[4] = hexdig[c & 15];
+			put(w, esc, 5);
+			i++;
+		}
+	}
+	putc_(w, '"');
+}
+
+void jw_string(struct jsonw *w, const char *key, const char *s)
+{
+	if (!s) {
+		jw_null(w, key);
+		return;
+	}
+	prefix(w, key);
+	put_escaped(w, (const uint8_t *)s, strlen(s));
+}
+
+void jw_bytes(struct jsonw *w, const char *key, const uint8_t *b, size_t n)
+{
+	prefix(w, key);
+	put_escaped(w, b, n);
+}
+
+void jw_hex(struct jsonw *w, const char *key, const uint8_t *b, size_t n)
+{
+	prefix(w, key);
+	if (!reserve(w, 2 * n + 2))
+		return;
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		*o++ = hexdig[b[i] >> 4];
+		*o++ = hexdig[b[i] & 15];
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+void jw_base64(struct jsonw *w, const char *key, const uint8_t *b, size_t n)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	prefix(w, key);
+	if (!reserve(w, (n + 2) / 3 * 4 + 2))
+		return;
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
+		*o++ = tbl[v >> 18];
+		*o++ = tbl[(v >> 12) & 63];
+		*o++ = tbl[(v >> 6) & 63];
+		*o++ = tbl[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)b[i] << 16 | (i + 1 < n ? (uint32_t)b[i + 1] << 8 : 0);
+		*o++ = tbl[v >> 18];
+		*o++ = tbl[(v >> 12) & 63];
+		*o++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+static void put_u64(struct jsonw *w, uint64_t v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(w, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void jw_uint(struct jsonw *w, const char *key, uint64_t v)
+{
+	prefix(w, key);
+	put_u64(w, v);
+}
+
+void jw_int(struct jsonw *w, const char *key, int64_t v)
+{
+	prefix(w, key);
+	if (v < 0) {
+		putc_(w, '-');
+		put_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(w, (uint64_t)v);
+	}
+}
+
+void jw_double(struct jsonw *w, const char *key, double v, int decimals)
+{
+	char tmp[64];
+	prefix(w, key);
+	if (v != v || v > 1e300 || v < -1e300) { /* JSON has no NaN or infinity */
+		put(w, "null", 4);
+		return;
+	}
+	int n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
+	if (n > 0)
+		put(w, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void jw_bool(struct jsonw *w, const char *key, bool v)
+{
+	prefix(w, key);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void jw_null(struct jsonw *w, const char *key)
+{
+	prefix(w, key);
+	put(w, "null", 4);
+}
+
+void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond)
+{
+	char tmp[48];
+	int64_t sec = ts_ns / 1000000000LL, frac = ts_ns % 1000000000LL;
+	if (frac < 0) {
+		frac += 1000000000LL;
+		sec--;
+	}
+	time_t t = (time_t)sec;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm)) {
+		jw_null(w, key);
+		return;
+	}
+	size_t n = strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (nanosecond)
+		snprintf(tmp + n, sizeof(tmp) - n, ".%09lldZ", (long long)frac);
+	else
+		snprintf(tmp + n, sizeof(tmp) - n, ".%06lldZ", (long long)(frac / 1000));
+	jw_string(w, key, tmp);
+}
+
+bool jw_flush_line(struct jsonw *w, FILE *fp)
+{
+	bool ok = !w->failed;
+	if (ok) {
+		putc_(w, '\n');
+		ok = !w->failed && fwrite(w->buf, 1, w->len, fp) == w->len;
+	}
+	jw_reset(w);
+	return ok;
+}

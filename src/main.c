@@ -1,0 +1,191 @@
+/*
+ * main.c - the tlsscope command line: argument parsing, input files, and the
+ * choice of output. Everything else lives in the library.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "engine.h"
+#include "jsonw.h"
+#include "report.h"
+
+#define EXIT_USAGE 2
+
+struct cli {
+	bool json;
+	bool summary;
+	FILE *out;
+	struct jsonw w;
+	struct report_inputs inputs;
+	bool write_failed;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
+		"       tlsscope --version | --help\n"
+		"\n"
+		"options for analyze:\n"
+		"  --json               JSON Lines: one object per connection, then a summary object\n"
+		"  -o, --output FILE    write the report to FILE instead of standard output\n"
+		"  --all                report every TCP connection, not only TLS ones\n"
+		"  --no-summary         leave out the summary\n"
+		"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
+		"                       least recently active connections are ended past it\n"
+		"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+		"See tlsscope(1) and docs/json.md.\n");
+}
+
+static void on_conn(const struct conn *c, void *user)
+{
+	struct cli *cli = user;
+	if (cli->json) {
+		report_json_conn(&cli->w, c, &cli->inputs);
+		if (!jw_flush_line(&cli->w, cli->out))
+			cli->write_failed = true;
+	} else {
+		report_text_conn(cli->out, c, &cli->inputs);
+	}
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || v < (1u << 20))
+		return false; /* below 1 MiB nothing useful fits */
+	*out = (size_t)v;
+	return true;
+}
+
+static int cmd_analyze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "no-summary", no_argument, NULL, 'S' },
+		{ "memory-cap", required_argument, NULL, 'm' },
+		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .summary = true, .out = stdout };
+	struct engine_options eo = { 0 };
+	const char *output = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': cli.json = true; break;
+		case 'o': output = optarg; break;
+		case 'a': eo.report_all = true; break;
+		case 'S': cli.summary = false; break;
+		case 'm':
+			if (!parse_size(optarg, &eo.memory_cap)) {
+				fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 86400 * 7) {
+				fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", optarg);
+				return EXIT_USAGE;
+			}
+			eo.idle_timeout_s = (int)v;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tlsscope: analyze needs at least one capture file (or - for standard input)\n");
+		return EXIT_USAGE;
+	}
+	if (output) {
+		cli.out = fopen(output, "w");
+		if (!cli.out) {
+			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", output, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	size_t nfiles = (size_t)(argc - optind);
+	cli.inputs.names = (const char **)(argv + optind);
+	cli.inputs.count = nfiles;
+	cli.inputs.info = calloc(nfiles, sizeof(*cli.inputs.info));
+	jw_init(&cli.w);
+	struct engine *e = engine_new(&eo, on_conn, &cli);
+	if (!cli.inputs.info || !e) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		return EXIT_USAGE;
+	}
+
+	int status = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		engine_set_file(e, (uint32_t)i);
+		enum ts_status st = capture_read_file(cli.inputs.names[i], e, &cli.inputs.info[i]);
+		engine_flush(e);
+		if (st != TS_OK) {
+			fprintf(stderr, "tlsscope: %s\n", cli.inputs.info[i].error);
+			status = EXIT_USAGE;
+		} else if (cli.inputs.info[i].truncated) {
+			fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n",
+				cli.inputs.info[i].error);
+		}
+	}
+	if (cli.summary) {
+		if (cli.json) {
+			report_json_summary(&cli.w, engine_stats(e), &cli.inputs);
+			if (!jw_flush_line(&cli.w, cli.out))
+				cli.write_failed = true;
+		} else {
+			report_text_summary(cli.out, engine_stats(e), &cli.inputs);
+		}
+	}
+	engine_free(e);
+	jw_free(&cli.w);
+	free(cli.inputs.info);
+	if (fflush(cli.out) != 0 || cli.write_failed || (output && fclose(cli.out) != 0)) {
+		fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("tlsscope 0.1.0\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "analyze"))
+		return cmd_analyze(argc - 1, argv + 1);
+	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

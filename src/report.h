@@ -1,0 +1,34 @@
+/*
+ * report.h - the outputs: JSON Lines and the text report.
+ *
+ * Owns how a connection record and the run summary are shown. Outputs only
+ * read struct conn and struct ts_stats; they parse nothing.
+ */
+#ifndef TLSSCOPE_REPORT_H
+#define TLSSCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "conn.h"
+#include "jsonw.h"
+#include "ts_stats.h"
+
+/* The inputs of the run, indexed by conn.file_index. */
+struct report_inputs {
+	const char **names;
+	struct capture_info *info;
+	size_t count;
+};
+
+void report_json_conn(struct jsonw *w, const struct conn *c, const struct report_inputs *in);
+void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in);
+
+void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs *in);
+void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+
+/* SHA-256 of a certificate's DER, hex (65 bytes with NUL). */
+void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,515 @@
+/*
+ * report_json.c - one JSON object per connection, and the run summary.
+ * Every field is documented in docs/json.md; change them together.
+ */
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "report.h"
+#include "tls_names.h"
+
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md; /* fetched once: an implicit fetch per digest costs more than the digest */
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+void report_sha256_hex(const uint8_t *der, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char d[32];
+	unsigned int n = 0;
+	if (!EVP_Digest(der, len, d, &n, sha256_md(), NULL) || n != 32) {
+		out[0] = 0;
+		return;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = 0;
+}
+
+static bool file_nano(const struct report_inputs *in, uint32_t idx)
+{
+	return in && idx < in->count && in->info && in->info[idx].nanosecond;
+}
+
+/* A 16-bit code point as its name, "GREASE_0x0a0a", or "0x1234". */
+static void code_name(struct jsonw *w, uint16_t v, const char *name)
+{
+	char tmp[24];
+	if (name) {
+		jw_string(w, NULL, name);
+	} else {
+		snprintf(tmp, sizeof(tmp), tls_is_grease(v) ? "GREASE_0x%04x" : "0x%04x", v);
+		jw_string(w, NULL, tmp);
+	}
+}
+
+static void version_value(struct jsonw *w, const char *key, uint16_t v)
+{
+	char tmp[24];
+	if (!v)
+		jw_null(w, key);
+	else if (tls_is_grease(v)) {
+		snprintf(tmp, sizeof(tmp), "GREASE_0x%04x", v);
+		jw_string(w, key, tmp);
+	} else
+		jw_string(w, key, tls_version_name(v, tmp, sizeof(tmp)));
+}
+
+static void u16_list(struct jsonw *w, const char *key, const struct tls_u16_list *l,
+		     const char *(*namer)(uint16_t))
+{
+	jw_array_begin(w, key);
+	for (uint16_t i = 0; i < l->count; i++)
+		code_name(w, l->v[i], namer ? namer(l->v[i]) : NULL);
+	jw_array_end(w);
+}
+
+static void version_list(struct jsonw *w, const char *key, const struct tls_u16_list *l)
+{
+	jw_array_begin(w, key);
+	for (uint16_t i = 0; i < l->count; i++)
+		version_value(w, NULL, l->v[i]);
+	jw_array_end(w);
+}
+
+static void extensions(struct jsonw *w, const struct tls_extension *ext, uint16_t count)
+{
+	jw_array_begin(w, "extensions");
+	for (uint16_t i = 0; i < count; i++) {
+		jw_object_begin(w, NULL);
+		jw_uint(w, "type", ext[i].type);
+		const char *name = tls_extension_name(ext[i].type);
+		char tmp[24];
+		if (!name) {
+			snprintf(tmp, sizeof(tmp), tls_is_grease(ext[i].type) ? "GREASE_0x%04x" : "0x%04x",
+				 ext[i].type);
+			name = tmp;
+		}
+		jw_string(w, "name", name);
+		jw_uint(w, "length", ext[i].len);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void malformed(struct jsonw *w, unsigned bits)
+{
+	jw_array_begin(w, "malformed");
+	if (bits & TLS_HELLO_TRUNCATED)
+		jw_string(w, NULL, "truncated");
+	if (bits & TLS_HELLO_TRAILING)
+		jw_string(w, NULL, "trailing_bytes");
+	if (bits & TLS_HELLO_BAD_EXTENSION)
+		jw_string(w, NULL, "bad_extension");
+	if (bits & TLS_HELLO_LIST_CUT)
+		jw_string(w, NULL, "list_cut");
+	jw_array_end(w);
+}
+
+static void client_hello(struct jsonw *w, const struct conn *c, const struct tls_client_hello *ch)
+{
+	jw_object_begin(w, "client_hello");
+	jw_uint(w, "count", c->client_hello_count);
+	jw_string(w, "format", ch->sslv2_format ? "sslv2" : "tls");
+	version_value(w, "record_version", c->record_version);
+	version_value(w, "legacy_version", ch->legacy_version);
+	jw_hex(w, "random", ch->random, 32);
+	jw_hex(w, "session_id", ch->session_id, ch->session_id_len);
+	jw_array_begin(w, "cipher_suites");
+	for (uint16_t i = 0; i < ch->cipher_suite_count; i++)
+		code_name(w, ch->cipher_suites[i], tls_cipher_suite_name(ch->cipher_suites[i]));
+	jw_array_end(w);
+	jw_uint(w, "cipher_suites_total", ch->cipher_suite_total);
+	jw_array_begin(w, "compression_methods");
+	for (uint8_t i = 0; i < ch->compression_count; i++)
+		jw_uint(w, NULL, ch->compression_methods[i]);
+	jw_array_end(w);
+	extensions(w, ch->extensions, ch->extension_count);
+	jw_uint(w, "extensions_total", ch->extension_total);
+	jw_array_begin(w, "server_names");
+	for (uint8_t i = 0; i < ch->sni_count; i++)
+		jw_bytes(w, NULL, ch->sni[i].bytes, ch->sni[i].len);
+	jw_array_end(w);
+	jw_array_begin(w, "alpn");
+	for (uint8_t i = 0; i < ch->alpn_count; i++)
+		jw_bytes(w, NULL, ch->alpn[i].bytes, ch->alpn[i].len);
+	jw_array_end(w);
+	version_list(w, "supported_versions", &ch->supported_versions);
+	u16_list(w, "supported_groups", &ch->supported_groups, tls_group_name);
+	jw_array_begin(w, "ec_point_formats");
+	for (uint8_t i = 0; i < ch->ec_point_format_count; i++) {
+		const char *n = tls_ec_point_format_name(ch->ec_point_formats[i]);
+		code_name(w, ch->ec_point_formats[i], n);
+	}
+	jw_array_end(w);
+	u16_list(w, "signature_algorithms", &ch->signature_algorithms, tls_signature_scheme_name);
+	u16_list(w, "key_share_groups", &ch->key_share_groups, tls_group_name);
+	jw_array_begin(w, "psk_key_exchange_modes");
+	for (uint16_t i = 0; i < ch->psk_key_exchange_modes.count; i++) {
+		uint16_t m = ch->psk_key_exchange_modes.v[i];
+		code_name(w, m, m == 0 ? "psk_ke" : m == 1 ? "psk_dhe_ke" : NULL);
+	}
+	jw_array_end(w);
+	if (ch->has_pre_shared_key) {
+		jw_object_begin(w, "pre_shared_key");
+		jw_uint(w, "identities", ch->psk_identity_count);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "pre_shared_key");
+	}
+	jw_bool(w, "early_data", ch->has_early_data);
+	jw_bool(w, "session_ticket", ch->has_session_ticket);
+	jw_uint(w, "session_ticket_length", ch->session_ticket_len);
+	jw_bool(w, "renegotiation_info", ch->has_renegotiation_info || ch->has_scsv_renegotiation);
+	jw_bool(w, "encrypted_client_hello", ch->has_encrypted_client_hello);
+	jw_bool(w, "status_request", ch->has_status_request);
+	jw_bool(w, "extended_master_secret", ch->has_extended_master_secret);
+	jw_bool(w, "encrypt_then_mac", ch->has_encrypt_then_mac);
+	jw_bool(w, "post_handshake_auth", ch->has_post_handshake_auth);
+	jw_bool(w, "fallback_scsv", ch->has_scsv_fallback);
+	jw_bool(w, "duplicate_extension", ch->duplicate_extension);
+	malformed(w, ch->malformed);
+	jw_object_end(w);
+}
+
+static void server_hello(struct jsonw *w, const struct conn *c)
+{
+	const struct tls_server_hello *sh = c->server_hello;
+	const struct tls_server_hello *hrr = c->hello_retry;
+	if (!sh && !hrr) {
+		jw_null(w, "server_hello");
+		return;
+	}
+	jw_object_begin(w, "server_hello");
+	jw_uint(w, "count", c->server_hello_count);
+	jw_bool(w, "hello_retry_request", hrr != NULL);
+	if (hrr) {
+		jw_object_begin(w, "hello_retry");
+		const char *g = tls_group_name(hrr->key_share_group);
+		if (hrr->key_share_group)
+			jw_string(w, "group", g ? g : "unknown");
+		else
+			jw_null(w, "group");
+		extensions(w, hrr->extensions, hrr->extension_count);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "hello_retry");
+	}
+	if (sh) {
+		version_value(w, "legacy_version", sh->legacy_version);
+		version_value(w, "version", tls_server_hello_version(sh));
+		jw_hex(w, "random", sh->random, 32);
+		jw_hex(w, "session_id", sh->session_id, sh->session_id_len);
+		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
+		char tmp[16];
+		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
+		jw_string(w, "cipher", cn ? cn : tmp);
+		jw_uint(w, "cipher_id", sh->cipher_suite);
+		jw_uint(w, "compression_method", sh->compression_method);
+		extensions(w, sh->extensions, sh->extension_count);
+		if (sh->has_alpn)
+			jw_bytes(w, "alpn", sh->alpn.bytes, sh->alpn.len);
+		else
+			jw_null(w, "alpn");
+		if (sh->key_share_group) {
+			const char *g = tls_group_name(sh->key_share_group);
+			snprintf(tmp, sizeof(tmp), "0x%04x", sh->key_share_group);
+			jw_string(w, "key_share_group", g ? g : tmp);
+		} else {
+			jw_null(w, "key_share_group");
+		}
+		jw_bool(w, "pre_shared_key", sh->has_pre_shared_key);
+		jw_bool(w, "extended_master_secret", sh->has_extended_master_secret);
+		jw_bool(w, "encrypt_then_mac", sh->has_encrypt_then_mac);
+		jw_bool(w, "renegotiation_info", sh->has_renegotiation_info);
+		jw_bool(w, "session_ticket", sh->has_session_ticket);
+		jw_bool(w, "status_request", sh->has_status_request);
+		malformed(w, sh->malformed);
+	}
+	jw_object_end(w);
+}
+
+static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l)
+{
+	jw_array_begin(w, key);
+	for (uint16_t i = 0; i < l->count; i++) {
+		const uint8_t *der = l->blob + l->certs[i].off;
+		char sha[65];
+		report_sha256_hex(der, l->certs[i].len, sha);
+		jw_object_begin(w, NULL);
+		jw_string(w, "der_sha256", sha);
+		jw_uint(w, "der_length", l->certs[i].len);
+		jw_base64(w, "der_base64", der, l->certs[i].len);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static const char *side_name(const struct conn *c, uint8_t dir)
+{
+	return dir == c->client_dir ? "client" : "server";
+}
+
+static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s)
+{
+	char ip[64];
+	jw_object_begin(w, key);
+	jw_string(w, "ip", ts_addr_format(&s->addr, ip, sizeof(ip)));
+	jw_uint(w, "port", s->port);
+	jw_uint(w, "packets", s->packets);
+	jw_uint(w, "bytes", s->payload_bytes);
+	jw_uint(w, "tls_records", s->tls_records);
+	jw_uint(w, "application_data_bytes", s->app_data_bytes);
+	jw_uint(w, "prelude_bytes", s->prelude_bytes);
+	jw_uint(w, "gap_bytes", s->gaps);
+	jw_object_end(w);
+}
+
+static const char *end_reason(const struct conn *c)
+{
+	if (c->anomalies[ANOM_EVICTED])
+		return "evicted";
+	if (c->timed_out)
+		return "timeout";
+	if (c->side[0].rst || c->side[1].rst)
+		return "reset";
+	if (c->side[0].fin && c->side[1].fin)
+		return "closed";
+	return "capture_ended";
+}
+
+/* "client_fin", "server_rst": who closed first, from the timeline; NULL if nobody did. */
+static const char *closed_by(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++) {
+		const struct conn_event *e = &c->events[i];
+		if (e->type == EV_FIN)
+			return e->dir == c->client_dir ? "client_fin" : "server_fin";
+		if (e->type == EV_RST)
+			return e->dir == c->client_dir ? "client_rst" : "server_rst";
+	}
+	return NULL;
+}
+
+static void event_name(const struct conn_event *e, char *buf, size_t n)
+{
+	switch (e->type) {
+	case EV_HANDSHAKE: {
+		const char *hn = tls_handshake_type_name((uint8_t)e->detail);
+		if (hn)
+			snprintf(buf, n, "%s", hn);
+		else
+			snprintf(buf, n, "handshake_%u", e->detail);
+		break;
+	}
+	default:
+		snprintf(buf, n, "%s", conn_event_name((enum conn_event_type)e->type));
+	}
+}
+
+static void timeline(struct jsonw *w, const struct conn *c, bool nano)
+{
+	jw_array_begin(w, "timeline");
+	for (uint16_t i = 0; i < c->event_count; i++) {
+		const struct conn_event *e = &c->events[i];
+		char name[48];
+		event_name(e, name, sizeof(name));
+		jw_object_begin(w, NULL);
+		jw_time(w, "ts", e->ts_ns, nano);
+		jw_double(w, "rel_ms", (double)(e->ts_ns - c->first_ts_ns) / 1e6, 3);
+		jw_string(w, "from", side_name(c, e->dir));
+		jw_string(w, "event", name);
+		if (e->type == EV_ALERT) {
+			const char *lv = tls_alert_level_name((uint8_t)(e->detail >> 8));
+			const char *ds = tls_alert_name((uint8_t)e->detail);
+			jw_string(w, "level", lv ? lv : "unknown");
+			jw_string(w, "description", ds ? ds : "unknown");
+			jw_uint(w, "code", e->detail & 0xff);
+		}
+		if (e->type == EV_APPLICATION_DATA && e->detail == 1)
+			jw_bool(w, "early_data", true);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_uint(w, "timeline_total", c->event_total);
+}
+
+static void alerts(struct jsonw *w, const struct conn *c, bool nano)
+{
+	jw_array_begin(w, "alerts");
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		jw_object_begin(w, NULL);
+		jw_time(w, "ts", a->ts_ns, nano);
+		jw_string(w, "from", side_name(c, a->dir));
+		jw_bool(w, "encrypted", a->encrypted);
+		if (a->encrypted) {
+			jw_null(w, "level");
+			jw_null(w, "description");
+			jw_null(w, "code");
+		} else {
+			const char *lv = tls_alert_level_name(a->level);
+			const char *ds = tls_alert_name(a->description);
+			jw_string(w, "level", lv ? lv : "unknown");
+			jw_string(w, "description", ds ? ds : "unknown");
+			jw_uint(w, "code", a->description);
+		}
+		jw_string(w, "stage", conn_stage_name((enum conn_stage)a->stage));
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+void report_json_conn(struct jsonw *w, const struct conn *c, const struct report_inputs *in)
+{
+	bool nano = file_nano(in, c->file_index);
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+
+	jw_object_begin(w, NULL);
+	jw_string(w, "type", "connection");
+	jw_uint(w, "id", c->id);
+	jw_time(w, "ts", c->first_ts_ns, nano);
+	jw_time(w, "end_ts", c->last_ts_ns, nano);
+	jw_double(w, "duration_ms", (double)(c->last_ts_ns - c->first_ts_ns) / 1e6, 3);
+	jw_string(w, "file", in && c->file_index < in->count ? in->names[c->file_index] : NULL);
+	endpoint(w, "client", conn_client(c));
+	endpoint(w, "server", conn_server(c));
+	jw_string(w, "roles_from", conn_role_source_name(c->role_source));
+	if (ch && ch->sni_count)
+		jw_bytes(w, "server_name", ch->sni[0].bytes, ch->sni[0].len);
+	else
+		jw_null(w, "server_name");
+	version_value(w, "version", conn_version(c));
+	if (sh) {
+		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
+		char tmp[16];
+		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
+		jw_string(w, "cipher", cn ? cn : tmp);
+	} else {
+		jw_null(w, "cipher");
+	}
+	if (sh && sh->has_alpn)
+		jw_bytes(w, "alpn", sh->alpn.bytes, sh->alpn.len);
+	else
+		jw_null(w, "alpn");
+	jw_string(w, "outcome", conn_outcome_name(c->outcome));
+	jw_bool(w, "established", c->handshake_done);
+	if (c->handshake_done)
+		jw_double(w, "handshake_ms", (double)(c->handshake_done_ns - c->first_ts_ns) / 1e6, 3);
+	else
+		jw_null(w, "handshake_ms");
+	jw_bool(w, "renegotiation", c->renegotiation);
+	jw_string(w, "end_reason", end_reason(c));
+	jw_string(w, "closed_by", closed_by(c));
+
+	if (ch)
+		client_hello(w, c, ch);
+	else
+		jw_null(w, "client_hello");
+	server_hello(w, c);
+
+	bool tls13 = sh && conn_version(c) >= 0x0304 && conn_version(c) != 0xfefd && conn_version(c) != 0xfeff;
+	tls13 = tls13 || (sh && ((conn_version(c) >> 8) == 0x7f || (conn_version(c) >> 8) == 0xfb));
+	cert_list(w, "certificates", &c->server_certs);
+	jw_uint(w, "certificates_total", c->server_certs.total);
+	const char *cert_state = c->server_certs.present ? (c->server_certs.cut ? "cut" : "visible")
+				 : tls13                  ? "encrypted"
+				 : sh                     ? "not_sent"
+							  : "not_seen";
+	jw_string(w, "certificates_state", cert_state);
+	cert_list(w, "client_certificates", &c->client_certs);
+	jw_bool(w, "certificate_request", c->certificate_request);
+	jw_bool(w, "ocsp_stapled", c->certificate_status);
+	if (c->ske_group || c->ske_dh_bits) {
+		jw_object_begin(w, "server_key_exchange");
+		if (c->ske_group) {
+			const char *g = tls_group_name(c->ske_group);
+			char tmp[16];
+			snprintf(tmp, sizeof(tmp), "0x%04x", c->ske_group);
+			jw_string(w, "group", g ? g : tmp);
+		} else {
+			jw_null(w, "group");
+		}
+		if (c->ske_dh_bits)
+			jw_uint(w, "dh_bits", c->ske_dh_bits);
+		else
+			jw_null(w, "dh_bits");
+		jw_object_end(w);
+	} else {
+		jw_null(w, "server_key_exchange");
+	}
+	alerts(w, c, nano);
+	jw_uint(w, "alerts_total", c->alert_total);
+	timeline(w, c, nano);
+
+	jw_object_begin(w, "anomalies");
+	for (int i = 0; i < ANOM_COUNT; i++)
+		if (c->anomalies[i])
+			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
+	jw_object_end(w);
+	jw_object_end(w);
+}
+
+void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
+{
+	jw_object_begin(w, NULL);
+	jw_string(w, "type", "summary");
+	jw_array_begin(w, "files");
+	for (size_t i = 0; in && i < in->count; i++) {
+		const struct capture_info *fi = &in->info[i];
+		jw_object_begin(w, NULL);
+		jw_string(w, "name", in->names[i]);
+		jw_string(w, "link_type", fi->dlt_name[0] ? fi->dlt_name : NULL);
+		jw_uint(w, "frames", fi->frames);
+		if (fi->frames) {
+			jw_time(w, "first_ts", fi->first_ts_ns, fi->nanosecond);
+			jw_time(w, "last_ts", fi->last_ts_ns, fi->nanosecond);
+		} else {
+			jw_null(w, "first_ts");
+			jw_null(w, "last_ts");
+		}
+		jw_string(w, "timestamp_precision", fi->nanosecond ? "ns" : "us");
+		jw_bool(w, "truncated", fi->truncated);
+		jw_string(w, "error", fi->error[0] ? fi->error : NULL);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_uint(w, "packets", s->packets);
+	jw_uint(w, "bytes", s->captured_bytes);
+	jw_uint(w, "connections", s->connections);
+	jw_uint(w, "tls_connections", s->tls_connections);
+	jw_uint(w, "reported", s->reported);
+	jw_object_begin(w, "outcomes");
+	for (int i = 0; i < OUTCOME_COUNT; i++)
+		jw_uint(w, conn_outcome_name((enum conn_outcome)i), s->outcomes[i]);
+	jw_object_end(w);
+	uint64_t skipped = 0;
+	jw_object_begin(w, "skipped");
+	for (int i = 1; i < DECODE_SKIP_COUNT; i++) {
+		skipped += s->skipped[i];
+		jw_uint(w, decode_skip_name((enum decode_skip)i), s->skipped[i]);
+	}
+	jw_object_end(w);
+	jw_uint(w, "skipped_total", skipped);
+	jw_uint(w, "udp_packets", s->udp_packets);
+	jw_uint(w, "stray_packets", s->stray_packets);
+	jw_uint(w, "timed_out", s->timed_out);
+	jw_uint(w, "evicted", s->evicted);
+	jw_uint(w, "open_at_end", s->open_at_end);
+	jw_uint(w, "gap_bytes", s->gap_bytes);
+	jw_uint(w, "duplicate_bytes", s->duplicate_bytes);
+	jw_object_begin(w, "anomalies");
+	for (int i = 0; i < ANOM_COUNT; i++)
+		jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), s->anomalies[i]);
+	jw_object_end(w);
+	jw_uint(w, "memory_peak_bytes", s->memory_peak);
+	jw_uint(w, "connections_peak", s->flows_peak);
+	jw_object_end(w);
+}

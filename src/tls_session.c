@@ -1,0 +1,346 @@
+/*
+ * tls_session.c - applies what the TLS record layer finds to the connection
+ * record: hellos, certificates, alerts, the timeline, roles, and when each
+ * side's handshake is over as far as a passive observer can tell.
+ *
+ * What the wire shows after the keys change is only record types and
+ * lengths, so a few rules are heuristics, documented in docs/json.md:
+ *  - TLS <= 1.2: a side's handshake is over when it has sent
+ *    ChangeCipherSpec and an encrypted handshake record (its Finished);
+ *  - TLS 1.3: the server's first encrypted record starts its encrypted flight,
+ *    the client's first encrypted record is its Finished, unless it is too
+ *    short to be one (under 32 bytes: an encrypted alert, which is how a
+ *    TLS 1.3 client rejects a certificate); later records are application data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "tls_handshake.h"
+#include "tls_names.h"
+
+/* TLS 1.3 and its drafts (0x7fNN, Facebook's 0xfbNN) switch keys after the ServerHello. */
+static bool version_is_tls13(uint16_t v)
+{
+	return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
+}
+
+static bool negotiated_tls13(const struct conn *c)
+{
+	return c->server_hello && version_is_tls13(tls_server_hello_version(c->server_hello));
+}
+
+static void add_alert(struct flow *f, uint8_t dir, bool encrypted, uint8_t level, uint8_t desc)
+{
+	struct conn *c = &f->conn;
+	c->alert_total++;
+	if (c->alert_count < TLS_MAX_ALERTS) {
+		struct conn_alert *a = &c->alerts[c->alert_count++];
+		a->ts_ns = f->now_ns;
+		a->dir = dir;
+		a->encrypted = encrypted;
+		a->level = level;
+		a->description = desc;
+		a->stage = (uint8_t)conn_current_stage(c);
+	}
+	if (encrypted)
+		conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_ALERT, 0);
+	else
+		conn_add_event(c, f->now_ns, dir, EV_ALERT, (uint16_t)(level << 8 | desc));
+}
+
+static void check_done(struct flow *f)
+{
+	struct conn *c = &f->conn;
+	if (c->handshake_done)
+		return;
+	struct conn_side *cli = &c->side[c->client_dir], *srv = &c->side[c->client_dir ^ 1];
+	bool done;
+	if (negotiated_tls13(c))
+		done = srv->encrypted_handshake && cli->encrypted_handshake;
+	else
+		done = (cli->encrypted_handshake && srv->encrypted_handshake) ||
+		       (cli->app_data && (srv->encrypted_handshake || srv->app_data));
+	if (done) {
+		c->handshake_done = true;
+		c->handshake_done_ns = f->now_ns;
+		cli->finished = srv->finished = true;
+	}
+}
+
+static void mark_tls(struct flow *f, uint8_t dir)
+{
+	struct conn_side *s = &f->conn.side[dir];
+	if (s->is_tls)
+		return;
+	s->is_tls = true;
+	s->prelude_bytes = f->tls[dir].scanned;
+	f->conn.is_tls = true;
+	f->tls[dir ^ 1].peer_is_tls = true;
+}
+
+static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	struct conn_side *s = &c->side[dir];
+
+	mark_tls(f, dir);
+	s->tls_records++;
+	if (!c->record_version)
+		c->record_version = version;
+
+	switch (type) {
+	case TLS_CT_CHANGE_CIPHER_SPEC:
+		if (!s->ccs)
+			conn_add_event(c, f->now_ns, dir, EV_CHANGE_CIPHER_SPEC, 0);
+		s->ccs = true;
+		/* In TLS 1.3 the CCS is a no-op kept for middleboxes; before any
+		 * ServerHello only a TLS 1.3 client sends one. */
+		if (c->server_hello && !negotiated_tls13(c))
+			tls_stream_set_encrypted(&f->tls[dir]);
+		break;
+	case TLS_CT_ALERT:
+		if (encrypted)
+			add_alert(f, dir, true, 0, 0);
+		break;
+	case TLS_CT_HANDSHAKE:
+		if (!encrypted)
+			break;
+		if (!s->encrypted_handshake) {
+			s->encrypted_handshake = true;
+			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
+		} else if (c->handshake_done && !c->renegotiation) {
+			/* TLS <= 1.2: a handshake record after both Finished messages
+			 * is a renegotiation (HelloRequest or ClientHello). */
+			c->renegotiation = true;
+			conn_add_event(c, f->now_ns, dir, EV_RENEGOTIATION, 0);
+		}
+		check_done(f);
+		break;
+	case TLS_CT_APPLICATION_DATA: {
+		bool handshake_record = false;
+		if (negotiated_tls13(c) && !s->encrypted_handshake) {
+			bool is_client = dir == c->client_dir;
+			if (is_client && length < 32) {
+				add_alert(f, dir, true, 0, 0);
+				break;
+			}
+			s->encrypted_handshake = true;
+			handshake_record = true;
+			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
+		} else if (negotiated_tls13(c) && dir != c->client_dir && !c->side[c->client_dir].encrypted_handshake) {
+			handshake_record = true; /* still the server's encrypted flight */
+		}
+		if (!handshake_record) {
+			s->app_data_bytes += length;
+			if (!s->app_data) {
+				/* detail 1: early data, sent before any ServerHello */
+				uint16_t early = c->client_hello_count && !c->server_hello && dir == c->client_dir;
+				conn_add_event(c, f->now_ns, dir, EV_APPLICATION_DATA, early);
+			}
+			s->app_data = true;
+		}
+		check_done(f);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void set_client(struct conn *c, uint8_t dir, uint8_t source)
+{
+	if (c->role_source >= ROLE_FROM_SYN || c->role_source >= source)
+		return;
+	c->client_dir = dir;
+	c->role_source = source;
+}
+
+/* Keep a copy of the certificates of one Certificate message. */
+static void keep_certificates(struct conn *c, struct conn_cert_list *list, const uint8_t *body, uint32_t len,
+			      bool tls13, size_t *mem)
+{
+	struct tls_cert_view views[TLS_MAX_CERTS_PER_MSG];
+	size_t count = 0, total = 0;
+	enum ts_status st = tls_certificate_parse(body, len, tls13, views, TLS_MAX_CERTS_PER_MSG, &count, &total);
+	if (st != TS_OK)
+		conn_add_anomaly(c, ANOM_MALFORMED_CERTIFICATE);
+	if (list->present && list->total > 0)
+		return; /* keep the first non-empty chain */
+	list->present = true;
+	list->total = (uint16_t)(total < UINT16_MAX ? total : UINT16_MAX);
+	list->cut = total > count;
+
+	size_t bytes = 0, keep = 0;
+	for (; keep < count && bytes + views[keep].len <= TLS_MAX_CERT_BYTES; keep++)
+		bytes += views[keep].len;
+	if (keep < count)
+		list->cut = true;
+	if (list->cut)
+		conn_add_anomaly(c, ANOM_CERT_LIMIT);
+	free(list->blob);
+	*mem -= list->blob_len;
+	list->blob = NULL;
+	list->blob_len = 0;
+	list->count = 0;
+	if (bytes == 0)
+		return;
+	list->blob = malloc(bytes);
+	if (!list->blob)
+		return;
+	uint32_t off = 0;
+	for (size_t i = 0; i < keep; i++) {
+		memcpy(list->blob + off, views[i].der, views[i].len);
+		list->certs[i].off = off;
+		list->certs[i].len = views[i].len;
+		off += views[i].len;
+	}
+	list->blob_len = off;
+	list->count = (uint16_t)keep;
+	*mem += off;
+}
+
+static void *alloc_hello(size_t size, size_t *mem)
+{
+	void *p = calloc(1, size);
+	if (p)
+		*mem += size;
+	return p;
+}
+
+static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello *ch)
+{
+	struct conn *c = &f->conn;
+	set_client(c, dir, ROLE_FROM_CLIENT_HELLO);
+	c->client_hello_count++;
+	if (ch->malformed)
+		conn_add_anomaly(c, ANOM_MALFORMED_CLIENT_HELLO);
+	if (c->handshake_done && !c->renegotiation) {
+		c->renegotiation = true;
+		conn_add_event(c, f->now_ns, dir, EV_RENEGOTIATION, 0);
+	}
+	if (!c->client_hello)
+		c->client_hello = ch;
+	else if (!c->client_hello2)
+		c->client_hello2 = ch;
+	else {
+		free(ch);
+		f->mem -= sizeof(*ch);
+	}
+}
+
+static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len, uint32_t wire_len)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	bool from_server = dir != c->client_dir;
+
+	switch (type) {
+	case TLS_HS_CLIENT_HELLO: {
+		conn_add_event(c, f->now_ns, dir, EV_HANDSHAKE, type);
+		struct tls_client_hello *ch = alloc_hello(sizeof(*ch), &f->mem);
+		if (!ch)
+			return;
+		if (tls_client_hello_parse(body, len, ch) != TS_OK)
+			ch->malformed |= TLS_HELLO_TRUNCATED;
+		on_client_hello(f, dir, ch);
+		return;
+	}
+	case TLS_HS_SERVER_HELLO: {
+		struct tls_server_hello *sh = alloc_hello(sizeof(*sh), &f->mem);
+		if (!sh)
+			return;
+		enum ts_status st = tls_server_hello_parse(body, len, sh);
+		if (st != TS_OK || sh->malformed)
+			conn_add_anomaly(c, ANOM_MALFORMED_SERVER_HELLO);
+		set_client(c, dir ^ 1, ROLE_FROM_SERVER_HELLO);
+		c->server_hello_count++;
+		struct tls_server_hello **slot = sh->is_hello_retry_request ? &c->hello_retry : &c->server_hello;
+		conn_add_event(c, f->now_ns, dir, sh->is_hello_retry_request ? EV_HELLO_RETRY_REQUEST : EV_HANDSHAKE,
+			       type);
+		if (*slot) {
+			free(*slot);
+			f->mem -= sizeof(**slot);
+		}
+		*slot = sh;
+		return;
+	}
+	default:
+		break;
+	}
+
+	conn_add_event(c, f->now_ns, dir, EV_HANDSHAKE, type);
+	if (wire_len > len && type != TLS_HS_CERTIFICATE)
+		return; /* cut at the cap: only certificates are worth reading partly */
+	switch (type) {
+	case TLS_HS_CERTIFICATE:
+		keep_certificates(c, from_server ? &c->server_certs : &c->client_certs, body, len, negotiated_tls13(c),
+				  &f->mem);
+		break;
+	case TLS_HS_CERTIFICATE_REQUEST:
+		c->certificate_request = true;
+		break;
+	case TLS_HS_CERTIFICATE_STATUS: {
+		uint8_t status_type = 0;
+		uint32_t rlen = 0;
+		if (tls_certificate_status_parse(body, len, &status_type, &rlen) == TS_OK) {
+			c->certificate_status = true;
+			c->ocsp_response_len = rlen;
+		} else {
+			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		}
+		break;
+	}
+	case TLS_HS_SERVER_KEY_EXCHANGE:
+		if (c->server_hello &&
+		    tls_server_key_exchange_parse(body, len, c->server_hello->cipher_suite, &c->ske_group,
+						  &c->ske_dh_bits) != TS_OK)
+			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_alert(void *ctx, uint8_t dir, uint8_t level, uint8_t description)
+{
+	struct flow *f = ctx;
+	add_alert(f, dir, false, level, description);
+}
+
+static void on_sslv2_client_hello(void *ctx, uint8_t dir, const uint8_t *body, uint32_t len)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	mark_tls(f, dir);
+	c->sslv2_client_hello = true;
+	conn_add_event(c, f->now_ns, dir, EV_SSLV2_CLIENT_HELLO, TLS_HS_CLIENT_HELLO);
+	struct tls_client_hello *ch = alloc_hello(sizeof(*ch), &f->mem);
+	if (!ch)
+		return;
+	if (tls_client_hello_parse_sslv2(body, len, ch) != TS_OK)
+		ch->malformed |= TLS_HELLO_TRUNCATED;
+	on_client_hello(f, dir, ch);
+}
+
+static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
+{
+	struct flow *f = ctx;
+	switch (a) {
+	case TLS_ANOM_RECORD_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_RECORD_TOO_LONG); break;
+	case TLS_ANOM_BAD_RECORD_HEADER: conn_add_anomaly(&f->conn, ANOM_RECORD_SYNC_LOST); break;
+	case TLS_ANOM_HANDSHAKE_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG); break;
+	case TLS_ANOM_NOMEM: conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG); break;
+	}
+}
+
+void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
+{
+	sink->ctx = f;
+	sink->record = on_record;
+	sink->handshake = on_handshake;
+	sink->alert = on_alert;
+	sink->sslv2_client_hello = on_sslv2_client_hello;
+	sink->anomaly = on_anomaly;
+}

@@ -1,0 +1,35 @@
+/*
+ * ts_stats.h - the run's counters: what was read, what was skipped and why,
+ * and how often each limit was hit. The summary output prints all of them.
+ */
+#ifndef TLSSCOPE_STATS_H
+#define TLSSCOPE_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "decode.h"
+
+struct ts_stats {
+	uint64_t files;
+	uint64_t packets;             /* records read from the captures */
+	uint64_t captured_bytes;      /* bytes of those records */
+	uint64_t skipped[DECODE_SKIP_COUNT];
+	uint64_t udp_packets;         /* UDP: counted, not analysed (QUIC comes later) */
+	uint64_t stray_packets;       /* TCP control packets of no live connection (after a close) */
+	uint64_t connections;         /* TCP connections tracked */
+	uint64_t tls_connections;     /* of which TLS was found in */
+	uint64_t reported;            /* records handed to the outputs */
+	uint64_t outcomes[OUTCOME_COUNT];
+	uint64_t timed_out;           /* ended by the idle timeout (capture time) */
+	uint64_t evicted;             /* ended early because the memory cap was reached */
+	uint64_t open_at_end;         /* still open when their capture file ended */
+	uint64_t anomalies[ANOM_COUNT]; /* summed over all connections */
+	uint64_t gap_bytes;           /* TCP bytes never seen */
+	uint64_t duplicate_bytes;     /* TCP bytes seen more than once */
+	size_t memory_peak;           /* peak bytes of flow state */
+	size_t flows_peak;            /* peak live connections */
+};
+
+#endif
