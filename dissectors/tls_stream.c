@@ -257,32 +257,10 @@ static bool try_start(struct tls_stream *s, const uint8_t *p, size_t len, bool s
 	return true;
 }
 
-void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start, bool after_gap,
-		     const struct tls_stream_sink *sink, size_t *mem)
+/* Parse bytes known to be in sync with the record layer. */
+static void feed_records(struct tls_stream *s, const uint8_t *p, size_t n, const struct tls_stream_sink *sink,
+			 size_t *mem)
 {
-	if (len == 0 || s->state == TLS_STREAM_NOT_TLS)
-		return;
-	if (after_gap && s->state == TLS_STREAM_RECORDS) {
-		/* Bytes are missing: whatever record we were in is gone. */
-		s->state = TLS_STREAM_RESYNC;
-		s->in_record = false;
-		s->hdr_have = 0;
-		hs_reset(s);
-	}
-	if (s->state != TLS_STREAM_RECORDS) {
-		bool was_detecting = s->state == TLS_STREAM_DETECT;
-		if (!try_start(s, data, len, segment_start)) {
-			if (was_detecting) {
-				s->scanned += (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
-				if (s->scanned > TLS_STARTTLS_SCAN_BYTES)
-					s->state = TLS_STREAM_NOT_TLS;
-			}
-			return;
-		}
-	}
-
-	const uint8_t *p = data;
-	size_t n = len;
 	while (n > 0 && s->state == TLS_STREAM_RECORDS) {
 		if (s->in_record) {
 			size_t used = feed_body(s, p, n, sink, mem);
@@ -314,6 +292,77 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 			break;
 		}
 	}
+}
+
+static void count_scanned(struct tls_stream *s, size_t len)
+{
+	if (s->state != TLS_STREAM_DETECT)
+		return;
+	s->scanned += (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
+	if (s->scanned > TLS_STARTTLS_SCAN_BYTES)
+		s->state = TLS_STREAM_NOT_TLS;
+}
+
+void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start, bool after_gap,
+		     const struct tls_stream_sink *sink, size_t *mem)
+{
+	if (len == 0 || s->state == TLS_STREAM_NOT_TLS)
+		return;
+	if (after_gap) {
+		s->probe_have = 0;
+		if (s->state == TLS_STREAM_RECORDS) {
+			/* Bytes are missing: whatever record we were in is gone. */
+			s->state = TLS_STREAM_RESYNC;
+			s->in_record = false;
+			s->hdr_have = 0;
+			hs_reset(s);
+		}
+	}
+	if (s->state == TLS_STREAM_RECORDS) {
+		feed_records(s, data, len, sink, mem);
+		return;
+	}
+
+	/* Not in sync: TLS may start only where a segment starts. A segment too
+	 * short to judge is kept until five bytes are there; if the bytes that
+	 * complete it start a segment of their own, that segment is also judged
+	 * alone (PostgreSQL answers its SSLRequest with the single byte 'S'). */
+	if (s->probe_have) {
+		uint8_t probe[5];
+		size_t have = s->probe_have, take = 5u - have;
+		if (take > len)
+			take = len;
+		memcpy(probe, s->probe, have);
+		memcpy(probe + have, data, take);
+		if (have + take < 5) {
+			memcpy(s->probe, probe, have + take);
+			s->probe_have = (uint8_t)(have + take);
+			return;
+		}
+		s->probe_have = 0;
+		if (try_start(s, probe, 5, true)) {
+			feed_records(s, probe, have, sink, mem);
+			feed_records(s, data, len, sink, mem);
+			return;
+		}
+		count_scanned(s, have);
+		if (s->state == TLS_STREAM_NOT_TLS)
+			return;
+		if (!segment_start) {
+			count_scanned(s, len);
+			return;
+		}
+	}
+	if (segment_start && len < 5) {
+		memcpy(s->probe, data, len);
+		s->probe_have = (uint8_t)len;
+		return;
+	}
+	if (!try_start(s, data, len, segment_start)) {
+		count_scanned(s, len);
+		return;
+	}
+	feed_records(s, data, len, sink, mem);
 }
 
 void tls_stream_set_encrypted(struct tls_stream *s)

@@ -54,6 +54,8 @@ struct tls_stream {
 	bool headers_only;      /* the handshake is over: read record headers, copy nothing */
 	bool peer_is_tls;       /* the other direction is TLS: accept any record type to start */
 	uint32_t scanned;       /* plaintext bytes looked at before TLS was found */
+	uint8_t probe[5];       /* the first bytes of a segment too short to judge alone */
+	uint8_t probe_have;
 
 	uint8_t hdr[5];
 	uint8_t hdr_have;

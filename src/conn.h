@@ -73,6 +73,7 @@ struct conn_alert {
 	uint8_t level;       /* 0 when encrypted */
 	uint8_t description; /* 0 when encrypted */
 	bool encrypted;
+	bool inferred;       /* no alert record: a TLS 1.3 record too short to be anything else */
 	uint8_t stage;       /* enum conn_stage */
 };
 

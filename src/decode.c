@@ -84,7 +84,8 @@ enum {
 
 struct walk {
 	struct packet *out;
-	unsigned nest; /* tags, labels and tunnels crossed, against DECODE_MAX_ENCAP_DEPTH */
+	const uint8_t *cap_end; /* frame + caplen */
+	unsigned nest;          /* tags, labels and tunnels crossed, against DECODE_MAX_ENCAP_DEPTH */
 };
 
 static enum decode_skip decode_ether(struct walk *w, struct rd *r);
@@ -124,6 +125,20 @@ static uint8_t peek_u8(const struct rd *r, bool *ok)
 	uint8_t b = rd_u8(&p);
 	*ok = !p.err;
 	return b;
+}
+
+/*
+ * The wire length of a layer whose header claims `claimed` bytes and whose
+ * bytes are r. Claimed bytes past the end of r were cut by the snap length if
+ * r runs to the end of the capture; otherwise an enclosing length field (PPPoE,
+ * UDP, an outer IP header) says they were never sent, and tshark agrees.
+ */
+static size_t wire_len(const struct walk *w, const struct rd *r, size_t claimed)
+{
+	size_t left = rd_left(r);
+	if (claimed <= left || r->p + r->len == w->cap_end)
+		return claimed;
+	return left;
 }
 
 static void addr_set_v4(struct ts_addr *a, const uint8_t *b)
@@ -372,7 +387,7 @@ static enum decode_skip decode_ipv4(struct walk *w, struct rd *r)
 		return DECODE_SKIP_IP_FRAGMENT;
 	addr_set_v4(&w->out->src, src);
 	addr_set_v4(&w->out->dst, dst);
-	size_t wire = total != 0 ? total - hl : rd_left(r);
+	size_t wire = wire_len(w, r, total != 0 ? total - hl : rd_left(r));
 	struct rd body = take_upto(r, wire);
 	return decode_ip_proto(w, proto, &body, wire);
 }
@@ -406,7 +421,7 @@ static enum decode_skip decode_ipv6(struct walk *w, struct rd *r)
 	addr_set_v6(&w->out->src, src);
 	addr_set_v6(&w->out->dst, dst);
 	/* Payload Length 0: a jumbogram (RFC 2675) or Linux BIG TCP; take the captured bytes. */
-	size_t wire = plen != 0 ? plen : rd_left(r);
+	size_t wire = wire_len(w, r, plen != 0 ? plen : rd_left(r));
 	struct rd body = take_upto(r, wire);
 
 	for (unsigned n = 0;; n++) {
@@ -660,7 +675,7 @@ enum decode_skip decode_frame(int dlt, const uint8_t *frame, size_t caplen, stru
 {
 	/* ts_ns belongs to the caller; everything after it is ours to reset. */
 	memset((char *)out + offsetof(struct packet, src), 0, sizeof(*out) - offsetof(struct packet, src));
-	struct walk w = { out, 0 };
+	struct walk w = { out, frame ? frame + caplen : NULL, 0 };
 	struct rd r = rd_init(frame, caplen);
 
 	switch (dlt) {

@@ -349,6 +349,7 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 		jw_time(w, "ts", a->ts_ns, nano);
 		jw_string(w, "from", side_name(c, a->dir));
 		jw_bool(w, "encrypted", a->encrypted);
+		jw_bool(w, "inferred", a->inferred);
 		if (a->encrypted) {
 			jw_null(w, "level");
 			jw_null(w, "description");

@@ -30,7 +30,7 @@ static bool negotiated_tls13(const struct conn *c)
 	return c->server_hello && version_is_tls13(tls_server_hello_version(c->server_hello));
 }
 
-static void add_alert(struct flow *f, uint8_t dir, bool encrypted, uint8_t level, uint8_t desc)
+static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred, uint8_t level, uint8_t desc)
 {
 	struct conn *c = &f->conn;
 	c->alert_total++;
@@ -39,6 +39,7 @@ static void add_alert(struct flow *f, uint8_t dir, bool encrypted, uint8_t level
 		a->ts_ns = f->now_ns;
 		a->dir = dir;
 		a->encrypted = encrypted;
+		a->inferred = inferred;
 		a->level = level;
 		a->description = desc;
 		a->stage = (uint8_t)conn_current_stage(c);
@@ -102,7 +103,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 		break;
 	case TLS_CT_ALERT:
 		if (encrypted)
-			add_alert(f, dir, true, 0, 0);
+			add_alert(f, dir, true, false, 0, 0);
 		break;
 	case TLS_CT_HANDSHAKE:
 		if (!encrypted)
@@ -123,7 +124,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 		if (negotiated_tls13(c) && !s->encrypted_handshake) {
 			bool is_client = dir == c->client_dir;
 			if (is_client && length < 32) {
-				add_alert(f, dir, true, 0, 0);
+				add_alert(f, dir, true, true, 0, 0);
 				break;
 			}
 			s->encrypted_handshake = true;
@@ -306,7 +307,7 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 static void on_alert(void *ctx, uint8_t dir, uint8_t level, uint8_t description)
 {
 	struct flow *f = ctx;
-	add_alert(f, dir, false, level, description);
+	add_alert(f, dir, false, false, level, description);
 }
 
 static void on_sslv2_client_hello(void *ctx, uint8_t dir, const uint8_t *body, uint32_t len)

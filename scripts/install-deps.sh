@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what tlsscope needs to build and test, from Debian's packages.
+# Idempotent: packages already present are skipped; run as root (or with sudo).
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libpcap-dev libssl-dev openssl python3 clang libclang-rt-14-dev
+	tcpdump curl nodejs)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

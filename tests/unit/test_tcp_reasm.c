@@ -1,0 +1,181 @@
+/*
+ * test_tcp_reasm.c - TCP reassembly: order, retransmission, overlap, wrap,
+ * queue caps and count-only mode, checked against the bytes delivered.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "tcp_reasm.h"
+#include "ts_limits.h"
+
+struct sink {
+	uint8_t out[1 << 20];
+	size_t len;
+	int calls, gaps, starts;
+};
+
+static void collect(void *ctx, const uint8_t *data, size_t len, unsigned flags)
+{
+	struct sink *s = ctx;
+	if (s->len + len <= sizeof(s->out))
+		memcpy(s->out + s->len, data, len);
+	s->len += len;
+	s->calls++;
+	s->gaps += (flags & REASM_AFTER_GAP) != 0;
+	s->starts += (flags & REASM_SEGMENT_START) != 0;
+}
+
+static uint8_t stream[400000];
+
+static void fill(void)
+{
+	for (size_t i = 0; i < sizeof(stream); i++)
+		stream[i] = (uint8_t)(i * 7 + (i >> 8));
+}
+
+static void test_in_order_and_reordered(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	uint32_t isn = 1000;
+	reasm_start(&d, isn);
+	/* segments 0..9 of 100 bytes, delivered 0,2,1,4,3,5,5(dup),7,6,9,8 */
+	int order[] = { 0, 2, 1, 4, 3, 5, 5, 7, 6, 9, 8 };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int k = order[i];
+		reasm_segment(&d, isn + (uint32_t)k * 100, stream + k * 100, 100, collect, s, &mem);
+	}
+	CHECK_EQ(s->len, 1000);
+	CHECK(memcmp(s->out, stream, 1000) == 0);
+	CHECK_EQ(d.dup_bytes, 100);
+	CHECK_EQ(d.gap_bytes, 0);
+	CHECK_EQ(mem, 0);
+	CHECK_EQ(d.queued_segs, 0);
+	reasm_free(&d, &mem);
+	free(s);
+}
+
+static void test_overlap_first_wins(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	uint8_t other[300];
+	memset(other, 0xee, sizeof(other));
+	reasm_start(&d, 0);
+	reasm_segment(&d, 0, stream, 200, collect, s, &mem);
+	/* overlaps 100..299 with different bytes: the first 100 are already delivered */
+	memcpy(other + 100, stream + 200, 100);
+	reasm_segment(&d, 100, other, 200, collect, s, &mem);
+	CHECK_EQ(s->len, 300);
+	CHECK(memcmp(s->out, stream, 300) == 0);
+	CHECK_EQ(d.dup_bytes, 100);
+	CHECK_EQ(s->starts, 1); /* the trimmed retransmission does not start a segment */
+	reasm_free(&d, &mem);
+	free(s);
+}
+
+static void test_sequence_wrap(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	uint32_t isn = 0xffffff00u;
+	reasm_start(&d, isn);
+	reasm_segment(&d, isn + 200, stream + 200, 200, collect, s, &mem); /* wraps past 0 */
+	reasm_segment(&d, isn, stream, 200, collect, s, &mem);
+	CHECK_EQ(s->len, 400);
+	CHECK(memcmp(s->out, stream, 400) == 0);
+	CHECK_EQ(d.next_seq, isn + 400);
+	reasm_free(&d, &mem);
+	free(s);
+}
+
+static void test_queue_cap_skips_gap(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0, peak = 0;
+	reasm_start(&d, 0);
+	/* byte 0..999 never arrives; then far more out-of-order data than the cap */
+	size_t seg = 1000, n = (REASM_MAX_OOO_BYTES / seg) + 50;
+	for (size_t i = 1; i <= n; i++) {
+		reasm_segment(&d, (uint32_t)(i * seg), stream + (i * seg) % 300000, seg, collect, s, &mem);
+		if (mem > peak)
+			peak = mem;
+	}
+	CHECK(d.limit_hits >= 1);
+	CHECK_EQ(d.gap_bytes, seg);
+	CHECK(s->gaps >= 1);
+	CHECK(peak <= REASM_MAX_OOO_BYTES + REASM_MAX_OOO_SEGMENTS * 64);
+	reasm_drain(&d, collect, s, &mem);
+	CHECK_EQ(s->len, n * seg); /* everything but the lost first segment */
+	CHECK_EQ(mem, 0);
+	reasm_free(&d, &mem);
+	free(s);
+}
+
+static void test_flood_of_tiny_segments(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0, peak = 0;
+	reasm_start(&d, 0);
+	for (uint32_t i = 0; i < 100000; i++) {
+		reasm_segment(&d, 10 + i * 2, stream, 1, collect, s, &mem); /* every other byte: never in order */
+		if (mem > peak)
+			peak = mem;
+	}
+	CHECK(d.queued_segs <= REASM_MAX_OOO_SEGMENTS);
+	CHECK(peak < (1u << 20));
+	reasm_free(&d, &mem);
+	CHECK_EQ(mem, 0);
+	free(s);
+}
+
+static void test_count_only(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	reasm_start(&d, 0);
+	reasm_segment(&d, 200, stream + 200, 100, collect, s, &mem); /* queued */
+	CHECK(mem > 0);
+	reasm_count_only(&d, &mem);
+	CHECK_EQ(mem, 0);
+	reasm_segment(&d, 0, stream, 100, collect, s, &mem);
+	reasm_segment(&d, 300, stream + 300, 100, collect, s, &mem); /* gap 100..299: skipped, not queued */
+	CHECK_EQ(mem, 0);
+	CHECK_EQ(d.gap_bytes, 200);
+	CHECK_EQ(s->len, 200);
+	CHECK_EQ(s->gaps, 1);
+	free(s);
+}
+
+static void test_far_future_ignored(void)
+{
+	struct reasm_dir d = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	reasm_start(&d, 5);
+	reasm_segment(&d, 5 + REASM_MAX_WINDOW + 10, stream, 100, collect, s, &mem);
+	CHECK_EQ(mem, 0);
+	CHECK_EQ(s->len, 0);
+	reasm_segment(&d, 5, stream, 0, collect, s, &mem); /* empty segment: nothing */
+	CHECK_EQ(s->calls, 0);
+	free(s);
+}
+
+int main(void)
+{
+	fill();
+	test_in_order_and_reordered();
+	test_overlap_first_wins();
+	test_sequence_wrap();
+	test_queue_cap_skips_gap();
+	test_flood_of_tiny_segments();
+	test_count_only();
+	test_far_future_ignored();
+	return check_report("test_tcp_reasm");
+}

@@ -1,0 +1,246 @@
+/*
+ * test_tls_stream.c - the TLS record layer on real OpenSSL byte streams,
+ * cut into every kind of piece, and on hostile input.
+ */
+#include <stdio.h>
+
+#include "check.h"
+#include "tls_handshake.h"
+#include "tls_pair.h"
+#include "tls_stream.h"
+#include "ts_limits.h"
+
+struct log {
+	char text[8192];
+	size_t len;
+	int anomalies[4];
+	int handshakes;
+	uint32_t last_wire_len;
+};
+
+static void logf_(struct log *l, const char *fmt, unsigned a, unsigned b)
+{
+	if (l->len < sizeof(l->text) - 64)
+		l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len, fmt, a, b);
+}
+
+static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
+{
+	logf_(ctx, "R%u/%u ", type, length);
+}
+
+static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len, uint32_t wire)
+{
+	struct log *l = ctx;
+	l->handshakes++;
+	l->last_wire_len = wire;
+	/* a checksum of the body proves the bytes, not just the length, came through */
+	unsigned sum = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = sum * 31 + body[i];
+	logf_(ctx, "H%u/%u ", type, len);
+	logf_(ctx, "#%x%.0u ", sum, 0);
+}
+
+static void on_alert(void *ctx, uint8_t dir, uint8_t level, uint8_t desc)
+{
+	logf_(ctx, "A%u/%u ", level, desc);
+}
+
+static void on_sslv2(void *ctx, uint8_t dir, const uint8_t *body, uint32_t len)
+{
+	logf_(ctx, "V2/%u%.0u ", len, 0);
+}
+
+static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
+{
+	struct log *l = ctx;
+	l->anomalies[a]++;
+}
+
+static struct tls_stream_sink sink_for(struct log *l)
+{
+	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly };
+	return s;
+}
+
+/* Feed `b` in pieces of `piece` bytes (0: all at once), each a segment start. */
+static void run(const struct tls_bytes *b, size_t piece, struct log *l, size_t *mem)
+{
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(l);
+	tls_stream_init(&s, 0);
+	size_t step = piece ? piece : b->len;
+	for (size_t off = 0; off < b->len; off += step) {
+		size_t n = b->len - off < step ? b->len - off : step;
+		tls_stream_feed(&s, b->p + off, n, true, false, &sink, mem);
+	}
+	tls_stream_free(&s, mem);
+}
+
+static void test_real_streams(int version)
+{
+	struct tls_bytes c2s = { 0 }, s2c = { 0 };
+	CHECK(tls_pair_run(version, "split.example.test", &c2s, &s2c));
+	const struct tls_bytes *dirs[2] = { &c2s, &s2c };
+	for (int d = 0; d < 2; d++) {
+		struct log whole = { 0 };
+		size_t mem = 0;
+		run(dirs[d], 0, &whole, &mem);
+		CHECK_EQ(mem, 0);
+		CHECK(whole.handshakes >= 1);
+		/* The same events whatever the cut, byte by byte included. */
+		size_t pieces[] = { 1, 2, 3, 4, 5, 6, 7, 13, 100, 1460 };
+		for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+			struct log l = { 0 };
+			run(dirs[d], pieces[i], &l, &mem);
+			CHECK_STR(l.text, whole.text);
+			CHECK_EQ(mem, 0);
+		}
+	}
+	/* The client's first message is its ClientHello, in a handshake record. */
+	struct log l = { 0 };
+	size_t mem = 0;
+	run(&c2s, 0, &l, &mem);
+	CHECK(strncmp(l.text, "R22/", 4) == 0);
+	CHECK(strstr(l.text, "H1/") != NULL);
+	struct log ls = { 0 };
+	run(&s2c, 0, &ls, &mem);
+	CHECK(strstr(ls.text, "H2/") != NULL);
+	if (version == TLS1_2_VERSION) {
+		CHECK(strstr(ls.text, "H11/") != NULL); /* Certificate in clear */
+		CHECK(strstr(ls.text, "H14/0") != NULL); /* ServerHelloDone, empty body */
+	} else {
+		CHECK(strstr(ls.text, "H11/") == NULL); /* encrypted in TLS 1.3 */
+		CHECK(strstr(ls.text, "R23/") != NULL);
+	}
+	free(c2s.p);
+	free(s2c.p);
+}
+
+static void test_starttls_prelude(void)
+{
+	struct tls_bytes c2s = { 0 }, s2c = { 0 };
+	CHECK(tls_pair_run(TLS1_2_VERSION, NULL, &c2s, &s2c));
+	struct log l = { 0 }, ref = { 0 };
+	size_t mem = 0;
+	run(&c2s, 0, &ref, &mem);
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 0);
+	const char *ehlo = "EHLO client.example.test\r\n", *starttls = "STARTTLS\r\n";
+	tls_stream_feed(&s, (const uint8_t *)ehlo, strlen(ehlo), true, false, &sink, &mem);
+	tls_stream_feed(&s, (const uint8_t *)starttls, strlen(starttls), true, false, &sink, &mem);
+	CHECK_EQ(s.state, TLS_STREAM_DETECT);
+	tls_stream_feed(&s, c2s.p, c2s.len, true, false, &sink, &mem);
+	CHECK_EQ(s.state, TLS_STREAM_RECORDS);
+	CHECK_EQ(s.scanned, strlen(ehlo) + strlen(starttls));
+	CHECK_STR(l.text, ref.text);
+	tls_stream_free(&s, &mem);
+	free(c2s.p);
+	free(s2c.p);
+}
+
+static void test_not_tls_budget(void)
+{
+	struct log l = { 0 };
+	size_t mem = 0;
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 0);
+	uint8_t junk[1000];
+	memset(junk, 'A', sizeof(junk));
+	for (int i = 0; i < 100 && s.state == TLS_STREAM_DETECT; i++)
+		tls_stream_feed(&s, junk, sizeof(junk), true, false, &sink, &mem);
+	CHECK_EQ(s.state, TLS_STREAM_NOT_TLS);
+	CHECK(s.scanned > TLS_STARTTLS_SCAN_BYTES);
+	CHECK_EQ(l.len, 0);
+	tls_stream_free(&s, &mem);
+}
+
+static void test_hostile_lengths(void)
+{
+	struct log l = { 0 };
+	size_t mem = 0, peak = 0;
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 0);
+	/* A ClientHello claiming 16 MiB, carried in full-size records. */
+	uint8_t rec[5 + 16384];
+	memset(rec, 0x41, sizeof(rec));
+	rec[0] = 22; rec[1] = 3; rec[2] = 1; rec[3] = 0x40; rec[4] = 0x00;
+	rec[5] = 1; rec[6] = 0xff; rec[7] = 0xff; rec[8] = 0xff;
+	tls_stream_feed(&s, rec, sizeof(rec), true, false, &sink, &mem);
+	rec[5] = 0x41;
+	size_t left = 0xffffff - (16384 - 4); /* the rest of the message body, exactly */
+	while (left > 0) {
+		size_t n = left < 16384 ? left : 16384;
+		rec[3] = (uint8_t)(n >> 8);
+		rec[4] = (uint8_t)n;
+		tls_stream_feed(&s, rec, 5 + n, true, false, &sink, &mem);
+		left -= n;
+		if (mem > peak)
+			peak = mem;
+	}
+	CHECK_EQ(l.anomalies[TLS_ANOM_HANDSHAKE_TOO_LONG], 1);
+	CHECK(peak <= TLS_MAX_HANDSHAKE_MSG);
+	CHECK_EQ(l.handshakes, 1);              /* delivered once, cut at the cap */
+	CHECK_EQ(l.last_wire_len, 0xffffff);
+	tls_stream_free(&s, &mem);
+	CHECK_EQ(mem, 0);
+
+	/* A bad header after a good record: sync lost, reported once. */
+	tls_stream_init(&s, 0);
+	uint8_t two[] = { 22, 3, 3, 0, 4, 14, 0, 0, 0, 0x99, 0x99, 0x99, 0x99, 0x99 };
+	tls_stream_feed(&s, two, sizeof(two), true, false, &sink, &mem);
+	CHECK_EQ(s.state, TLS_STREAM_RESYNC);
+	CHECK_EQ(l.anomalies[TLS_ANOM_BAD_RECORD_HEADER], 1);
+	tls_stream_free(&s, &mem);
+}
+
+static void test_alerts_and_encrypted(void)
+{
+	struct log l = { 0 };
+	size_t mem = 0;
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 1);
+	s.peer_is_tls = true;
+	/* cleartext fatal handshake_failure, then (after CCS) an encrypted alert */
+	uint8_t bytes[] = { 21, 3, 3, 0, 2, 2, 40, 20, 3, 3, 0, 1, 1 };
+	tls_stream_feed(&s, bytes, sizeof(bytes), true, false, &sink, &mem);
+	tls_stream_set_encrypted(&s);
+	uint8_t enc[5 + 26] = { 21, 3, 3, 0, 26 };
+	tls_stream_feed(&s, enc, sizeof(enc), true, false, &sink, &mem);
+	CHECK_STR(l.text, "R21/2 A2/40 R20/1 R21/26 ");
+	tls_stream_free(&s, &mem);
+}
+
+static void test_sslv2_hello(void)
+{
+	/* SSLv2 CLIENT-HELLO: len 0x8000|N, type 1, version 3.1, 3 ciphers, no session id, 16-byte challenge */
+	uint8_t h[2 + 9 + 9 + 16] = { 0x80, 9 + 9 + 16, 1, 3, 1, 0, 9, 0, 0, 0, 16,
+				      0, 0, 0x2f, 0, 0, 0x35, 0x01, 0x00, 0x80 };
+	struct log l = { 0 };
+	size_t mem = 0;
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 0);
+	tls_stream_feed(&s, h, 7, true, false, &sink, &mem);
+	tls_stream_feed(&s, h + 7, sizeof(h) - 7, false, false, &sink, &mem);
+	CHECK_STR(l.text, "V2/34 ");
+	tls_stream_free(&s, &mem);
+	CHECK_EQ(mem, 0);
+}
+
+int main(void)
+{
+	test_real_streams(TLS1_2_VERSION);
+	test_real_streams(TLS1_3_VERSION);
+	test_starttls_prelude();
+	test_not_tls_budget();
+	test_hostile_lengths();
+	test_alerts_and_encrypted();
+	test_sslv2_hello();
+	return check_report("test_tls_stream");
+}
