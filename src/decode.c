@@ -78,8 +78,13 @@ enum {
 };
 
 enum {
+	UDP_PORT_GTPU = 2152,   /* 3GPP TS 29.281 section 4.4.2.3 */
 	UDP_PORT_VXLAN = 4789,  /* RFC 7348 section 5 */
 	UDP_PORT_GENEVE = 6081, /* RFC 8926 section 3.3 */
+};
+
+enum {
+	GTP_MSG_GPDU = 255, /* G-PDU: a user packet follows (3GPP TS 29.281 section 6.1) */
 };
 
 struct walk {
@@ -249,6 +254,62 @@ static enum decode_skip decode_geneve(struct walk *w, struct rd *r)
 }
 
 /*
+ * GTP-U header, 3GPP TS 29.281 section 5.1, after UDP destination port 2152:
+ *   Version(3)=1 PT(1)=1 Spare(1) E(1) S(1) PN(1) Message Type(8) Length(16)
+ *   TEID(32)
+ *   [Sequence Number(16) N-PDU Number(8) Next Extension Header Type(8)]  if E, S or PN
+ *   extension headers (section 5.2), while the type before is not 0:
+ *     Length(8, 4-octet units, itself included) Contents Next Extension Header Type(8)
+ *   T-PDU (Length counts everything after TEID): IPv4 or IPv6 by version nibble
+ * The caller has checked Version and PT. Mobile core captures carry all user
+ * traffic this way.
+ */
+static enum decode_skip decode_gtpu(struct walk *w, struct rd *r)
+{
+	uint8_t flags = rd_u8(r);
+	uint8_t type = rd_u8(r);
+	uint16_t len = rd_u16(r);
+	rd_skip(r, 4);
+	if (r->err)
+		return DECODE_SKIP_TRUNCATED;
+	if (type != GTP_MSG_GPDU)
+		return DECODE_SKIP_NOT_IP; /* echo, error indication, end marker */
+	struct rd body = take_upto(r, len);
+	if (flags & 0x07) {
+		rd_skip(&body, 3);
+		uint8_t next = rd_u8(&body);
+		/* Each header is at least 4 bytes, and the cap is shared with IPv6's. */
+		for (unsigned n = 0; next != 0 && !body.err; n++) {
+			if (n == DECODE_MAX_IPV6_EXT_HEADERS)
+				return DECODE_SKIP_NOT_IP;
+			uint8_t units = rd_u8(&body);
+			if (body.err)
+				break;
+			if (units == 0)
+				return DECODE_SKIP_NOT_IP;
+			rd_skip(&body, (size_t)units * 4 - 2);
+			next = rd_u8(&body);
+		}
+		if (body.err)
+			return DECODE_SKIP_TRUNCATED;
+	}
+	if (!walk_enter_tunnel(w))
+		return DECODE_SKIP_ENCAP_DEPTH;
+	bool ok;
+	uint8_t first = peek_u8(&body, &ok);
+	if (!ok)
+		return DECODE_SKIP_TRUNCATED;
+	switch (first >> 4) {
+	case 4:
+		return decode_ipv4(w, &body);
+	case 6:
+		return decode_ipv6(w, &body);
+	default:
+		return DECODE_SKIP_NOT_IP; /* 5G Ethernet or unstructured PDU sessions */
+	}
+}
+
+/*
  * UDP header, RFC 768:
  *   Source Port(16) Destination Port(16) Length(16) Checksum(16) | data
  * Length covers header and data and may be shorter than the IP payload; 0 is
@@ -274,7 +335,7 @@ static enum decode_skip decode_udp(struct walk *w, struct rd *r, size_t wire)
 	struct rd data = take_upto(r, wire - 8);
 
 	/* A tunnel port whose first byte does not fit is just UDP to that port. */
-	if (dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE) {
+	if (dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE || dport == UDP_PORT_GTPU) {
 		bool ok;
 		uint8_t first = peek_u8(&data, &ok);
 		if (!ok)
@@ -283,6 +344,8 @@ static enum decode_skip decode_udp(struct walk *w, struct rd *r, size_t wire)
 			return decode_vxlan(w, &data);
 		if (dport == UDP_PORT_GENEVE && (first >> 6) == 0)
 			return decode_geneve(w, &data);
+		if (dport == UDP_PORT_GTPU && (first & 0xf0) == 0x30)
+			return decode_gtpu(w, &data);
 	}
 	out->sport = sport;
 	out->dport = dport;

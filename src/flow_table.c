@@ -39,23 +39,31 @@ void flow_key_of(const struct packet *p, struct flow_key *key, bool *from_lo)
 	*from_lo = src_lo;
 }
 
-/* FNV-1a over the key fields, then a final avalanche (murmur3's fmix32). */
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Multiply-xorshift over the key's 64-bit words: a few cycles per packet. */
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	return h * 0xbf58476d1ce4e5b9ull;
+}
+
 uint32_t flow_key_hash(const struct flow_key *key)
 {
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key->addr_lo[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key->addr_hi[i]) * 16777619u;
-	h = (h ^ key->port_lo) * 16777619u;
-	h = (h ^ key->port_hi) * 16777619u;
-	h = (h ^ key->proto) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	uint64_t h = 0x243f6a8885a308d3ull;
+	h = mix(h, load64(key->addr_lo));
+	h = mix(h, load64(key->addr_lo + 8));
+	h = mix(h, load64(key->addr_hi));
+	h = mix(h, load64(key->addr_hi + 8));
+	h = mix(h, (uint64_t)key->port_lo << 24 | (uint64_t)key->port_hi << 8 | key->proto);
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)

@@ -11,6 +11,7 @@ void jw_init(struct jsonw *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->first[0] = true;
+	w->time_sec = INT64_MIN;
 }
 
 void jw_free(struct jsonw *w)
@@ -27,12 +28,19 @@ void jw_reset(struct jsonw *w)
 	w->first[0] = true;
 }
 
-static bool reserve(struct jsonw *w, size_t more)
+static bool grow(struct jsonw *w, size_t more);
+
+static inline bool reserve(struct jsonw *w, size_t more)
+{
+	if (!w->failed && more <= w->cap - w->len)
+		return true;
+	return grow(w, more);
+}
+
+static bool grow(struct jsonw *w, size_t more)
 {
 	if (w->failed)
 		return false;
-	if (more <= w->cap - w->len)
-		return true;
 	if (more > JSONW_MAX_BYTES - w->len) {
 		w->failed = true;
 		return false;
@@ -212,6 +220,22 @@ void jw_string(struct jsonw *w, const char *key, const char *s)
 	put_escaped(w, (const uint8_t *)s, strlen(s));
 }
 
+void jw_ascii(struct jsonw *w, const char *key, const char *s)
+{
+	if (!s) {
+		jw_null(w, key);
+		return;
+	}
+	size_t n = strlen(s);
+	prefix(w, key);
+	if (!reserve(w, n + 2))
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+}
+
 void jw_bytes(struct jsonw *w, const char *key, const uint8_t *b, size_t n)
 {
 	prefix(w, key);
@@ -288,6 +312,21 @@ void jw_int(struct jsonw *w, const char *key, int64_t v)
 	}
 }
 
+void jw_ms(struct jsonw *w, const char *key, int64_t ns)
+{
+	prefix(w, key);
+	uint64_t us;
+	if (ns < 0) {
+		putc_(w, '-');
+		us = ((uint64_t)0 - (uint64_t)ns) / 1000;
+	} else {
+		us = (uint64_t)ns / 1000;
+	}
+	put_u64(w, us / 1000);
+	char frac[4] = { '.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10) };
+	put(w, frac, 4);
+}
+
 void jw_double(struct jsonw *w, const char *key, double v, int decimals)
 {
 	char tmp[64];
@@ -318,24 +357,35 @@ void jw_null(struct jsonw *w, const char *key)
 
 void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond)
 {
-	char tmp[48];
 	int64_t sec = ts_ns / 1000000000LL, frac = ts_ns % 1000000000LL;
 	if (frac < 0) {
 		frac += 1000000000LL;
 		sec--;
 	}
-	time_t t = (time_t)sec;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		jw_null(w, key);
-		return;
+	if (sec != w->time_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || !strftime(w->time_prefix, sizeof(w->time_prefix), "%Y-%m-%dT%H:%M:%S", &tm)) {
+			jw_null(w, key);
+			return;
+		}
+		w->time_sec = sec;
 	}
-	size_t n = strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (nanosecond)
-		snprintf(tmp + n, sizeof(tmp) - n, ".%09lldZ", (long long)frac);
-	else
-		snprintf(tmp + n, sizeof(tmp) - n, ".%06lldZ", (long long)(frac / 1000));
-	jw_string(w, key, tmp);
+	/* prefix, '.', 6 or 9 digits, 'Z' */
+	char tmp[40];
+	size_t n = strlen(w->time_prefix);
+	memcpy(tmp, w->time_prefix, n);
+	tmp[n++] = '.';
+	int digits = nanosecond ? 9 : 6;
+	uint64_t f = (uint64_t)(nanosecond ? frac : frac / 1000);
+	for (int i = digits - 1; i >= 0; i--) {
+		tmp[n + (size_t)i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	n += (size_t)digits;
+	tmp[n++] = 'Z';
+	tmp[n] = 0;
+	jw_ascii(w, key, tmp);
 }
 
 bool jw_flush_line(struct jsonw *w, FILE *fp)

@@ -26,6 +26,8 @@ struct jsonw {
 	bool failed;
 	int depth;
 	bool first[JSONW_MAX_DEPTH];
+	int64_t time_sec;      /* second of the cached date prefix (formatting dates is costly) */
+	char time_prefix[24];  /* "YYYY-MM-DDTHH:MM:SS" of time_sec */
 };
 
 void jw_init(struct jsonw *w);
@@ -42,7 +44,12 @@ void jw_string(struct jsonw *w, const char *key, const char *s);        /* NULL 
 void jw_bytes(struct jsonw *w, const char *key, const uint8_t *b, size_t n); /* wire bytes, escaped */
 void jw_hex(struct jsonw *w, const char *key, const uint8_t *b, size_t n);
 void jw_base64(struct jsonw *w, const char *key, const uint8_t *b, size_t n);
+/* A string we made ourselves, known to be plain printable ASCII without quotes
+ * or backslashes (IANA names, enum names): copied without escaping. */
+void jw_ascii(struct jsonw *w, const char *key, const char *s);
 void jw_uint(struct jsonw *w, const char *key, uint64_t v);
+/* A duration in nanoseconds written as milliseconds with 3 decimals. */
+void jw_ms(struct jsonw *w, const char *key, int64_t ns);
 void jw_int(struct jsonw *w, const char *key, int64_t v);
 void jw_double(struct jsonw *w, const char *key, double v, int decimals);
 void jw_bool(struct jsonw *w, const char *key, bool v);

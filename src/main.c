@@ -126,6 +126,7 @@ static int cmd_analyze(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	setvbuf(cli.out, NULL, _IOFBF, 1u << 20);
 	size_t nfiles = (size_t)(argc - optind);
 	cli.inputs.names = (const char **)(argv + optind);
 	cli.inputs.count = nfiles;

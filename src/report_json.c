@@ -42,10 +42,10 @@ static void code_name(struct jsonw *w, uint16_t v, const char *name)
 {
 	char tmp[24];
 	if (name) {
-		jw_string(w, NULL, name);
+		jw_ascii(w, NULL, name);
 	} else {
 		snprintf(tmp, sizeof(tmp), tls_is_grease(v) ? "GREASE_0x%04x" : "0x%04x", v);
-		jw_string(w, NULL, tmp);
+		jw_ascii(w, NULL, tmp);
 	}
 }
 
@@ -56,9 +56,9 @@ static void version_value(struct jsonw *w, const char *key, uint16_t v)
 		jw_null(w, key);
 	else if (tls_is_grease(v)) {
 		snprintf(tmp, sizeof(tmp), "GREASE_0x%04x", v);
-		jw_string(w, key, tmp);
+		jw_ascii(w, key, tmp);
 	} else
-		jw_string(w, key, tls_version_name(v, tmp, sizeof(tmp)));
+		jw_ascii(w, key, tls_version_name(v, tmp, sizeof(tmp)));
 }
 
 static void u16_list(struct jsonw *w, const char *key, const struct tls_u16_list *l,
@@ -91,7 +91,7 @@ static void extensions(struct jsonw *w, const struct tls_extension *ext, uint16_
 				 ext[i].type);
 			name = tmp;
 		}
-		jw_string(w, "name", name);
+		jw_ascii(w, "name", name);
 		jw_uint(w, "length", ext[i].len);
 		jw_object_end(w);
 	}
@@ -102,13 +102,13 @@ static void malformed(struct jsonw *w, unsigned bits)
 {
 	jw_array_begin(w, "malformed");
 	if (bits & TLS_HELLO_TRUNCATED)
-		jw_string(w, NULL, "truncated");
+		jw_ascii(w, NULL, "truncated");
 	if (bits & TLS_HELLO_TRAILING)
-		jw_string(w, NULL, "trailing_bytes");
+		jw_ascii(w, NULL, "trailing_bytes");
 	if (bits & TLS_HELLO_BAD_EXTENSION)
-		jw_string(w, NULL, "bad_extension");
+		jw_ascii(w, NULL, "bad_extension");
 	if (bits & TLS_HELLO_LIST_CUT)
-		jw_string(w, NULL, "list_cut");
+		jw_ascii(w, NULL, "list_cut");
 	jw_array_end(w);
 }
 
@@ -116,7 +116,7 @@ static void client_hello(struct jsonw *w, const struct conn *c, const struct tls
 {
 	jw_object_begin(w, "client_hello");
 	jw_uint(w, "count", c->client_hello_count);
-	jw_string(w, "format", ch->sslv2_format ? "sslv2" : "tls");
+	jw_ascii(w, "format", ch->sslv2_format ? "sslv2" : "tls");
 	version_value(w, "record_version", c->record_version);
 	version_value(w, "legacy_version", ch->legacy_version);
 	jw_hex(w, "random", ch->random, 32);
@@ -193,7 +193,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_object_begin(w, "hello_retry");
 		const char *g = tls_group_name(hrr->key_share_group);
 		if (hrr->key_share_group)
-			jw_string(w, "group", g ? g : "unknown");
+			jw_ascii(w, "group", g ? g : "unknown");
 		else
 			jw_null(w, "group");
 		extensions(w, hrr->extensions, hrr->extension_count);
@@ -209,7 +209,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
 		char tmp[16];
 		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
-		jw_string(w, "cipher", cn ? cn : tmp);
+		jw_ascii(w, "cipher", cn ? cn : tmp);
 		jw_uint(w, "cipher_id", sh->cipher_suite);
 		jw_uint(w, "compression_method", sh->compression_method);
 		extensions(w, sh->extensions, sh->extension_count);
@@ -220,7 +220,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		if (sh->key_share_group) {
 			const char *g = tls_group_name(sh->key_share_group);
 			snprintf(tmp, sizeof(tmp), "0x%04x", sh->key_share_group);
-			jw_string(w, "key_share_group", g ? g : tmp);
+			jw_ascii(w, "key_share_group", g ? g : tmp);
 		} else {
 			jw_null(w, "key_share_group");
 		}
@@ -243,7 +243,7 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 		char sha[65];
 		report_sha256_hex(der, l->certs[i].len, sha);
 		jw_object_begin(w, NULL);
-		jw_string(w, "der_sha256", sha);
+		jw_ascii(w, "der_sha256", sha);
 		jw_uint(w, "der_length", l->certs[i].len);
 		jw_base64(w, "der_base64", der, l->certs[i].len);
 		jw_object_end(w);
@@ -260,7 +260,7 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 {
 	char ip[64];
 	jw_object_begin(w, key);
-	jw_string(w, "ip", ts_addr_format(&s->addr, ip, sizeof(ip)));
+	jw_ascii(w, "ip", ts_addr_format(&s->addr, ip, sizeof(ip)));
 	jw_uint(w, "port", s->port);
 	jw_uint(w, "packets", s->packets);
 	jw_uint(w, "bytes", s->payload_bytes);
@@ -322,14 +322,14 @@ static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 		event_name(e, name, sizeof(name));
 		jw_object_begin(w, NULL);
 		jw_time(w, "ts", e->ts_ns, nano);
-		jw_double(w, "rel_ms", (double)(e->ts_ns - c->first_ts_ns) / 1e6, 3);
-		jw_string(w, "from", side_name(c, e->dir));
-		jw_string(w, "event", name);
+		jw_ms(w, "rel_ms", e->ts_ns - c->first_ts_ns);
+		jw_ascii(w, "from", side_name(c, e->dir));
+		jw_ascii(w, "event", name);
 		if (e->type == EV_ALERT) {
 			const char *lv = tls_alert_level_name((uint8_t)(e->detail >> 8));
 			const char *ds = tls_alert_name((uint8_t)e->detail);
-			jw_string(w, "level", lv ? lv : "unknown");
-			jw_string(w, "description", ds ? ds : "unknown");
+			jw_ascii(w, "level", lv ? lv : "unknown");
+			jw_ascii(w, "description", ds ? ds : "unknown");
 			jw_uint(w, "code", e->detail & 0xff);
 		}
 		if (e->type == EV_APPLICATION_DATA && e->detail == 1)
@@ -347,7 +347,7 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 		const struct conn_alert *a = &c->alerts[i];
 		jw_object_begin(w, NULL);
 		jw_time(w, "ts", a->ts_ns, nano);
-		jw_string(w, "from", side_name(c, a->dir));
+		jw_ascii(w, "from", side_name(c, a->dir));
 		jw_bool(w, "encrypted", a->encrypted);
 		jw_bool(w, "inferred", a->inferred);
 		if (a->encrypted) {
@@ -357,11 +357,11 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 		} else {
 			const char *lv = tls_alert_level_name(a->level);
 			const char *ds = tls_alert_name(a->description);
-			jw_string(w, "level", lv ? lv : "unknown");
-			jw_string(w, "description", ds ? ds : "unknown");
+			jw_ascii(w, "level", lv ? lv : "unknown");
+			jw_ascii(w, "description", ds ? ds : "unknown");
 			jw_uint(w, "code", a->description);
 		}
-		jw_string(w, "stage", conn_stage_name((enum conn_stage)a->stage));
+		jw_ascii(w, "stage", conn_stage_name((enum conn_stage)a->stage));
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -374,15 +374,15 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 	const struct tls_server_hello *sh = c->server_hello;
 
 	jw_object_begin(w, NULL);
-	jw_string(w, "type", "connection");
+	jw_ascii(w, "type", "connection");
 	jw_uint(w, "id", c->id);
 	jw_time(w, "ts", c->first_ts_ns, nano);
 	jw_time(w, "end_ts", c->last_ts_ns, nano);
-	jw_double(w, "duration_ms", (double)(c->last_ts_ns - c->first_ts_ns) / 1e6, 3);
+	jw_ms(w, "duration_ms", c->last_ts_ns - c->first_ts_ns);
 	jw_string(w, "file", in && c->file_index < in->count ? in->names[c->file_index] : NULL);
 	endpoint(w, "client", conn_client(c));
 	endpoint(w, "server", conn_server(c));
-	jw_string(w, "roles_from", conn_role_source_name(c->role_source));
+	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
 	if (ch && ch->sni_count)
 		jw_bytes(w, "server_name", ch->sni[0].bytes, ch->sni[0].len);
 	else
@@ -392,7 +392,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
 		char tmp[16];
 		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
-		jw_string(w, "cipher", cn ? cn : tmp);
+		jw_ascii(w, "cipher", cn ? cn : tmp);
 	} else {
 		jw_null(w, "cipher");
 	}
@@ -400,14 +400,14 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 		jw_bytes(w, "alpn", sh->alpn.bytes, sh->alpn.len);
 	else
 		jw_null(w, "alpn");
-	jw_string(w, "outcome", conn_outcome_name(c->outcome));
+	jw_ascii(w, "outcome", conn_outcome_name(c->outcome));
 	jw_bool(w, "established", c->handshake_done);
 	if (c->handshake_done)
-		jw_double(w, "handshake_ms", (double)(c->handshake_done_ns - c->first_ts_ns) / 1e6, 3);
+		jw_ms(w, "handshake_ms", c->handshake_done_ns - c->first_ts_ns);
 	else
 		jw_null(w, "handshake_ms");
 	jw_bool(w, "renegotiation", c->renegotiation);
-	jw_string(w, "end_reason", end_reason(c));
+	jw_ascii(w, "end_reason", end_reason(c));
 	jw_string(w, "closed_by", closed_by(c));
 
 	if (ch)
@@ -424,7 +424,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 				 : tls13                  ? "encrypted"
 				 : sh                     ? "not_sent"
 							  : "not_seen";
-	jw_string(w, "certificates_state", cert_state);
+	jw_ascii(w, "certificates_state", cert_state);
 	cert_list(w, "client_certificates", &c->client_certs);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
@@ -434,7 +434,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 			const char *g = tls_group_name(c->ske_group);
 			char tmp[16];
 			snprintf(tmp, sizeof(tmp), "0x%04x", c->ske_group);
-			jw_string(w, "group", g ? g : tmp);
+			jw_ascii(w, "group", g ? g : tmp);
 		} else {
 			jw_null(w, "group");
 		}
@@ -461,7 +461,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
 {
 	jw_object_begin(w, NULL);
-	jw_string(w, "type", "summary");
+	jw_ascii(w, "type", "summary");
 	jw_array_begin(w, "files");
 	for (size_t i = 0; in && i < in->count; i++) {
 		const struct capture_info *fi = &in->info[i];
@@ -476,7 +476,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 			jw_null(w, "first_ts");
 			jw_null(w, "last_ts");
 		}
-		jw_string(w, "timestamp_precision", fi->nanosecond ? "ns" : "us");
+		jw_ascii(w, "timestamp_precision", fi->nanosecond ? "ns" : "us");
 		jw_bool(w, "truncated", fi->truncated);
 		jw_string(w, "error", fi->error[0] ? fi->error : NULL);
 		jw_object_end(w);

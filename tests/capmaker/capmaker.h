@@ -192,6 +192,8 @@ struct cm_conn {
     bool hs_done[2];
     unsigned idle;              /* handshake turns in a row with no bytes written */
     unsigned server_flights;
+    unsigned requests;
+    bool reneg_started;
     int seen_alert;             /* first plaintext alert description on the wire */
     enum cm_outcome got;
 };

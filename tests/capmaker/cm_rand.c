@@ -84,7 +84,7 @@ void cm_rand_reseed(const char *label)
 
 void cm_rand_install(void)
 {
-    uint8_t a[16], b[16];
+    uint8_t a[32], b[32];
 
     /* Fetch SHA-256 once before the hook is live, so a provider loading on
      * first use can never find itself inside det_bytes(). */

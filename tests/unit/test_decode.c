@@ -360,6 +360,30 @@ static void build_gre_cks(struct fb *f)
 	fb_finish(f);
 }
 
+static void build_gtpu(struct fb *f)
+{
+	fb_reset(f);
+	eth(f, 0x0800);
+	ipv4(f, 17, "132.190.244.12", "151.121.185.44");
+	udp(f, 2152, 2152);
+	put8(f, 0x36); /* version 1, PT, E, S */
+	put8(f, 255);  /* G-PDU */
+	size_t len_at = f->len;
+	put16(f, 0);
+	put32(f, 0x013c5b74); /* TEID */
+	put16(f, 1);          /* sequence number */
+	put8(f, 0);           /* N-PDU number */
+	put8(f, 0x85);        /* next: PDU session container */
+	put8(f, 1);           /* 4 bytes */
+	put16(f, 0x0009);
+	put8(f, 0); /* no more */
+	ipv4(f, 6, "192.168.147.177", "151.121.193.160");
+	tcp(f, 58496, 443);
+	put_str(f, "gtp");
+	fb_finish(f);
+	set16(f, len_at, (unsigned)(f->len - len_at - 6));
+}
+
 static void build_ipv6_ext(struct fb *f)
 {
 	fb_reset(f);
@@ -1355,6 +1379,35 @@ static void test_tunnels(void)
 	CHECK_EQ(r.p.payload_len, 4);
 	CHECK_EQ(r.p.encap_depth, 1);
 
+	/* GTP-U with a sequence number and a PDU session container extension. */
+	build_gtpu(&f);
+	r = run(DLT_EN10MB, &f);
+	CHECK_FLOW(r, "192.168.147.177", "151.121.193.160", 58496, 443, 6);
+	CHECK_EQ(r.p.encap_depth, 1);
+	CHECK_EQ(r.payload_off, 14 + 20 + 8 + 8 + 4 + 4 + 20 + 20);
+	CHECK_EQ(r.p.payload_len, 3);
+	CHECK_EQ(r.p.payload_wire_len, 3);
+	sweep_truncations(DLT_EN10MB, &f);
+	/* An extension header of length 0 would never end. */
+	f.b[14 + 20 + 8 + 12] = 0;
+	CHECK_SKIP(run(DLT_EN10MB, &f), DECODE_SKIP_NOT_IP);
+	/* Echo request: GTP-U, but no user packet. */
+	build_gtpu(&f);
+	f.b[14 + 20 + 8 + 1] = 1;
+	CHECK_SKIP(run(DLT_EN10MB, &f), DECODE_SKIP_NOT_IP);
+	/* Not GTP version 1: plain UDP to port 2152. */
+	build_gtpu(&f);
+	f.b[14 + 20 + 8] = 0x48;
+	r = run(DLT_EN10MB, &f);
+	CHECK_FLOW(r, "132.190.244.12", "151.121.185.44", 2152, 2152, 17);
+	/* GTP Length shorter than the inner packet: bytes never sent. */
+	build_gtpu(&f);
+	set16(&f, 14 + 20 + 8 + 2, 8 + 20 + 20 + 1);
+	r = run(DLT_EN10MB, &f);
+	CHECK_FLOW(r, "192.168.147.177", "151.121.193.160", 58496, 443, 6);
+	CHECK_EQ(r.p.payload_len, 1);
+	CHECK_EQ(r.p.payload_wire_len, 1);
+
 	/* Nested: GRE, then VXLAN, then IP-in-IP. */
 	fb_reset(&f);
 	eth(&f, 0x0800);
@@ -1516,6 +1569,8 @@ static void test_captures(void)
 		{ "zeek__ml-dsa-44-cert.pcap", DLT_RAW, 5, 0, 4175, "10.0.0.1", "10.0.0.2", 55001, 443, 0 },
 		{ "suricata-verify__linktype-228__flow-test-01.pcap", DLT_IPV4, 7, 0, 164, "192.168.0.2", "192.168.0.1",
 		  15057, 443, 0 },
+		{ "nDPI__ja3_lots_of_cipher_suites_2_anon.pcap", DLT_EN10MB, 27, 0, 4144, "192.168.147.177",
+		  "151.121.193.160", 58496, 443, 1 }, /* GTP-U */
 		{ "zeek__quic-go_quic-go__handshake.pcap", DLT_PPP, 0, 9, 0, "193.167.0.100", "193.167.100.100", 40084,
 		  443, 0 },
 	};
