@@ -44,15 +44,19 @@ bool tls_stream_looks_like_tls(const uint8_t *p, size_t len, bool any_type)
 		return true;
 	if (!version_ok(p[1], p[2]))
 		return false;
+	bool hello = false;
 	if (p[0] == TLS_CT_HANDSHAKE) {
-		if (len >= 6 && p[5] != TLS_HS_CLIENT_HELLO && p[5] != TLS_HS_SERVER_HELLO && !any_type)
+		hello = len >= 6 && (p[5] == TLS_HS_CLIENT_HELLO || p[5] == TLS_HS_SERVER_HELLO);
+		if (len >= 6 && !hello && !any_type)
 			return false;
 	} else if (!any_type || p[0] < TLS_CT_CHANGE_CIPHER_SPEC || p[0] > TLS_CT_APPLICATION_DATA) {
 		return false;
 	}
 	if (len >= 5) {
+		/* A hello header is evidence enough: an oversized one is TLS gone
+		 * wrong (and reported as such), not some other protocol. */
 		uint16_t rec_len = (uint16_t)((p[3] << 8) | p[4]);
-		if (rec_len == 0 || rec_len > TLS_MAX_RECORD_LEN)
+		if (rec_len == 0 || (rec_len > TLS_MAX_RECORD_LEN && !hello))
 			return false;
 	}
 	return true;

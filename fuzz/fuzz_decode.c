@@ -14,7 +14,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* libpcap DLT_* values (Linux numbering); 14 is BSD/OS's raw IP, 104 Cisco HDLC. */
-static const int link_types[] = { 0, 1, 9, 12, 14, 50, 51, 104, 108, 113, 228, 229, 276 };
+static const int link_types[] = {0, 1, 9, 12, 14, 50, 51, 104, 108, 113, 228, 229, 276};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

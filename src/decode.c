@@ -41,12 +41,12 @@
 enum {
 	ETHERTYPE_IPV4 = 0x0800,
 	ETHERTYPE_IPV6 = 0x86dd,
-	ETHERTYPE_VLAN = 0x8100,       /* IEEE 802.1Q C-tag */
-	ETHERTYPE_QINQ = 0x88a8,       /* IEEE 802.1ad S-tag */
-	ETHERTYPE_QINQ_9100 = 0x9100,  /* S-tag used before 802.1ad was assigned */
+	ETHERTYPE_VLAN = 0x8100,      /* IEEE 802.1Q C-tag */
+	ETHERTYPE_QINQ = 0x88a8,      /* IEEE 802.1ad S-tag */
+	ETHERTYPE_QINQ_9100 = 0x9100, /* S-tag used before 802.1ad was assigned */
 	ETHERTYPE_PPPOE_SESSION = 0x8864,
 	ETHERTYPE_MPLS = 0x8847,
-	ETHERTYPE_TEB = 0x6558,        /* transparent Ethernet bridging: an Ethernet frame follows */
+	ETHERTYPE_TEB = 0x6558, /* transparent Ethernet bridging: an Ethernet frame follows */
 };
 
 /* PPP DLL protocol numbers (IANA PPP numbers registry). */
@@ -72,7 +72,7 @@ enum {
 /* AF_* values in DLT_NULL/DLT_LOOP headers: fixed by the capturing OS, not ours. */
 enum {
 	BSD_AF_INET = 2,
-	BSD_AF_INET6_BSD = 24,     /* NetBSD, OpenBSD, BSD/OS */
+	BSD_AF_INET6_BSD = 24, /* NetBSD, OpenBSD, BSD/OS */
 	BSD_AF_INET6_FREEBSD = 28,
 	BSD_AF_INET6_DARWIN = 30,
 };
@@ -738,7 +738,7 @@ enum decode_skip decode_frame(int dlt, const uint8_t *frame, size_t caplen, stru
 {
 	/* ts_ns belongs to the caller; everything after it is ours to reset. */
 	memset((char *)out + offsetof(struct packet, src), 0, sizeof(*out) - offsetof(struct packet, src));
-	struct walk w = { out, frame ? frame + caplen : NULL, 0 };
+	struct walk w = {out, frame ? frame + caplen : NULL, 0};
 	struct rd r = rd_init(frame, caplen);
 
 	switch (dlt) {
@@ -785,16 +785,26 @@ bool decode_link_supported(int dlt)
 const char *decode_skip_name(enum decode_skip reason)
 {
 	switch (reason) {
-	case DECODE_SKIP_NONE: return "none";
-	case DECODE_SKIP_TRUNCATED: return "truncated";
-	case DECODE_SKIP_NOT_IP: return "not_ip";
-	case DECODE_SKIP_NOT_TCP_UDP: return "not_tcp_udp";
-	case DECODE_SKIP_IP_FRAGMENT: return "ip_fragment";
-	case DECODE_SKIP_BAD_IP_HEADER: return "bad_ip_header";
-	case DECODE_SKIP_BAD_TCP_HEADER: return "bad_tcp_header";
-	case DECODE_SKIP_ENCAP_DEPTH: return "encap_depth";
-	case DECODE_SKIP_LINK_TYPE: return "link_type";
-	case DECODE_SKIP_COUNT: break;
+	case DECODE_SKIP_NONE:
+		return "none";
+	case DECODE_SKIP_TRUNCATED:
+		return "truncated";
+	case DECODE_SKIP_NOT_IP:
+		return "not_ip";
+	case DECODE_SKIP_NOT_TCP_UDP:
+		return "not_tcp_udp";
+	case DECODE_SKIP_IP_FRAGMENT:
+		return "ip_fragment";
+	case DECODE_SKIP_BAD_IP_HEADER:
+		return "bad_ip_header";
+	case DECODE_SKIP_BAD_TCP_HEADER:
+		return "bad_tcp_header";
+	case DECODE_SKIP_ENCAP_DEPTH:
+		return "encap_depth";
+	case DECODE_SKIP_LINK_TYPE:
+		return "link_type";
+	case DECODE_SKIP_COUNT:
+		break;
 	}
 	return "unknown";
 }

@@ -87,10 +87,18 @@ static void fb_finish(struct fb *f)
 	for (unsigned i = 0; i < f->nfix; i++) {
 		size_t off = f->fix_off[i];
 		switch (f->fix_kind[i]) {
-		case FIX_IPV4_TOTAL: set16(f, off + 2, (unsigned)(f->len - off)); break;
-		case FIX_IPV6_PLEN: set16(f, off + 4, (unsigned)(f->len - off - 40)); break;
-		case FIX_UDP_LEN: set16(f, off + 4, (unsigned)(f->len - off)); break;
-		case FIX_PPPOE_LEN: set16(f, off + 4, (unsigned)(f->len - off - 6)); break;
+		case FIX_IPV4_TOTAL:
+			set16(f, off + 2, (unsigned)(f->len - off));
+			break;
+		case FIX_IPV6_PLEN:
+			set16(f, off + 4, (unsigned)(f->len - off - 40));
+			break;
+		case FIX_UDP_LEN:
+			set16(f, off + 4, (unsigned)(f->len - off));
+			break;
+		case FIX_PPPOE_LEN:
+			set16(f, off + 4, (unsigned)(f->len - off - 6));
+			break;
 		}
 	}
 	f->nfix = 0;
@@ -98,7 +106,7 @@ static void fb_finish(struct fb *f)
 
 static void eth(struct fb *f, unsigned type)
 {
-	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02};
 	for (size_t i = 0; i < sizeof(macs); i++)
 		put8(f, macs[i]);
 	put16(f, type);
@@ -164,7 +172,7 @@ static void ipv6(struct fb *f, unsigned next, const char *src, const char *dst)
 }
 
 static void tcp_full(struct fb *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack, unsigned flags,
-		     unsigned window, unsigned doff)
+                     unsigned window, unsigned doff)
 {
 	put16(f, sport);
 	put16(f, dport);
@@ -247,14 +255,14 @@ static const char *fmt(const struct ts_addr *a)
 	return ts_addr_format(a, b, 64);
 }
 
-#define CHECK_FLOW(res, s, d, sp, dp, proto)                                                       \
-	do {                                                                                       \
-		CHECK_STR(decode_skip_name((res).skip), "none");                                   \
-		CHECK_STR(fmt(&(res).p.src), (s));                                                 \
-		CHECK_STR(fmt(&(res).p.dst), (d));                                                 \
-		CHECK_EQ((res).p.sport, (sp));                                                     \
-		CHECK_EQ((res).p.dport, (dp));                                                     \
-		CHECK_EQ((res).p.ip_proto, (proto));                                               \
+#define CHECK_FLOW(res, s, d, sp, dp, proto)                                                                 \
+	do {                                                                                                 \
+		CHECK_STR(decode_skip_name((res).skip), "none");                                             \
+		CHECK_STR(fmt(&(res).p.src), (s));                                                           \
+		CHECK_STR(fmt(&(res).p.dst), (d));                                                           \
+		CHECK_EQ((res).p.sport, (sp));                                                               \
+		CHECK_EQ((res).p.dport, (dp));                                                               \
+		CHECK_EQ((res).p.ip_proto, (proto));                                                         \
 	} while (0)
 
 #define CHECK_SKIP(res, reason) CHECK_STR(decode_skip_name((res).skip), decode_skip_name(reason))
@@ -441,16 +449,17 @@ static void test_names_and_links(void)
 	CHECK_STR(decode_skip_name(DECODE_SKIP_COUNT), "unknown");
 	CHECK_STR(decode_skip_name((enum decode_skip)99), "unknown");
 
-	static const int supported[] = { DLT_NULL,       DLT_EN10MB, DLT_PPP,      DLT_RAW,      12, 14,
-					 DLT_PPP_SERIAL, DLT_PPP_ETHER, DLT_LOOP, DLT_LINUX_SLL, DLT_LINUX_SLL2,
-					 DLT_IPV4,       DLT_IPV6,   DLT_C_HDLC };
+	static const int supported[] = {
+	    DLT_NULL,      DLT_EN10MB, DLT_PPP,       DLT_RAW,        12,       14,       DLT_PPP_SERIAL,
+	    DLT_PPP_ETHER, DLT_LOOP,   DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_IPV4, DLT_IPV6, DLT_C_HDLC};
 	for (size_t i = 0; i < sizeof(supported) / sizeof(supported[0]); i++) {
 		struct packet p;
 		CHECK(decode_link_supported(supported[i]));
 		/* A supported link type with no bytes is truncated, not unknown. */
-		CHECK_SKIP((struct result){ .skip = decode_frame(supported[i], NULL, 0, &p) }, DECODE_SKIP_TRUNCATED);
+		CHECK_SKIP((struct result){.skip = decode_frame(supported[i], NULL, 0, &p)},
+		           DECODE_SKIP_TRUNCATED);
 	}
-	static const int unsupported[] = { -1, 6, DLT_IEEE802_11, DLT_IEEE802_11_RADIO, 1000 };
+	static const int unsupported[] = {-1, 6, DLT_IEEE802_11, DLT_IEEE802_11_RADIO, 1000};
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		struct fb f;
 		build_eth_ipv4_tcp(&f);
@@ -461,7 +470,7 @@ static void test_names_and_links(void)
 
 static void test_addr_format(void)
 {
-	struct ts_addr a = { { 0 }, 4 };
+	struct ts_addr a = {{0}, 4};
 	char buf[64];
 	a.bytes[10] = a.bytes[11] = 0xff;
 	a.bytes[12] = 192, a.bytes[13] = 0, a.bytes[14] = 2, a.bytes[15] = 1;
@@ -470,14 +479,14 @@ static void test_addr_format(void)
 	static const struct {
 		const char *in, *out;
 	} v6[] = {
-		{ "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
-		{ "0:0:0:0:0:0:0:0", "::" },
-		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" }, /* RFC 5952 4.2.2: one 0 stays */
-		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },    /* 4.2.3: first of equal runs */
-		{ "2001:DB8::ABCD", "2001:db8::abcd" },             /* 4.3: lower case */
+	    {"2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+	    {"0:0:0:0:0:0:0:0", "::"},
+	    {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, /* RFC 5952 4.2.2: one 0 stays */
+	    {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},    /* 4.2.3: first of equal runs */
+	    {"2001:DB8::ABCD", "2001:db8::abcd"},             /* 4.3: lower case */
 	};
 	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
-		struct ts_addr b = { { 0 }, 6 };
+		struct ts_addr b = {{0}, 6};
 		if (inet_pton(AF_INET6, v6[i].in, b.bytes) != 1)
 			abort();
 		CHECK_STR(ts_addr_format(&b, buf, sizeof(buf)), v6[i].out);
@@ -588,7 +597,7 @@ static void test_vlan(void)
 {
 	struct fb f;
 	struct result r;
-	static const unsigned tpids[] = { 0x8100, 0x88a8, 0x9100 };
+	static const unsigned tpids[] = {0x8100, 0x88a8, 0x9100};
 
 	for (size_t i = 0; i < 3; i++) {
 		fb_reset(&f);
@@ -822,7 +831,7 @@ static void test_sll(void)
 
 	/* SLL with IPv6. */
 	fb_reset(&f);
-	put16(&f, 4); /* outgoing */
+	put16(&f, 4);   /* outgoing */
 	put16(&f, 772); /* ARPHRD_LOOPBACK */
 	put16(&f, 0);
 	put_zeros(&f, 8);
@@ -878,14 +887,14 @@ static void test_null_loop(void)
 		uint8_t family[4];
 		bool v6;
 	} cases[] = {
-		{ DLT_NULL, { 2, 0, 0, 0 }, false },  /* little-endian capturing host */
-		{ DLT_NULL, { 0, 0, 0, 2 }, false },  /* big-endian capturing host */
-		{ DLT_NULL, { 24, 0, 0, 0 }, true },  /* NetBSD/OpenBSD AF_INET6 */
-		{ DLT_NULL, { 28, 0, 0, 0 }, true },  /* FreeBSD */
-		{ DLT_NULL, { 30, 0, 0, 0 }, true },  /* macOS */
-		{ DLT_NULL, { 0, 0, 0, 30 }, true },  /* big-endian macOS (PowerPC) */
-		{ DLT_LOOP, { 0, 0, 0, 2 }, false },  /* network order */
-		{ DLT_LOOP, { 0, 0, 0, 24 }, true },
+	    {DLT_NULL, {2, 0, 0, 0}, false}, /* little-endian capturing host */
+	    {DLT_NULL, {0, 0, 0, 2}, false}, /* big-endian capturing host */
+	    {DLT_NULL, {24, 0, 0, 0}, true}, /* NetBSD/OpenBSD AF_INET6 */
+	    {DLT_NULL, {28, 0, 0, 0}, true}, /* FreeBSD */
+	    {DLT_NULL, {30, 0, 0, 0}, true}, /* macOS */
+	    {DLT_NULL, {0, 0, 0, 30}, true}, /* big-endian macOS (PowerPC) */
+	    {DLT_LOOP, {0, 0, 0, 2}, false}, /* network order */
+	    {DLT_LOOP, {0, 0, 0, 24}, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		null_frame(&f, cases[i].family, cases[i].v6);
@@ -898,10 +907,10 @@ static void test_null_loop(void)
 	}
 	sweep_truncations(DLT_NULL, &f);
 
-	static const uint8_t af_ipx[4] = { 23, 0, 0, 0 };
+	static const uint8_t af_ipx[4] = {23, 0, 0, 0};
 	null_frame(&f, af_ipx, false);
 	CHECK_SKIP(run(DLT_NULL, &f), DECODE_SKIP_NOT_IP);
-	static const uint8_t af_linux_inet6[4] = { 10, 0, 0, 0 };
+	static const uint8_t af_linux_inet6[4] = {10, 0, 0, 0};
 	null_frame(&f, af_linux_inet6, true);
 	CHECK_SKIP(run(DLT_NULL, &f), DECODE_SKIP_NOT_IP);
 }
@@ -921,7 +930,7 @@ static void test_raw(void)
 	tcp(&v6, 55001, 443);
 	fb_finish(&v6);
 
-	static const int raw[] = { DLT_RAW, 12, 14 };
+	static const int raw[] = {DLT_RAW, 12, 14};
 	for (size_t i = 0; i < 3; i++) {
 		r = run(raw[i], &v4);
 		CHECK_FLOW(r, "10.0.0.1", "10.0.0.2", 55001, 443, 6);
@@ -969,16 +978,16 @@ static void test_ppp(void)
 		size_t n;
 		bool v6;
 	} cases[] = {
-		{ DLT_PPP, { 0x00, 0x21 }, 2, false },              /* no address/control */
-		{ DLT_PPP, { 0xff, 0x03, 0x00, 0x21 }, 4, false },  /* RFC 1662 framing */
-		{ DLT_PPP, { 0xff, 0x03, 0x00, 0x57 }, 4, true },
-		{ DLT_PPP, { 0x21 }, 1, false },                    /* protocol field compressed */
-		{ DLT_PPP_SERIAL, { 0xff, 0x03, 0x00, 0x21 }, 4, false },
-		{ DLT_PPP_SERIAL, { 0xff, 0x03, 0x57 }, 3, true },
-		{ DLT_PPP_SERIAL, { 0x00, 0x57 }, 2, true },
-		{ DLT_PPP_SERIAL, { 0x0f, 0x00, 0x08, 0x00 }, 4, false }, /* Cisco HDLC */
-		{ DLT_PPP_SERIAL, { 0x8f, 0x00, 0x86, 0xdd }, 4, true },
-		{ DLT_C_HDLC, { 0x0f, 0x00, 0x86, 0xdd }, 4, true },
+	    {DLT_PPP, {0x00, 0x21}, 2, false},             /* no address/control */
+	    {DLT_PPP, {0xff, 0x03, 0x00, 0x21}, 4, false}, /* RFC 1662 framing */
+	    {DLT_PPP, {0xff, 0x03, 0x00, 0x57}, 4, true},
+	    {DLT_PPP, {0x21}, 1, false}, /* protocol field compressed */
+	    {DLT_PPP_SERIAL, {0xff, 0x03, 0x00, 0x21}, 4, false},
+	    {DLT_PPP_SERIAL, {0xff, 0x03, 0x57}, 3, true},
+	    {DLT_PPP_SERIAL, {0x00, 0x57}, 2, true},
+	    {DLT_PPP_SERIAL, {0x0f, 0x00, 0x08, 0x00}, 4, false}, /* Cisco HDLC */
+	    {DLT_PPP_SERIAL, {0x8f, 0x00, 0x86, 0xdd}, 4, true},
+	    {DLT_C_HDLC, {0x0f, 0x00, 0x86, 0xdd}, 4, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ppp_frame(&f, cases[i].prefix, cases[i].n, cases[i].v6);
@@ -992,10 +1001,10 @@ static void test_ppp(void)
 		sweep_truncations(cases[i].dlt, &f);
 	}
 
-	static const uint8_t lcp[] = { 0xff, 0x03, 0xc0, 0x21 };
+	static const uint8_t lcp[] = {0xff, 0x03, 0xc0, 0x21};
 	ppp_frame(&f, lcp, sizeof(lcp), false);
 	CHECK_SKIP(run(DLT_PPP, &f), DECODE_SKIP_NOT_IP);
-	static const uint8_t cdp[] = { 0x8f, 0x00, 0x20, 0x00 };
+	static const uint8_t cdp[] = {0x8f, 0x00, 0x20, 0x00};
 	ppp_frame(&f, cdp, sizeof(cdp), false);
 	CHECK_SKIP(run(DLT_C_HDLC, &f), DECODE_SKIP_NOT_IP);
 }
@@ -1543,7 +1552,7 @@ static void check_capture(const char *dir, const struct capture_expect *e)
 	pcap_close(pc);
 	if (tcp + udp == 0 || !found || tcp != e->tcp || udp != e->udp || tcp_bytes != e->tcp_bytes)
 		fprintf(stderr, "%s: tcp %u udp %u tcp bytes %lu, matching packets %u\n", e->file, tcp, udp,
-			tcp_bytes, found);
+		        tcp_bytes, found);
 	CHECK(tcp + udp > 0);
 	CHECK(found > 0);
 	CHECK_EQ(tcp, e->tcp);
@@ -1556,23 +1565,25 @@ static void test_captures(void)
 	/* Expected numbers from tshark 4.x on the same files:
 	 *   tshark -r FILE -Y '(tcp || udp) && !icmp && !icmpv6' -T fields -e tcp.len */
 	static const struct capture_expect caps[] = {
-		{ "zeek__geneve-47101.pcap", DLT_EN10MB, 24, 0, 23892, "192.168.0.107", "145.40.68.75", 45474, 443, 1 },
-		{ "nDPI__6in4tunnel.pcap", DLT_EN10MB, 75, 4, 23597, "2001:470:1f17:13f:3e97:eff:fe73:4dec",
-		  "2a03:2880:1010:6f03:face:b00c:0:2", 53234, 443, 1 },
-		{ "zeek__pppoe-over-qinq.pcap", DLT_EN10MB, 86, 0, 34520, "1.1.1.1", "2.2.2.2", 20394, 443, 0 },
-		{ "nDPI__whois.pcapng", DLT_EN10MB, 23, 0, 4920, "10.17.34.139", "10.17.51.8", 64016, 4343, 0 },
-		{ "nDPI__quic-v2.pcapng", DLT_LINUX_SLL, 0, 19, 0, "::1", "::1", 42086, 4443, 0 },
-		{ "zeek__irc-starttls.pcap", DLT_LINUX_SLL, 20, 0, 2816, "203.143.168.47", "185.18.76.170", 55123, 6667, 0 },
-		{ "zeek__openjdk-25.0.2-zeek.org.pcap", DLT_LINUX_SLL2, 6, 0, 3377, "192.168.64.6", "192.0.78.150", 55058,
-		  443, 0 },
-		{ "nDPI__selfsigned.pcap", DLT_NULL, 20, 0, 2634, "127.0.0.1", "127.0.0.1", 51607, 3001, 0 },
-		{ "zeek__ml-dsa-44-cert.pcap", DLT_RAW, 5, 0, 4175, "10.0.0.1", "10.0.0.2", 55001, 443, 0 },
-		{ "suricata-verify__linktype-228__flow-test-01.pcap", DLT_IPV4, 7, 0, 164, "192.168.0.2", "192.168.0.1",
-		  15057, 443, 0 },
-		{ "nDPI__ja3_lots_of_cipher_suites_2_anon.pcap", DLT_EN10MB, 27, 0, 4144, "192.168.147.177",
-		  "151.121.193.160", 58496, 443, 1 }, /* GTP-U */
-		{ "zeek__quic-go_quic-go__handshake.pcap", DLT_PPP, 0, 9, 0, "193.167.0.100", "193.167.100.100", 40084,
-		  443, 0 },
+	    {"zeek__geneve-47101.pcap", DLT_EN10MB, 24, 0, 23892, "192.168.0.107", "145.40.68.75", 45474, 443,
+	     1},
+	    {"nDPI__6in4tunnel.pcap", DLT_EN10MB, 75, 4, 23597, "2001:470:1f17:13f:3e97:eff:fe73:4dec",
+	     "2a03:2880:1010:6f03:face:b00c:0:2", 53234, 443, 1},
+	    {"zeek__pppoe-over-qinq.pcap", DLT_EN10MB, 86, 0, 34520, "1.1.1.1", "2.2.2.2", 20394, 443, 0},
+	    {"nDPI__whois.pcapng", DLT_EN10MB, 23, 0, 4920, "10.17.34.139", "10.17.51.8", 64016, 4343, 0},
+	    {"nDPI__quic-v2.pcapng", DLT_LINUX_SLL, 0, 19, 0, "::1", "::1", 42086, 4443, 0},
+	    {"zeek__irc-starttls.pcap", DLT_LINUX_SLL, 20, 0, 2816, "203.143.168.47", "185.18.76.170", 55123,
+	     6667, 0},
+	    {"zeek__openjdk-25.0.2-zeek.org.pcap", DLT_LINUX_SLL2, 6, 0, 3377, "192.168.64.6", "192.0.78.150",
+	     55058, 443, 0},
+	    {"nDPI__selfsigned.pcap", DLT_NULL, 20, 0, 2634, "127.0.0.1", "127.0.0.1", 51607, 3001, 0},
+	    {"zeek__ml-dsa-44-cert.pcap", DLT_RAW, 5, 0, 4175, "10.0.0.1", "10.0.0.2", 55001, 443, 0},
+	    {"suricata-verify__linktype-228__flow-test-01.pcap", DLT_IPV4, 7, 0, 164, "192.168.0.2",
+	     "192.168.0.1", 15057, 443, 0},
+	    {"nDPI__ja3_lots_of_cipher_suites_2_anon.pcap", DLT_EN10MB, 27, 0, 4144, "192.168.147.177",
+	     "151.121.193.160", 58496, 443, 1}, /* GTP-U */
+	    {"zeek__quic-go_quic-go__handshake.pcap", DLT_PPP, 0, 9, 0, "193.167.0.100", "193.167.100.100",
+	     40084, 443, 0},
 	};
 	const char *dir = getenv("TLSSCOPE_CORPUS");
 	if (!dir)

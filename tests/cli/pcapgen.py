@@ -1,0 +1,65 @@
+"""Small helpers to write classic pcap files of hand-made TCP/IPv4 frames.
+
+Used by the CLI tests to make hostile or odd captures on the fly; the sample
+captures of real handshakes come from the capture maker (tests/capmaker).
+"""
+import struct
+
+ETH_IPV4 = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def tcp_frame(src, sport, dst, dport, seq, ack=0, flags=0x18, payload=b""):
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff, 5 << 4, flags, 65535, 0, 0)
+    total = 20 + len(tcp) + len(payload)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
+    return ETH_IPV4 + ip + tcp + payload
+
+
+class Pcap:
+    def __init__(self, path, linktype=1, snaplen=262144):
+        self.fh = open(path, "wb")
+        self.fh.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
+        self.t = 1767225600.0  # 2026-01-01
+
+    def frame(self, data, orig_len=None, step=0.001):
+        self.t += step
+        sec = int(self.t)
+        usec = int(round((self.t - sec) * 1e6))
+        self.fh.write(struct.pack("<IIII", sec, usec, len(data), orig_len or len(data)))
+        self.fh.write(data)
+
+    def close(self):
+        self.fh.close()
+
+
+class Conn:
+    """A TCP connection that writes its packets into a Pcap."""
+
+    def __init__(self, pcap, cli=("10.1.0.1", 40000), srv=("10.1.0.2", 443), isn_c=1000, isn_s=50000):
+        self.p, self.cli, self.srv = pcap, cli, srv
+        self.seq = {"c": isn_c, "s": isn_s}
+
+    def handshake(self):
+        c, s = self.cli, self.srv
+        self.p.frame(tcp_frame(c[0], c[1], s[0], s[1], self.seq["c"], 0, 0x02))
+        self.p.frame(tcp_frame(s[0], s[1], c[0], c[1], self.seq["s"], self.seq["c"] + 1, 0x12))
+        self.seq["c"] += 1
+        self.seq["s"] += 1
+        self.p.frame(tcp_frame(c[0], c[1], s[0], s[1], self.seq["c"], self.seq["s"], 0x10))
+
+    def send(self, who, payload, seq=None, advance=True, flags=0x18):
+        a, b = (self.cli, self.srv) if who == "c" else (self.srv, self.cli)
+        other = "s" if who == "c" else "c"
+        q = self.seq[who] if seq is None else seq
+        self.p.frame(tcp_frame(a[0], a[1], b[0], b[1], q, self.seq[other], flags, payload))
+        if advance and seq is None:
+            self.seq[who] += len(payload)
+
+    def close(self, who="c", rst=False):
+        self.send(who, b"", flags=0x14 if rst else 0x11)
+        if not rst:
+            self.send("s" if who == "c" else "c", b"", flags=0x11)
