@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Facts that must hold about tlsscope's JSON for the sample captures in pcaps/.
+
+Usage: test_samples.py TLSSCOPE PCAPS_DIR
+The captures are real OpenSSL handshakes written by tests/capmaker; each check
+below states what a person reading the capture in Wireshark would see.
+Predicates, not whole-output diffs: field order or new fields do not break them.
+"""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+TOOL, PCAPS = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def analyze(name, *extra):
+    path = os.path.join(PCAPS, name + ".pcap")
+    r = subprocess.run([TOOL, "analyze", "--json", *extra, path], capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        failures.append("%s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
+        return [], {}
+    objs = [json.loads(l) for l in r.stdout.splitlines()]
+    return [o for o in objs if o["type"] == "connection"], objs[-1]
+
+
+def check(name, what, cond):
+    print(("ok   " if cond else "FAIL ") + name + ": " + what)
+    if not cond:
+        failures.append(name + ": " + what)
+
+
+def events(c, who=None):
+    return [e["event"] for e in c["timeline"] if who is None or e["from"] == who]
+
+
+def one(name):
+    conns, summary = analyze(name)
+    check(name, "exactly one connection", len(conns) == 1)
+    return (conns[0] if conns else None), summary
+
+
+def certs_consistent(c):
+    for cert in c["certificates"]:
+        der = base64.b64decode(cert["der_base64"])
+        if hashlib.sha256(der).hexdigest() != cert["der_sha256"] or len(der) != cert["der_length"]:
+            return False
+        if der[0] != 0x30:  # a DER SEQUENCE
+            return False
+    return True
+
+
+def good_tls12(name, c):
+    check(name, "SNI www.example.test", c["server_name"] == "www.example.test")
+    check(name, "TLSv1.2 negotiated", c["version"] == "TLSv1.2")
+    check(name, "a cipher suite", c["cipher"] is not None and c["cipher"].startswith("TLS_"))
+    check(name, "established", c["outcome"] == "established" and c["established"] is True)
+    check(name, "leaf + intermediate in clear", c["certificates_state"] == "visible" and c["certificates_total"] == 2
+          and len(c["certificates"]) == 2)
+    check(name, "certificate bytes match their SHA-256", certs_consistent(c))
+    check(name, "roles from the SYN", c["roles_from"] == "syn" and c["server"]["port"] == 443)
+    ev = events(c)
+    for e in ("syn", "syn_ack", "client_hello", "server_hello", "certificate", "server_hello_done",
+              "change_cipher_spec", "encrypted_handshake", "application_data", "fin"):
+        check(name, "timeline has " + e, e in ev)
+    check(name, "client hello before server hello", ev.index("client_hello") < ev.index("server_hello"))
+    check(name, "both sides sent application data",
+          "application_data" in events(c, "client") and "application_data" in events(c, "server"))
+    check(name, "no bytes lost", c["client"]["gap_bytes"] == 0 and c["server"]["gap_bytes"] == 0)
+    check(name, "timeline times do not go back", all(
+        a["rel_ms"] <= b["rel_ms"] for a, b in zip(c["timeline"], c["timeline"][1:])))
+
+
+c, s = one("01-tls12-good")
+if c:
+    good_tls12("01-tls12-good", c)
+    check("01-tls12-good", "ALPN offered h2 and http/1.1", c["client_hello"]["alpn"][:2] == ["h2", "http/1.1"])
+    check("01-tls12-good", "server_name in the extension list",
+          "server_name" in [e["name"] for e in c["client_hello"]["extensions"]])
+    check("01-tls12-good", "closed with FIN", c["end_reason"] == "closed")
+    ref01 = c
+
+c, s = one("02-tls13-good")
+if c:
+    check("02", "TLSv1.3", c["version"] == "TLSv1.3")
+    check("02", "certificate encrypted, said so", c["certificates_state"] == "encrypted" and c["certificates"] == [])
+    check("02", "established", c["outcome"] == "established")
+    check("02", "supported_versions offers TLSv1.3", "TLSv1.3" in c["client_hello"]["supported_versions"])
+    check("02", "both sides' encrypted flights seen",
+          "encrypted_handshake" in events(c, "client") and "encrypted_handshake" in events(c, "server"))
+    check("02", "key share group in ServerHello", c["server_hello"]["key_share_group"] is not None)
+
+c, s = one("03-tls12-no-sni")
+if c:
+    check("03", "no SNI", c["server_name"] is None and c["client_hello"]["server_names"] == [])
+    check("03", "established with a visible chain", c["outcome"] == "established" and c["certificates_total"] >= 1)
+
+c, s = one("04-tls12-long-chain")
+if c:
+    check("04", "3 or more certificates kept, all consistent",
+          c["certificates_total"] >= 3 and len(c["certificates"]) == c["certificates_total"] and certs_consistent(c))
+    check("04", "a large leaf (RSA-4096) kept whole", max(x["der_length"] for x in c["certificates"]) > 1100)
+    check("04", "established", c["outcome"] == "established")
+
+c, s = one("05-tls12-alert")
+if c:
+    check("05", "outcome server_alert", c["outcome"] == "server_alert")
+    a = c["alerts"][0] if c["alerts"] else {}
+    check("05", "fatal handshake_failure(40) from the server before ServerHello",
+          a.get("from") == "server" and a.get("level") == "fatal" and a.get("code") == 40
+          and a.get("description") == "handshake_failure" and a.get("stage") == "before_server_hello")
+    check("05", "no ServerHello", c["server_hello"] is None)
+
+c, s = one("06-reset-after-client-hello")
+if c:
+    check("06", "outcome server_reset_after_client_hello", c["outcome"] == "server_reset_after_client_hello")
+    check("06", "SNI unknown.example.test", c["server_name"] == "unknown.example.test")
+    check("06", "closed by server RST", c["closed_by"] == "server_rst")
+
+c, s = one("07-tls12-reordered")
+if c:
+    good_tls12("07-tls12-reordered", c)
+    check("07", "duplicates were seen and dropped", s["duplicate_bytes"] > 0)
+    if "ref01" in globals():
+        check("07", "same certificates as the in-order capture",
+              [x["der_sha256"] for x in c["certificates"]] == [x["der_sha256"] for x in ref01["certificates"]])
+
+c, s = one("08-truncated-mid-handshake")
+if c:
+    check("08", "outcome incomplete", c["outcome"] == "incomplete")
+    check("08", "ServerHello seen", c["server_hello"] is not None)
+    check("08", "certificate not complete", c["certificates_state"] != "visible")
+    check("08", "snapped segment counted", c["anomalies"].get("snapped_segment", 0) >= 1)
+
+c, s = one("09-ipv6")
+if c:
+    check("09", "IPv6 addresses", c["client"]["ip"] == "2001:db8::1" and c["server"]["ip"] == "2001:db8::2")
+    check("09", "established", c["outcome"] == "established" and c["certificates_total"] >= 1)
+
+c, s = one("10-vlan")
+if c:
+    check("10", "TLS 1.3 through an 802.1Q tag", c["version"] == "TLSv1.3" and c["outcome"] == "established")
+
+c, s = one("11-sll")
+if c:
+    check("11", "TLS 1.2 over Linux cooked capture", c["version"] == "TLSv1.2" and c["outcome"] == "established")
+    check("11", "link type in the summary", s["files"][0]["link_type"] == "LINUX_SLL")
+
+c, s = one("12-hrr")
+if c:
+    check("12", "HelloRetryRequest seen", c["server_hello"]["hello_retry_request"] is True
+          and "hello_retry_request" in events(c, "server"))
+    check("12", "two ClientHellos", c["client_hello"]["count"] == 2)
+    check("12", "retry asks for secp256r1", (c["server_hello"]["hello_retry"] or {}).get("group") == "secp256r1")
+    check("12", "established in TLS 1.3", c["outcome"] == "established" and c["version"] == "TLSv1.3")
+
+conns, s = analyze("13-many-connections")
+check("13", "20 connections", len(conns) == 20)
+check("13", "3 server names", len({c["server_name"] for c in conns}) == 3)
+check("13", "some closed by the client's RST", any(c["closed_by"] == "client_rst" for c in conns))
+check("13", "all established", all(c["outcome"] == "established" for c in conns))
+check("13", "both TLS versions", {c["version"] for c in conns} == {"TLSv1.2", "TLSv1.3"})
+check("13", "connection ids unique", len({c["id"] for c in conns}) == 20)
+
+c, s = one("14-client-alert-unknown-ca")
+if c:
+    a = [x for x in c["alerts"] if x["from"] == "client"]
+    check("14", "fatal unknown_ca(48) from the client", a and a[0]["level"] == "fatal" and a[0]["code"] == 48)
+    check("14", "outcome client_alert", c["outcome"] == "client_alert")
+
+c, s = one("31-sni-ip-literal")
+if c:
+    check("31", "SNI is the literal 10.0.0.2", c["server_name"] == "10.0.0.2")
+
+c, s = one("32-tls10-obsolete")
+if c:
+    check("32", "TLSv1.0 negotiated", c["version"] == "TLSv1.0")
+
+c, s = one("33-weak-cipher-3des")
+if c:
+    check("33", "3DES suite chosen", c["cipher"] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+
+c, s = one("34-client-renegotiation")
+if c:
+    check("34", "renegotiation noted", c["renegotiation"] is True and "renegotiation" in events(c))
+
+c, s = one("35-client-close-no-data-tls12")
+if c:
+    check("35", "client closed after the handshake", c["outcome"] == "client_closed_after_handshake")
+c, s = one("36-client-close-no-data-tls13")
+if c:
+    check("36", "client closed after the handshake (TLS 1.3)", c["outcome"] == "client_closed_after_handshake")
+
+c, s = one("37-warning-unrecognized-name")
+if c:
+    a = c["alerts"][0] if c["alerts"] else {}
+    check("37", "warning unrecognized_name(112) from the server",
+          a.get("level") == "warning" and a.get("code") == 112 and a.get("from") == "server")
+    check("37", "the handshake went on", c["outcome"] == "established")
+
+# every sample capture: analyzable, valid JSON, at least one TLS connection
+for f in sorted(os.listdir(PCAPS)):
+    if f.endswith(".pcap"):
+        conns, s = analyze(f[:-5])
+        check(f, "at least one TLS connection", any(c["client_hello"] or c["server_hello"] for c in conns))
+
+print("%d checks failed" % len(failures) if failures else "all sample-capture checks passed")
+sys.exit(1 if failures else 0)
