@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -73,11 +74,14 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 		snprintf(info->error, sizeof(info->error), "%s: cannot open: %s", path, strerror(errno));
 		return TS_MALFORMED;
 	}
-	setvbuf(fp, NULL, _IOFBF, CAPTURE_READ_BUFFER);
+	char *iobuf = malloc(CAPTURE_READ_BUFFER); /* glibc ignores the size unless given the buffer */
+	if (iobuf)
+		setvbuf(fp, iobuf, _IOFBF, CAPTURE_READ_BUFFER);
 	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
 		if (!is_stdin)
 			fclose(fp);
+		free(iobuf);
 		snprintf(info->error, sizeof(info->error), "%s: not a readable pcap or pcapng capture (%s)", path,
 			 errbuf);
 		return TS_MALFORMED;
@@ -90,6 +94,7 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 		snprintf(info->error, sizeof(info->error), "%s: unsupported link type %d (%s%s%s)", path, info->dlt,
 			 info->dlt_name, desc ? ", " : "", desc ? desc : "");
 		pcap_close(pc);
+		free(iobuf);
 		return TS_UNSUPPORTED;
 	}
 	info->nanosecond = strcmp(path, "-") != 0 && file_is_nanosecond(path);
@@ -111,5 +116,6 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 			 (unsigned long long)info->frames, pcap_geterr(pc));
 	}
 	pcap_close(pc);
+	free(iobuf);
 	return TS_OK;
 }

@@ -181,3 +181,12 @@ void conn_release(struct conn *c)
 	c->server_hello = c->hello_retry = NULL;
 	c->server_certs.blob = c->client_certs.blob = NULL;
 }
+
+void conn_move(struct conn *dst, struct conn *src)
+{
+	*dst = *src;
+	src->client_hello = src->client_hello2 = NULL;
+	src->server_hello = src->hello_retry = NULL;
+	src->server_certs.blob = src->client_certs.blob = NULL;
+	src->server_certs.count = src->client_certs.count = 0;
+}

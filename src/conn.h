@@ -215,4 +215,7 @@ void conn_finish(struct conn *c);
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);
 
+/* Move a record: *dst gets everything, src keeps nothing it would free. */
+void conn_move(struct conn *dst, struct conn *src);
+
 #endif

@@ -26,8 +26,9 @@ struct engine_options {
 	bool report_all;           /* report every TCP connection, not only TLS ones */
 };
 
-/* Called once per finished connection; the record is valid only during the call. */
-typedef void (*engine_conn_fn)(const struct conn *c, void *user);
+/* Called once per finished connection. The record is valid only during the
+ * call, unless the callback keeps it with conn_move(). */
+typedef void (*engine_conn_fn)(struct conn *c, void *user);
 
 struct engine;
 

@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "engine.h"
 #include "jsonw.h"
+#include "output_queue.h"
 #include "report.h"
 
 #define EXIT_USAGE 2
@@ -22,7 +23,12 @@ struct cli {
 	struct jsonw w;
 	struct report_inputs inputs;
 	bool write_failed;
+	struct output_queue *queue; /* NULL: records are written inline */
 };
+
+/* Records waiting for the writer thread: enough to ride out bursts, few
+ * enough that their memory does not matter. */
+#define CLI_OUTPUT_SLOTS 64
 
 static void usage(FILE *fp)
 {
@@ -41,7 +47,7 @@ static void usage(FILE *fp)
 		"See tlsscope(1) and docs/json.md.\n");
 }
 
-static void on_conn(const struct conn *c, void *user)
+static void write_conn(struct conn *c, void *user)
 {
 	struct cli *cli = user;
 	if (cli->json) {
@@ -51,6 +57,15 @@ static void on_conn(const struct conn *c, void *user)
 	} else {
 		report_text_conn(cli->out, c, &cli->inputs);
 	}
+}
+
+static void on_conn(struct conn *c, void *user)
+{
+	struct cli *cli = user;
+	if (cli->queue)
+		output_queue_push(cli->queue, c);
+	else
+		write_conn(c, cli);
 }
 
 static bool parse_size(const char *s, size_t *out)
@@ -126,13 +141,15 @@ static int cmd_analyze(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	setvbuf(cli.out, NULL, _IOFBF, 1u << 20);
+	static char outbuf[1u << 20]; /* glibc ignores a size given without a buffer */
+	setvbuf(cli.out, outbuf, _IOFBF, sizeof(outbuf));
 	size_t nfiles = (size_t)(argc - optind);
 	cli.inputs.names = (const char **)(argv + optind);
 	cli.inputs.count = nfiles;
 	cli.inputs.info = calloc(nfiles, sizeof(*cli.inputs.info));
 	jw_init(&cli.w);
 	struct engine *e = engine_new(&eo, on_conn, &cli);
+	cli.queue = output_queue_start(CLI_OUTPUT_SLOTS, CLI_OUTPUT_SLOTS / 4, write_conn, &cli);
 	if (!cli.inputs.info || !e) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		return EXIT_USAGE;
@@ -151,6 +168,9 @@ static int cmd_analyze(int argc, char **argv)
 				cli.inputs.info[i].error);
 		}
 	}
+	engine_flush(e);
+	output_queue_finish(cli.queue); /* every record written before the summary */
+	cli.queue = NULL;
 	if (cli.summary) {
 		if (cli.json) {
 			report_json_summary(&cli.w, engine_stats(e), &cli.inputs);

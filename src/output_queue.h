@@ -1,0 +1,34 @@
+/*
+ * output_queue.h - hands finished connection records to a writer thread.
+ *
+ * Owns the bounded queue between the analysis (one thread) and the outputs
+ * (another): formatting a record costs about as much as finding it, and a
+ * machine has more than one core. Records are moved in (conn_move), so the
+ * analysis frees nothing of theirs; the writer formats, writes and releases
+ * them in the order they were pushed; a record's memory is freed on the
+ * pushing thread when its slot is reused. At most `slots` records wait; a full
+ * queue makes the analysis wait, so memory stays bounded.
+ */
+#ifndef TLSSCOPE_OUTPUT_QUEUE_H
+#define TLSSCOPE_OUTPUT_QUEUE_H
+
+#include <stddef.h>
+
+#include "conn.h"
+
+/* Runs on the writer thread. */
+typedef void (*output_fn)(struct conn *c, void *user);
+
+struct output_queue;
+
+/* NULL if the thread could not be started (the caller then writes inline).
+ * A sleeping writer is woken once `batch` records wait (1: at once). */
+struct output_queue *output_queue_start(size_t slots, size_t batch, output_fn fn, void *user);
+
+/* Move the record into the queue (waits while the queue is full). */
+void output_queue_push(struct output_queue *q, struct conn *c);
+
+/* Wait until every pushed record is written, then stop the thread and free. */
+void output_queue_finish(struct output_queue *q);
+
+#endif
