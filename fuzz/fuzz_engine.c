@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (len > size - off)
 			len = size - off;
-		engine_frame(e, 1 /* DLT_EN10MB */, ts, data + off, len);
+		engine_frame(e, 1 /* DLT_EN10MB */, ts, data + off, len, len + (n % 7 == 3 ? 100 : 0));
 		off += len;
 		ts += (++n % 64) ? 1000000 : 400LL * 1000000000LL;
 	}

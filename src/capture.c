@@ -108,7 +108,7 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 			info->first_ts_ns = ts;
 		info->last_ts_ns = ts;
 		info->frames++;
-		engine_frame(e, info->dlt, ts, data, h->caplen);
+		engine_frame(e, info->dlt, ts, data, h->caplen, h->len);
 	}
 	if (rc == PCAP_ERROR) {
 		info->truncated = true;

@@ -329,7 +329,7 @@ void engine_packet(struct engine *e, const struct packet *p)
 	}
 }
 
-void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen)
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen)
 {
 	struct packet p;
 	e->stats.packets++;
@@ -340,6 +340,10 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame
 		return;
 	}
 	p.ts_ns = ts_ns;
+	/* Only a frame the capture cut short can be missing payload; an IP length
+	 * past the end of a whole frame is a lie (or offload), not lost bytes. */
+	if (caplen >= wirelen)
+		p.payload_wire_len = p.payload_len;
 	engine_packet(e, &p);
 }
 

@@ -41,8 +41,9 @@ void engine_set_file(struct engine *e, uint32_t file_index);
 /* One decoded packet, in capture order. */
 void engine_packet(struct engine *e, const struct packet *p);
 
-/* One captured frame of libpcap link type `dlt`: decoded, counted, analysed. */
-void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen);
+/* One captured frame of libpcap link type `dlt` (caplen bytes captured of
+ * wirelen sent): decoded, counted, analysed. */
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen);
 
 /* End of an input: every open connection is finished and reported. */
 void engine_flush(struct engine *e);
