@@ -117,7 +117,7 @@ static void ext_iter_init(struct ext_iter *it, struct rd *r, unsigned *notes)
 	it->notes = notes;
 	it->cut = false;
 	if (r->err) {
-		/* One lone byte where the block length should be. */
+		/* No room for the block length. */
 		*notes |= TLS_HELLO_TRUNCATED;
 		it->block = rd_init(NULL, 0);
 		return;
@@ -142,7 +142,7 @@ static bool ext_iter_next(struct ext_iter *it, uint16_t *type, uint16_t *len, bo
 		return false;
 	if (left < 4) {
 		*it->notes |= it->cut ? TLS_HELLO_TRUNCATED : TLS_HELLO_BAD_EXTENSION;
-		it->block.off = it->block.len;
+		(void)rd_skip(&it->block, left);
 		return false;
 	}
 	*type = rd_u16(&it->block);
@@ -150,11 +150,10 @@ static bool ext_iter_next(struct ext_iter *it, uint16_t *type, uint16_t *len, bo
 	*first = !(it->seen[*type / 8] & (1u << (*type % 8)));
 	it->seen[*type / 8] |= (uint8_t)(1u << (*type % 8));
 	if (*len > rd_left(&it->block)) {
-		/* Reported to the caller (its type was on the wire) with an empty body. */
+		/* Still reported (its type was on the wire), with a failed body the caller skips. */
 		*it->notes |= it->cut ? TLS_HELLO_TRUNCATED : TLS_HELLO_BAD_EXTENSION;
-		it->block.off = it->block.len;
-		*body = rd_init(NULL, 0);
-		body->err = true;
+		(void)rd_skip(&it->block, rd_left(&it->block));
+		*body = (struct rd){ NULL, 0, 0, true };
 		return true;
 	}
 	*body = rd_sub(&it->block, *len);
@@ -471,8 +470,10 @@ static void client_suite_add(struct tls_client_hello *ch, uint16_t suite)
  *   opaque legacy_compression_methods<1..2^8-1>;           1 + n
  *   Extension extensions<8..2^16-1>;                       2 + n, absent from SSL 3.0-era hellos
  *
- * Everything up to the cipher suites must be there; after that, a short
- * message keeps what it had (TLS_HELLO_TRUNCATED).
+ * Everything up to the cipher suites must be there and well formed (a
+ * session id of at most 32 bytes, whole suites), or the result is
+ * TS_MALFORMED; after that, a short message keeps what it had
+ * (TLS_HELLO_TRUNCATED).
  */
 enum ts_status tls_client_hello_parse(const uint8_t *body, size_t len, struct tls_client_hello *out)
 {
@@ -538,13 +539,13 @@ enum ts_status tls_client_hello_parse(const uint8_t *body, size_t len, struct tl
 }
 
 /*
- * SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2, SSL 2.0 2.5), after the
- * 2-byte record length:
+ * SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2; the SSL 2.0 specification,
+ * draft-hickman-netscape-ssl-00), after the 2-byte record length:
  *
  *   uint8 msg_type;                                   1 = CLIENT-HELLO
  *   Version version;                                  2
  *   uint16 cipher_spec_length;                        a multiple of 3
- *   uint16 session_id_length;                         0 or 16
+ *   uint16 session_id_length;                         0 or 16 (up to 32 accepted)
  *   uint16 challenge_length;                          16..32
  *   V2CipherSpec cipher_specs[cipher_spec_length];    3 bytes each
  *   opaque session_id[session_id_length];
@@ -592,12 +593,13 @@ enum ts_status tls_client_hello_parse_sslv2(const uint8_t *body, size_t len, str
 	}
 
 	sid = rd_sub(&r, sid_len);
+	if (!r.err)
+		(void)session_id_copy(&sid, out->session_id, &out->session_id_len);
 	challenge = rd_bytes(&r, challenge_len);
 	if (r.err) {
 		out->malformed |= TLS_HELLO_TRUNCATED;
 		return TS_OK;
 	}
-	(void)session_id_copy(&sid, out->session_id, &out->session_id_len);
 	memcpy(out->random + (32 - challenge_len), challenge, challenge_len);
 	if (rd_left(&r) > 0)
 		out->malformed |= TLS_HELLO_TRAILING;
@@ -620,7 +622,7 @@ enum ts_status tls_client_hello_parse_sslv2(const uint8_t *body, size_t len, str
  *   server_name, status_request, session_ticket, extended_master_secret,
  *   encrypt_then_mac: empty
  */
-static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, struct rd *e, unsigned *notes)
+static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, struct rd *e)
 {
 	switch (type) {
 	case TLS_EXT_SERVER_NAME:
@@ -633,8 +635,10 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
 		return rd_done(e) && rd_left(&list) > 0;
 	}
 	case TLS_EXT_ALPN: {
+		/* More than one name is a bad extension here, not a list cut at a cap. */
 		uint8_t count = 0, total = 0;
-		bool ok = alpn_parse(e, &sh->alpn, 1, &count, &total, notes);
+		unsigned cut = 0;
+		bool ok = alpn_parse(e, &sh->alpn, 1, &count, &total, &cut);
 
 		sh->has_alpn = true;
 		return ok && total == 1;
@@ -724,7 +728,7 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 		ext_keep(out->extensions, &out->extension_count, &out->extension_total, type, ext_len,
 			 &out->malformed);
 		/* tls_server_hello has no duplicate flag; a second copy is listed but not decoded. */
-		if (first && !e.err && !server_extension_parse(out, type, &e, &out->malformed))
+		if (first && !e.err && !server_extension_parse(out, type, &e))
 			out->malformed |= TLS_HELLO_BAD_EXTENSION;
 	}
 	if (rd_left(&r) > 0)

@@ -111,12 +111,16 @@ void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_
 		d->dup_bytes += len; /* far outside any window: not this stream's bytes */
 		return;
 	}
-	if (d->count_only) {
-		skip_to(d, seq);
-		deliver_new(d, seq, data, len, REASM_SEGMENT_START | REASM_AFTER_GAP, fn, ctx);
+	uint32_t cap = d->count_only ? REASM_MAX_OOO_BYTES_QUIET : REASM_MAX_OOO_BYTES;
+	if (d->count_only && d->queued_bytes + len > cap) {
+		/* After the handshake a gap this long is not worth holding data for. */
+		d->limit_hits++;
+		skip_to(d, d->queue && seq_diff(d->queue->seq, seq) < 0 ? d->queue->seq : seq);
+		deliver_queued(d, fn, ctx, mem);
+		reasm_segment(d, seq, data, len, fn, ctx, mem);
 		return;
 	}
-	if (d->queued_bytes + len > REASM_MAX_OOO_BYTES || d->queued_segs >= REASM_MAX_OOO_SEGMENTS) {
+	if (d->queued_bytes + len > cap || d->queued_segs >= REASM_MAX_OOO_SEGMENTS) {
 		/* The gap is not filling: give it up, then place this segment. */
 		d->limit_hits++;
 		uint32_t to = seq;
@@ -173,6 +177,6 @@ void reasm_free(struct reasm_dir *d, size_t *mem)
 
 void reasm_count_only(struct reasm_dir *d, size_t *mem)
 {
+	(void)mem;
 	d->count_only = true;
-	reasm_free(d, mem);
 }

@@ -11,9 +11,10 @@
  *    is declared lost, skipped and counted, and delivery resumes after it;
  *  - sequence numbers compare modulo 2^32 (RFC 793 serial arithmetic), and a
  *    segment more than REASM_MAX_WINDOW ahead is not part of this stream;
- *  - in count-only mode (the handshake is over) nothing is copied: segments in
- *    order are still handed on (the consumer reads record headers in place),
- *    a gap is skipped at once.
+ *  - in count-only mode (the handshake is over) segments in order are handed
+ *    on in place and never copied (the consumer only reads record headers);
+ *    out-of-order segments are still queued, up to the smaller
+ *    REASM_MAX_OOO_BYTES_QUIET, so reordering does not cost record sync.
  * It knows nothing of what the bytes mean.
  */
 #ifndef TLSSCOPE_TCP_REASM_H
@@ -59,7 +60,7 @@ void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_
 /* Give up on the gaps: deliver everything queued, gaps skipped and flagged. */
 void reasm_drain(struct reasm_dir *d, reasm_deliver_fn fn, void *ctx, size_t *mem);
 
-/* Switch to count-only mode, dropping the queue. */
+/* Switch to count-only mode (the queue is kept: it will drain in order). */
 void reasm_count_only(struct reasm_dir *d, size_t *mem);
 
 void reasm_free(struct reasm_dir *d, size_t *mem);

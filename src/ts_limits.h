@@ -20,6 +20,7 @@
 
 /* TCP reassembly, per direction. */
 #define REASM_MAX_OOO_BYTES (256u << 10)  /* bytes held waiting for a gap to fill */
+#define REASM_MAX_OOO_BYTES_QUIET (64u << 10) /* the same once the handshake is over: reordering only */
 #define REASM_MAX_OOO_SEGMENTS 512        /* segments held waiting for a gap to fill */
 #define REASM_MAX_WINDOW (1u << 30)       /* a segment further ahead than this is not ours (RFC 7323 max window) */
 

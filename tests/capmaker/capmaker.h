@@ -173,7 +173,6 @@ struct cm_conn_spec {
     /* deliberate damage on the wire */
     bool reorder_server;
     bool cut_in_certificate;
-    uint16_t suite_from, suite_to;  /* rewrite this cipher suite in the hellos on the wire */
     /* checked when the connection ends */
     enum cm_outcome expect;
     int expect_version;         /* negotiated version when the handshake completes */

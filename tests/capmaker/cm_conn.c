@@ -237,44 +237,6 @@ static void note_alert(struct cm_conn *k, const uint8_t *p, size_t n)
     }
 }
 
-/* Replace one cipher suite by another in the ClientHello's list and in the
- * ServerHello, on the wire only; the endpoints keep their real bytes. */
-static void rewrite_suite(const struct cm_conn_spec *sp, uint8_t *p, size_t n)
-{
-    for (size_t off = 0; n - off >= 5;) {
-        size_t len = rd16(p + off + 3);
-        uint8_t *b = p + off + 5;
-        if (len > n - off - 5)
-            cm_die("rewrite: truncated record");
-        if (p[off] == TLS_CT_HANDSHAKE && len >= 4 + 35 &&
-            (b[0] == TLS_HS_CLIENT_HELLO || b[0] == TLS_HS_SERVER_HELLO)) {
-            size_t pos = 4 + 2 + 32;                 /* type, length, version, random */
-            pos += 1 + b[pos];                       /* session id */
-            if (pos + 2 > len)
-                cm_die("rewrite: short hello");
-            if (b[0] == TLS_HS_SERVER_HELLO) {
-                if (rd16(b + pos) != sp->suite_from)
-                    cm_die("rewrite: ServerHello chose %04x", rd16(b + pos));
-                b[pos] = (uint8_t)(sp->suite_to >> 8);
-                b[pos + 1] = (uint8_t)sp->suite_to;
-            } else {
-                size_t slen = rd16(b + pos), hits = 0;
-                if (pos + 2 + slen > len)
-                    cm_die("rewrite: short suite list");
-                for (size_t i = pos + 2; i + 1 < pos + 2 + slen; i += 2)
-                    if (rd16(b + i) == sp->suite_from) {
-                        b[i] = (uint8_t)(sp->suite_to >> 8);
-                        b[i + 1] = (uint8_t)sp->suite_to;
-                        hits++;
-                    }
-                if (hits != 1)
-                    cm_die("rewrite: ClientHello offers %04x %zu times", sp->suite_from, hits);
-            }
-        }
-        off += 5 + len;
-    }
-}
-
 /* Where to stop the capture: the last segment boundary that falls inside
  * the Certificate record of the server's first flight. */
 static size_t certificate_cut(const uint8_t *p, size_t n, unsigned mss)
@@ -311,8 +273,6 @@ static bool transmit(struct cm_conn *k, int side)
         cm_die("BIO_read");
     memcpy(wire, buf, n);
     note_alert(k, wire, n);
-    if (k->sp.suite_from)
-        rewrite_suite(&k->sp, wire, n);
 
     if (side == CM_SERVER && ++k->server_flights == 1 && k->sp.cut_in_certificate) {
         cm_flow_send_cut(&k->flow, side, wire, n, certificate_cut(wire, n, k->flow.mss),

@@ -6,11 +6,12 @@
  * -> the leaves, plus the deliberately broken ones and two foreign
  * hierarchies.  All of it is made at start, whichever captures are asked
  * for, so a capture's bytes never depend on the selection; serials are
- * hashes of the subject, validity is relative to CM_EPOCH.
+ * hashes of the table entry, validity is relative to CM_EPOCH.
  */
 #include "capmaker.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>

@@ -257,21 +257,15 @@ static void s_tls10(struct cm_conn_spec *sp)
     sp->expect_version = TLS1_VERSION;
 }
 
-static void s_3des(struct cm_conn_spec *sp)
+static void s_null_cipher(struct cm_conn_spec *sp)
 {
-    /* Debian's libssl is built without weak-ssl-ciphers, so it has no
-     * 3DES suite.  The handshake is a real TLS_RSA_WITH_AES_128_CBC_SHA
-     * (0x002f) one - same key exchange, CBC and SHA-1 MAC - and the suite
-     * id is rewritten to TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a) in both
-     * hellos on the wire only; the manifest says so. */
+    /* Debian's libssl has no 3DES, RC4 or EXPORT suites; a NULL-encryption
+     * suite is the weak cipher it still speaks (at security level 0). */
     sp->seclevel = 0;
     sp->c_max = TLS1_2_VERSION;
-    sp->c_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                    "AES128-GCM-SHA256:AES128-SHA";
-    sp->s_ciphers = "AES128-SHA";
+    sp->c_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-NULL-SHA";
+    sp->s_ciphers = "ECDHE-RSA-NULL-SHA";
     sp->leaf = CM_LEAF_RSA2048;
-    sp->suite_from = 0x002f;
-    sp->suite_to = 0x000a;
 }
 
 static void s_renegotiation(struct cm_conn_spec *sp)
@@ -393,11 +387,9 @@ const struct cm_scenario cm_scenarios[] = {
      "has IP:10.0.0.2"},
     {"32-tls10-obsolete", ETH, ONE(s_tls10),
      "server speaks only TLS 1.0 and the client accepts it (security level 0)"},
-    {"33-weak-cipher-3des", ETH, ONE(s_3des),
-     "TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a) offered and chosen, RSA leaf. Debian's "
-     "OpenSSL has no 3DES suite: the handshake really ran TLS_RSA_WITH_AES_128_CBC_SHA "
-     "(0x002f) and only the suite id in ClientHello and ServerHello was rewritten on the "
-     "wire, so record sizes after ChangeCipherSpec are those of AES-CBC"},
+    {"33-weak-cipher-null", ETH, ONE(s_null_cipher),
+     "TLS_ECDHE_RSA_WITH_NULL_SHA (0xc010) chosen: records after ChangeCipherSpec are "
+     "authenticated but not encrypted (security level 0); RSA leaf"},
     {"34-client-renegotiation", ETH, ONE(s_renegotiation),
      "TLS 1.2; after the first request the client renegotiates: a second full handshake "
      "inside the encrypted stream (handshake records after ChangeCipherSpec), then a "

@@ -179,9 +179,9 @@ c, s = one("32-tls10-obsolete")
 if c:
     check("32", "TLSv1.0 negotiated", c["version"] == "TLSv1.0")
 
-c, s = one("33-weak-cipher-3des")
+c, s = one("33-weak-cipher-null")
 if c:
-    check("33", "3DES suite chosen", c["cipher"] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+    check("33", "NULL-encryption suite chosen", c["cipher"] == "TLS_ECDHE_RSA_WITH_NULL_SHA")
 
 c, s = one("34-client-renegotiation")
 if c:

@@ -140,16 +140,24 @@ static void test_count_only(void)
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	reasm_start(&d, 0);
-	reasm_segment(&d, 200, stream + 200, 100, collect, s, &mem); /* queued */
-	CHECK(mem > 0);
 	reasm_count_only(&d, &mem);
-	CHECK_EQ(mem, 0);
 	reasm_segment(&d, 0, stream, 100, collect, s, &mem);
-	reasm_segment(&d, 300, stream + 300, 100, collect, s, &mem); /* gap 100..299: skipped, not queued */
+	CHECK_EQ(mem, 0); /* in order: handed on in place, nothing copied */
+	reasm_segment(&d, 200, stream + 200, 100, collect, s, &mem); /* reordered: held */
+	CHECK(mem > 0);
+	reasm_segment(&d, 100, stream + 100, 100, collect, s, &mem);
 	CHECK_EQ(mem, 0);
-	CHECK_EQ(d.gap_bytes, 200);
-	CHECK_EQ(s->len, 200);
-	CHECK_EQ(s->gaps, 1);
+	CHECK_EQ(s->len, 300);
+	CHECK(memcmp(s->out, stream, 300) == 0);
+	/* a gap longer than the quiet cap is given up at once */
+	size_t n = REASM_MAX_OOO_BYTES_QUIET / 1000 + 2;
+	for (size_t i = 0; i < n; i++)
+		reasm_segment(&d, (uint32_t)(1300 + i * 1000), stream, 1000, collect, s, &mem);
+	CHECK(d.limit_hits >= 1);
+	CHECK_EQ(d.gap_bytes, 1000);
+	CHECK(mem <= REASM_MAX_OOO_BYTES_QUIET + 64 * 8);
+	reasm_free(&d, &mem);
+	CHECK_EQ(mem, 0);
 	free(s);
 }
 
