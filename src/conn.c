@@ -54,7 +54,6 @@ const char *conn_anomaly_name(enum conn_anomaly a)
 {
 	static const char *const names[ANOM_COUNT] = {
 		[ANOM_RECORD_TOO_LONG] = "record_too_long",
-		[ANOM_BAD_RECORD_VERSION] = "bad_record_version",
 		[ANOM_HANDSHAKE_TOO_LONG] = "handshake_message_too_long",
 		[ANOM_MALFORMED_CLIENT_HELLO] = "malformed_client_hello",
 		[ANOM_MALFORMED_SERVER_HELLO] = "malformed_server_hello",
@@ -67,6 +66,7 @@ const char *conn_anomaly_name(enum conn_anomaly a)
 		[ANOM_RECORD_SYNC_LOST] = "record_sync_lost",
 		[ANOM_EVICTED] = "evicted",
 		[ANOM_SNAPPED] = "snapped_segment",
+		[ANOM_OUT_OF_MEMORY] = "out_of_memory",
 	};
 	return (unsigned)a < ANOM_COUNT ? names[a] : "unknown";
 }
@@ -84,6 +84,16 @@ const char *conn_role_source_name(uint8_t s)
 uint16_t conn_version(const struct conn *c)
 {
 	return c->server_hello ? tls_server_hello_version(c->server_hello) : 0;
+}
+
+bool tls_version_is_13(uint16_t v)
+{
+	return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
+}
+
+bool conn_is_tls13(const struct conn *c)
+{
+	return c->server_hello && tls_version_is_13(conn_version(c));
 }
 
 void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail)
@@ -114,8 +124,10 @@ enum conn_stage conn_current_stage(const struct conn *c)
 	return STAGE_BEFORE_SERVER_HELLO;
 }
 
-/* A fatal alert from `dir` before the handshake was over (encrypted ones
- * count only when no application data preceded them). */
+/* Did `dir` end the connection with an alert? A cleartext fatal alert
+ * before the handshake was over, or one after it from a side that never
+ * sent application data; an encrypted alert (its level unknown) only
+ * before the handshake was over. */
 static bool failed_by_alert(const struct conn *c, uint8_t dir)
 {
 	for (uint16_t i = 0; i < c->alert_count; i++) {
@@ -150,7 +162,7 @@ void conn_finish(struct conn *c)
 		return;
 	}
 	if (c->handshake_done) {
-		if (!cli->app_data && (cli->fin || cli->rst || srv->fin || srv->rst))
+		if (!cli->app_data && (cli->fin || cli->rst))
 			c->outcome = OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE;
 		else
 			c->outcome = OUTCOME_ESTABLISHED;

@@ -113,7 +113,6 @@ struct conn_side {
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
 enum conn_anomaly {
 	ANOM_RECORD_TOO_LONG = 0,
-	ANOM_BAD_RECORD_VERSION,
 	ANOM_HANDSHAKE_TOO_LONG,
 	ANOM_MALFORMED_CLIENT_HELLO,
 	ANOM_MALFORMED_SERVER_HELLO,
@@ -126,6 +125,7 @@ enum conn_anomaly {
 	ANOM_RECORD_SYNC_LOST,
 	ANOM_EVICTED,
 	ANOM_SNAPPED,
+	ANOM_OUT_OF_MEMORY,
 	ANOM_COUNT
 };
 
@@ -172,13 +172,19 @@ struct conn {
 	enum conn_outcome outcome; /* set by conn_finish() */
 	bool capture_ended;        /* still open when the capture ended */
 	bool timed_out;
+	bool port_reused;          /* ended by a new SYN on the same addresses and ports */
+	bool closed;               /* a FIN or RST was seen */
+	uint8_t first_close_dir;   /* who closed first (valid when closed) */
+	bool first_close_rst;      /* ... and whether with a RST */
+	bool server_hello_done;    /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
 };
 
+/* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */
 enum conn_role_source {
 	ROLE_GUESSED = 0, /* lower port / first packet: no better evidence yet */
-	ROLE_FROM_SYN,
+	ROLE_FROM_SERVER_HELLO,
 	ROLE_FROM_CLIENT_HELLO,
-	ROLE_FROM_SERVER_HELLO
+	ROLE_FROM_SYN
 };
 
 const char *conn_role_source_name(uint8_t s);
@@ -200,6 +206,10 @@ static inline const struct conn_side *conn_server(const struct conn *c)
 
 /* Negotiated version (0 if no ServerHello). */
 uint16_t conn_version(const struct conn *c);
+
+/* TLS 1.3 or one of its drafts (0x7fNN, Facebook's 0xfbNN): keys change after the ServerHello. */
+bool tls_version_is_13(uint16_t version);
+bool conn_is_tls13(const struct conn *c);
 
 /* Append to the timeline; past CONN_MAX_EVENTS only counted. */
 void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail);

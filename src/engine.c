@@ -35,6 +35,8 @@ struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_c
 		e->opts.idle_timeout_s = FLOW_DEFAULT_IDLE_TIMEOUT_S;
 	if (e->opts.handshake_timeout_s <= 0)
 		e->opts.handshake_timeout_s = FLOW_HANDSHAKE_IDLE_TIMEOUT_S;
+	if (e->opts.handshake_timeout_s > e->opts.idle_timeout_s)
+		e->opts.handshake_timeout_s = e->opts.idle_timeout_s; /* a shorter --idle-timeout applies to both */
 	e->on_conn = on_conn;
 	e->user = user;
 	if (!flow_table_init(&e->table, 1024)) {
@@ -228,6 +230,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
 				  !s->payload_bytes;
 		if (!retransmit) {
+			f->conn.port_reused = true;
 			flow_end(e, f);
 			f = NULL;
 		}
@@ -285,6 +288,11 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	if (p->tcp_flags & TCP_ACK) {
 		f->last_ack[dir] = p->ack;
 		f->ack_seen[dir] = true;
+	}
+	if ((p->tcp_flags & (TCP_FIN | TCP_RST)) && !c->closed) {
+		c->closed = true;
+		c->first_close_dir = dir;
+		c->first_close_rst = (p->tcp_flags & TCP_RST) != 0;
 	}
 	if ((p->tcp_flags & TCP_FIN) && !s->fin) {
 		s->fin = true;
@@ -356,6 +364,9 @@ void engine_flush(struct engine *e)
 		e->stats.open_at_end++;
 		flow_end(e, f);
 	}
+	/* The next input has its own clock. */
+	e->now_ns = 0;
+	e->next_expiry_ns = 0;
 }
 
 void engine_free(struct engine *e)

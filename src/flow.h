@@ -18,7 +18,6 @@ struct flow {
 	bool headers_only;     /* handshake over: buffering stopped */
 	uint32_t last_ack[2];
 	bool ack_seen[2];
-	uint32_t pending_gap[2]; /* bytes cut by the snap length, skipped after delivery */
 	struct conn conn;
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];

@@ -161,7 +161,7 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 
 static const char hexdig[] = "0123456789abcdef";
 
-static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n)
+static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
 {
 	putc_(w, '"');
 	size_t i = 0;
@@ -179,7 +179,15 @@ static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n)
 		char esc[8];
 		switch (c) {
 		case '"': put(w, "\\\"", 2); i++; continue;
-		case '\\': put(w, "\\\\", 2); i++; continue;
+		case '\\':
+			/* in wire bytes a backslash is written \x5c like any escaped byte,
+			 * so the text "\xc0" cannot pass for the byte 0xc0 */
+			if (wire)
+				put(w, "\\\\x5c", 5);
+			else
+				put(w, "\\\\", 2);
+			i++;
+			continue;
 		case '\n': put(w, "\\n", 2); i++; continue;
 		case '\r': put(w, "\\r", 2); i++; continue;
 		case '\t': put(w, "\\t", 2); i++; continue;
@@ -217,7 +225,7 @@ void jw_string(struct jsonw *w, const char *key, const char *s)
 		return;
 	}
 	prefix(w, key);
-	put_escaped(w, (const uint8_t *)s, strlen(s));
+	put_escaped(w, (const uint8_t *)s, strlen(s), false);
 }
 
 void jw_ascii(struct jsonw *w, const char *key, const char *s)
@@ -239,7 +247,7 @@ void jw_ascii(struct jsonw *w, const char *key, const char *s)
 void jw_bytes(struct jsonw *w, const char *key, const uint8_t *b, size_t n)
 {
 	prefix(w, key);
-	put_escaped(w, b, n);
+	put_escaped(w, b, n, true);
 }
 
 void jw_hex(struct jsonw *w, const char *key, const uint8_t *b, size_t n)

@@ -4,10 +4,11 @@
  * Owns JSON syntax: commas, nesting, string escaping, number formatting.
  * Strings from the wire are bytes, not text: valid UTF-8 passes through,
  * control characters are escaped as \u00XX, and a byte that is not part of
- * valid UTF-8 is written as the four characters \xNN (as Zeek does), so a
- * hostile name can neither break the JSON nor pass for another name.
- * The buffer is capped (JSONW_MAX_BYTES); past it the writer fails sticky
- * and the record is replaced by an error object.
+ * valid UTF-8 is written as the four characters \xNN (as Zeek does), and
+ * so is a backslash (\x5c), so a hostile name can neither break the JSON
+ * nor pass for another name. Our own strings (file names) get plain JSON
+ * escaping. The buffer is capped (JSONW_MAX_BYTES); past it the writer
+ * fails sticky and the caller writes an error object instead.
  */
 #ifndef TLSSCOPE_JSONW_H
 #define TLSSCOPE_JSONW_H

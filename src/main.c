@@ -52,6 +52,15 @@ static void write_conn(struct conn *c, void *user)
 	struct cli *cli = user;
 	if (cli->json) {
 		report_json_conn(&cli->w, c, &cli->inputs);
+		if (cli->w.failed) {
+			/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+			jw_reset(&cli->w);
+			jw_object_begin(&cli->w, NULL);
+			jw_ascii(&cli->w, "type", "error");
+			jw_uint(&cli->w, "id", c->id);
+			jw_ascii(&cli->w, "error", "record larger than the JSON writer's limit");
+			jw_object_end(&cli->w);
+		}
 		if (!jw_flush_line(&cli->w, cli->out))
 			cli->write_failed = true;
 	} else {

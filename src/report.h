@@ -28,6 +28,9 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs *in);
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
 
+/* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
+const char *report_certificates_state(const struct conn *c);
+
 /* SHA-256 of a certificate's DER, hex (65 bytes with NUL). */
 void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
 

@@ -191,11 +191,14 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 	jw_bool(w, "hello_retry_request", hrr != NULL);
 	if (hrr) {
 		jw_object_begin(w, "hello_retry");
-		const char *g = tls_group_name(hrr->key_share_group);
-		if (hrr->key_share_group)
-			jw_ascii(w, "group", g ? g : "unknown");
-		else
+		if (hrr->key_share_group) {
+			const char *g = tls_group_name(hrr->key_share_group);
+			char gt[16];
+			snprintf(gt, sizeof(gt), "0x%04x", hrr->key_share_group);
+			jw_ascii(w, "group", g ? g : gt);
+		} else {
 			jw_null(w, "group");
+		}
 		extensions(w, hrr->extensions, hrr->extension_count);
 		jw_object_end(w);
 	} else {
@@ -232,6 +235,13 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_bool(w, "status_request", sh->has_status_request);
 		malformed(w, sh->malformed);
 	}
+	else {
+		/* only a HelloRetryRequest: the same fields, all unknown */
+		static const char *const fields[] = { "legacy_version", "version", "random", "session_id", "cipher",
+						      "cipher_id", "compression_method", "alpn", "key_share_group" };
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			jw_null(w, fields[i]);
+	}
 	jw_object_end(w);
 }
 
@@ -249,6 +259,20 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 		jw_object_end(w);
 	}
 	jw_array_end(w);
+}
+
+const char *report_certificates_state(const struct conn *c)
+{
+	const struct conn_side *srv = conn_server(c);
+	if (c->server_certs.present)
+		return c->server_certs.cut ? "cut" : "visible";
+	if (conn_is_tls13(c))
+		return "encrypted";
+	/* "not sent" only if the server's flight went on without one (ServerHelloDone,
+	 * or ChangeCipherSpec in a resumption); otherwise we just did not see it */
+	if (c->server_hello && (c->server_hello_done || srv->ccs))
+		return "not_sent";
+	return "not_seen";
 }
 
 static const char *side_name(const struct conn *c, uint8_t dir)
@@ -277,6 +301,8 @@ static const char *end_reason(const struct conn *c)
 		return "evicted";
 	if (c->timed_out)
 		return "timeout";
+	if (c->port_reused)
+		return "port_reused";
 	if (c->side[0].rst || c->side[1].rst)
 		return "reset";
 	if (c->side[0].fin && c->side[1].fin)
@@ -284,17 +310,15 @@ static const char *end_reason(const struct conn *c)
 	return "capture_ended";
 }
 
-/* "client_fin", "server_rst": who closed first, from the timeline; NULL if nobody did. */
+/* "client_fin", "server_rst": who closed first; NULL if nobody did. */
 static const char *closed_by(const struct conn *c)
 {
-	for (uint16_t i = 0; i < c->event_count; i++) {
-		const struct conn_event *e = &c->events[i];
-		if (e->type == EV_FIN)
-			return e->dir == c->client_dir ? "client_fin" : "server_fin";
-		if (e->type == EV_RST)
-			return e->dir == c->client_dir ? "client_rst" : "server_rst";
-	}
-	return NULL;
+	if (!c->closed)
+		return NULL;
+	bool client = c->first_close_dir == c->client_dir;
+	if (c->first_close_rst)
+		return client ? "client_rst" : "server_rst";
+	return client ? "client_fin" : "server_fin";
 }
 
 static void event_name(const struct conn_event *e, char *buf, size_t n)
@@ -416,16 +440,11 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 		jw_null(w, "client_hello");
 	server_hello(w, c);
 
-	bool tls13 = sh && conn_version(c) >= 0x0304 && conn_version(c) != 0xfefd && conn_version(c) != 0xfeff;
-	tls13 = tls13 || (sh && ((conn_version(c) >> 8) == 0x7f || (conn_version(c) >> 8) == 0xfb));
 	cert_list(w, "certificates", &c->server_certs);
 	jw_uint(w, "certificates_total", c->server_certs.total);
-	const char *cert_state = c->server_certs.present ? (c->server_certs.cut ? "cut" : "visible")
-				 : tls13                  ? "encrypted"
-				 : sh                     ? "not_sent"
-							  : "not_seen";
-	jw_ascii(w, "certificates_state", cert_state);
+	jw_ascii(w, "certificates_state", report_certificates_state(c));
 	cert_list(w, "client_certificates", &c->client_certs);
+	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
 	if (c->ske_group || c->ske_dh_bits) {

@@ -99,18 +99,24 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs
 			fprintf(fp, "    ALPN         %s\n", tmp);
 		}
 	} else if (ch) {
+		uint16_t best = ch->legacy_version;
+		for (uint16_t i = 0; i < ch->supported_versions.count; i++)
+			if (!tls_is_grease(ch->supported_versions.v[i]) && ch->supported_versions.v[i] > best)
+				best = ch->supported_versions.v[i];
 		fprintf(fp, "    version      (no ServerHello; client offered up to %s)\n",
-			tls_version_name(ch->supported_versions.count ? ch->supported_versions.v[0] : ch->legacy_version,
-					 v, sizeof(v)));
+			tls_version_name(best, v, sizeof(v)));
 	}
 	if (c->hello_retry)
 		fprintf(fp, "    retry        HelloRetryRequest (group %s)\n",
 			tls_group_name(c->hello_retry->key_share_group) ? tls_group_name(c->hello_retry->key_share_group)
 									: "?");
+	const char *cs = report_certificates_state(c);
 	if (c->server_certs.present)
 		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total, c->server_certs.cut ? " (some not kept)" : "");
-	else if (sh && conn_version(c) >= 0x0304)
+	else if (!strcmp(cs, "encrypted"))
 		fprintf(fp, "    certificates encrypted (TLS 1.3): not visible without a key log\n");
+	else if (!strcmp(cs, "not_sent"))
+		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");
 	if (c->client_certs.present)
 		fprintf(fp, "    client certs %u sent\n", c->client_certs.total);
 	fprintf(fp, "    outcome      %s", conn_outcome_name(c->outcome));

@@ -8,9 +8,11 @@
  *  - TLS <= 1.2: a side's handshake is over when it has sent
  *    ChangeCipherSpec and an encrypted handshake record (its Finished);
  *  - TLS 1.3: the server's first encrypted record starts its encrypted flight,
- *    the client's first encrypted record is its Finished, unless it is too
- *    short to be one (under 32 bytes: an encrypted alert, which is how a
- *    TLS 1.3 client rejects a certificate); later records are application data.
+ *    the client's first encrypted record is its Finished, unless it has the
+ *    exact size of an encrypted alert (2 bytes + content type + a 16-byte
+ *    tag = 19, or 11 with CCM_8's 8-byte tag: how a TLS 1.3 client rejects a
+ *    certificate) or, after early data, of EndOfEarlyData (21); later
+ *    records are application data.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,15 @@
 #include "tls_handshake.h"
 #include "tls_names.h"
 
-/* TLS 1.3 and its drafts (0x7fNN, Facebook's 0xfbNN) switch keys after the ServerHello. */
-static bool version_is_tls13(uint16_t v)
-{
-	return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
-}
+/* Sizes of TLS 1.3 records whose content the wire does not show (RFC 8446 5.2):
+ * inner plaintext + 1 content-type byte + AEAD tag (16, or 8 for CCM_8). */
+#define TLS13_ALERT_RECORD (2 + 1 + 16)
+#define TLS13_ALERT_RECORD_CCM8 (2 + 1 + 8)
+#define TLS13_END_OF_EARLY_DATA_RECORD (4 + 1 + 16)
 
 static bool negotiated_tls13(const struct conn *c)
 {
-	return c->server_hello && version_is_tls13(tls_server_hello_version(c->server_hello));
+	return conn_is_tls13(c);
 }
 
 static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred, uint8_t level, uint8_t desc)
@@ -88,8 +90,6 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 
 	mark_tls(f, dir);
 	s->tls_records++;
-	if (!c->record_version)
-		c->record_version = version;
 
 	switch (type) {
 	case TLS_CT_CHANGE_CIPHER_SPEC:
@@ -123,7 +123,9 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 		bool handshake_record = false;
 		if (negotiated_tls13(c) && !s->encrypted_handshake) {
 			bool is_client = dir == c->client_dir;
-			if (is_client && length < 32) {
+			if (is_client && s->app_data && length == TLS13_END_OF_EARLY_DATA_RECORD)
+				break; /* EndOfEarlyData closes the early data; Finished follows */
+			if (is_client && (length == TLS13_ALERT_RECORD || length == TLS13_ALERT_RECORD_CCM8)) {
 				add_alert(f, dir, true, true, 0, 0);
 				break;
 			}
@@ -152,7 +154,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 
 static void set_client(struct conn *c, uint8_t dir, uint8_t source)
 {
-	if (c->role_source >= ROLE_FROM_SYN || c->role_source >= source)
+	if (c->role_source >= source)
 		return;
 	c->client_dir = dir;
 	c->role_source = source;
@@ -160,7 +162,7 @@ static void set_client(struct conn *c, uint8_t dir, uint8_t source)
 
 /* Keep a copy of the certificates of one Certificate message. */
 static void keep_certificates(struct conn *c, struct conn_cert_list *list, const uint8_t *body, uint32_t len,
-			      bool tls13, size_t *mem)
+			      uint32_t wire_len, bool tls13, size_t *mem)
 {
 	struct tls_cert_view views[TLS_MAX_CERTS_PER_MSG];
 	size_t count = 0, total = 0;
@@ -171,7 +173,7 @@ static void keep_certificates(struct conn *c, struct conn_cert_list *list, const
 		return; /* keep the first non-empty chain */
 	list->present = true;
 	list->total = (uint16_t)(total < UINT16_MAX ? total : UINT16_MAX);
-	list->cut = total > count;
+	list->cut = total > count || wire_len > len; /* a message cut at the cap holds more than we saw */
 
 	size_t bytes = 0, keep = 0;
 	for (; keep < count && bytes + views[keep].len <= TLS_MAX_CERT_BYTES; keep++)
@@ -215,7 +217,7 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 	struct conn *c = &f->conn;
 	set_client(c, dir, ROLE_FROM_CLIENT_HELLO);
 	c->client_hello_count++;
-	if (ch->malformed)
+	if (ch->malformed & ~(unsigned)TLS_HELLO_LIST_CUT) /* a cut list is our limit, not their fault */
 		conn_add_anomaly(c, ANOM_MALFORMED_CLIENT_HELLO);
 	if (c->handshake_done && !c->renegotiation) {
 		c->renegotiation = true;
@@ -245,6 +247,8 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 			return;
 		if (tls_client_hello_parse(body, len, ch) != TS_OK)
 			ch->malformed |= TLS_HELLO_TRUNCATED;
+		if (!c->client_hello)
+			c->record_version = f->tls[dir].rec_version; /* the record that carried it */
 		on_client_hello(f, dir, ch);
 		return;
 	}
@@ -253,7 +257,7 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		if (!sh)
 			return;
 		enum ts_status st = tls_server_hello_parse(body, len, sh);
-		if (st != TS_OK || sh->malformed)
+		if (st != TS_OK || (sh->malformed & ~(unsigned)TLS_HELLO_LIST_CUT))
 			conn_add_anomaly(c, ANOM_MALFORMED_SERVER_HELLO);
 		set_client(c, dir ^ 1, ROLE_FROM_SERVER_HELLO);
 		c->server_hello_count++;
@@ -276,11 +280,15 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		return; /* cut at the cap: only certificates are worth reading partly */
 	switch (type) {
 	case TLS_HS_CERTIFICATE:
-		keep_certificates(c, from_server ? &c->server_certs : &c->client_certs, body, len, negotiated_tls13(c),
-				  &f->mem);
+		keep_certificates(c, from_server ? &c->server_certs : &c->client_certs, body, len, wire_len,
+				  negotiated_tls13(c), &f->mem);
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
+		break;
+	case TLS_HS_SERVER_HELLO_DONE:
+		if (from_server)
+			c->server_hello_done = true;
 		break;
 	case TLS_HS_CERTIFICATE_STATUS: {
 		uint8_t status_type = 0;
@@ -322,6 +330,8 @@ static void on_sslv2_client_hello(void *ctx, uint8_t dir, const uint8_t *body, u
 		return;
 	if (tls_client_hello_parse_sslv2(body, len, ch) != TS_OK)
 		ch->malformed |= TLS_HELLO_TRUNCATED;
+	if (!c->client_hello)
+		c->record_version = 0x0002;
 	on_client_hello(f, dir, ch);
 }
 
@@ -332,7 +342,7 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 	case TLS_ANOM_RECORD_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_RECORD_TOO_LONG); break;
 	case TLS_ANOM_BAD_RECORD_HEADER: conn_add_anomaly(&f->conn, ANOM_RECORD_SYNC_LOST); break;
 	case TLS_ANOM_HANDSHAKE_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG); break;
-	case TLS_ANOM_NOMEM: conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG); break;
+	case TLS_ANOM_NOMEM: conn_add_anomaly(&f->conn, ANOM_OUT_OF_MEMORY); break;
 	}
 }
 

@@ -40,6 +40,10 @@
 #define TLS_MAX_ALPN_LEN 255                 /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
 #define TLS_MAX_ALERTS 16                    /* alerts kept per connection */
 
+/* Certificates. */
+#define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
+#define TLS_MAX_CHAIN_BUILT 16      /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
+
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 

@@ -1,0 +1,85 @@
+/*
+ * trust.h - the trust store, and verifying a server's chain the way an
+ * OpenSSL-based client would, at the capture time of the handshake.
+ *
+ * Owns X509_STORE set-up (the system bundle, or --ca files that replace it,
+ * --ca-add files that add to it, --ca-dir directories) and
+ * X509_verify_cert with X509_VERIFY_PARAM_set_time, purpose sslserver, the
+ * sent certificates as untrusted intermediates. On top of OpenSSL's single
+ * verify result it names every chain problem it can see, with which
+ * certificate it concerns, so the findings can say exactly what to fix.
+ * Results are cached per (sent chain, capture-time validity state).
+ */
+#ifndef TLSSCOPE_TRUST_H
+#define TLSSCOPE_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ts_limits.h"
+#include "x509_cert.h"
+
+struct trust_options {
+	const char **ca_files;      /* --ca: replace the system store */
+	size_t ca_file_count;
+	const char **ca_add_files;  /* --ca-add: add to the system store (or to --ca) */
+	size_t ca_add_file_count;
+	const char **ca_dirs;       /* --ca-dir: hashed directories (c_rehash layout) */
+	size_t ca_dir_count;
+	bool no_system;             /* do not load the system store even without --ca */
+};
+
+struct trust_store;
+
+/* NULL on error with a message (naming the file) in err. */
+struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen);
+void trust_store_free(struct trust_store *ts);
+
+/* What is wrong with a chain; `cert` indexes the chain as sent (-1: not a sent cert). */
+enum chain_problem {
+	CHAIN_SELF_SIGNED_LEAF = 0, /* the leaf is self-signed and not trusted itself */
+	CHAIN_SELF_SIGNED_IN_CHAIN, /* a self-signed root was sent but is not in the store */
+	CHAIN_UNKNOWN_ISSUER,       /* leads to a CA not in the store, its root not sent */
+	CHAIN_MISSING_INTERMEDIATE, /* the leaf's issuer was not sent; the store has no path (AIA may help) */
+	CHAIN_EXPIRED,              /* notAfter before capture time */
+	CHAIN_NOT_YET_VALID,        /* notBefore after capture time */
+	CHAIN_ORDER,                /* sent out of order, or with unrelated extra certificates */
+	CHAIN_WEAK_SIGNATURE,       /* MD5/SHA-1 signature on a certificate below the root */
+	CHAIN_WEAK_KEY,             /* RSA/DSA < 2048 bits, EC < 224 bits */
+	CHAIN_NOT_FOR_SERVER_AUTH,  /* the leaf's extendedKeyUsage excludes serverAuth */
+	CHAIN_CA_AS_LEAF,           /* the leaf is a CA certificate (basicConstraints CA:TRUE) */
+	CHAIN_UNPARSABLE,           /* a sent certificate libcrypto cannot parse */
+	CHAIN_PROBLEM_COUNT
+};
+
+const char *chain_problem_name(enum chain_problem p); /* "self-signed-leaf", ... as finding codes */
+
+struct chain_issue {
+	enum chain_problem problem;
+	int cert;            /* index in the chain as sent, -1 if none */
+	int64_t delta_s;     /* expired / not yet valid: seconds past notAfter / before notBefore */
+};
+
+#define TRUST_MAX_ISSUES 16
+
+struct chain_verdict {
+	bool trusted;             /* X509_verify_cert succeeded (name not checked here) */
+	int verify_error;         /* X509_V_OK or X509_V_ERR_* */
+	int error_depth;          /* depth in the built chain where it failed */
+	char verify_error_name[64]; /* "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT" (X509_V_OK when fine) */
+	char verify_error_text[128]; /* X509_verify_cert_error_string() */
+	int built[TLS_MAX_CHAIN_BUILT]; /* built chain, leaf first: index into sent certs, or -1 = from the store */
+	size_t built_count;
+	struct chain_issue issues[TRUST_MAX_ISSUES];
+	size_t issue_count;
+};
+
+/*
+ * Verify the server chain `certs` (as sent, leaf first; entries may be
+ * unparsed) at Unix time `at`. Never checks the host name (see hostname.h).
+ */
+void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, size_t count, int64_t at,
+		  struct chain_verdict *out);
+
+#endif
