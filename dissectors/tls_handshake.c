@@ -17,10 +17,12 @@
 #include "tls_names.h"
 
 /* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"), the random of every HelloRetryRequest. */
+/* clang-format off */
 static const uint8_t hrr_random[32] = {
 	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
+/* clang-format on */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -153,15 +155,15 @@ static bool ext_iter_next(struct ext_iter *it, uint16_t *type, uint16_t *len, bo
 		/* Still reported (its type was on the wire), with a failed body the caller skips. */
 		*it->notes |= it->cut ? TLS_HELLO_TRUNCATED : TLS_HELLO_BAD_EXTENSION;
 		(void)rd_skip(&it->block, rd_left(&it->block));
-		*body = (struct rd){ NULL, 0, 0, true };
+		*body = (struct rd){NULL, 0, 0, true};
 		return true;
 	}
 	*body = rd_sub(&it->block, *len);
 	return true;
 }
 
-static void ext_keep(struct tls_extension *list, uint16_t *count, uint16_t *total, uint16_t type, uint16_t len,
-		     unsigned *notes)
+static void ext_keep(struct tls_extension *list, uint16_t *count, uint16_t *total, uint16_t type,
+                     uint16_t len, unsigned *notes)
 {
 	*total = count_up16(*total);
 	if (*count < TLS_MAX_EXTENSIONS) {
@@ -219,7 +221,7 @@ static bool sni_parse(struct rd *e, struct tls_client_hello *ch, unsigned *notes
  *   struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
  */
 static bool alpn_parse(struct rd *e, struct tls_name *names, size_t max, uint8_t *count, uint8_t *total,
-		       unsigned *notes)
+                       unsigned *notes)
 {
 	struct rd list = rd_vec16(e);
 	bool ok = rd_done(e) && rd_left(&list) > 0;
@@ -349,9 +351,9 @@ static bool ech_parse(struct rd *e)
 	if (type == 0) {
 		struct rd payload;
 
-		(void)rd_u16(e); /* kdf_id */
-		(void)rd_u16(e); /* aead_id */
-		(void)rd_u8(e);  /* config_id */
+		(void)rd_u16(e);   /* kdf_id */
+		(void)rd_u16(e);   /* aead_id */
+		(void)rd_u8(e);    /* config_id */
 		(void)rd_vec16(e); /* enc */
 		payload = rd_vec16(e);
 		return rd_done(e) && rd_left(&payload) > 0;
@@ -395,7 +397,7 @@ static bool client_extension_parse(struct tls_client_hello *ch, uint16_t type, s
 	}
 	case TLS_EXT_ALPN:
 		return alpn_parse(e, ch->alpn, sizeof(ch->alpn) / sizeof(ch->alpn[0]), &ch->alpn_count,
-				  &ch->alpn_total, notes);
+		                  &ch->alpn_total, notes);
 	case TLS_EXT_ENCRYPT_THEN_MAC:
 		ch->has_encrypt_then_mac = true;
 		return empty_body(e);
@@ -526,7 +528,7 @@ enum ts_status tls_client_hello_parse(const uint8_t *body, size_t len, struct tl
 	ext_iter_init(&it, &r, &out->malformed);
 	while (ext_iter_next(&it, &type, &ext_len, &first, &e)) {
 		ext_keep(out->extensions, &out->extension_count, &out->extension_total, type, ext_len,
-			 &out->malformed);
+		         &out->malformed);
 		/* A duplicate is listed but not decoded again: the first copy is what a server reads. */
 		if (!first)
 			out->duplicate_extension = true;
@@ -726,7 +728,7 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 	ext_iter_init(&it, &r, &out->malformed);
 	while (ext_iter_next(&it, &type, &ext_len, &first, &e)) {
 		ext_keep(out->extensions, &out->extension_count, &out->extension_total, type, ext_len,
-			 &out->malformed);
+		         &out->malformed);
 		/* tls_server_hello has no duplicate flag; a second copy is listed but not decoded. */
 		if (first && !e.err && !server_extension_parse(out, type, &e))
 			out->malformed |= TLS_HELLO_BAD_EXTENSION;
@@ -760,7 +762,7 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
  * TS_MALFORMED. An empty list (a client without a certificate) is TS_OK.
  */
 enum ts_status tls_certificate_parse(const uint8_t *body, size_t len, bool tls13, struct tls_cert_view *out,
-				     size_t max, size_t *count, size_t *total)
+                                     size_t max, size_t *count, size_t *total)
 {
 	struct rd r = rd_init(body, len);
 	struct rd list;
@@ -886,7 +888,7 @@ static enum ts_status certificate_request_parse13(struct rd *r, struct tls_certi
  * the DN list length; read as TLS 1.0, a TLS 1.2 body leaves its DN list over.
  */
 enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bool tls13,
-					     struct tls_certificate_request *out)
+                                             struct tls_certificate_request *out)
 {
 	struct rd r = rd_init(body, len);
 	struct rd types, try12, try10, algs_vec;
@@ -942,7 +944,7 @@ enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bo
  * are TS_UNSUPPORTED with a length of 0.
  */
 enum ts_status tls_certificate_status_parse(const uint8_t *body, size_t len, uint8_t *status_type,
-					    uint32_t *response_len)
+                                            uint32_t *response_len)
 {
 	struct rd r = rd_init(body, len);
 	uint8_t type = rd_u8(&r);
@@ -1005,9 +1007,11 @@ static uint32_t bignum_bits(const uint8_t *p, size_t len)
  * Explicit curves (deprecated by RFC 8422) are reported as the
  * arbitrary_explicit_*_curves code points (0xff01, 0xff02), their
  * parameters not read. A prime wider than 65535 bits reads as 65535.
+ * Other suites (RSA_EXPORT, PSK, SRP, ...) send other layouts: TS_OK with
+ * both outputs 0, since nothing was wrong with the message.
  */
 enum ts_status tls_server_key_exchange_parse(const uint8_t *body, size_t len, uint16_t cipher_suite,
-					     uint16_t *named_group, uint16_t *dh_bits)
+                                             uint16_t *named_group, uint16_t *dh_bits)
 {
 	struct rd r = rd_init(body, len);
 	enum tls_kex kex = tls_cipher_suite_kex(cipher_suite);
@@ -1016,7 +1020,7 @@ enum ts_status tls_server_key_exchange_parse(const uint8_t *body, size_t len, ui
 	*named_group = 0;
 	*dh_bits = 0;
 	if (kex != TLS_KEX_ECDHE && kex != TLS_KEX_DHE)
-		return TS_UNSUPPORTED;
+		return TS_OK;
 	if (name && strstr(name, "_PSK_"))
 		(void)rd_vec16(&r); /* psk_identity_hint */
 

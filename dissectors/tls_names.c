@@ -45,6 +45,7 @@ static const char *names_find(const struct tls_value_name *t, size_t n, uint16_t
 	return NULL;
 }
 
+/* clang-format off */
 /*
  * IANA "TLS Cipher Suites" (every assigned value; GREASE and the reserved
  * ranges have no name), cross-checked against `tshark -G values` (the unit
@@ -780,6 +781,7 @@ static const struct tls_value_name content_types[] = {
 	{ 26, "ack" },
 	{ 0, NULL }
 };
+/* clang-format on */
 
 const char *tls_version_name(uint16_t version, char *buf, size_t buflen)
 {

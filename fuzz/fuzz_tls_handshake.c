@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "tls_handshake.h"
+#include "tls_names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -132,10 +133,15 @@ static void fuzz_server_key_exchange(const uint8_t *p, size_t n, uint16_t suite)
 {
 	uint16_t group, bits;
 	enum ts_status st = tls_server_key_exchange_parse(p, n, suite, &group, &bits);
+	enum tls_kex kex = tls_cipher_suite_kex(suite);
 
-	if (st != TS_OK && st != TS_MALFORMED && st != TS_UNSUPPORTED)
+	if (st != TS_OK && st != TS_MALFORMED)
 		abort();
-	if (st == TS_UNSUPPORTED && (group != 0 || bits != 0))
+	if (kex != TLS_KEX_ECDHE && kex != TLS_KEX_DHE && (st != TS_OK || group != 0 || bits != 0))
+		abort();
+	if (kex == TLS_KEX_ECDHE && bits != 0)
+		abort();
+	if (kex == TLS_KEX_DHE && group != 0)
 		abort();
 }
 

@@ -293,11 +293,12 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 	case TLS_HS_CERTIFICATE_STATUS: {
 		uint8_t status_type = 0;
 		uint32_t rlen = 0;
-		if (tls_certificate_status_parse(body, len, &status_type, &rlen) == TS_OK) {
+		enum ts_status st = tls_certificate_status_parse(body, len, &status_type, &rlen);
+		if (st == TS_OK) {
 			c->certificate_status = true;
 			c->ocsp_response_len = rlen;
-		} else {
-			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		} else if (st == TS_MALFORMED) {
+			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE); /* an unknown status_type is not an error */
 		}
 		break;
 	}

@@ -28,6 +28,7 @@
 #include "tls_handshake.h"
 #include "tls_names.h"
 
+/* clang-format off */
 /*
  * RFC 8448 3 ("Simple 1-RTT Handshake"), ClientHello and ServerHello bodies.
  * Checked when pasted: SHA-256 of the two messages (with their headers) is
@@ -547,6 +548,7 @@ static const uint8_t tls10_certificate_request[] = {
 static const uint8_t tls10_client_certificate[] = {
 	0x00, 0x00, 0x00,
 };
+/* clang-format on */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -574,21 +576,21 @@ static uint8_t *dup_over(const uint8_t *p, size_t n)
 	return b;
 }
 
-#define CHECK_U16S(list, ...)                                                                      \
-	do {                                                                                       \
-		static const uint16_t want_[] = { __VA_ARGS__ };                                   \
-		CHECK_EQ((list).count, N(want_));                                                  \
-		CHECK_EQ((list).total, N(want_));                                                  \
-		CHECK((list).count == N(want_) && memcmp((list).v, want_, sizeof(want_)) == 0);    \
+#define CHECK_U16S(list, ...)                                                                                \
+	do {                                                                                                 \
+		static const uint16_t want_[] = {__VA_ARGS__};                                               \
+		CHECK_EQ((list).count, N(want_));                                                            \
+		CHECK_EQ((list).total, N(want_));                                                            \
+		CHECK((list).count == N(want_) && memcmp((list).v, want_, sizeof(want_)) == 0);              \
 	} while (0)
 
 /* Extensions as {type, len} pairs, in wire order. */
-#define CHECK_EXTS(hello, ...)                                                                     \
-	do {                                                                                       \
-		static const uint16_t want_[] = { __VA_ARGS__ };                                   \
-		CHECK_EQ((hello).extension_count, N(want_) / 2);                                   \
-		CHECK_EQ((hello).extension_total, N(want_) / 2);                                   \
-		CHECK(ext_list_is((hello).extensions, (hello).extension_count, want_, N(want_) / 2)); \
+#define CHECK_EXTS(hello, ...)                                                                               \
+	do {                                                                                                 \
+		static const uint16_t want_[] = {__VA_ARGS__};                                               \
+		CHECK_EQ((hello).extension_count, N(want_) / 2);                                             \
+		CHECK_EQ((hello).extension_total, N(want_) / 2);                                             \
+		CHECK(ext_list_is((hello).extensions, (hello).extension_count, want_, N(want_) / 2));        \
 	} while (0)
 
 static bool ext_list_is(const struct tls_extension *e, size_t n, const uint16_t *want, size_t want_n)
@@ -612,15 +614,15 @@ static bool name_is(const struct tls_name *n, const char *s)
 static bool client_hello_sane(const struct tls_client_hello *ch)
 {
 	bool ok = ch->cipher_suite_count <= TLS_MAX_CIPHER_SUITES &&
-		  ch->cipher_suite_count <= ch->cipher_suite_total && ch->extension_count <= TLS_MAX_EXTENSIONS &&
-		  ch->extension_count <= ch->extension_total && ch->sni_count <= TLS_MAX_SNI_NAMES &&
-		  ch->sni_count <= ch->sni_total && ch->alpn_count <= N(ch->alpn) &&
-		  ch->alpn_count <= ch->alpn_total && ch->session_id_len <= 32 &&
-		  ch->compression_count <= N(ch->compression_methods) &&
-		  ch->ec_point_format_count <= N(ch->ec_point_formats);
-	const struct tls_u16_list *lists[] = { &ch->supported_versions, &ch->supported_groups,
-					       &ch->signature_algorithms, &ch->key_share_groups,
-					       &ch->psk_key_exchange_modes };
+	          ch->cipher_suite_count <= ch->cipher_suite_total &&
+	          ch->extension_count <= TLS_MAX_EXTENSIONS && ch->extension_count <= ch->extension_total &&
+	          ch->sni_count <= TLS_MAX_SNI_NAMES && ch->sni_count <= ch->sni_total &&
+	          ch->alpn_count <= N(ch->alpn) && ch->alpn_count <= ch->alpn_total &&
+	          ch->session_id_len <= 32 && ch->compression_count <= N(ch->compression_methods) &&
+	          ch->ec_point_format_count <= N(ch->ec_point_formats);
+	const struct tls_u16_list *lists[] = {&ch->supported_versions, &ch->supported_groups,
+	                                      &ch->signature_algorithms, &ch->key_share_groups,
+	                                      &ch->psk_key_exchange_modes};
 
 	for (size_t i = 0; i < N(lists); i++)
 		ok = ok && lists[i]->count <= TLS_MAX_LIST_ITEMS && lists[i]->count <= lists[i]->total;
@@ -660,13 +662,14 @@ static void test_rfc8448(void)
 	CHECK_EQ(ch.sni_total, 1);
 	CHECK(name_is(&ch.sni[0], "server"));
 	CHECK(ch.has_renegotiation_info);
-	CHECK_U16S(ch.supported_groups, 0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104);
+	CHECK_U16S(ch.supported_groups, 0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103,
+	           0x0104);
 	CHECK(ch.has_session_ticket);
 	CHECK_EQ(ch.session_ticket_len, 0);
 	CHECK_U16S(ch.key_share_groups, 0x001d);
 	CHECK_U16S(ch.supported_versions, 0x0304);
 	CHECK_U16S(ch.signature_algorithms, 0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401,
-		   0x0501, 0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202);
+	           0x0501, 0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202);
 	CHECK_U16S(ch.psk_key_exchange_modes, 1);
 	CHECK_EQ(ch.alpn_count, 0);
 	CHECK_EQ(ch.ec_point_format_count, 0);
@@ -717,10 +720,10 @@ static void test_tls13_hellos(void)
 	CHECK(name_is(&ch.alpn[1], "http/1.1"));
 	CHECK_EQ(ch.ec_point_format_count, 3);
 	CHECK(ch.ec_point_formats[0] == 0 && ch.ec_point_formats[1] == 1 && ch.ec_point_formats[2] == 2);
-	CHECK_U16S(ch.supported_groups, 0x001d, 0x0017, 0x001e, 0x0019, 0x0018, 0x0100, 0x0101, 0x0102, 0x0103,
-		   0x0104);
+	CHECK_U16S(ch.supported_groups, 0x001d, 0x0017, 0x001e, 0x0019, 0x0018, 0x0100, 0x0101, 0x0102,
+	           0x0103, 0x0104);
 	CHECK_U16S(ch.signature_algorithms, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b,
-		   0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601);
+	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601);
 	CHECK_U16S(ch.supported_versions, 0x0304);
 	CHECK_U16S(ch.psk_key_exchange_modes, 1);
 	CHECK_U16S(ch.key_share_groups, 0x001d);
@@ -746,16 +749,17 @@ static void test_tls13_resumption(void)
 	struct tls_server_hello sh;
 
 	CHECK_EQ(tls_client_hello_parse(tls13_resume_client_hello, sizeof(tls13_resume_client_hello), &ch),
-		 TS_OK);
+	         TS_OK);
 	CHECK_EQ(ch.malformed, 0);
-	CHECK_EXTS(ch, 0, 26, 11, 4, 10, 22, 35, 0, 22, 0, 23, 0, 13, 30, 43, 3, 45, 2, 51, 38, 42, 0, 41, 91);
+	CHECK_EXTS(ch, 0, 26, 11, 4, 10, 22, 35, 0, 22, 0, 23, 0, 13, 30, 43, 3, 45, 2, 51, 38, 42, 0, 41,
+	           91);
 	CHECK(ch.has_pre_shared_key);
 	CHECK_EQ(ch.psk_identity_count, 1);
 	CHECK(ch.has_early_data);
 	CHECK_EQ(ch.alpn_count, 0);
 
 	CHECK_EQ(tls_server_hello_parse(tls13_resume_server_hello, sizeof(tls13_resume_server_hello), &sh),
-		 TS_OK);
+	         TS_OK);
 	CHECK_EQ(sh.malformed, 0);
 	CHECK_EXTS(sh, 43, 2, 51, 36, 41, 2);
 	CHECK(sh.has_pre_shared_key);
@@ -804,10 +808,10 @@ static void test_tls12_hellos(void)
 	CHECK_EQ(ch.session_id_len, 0);
 	CHECK_EQ(ch.cipher_suite_total, 28);
 	{
-		static const uint16_t want[] = { 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc02b,
-						 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023, 0xc027,
-						 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033,
-						 0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff };
+		static const uint16_t want[] = {0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc02b,
+		                                0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023, 0xc027,
+		                                0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033,
+		                                0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
 		CHECK_EQ(ch.cipher_suite_count, N(want));
 		CHECK(memcmp(ch.cipher_suites, want, sizeof(want)) == 0);
 	}
@@ -817,8 +821,8 @@ static void test_tls12_hellos(void)
 	CHECK_EQ(ch.alpn_count, 2);
 	CHECK_U16S(ch.supported_groups, 0x001d, 0x0017, 0x001e, 0x0019, 0x0018);
 	CHECK_U16S(ch.signature_algorithms, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b,
-		   0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
-		   0x0602);
+	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
+	           0x0602);
 	CHECK_EQ(ch.supported_versions.count, 0);
 	CHECK_EQ(ch.key_share_groups.count, 0);
 
@@ -844,8 +848,8 @@ static void test_tls10_client_hello(void)
 	CHECK_EQ(ch.malformed, 0);
 	CHECK_EQ(ch.legacy_version, 0x0301);
 	{
-		static const uint16_t want[] = { 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013,
-						 0x0033, 0x0035, 0x002f, 0x00ff };
+		static const uint16_t want[] = {0xc00a, 0xc014, 0x0039, 0xc009, 0xc013,
+		                                0x0033, 0x0035, 0x002f, 0x00ff};
 		CHECK_EQ(ch.cipher_suite_count, N(want));
 		CHECK(memcmp(ch.cipher_suites, want, sizeof(want)) == 0);
 	}
@@ -868,8 +872,8 @@ static void test_certificate(void)
 	size_t count = 99, total = 99;
 
 	CHECK_EQ(tls_certificate_parse(tls13_certificate, sizeof(tls13_certificate), true, v, N(v), &count,
-				       &total),
-		 TS_OK);
+	                               &total),
+	         TS_OK);
 	CHECK_EQ(count, 2);
 	CHECK_EQ(total, 2);
 	CHECK_EQ(v[0].len, 678);
@@ -877,9 +881,9 @@ static void test_certificate(void)
 	CHECK(v[0].der == tls13_certificate + 7); /* context, list length, entry length */
 	CHECK(der_whole(&v[0]) && der_whole(&v[1]));
 
-	CHECK_EQ(tls_certificate_parse(tls12_certificate, sizeof(tls12_certificate), false, v12, N(v12), &count,
-				       &total),
-		 TS_OK);
+	CHECK_EQ(tls_certificate_parse(tls12_certificate, sizeof(tls12_certificate), false, v12, N(v12),
+	                               &count, &total),
+	         TS_OK);
 	CHECK_EQ(count, 2);
 	CHECK_EQ(total, 2);
 	CHECK_EQ(v12[0].len, 678);
@@ -891,20 +895,20 @@ static void test_certificate(void)
 
 	/* A cap below the chain length: views stop, the count does not. */
 	CHECK_EQ(tls_certificate_parse(tls12_certificate, sizeof(tls12_certificate), false, v12, 1, &count,
-				       &total),
-		 TS_OK);
+	                               &total),
+	         TS_OK);
 	CHECK_EQ(count, 1);
 	CHECK_EQ(total, 2);
 	CHECK_EQ(tls_certificate_parse(tls12_certificate, sizeof(tls12_certificate), false, NULL, 0, &count,
-				       &total),
-		 TS_OK);
+	                               &total),
+	         TS_OK);
 	CHECK_EQ(count, 0);
 	CHECK_EQ(total, 2);
 
 	/* A client without a certificate answers with an empty list. */
 	CHECK_EQ(tls_certificate_parse(tls10_client_certificate, sizeof(tls10_client_certificate), false, v,
-				       N(v), &count, &total),
-		 TS_OK);
+	                               N(v), &count, &total),
+	         TS_OK);
 	CHECK_EQ(count, 0);
 	CHECK_EQ(total, 0);
 }
@@ -914,26 +918,26 @@ static void test_certificate_request(void)
 	struct tls_certificate_request cr;
 
 	CHECK_EQ(tls_certificate_request_parse(tls13_certificate_request, sizeof(tls13_certificate_request),
-					       true, &cr),
-		 TS_OK);
+	                                       true, &cr),
+	         TS_OK);
 	CHECK_EQ(cr.cert_type_count, 0);
 	CHECK_U16S(cr.signature_algorithms, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b,
-		   0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301);
+	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301);
 	CHECK_EQ(cr.ca_name_count, 1);
 
 	CHECK_EQ(tls_certificate_request_parse(tls12_certificate_request, sizeof(tls12_certificate_request),
-					       false, &cr),
-		 TS_OK);
+	                                       false, &cr),
+	         TS_OK);
 	CHECK_EQ(cr.cert_type_count, 3);
 	CHECK(cr.cert_types[0] == 1 && cr.cert_types[1] == 2 && cr.cert_types[2] == 64);
 	CHECK_U16S(cr.signature_algorithms, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b,
-		   0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
-		   0x0602);
+	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
+	           0x0602);
 	CHECK_EQ(cr.ca_name_count, 1);
 
 	CHECK_EQ(tls_certificate_request_parse(tls10_certificate_request, sizeof(tls10_certificate_request),
-					       false, &cr),
-		 TS_OK);
+	                                       false, &cr),
+	         TS_OK);
 	CHECK_EQ(cr.cert_type_count, 3);
 	CHECK(cr.cert_types[0] == 1 && cr.cert_types[1] == 2 && cr.cert_types[2] == 64);
 	CHECK_EQ(cr.signature_algorithms.count, 0);
@@ -945,9 +949,9 @@ static void test_certificate_status(void)
 	uint8_t type = 0;
 	uint32_t len = 0;
 
-	CHECK_EQ(tls_certificate_status_parse(tls12_certificate_status, sizeof(tls12_certificate_status), &type,
-					      &len),
-		 TS_OK);
+	CHECK_EQ(tls_certificate_status_parse(tls12_certificate_status, sizeof(tls12_certificate_status),
+	                                      &type, &len),
+	         TS_OK);
 	CHECK_EQ(type, 1);
 	CHECK_EQ(len, 482);
 }
@@ -957,27 +961,30 @@ static void test_server_key_exchange(void)
 	uint16_t group = 99, bits = 99;
 
 	CHECK_EQ(tls_server_key_exchange_parse(tls12_server_key_exchange, sizeof(tls12_server_key_exchange),
-					       0xc02c, &group, &bits),
-		 TS_OK);
+	                                       0xc02c, &group, &bits),
+	         TS_OK);
 	CHECK_EQ(group, 0x001d);
 	CHECK_EQ(bits, 0);
 	CHECK_EQ(tls_server_key_exchange_parse(tls10_server_key_exchange, sizeof(tls10_server_key_exchange),
-					       0xc014, &group, &bits),
-		 TS_OK);
+	                                       0xc014, &group, &bits),
+	         TS_OK);
 	CHECK_EQ(group, 0x001d);
-	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange), 0x009e,
-					       &group, &bits),
-		 TS_OK);
+	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange),
+	                                       0x009e, &group, &bits),
+	         TS_OK);
 	CHECK_EQ(group, 0);
 	CHECK_EQ(bits, 2048);
-	/* Static RSA and TLS 1.3 suites have no parameters to read here. */
-	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange), 0x002f,
-					       &group, &bits),
-		 TS_UNSUPPORTED);
+	/* Other suites' layouts (RSA_EXPORT, PSK, SRP) are not read: fine, nothing to report. */
+	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange),
+	                                       0x0003, &group, &bits),
+	         TS_OK);
 	CHECK(group == 0 && bits == 0);
-	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange), 0x1301,
-					       &group, &bits),
-		 TS_UNSUPPORTED);
+	CHECK_EQ(tls_server_key_exchange_parse(dhe_server_key_exchange, sizeof(dhe_server_key_exchange),
+	                                       0x008c, &group, &bits),
+	         TS_OK);
+	CHECK(group == 0 && bits == 0);
+	CHECK_EQ(tls_server_key_exchange_parse(NULL, 0, 0x1301, &group, &bits), TS_OK);
+	CHECK(group == 0 && bits == 0);
 }
 
 /*
@@ -986,17 +993,17 @@ static void test_server_key_exchange(void)
  * session id, a 16-byte challenge.
  */
 static const uint8_t sslv2_client_hello[] = {
-	0x01,                   /* CLIENT-HELLO */
-	0x03, 0x01,             /* TLS 1.0 */
-	0x00, 0x0f,             /* cipher_spec_length: 5 specs */
-	0x00, 0x00,             /* session_id_length */
-	0x00, 0x10,             /* challenge_length */
-	0x00, 0x00, 0x39,       /* TLS_DHE_RSA_WITH_AES_256_CBC_SHA */
-	0x00, 0x00, 0x35,       /* TLS_RSA_WITH_AES_256_CBC_SHA */
-	0x01, 0x00, 0x80,       /* SSL_CK_RC4_128_WITH_MD5 */
-	0x07, 0x00, 0xc0,       /* SSL_CK_DES_192_EDE3_CBC_WITH_MD5 */
-	0x00, 0x00, 0xff,       /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
-	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    0x01,             /* CLIENT-HELLO */
+    0x03, 0x01,       /* TLS 1.0 */
+    0x00, 0x0f,       /* cipher_spec_length: 5 specs */
+    0x00, 0x00,       /* session_id_length */
+    0x00, 0x10,       /* challenge_length */
+    0x00, 0x00, 0x39, /* TLS_DHE_RSA_WITH_AES_256_CBC_SHA */
+    0x00, 0x00, 0x35, /* TLS_RSA_WITH_AES_256_CBC_SHA */
+    0x01, 0x00, 0x80, /* SSL_CK_RC4_128_WITH_MD5 */
+    0x07, 0x00, 0xc0, /* SSL_CK_DES_192_EDE3_CBC_WITH_MD5 */
+    0x00, 0x00, 0xff, /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
 };
 
 static void test_sslv2_client_hello(void)
@@ -1011,7 +1018,8 @@ static void test_sslv2_client_hello(void)
 	CHECK_EQ(ch.legacy_version, 0x0301);
 	CHECK_EQ(ch.cipher_suite_count, 3);
 	CHECK_EQ(ch.cipher_suite_total, 5);
-	CHECK(ch.cipher_suites[0] == 0x0039 && ch.cipher_suites[1] == 0x0035 && ch.cipher_suites[2] == 0x00ff);
+	CHECK(ch.cipher_suites[0] == 0x0039 && ch.cipher_suites[1] == 0x0035 &&
+	      ch.cipher_suites[2] == 0x00ff);
 	CHECK(ch.has_scsv_renegotiation);
 	CHECK_EQ(ch.session_id_len, 0);
 	CHECK(memcmp(ch.random, zero16, 16) == 0);
@@ -1125,7 +1133,7 @@ static void check_server_hello_cuts(const char *what, const uint8_t *msg, size_t
 
 /* A cut Certificate is malformed; the whole certificates before the cut are kept. */
 static void check_certificate_cuts(const char *what, const uint8_t *msg, size_t len, bool tls13,
-				   size_t first_end)
+                                   size_t first_end)
 {
 	struct tls_cert_view v[4];
 	size_t count, total;
@@ -1157,8 +1165,8 @@ static void check_certificate_request_cuts(const char *what, const uint8_t *msg,
 	for (size_t n = 0; n < len; n++) {
 		b = dup_exact(msg, n);
 		prefix_fail(tls_certificate_request_parse(b, n, tls13, &cr) == TS_MALFORMED &&
-				    cr.signature_algorithms.count <= TLS_MAX_LIST_ITEMS,
-			    what, n, len);
+		                cr.signature_algorithms.count <= TLS_MAX_LIST_ITEMS,
+		            what, n, len);
 		free(b);
 	}
 	b = dup_over(msg, len);
@@ -1168,7 +1176,7 @@ static void check_certificate_request_cuts(const char *what, const uint8_t *msg,
 
 /* The parameters must be whole; the signature after them is not read. */
 static void check_server_key_exchange_cuts(const char *what, const uint8_t *msg, size_t len, uint16_t suite,
-					   size_t params_end)
+                                           size_t params_end)
 {
 	uint16_t group, bits;
 	uint8_t *b;
@@ -1193,7 +1201,7 @@ static void test_cuts(void)
 	check_client_hello_cuts("rfc8448 ClientHello", rfc8448_client_hello, sizeof(rfc8448_client_hello));
 	check_client_hello_cuts("TLS 1.3 ClientHello", tls13_client_hello, sizeof(tls13_client_hello));
 	check_client_hello_cuts("resumption ClientHello", tls13_resume_client_hello,
-				sizeof(tls13_resume_client_hello));
+	                        sizeof(tls13_resume_client_hello));
 	check_client_hello_cuts("HRR ClientHello 2", hrr_client_hello2, sizeof(hrr_client_hello2));
 	check_client_hello_cuts("TLS 1.2 ClientHello", tls12_client_hello, sizeof(tls12_client_hello));
 	check_client_hello_cuts("TLS 1.0 ClientHello", tls10_client_hello, sizeof(tls10_client_hello));
@@ -1201,39 +1209,41 @@ static void test_cuts(void)
 	check_server_hello_cuts("rfc8448 ServerHello", rfc8448_server_hello, sizeof(rfc8448_server_hello));
 	check_server_hello_cuts("TLS 1.3 ServerHello", tls13_server_hello, sizeof(tls13_server_hello));
 	check_server_hello_cuts("resumption ServerHello", tls13_resume_server_hello,
-				sizeof(tls13_resume_server_hello));
+	                        sizeof(tls13_resume_server_hello));
 	check_server_hello_cuts("HelloRetryRequest", hrr_retry_request, sizeof(hrr_retry_request));
 	check_server_hello_cuts("TLS 1.2 ServerHello", tls12_server_hello, sizeof(tls12_server_hello));
 
 	/* First entry ends after: context(1) + list length(3) + entry(3 + 678 + 2); 1.2: 3 + 3 + 678. */
-	check_certificate_cuts("TLS 1.3 Certificate", tls13_certificate, sizeof(tls13_certificate), true, 687);
-	check_certificate_cuts("TLS 1.2 Certificate", tls12_certificate, sizeof(tls12_certificate), false, 684);
+	check_certificate_cuts("TLS 1.3 Certificate", tls13_certificate, sizeof(tls13_certificate), true,
+	                       687);
+	check_certificate_cuts("TLS 1.2 Certificate", tls12_certificate, sizeof(tls12_certificate), false,
+	                       684);
 
 	check_certificate_request_cuts("TLS 1.3 CertificateRequest", tls13_certificate_request,
-				       sizeof(tls13_certificate_request), true);
+	                               sizeof(tls13_certificate_request), true);
 	check_certificate_request_cuts("TLS 1.2 CertificateRequest", tls12_certificate_request,
-				       sizeof(tls12_certificate_request), false);
+	                               sizeof(tls12_certificate_request), false);
 	check_certificate_request_cuts("TLS 1.0 CertificateRequest", tls10_certificate_request,
-				       sizeof(tls10_certificate_request), false);
+	                               sizeof(tls10_certificate_request), false);
 
 	for (size_t n = 0; n < sizeof(tls12_certificate_status); n++) {
 		b = dup_exact(tls12_certificate_status, n);
-		prefix_fail(tls_certificate_status_parse(b, n, &type, &resp_len) == TS_MALFORMED, "CertificateStatus",
-			    n, sizeof(tls12_certificate_status));
+		prefix_fail(tls_certificate_status_parse(b, n, &type, &resp_len) == TS_MALFORMED,
+		            "CertificateStatus", n, sizeof(tls12_certificate_status));
 		free(b);
 	}
 	b = dup_over(tls12_certificate_status, sizeof(tls12_certificate_status));
 	CHECK_EQ(tls_certificate_status_parse(b, sizeof(tls12_certificate_status) + 1, &type, &resp_len),
-		 TS_MALFORMED);
+	         TS_MALFORMED);
 	free(b);
 
 	/* ECDHE: curve_type(1) + group(2) + point(1 + 32); DHE: p(2 + 256), g(2 + 1), Ys(2 + 256). */
 	check_server_key_exchange_cuts("ECDHE ServerKeyExchange", tls12_server_key_exchange,
-				       sizeof(tls12_server_key_exchange), 0xc02c, 36);
+	                               sizeof(tls12_server_key_exchange), 0xc02c, 36);
 	check_server_key_exchange_cuts("TLS 1.0 ECDHE ServerKeyExchange", tls10_server_key_exchange,
-				       sizeof(tls10_server_key_exchange), 0xc014, 36);
+	                               sizeof(tls10_server_key_exchange), 0xc014, 36);
 	check_server_key_exchange_cuts("DHE ServerKeyExchange", dhe_server_key_exchange,
-				       sizeof(dhe_server_key_exchange), 0x009e, 519);
+	                               sizeof(dhe_server_key_exchange), 0x009e, 519);
 
 	/* SSLv2: the 9-byte header and the specs must be whole; session id and challenge may be cut. */
 	for (size_t n = 0; n < sizeof(sslv2_client_hello); n++) {
@@ -1242,8 +1252,9 @@ static void test_cuts(void)
 		b = dup_exact(sslv2_client_hello, n);
 		st = tls_client_hello_parse_sslv2(b, n, &ch);
 		prefix_fail(n < 24 ? st == TS_MALFORMED
-				   : st == TS_OK && ch.malformed == TLS_HELLO_TRUNCATED && ch.cipher_suite_total == 5,
-			    "SSLv2 CLIENT-HELLO", n, sizeof(sslv2_client_hello));
+		                   : st == TS_OK && ch.malformed == TLS_HELLO_TRUNCATED &&
+		                         ch.cipher_suite_total == 5,
+		            "SSLv2 CLIENT-HELLO", n, sizeof(sslv2_client_hello));
 		free(b);
 	}
 	b = dup_over(sslv2_client_hello, sizeof(sslv2_client_hello));
@@ -1290,7 +1301,7 @@ static enum ts_status client_hello_with(const uint8_t *ext, size_t ext_len, stru
 
 /* A ServerHello (random given) around the given extension bytes. */
 static enum ts_status server_hello_with(const uint8_t *random, const uint8_t *ext, size_t ext_len,
-					struct tls_server_hello *sh)
+                                        struct tls_server_hello *sh)
 {
 	size_t n = 0;
 	uint8_t *b;
@@ -1325,8 +1336,8 @@ static void test_client_hello_damage(void)
 		CHECK_EQ(ch.cipher_suite_count, 2);
 	}
 	{ /* The same extension twice: listed twice, decoded once. */
-		static const uint8_t e[] = { 0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00, 0x00, 0x02, 'a', 'b',
-					     0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00, 0x00, 0x02, 'c', 'd' };
+		static const uint8_t e[] = {0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00, 0x00, 0x02, 'a', 'b',
+		                            0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00, 0x00, 0x02, 'c', 'd'};
 		CHECK_EQ(client_hello_with(e, sizeof(e), &ch), TS_OK);
 		CHECK(ch.duplicate_extension);
 		CHECK_EQ(ch.malformed, 0);
@@ -1335,15 +1346,15 @@ static void test_client_hello_damage(void)
 		CHECK(name_is(&ch.sni[0], "ab"));
 	}
 	{ /* Two different GREASE extensions are not duplicates; the same one twice is. */
-		static const uint8_t e1[] = { 0x0a, 0x0a, 0x00, 0x00, 0x1a, 0x1a, 0x00, 0x01, 0x00 };
-		static const uint8_t e2[] = { 0x0a, 0x0a, 0x00, 0x00, 0x0a, 0x0a, 0x00, 0x01, 0x00 };
+		static const uint8_t e1[] = {0x0a, 0x0a, 0x00, 0x00, 0x1a, 0x1a, 0x00, 0x01, 0x00};
+		static const uint8_t e2[] = {0x0a, 0x0a, 0x00, 0x00, 0x0a, 0x0a, 0x00, 0x01, 0x00};
 		CHECK_EQ(client_hello_with(e1, sizeof(e1), &ch), TS_OK);
 		CHECK(!ch.duplicate_extension);
 		CHECK_EQ(client_hello_with(e2, sizeof(e2), &ch), TS_OK);
 		CHECK(ch.duplicate_extension);
 	}
 	{ /* An extension length past the end of its block: listed, not decoded, the walk stops. */
-		static const uint8_t e[] = { 0x00, 0x17, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x05, 0x01, 0x00 };
+		static const uint8_t e[] = {0x00, 0x17, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x05, 0x01, 0x00};
 		CHECK_EQ(client_hello_with(e, sizeof(e), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK(ch.has_extended_master_secret);
@@ -1352,14 +1363,14 @@ static void test_client_hello_damage(void)
 		CHECK_EQ(ch.ec_point_format_count, 0);
 	}
 	{ /* Two stray bytes at the end of the block: not even an extension header. */
-		static const uint8_t e[] = { 0x00, 0x17, 0x00, 0x00, 0x00, 0x0b };
+		static const uint8_t e[] = {0x00, 0x17, 0x00, 0x00, 0x00, 0x0b};
 		CHECK_EQ(client_hello_with(e, sizeof(e), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK_EQ(ch.extension_count, 1);
 	}
 	{ /* A broken server_name is contained: the ALPN after it is still read. */
-		static const uint8_t e[] = { 0x00, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x03, 'a', 'b', 'c',
-					     0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2' };
+		static const uint8_t e[] = {0x00, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x03, 'a', 'b',
+		                            'c',  0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h',  '2'};
 		CHECK_EQ(client_hello_with(e, sizeof(e), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK_EQ(ch.sni_count, 0);
@@ -1367,9 +1378,9 @@ static void test_client_hello_damage(void)
 		CHECK(name_is(&ch.alpn[0], "h2"));
 	}
 	{ /* Odd-length u16 vectors keep their whole pairs and are bad. */
-		static const uint8_t groups[] = { 0x00, 0x0a, 0x00, 0x05, 0x00, 0x03, 0x00, 0x1d, 0x00 };
-		static const uint8_t sigalgs[] = { 0x00, 0x0d, 0x00, 0x05, 0x00, 0x03, 0x04, 0x03, 0x05 };
-		static const uint8_t versions[] = { 0x00, 0x2b, 0x00, 0x04, 0x03, 0x03, 0x04, 0x03 };
+		static const uint8_t groups[] = {0x00, 0x0a, 0x00, 0x05, 0x00, 0x03, 0x00, 0x1d, 0x00};
+		static const uint8_t sigalgs[] = {0x00, 0x0d, 0x00, 0x05, 0x00, 0x03, 0x04, 0x03, 0x05};
+		static const uint8_t versions[] = {0x00, 0x2b, 0x00, 0x04, 0x03, 0x03, 0x04, 0x03};
 		CHECK_EQ(client_hello_with(groups, sizeof(groups), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK_U16S(ch.supported_groups, 0x001d);
@@ -1381,16 +1392,16 @@ static void test_client_hello_damage(void)
 		CHECK_U16S(ch.supported_versions, 0x0304);
 	}
 	{ /* Empty lists where the RFC wants at least one item. */
-		static const uint8_t groups[] = { 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00 };
-		static const uint8_t sni[] = { 0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00 };
+		static const uint8_t groups[] = {0x00, 0x0a, 0x00, 0x02, 0x00, 0x00};
+		static const uint8_t sni[] = {0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00};
 		CHECK_EQ(client_hello_with(groups, sizeof(groups), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK_EQ(client_hello_with(sni, sizeof(sni), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 	}
 	{ /* Bytes left inside an extension that has a fixed shape. */
-		static const uint8_t ems[] = { 0x00, 0x17, 0x00, 0x01, 0x00 };
-		static const uint8_t reneg[] = { 0xff, 0x01, 0x00, 0x02, 0x00, 0x00 };
+		static const uint8_t ems[] = {0x00, 0x17, 0x00, 0x01, 0x00};
+		static const uint8_t reneg[] = {0xff, 0x01, 0x00, 0x02, 0x00, 0x00};
 		CHECK_EQ(client_hello_with(ems, sizeof(ems), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK(ch.has_extended_master_secret);
@@ -1404,7 +1415,7 @@ static void test_client_hello_damage(void)
 
 		e[n++] = 0x00, e[n++] = 0x00, e[n++] = 0x01, e[n++] = 0x3a; /* 314 */
 		e[n++] = 0x01, e[n++] = 0x38;                               /* list: 312 */
-		e[n++] = 0x07, e[n++] = 0x00, e[n++] = 0x06;                 /* name_type 7, 6 bytes... */
+		e[n++] = 0x07, e[n++] = 0x00, e[n++] = 0x06; /* an unknown name_type, 6 bytes */
 		memcpy(e + n, "other.", 6);
 		n += 6;
 		e[n++] = 0x00, e[n++] = 0x01, e[n++] = 0x2c; /* host_name, 300 bytes */
@@ -1419,9 +1430,9 @@ static void test_client_hello_damage(void)
 		CHECK(memcmp(ch.sni[0].bytes, e + n - 300, TLS_MAX_NAME_LEN) == 0);
 	}
 	{ /* More host names than kept. */
-		static const uint8_t e[] = { 0x00, 0x00, 0x00, 0x16, 0x00, 0x14, 0x00, 0x00, 0x01, 'a', 0x00, 0x00,
-					     0x01, 'b', 0x00, 0x00, 0x01, 'c', 0x00, 0x00, 0x01, 'd', 0x00, 0x00,
-					     0x01, 'e' };
+		static const uint8_t e[] = {0x00, 0x00, 0x00, 0x16, 0x00, 0x14, 0x00, 0x00, 0x01,
+		                            'a',  0x00, 0x00, 0x01, 'b',  0x00, 0x00, 0x01, 'c',
+		                            0x00, 0x00, 0x01, 'd',  0x00, 0x00, 0x01, 'e'};
 		CHECK_EQ(client_hello_with(e, sizeof(e), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_LIST_CUT);
 		CHECK_EQ(ch.sni_count, TLS_MAX_SNI_NAMES);
@@ -1460,18 +1471,19 @@ static void test_client_hello_damage(void)
 		CHECK(!ch.duplicate_extension);
 	}
 	{ /* key_share, pre_shared_key and ECH shapes. */
-		static const uint8_t empty_key[] = { 0x00, 0x33, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x00 };
+		static const uint8_t empty_key[] = {0x00, 0x33, 0x00, 0x06, 0x00,
+		                                    0x04, 0x00, 0x1d, 0x00, 0x00};
 		/* Two identities ("i1", "i22"), one 32-byte binder. */
-		static const uint8_t psk2[] = { 0x00, 0x29, 0x00, 0x36, 0x00, 0x11, 0x00, 0x02, 'i',  '1',
-						0x00, 0x00, 0x00, 0x01, 0x00, 0x03, 'i',  '2',  '2',  0x00,
-						0x00, 0x00, 0x02, 0x00, 0x21, 0x20, 0x00, 0x00, 0x00, 0x00,
-						0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-						0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-						0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
-		static const uint8_t ech_outer[] = { 0xfe, 0x0d, 0x00, 0x0f, 0x00, 0x00, 0x01, 0x00, 0x01, 0x05,
-						     0x00, 0x02, 0xaa, 0xbb, 0x00, 0x03, 0x01, 0x02, 0x03 };
-		static const uint8_t ech_inner[] = { 0xfe, 0x0d, 0x00, 0x01, 0x01 };
-		static const uint8_t ech_bad[] = { 0xfe, 0x0d, 0x00, 0x01, 0x02 };
+		static const uint8_t psk2[] = {
+		    0x00, 0x29, 0x00, 0x36, 0x00, 0x11, 0x00, 0x02, 'i',  '1',  0x00, 0x00, 0x00, 0x01, 0x00,
+		    0x03, 'i',  '2',  '2',  0x00, 0x00, 0x00, 0x02, 0x00, 0x21, 0x20, 0x00, 0x00, 0x00, 0x00,
+		    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+		static const uint8_t ech_outer[] = {0xfe, 0x0d, 0x00, 0x0f, 0x00, 0x00, 0x01,
+		                                    0x00, 0x01, 0x05, 0x00, 0x02, 0xaa, 0xbb,
+		                                    0x00, 0x03, 0x01, 0x02, 0x03};
+		static const uint8_t ech_inner[] = {0xfe, 0x0d, 0x00, 0x01, 0x01};
+		static const uint8_t ech_bad[] = {0xfe, 0x0d, 0x00, 0x01, 0x02};
 		CHECK_EQ(client_hello_with(empty_key, sizeof(empty_key), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_BAD_EXTENSION);
 		CHECK_U16S(ch.key_share_groups, 0x001d);
@@ -1488,9 +1500,10 @@ static void test_client_hello_damage(void)
 		CHECK(ch.has_encrypted_client_hello);
 	}
 	{ /* One lone byte where the extension block length should be. */
-		static const uint8_t m[] = { 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
-					     0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00 };
+		static const uint8_t m[] = {0x03, 0x03, 1,    2,    3,    4,    5,    6,    7,   8,  9,
+		                            10,   11,   12,   13,   14,   15,   16,   17,   18,  19, 20,
+		                            21,   22,   23,   24,   25,   26,   27,   28,   29,  30, 31,
+		                            32,   0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00};
 		CHECK_EQ(tls_client_hello_parse(m, sizeof(m), &ch), TS_OK);
 		CHECK_EQ(ch.malformed, TLS_HELLO_TRUNCATED);
 		CHECK_EQ(ch.random[31], 32);
@@ -1536,16 +1549,16 @@ static void test_client_hello_damage(void)
 
 static void test_server_hello_damage(void)
 {
-	static const uint8_t hrr_rand[32] = { 0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
-					      0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-					      0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
-					      0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c };
-	static const uint8_t plain_rand[32] = { 1 };
-	static const uint8_t entry[] = { 0x00, 0x33, 0x00, 0x06, 0x00, 0x17, 0x00, 0x02, 0x04, 0x05 };
-	static const uint8_t group_only[] = { 0x00, 0x33, 0x00, 0x02, 0x00, 0x17 };
-	static const uint8_t alpn2[] = { 0x00, 0x10, 0x00, 0x08, 0x00, 0x06, 0x02, 'h', '2', 0x02, 'h', '3' };
-	static const uint8_t twice[] = { 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, 0x00, 0x2b, 0x00, 0x02, 0x7f, 0x1c };
-	static const uint8_t draft[] = { 0x00, 0x2b, 0x00, 0x02, 0x7f, 0x1c };
+	static const uint8_t hrr_rand[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	                                     0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	                                     0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	static const uint8_t plain_rand[32] = {1};
+	static const uint8_t entry[] = {0x00, 0x33, 0x00, 0x06, 0x00, 0x17, 0x00, 0x02, 0x04, 0x05};
+	static const uint8_t group_only[] = {0x00, 0x33, 0x00, 0x02, 0x00, 0x17};
+	static const uint8_t alpn2[] = {0x00, 0x10, 0x00, 0x08, 0x00, 0x06, 0x02, 'h', '2', 0x02, 'h', '3'};
+	static const uint8_t twice[] = {0x00, 0x2b, 0x00, 0x02, 0x03, 0x04,
+	                                0x00, 0x2b, 0x00, 0x02, 0x7f, 0x1c};
+	static const uint8_t draft[] = {0x00, 0x2b, 0x00, 0x02, 0x7f, 0x1c};
 	struct tls_server_hello sh;
 
 	/* The key_share shape depends on whether this is a HelloRetryRequest. */
@@ -1578,7 +1591,7 @@ static void test_server_hello_damage(void)
 	CHECK_EQ(tls_server_hello_parse(NULL, 0, &sh), TS_MALFORMED);
 	CHECK_EQ(sh.malformed, TLS_HELLO_TRUNCATED);
 	{
-		uint8_t m[80] = { 0x03, 0x03 };
+		uint8_t m[80] = {0x03, 0x03};
 
 		m[34] = 33;
 		CHECK_EQ(tls_server_hello_parse(m, sizeof(m), &sh), TS_MALFORMED);
@@ -1590,29 +1603,30 @@ static void test_certificate_damage(void)
 	struct tls_cert_view v[4];
 	size_t count, total;
 	/* A list that claims 16 MiB. */
-	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00 };
+	static const uint8_t huge[] = {0xff, 0xff, 0xff, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00};
 	/* One good certificate, then one that claims 16 MiB inside a consistent list. */
-	static const uint8_t second_huge[] = { 0x00, 0x00, 0x0c, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00,
-					       0xff, 0xff, 0xff, 0x30, 0x01, 0x00 };
-	static const uint8_t zero_len[] = { 0x00, 0x00, 0x03, 0x00, 0x00, 0x00 };
-	static const uint8_t zero_len13[] = { 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t second_huge[] = {0x00, 0x00, 0x0c, 0x00, 0x00, 0x03, 0x30, 0x01,
+	                                      0x00, 0xff, 0xff, 0xff, 0x30, 0x01, 0x00};
+	static const uint8_t zero_len[] = {0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
+	static const uint8_t zero_len13[] = {0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00};
 	/* TLS 1.3: a request context and a status_request extension on the entry. */
-	static const uint8_t with_ext13[] = { 0x02, 0xaa, 0xbb, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x03, 0x30,
-					      0x01, 0x00, 0x00, 0x05, 0x00, 0x05, 0x00, 0x01, 0x07 };
-	static const uint8_t empty13[] = { 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t with_ext13[] = {0x02, 0xaa, 0xbb, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x03, 0x30,
+	                                     0x01, 0x00, 0x00, 0x05, 0x00, 0x05, 0x00, 0x01, 0x07};
+	static const uint8_t empty13[] = {0x00, 0x00, 0x00, 0x00};
 
 	CHECK_EQ(tls_certificate_parse(huge, sizeof(huge), false, v, N(v), &count, &total), TS_MALFORMED);
 	CHECK_EQ(count, 1); /* read as far as it goes */
 	CHECK_EQ(v[0].len, 3);
 	CHECK_EQ(tls_certificate_parse(second_huge, sizeof(second_huge), false, v, N(v), &count, &total),
-		 TS_MALFORMED);
+	         TS_MALFORMED);
 	CHECK_EQ(count, 1);
 	CHECK_EQ(total, 1);
 	CHECK(v[0].der == second_huge + 6);
-	CHECK_EQ(tls_certificate_parse(zero_len, sizeof(zero_len), false, v, N(v), &count, &total), TS_MALFORMED);
+	CHECK_EQ(tls_certificate_parse(zero_len, sizeof(zero_len), false, v, N(v), &count, &total),
+	         TS_MALFORMED);
 	CHECK_EQ(total, 0);
 	CHECK_EQ(tls_certificate_parse(zero_len13, sizeof(zero_len13), true, v, N(v), &count, &total),
-		 TS_MALFORMED);
+	         TS_MALFORMED);
 	CHECK_EQ(total, 0);
 	CHECK_EQ(tls_certificate_parse(with_ext13, sizeof(with_ext13), true, v, N(v), &count, &total), TS_OK);
 	CHECK_EQ(count, 1);
@@ -1624,22 +1638,22 @@ static void test_certificate_damage(void)
 	CHECK_EQ(tls_certificate_parse(NULL, 0, true, v, N(v), &count, &total), TS_MALFORMED);
 	/* The TLS 1.2 reading of a TLS 1.3 message (and back) does not fit. */
 	CHECK_EQ(tls_certificate_parse(tls13_certificate, sizeof(tls13_certificate), false, v, N(v), &count,
-				       &total),
-		 TS_MALFORMED);
+	                               &total),
+	         TS_MALFORMED);
 	CHECK_EQ(tls_certificate_parse(tls12_certificate, sizeof(tls12_certificate), true, v, N(v), &count,
-				       &total),
-		 TS_MALFORMED);
+	                               &total),
+	         TS_MALFORMED);
 }
 
 static void test_certificate_request_damage(void)
 {
 	struct tls_certificate_request cr;
-	static const uint8_t empty_dn[] = { 0x01, 0x01, 0x00, 0x02, 0x04, 0x03, 0x00, 0x02, 0x00, 0x00 };
-	static const uint8_t no_types[] = { 0x00, 0x00, 0x02, 0x04, 0x03, 0x00, 0x00 };
-	static const uint8_t odd_algs[] = { 0x01, 0x01, 0x00, 0x03, 0x04, 0x03, 0x05, 0x00, 0x00 };
-	static const uint8_t dup13[] = { 0x00, 0x00, 0x10, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03,
-					 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x08, 0x04 };
-	static const uint8_t no_ext13[] = { 0x00 };
+	static const uint8_t empty_dn[] = {0x01, 0x01, 0x00, 0x02, 0x04, 0x03, 0x00, 0x02, 0x00, 0x00};
+	static const uint8_t no_types[] = {0x00, 0x00, 0x02, 0x04, 0x03, 0x00, 0x00};
+	static const uint8_t odd_algs[] = {0x01, 0x01, 0x00, 0x03, 0x04, 0x03, 0x05, 0x00, 0x00};
+	static const uint8_t dup13[] = {0x00, 0x00, 0x10, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04,
+	                                0x03, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x08, 0x04};
+	static const uint8_t no_ext13[] = {0x00};
 	uint8_t many[1 + 20 + 2 + 2 + 2];
 
 	CHECK_EQ(tls_certificate_request_parse(empty_dn, sizeof(empty_dn), false, &cr), TS_MALFORMED);
@@ -1663,10 +1677,11 @@ static void test_certificate_request_damage(void)
 
 static void test_certificate_status_damage(void)
 {
-	static const uint8_t multi[] = { 0x02, 0x00, 0x00, 0x08, 0x00, 0x00, 0x02, 0xaa, 0xbb, 0x00, 0x00, 0x00 };
-	static const uint8_t multi_bad[] = { 0x02, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0xaa };
-	static const uint8_t unknown[] = { 0x03, 0x00, 0x00, 0x01, 0xaa };
-	static const uint8_t empty[] = { 0x01, 0x00, 0x00, 0x00 };
+	static const uint8_t multi[] = {0x02, 0x00, 0x00, 0x08, 0x00, 0x00,
+	                                0x02, 0xaa, 0xbb, 0x00, 0x00, 0x00};
+	static const uint8_t multi_bad[] = {0x02, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0xaa};
+	static const uint8_t unknown[] = {0x03, 0x00, 0x00, 0x01, 0xaa};
+	static const uint8_t empty[] = {0x01, 0x00, 0x00, 0x00};
 	uint8_t type;
 	uint32_t len;
 
@@ -1683,37 +1698,39 @@ static void test_certificate_status_damage(void)
 
 static void test_server_key_exchange_damage(void)
 {
-	static const uint8_t explicit_prime[] = { 0x01, 0x01, 0x17 };
-	static const uint8_t bad_curve_type[] = { 0x04, 0x00, 0x17, 0x01, 0x04 };
-	static const uint8_t empty_point[] = { 0x03, 0x00, 0x17, 0x00 };
-	static const uint8_t lead_zero_p[] = { 0x00, 0x04, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01,
-					       0x02, 0x00, 0x01, 0x05 };
-	static const uint8_t zero_p[] = { 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x01, 0x05 };
-	static const uint8_t empty_g[] = { 0x00, 0x01, 0xff, 0x00, 0x00, 0x00, 0x01, 0x05 };
-	static const uint8_t ecdhe_psk[] = { 0x00, 0x03, 'a', 'b', 'c', 0x03, 0x00, 0x1d, 0x01, 0x04 };
-	static const uint8_t dhe_psk[] = { 0x00, 0x00, 0x00, 0x01, 0x0b, 0x00, 0x01, 0x02, 0x00, 0x01, 0x03 };
+	static const uint8_t explicit_prime[] = {0x01, 0x01, 0x17};
+	static const uint8_t bad_curve_type[] = {0x04, 0x00, 0x17, 0x01, 0x04};
+	static const uint8_t empty_point[] = {0x03, 0x00, 0x17, 0x00};
+	static const uint8_t lead_zero_p[] = {0x00, 0x04, 0x00, 0x00, 0x01, 0x00,
+	                                      0x00, 0x01, 0x02, 0x00, 0x01, 0x05};
+	static const uint8_t zero_p[] = {0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x01, 0x05};
+	static const uint8_t empty_g[] = {0x00, 0x01, 0xff, 0x00, 0x00, 0x00, 0x01, 0x05};
+	static const uint8_t ecdhe_psk[] = {0x00, 0x03, 'a', 'b', 'c', 0x03, 0x00, 0x1d, 0x01, 0x04};
+	static const uint8_t dhe_psk[] = {0x00, 0x00, 0x00, 0x01, 0x0b, 0x00, 0x01, 0x02, 0x00, 0x01, 0x03};
 	uint16_t group, bits;
 	uint8_t *big;
 	size_t n = 0;
 
 	CHECK_EQ(tls_server_key_exchange_parse(explicit_prime, sizeof(explicit_prime), 0xc02f, &group, &bits),
-		 TS_OK);
+	         TS_OK);
 	CHECK_EQ(group, 0xff01);
 	CHECK_EQ(tls_server_key_exchange_parse(bad_curve_type, sizeof(bad_curve_type), 0xc02f, &group, &bits),
-		 TS_MALFORMED);
+	         TS_MALFORMED);
 	CHECK_EQ(tls_server_key_exchange_parse(empty_point, sizeof(empty_point), 0xc02f, &group, &bits),
-		 TS_MALFORMED);
+	         TS_MALFORMED);
 	/* ECDH_anon reads like ECDHE. */
 	CHECK_EQ(tls_server_key_exchange_parse(tls12_server_key_exchange, sizeof(tls12_server_key_exchange),
-					       0xc018, &group, &bits),
-		 TS_OK);
+	                                       0xc018, &group, &bits),
+	         TS_OK);
 	CHECK_EQ(group, 0x001d);
 	/* Leading zero bytes of p do not count: 0x0100 is a 9-bit prime. */
-	CHECK_EQ(tls_server_key_exchange_parse(lead_zero_p, sizeof(lead_zero_p), 0x0034, &group, &bits), TS_OK);
+	CHECK_EQ(tls_server_key_exchange_parse(lead_zero_p, sizeof(lead_zero_p), 0x0034, &group, &bits),
+	         TS_OK);
 	CHECK_EQ(bits, 9);
 	CHECK_EQ(tls_server_key_exchange_parse(zero_p, sizeof(zero_p), 0x009e, &group, &bits), TS_MALFORMED);
 	CHECK_EQ(bits, 0);
-	CHECK_EQ(tls_server_key_exchange_parse(empty_g, sizeof(empty_g), 0x009e, &group, &bits), TS_MALFORMED);
+	CHECK_EQ(tls_server_key_exchange_parse(empty_g, sizeof(empty_g), 0x009e, &group, &bits),
+	         TS_MALFORMED);
 	CHECK_EQ(bits, 8); /* p was read before g failed */
 	/* The PSK flavours put an identity hint first. */
 	CHECK_EQ(tls_server_key_exchange_parse(ecdhe_psk, sizeof(ecdhe_psk), 0xc037, &group, &bits), TS_OK);
@@ -1747,18 +1764,18 @@ static void test_mutations(void)
 		const uint8_t *p;
 		size_t len;
 	} msgs[] = {
-		{ rfc8448_client_hello, sizeof(rfc8448_client_hello) },
-		{ rfc8448_server_hello, sizeof(rfc8448_server_hello) },
-		{ tls13_client_hello, sizeof(tls13_client_hello) },
-		{ tls13_resume_client_hello, sizeof(tls13_resume_client_hello) },
-		{ hrr_retry_request, sizeof(hrr_retry_request) },
-		{ tls12_client_hello, sizeof(tls12_client_hello) },
-		{ tls12_server_hello, sizeof(tls12_server_hello) },
-		{ tls13_certificate_request, sizeof(tls13_certificate_request) },
-		{ tls12_certificate_request, sizeof(tls12_certificate_request) },
-		{ tls12_certificate_status, sizeof(tls12_certificate_status) },
-		{ tls12_server_key_exchange, sizeof(tls12_server_key_exchange) },
-		{ sslv2_client_hello, sizeof(sslv2_client_hello) },
+	    {rfc8448_client_hello, sizeof(rfc8448_client_hello)},
+	    {rfc8448_server_hello, sizeof(rfc8448_server_hello)},
+	    {tls13_client_hello, sizeof(tls13_client_hello)},
+	    {tls13_resume_client_hello, sizeof(tls13_resume_client_hello)},
+	    {hrr_retry_request, sizeof(hrr_retry_request)},
+	    {tls12_client_hello, sizeof(tls12_client_hello)},
+	    {tls12_server_hello, sizeof(tls12_server_hello)},
+	    {tls13_certificate_request, sizeof(tls13_certificate_request)},
+	    {tls12_certificate_request, sizeof(tls12_certificate_request)},
+	    {tls12_certificate_status, sizeof(tls12_certificate_status)},
+	    {tls12_server_key_exchange, sizeof(tls12_server_key_exchange)},
+	    {sslv2_client_hello, sizeof(sslv2_client_hello)},
 	};
 	bool sane = true;
 
@@ -1767,7 +1784,7 @@ static void test_mutations(void)
 
 		for (size_t i = 0; i < msgs[m].len; i++) {
 			const uint8_t orig = b[i];
-			const uint8_t vals[] = { 0x00, 0xff, (uint8_t)(orig + 1), (uint8_t)(orig - 1) };
+			const uint8_t vals[] = {0x00, 0xff, (uint8_t)(orig + 1), (uint8_t)(orig - 1)};
 
 			for (size_t k = 0; k < N(vals); k++) {
 				struct tls_client_hello ch;
@@ -1785,15 +1802,16 @@ static void test_mutations(void)
 				(void)tls_client_hello_parse_sslv2(b, msgs[m].len, &ch);
 				sane = sane && client_hello_sane(&ch);
 				(void)tls_server_hello_parse(b, msgs[m].len, &sh);
-				sane = sane && sh.extension_count <= TLS_MAX_EXTENSIONS && sh.alpn.len <= sh.alpn.wire_len;
+				sane = sane && sh.extension_count <= TLS_MAX_EXTENSIONS &&
+				       sh.alpn.len <= sh.alpn.wire_len;
 				(void)tls_certificate_parse(b, msgs[m].len, i & 1, v, N(v), &count, &total);
 				sane = sane && count <= N(v) && count <= total;
 				(void)tls_certificate_request_parse(b, msgs[m].len, i & 1, &cr);
 				sane = sane && cr.signature_algorithms.count <= TLS_MAX_LIST_ITEMS;
 				(void)tls_certificate_status_parse(b, msgs[m].len, &type, &len);
 				sane = sane && len < msgs[m].len;
-				(void)tls_server_key_exchange_parse(b, msgs[m].len, i & 1 ? 0xc02f : 0x009e, &group,
-								    &bits);
+				(void)tls_server_key_exchange_parse(b, msgs[m].len, i & 1 ? 0xc02f : 0x009e,
+				                                    &group, &bits);
 			}
 			b[i] = orig;
 		}

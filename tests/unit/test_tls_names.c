@@ -24,6 +24,7 @@ struct expect {
 	const char *name;
 };
 
+/* clang-format off */
 /* tshark -G values | awk -F'\t' '$2=="tls.handshake.ciphersuite"' (GREASE left out). */
 static const struct expect tshark_suites[] = {
 	{ 0x0000, "TLS_NULL_WITH_NULL_NULL" },
@@ -444,6 +445,7 @@ static const struct expect not_tshark[] = {
 	{ 0x1306, "TLS_AEGIS_256_SHA512" },
 	{ 0x1307, "TLS_AEGIS_128L_SHA256" },
 };
+/* clang-format on */
 
 static const char *expected_suite_name(uint16_t v)
 {
@@ -499,8 +501,8 @@ static void test_cipher_suites_vs_tshark(void)
 		named += got != NULL;
 		expected += want != NULL;
 		if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0)) {
-			fprintf(stderr, "  suite 0x%04x: \"%s\", want \"%s\"\n", (unsigned)v, got ? got : "(null)",
-				want ? want : "(null)");
+			fprintf(stderr, "  suite 0x%04x: \"%s\", want \"%s\"\n", (unsigned)v,
+			        got ? got : "(null)", want ? want : "(null)");
 			wrong++;
 		}
 	}
@@ -543,10 +545,10 @@ static void test_kex(void)
 	CHECK_EQ(tls_cipher_suite_kex(0xc037), TLS_KEX_ECDHE); /* ECDHE_PSK */
 	CHECK_EQ(tls_cipher_suite_kex(0xc018), TLS_KEX_ECDHE); /* ECDH_anon */
 	CHECK_EQ(tls_cipher_suite_kex(0x009e), TLS_KEX_DHE);
-	CHECK_EQ(tls_cipher_suite_kex(0x0011), TLS_KEX_DHE);   /* DHE_DSS_EXPORT */
-	CHECK_EQ(tls_cipher_suite_kex(0x0034), TLS_KEX_DHE);   /* DH_anon */
-	CHECK_EQ(tls_cipher_suite_kex(0x0090), TLS_KEX_DHE);   /* DHE_PSK */
-	CHECK_EQ(tls_cipher_suite_kex(0xc0aa), TLS_KEX_DHE);   /* PSK_DHE, RFC 6655's spelling */
+	CHECK_EQ(tls_cipher_suite_kex(0x0011), TLS_KEX_DHE); /* DHE_DSS_EXPORT */
+	CHECK_EQ(tls_cipher_suite_kex(0x0034), TLS_KEX_DHE); /* DH_anon */
+	CHECK_EQ(tls_cipher_suite_kex(0x0090), TLS_KEX_DHE); /* DHE_PSK */
+	CHECK_EQ(tls_cipher_suite_kex(0xc0aa), TLS_KEX_DHE); /* PSK_DHE, RFC 6655's spelling */
 	CHECK_EQ(tls_cipher_suite_kex(0x002f), TLS_KEX_RSA);
 	CHECK_EQ(tls_cipher_suite_kex(0x0003), TLS_KEX_RSA);   /* RSA_EXPORT */
 	CHECK_EQ(tls_cipher_suite_kex(0x0062), TLS_KEX_RSA);   /* RSA_EXPORT1024 */
@@ -606,36 +608,36 @@ static void test_versions(void)
 static void test_extensions(void)
 {
 	static const struct expect want[] = {
-		{ 0, "server_name" },
-		{ 1, "max_fragment_length" },
-		{ 5, "status_request" },
-		{ 10, "supported_groups" },
-		{ 11, "ec_point_formats" },
-		{ 13, "signature_algorithms" },
-		{ 14, "use_srtp" },
-		{ 15, "heartbeat" },
-		{ 16, "application_layer_protocol_negotiation" },
-		{ 18, "signed_certificate_timestamp" },
-		{ 21, "padding" },
-		{ 22, "encrypt_then_mac" },
-		{ 23, "extended_master_secret" },
-		{ 27, "compress_certificate" },
-		{ 28, "record_size_limit" },
-		{ 35, "session_ticket" },
-		{ 41, "pre_shared_key" },
-		{ 42, "early_data" },
-		{ 43, "supported_versions" },
-		{ 44, "cookie" },
-		{ 45, "psk_key_exchange_modes" },
-		{ 47, "certificate_authorities" },
-		{ 48, "oid_filters" },
-		{ 49, "post_handshake_auth" },
-		{ 50, "signature_algorithms_cert" },
-		{ 51, "key_share" },
-		{ 57, "quic_transport_parameters" },
-		{ 17513, "application_settings" },
-		{ 0xfe0d, "encrypted_client_hello" },
-		{ 0xff01, "renegotiation_info" },
+	    {0, "server_name"},
+	    {1, "max_fragment_length"},
+	    {5, "status_request"},
+	    {10, "supported_groups"},
+	    {11, "ec_point_formats"},
+	    {13, "signature_algorithms"},
+	    {14, "use_srtp"},
+	    {15, "heartbeat"},
+	    {16, "application_layer_protocol_negotiation"},
+	    {18, "signed_certificate_timestamp"},
+	    {21, "padding"},
+	    {22, "encrypt_then_mac"},
+	    {23, "extended_master_secret"},
+	    {27, "compress_certificate"},
+	    {28, "record_size_limit"},
+	    {35, "session_ticket"},
+	    {41, "pre_shared_key"},
+	    {42, "early_data"},
+	    {43, "supported_versions"},
+	    {44, "cookie"},
+	    {45, "psk_key_exchange_modes"},
+	    {47, "certificate_authorities"},
+	    {48, "oid_filters"},
+	    {49, "post_handshake_auth"},
+	    {50, "signature_algorithms_cert"},
+	    {51, "key_share"},
+	    {57, "quic_transport_parameters"},
+	    {17513, "application_settings"},
+	    {0xfe0d, "encrypted_client_hello"},
+	    {0xff01, "renegotiation_info"},
 	};
 
 	for (size_t i = 0; i < N(want); i++)
