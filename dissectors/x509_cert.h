@@ -61,6 +61,9 @@ struct x509_cert {
 	struct x509_strings san_email;
 	struct x509_strings san_uri;
 	bool has_san;               /* the subjectAltName extension is present (even if empty) */
+	size_t dropped_names;       /* subject CNs and SAN/AIA strings left out of the lists above: they
+				       held a NUL (which could hide a different name behind a valid
+				       one, CVE-2009-2408) or were not convertible to UTF-8 */
 
 	int64_t not_before;         /* Unix seconds (UTCTime and GeneralizedTime alike) */
 	int64_t not_after;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void on_conn(struct conn *c, void *user)
 {
 	struct jsonw *w = user;
-	report_json_conn(w, c, NULL);
+	report_json_conn(w, c, NULL, NULL);
 	jw_reset(w);
 }
 

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "capture.h"
+#include "cert_cache.h"
+#include "diagnose.h"
 #include "engine.h"
 #include "jsonw.h"
 #include "output_queue.h"
@@ -24,6 +26,8 @@ struct cli {
 	struct report_inputs inputs;
 	bool write_failed;
 	struct output_queue *queue; /* NULL: records are written inline */
+	struct diag_context diag;   /* used only by the thread that writes */
+	struct diagnosis dg;
 };
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -44,14 +48,24 @@ static void usage(FILE *fp)
 		"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
 		"                       least recently active connections are ended past it\n"
 		"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+		"\n"
+		"diagnosis:\n"
+		"  --expect NAME[,NAME...]               names every server must present\n"
+		"  --expect IP[:PORT]=NAME[,NAME...]     names one server must present (repeatable)\n"
+		"  --expect-file FILE   one --expect rule per line ('#' comments)\n"
+		"  --ca FILE            trust only the CA certificates in FILE (PEM; repeatable), like\n"
+		"                       Node's ca option or curl --cacert\n"
+		"  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
+		"  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
 		"See tlsscope(1) and docs/json.md.\n");
 }
 
 static void write_conn(struct conn *c, void *user)
 {
 	struct cli *cli = user;
+	diagnose_conn(&cli->diag, c, &cli->dg);
 	if (cli->json) {
-		report_json_conn(&cli->w, c, &cli->inputs);
+		report_json_conn(&cli->w, c, &cli->dg, &cli->inputs);
 		if (cli->w.failed) {
 			/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
 			jw_reset(&cli->w);
@@ -64,7 +78,7 @@ static void write_conn(struct conn *c, void *user)
 		if (!jw_flush_line(&cli->w, cli->out))
 			cli->write_failed = true;
 	} else {
-		report_text_conn(cli->out, c, &cli->inputs);
+		report_text_conn(cli->out, c, &cli->dg, &cli->inputs);
 	}
 }
 
@@ -105,13 +119,31 @@ static int cmd_analyze(int argc, char **argv)
 		{ "no-summary", no_argument, NULL, 'S' },
 		{ "memory-cap", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "expect-file", required_argument, NULL, 'E' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "ca-add", required_argument, NULL, 'A' },
+		{ "ca-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { .summary = true, .out = stdout };
 	struct engine_options eo = { 0 };
 	const char *output = NULL;
+	struct expect_rules rules = { 0 };
+	struct trust_options to = { 0 };
+	const char **ca = calloc((size_t)argc, sizeof(*ca)), **ca_add = calloc((size_t)argc, sizeof(*ca_add));
+	const char **ca_dir = calloc((size_t)argc, sizeof(*ca_dir));
+	char err[1200];
+	int status = 0;
 	int c;
+	if (!ca || !ca_add || !ca_dir) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		return EXIT_USAGE;
+	}
+	to.ca_files = ca;
+	to.ca_add_files = ca_add;
+	to.ca_dirs = ca_dir;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -135,6 +167,21 @@ static int cmd_analyze(int argc, char **argv)
 			eo.idle_timeout_s = (int)v;
 			break;
 		}
+		case 'e':
+			if (!expect_add(&rules, optarg, err, sizeof(err))) {
+				fprintf(stderr, "tlsscope: --expect %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'E':
+			if (!expect_add_file(&rules, optarg, err, sizeof(err))) {
+				fprintf(stderr, "tlsscope: --expect-file %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c': ca[to.ca_file_count++] = optarg; break;
+		case 'A': ca_add[to.ca_add_file_count++] = optarg; break;
+		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -143,6 +190,13 @@ static int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "tlsscope: analyze needs at least one capture file (or - for standard input)\n");
 		return EXIT_USAGE;
 	}
+	cli.diag.trust = trust_store_new(&to, err, sizeof(err));
+	if (!cli.diag.trust) {
+		fprintf(stderr, "tlsscope: %s\n", err);
+		return EXIT_USAGE;
+	}
+	cli.diag.cache = cert_cache_new(0);
+	cli.diag.rules = &rules;
 	if (output) {
 		cli.out = fopen(output, "w");
 		if (!cli.out) {
@@ -164,7 +218,6 @@ static int cmd_analyze(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	int status = 0;
 	for (size_t i = 0; i < nfiles; i++) {
 		engine_set_file(e, (uint32_t)i);
 		enum ts_status st = capture_read_file(cli.inputs.names[i], e, &cli.inputs.info[i]);
@@ -192,6 +245,12 @@ static int cmd_analyze(int argc, char **argv)
 	engine_free(e);
 	jw_free(&cli.w);
 	free(cli.inputs.info);
+	cert_cache_free(cli.diag.cache);
+	trust_store_free(cli.diag.trust);
+	expect_free(&rules);
+	free(ca);
+	free(ca_add);
+	free(ca_dir);
 	if (fflush(cli.out) != 0 || cli.write_failed || (output && fclose(cli.out) != 0)) {
 		fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
 		return EXIT_USAGE;

@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "conn.h"
+#include "diagnose.h"
 #include "jsonw.h"
 #include "ts_stats.h"
 
@@ -22,10 +23,12 @@ struct report_inputs {
 	size_t count;
 };
 
-void report_json_conn(struct jsonw *w, const struct conn *c, const struct report_inputs *in);
+/* `dg` may be NULL (no diagnosis run): its fields are then left out. */
+void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
+		      const struct report_inputs *in);
 void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in);
 
-void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs *in);
+void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
 
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */

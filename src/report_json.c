@@ -245,7 +245,92 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 	jw_object_end(w);
 }
 
-static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l)
+static void strings(struct jsonw *w, const char *key, const struct x509_strings *l)
+{
+	jw_array_begin(w, key);
+	for (size_t i = 0; i < l->count; i++)
+		jw_string(w, NULL, l->v[i]);
+	jw_array_end(w);
+}
+
+static const char *const key_usage_names[] = { "digitalSignature", "nonRepudiation", "keyEncipherment",
+					       "dataEncipherment", "keyAgreement", "keyCertSign",
+					       "cRLSign", "encipherOnly", "decipherOnly" };
+
+/* The parsed fields of one certificate (diagnosis issue; docs/json.md). */
+static void cert_fields(struct jsonw *w, const struct x509_cert *x)
+{
+	char t[32];
+	jw_bool(w, "parsed", x->parsed);
+	if (!x->parsed) {
+		jw_string(w, "parse_error", x->parse_error);
+		return;
+	}
+	jw_null(w, "parse_error");
+	jw_hex(w, "sha1", x->sha1, 20);
+	jw_string(w, "subject", x->subject);
+	jw_string(w, "issuer", x->issuer);
+	strings(w, "subject_cn", &x->subject_cn);
+	jw_string(w, "issuer_cn", x->issuer_cn);
+	jw_object_begin(w, "san");
+	strings(w, "dns", &x->san_dns);
+	jw_array_begin(w, "ip");
+	for (size_t i = 0; i < x->san_ip_count; i++)
+		jw_ascii(w, NULL, x->san_ip[i].text);
+	jw_array_end(w);
+	strings(w, "email", &x->san_email);
+	strings(w, "uri", &x->san_uri);
+	jw_object_end(w);
+	jw_ascii(w, "not_before", x509_time_format(x->not_before, t, sizeof(t)));
+	jw_ascii(w, "not_after", x509_time_format(x->not_after, t, sizeof(t)));
+	jw_string(w, "serial", x->serial);
+	jw_uint(w, "version", (uint64_t)x->version);
+	jw_object_begin(w, "key");
+	jw_string(w, "type", x->key_type);
+	jw_uint(w, "bits", (uint64_t)x->key_bits);
+	if (x->key_curve[0])
+		jw_string(w, "curve", x->key_curve);
+	else
+		jw_null(w, "curve");
+	jw_object_end(w);
+	jw_string(w, "signature_algorithm", x->signature_algorithm);
+	jw_bool(w, "weak_signature_hash", x->weak_signature_hash);
+	if (x->has_basic_constraints) {
+		jw_object_begin(w, "basic_constraints");
+		jw_bool(w, "ca", x->is_ca);
+		if (x->path_len >= 0)
+			jw_uint(w, "path_len", (uint64_t)x->path_len);
+		else
+			jw_null(w, "path_len");
+		jw_object_end(w);
+	} else {
+		jw_null(w, "basic_constraints");
+	}
+	if (x->has_key_usage) {
+		jw_array_begin(w, "key_usage");
+		for (unsigned i = 0; i < sizeof(key_usage_names) / sizeof(key_usage_names[0]); i++)
+			if (x->key_usage & (1u << i))
+				jw_ascii(w, NULL, key_usage_names[i]);
+		jw_array_end(w);
+	} else {
+		jw_null(w, "key_usage");
+	}
+	if (x->has_eku)
+		strings(w, "extended_key_usage", &x->eku);
+	else
+		jw_null(w, "extended_key_usage");
+	jw_object_begin(w, "aia");
+	strings(w, "ca_issuers", &x->aia_ca_issuers);
+	strings(w, "ocsp", &x->aia_ocsp);
+	jw_object_end(w);
+	jw_string(w, "subject_key_id", x->ski);
+	jw_string(w, "authority_key_id", x->aki);
+	jw_bool(w, "self_issued", x->self_issued);
+	jw_bool(w, "self_signed", x->self_signed);
+}
+
+static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l,
+		      const struct x509_cert *const *parsed, size_t parsed_count)
 {
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++) {
@@ -256,9 +341,106 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 		jw_ascii(w, "der_sha256", sha);
 		jw_uint(w, "der_length", l->certs[i].len);
 		jw_base64(w, "der_base64", der, l->certs[i].len);
+		if (i < parsed_count && parsed[i])
+			cert_fields(w, parsed[i]);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
+}
+
+static const char *host_result_name(enum host_match_result r)
+{
+	switch (r) {
+	case HOST_MATCH: return "match";
+	case HOST_MATCH_CN: return "match_cn";
+	case HOST_MISMATCH: return "mismatch";
+	case HOST_MISMATCH_WILDCARD: return "wildcard_mismatch";
+	case HOST_IP_NOT_IN_SAN: return "ip_not_in_san";
+	case HOST_NO_NAMES: return "no_names";
+	}
+	return "unknown";
+}
+
+/* expected_host ... client_errors: the diagnosis of the connection. */
+static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagnosis *d)
+{
+	if (d->expected_host[0])
+		jw_string(w, "expected_host", d->expected_host);
+	else
+		jw_null(w, "expected_host");
+	jw_ascii(w, "expected_host_source", expected_source_name(d->expected_source));
+	if (d->rule) {
+		jw_array_begin(w, "expected_names");
+		for (size_t i = 0; i < d->rule->name_count; i++)
+			jw_string(w, NULL, d->rule->names[i]);
+		jw_array_end(w);
+	} else {
+		jw_null(w, "expected_names");
+	}
+
+	if (d->chain_checked) {
+		const struct chain_verdict *v = &d->verdict;
+		jw_object_begin(w, "verification");
+		jw_bool(w, "trusted", v->trusted);
+		jw_ascii(w, "verify_result", v->verify_error_name);
+		jw_string(w, "verify_message", v->verify_error_text);
+		jw_int(w, "error_depth", v->error_depth);
+		jw_array_begin(w, "built_chain");
+		for (size_t i = 0; i < v->built_count; i++) {
+			if (v->built[i] >= 0)
+				jw_uint(w, NULL, (uint64_t)v->built[i]);
+			else
+				jw_ascii(w, NULL, "store");
+		}
+		jw_array_end(w);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "verification");
+	}
+	if (d->host_checked) {
+		jw_object_begin(w, "hostname_match");
+		for (int k = 0; k < CLIENT_COUNT; k++)
+			jw_ascii(w, tls_client_name((enum tls_client)k), host_result_name(d->host[k].result));
+		jw_object_end(w);
+	} else {
+		jw_null(w, "hostname_match");
+	}
+
+	jw_array_begin(w, "findings");
+	for (size_t i = 0; i < d->finding_count; i++) {
+		const struct finding *f = &d->findings[i];
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "code", f->code);
+		jw_ascii(w, "severity", severity_name(f->severity));
+		jw_string(w, "message", f->message);
+		jw_string(w, "fix", f->fix[0] ? f->fix : NULL);
+		if (f->cert >= 0)
+			jw_uint(w, "certificate", (uint64_t)f->cert);
+		else
+			jw_null(w, "certificate");
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_ascii(w, "worst_severity", d->finding_count ? severity_name(d->worst) : NULL);
+
+	/* Only the clients named in the issue; browsers are in hostname_match. */
+	static const enum tls_client shown[] = { CLIENT_NODE, CLIENT_OPENSSL, CLIENT_CURL,
+						 CLIENT_PYTHON, CLIENT_GO, CLIENT_JAVA };
+	jw_object_begin(w, "client_errors");
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		const struct client_error *e = &d->clients[shown[i]];
+		const char *name = tls_client_name(shown[i]);
+		if (!e->fails) {
+			jw_null(w, name);
+			continue;
+		}
+		jw_object_begin(w, name);
+		jw_string(w, "code", e->code);
+		jw_string(w, "message", e->message);
+		jw_object_end(w);
+	}
+	jw_object_end(w);
+	jw_ascii(w, "client_errors_basis", !c->is_tls ? NULL : d->clients_from_chain ? "chain_and_wire" : "wire_only");
 }
 
 const char *report_certificates_state(const struct conn *c)
@@ -391,7 +573,8 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_end(w);
 }
 
-void report_json_conn(struct jsonw *w, const struct conn *c, const struct report_inputs *in)
+void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
+		      const struct report_inputs *in)
 {
 	bool nano = file_nano(in, c->file_index);
 	const struct tls_client_hello *ch = c->client_hello;
@@ -440,10 +623,10 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 		jw_null(w, "client_hello");
 	server_hello(w, c);
 
-	cert_list(w, "certificates", &c->server_certs);
+	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
 	jw_uint(w, "certificates_total", c->server_certs.total);
 	jw_ascii(w, "certificates_state", report_certificates_state(c));
-	cert_list(w, "client_certificates", &c->client_certs);
+	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
@@ -468,6 +651,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct report
 	alerts(w, c, nano);
 	jw_uint(w, "alerts_total", c->alert_total);
 	timeline(w, c, nano);
+	if (dg)
+		diagnosis(w, c, dg);
 
 	jw_object_begin(w, "anomalies");
 	for (int i = 0; i < ANOM_COUNT; i++)

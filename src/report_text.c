@@ -64,7 +64,35 @@ static void event_text(const struct conn_event *e, char *buf, size_t n)
 	}
 }
 
-void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs *in)
+static const char *const text_clients[] = { "node", "openssl", "curl", "python", "go", "java" };
+
+/* Findings first, worst first, each with the fix; then what each client would print. */
+static void text_findings(FILE *fp, const struct diagnosis *d)
+{
+	if (d->expected_host[0])
+		fprintf(fp, "    expected     %s (from %s)\n", d->expected_host,
+			expected_source_name(d->expected_source));
+	for (size_t i = 0; i < d->finding_count; i++) {
+		const struct finding *f = &d->findings[i];
+		fprintf(fp, "    %-8s %s: %s\n", severity_name(f->severity), f->code, f->message);
+		if (f->fix[0])
+			fprintf(fp, "             fix: %s\n", f->fix);
+	}
+	bool any = false;
+	for (int k = 0; k < 6; k++) {
+		const struct client_error *e = &d->clients[k];
+		if (!e->fails)
+			continue;
+		if (!any)
+			fprintf(fp, "    clients would report:\n");
+		any = true;
+		fprintf(fp, "      %-8s %s: %s\n", text_clients[k], e->code, e->message);
+	}
+	if (d->finding_count && !any && d->clients_from_chain)
+		fprintf(fp, "    clients would connect (the findings above are warnings or notes)\n");
+}
+
+void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
 {
 	bool nano = in && c->file_index < in->count && in->info[c->file_index].nanosecond;
 	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
@@ -78,6 +106,8 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct report_inputs
 	if (in && c->file_index < in->count && in->count > 1)
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
+	if (dg)
+		text_findings(fp, dg);
 
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;

@@ -54,6 +54,7 @@ enum chain_problem {
 };
 
 const char *chain_problem_name(enum chain_problem p); /* "self-signed-leaf", ... as finding codes */
+const char *trust_verify_error_name(int code); /* "X509_V_ERR_CERT_HAS_EXPIRED"; NULL if unknown */
 
 struct chain_issue {
 	enum chain_problem problem;
@@ -66,9 +67,11 @@ struct chain_issue {
 struct chain_verdict {
 	bool trusted;             /* X509_verify_cert succeeded (name not checked here) */
 	int verify_error;         /* X509_V_OK or X509_V_ERR_* */
-	int error_depth;          /* depth in the built chain where it failed */
+	int error_depth;          /* depth in the built chain where it failed; -1 when X509_V_OK */
 	char verify_error_name[64]; /* "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT" (X509_V_OK when fine) */
 	char verify_error_text[128]; /* X509_verify_cert_error_string() */
+	int verify_error_last;    /* the error left when every error is let through, as Node.js does
+				     (its callback returns 1, then it reads SSL_get_verify_result) */
 	int built[TLS_MAX_CHAIN_BUILT]; /* built chain, leaf first: index into sent certs, or -1 = from the store */
 	size_t built_count;
 	struct chain_issue issues[TRUST_MAX_ISSUES];
@@ -81,5 +84,16 @@ struct chain_verdict {
  */
 void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, size_t count, int64_t at,
 		  struct chain_verdict *out);
+
+/* Verdicts are cached per store (not thread-safe: one store per thread). */
+struct trust_stats {
+	uint64_t verifies;        /* X509_verify_cert calls: cache misses that built a chain */
+	uint64_t cache_hits;
+	uint64_t cache_evictions; /* entries dropped at TRUST_CACHE_MAX_ENTRIES, oldest first */
+	size_t cache_entries;
+	size_t store_certs;       /* certificates in the store when it was made (hashed directories load lazily) */
+};
+
+const struct trust_stats *trust_store_stats(const struct trust_store *ts);
 
 #endif

@@ -42,6 +42,7 @@
 
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
+#define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window) */
 #define TLS_MAX_CHAIN_BUILT 16      /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
 
 /* Connection record. */

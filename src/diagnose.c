@@ -1,0 +1,866 @@
+/*
+ * diagnose.c - findings and per-client error predictions for one connection
+ * (see diagnose.h; every code is documented in docs/findings.md).
+ */
+#include "diagnose.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/x509.h>
+
+#include "decode.h"
+#include "tls_names.h"
+
+const char *severity_name(enum severity s)
+{
+	static const char *const names[SEV_COUNT] = { "info", "warning", "error", "critical" };
+	return (unsigned)s < SEV_COUNT ? names[s] : "unknown";
+}
+
+bool severity_parse(const char *s, enum severity *out)
+{
+	for (int i = 0; i < SEV_COUNT; i++)
+		if (!strcasecmp(s, severity_name((enum severity)i))) {
+			*out = (enum severity)i;
+			return true;
+		}
+	return false;
+}
+
+const char *expected_source_name(enum expected_source s)
+{
+	switch (s) {
+	case EXPECT_RULE: return "rule";
+	case EXPECT_SNI: return "sni";
+	case EXPECT_SERVER_IP: return "server_ip";
+	default: return NULL;
+	}
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static struct finding *add(struct diagnosis *d, const char *code, enum severity sev, int cert)
+{
+	if (d->finding_count == DIAG_MAX_FINDINGS)
+		return NULL;
+	struct finding *f = &d->findings[d->finding_count++];
+	f->code = code;
+	f->severity = sev;
+	f->cert = cert;
+	f->message[0] = f->fix[0] = 0;
+	if (sev > d->worst)
+		d->worst = sev;
+	return f;
+}
+
+__attribute__((format(printf, 3, 4))) static void say(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+}
+
+#define MSG(f, ...) do { if (f) say((f)->message, sizeof((f)->message), __VA_ARGS__); } while (0)
+#define FIX(f, ...) do { if (f) say((f)->fix, sizeof((f)->fix), __VA_ARGS__); } while (0)
+
+static void set_error(struct client_error *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct client_error *e, const char *code, const char *fmt, ...)
+{
+	if (e->fails)
+		return; /* the first failure is what the client reports */
+	e->fails = true;
+	snprintf(e->code, sizeof(e->code), "%s", code);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+}
+
+/* A host name from the wire as printable text (anything odd as \xNN). */
+static void printable(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		if (b[i] > 0x20 && b[i] < 0x7f && b[i] != '\\')
+			out[o++] = (char)b[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", b[i]);
+	}
+	out[o < outlen ? o : outlen - 1] = 0;
+}
+
+/* "DNS:a, DNS:b, IP Address:10.0.0.2" as Node prints a certificate's subjectaltname. */
+static void altnames(const struct x509_cert *c, char *out, size_t n)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; c && i < c->san_dns.count && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%sDNS:%s", o ? ", " : "", c->san_dns.v[i]);
+	for (size_t i = 0; c && i < c->san_ip_count && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%sIP Address:%s", o ? ", " : "", c->san_ip[i].text);
+}
+
+/* "www.example.test, example.test" as Go lists the names it would accept. */
+static void dns_list(const struct x509_cert *c, char *out, size_t n)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; c && i < c->san_dns.count && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s%s", o ? ", " : "", c->san_dns.v[i]);
+}
+
+static const char *leaf_cn(const struct x509_cert *c)
+{
+	return c && c->subject_cn.count ? c->subject_cn.v[c->subject_cn.count - 1] : NULL;
+}
+
+static void fmt_duration(int64_t s, char *out, size_t n)
+{
+	if (s < 0)
+		s = -s;
+	if (s >= 2 * 86400)
+		snprintf(out, n, "%lld days", (long long)(s / 86400));
+	else if (s >= 2 * 3600)
+		snprintf(out, n, "%lld hours", (long long)(s / 3600));
+	else if (s >= 120)
+		snprintf(out, n, "%lld minutes", (long long)(s / 60));
+	else
+		snprintf(out, n, "%lld seconds", (long long)s);
+}
+
+/* OpenSSL's reason text for a received alert: "sslv3 alert handshake failure". */
+static const char *openssl_alert_reason(uint8_t desc)
+{
+	switch (desc) {
+	case 10: return "sslv3 alert unexpected message";
+	case 20: return "sslv3 alert bad record mac";
+	case 21: return "tlsv1 alert decryption failed";
+	case 22: return "tlsv1 alert record overflow";
+	case 30: return "sslv3 alert decompression failure";
+	case 40: return "sslv3 alert handshake failure";
+	case 41: return "sslv3 alert no certificate";
+	case 42: return "sslv3 alert bad certificate";
+	case 43: return "sslv3 alert unsupported certificate";
+	case 44: return "sslv3 alert certificate revoked";
+	case 45: return "sslv3 alert certificate expired";
+	case 46: return "sslv3 alert certificate unknown";
+	case 47: return "sslv3 alert illegal parameter";
+	case 48: return "tlsv1 alert unknown ca";
+	case 49: return "tlsv1 alert access denied";
+	case 50: return "tlsv1 alert decode error";
+	case 51: return "tlsv1 alert decrypt error";
+	case 60: return "tlsv1 alert export restriction";
+	case 70: return "tlsv1 alert protocol version";
+	case 71: return "tlsv1 alert insufficient security";
+	case 80: return "tlsv1 alert internal error";
+	case 86: return "tlsv1 alert inappropriate fallback";
+	case 90: return "tlsv1 alert user cancelled";
+	case 100: return "tlsv1 alert no renegotiation";
+	case 109: return "tlsv13 alert missing extension";
+	case 110: return "tlsv1 unsupported extension";
+	case 111: return "tlsv1 certificate unobtainable";
+	case 112: return "tlsv1 unrecognized name";
+	case 113: return "tlsv1 bad certificate status response";
+	case 114: return "tlsv1 bad certificate hash value";
+	case 115: return "tlsv1 alert unknown psk identity";
+	case 116: return "tlsv13 alert certificate required";
+	case 120: return "tlsv1 alert no application protocol";
+	default: return NULL;
+	}
+}
+
+/* "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE": Node's code for an OpenSSL reason. */
+static void node_ssl_code(const char *reason, char *out, size_t n)
+{
+	size_t o = (size_t)snprintf(out, n, "ERR_SSL_");
+	for (const char *p = reason; *p && o + 1 < n; p++)
+		out[o++] = *p == ' ' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[o < n ? o : n - 1] = 0;
+}
+
+/* Go's and Java's names for alerts (crypto/tls alert.go; JSSE Alert enum). */
+static const char *go_alert_text(uint8_t desc)
+{
+	const char *n = tls_alert_name(desc);
+	static char buf[64];
+	if (!n)
+		return "alert";
+	size_t o = 0;
+	for (const char *p = n; *p && o + 1 < sizeof(buf); p++)
+		buf[o++] = *p == '_' ? ' ' : *p;
+	buf[o] = 0;
+	return buf;
+}
+
+/* ------------------------------------------------------- expected host */
+
+static void expected_host(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
+{
+	const struct conn_side *srv = conn_server(c);
+	const struct tls_client_hello *ch = c->client_hello;
+	d->rule = ctx->rules ? expect_lookup(ctx->rules, &srv->addr, srv->port) : NULL;
+	if (d->rule) {
+		snprintf(d->expected_host, sizeof(d->expected_host), "%s", d->rule->names[0]);
+		d->expected_source = EXPECT_RULE;
+	} else if (ch && ch->sni_count) {
+		printable(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
+		d->expected_source = EXPECT_SNI;
+	} else if (ch || c->server_hello) {
+		ts_addr_format(&srv->addr, d->expected_host, sizeof(d->expected_host));
+		d->expected_source = EXPECT_SERVER_IP;
+	}
+}
+
+/* ------------------------------------------------------- wire findings */
+
+static bool sni_is_ip(const struct tls_client_hello *ch)
+{
+	char host[300];
+	uint8_t addr[16], len;
+	if (!ch || !ch->sni_count)
+		return false;
+	printable(ch->sni[0].bytes, ch->sni[0].len, host, sizeof(host));
+	return hostname_parse_ip(host, addr, &len);
+}
+
+static const char *alert_meaning(const struct conn_alert *a, bool from_server)
+{
+	switch (a->description) {
+	case 112:
+		return from_server ? "the server does not know the name sent in SNI" : "the client does not accept the name";
+	case 40:
+		return from_server ? "no cipher suite, group or signature algorithm both sides support (compare what the "
+				     "client offered with what the server accepts)"
+				   : "the client found no acceptable parameters in the server's answer";
+	case 70:
+		return from_server ? "the server does not support any TLS version the client offered"
+				   : "the client does not support the version the server chose";
+	case 71: return "the server requires stronger parameters than the client offered";
+	case 42: case 43: case 44: case 45: case 46: case 48:
+		return from_server ? "the server rejected the client's certificate (mutual TLS)"
+				   : "the client rejected the server's certificate chain";
+	case 116: return "the server requires a client certificate and none was sent";
+	case 120: return "no application protocol (ALPN) in common";
+	case 86: return "the client retried with a lower version the server knows it supports (a downgrade)";
+	case 0: return "orderly close";
+	default: return NULL;
+	}
+}
+
+static bool rejects_certificate(uint8_t desc)
+{
+	return desc == 42 || desc == 43 || desc == 44 || desc == 45 || desc == 46 || desc == 48;
+}
+
+static void wire_findings(const struct conn *c, struct diagnosis *d)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	char sni[300] = "";
+	if (ch && ch->sni_count)
+		printable(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+	const struct conn_side *srv = conn_server(c);
+	char ip[64];
+	ts_addr_format(&srv->addr, ip, sizeof(ip));
+
+	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO || c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
+		const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
+		struct finding *f = add(d, "reset-after-client-hello", SEV_ERROR, -1);
+		if (sni[0]) {
+			MSG(f, "The server %s the connection right after the ClientHello for '%s': it does not serve "
+			       "that name (unknown SNI).", how, sni);
+			FIX(f, "Send the name the server is configured for: Node tls.connect({host, servername: 'NAME'}), "
+			       "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client -servername "
+			       "NAME; or configure the server (virtual host and certificate) for '%s'.",
+			    srv->port, ip, sni);
+		} else {
+			MSG(f, "The client sent no SNI and the server %s the connection right after the ClientHello: "
+			       "the server requires SNI.", how);
+			FIX(f, "Connect by host name so the client sends SNI: Node tls.connect({host: IP, servername: "
+			       "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername NAME.",
+			    srv->port, ip);
+		}
+	}
+
+	if (d->rule && ch && ch->sni_count) {
+		bool known = false;
+		for (size_t i = 0; i < d->rule->name_count; i++)
+			if (!strcasecmp(d->rule->names[i], sni))
+				known = true;
+		if (!known) {
+			struct finding *f = add(d, "unknown-sni", SEV_ERROR, -1);
+			MSG(f, "The client asked for '%s', which is not among the names expected for %s:%u (%s%s).", sni,
+			    ip, srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
+			FIX(f, "Make the client send one of the server's names as SNI (Node servername, curl --resolve, "
+			       "openssl s_client -servername), or add '%s' to the server's configuration and certificate.",
+			    sni);
+		}
+	}
+
+	bool client_rejected = false;
+	const char *rejected_by = NULL;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		bool from_server = a->dir != c->client_dir;
+		if (a->encrypted) {
+			if (!from_server && a->stage != STAGE_AFTER_HANDSHAKE) {
+				client_rejected = true;
+				rejected_by = a->inferred ? "an encrypted alert (TLS 1.3, inferred from its size)"
+							  : "an encrypted alert";
+			}
+			continue;
+		}
+		if (a->description == 0)
+			continue; /* close_notify */
+		const char *name = tls_alert_name(a->description);
+		const char *meaning = alert_meaning(a, from_server);
+		struct finding *f = add(d, "alert", a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
+		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
+		    a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "unknown-level", name ? name : "alert",
+		    a->description, conn_stage_name((enum conn_stage)a->stage), meaning ? ": " : "",
+		    meaning ? meaning : "");
+		if (from_server && a->description == 112)
+			FIX(f, "Send an SNI the server is configured for, or add '%s' to the server's configuration.",
+			    sni[0] ? sni : "the name");
+		else if (from_server && (a->description == 40 || a->description == 70 || a->description == 71))
+			FIX(f, "Compare the versions and cipher suites in client_hello with the server's configuration; "
+			       "enable a modern common set (TLS 1.2+ with AEAD suites) on the side that lacks it.");
+		else if (!from_server && rejects_certificate(a->description))
+			FIX(f, "See the certificate findings: fix the chain the server sends (or the client's trust store "
+			       "for a private CA) rather than turning verification off.");
+		if (!from_server && rejects_certificate(a->description)) {
+			client_rejected = true;
+			rejected_by = name;
+		}
+	}
+	if (c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+		client_rejected = true;
+		rejected_by = "closing right after the handshake without sending data (what Node.js does when its "
+			      "certificate check fails)";
+	}
+	if (client_rejected) {
+		struct finding *f = add(d, "client-rejected-certificate", SEV_ERROR, -1);
+		MSG(f, "The client rejected the connection by %s.", rejected_by);
+		FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key log "
+		       "(SSLKEYLOGFILE, node --tls-keylog) to see the chain.");
+	}
+
+	if (ch && !ch->sni_count && !ch->sslv2_format) {
+		struct finding *f = add(d, "no-sni", SEV_INFO, -1);
+		MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled SNI; "
+		       "servers hosting several names cannot tell which certificate to send.");
+		FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
+	}
+	if (sni_is_ip(ch)) {
+		struct finding *f = add(d, "sni-is-ip-literal", SEV_WARNING, -1);
+		MSG(f, "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or reject it.",
+		    sni);
+		FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set servername "
+		       "to an IP).");
+	}
+	uint16_t v = conn_version(c);
+	if (v && v < 0x0303 && !tls_is_grease(v)) {
+		char vn[24];
+		struct finding *f = add(d, "obsolete-version", v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
+		MSG(f, "The connection uses %s, deprecated by RFC 8996 and refused by current clients' defaults.",
+		    tls_version_name(v, vn, sizeof(vn)));
+		FIX(f, "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
+	}
+	if (c->server_hello) {
+		const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
+		if (cs && (strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") || strstr(cs, "RC4") ||
+			   strstr(cs, "3DES") || strstr(cs, "_DES_") || strstr(cs, "_DES40_"))) {
+			bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+				      strstr(cs, "_DES_") || strstr(cs, "_DES40_");
+			struct finding *f = add(d, "weak-cipher", broken ? SEV_ERROR : SEV_WARNING, -1);
+			MSG(f, "The server chose %s: %s.", cs,
+			    strstr(cs, "_NULL_")   ? "no encryption at all"
+			    : strstr(cs, "_anon_") ? "no server authentication"
+			    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
+						   : "a weak or export-grade cipher");
+			FIX(f, "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
+		}
+	}
+	if (c->renegotiation) {
+		uint8_t who = c->client_dir;
+		for (uint16_t i = 0; i < c->event_count; i++)
+			if (c->events[i].type == EV_RENEGOTIATION)
+				who = c->events[i].dir;
+		if (who == c->client_dir) {
+			struct finding *f = add(d, "client-renegotiation", SEV_WARNING, -1);
+			MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated renegotiation "
+			       "costs the server a full handshake and many servers refuse it.");
+			FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new connections.");
+		}
+	}
+}
+
+/* ------------------------------------------------- certificate findings */
+
+static const char *chain_fix(enum chain_problem p)
+{
+	switch (p) {
+	case CHAIN_SELF_SIGNED_LEAF:
+		return "Use a certificate issued by a CA the clients trust; for a private service, trust that exact "
+		       "certificate or its private CA on the client (Node ca / NODE_EXTRA_CA_CERTS, curl --cacert, "
+		       "Python cafile).";
+	case CHAIN_SELF_SIGNED_IN_CHAIN:
+		return "If this root is your private CA, add it to the clients' trust (Node ca / NODE_EXTRA_CA_CERTS, "
+		       "curl --cacert); otherwise get the certificate from a public CA. Servers need not send the root.";
+	case CHAIN_UNKNOWN_ISSUER:
+		return "Add the issuing private CA's root to the clients' trust store (Node ca / NODE_EXTRA_CA_CERTS, "
+		       "curl --cacert, Python cafile), or use a certificate from a public CA.";
+	case CHAIN_MISSING_INTERMEDIATE:
+		return "Configure the server to send the intermediate certificate(s) after the leaf (the full chain "
+		       "file, e.g. fullchain.pem).";
+	case CHAIN_EXPIRED:
+		return "Renew the certificate and install the new one (and its chain) on the server.";
+	case CHAIN_NOT_YET_VALID:
+		return "Check the clocks (server, CA, and the capturing host); install the certificate once it is valid.";
+	case CHAIN_ORDER:
+		return "Send the chain in order: leaf first, then each issuer, and nothing unrelated.";
+	case CHAIN_WEAK_SIGNATURE:
+		return "Reissue the certificate signed with SHA-256 or better.";
+	case CHAIN_WEAK_KEY:
+		return "Reissue the certificate with an RSA key of at least 2048 bits or an EC P-256 key.";
+	case CHAIN_NOT_FOR_SERVER_AUTH:
+		return "Reissue the certificate with extendedKeyUsage serverAuth.";
+	case CHAIN_CA_AS_LEAF:
+		return "Issue a proper end-entity certificate (basicConstraints CA:FALSE) for the server.";
+	case CHAIN_UNPARSABLE:
+		return "Replace the certificate: the bytes the server sends are not a valid X.509 certificate.";
+	default:
+		return "";
+	}
+}
+
+static enum severity chain_severity(enum chain_problem p)
+{
+	switch (p) {
+	case CHAIN_ORDER: return SEV_WARNING;
+	case CHAIN_WEAK_KEY: return SEV_WARNING;
+	case CHAIN_CA_AS_LEAF: return SEV_WARNING;
+	default: return SEV_ERROR;
+	}
+}
+
+static void chain_findings(const struct conn *c, struct diagnosis *d)
+{
+	for (size_t i = 0; i < d->verdict.issue_count; i++) {
+		const struct chain_issue *is = &d->verdict.issues[i];
+		const struct x509_cert *cert = is->cert >= 0 && (size_t)is->cert < d->cert_count ? d->certs[is->cert] : NULL;
+		const char *subj = cert && cert->subject ? cert->subject : "?";
+		char dur[48], when[32];
+		struct finding *f = add(d, chain_problem_name(is->problem), chain_severity(is->problem), is->cert);
+		switch (is->problem) {
+		case CHAIN_SELF_SIGNED_LEAF:
+			MSG(f, "The server's certificate (%s) is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).",
+			    subj);
+			break;
+		case CHAIN_SELF_SIGNED_IN_CHAIN:
+			MSG(f, "The chain ends in a self-signed root the trust store does not have: %s "
+			       "(SELF_SIGNED_CERT_IN_CHAIN).", subj);
+			break;
+		case CHAIN_UNKNOWN_ISSUER:
+			MSG(f, "The chain leads to '%s', a CA that is not in the trust store, and its root was not sent "
+			       "(UNABLE_TO_GET_ISSUER_CERT_LOCALLY).",
+			    cert && cert->issuer ? cert->issuer : "?");
+			break;
+		case CHAIN_MISSING_INTERMEDIATE: {
+			const char *aia = cert && cert->aia_ca_issuers.count ? cert->aia_ca_issuers.v[0] : NULL;
+			MSG(f, "The server sent its certificate without the intermediate that issued it ('%s'): "
+			       "\"unable to verify the first certificate\" (UNABLE_TO_VERIFY_LEAF_SIGNATURE).%s%s%s",
+			    cert && cert->issuer ? cert->issuer : "?", aia ? " The leaf's AIA names it at " : "",
+			    aia ? aia : "", aia ? " (browsers fetch it; Node, curl, Python and Go do not)." : "");
+			break;
+		}
+		case CHAIN_EXPIRED:
+			fmt_duration(is->delta_s, dur, sizeof(dur));
+			MSG(f, "Certificate %d (%s) expired on %s, %s before this handshake (CERT_HAS_EXPIRED).", is->cert,
+			    subj, cert ? x509_time_format(cert->not_after, when, sizeof(when)) : "?", dur);
+			break;
+		case CHAIN_NOT_YET_VALID:
+			fmt_duration(is->delta_s, dur, sizeof(dur));
+			MSG(f, "Certificate %d (%s) is valid only from %s, %s after this handshake (CERT_NOT_YET_VALID).",
+			    is->cert, subj, cert ? x509_time_format(cert->not_before, when, sizeof(when)) : "?", dur);
+			break;
+		case CHAIN_ORDER:
+			MSG(f, "The certificates are not sent in issuing order, or certificate %d (%s) does not belong "
+			       "to the chain.", is->cert, subj);
+			break;
+		case CHAIN_WEAK_SIGNATURE:
+			MSG(f, "Certificate %d (%s) is signed with %s; OpenSSL 3 (security level 1+), Go and browsers "
+			       "refuse SHA-1 and MD5 signatures (CA_MD_TOO_WEAK).", is->cert, subj,
+			    cert ? cert->signature_algorithm : "a weak hash");
+			break;
+		case CHAIN_WEAK_KEY:
+			MSG(f, "Certificate %d (%s) has a %d-bit %s key, below what current clients require "
+			       "(EE_KEY_TOO_SMALL at OpenSSL security level 2, Python's default).", is->cert, subj,
+			    cert ? cert->key_bits : 0, cert ? cert->key_type : "");
+			break;
+		case CHAIN_NOT_FOR_SERVER_AUTH:
+			MSG(f, "The server's certificate (%s) has an extendedKeyUsage without serverAuth "
+			       "(INVALID_PURPOSE: \"unsupported certificate purpose\").", subj);
+			break;
+		case CHAIN_CA_AS_LEAF:
+			MSG(f, "The server presents a CA certificate (basicConstraints CA:TRUE) as its own: %s.", subj);
+			break;
+		case CHAIN_UNPARSABLE:
+			MSG(f, "Certificate %d could not be parsed: %s.", is->cert,
+			    cert && cert->parse_error[0] ? cert->parse_error : "invalid DER");
+			break;
+		default:
+			break;
+		}
+		FIX(f, "%s", chain_fix(is->problem));
+	}
+	(void)c;
+}
+
+static void host_findings(struct diagnosis *d)
+{
+	const struct x509_cert *leaf = d->certs[0];
+	const struct host_match *node = &d->host[CLIENT_NODE];
+	const char *host = d->expected_host;
+	char names[DIAG_TEXT / 2];
+	altnames(leaf, names, sizeof(names));
+	struct finding *f = NULL;
+	switch (node->result) {
+	case HOST_MATCH:
+		break;
+	case HOST_MATCH_CN: {
+		char accept[160] = "", refuse[160] = "";
+		size_t a = 0, r = 0;
+		for (int k = 0; k < CLIENT_COUNT; k++) {
+			if (d->host[k].ok)
+				a += (size_t)snprintf(accept + a, sizeof(accept) - a, "%s%s", a ? ", " : "",
+						      tls_client_name((enum tls_client)k));
+			else
+				r += (size_t)snprintf(refuse + r, sizeof(refuse) - r, "%s%s", r ? ", " : "",
+						      tls_client_name((enum tls_client)k));
+		}
+		f = add(d, "cn-only", SEV_WARNING, 0);
+		MSG(f, "The certificate has no DNS subjectAltName; '%s' matches only its subject CN (%s). Accepted by: "
+		       "%s; refused by: %s.", host, leaf_cn(leaf) ? leaf_cn(leaf) : "?", accept[0] ? accept : "none",
+		    refuse[0] ? refuse : "none");
+		FIX(f, "Reissue the certificate with subjectAltName DNS:%s (CAs and RFC 6125 require SANs).", host);
+		break;
+	}
+	case HOST_MISMATCH_WILDCARD:
+		f = add(d, "wildcard-mismatch", SEV_ERROR, 0);
+		MSG(f, "Host: %s. is not in the cert's altnames: %s (the wildcard %s covers exactly one label).", host,
+		    names, node->near_wildcard ? node->near_wildcard : "");
+		FIX(f, "Reissue the certificate with subjectAltName DNS:%s (a wildcard never spans two labels), or "
+		       "connect to a name the certificate covers.", host);
+		break;
+	case HOST_IP_NOT_IN_SAN:
+		f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+		MSG(f, "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
+		       "subjectAltNames).", host, names[0] ? names : "(none)");
+		FIX(f, "Connect by a host name the certificate covers (with servername set to it), or reissue the "
+		       "certificate with subjectAltName IP:%s.", host);
+		break;
+	case HOST_MISMATCH:
+	case HOST_NO_NAMES:
+	default:
+		f = add(d, "hostname-mismatch", SEV_ERROR, 0);
+		if (leaf && leaf->has_san)
+			MSG(f, "Host: %s. is not in the cert's altnames: %s", host, names[0] ? names : "(none)");
+		else
+			MSG(f, "Host: %s. is not cert's CN: %s", host, leaf_cn(leaf) ? leaf_cn(leaf) : "(none)");
+		if (d->expected_source == EXPECT_SNI)
+			FIX(f, "Reissue the certificate with subjectAltName DNS:%s, or, if the client should reach "
+			       "another name, set that name as servername (SNI).", host);
+		else
+			FIX(f, "Reissue the certificate with subjectAltName DNS:%s (or install the certificate meant "
+			       "for that name on this server).", host);
+		break;
+	}
+}
+
+/* ------------------------------------------------------ client errors */
+
+/* Chain verdict in each client's words. OpenSSL-based clients (Node, openssl,
+ * curl, Python) report OpenSSL's first verify error. */
+static void chain_errors(struct diagnosis *d, int64_t at)
+{
+	const struct chain_verdict *v = &d->verdict;
+	const char *ename = v->verify_error_name;
+	const char *short_name = strncmp(ename, "X509_V_ERR_", 11) == 0 ? ename + 11 : ename;
+	const char *text = v->verify_error_text;
+	bool has[CHAIN_PROBLEM_COUNT] = { false };
+	for (size_t i = 0; i < v->issue_count; i++)
+		has[v->issues[i].problem] = true;
+
+	if (!v->trusted) {
+		/* Node lets every verify error through and reports the last one (e.g.
+		 * UNABLE_TO_VERIFY_LEAF_SIGNATURE where OpenSSL stops at
+		 * UNABLE_TO_GET_ISSUER_CERT_LOCALLY for a leaf sent alone). */
+		int last = v->verify_error_last ? v->verify_error_last : v->verify_error;
+		const char *lname = trust_verify_error_name(last);
+		const char *lshort = lname && !strncmp(lname, "X509_V_ERR_", 11) ? lname + 11 : short_name;
+		set_error(&d->clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
+		set_error(&d->clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error, text);
+		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
+		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s", text);
+	}
+	/* Weak signatures: OpenSSL 3 at security level 1 (every client's default here) refuses SHA-1. */
+	if (has[CHAIN_WEAK_SIGNATURE] && v->trusted) {
+		set_error(&d->clients[CLIENT_NODE], "CA_MD_TOO_WEAK", "CA signature digest algorithm too weak");
+		set_error(&d->clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
+			  "verify error:num=68:CA signature digest algorithm too weak");
+		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: CA signature digest algorithm too weak");
+		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest algorithm too weak");
+	}
+	/* Python's default context runs at security level 2: RSA keys below 2048 bits fail. */
+	if (has[CHAIN_WEAK_KEY])
+		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key too weak");
+
+	/* Go crypto/tls (x509.Verify): its own chain builder, no AIA fetching. */
+	struct client_error *go = &d->clients[CLIENT_GO];
+	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID]) {
+		for (size_t i = 0; i < v->issue_count; i++) {
+			const struct chain_issue *is = &v->issues[i];
+			if (is->problem != CHAIN_EXPIRED && is->problem != CHAIN_NOT_YET_VALID)
+				continue;
+			const struct x509_cert *c = is->cert >= 0 ? d->certs[is->cert] : NULL;
+			char t1[32], t2[32];
+			set_error(go, "x509.CertificateInvalidError",
+				  "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: "
+				  "current time %s is %s %s",
+				  x509_time_format(at, t2, sizeof(t2)), is->problem == CHAIN_EXPIRED ? "after" : "before",
+				  c ? x509_time_format(is->problem == CHAIN_EXPIRED ? c->not_after : c->not_before, t1,
+						       sizeof(t1))
+				    : "?");
+			break;
+		}
+	}
+	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
+	    has[CHAIN_MISSING_INTERMEDIATE])
+		set_error(go, "x509.UnknownAuthorityError",
+			  "tls: failed to verify certificate: x509: certificate signed by unknown authority");
+	if (has[CHAIN_WEAK_SIGNATURE])
+		set_error(go, "x509.InsecureAlgorithmError",
+			  "tls: failed to verify certificate: x509: cannot verify signature: insecure algorithm SHA1-RSA");
+	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
+		set_error(go, "x509.CertificateInvalidError",
+			  "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage");
+
+	/* Java (PKIX through the default trust manager). */
+	struct client_error *java = &d->clients[CLIENT_JAVA];
+	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
+		set_error(java, "sun.security.validator.ValidatorException",
+			  "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed");
+	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
+	    has[CHAIN_MISSING_INTERMEDIATE])
+		set_error(java, "sun.security.validator.ValidatorException",
+			  "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
+			  "unable to find valid certification path to requested target");
+	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
+		set_error(java, "java.security.cert.CertificateException",
+			  "Extended key usage does not permit use for TLS server authentication");
+}
+
+static void host_errors(struct diagnosis *d)
+{
+	const struct x509_cert *leaf = d->certs[0];
+	const char *host = d->expected_host;
+	char names[DIAG_TEXT / 2], dns[DIAG_TEXT / 2];
+	altnames(leaf, names, sizeof(names));
+	dns_list(leaf, dns, sizeof(dns));
+	uint8_t addr[16], alen;
+	bool is_ip = hostname_parse_ip(host, addr, &alen);
+
+	if (!d->host[CLIENT_NODE].ok) {
+		if (is_ip)
+			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
+				  "Hostname/IP does not match certificate's altnames: IP: %s is not in the cert's list: %s",
+				  host, names);
+		else if (leaf->san_dns.count)
+			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
+				  "Hostname/IP does not match certificate's altnames: Host: %s. is not in the cert's "
+				  "altnames: %s", host, names);
+		else
+			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
+				  "Hostname/IP does not match certificate's altnames: Host: %s. is not cert's CN: %s",
+				  host, leaf_cn(leaf) ? leaf_cn(leaf) : "undefined");
+	}
+	if (!d->host[CLIENT_OPENSSL].ok)
+		set_error(&d->clients[CLIENT_OPENSSL], is_ip ? "X509_V_ERR_IP_ADDRESS_MISMATCH" : "X509_V_ERR_HOSTNAME_MISMATCH",
+			  is_ip ? "verify error:num=64:IP address mismatch" : "verify error:num=62:hostname mismatch");
+	if (!d->host[CLIENT_CURL].ok) {
+		if (leaf->has_san || is_ip)
+			set_error(&d->clients[CLIENT_CURL], "60",
+				  "SSL: no alternative certificate subject name matches target host name '%s'", host);
+		else
+			set_error(&d->clients[CLIENT_CURL], "60",
+				  "SSL: certificate subject name '%s' does not match target host name '%s'",
+				  leaf_cn(leaf) ? leaf_cn(leaf) : "", host);
+	}
+	if (!d->host[CLIENT_PYTHON].ok)
+		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s mismatch, certificate is not "
+			  "valid for '%s'.", is_ip ? "IP address" : "Hostname", host);
+	if (!d->host[CLIENT_GO].ok) {
+		if (is_ip && !leaf->san_ip_count)
+			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
+				  "tls: failed to verify certificate: x509: cannot validate certificate for %s because it "
+				  "doesn't contain any IP SANs", host);
+		else if (!leaf->has_san && leaf_cn(leaf))
+			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
+				  "tls: failed to verify certificate: x509: certificate relies on legacy Common Name "
+				  "field, use SANs instead");
+		else if (dns[0])
+			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
+				  "tls: failed to verify certificate: x509: certificate is valid for %s, not %s", dns, host);
+		else
+			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
+				  "tls: failed to verify certificate: x509: certificate is not valid for any names, but "
+				  "wanted to match %s", host);
+	}
+	if (!d->host[CLIENT_JAVA].ok) {
+		if (is_ip)
+			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+				  "No subject alternative names matching IP address %s found", host);
+		else if (leaf->san_dns.count)
+			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+				  "No subject alternative DNS name matching %s found.", host);
+		else
+			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+				  "No name matching %s found", host);
+	}
+}
+
+/* What the wire alone shows: resets, closes and alerts before the certificate matters. */
+static void wire_errors(const struct conn *c, struct diagnosis *d)
+{
+	const struct conn_side *srv = conn_server(c);
+	char ip[64];
+	ts_addr_format(&srv->addr, ip, sizeof(ip));
+	const char *host = d->expected_host[0] ? d->expected_host : ip;
+
+	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO) {
+		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
+			  "Client network socket disconnected before secure TLS connection was established");
+		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "read:errno=104 (connection reset by peer)");
+		set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
+		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError", "[Errno 104] Connection reset by peer");
+		set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
+			  "read tcp %s:%u: read: connection reset by peer", ip, srv->port);
+		set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
+		return;
+	}
+	if (c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
+		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
+			  "Client network socket disconnected before secure TLS connection was established");
+		set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
+		set_error(&d->clients[CLIENT_CURL], "35",
+			  "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, srv->port);
+		set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError", "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
+			  "violation of protocol");
+		set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
+		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Remote host terminated the handshake");
+		return;
+	}
+	/* A fatal alert from the server ends every client's handshake the same way. */
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir == c->client_dir || a->encrypted || a->level != 2)
+			continue;
+		const char *reason = openssl_alert_reason(a->description);
+		const char *name = tls_alert_name(a->description);
+		char code[96];
+		if (reason) {
+			node_ssl_code(reason, code, sizeof(code));
+			set_error(&d->clients[CLIENT_NODE], code, "SSL routines::%s (SSL alert number %u)", reason,
+				  a->description);
+			set_error(&d->clients[CLIENT_OPENSSL], code + 4, "SSL routines::%s:SSL alert number %u", reason,
+				  a->description);
+			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/3: error:SSL routines::%s", reason);
+			char upper[96];
+			snprintf(upper, sizeof(upper), "%s", code + 8);
+			set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
+		}
+		set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s", go_alert_text(a->description));
+		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Received fatal alert: %s",
+			  name ? name : "unknown");
+		return;
+	}
+}
+
+/* ------------------------------------------------------------- entry */
+
+static int64_t handshake_time_s(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_HANDSHAKE && c->events[i].detail == TLS_HS_CERTIFICATE &&
+		    c->events[i].dir != c->client_dir)
+			return c->events[i].ts_ns / 1000000000LL;
+	return c->first_ts_ns / 1000000000LL;
+}
+
+/* Worst first; equal severities keep the order they were found in. */
+static void sort_findings(struct diagnosis *d)
+{
+	for (size_t i = 1; i < d->finding_count; i++) {
+		struct finding f = d->findings[i];
+		size_t j = i;
+		while (j > 0 && d->findings[j - 1].severity < f.severity) {
+			d->findings[j] = d->findings[j - 1];
+			j--;
+		}
+		d->findings[j] = f;
+	}
+}
+
+void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->worst = SEV_INFO;
+	if (!c->is_tls)
+		return;
+	expected_host(ctx, c, d);
+
+	const struct conn_cert_list *l = &c->server_certs;
+	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
+		const struct x509_cert *x = cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
+		if (!x)
+			break;
+		d->certs[d->cert_count++] = x;
+	}
+
+	wire_errors(c, d);
+	wire_findings(c, d);
+
+	if (d->cert_count && ctx->trust) {
+		int64_t at = handshake_time_s(c);
+		trust_verify(ctx->trust, d->certs, d->cert_count, at, &d->verdict);
+		d->chain_checked = true;
+		d->clients_from_chain = true;
+		chain_findings(c, d);
+		chain_errors(d, at);
+		if (d->certs[0]->parsed && d->expected_host[0]) {
+			for (int k = 0; k < CLIENT_COUNT; k++)
+				d->host[k] = hostname_match((enum tls_client)k, d->certs[0], d->expected_host);
+			d->host_checked = true;
+			host_findings(d);
+			host_errors(d);
+		}
+	} else if (conn_is_tls13(c)) {
+		struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
+		MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host name "
+		       "cannot be checked from the capture.");
+		FIX(f, "Capture again with a key log: SSLKEYLOGFILE=keys.log for curl and browsers, node "
+		       "--tls-keylog=keys.log, openssl s_client -keylogfile keys.log.");
+	}
+	sort_findings(d);
+}
