@@ -201,6 +201,87 @@ if c:
           a.get("level") == "warning" and a.get("code") == 112 and a.get("from") == "server")
     check("37", "the handshake went on", c["outcome"] == "established")
 
+# ---- diagnosis: with the sample PKI's root as the only trust anchor, every
+# capture gets the finding it was made for, the Node.js error a real client
+# prints, and nothing else of error severity (no false alarms).
+CA = os.path.join(PCAPS, "ca", "root.pem")
+DIAG = {
+    # capture: (finding codes that must be there, Node.js err.code or None)
+    "01-tls12-good": (set(), None),
+    "04-tls12-long-chain": (set(), None),
+    "03-tls12-no-sni": ({"no-sni", "ip-not-in-san"}, "ERR_TLS_CERT_ALTNAME_INVALID"),
+    "05-tls12-alert": ({"alert"}, "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"),
+    "06-reset-after-client-hello": ({"reset-after-client-hello"}, "ECONNRESET"),
+    "14-client-alert-unknown-ca": ({"client-rejected-certificate", "self-signed-leaf", "alert"}, "DEPTH_ZERO_SELF_SIGNED_CERT"),
+    "15-hostname-mismatch": ({"hostname-mismatch"}, "ERR_TLS_CERT_ALTNAME_INVALID"),
+    "16-wildcard-mismatch": ({"wildcard-mismatch"}, "ERR_TLS_CERT_ALTNAME_INVALID"),
+    "17-ip-not-in-san": ({"ip-not-in-san", "no-sni"}, "ERR_TLS_CERT_ALTNAME_INVALID"),
+    "18-ip-in-san": ({"no-sni"}, None),
+    "19-cn-only": ({"cn-only"}, None),
+    "20-self-signed-leaf": ({"self-signed-leaf"}, "DEPTH_ZERO_SELF_SIGNED_CERT"),
+    "21-self-signed-root-in-chain": ({"self-signed-in-chain"}, None),
+    "22-unknown-issuer": ({"unknown-issuer"}, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"),
+    "23-missing-intermediate": ({"missing-intermediate"}, "UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+    "24-expired-leaf": ({"expired"}, "CERT_HAS_EXPIRED"),
+    "25-not-yet-valid-leaf": ({"not-yet-valid"}, "CERT_NOT_YET_VALID"),
+    "26-chain-order-wrong": ({"chain-order"}, None),
+    "27-sha1-signed-leaf": ({"weak-signature"}, "CA_MD_TOO_WEAK"),
+    "28-rsa1024-leaf": ({"weak-key"}, None),
+    "29-eku-client-auth-only": ({"not-for-server-auth"}, "INVALID_PURPOSE"),
+    "30-ca-cert-as-leaf": ({"ca-as-leaf"}, None),
+    "31-sni-ip-literal": ({"sni-is-ip-literal"}, None),
+    "32-tls10-obsolete": ({"obsolete-version"}, None),
+    "33-weak-cipher-null": ({"weak-cipher"}, None),
+    "34-client-renegotiation": ({"client-renegotiation"}, None),
+    "35-client-close-no-data-tls12": ({"client-rejected-certificate", "self-signed-leaf"}, "DEPTH_ZERO_SELF_SIGNED_CERT"),
+    "36-client-close-no-data-tls13": ({"client-rejected-certificate", "certificate-not-visible"}, None),
+    "02-tls13-good": ({"certificate-not-visible"}, None),
+}
+for name, (want, node) in sorted(DIAG.items()):
+    conns, s = analyze(name, "--ca", CA)
+    if len(conns) != 1:
+        check(name, "one connection with --ca", False)
+        continue
+    c = conns[0]
+    codes = [f["code"] for f in c["findings"]]
+    check(name, "findings %s" % sorted(want), set(codes) == want)
+    got = (c["client_errors"]["node"] or {}).get("code")
+    check(name, "Node.js would report %s" % node, got == node)
+    sev = [f["severity"] for f in c["findings"]]
+    check(name, "findings sorted worst first", sev == sorted(sev, key=["critical", "error", "warning", "info"].index))
+    check(name, "every finding has a message and a fix", all(f["message"] and f["fix"] for f in c["findings"]))
+    check(name, "no fix turns verification off", not any(
+        bad in (f["fix"] or "") for f in c["findings"]
+        for bad in ("rejectUnauthorized", "NODE_TLS_REJECT_UNAUTHORIZED", "-k ", "--insecure", "verify=False")))
+
+c = analyze("01-tls12-good", "--ca", CA)[0][0]
+check("01 diag", "expected host from SNI", c["expected_host"] == "www.example.test" and c["expected_host_source"] == "sni")
+check("01 diag", "trusted at capture time, built leaf-intermediate-store",
+      c["verification"]["trusted"] and c["verification"]["built_chain"] == [0, 1, "store"])
+check("01 diag", "leaf parsed with its SANs", c["certificates"][0]["san"]["dns"][:1] == ["www.example.test"]
+      and c["certificates"][0]["subject_cn"] == ["www.example.test"])
+check("01 diag", "every client would connect", all(v is None for v in c["client_errors"].values()))
+c = analyze("01-tls12-good")[0][0]
+check("01 system store", "the private root is unknown to the system store",
+      "unknown-issuer" in [f["code"] for f in c["findings"]] or not os.path.exists("/etc/ssl/certs/ca-certificates.crt"))
+c = analyze("15-hostname-mismatch", "--ca", CA)[0][0]
+check("15 diag", "Node's message names host and altnames",
+      c["client_errors"]["node"]["message"] == "Hostname/IP does not match certificate's altnames: Host: "
+      "shop.example.test. is not in the cert's altnames: DNS:www.example.test, DNS:example.test")
+check("15 diag", "curl exit 60", c["client_errors"]["curl"]["code"] == "60")
+c = analyze("15-hostname-mismatch", "--ca", CA, "--expect", "10.0.0.2=www.example.test")[0][0]
+check("15 rule", "a rule overrides the SNI", c["expected_host"] == "www.example.test"
+      and c["expected_host_source"] == "rule")
+check("15 rule", "unknown-sni when the SNI is not an expected name",
+      "unknown-sni" in [f["code"] for f in c["findings"]] and "hostname-mismatch" not in [f["code"] for f in c["findings"]])
+c = analyze("19-cn-only", "--ca", CA)[0][0]
+check("19 diag", "CN fallback: Go and browsers refuse, Node accepts",
+      c["hostname_match"]["go"] == "match_cn" and c["client_errors"]["go"] is not None and c["client_errors"]["node"] is None)
+c = analyze("24-expired-leaf", "--ca", CA)[0][0]
+check("24 diag", "says by how long it had expired", "10 days" in [f for f in c["findings"] if f["code"] == "expired"][0]["message"])
+c = analyze("23-missing-intermediate", "--ca", CA)[0][0]
+check("23 diag", "shows the AIA caIssuers URL", "http://ca.example.test/issuing.crt" in c["findings"][0]["message"])
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):
