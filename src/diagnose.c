@@ -259,6 +259,43 @@ static bool rejects_certificate(uint8_t desc)
 	return desc == 42 || desc == 43 || desc == 44 || desc == 45 || desc == 46 || desc == 48;
 }
 
+/* "TLSv1.0 to TLSv1.2 and 9 cipher suites (TLS_ECDHE_..., ...)": what a client offered. */
+static const char *offered_summary(const struct tls_client_hello *ch)
+{
+	static char buf[400];
+	if (!ch)
+		return "nothing visible";
+	char v1[24], v2[24];
+	size_t o;
+	if (ch->supported_versions.count) {
+		uint16_t lo = 0xffff, hi = 0;
+		for (uint16_t i = 0; i < ch->supported_versions.count; i++) {
+			uint16_t v = ch->supported_versions.v[i];
+			if (tls_is_grease(v))
+				continue;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		o = (size_t)snprintf(buf, sizeof(buf), "%s to %s", tls_version_name(lo == 0xffff ? 0 : lo, v1, sizeof(v1)),
+				     tls_version_name(hi, v2, sizeof(v2)));
+	} else {
+		o = (size_t)snprintf(buf, sizeof(buf), "up to %s", tls_version_name(ch->legacy_version, v1, sizeof(v1)));
+	}
+	if (o < sizeof(buf))
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " and %u cipher suites (", ch->cipher_suite_total);
+	unsigned shown = 0;
+	for (uint16_t i = 0; i < ch->cipher_suite_count && shown < 3 && o < sizeof(buf); i++) {
+		const char *n = tls_cipher_suite_name(ch->cipher_suites[i]);
+		if (!n || tls_is_grease(ch->cipher_suites[i]))
+			continue;
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", shown ? ", " : "", n);
+		shown++;
+	}
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "%s)", ch->cipher_suite_total > shown ? ", ..." : "");
+	return buf;
+}
+
 static void wire_findings(const struct conn *c, struct diagnosis *d)
 {
 	const struct tls_client_hello *ch = c->client_hello;
@@ -321,16 +358,18 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		const char *name = tls_alert_name(a->description);
 		const char *meaning = alert_meaning(a, from_server);
 		struct finding *f = add(d, "alert", a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
+		static const char *const stage_text[] = { "before the ServerHello", "during the handshake",
+							  "after the handshake" };
 		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
 		    a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "unknown-level", name ? name : "alert",
-		    a->description, conn_stage_name((enum conn_stage)a->stage), meaning ? ": " : "",
+		    a->description, stage_text[a->stage < 3 ? a->stage : 2], meaning ? ": " : "",
 		    meaning ? meaning : "");
 		if (from_server && a->description == 112)
 			FIX(f, "Send an SNI the server is configured for, or add '%s' to the server's configuration.",
 			    sni[0] ? sni : "the name");
 		else if (from_server && (a->description == 40 || a->description == 70 || a->description == 71))
-			FIX(f, "Compare the versions and cipher suites in client_hello with the server's configuration; "
-			       "enable a modern common set (TLS 1.2+ with AEAD suites) on the side that lacks it.");
+			FIX(f, "The client offered %s; enable a version and suite both sides support (TLS 1.2+ with "
+			       "AEAD suites) on the side that lacks them.", offered_summary(ch));
 		else if (!from_server && rejects_certificate(a->description))
 			FIX(f, "See the certificate findings: fix the chain the server sends (or the client's trust store "
 			       "for a private CA) rather than turning verification off.");
