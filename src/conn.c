@@ -144,6 +144,15 @@ static bool failed_by_alert(const struct conn *c, uint8_t dir)
 	return false;
 }
 
+/* Time of the client's first alert, or "never". */
+static int64_t first_client_alert_ns(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir == c->client_dir)
+			return c->alerts[i].ts_ns;
+	return INT64_MAX;
+}
+
 void conn_finish(struct conn *c)
 {
 	uint8_t cd = c->client_dir, sd = cd ^ 1;
@@ -157,6 +166,16 @@ void conn_finish(struct conn *c)
 		c->outcome = OUTCOME_SERVER_ALERT;
 		return;
 	}
+	/* A server that closes after the ClientHello makes OpenSSL and Java
+	 * clients send an alert of their own (decode_error, handshake_failure):
+	 * the server's close came first, and it is what failed. */
+	bool server_closed_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first &&
+	    srv->close_ns <= first_client_alert_ns(c)) {
+		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
+					    : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
+		return;
+	}
 	if (failed_by_alert(c, cd)) {
 		c->outcome = OUTCOME_CLIENT_ALERT;
 		return;
@@ -168,15 +187,10 @@ void conn_finish(struct conn *c)
 			c->outcome = OUTCOME_ESTABLISHED;
 		return;
 	}
-	if (c->client_hello_count && !c->server_hello && !c->hello_retry) {
-		if (srv->rst) {
-			c->outcome = OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO;
-			return;
-		}
-		if (srv->fin) {
-			c->outcome = OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
-			return;
-		}
+	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first) {
+		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
+					    : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
+		return;
 	}
 	c->outcome = OUTCOME_INCOMPLETE;
 }

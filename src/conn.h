@@ -101,6 +101,8 @@ struct conn_side {
 	uint64_t tls_records;
 	uint64_t app_data_bytes;  /* application_data record bodies */
 	bool syn, fin, rst;
+	int64_t close_ns;         /* time of this side's first FIN or RST (0: none) */
+	bool close_rst;           /* ... and it was a RST (a FIN may be followed by a RST) */
 	bool is_tls;              /* a TLS record was found in this direction */
 	uint32_t prelude_bytes;   /* plaintext before the first TLS record (STARTTLS etc.) */
 	bool ccs;                 /* ChangeCipherSpec sent */

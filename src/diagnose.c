@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "decode.h"
@@ -545,7 +546,7 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 			break;
 		case CHAIN_NOT_FOR_SERVER_AUTH:
 			MSG(f, "The server's certificate (%s) has an extendedKeyUsage without serverAuth "
-			       "(INVALID_PURPOSE: \"unsupported certificate purpose\").", subj);
+			       "(INVALID_PURPOSE: \"unsuitable certificate purpose\").", subj);
 			break;
 		case CHAIN_CA_AS_LEAF:
 			MSG(f, "The server presents a CA certificate (basicConstraints CA:TRUE) as its own: %s.", subj);
@@ -674,7 +675,7 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 			const struct x509_cert *c = is->cert >= 0 ? d->certs[is->cert] : NULL;
 			char t1[32], t2[32];
 			set_error(go, "x509.CertificateInvalidError",
-				  "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: "
+				  "x509: certificate has expired or is not yet valid: "
 				  "current time %s is %s %s",
 				  x509_time_format(at, t2, sizeof(t2)), is->problem == CHAIN_EXPIRED ? "after" : "before",
 				  c ? x509_time_format(is->problem == CHAIN_EXPIRED ? c->not_after : c->not_before, t1,
@@ -686,13 +687,13 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
 	    has[CHAIN_MISSING_INTERMEDIATE])
 		set_error(go, "x509.UnknownAuthorityError",
-			  "tls: failed to verify certificate: x509: certificate signed by unknown authority");
+			  "x509: certificate signed by unknown authority");
 	if (has[CHAIN_WEAK_SIGNATURE])
 		set_error(go, "x509.InsecureAlgorithmError",
-			  "tls: failed to verify certificate: x509: cannot verify signature: insecure algorithm SHA1-RSA");
+			  "x509: cannot verify signature: insecure algorithm SHA1-RSA");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
 		set_error(go, "x509.CertificateInvalidError",
-			  "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage");
+			  "x509: certificate specifies an incompatible key usage");
 
 	/* Java (PKIX through the default trust manager). */
 	struct client_error *java = &d->clients[CLIENT_JAVA];
@@ -705,7 +706,7 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 			  "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
 			  "unable to find valid certification path to requested target");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
-		set_error(java, "java.security.cert.CertificateException",
+		set_error(java, "sun.security.validator.ValidatorException",
 			  "Extended key usage does not permit use for TLS server authentication");
 }
 
@@ -713,9 +714,13 @@ static void host_errors(struct diagnosis *d)
 {
 	const struct x509_cert *leaf = d->certs[0];
 	const char *host = d->expected_host;
-	char names[DIAG_TEXT / 2], dns[DIAG_TEXT / 2];
+	char names[DIAG_TEXT / 2], dns[DIAG_TEXT / 2], ips[DIAG_TEXT / 4];
 	altnames(leaf, names, sizeof(names));
 	dns_list(leaf, dns, sizeof(dns));
+	size_t o = 0;
+	ips[0] = 0;
+	for (size_t i = 0; i < leaf->san_ip_count && o < sizeof(ips); i++) /* Node lists only the IP SANs here */
+		o += (size_t)snprintf(ips + o, sizeof(ips) - o, "%s%s", o ? ", " : "", leaf->san_ip[i].text);
 	uint8_t addr[16], alen;
 	bool is_ip = hostname_parse_ip(host, addr, &alen);
 
@@ -723,7 +728,7 @@ static void host_errors(struct diagnosis *d)
 		if (is_ip)
 			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
 				  "Hostname/IP does not match certificate's altnames: IP: %s is not in the cert's list: %s",
-				  host, names);
+				  host, ips);
 		else if (leaf->san_dns.count)
 			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
 				  "Hostname/IP does not match certificate's altnames: Host: %s. is not in the cert's "
@@ -752,18 +757,18 @@ static void host_errors(struct diagnosis *d)
 	if (!d->host[CLIENT_GO].ok) {
 		if (is_ip && !leaf->san_ip_count)
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "tls: failed to verify certificate: x509: cannot validate certificate for %s because it "
+				  "x509: cannot validate certificate for %s because it "
 				  "doesn't contain any IP SANs", host);
 		else if (!leaf->has_san && leaf_cn(leaf))
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "tls: failed to verify certificate: x509: certificate relies on legacy Common Name "
+				  "x509: certificate relies on legacy Common Name "
 				  "field, use SANs instead");
 		else if (dns[0])
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "tls: failed to verify certificate: x509: certificate is valid for %s, not %s", dns, host);
+				  "x509: certificate is valid for %s, not %s", dns, host);
 		else
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "tls: failed to verify certificate: x509: certificate is not valid for any names, but "
+				  "x509: certificate is not valid for any names, but "
 				  "wanted to match %s", host);
 	}
 	if (!d->host[CLIENT_JAVA].ok) {
@@ -788,13 +793,12 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	const char *host = d->expected_host[0] ? d->expected_host : ip;
 
 	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO) {
-		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
-			  "Client network socket disconnected before secure TLS connection was established");
-		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "read:errno=104 (connection reset by peer)");
+		set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
+		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
 		set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
 		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError", "[Errno 104] Connection reset by peer");
 		set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
-			  "read tcp %s:%u: read: connection reset by peer", ip, srv->port);
+			  "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, srv->port);
 		set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
 		return;
 	}
@@ -819,12 +823,19 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 		const char *name = tls_alert_name(a->description);
 		char code[96];
 		if (reason) {
+			/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
+			unsigned long packed = 0x0A000000UL + 1000u + a->description;
+			char r_code[96];
 			node_ssl_code(reason, code, sizeof(code));
-			set_error(&d->clients[CLIENT_NODE], code, "SSL routines::%s (SSL alert number %u)", reason,
+			snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
+			set_error(&d->clients[CLIENT_NODE], code,
+				  "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
 				  a->description);
-			set_error(&d->clients[CLIENT_OPENSSL], code + 4, "SSL routines::%s:SSL alert number %u", reason,
+			set_error(&d->clients[CLIENT_OPENSSL], r_code,
+				  "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
 				  a->description);
-			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/3: error:SSL routines::%s", reason);
+			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
+				  OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
 			char upper[96];
 			snprintf(upper, sizeof(upper), "%s", code + 8);
 			set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);

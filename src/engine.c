@@ -294,6 +294,10 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		c->first_close_dir = dir;
 		c->first_close_rst = (p->tcp_flags & TCP_RST) != 0;
 	}
+	if ((p->tcp_flags & (TCP_FIN | TCP_RST)) && !s->close_ns) {
+		s->close_ns = p->ts_ns;
+		s->close_rst = (p->tcp_flags & TCP_RST) != 0;
+	}
 	if ((p->tcp_flags & TCP_FIN) && !s->fin) {
 		s->fin = true;
 		conn_add_event(c, p->ts_ns, dir, EV_FIN, 0);

@@ -43,21 +43,21 @@ struct span {
 
 /* The host as one client sees it before comparing names. */
 struct host_in {
-	struct span raw;              /* as given (capped) */
+	struct span raw;                /* as given (capped) */
 	char buf[HOSTNAME_MAX_LEN + 1]; /* the client's normalised form (ASCII lower case) */
-	struct span dns;              /* points into buf */
-	bool usable;                  /* false: the client refuses this host before matching names */
+	struct span dns;                /* points into buf */
+	bool usable;                    /* false: the client refuses this host before matching names */
 	bool is_ip;
-	struct span ip_text;          /* the text parsed as the address (Go: without [ ]) */
+	struct span ip_text; /* the text parsed as the address (Go: without [ ]) */
 	uint8_t addr[16];
 	uint8_t addr_len;
-	bool go_valid;                /* Go: validHostnameInput() */
+	bool go_valid; /* Go: validHostnameInput() */
 };
 
 static const char *const client_names[CLIENT_COUNT] = {
-	[CLIENT_NODE] = "node",     [CLIENT_OPENSSL] = "openssl", [CLIENT_CURL] = "curl",
-	[CLIENT_PYTHON] = "python", [CLIENT_GO] = "go",           [CLIENT_JAVA] = "java",
-	[CLIENT_BROWSER] = "browser",
+    [CLIENT_NODE] = "node",       [CLIENT_OPENSSL] = "openssl", [CLIENT_CURL] = "curl",
+    [CLIENT_PYTHON] = "python",   [CLIENT_GO] = "go",           [CLIENT_JAVA] = "java",
+    [CLIENT_BROWSER] = "browser",
 };
 
 const char *tls_client_name(enum tls_client c)
@@ -107,7 +107,7 @@ static bool starts_nocase(struct span s, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	return s.n >= n && eq_nocase((struct span){ s.p, n }, (struct span){ prefix, n });
+	return s.n >= n && eq_nocase((struct span){s.p, n}, (struct span){prefix, n});
 }
 
 static bool contains_nocase(struct span s, const char *needle)
@@ -115,7 +115,7 @@ static bool contains_nocase(struct span s, const char *needle)
 	size_t n = strlen(needle);
 
 	for (size_t i = 0; i + n <= s.n; i++)
-		if (eq_nocase((struct span){ s.p + i, n }, (struct span){ needle, n }))
+		if (eq_nocase((struct span){s.p + i, n}, (struct span){needle, n}))
 			return true;
 	return false;
 }
@@ -274,13 +274,13 @@ static bool node_pattern(struct span pat, struct span host)
 		return false;
 	{
 		const char *star = find_char(pf, '*');
-		struct span pre = { pf.p, (size_t)(star - pf.p) };
-		struct span suf = { star + 1, pf.n - pre.n - 1 };
+		struct span pre = {pf.p, (size_t)(star - pf.p)};
+		struct span suf = {star + 1, pf.n - pre.n - 1};
 
 		if (pre.n + suf.n > hf.n)
 			return false;
-		return eq_nocase(pre, (struct span){ hf.p, pre.n }) &&
-		       eq_nocase(suf, (struct span){ hf.p + hf.n - suf.n, suf.n });
+		return eq_nocase(pre, (struct span){hf.p, pre.n}) &&
+		       eq_nocase(suf, (struct span){hf.p + hf.n - suf.n, suf.n});
 	}
 }
 
@@ -314,7 +314,7 @@ static const char *openssl_valid_star(struct span p, bool partial_ok)
 			star = p.p + i;
 			state &= ~LABEL_START;
 		} else if (is_alnum(c)) {
-			if ((state & LABEL_START) && starts_nocase((struct span){ p.p + i, p.n - i }, "xn--"))
+			if ((state & LABEL_START) && starts_nocase((struct span){p.p + i, p.n - i}, "xn--"))
 				state |= LABEL_IDNA;
 			state &= ~(LABEL_HYPHEN | LABEL_START);
 		} else if (c == '.') {
@@ -341,8 +341,8 @@ static bool openssl_wildcard_match(struct span pre, struct span suf, struct span
 
 	if (subj.n < pre.n + suf.n)
 		return false;
-	if (!eq_nocase(pre, (struct span){ subj.p, pre.n }) ||
-	    !eq_nocase(suf, (struct span){ subj.p + subj.n - suf.n, suf.n }))
+	if (!eq_nocase(pre, (struct span){subj.p, pre.n}) ||
+	    !eq_nocase(suf, (struct span){subj.p + subj.n - suf.n, suf.n}))
 		return false;
 	wild.p = subj.p + pre.n;
 	wild.n = subj.n - pre.n - suf.n;
@@ -368,14 +368,14 @@ static bool openssl_pattern(struct span pat, struct span host, bool partial_ok)
 
 	if (host.n > 1 && host.p[0] == '.') {
 		if (pat.n > host.n)
-			pat = (struct span){ pat.p + pat.n - host.n, host.n };
+			pat = (struct span){pat.p + pat.n - host.n, host.n};
 		return eq_nocase(pat, host);
 	}
 	star = openssl_valid_star(pat, partial_ok);
 	if (!star)
 		return eq_nocase(pat, host);
-	return openssl_wildcard_match((struct span){ pat.p, (size_t)(star - pat.p) },
-				      (struct span){ star + 1, pat.n - (size_t)(star - pat.p) - 1 }, host);
+	return openssl_wildcard_match((struct span){pat.p, (size_t)(star - pat.p)},
+	                              (struct span){star + 1, pat.n - (size_t)(star - pat.p) - 1}, host);
 }
 
 /* ---- curl 7.88 lib/vtls/hostcheck.c -------------------------------------- */
@@ -403,8 +403,8 @@ static bool curl_hostmatch(struct span pat, struct span host, bool host_is_ip)
 	hdot = find_char(host, '.');
 	if (!hdot)
 		return false;
-	rest = (struct span){ pdot, pat.n - (size_t)(pdot - pat.p) };
-	return eq_nocase(rest, (struct span){ hdot, host.n - (size_t)(hdot - host.p) });
+	rest = (struct span){pdot, pat.n - (size_t)(pdot - pat.p)};
+	return eq_nocase(rest, (struct span){hdot, host.n - (size_t)(hdot - host.p)});
 }
 
 /* ---- Go 1.19 crypto/x509/verify.go --------------------------------------- */
@@ -566,7 +566,7 @@ static bool puny_decode(struct span in, struct cps *out)
 /* IDN.toUnicode() of one label: an A-label is decoded, anything else (or bad Punycode) kept. */
 static void java_to_unicode(struct span label, struct cps *out)
 {
-	if (starts_nocase(label, "xn--") && puny_decode((struct span){ label.p + 4, label.n - 4 }, out)) {
+	if (starts_nocase(label, "xn--") && puny_decode((struct span){label.p + 4, label.n - 4}, out)) {
 		for (size_t k = 0; k < out->n; k++)
 			if (out->v[k] < 0x80)
 				out->v[k] = (unsigned char)lower((char)out->v[k]);
@@ -606,11 +606,12 @@ static bool java_label_match(struct span host_label, struct span tmpl_label)
 		java_to_unicode(tmpl_label, &tmpl);
 		return tmpl.n == name.n && memcmp(tmpl.v, name.v, name.n * sizeof(name.v[0])) == 0;
 	}
-	/* The template is LDH plus '*': IDN.toUnicode() leaves it as it is (a "xn--*" label does not decode). */
+	/* The template is LDH plus '*': IDN.toUnicode() leaves it as it is (a "xn--*" label does not decode).
+	 */
 	while (star) {
-		struct span before = { after.p, (size_t)(star - after.p) };
+		struct span before = {after.p, (size_t)(star - after.p)};
 
-		after = (struct span){ star + 1, after.n - before.n - 1 };
+		after = (struct span){star + 1, after.n - before.n - 1};
 		at = cps_index(&name, from, before);
 		if (at == (size_t)-1 || (beginning && at != 0))
 			return false;
@@ -634,12 +635,12 @@ static bool java_pattern(struct span tmpl, struct span host)
 	if ((tmpl.n == 1 && tmpl.p[0] == '*') || (tmpl.n == 2 && tmpl.p[0] == '*' && tmpl.p[1] == '.'))
 		return false; /* hasIllegalWildcard */
 	last_star = rfind_char(tmpl, '*');
-	if (last_star && !find_char((struct span){ last_star, tmpl.n - (size_t)(last_star - tmpl.p) }, '.'))
+	if (last_star && !find_char((struct span){last_star, tmpl.n - (size_t)(last_star - tmpl.p)}, '.'))
 		return false; /* "*com": no dot after the wildcard */
 	/* The template with each '*' read as 'z' must be a valid SNI host name. */
 	for (size_t k = 0; k < tmpl.n; k++)
 		z[k] = tmpl.p[k] == '*' ? 'z' : tmpl.p[k];
-	if (!java_sni_valid((struct span){ z, tmpl.n }))
+	if (!java_sni_valid((struct span){z, tmpl.n}))
 		return false;
 	/* matchAllWildcards(): same label count, every label matched on its own. */
 	if (count_char(tmpl, '.') != count_char(host, '.'))
@@ -651,7 +652,7 @@ static bool java_pattern(struct span tmpl, struct span host)
 			i++;
 		while (j < host.n && host.p[j] != '.')
 			j++;
-		if (!java_label_match((struct span){ host.p + hs, j - hs }, (struct span){ tmpl.p + ts, i - ts }))
+		if (!java_label_match((struct span){host.p + hs, j - hs}, (struct span){tmpl.p + ts, i - ts}))
 			return false;
 		i++;
 		j++;
@@ -707,10 +708,16 @@ static bool curl_host_ok(struct span s)
 	return true;
 }
 
-/* A URL host a browser navigates to: LDH, '_' and dots (a loose stand-in for URL canonicalisation). */
+/*
+ * A URL host a browser navigates to: LDH, '_' and dots (a loose stand-in
+ * for URL canonicalisation), labels of at most 63 bytes (Chromium 156
+ * fails a 70-byte label with ERR_CERT_COMMON_NAME_INVALID even when the SAN
+ * is the same), short enough for BoringSSL to send as SNI (longer ones fail
+ * with ERR_UNEXPECTED).
+ */
 static bool browser_host_ok(struct span s)
 {
-	if (s.n == 0)
+	if (s.n == 0 || s.n > HOSTNAME_MAX_SNI || longest_label_over(s, HOSTNAME_MAX_LABEL))
 		return false;
 	for (size_t i = 0; i < s.n; i++)
 		if (!is_alnum(s.p[i]) && s.p[i] != '-' && s.p[i] != '_' && s.p[i] != '.')
@@ -729,7 +736,7 @@ static void set_lower(struct host_in *h, struct span s)
 	for (size_t i = 0; i < s.n; i++)
 		h->buf[i] = lower(s.p[i]);
 	h->buf[s.n] = '\0';
-	h->dns = (struct span){ h->buf, s.n };
+	h->dns = (struct span){h->buf, s.n};
 }
 
 static void host_prepare(enum tls_client c, const char *host, struct host_in *h)
@@ -737,9 +744,9 @@ static void host_prepare(enum tls_client c, const char *host, struct host_in *h)
 	struct span s;
 
 	memset(h, 0, sizeof(*h));
-	h->dns = (struct span){ h->buf, 0 };
+	h->dns = (struct span){h->buf, 0};
 	if (!span_of(host, &h->raw)) {
-		h->raw = (struct span){ "", 0 };
+		h->raw = (struct span){"", 0};
 		return; /* over HOSTNAME_MAX_LEN: never matches */
 	}
 	h->usable = true;
@@ -763,7 +770,8 @@ static void host_prepare(enum tls_client c, const char *host, struct host_in *h)
 			 * empty and over-long labels; OpenSSL will not send an SNI over 255. */
 			s = strip_dot(h->raw);
 			h->usable = h->raw.n > 0 && !has_empty_label(s) &&
-				    !longest_label_over(s, HOSTNAME_MAX_LABEL) && h->raw.n <= HOSTNAME_MAX_SNI;
+			            !longest_label_over(s, HOSTNAME_MAX_LABEL) &&
+			            h->raw.n <= HOSTNAME_MAX_SNI;
 		}
 		break;
 	case CLIENT_CURL:
@@ -777,7 +785,7 @@ static void host_prepare(enum tls_client c, const char *host, struct host_in *h)
 		/* IP addresses may be written in [ ]. */
 		s = h->raw;
 		if (s.n >= 3 && s.p[0] == '[' && s.p[s.n - 1] == ']')
-			s = (struct span){ s.p + 1, s.n - 2 };
+			s = (struct span){s.p + 1, s.n - 2};
 		set_ip(h, s);
 		set_lower(h, h->raw);
 		h->go_valid = go_valid_hostname(h->dns, false);
@@ -857,17 +865,17 @@ static bool wildcard_is_near(const char *name, struct span host)
 
 	if (!span_of(name, &pat) || !(star = rfind_char(pat, '*')))
 		return false;
-	dot = find_char((struct span){ star, pat.n - (size_t)(star - pat.p) }, '.');
+	dot = find_char((struct span){star, pat.n - (size_t)(star - pat.p)}, '.');
 	if (!dot)
 		return false;
-	base = strip_dot((struct span){ dot + 1, pat.n - (size_t)(dot + 1 - pat.p) });
+	base = strip_dot((struct span){dot + 1, pat.n - (size_t)(dot + 1 - pat.p)});
 	if (base.n == 0 || host.n < base.n)
 		return false;
 	if (host.n == base.n)
 		return eq_nocase(host, base);
 	/* At least one character before the dot: an empty label is no wildcard's business. */
 	return host.n > base.n + 1 && host.p[host.n - base.n - 1] == '.' &&
-	       eq_nocase((struct span){ host.p + host.n - base.n, base.n }, base);
+	       eq_nocase((struct span){host.p + host.n - base.n, base.n}, base);
 }
 
 /* ---- hostname_match -------------------------------------------------------- */
@@ -917,7 +925,7 @@ static bool ip_text_names(enum tls_client c, const char *cn, const struct host_i
 
 static struct host_match match_ip(enum tls_client c, const struct x509_cert *cert, const struct host_in *h)
 {
-	struct host_match m = { HOST_IP_NOT_IN_SAN, false, NULL, NULL };
+	struct host_match m = {HOST_IP_NOT_IN_SAN, false, NULL, NULL};
 	size_t nip = cert->san_ip ? capped(cert->san_ip_count) : 0;
 
 	for (size_t i = 0; i < nip; i++) {
@@ -931,7 +939,8 @@ static struct host_match match_ip(enum tls_client c, const struct x509_cert *cer
 		}
 	}
 	if (c == CLIENT_CURL) {
-		/* verifyhost(): the last CN, compared as text, only when the SAN has no DNS and no IP entry. */
+		/* verifyhost(): the last CN, compared as text, only when the SAN has no DNS and no IP entry.
+		 */
 		const char *cn = last_cn(cert);
 
 		if (cert->san_dns.count > 0 || nip > 0 || maybe_hidden_dns_san(cert))
@@ -962,7 +971,7 @@ static struct host_match match_ip(enum tls_client c, const struct x509_cert *cer
 
 static struct host_match match_dns(enum tls_client c, const struct x509_cert *cert, const struct host_in *h)
 {
-	struct host_match m = { HOST_MISMATCH, false, NULL, NULL };
+	struct host_match m = {HOST_MISMATCH, false, NULL, NULL};
 	size_t ndns = cert->san_dns.v ? capped(cert->san_dns.count) : 0;
 	size_t nip = cert->san_ip ? capped(cert->san_ip_count) : 0;
 	size_t ncn = cert->subject_cn.v ? capped(cert->subject_cn.count) : 0;
@@ -995,7 +1004,8 @@ static struct host_match match_dns(enum tls_client c, const struct x509_cert *ce
 	case CLIENT_GO:
 	case CLIENT_BROWSER:
 	default:
-		/* Never the CN; Go names it ("relies on legacy Common Name field") when there is no SAN at all. */
+		/* Never the CN; Go names it ("relies on legacy Common Name field") when there is no SAN at
+		 * all. */
 		cn_hint = !cert->has_san;
 		break;
 	}
@@ -1049,7 +1059,7 @@ static struct host_match match_dns(enum tls_client c, const struct x509_cert *ce
 
 struct host_match hostname_match(enum tls_client client, const struct x509_cert *cert, const char *host)
 {
-	struct host_match m = { HOST_NO_NAMES, false, NULL, NULL };
+	struct host_match m = {HOST_NO_NAMES, false, NULL, NULL};
 	struct host_in h;
 
 	if (!cert || (unsigned)client >= CLIENT_COUNT)
