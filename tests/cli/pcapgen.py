@@ -20,16 +20,17 @@ def tcp_frame(src, sport, dst, dport, seq, ack=0, flags=0x18, payload=b""):
 
 
 class Pcap:
-    def __init__(self, path, linktype=1, snaplen=262144):
+    def __init__(self, path, linktype=1, snaplen=262144, nanosecond=False):
         self.fh = open(path, "wb")
-        self.fh.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
-        self.t = 1767225600.0  # 2026-01-01
+        self.nano = nanosecond
+        magic = 0xa1b23c4d if nanosecond else 0xa1b2c3d4
+        self.fh.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
+        self.ns = 1767225600 * 10**9  # 2026-01-01, kept in integer nanoseconds
 
-    def frame(self, data, orig_len=None, step=0.001):
-        self.t += step
-        sec = int(self.t)
-        usec = int(round((self.t - sec) * 1e6))
-        self.fh.write(struct.pack("<IIII", sec, usec, len(data), orig_len or len(data)))
+    def frame(self, data, orig_len=None, step_ns=1000123):
+        self.ns += step_ns
+        sec, frac = divmod(self.ns, 10**9)
+        self.fh.write(struct.pack("<IIII", sec, frac if self.nano else frac // 1000, len(data), orig_len or len(data)))
         self.fh.write(data)
 
     def close(self):

@@ -200,7 +200,27 @@ if ok:
 else:
     check("two files: exit 0", False)
 
-# 12. bad arguments
+# 12. nanosecond timestamps are kept as the file has them
+p = Pcap(path("nano.pcap"), nanosecond=True)
+c = Conn(p)
+c.handshake()
+c.send("c", b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs)
+c.close()
+p.close()
+r = run(["analyze", "--json", path("nano.pcap")])
+ok = r is not None and r.returncode == 0
+if ok:
+    conns, s = summary(r.stdout)
+    check("nanosecond capture: 9 fractional digits, exact", conns and conns[0]["ts"] == "2026-01-01T00:00:00.001000123Z",
+          conns and conns[0]["ts"])
+    check("nanosecond capture: precision in the summary", s["files"][0]["timestamp_precision"] == "ns")
+else:
+    check("nanosecond capture: exit 0", False)
+r = run(["analyze", "--json", path("full.pcap")])
+conns, s = summary(r.stdout)
+check("microsecond capture: 6 fractional digits", conns[0]["ts"] == "2026-01-01T00:00:00.001000Z", conns[0]["ts"])
+
+# 13. bad arguments
 r = run(["analyze"])
 check("no file: exit 2", r is not None and r.returncode == 2)
 r = run(["analyze", "--memory-cap", "lots", path("full.pcap")])
