@@ -208,7 +208,17 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 	const struct tls_client_hello *ch = c->client_hello;
 	d->rule = ctx->rules ? expect_lookup(ctx->rules, &srv->addr, srv->port) : NULL;
 	if (d->rule) {
-		snprintf(d->expected_host, sizeof(d->expected_host), "%s", d->rule->names[0]);
+		/* The rule's names are all the server's: check the one the client asked
+		 * for when it is among them, else the first. */
+		const char *pick = d->rule->names[0];
+		char sni[300];
+		if (ch && ch->sni_count) {
+			printable(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+			for (size_t i = 0; i < d->rule->name_count; i++)
+				if (!strcasecmp(d->rule->names[i], sni))
+					pick = d->rule->names[i];
+		}
+		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
 	} else if (ch && ch->sni_count) {
 		printable(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
@@ -574,7 +584,17 @@ static void host_findings(struct diagnosis *d)
 	switch (node->result) {
 	case HOST_MATCH:
 		break;
-	case HOST_MATCH_CN: {
+	case HOST_MATCH_CN:
+		if (!node->ok) {
+			/* An IP host whose only name is a CN: Node refuses, IP SANs only. */
+			f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+			MSG(f, "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
+			       "subjectAltNames, never the CN).", host, names[0] ? names : "(none)");
+			FIX(f, "Reissue the certificate with subjectAltName IP:%s, or connect by a host name it covers.",
+			    host);
+			break;
+		}
+		{
 		char accept[160] = "", refuse[160] = "";
 		size_t a = 0, r = 0;
 		for (int k = 0; k < CLIENT_COUNT; k++) {
@@ -610,7 +630,7 @@ static void host_findings(struct diagnosis *d)
 	case HOST_NO_NAMES:
 	default:
 		f = add(d, "hostname-mismatch", SEV_ERROR, 0);
-		if (leaf && leaf->has_san)
+		if (leaf && leaf->san_dns.count) /* Node's wording depends on DNS SANs, not on the extension */
 			MSG(f, "Host: %s. is not in the cert's altnames: %s", host, names[0] ? names : "(none)");
 		else
 			MSG(f, "Host: %s. is not cert's CN: %s", host, leaf_cn(leaf) ? leaf_cn(leaf) : "(none)");

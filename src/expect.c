@@ -112,6 +112,14 @@ bool expect_add(struct expect_rules *r, const char *text, char *err, size_t errl
 		}
 		while (n && isspace((unsigned char)p[n - 1]))
 			n--;
+		struct ts_addr ip6;
+		if (memchr(p, ':', n) && !parse_addr(p, n, &ip6)) {
+			/* "10.0.0.2:443" alone: a server without its names, not a name */
+			snprintf(err, errlen, "'%s': '%.*s' is not a host name (for one server write IP[:PORT]=NAME)",
+				 text, (int)n, p);
+			rule_free(&rule);
+			return false;
+		}
 		if (!name_ok(p, n)) {
 			snprintf(err, errlen, "'%s': '%.*s' is not a host name", text, (int)n, p);
 			rule_free(&rule);
@@ -162,11 +170,18 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return false;
 	}
-	char line[4096], inner[3000];
+	char *line = NULL, inner[3000];
+	size_t cap = 0;
+	ssize_t len;
 	unsigned lineno = 0;
 	bool ok = true;
-	while (ok && fgets(line, sizeof(line), fp)) {
+	while (ok && (len = getline(&line, &cap, fp)) >= 0) { /* whole lines, however long */
 		lineno++;
+		if (len > 64 * 1024) {
+			snprintf(err, errlen, "%s:%u: line longer than 64 KiB", path, lineno);
+			ok = false;
+			break;
+		}
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
@@ -182,6 +197,7 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 			ok = false;
 		}
 	}
+	free(line);
 	fclose(fp);
 	return ok;
 }

@@ -7,7 +7,8 @@
  *
  *   node     Node.js 20 tls.checkServerIdentity() and its check() helper
  *   openssl  OpenSSL 3.0 X509_check_host(flags 0) / X509_check_ip, i.e. what
- *            SSL_set1_host() and `s_client -verify_hostname|-verify_ip` do
+ *            SSL_set1_host() does, and `s_client -verify_hostname` for names
+ *            and `-verify_ip` for addresses
  *   curl     curl 7.88 verifyhost() + Curl_cert_hostcheck() (OpenSSL build)
  *   python   Python 3.11 create_default_context(): OpenSSL with
  *            X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, hostname_checks_common_name
@@ -34,6 +35,8 @@
 #define HOSTNAME_MAX_LABEL 63
 /* OpenSSL refuses to send a server_name longer than this (curl: "Failed set SNI"). */
 #define HOSTNAME_MAX_SNI 255
+/* RFC 1035 2.3.4 name length without the root dot; Chromium's IsCanonicalizedHostCompliant. */
+#define HOSTNAME_MAX_DNS 253
 
 /* A borrowed byte string. */
 struct span {
@@ -709,20 +712,27 @@ static bool curl_host_ok(struct span s)
 }
 
 /*
- * A URL host a browser navigates to: LDH, '_' and dots (a loose stand-in
- * for URL canonicalisation), labels of at most 63 bytes (Chromium 156
- * fails a 70-byte label with ERR_CERT_COMMON_NAME_INVALID even when the SAN
- * is the same), short enough for BoringSSL to send as SNI (longer ones fail
- * with ERR_UNEXPECTED).
+ * A host Chromium will match at all (net::IsCanonicalizedHostCompliant):
+ * at most 253 bytes, labels of LDH and '_' that are not empty, the last one
+ * starting with a letter or digit; and labels of at most 63 bytes. Checked
+ * on Chromium 156: "x.-a", "x._x" and a 70-byte label fail with
+ * ERR_CERT_COMMON_NAME_INVALID even when the SAN is the same text, "_x.test"
+ * and "x.a_b" match; a 261-byte host fails earlier (ERR_UNEXPECTED).
  */
 static bool browser_host_ok(struct span s)
 {
-	if (s.n == 0 || s.n > HOSTNAME_MAX_SNI || longest_label_over(s, HOSTNAME_MAX_LABEL))
+	struct span last;
+	const char *dot;
+
+	if (s.n == 0 || s.n > HOSTNAME_MAX_DNS || has_empty_label(s) ||
+	    longest_label_over(s, HOSTNAME_MAX_LABEL))
 		return false;
 	for (size_t i = 0; i < s.n; i++)
 		if (!is_alnum(s.p[i]) && s.p[i] != '-' && s.p[i] != '_' && s.p[i] != '.')
 			return false;
-	return true;
+	dot = rfind_char(s, '.');
+	last = dot ? (struct span){dot + 1, s.n - (size_t)(dot + 1 - s.p)} : s;
+	return is_alnum(last.p[0]);
 }
 
 static void set_ip(struct host_in *h, struct span s)

@@ -700,7 +700,10 @@ static void derive_issues(struct run *r)
 			add_issue(r, CHAIN_UNPARSABLE, (int)i, 0);
 			continue;
 		}
-		if (i > 0 && c[i]->self_signed && !store_has(r->ctx, c[i]->x509))
+		/* An untrusted root sent along only matters when the chain did not
+		 * verify; beside a chain that completes through the store it is an
+		 * unrelated extra (chain-order). */
+		if (i > 0 && c[i]->self_signed && !v->trusted && !store_has(r->ctx, c[i]->x509))
 			add_issue(r, CHAIN_SELF_SIGNED_IN_CHAIN, (int)i, 0);
 		check_window(r, c[i]->x509, (int)i);
 		if (!c[i]->self_signed && c[i]->weak_signature_hash)

@@ -26,6 +26,9 @@ int main(void)
 	CHECK(expect_add(&r, "[2001:db8::2]:443=v6.example.test", err, sizeof(err)));
 	CHECK(expect_add(&r, "2001:db8::3=bare.example.test", err, sizeof(err)));
 	CHECK_EQ(r.count, 5);
+	struct expect_rules ip = { 0 };
+	CHECK(expect_add(&ip, "2001:db8::9, 10.0.0.9", err, sizeof(err))); /* IP literals are names too */
+	expect_free(&ip);
 
 	struct ts_addr a = v4(10, 0, 0, 2), other = v4(10, 0, 0, 9);
 	const struct expect_rule *x = expect_lookup(&r, &a, 443);
@@ -46,7 +49,8 @@ int main(void)
 
 	/* rejects, each with a message naming the problem */
 	const char *bad[] = { "", "=a.test", "10.0.0.300=a.test", "10.0.0.2:0=a.test", "10.0.0.2:99999=a.test",
-			      "[2001:db8::2=a.test", "a b.test", "10.0.0.2=", "x=a.test", "a.test,,b.test" };
+			      "[2001:db8::2=a.test", "a b.test", "10.0.0.2=", "x=a.test", "a.test,,b.test",
+			      "10.0.0.2:443" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
 		CHECK(!expect_add(&r, bad[i], err, sizeof(err)));
@@ -67,6 +71,21 @@ int main(void)
 	struct ts_addr seven = v4(10, 0, 0, 7);
 	x = expect_lookup(&f, &seven, 443);
 	CHECK(x && !strcmp(x->names[0], "seven.example.test"));
+	unlink(path);
+	/* a line longer than any fixed buffer: 32 names of 120 characters */
+	fp = fopen(path, "w");
+	fprintf(fp, "10.0.0.5=");
+	for (int i = 0; i < 32; i++) {
+		for (int k = 0; k < 110; k++)
+			fputc('a' + i % 26, fp);
+		fprintf(fp, ".example%s", i < 31 ? "," : "\n");
+	}
+	fclose(fp);
+	struct expect_rules longr = { 0 };
+	CHECK(expect_add_file(&longr, path, err, sizeof(err)));
+	CHECK_EQ(longr.count, 1);
+	CHECK(longr.count == 1 && longr.v[0].name_count == 32 && strlen(longr.v[0].names[31]) == 118);
+	expect_free(&longr);
 	unlink(path);
 	CHECK(!expect_add_file(&f, "/nonexistent/rules", err, sizeof(err)));
 	CHECK(strstr(err, "/nonexistent/rules") != NULL);
