@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target tlsscope >/dev/null
-exec build/tlsscope analyze "$@" pcaps/*.pcap
+# The samples are signed by their own test CA (pcaps/ca/root.pem), as a private PKI would be.
+exec build/tlsscope analyze --ca pcaps/ca/root.pem "$@" pcaps/*.pcap
