@@ -5,7 +5,8 @@
 # captures if missing, builds tlsscope in Release mode, then runs the floor and
 # `tlsscope analyze --json` interleaved RUNS times (default 5) on each capture,
 # output to /dev/null, on a warm page cache. Prints median wall times, the
-# ratio tlsscope/floor, and peak RSS (from /usr/bin/time).
+# ratio tlsscope/floor, and peak RSS (from /usr/bin/time). tlsscope runs with
+# the full diagnosis on, trusting the kit's root (--ca ROOT.pem).
 #
 # Usage: bench/run.sh [RUNS]      environment: PCAPS (default /tmp/bench-pcaps), EXTRA_ARGS
 set -euo pipefail
@@ -37,7 +38,9 @@ for name in handshake-20k bulk-2k; do
 	for _ in $(seq "$runs"); do
 		measure "$kit/pcap-floor" "$f" >>/tmp/tlsscope-bench.floor
 		# shellcheck disable=SC2086
-		measure build-release/tlsscope analyze --json ${EXTRA_ARGS:-} "$f" >>/tmp/tlsscope-bench.ts
+		# the kit's root as trust anchor, as a user with a private CA would give it
+		measure build-release/tlsscope analyze --json --ca "$pcaps/$name.root.pem" ${EXTRA_ARGS:-} "$f" \
+			>>/tmp/tlsscope-bench.ts
 	done
 	fl=$(cut -d' ' -f1 /tmp/tlsscope-bench.floor | median)
 	ts=$(cut -d' ' -f1 /tmp/tlsscope-bench.ts | median)

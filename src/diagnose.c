@@ -892,9 +892,27 @@ static void sort_findings(struct diagnosis *d)
 	}
 }
 
+/* Clear what a diagnosis is read by (counts, flags, first bytes of texts):
+ * the whole struct is ~40 KiB and is reused for every connection. */
+static void diagnosis_reset(struct diagnosis *d)
+{
+	d->expected_host[0] = 0;
+	d->expected_source = EXPECT_NONE;
+	d->rule = NULL;
+	d->cert_count = 0;
+	d->chain_checked = d->host_checked = d->clients_from_chain = false;
+	memset(&d->verdict, 0, sizeof(d->verdict));
+	memset(d->host, 0, sizeof(d->host));
+	d->finding_count = 0;
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		d->clients[k].fails = false;
+		d->clients[k].code[0] = d->clients[k].message[0] = 0;
+	}
+}
+
 void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
-	memset(d, 0, sizeof(*d));
+	diagnosis_reset(d);
 	d->worst = SEV_INFO;
 	if (!c->is_tls)
 		return;

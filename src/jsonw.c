@@ -60,7 +60,7 @@ static bool grow(struct jsonw *w, size_t more)
 	return true;
 }
 
-static void put(struct jsonw *w, const char *s, size_t n)
+static inline void put(struct jsonw *w, const char *s, size_t n)
 {
 	if (!reserve(w, n))
 		return;
@@ -68,24 +68,32 @@ static void put(struct jsonw *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void putc_(struct jsonw *w, char c)
+static inline void putc_(struct jsonw *w, char c)
 {
 	if (!reserve(w, 1))
 		return;
 	w->buf[w->len++] = c;
 }
 
-/* Key strings are our own ASCII identifiers: no escaping needed. */
-static void prefix(struct jsonw *w, const char *key)
+/* The comma and "key": before a value, in one reservation. Key strings are
+ * our own ASCII identifiers: no escaping needed. */
+static inline void prefix(struct jsonw *w, const char *key)
 {
+	size_t klen = key ? strlen(key) : 0;
+	if (!reserve(w, klen + 4))
+		return;
+	char *o = w->buf + w->len;
 	if (!w->first[w->depth])
-		putc_(w, ',');
+		*o++ = ',';
 	w->first[w->depth] = false;
 	if (key) {
-		putc_(w, '"');
-		put(w, key, strlen(key));
-		put(w, "\":", 2);
+		*o++ = '"';
+		memcpy(o, key, klen);
+		o += klen;
+		*o++ = '"';
+		*o++ = ':';
 	}
+	w->len = (size_t)(o - w->buf);
 }
 
 static void open_(struct jsonw *w, const char *key, char c)

@@ -46,7 +46,9 @@ static void *writer(void *arg)
 		pthread_mutex_lock(&q->lock);
 		q->head = (q->head + 1) % q->cap;
 		q->count--;
-		if (q->producer_waiting)
+		/* Wake a producer blocked on a full queue only once half of it is free:
+		 * waking it per record costs a futex round trip per record. */
+		if (q->producer_waiting && (q->count <= q->cap / 2 || q->done))
 			pthread_cond_signal(&q->not_full);
 		pthread_mutex_unlock(&q->lock);
 	}

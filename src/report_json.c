@@ -32,6 +32,13 @@ void report_sha256_hex(const uint8_t *der, size_t len, char out[65])
 	out[64] = 0;
 }
 
+/* "0x1234" into tmp: for code points without a name. */
+static const char *hex16(uint16_t v, char tmp[16])
+{
+	snprintf(tmp, 16, "0x%04x", v);
+	return tmp;
+}
+
 static bool file_nano(const struct report_inputs *in, uint32_t idx)
 {
 	return in && idx < in->count && in->info && in->info[idx].nanosecond;
@@ -194,8 +201,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		if (hrr->key_share_group) {
 			const char *g = tls_group_name(hrr->key_share_group);
 			char gt[16];
-			snprintf(gt, sizeof(gt), "0x%04x", hrr->key_share_group);
-			jw_ascii(w, "group", g ? g : gt);
+			jw_ascii(w, "group", g ? g : hex16(hrr->key_share_group, gt));
 		} else {
 			jw_null(w, "group");
 		}
@@ -211,8 +217,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_hex(w, "session_id", sh->session_id, sh->session_id_len);
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
 		char tmp[16];
-		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
-		jw_ascii(w, "cipher", cn ? cn : tmp);
+		jw_ascii(w, "cipher", cn ? cn : hex16(sh->cipher_suite, tmp));
 		jw_uint(w, "cipher_id", sh->cipher_suite);
 		jw_uint(w, "compression_method", sh->compression_method);
 		extensions(w, sh->extensions, sh->extension_count);
@@ -222,8 +227,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 			jw_null(w, "alpn");
 		if (sh->key_share_group) {
 			const char *g = tls_group_name(sh->key_share_group);
-			snprintf(tmp, sizeof(tmp), "0x%04x", sh->key_share_group);
-			jw_ascii(w, "key_share_group", g ? g : tmp);
+			jw_ascii(w, "key_share_group", g ? g : hex16(sh->key_share_group, tmp));
 		} else {
 			jw_null(w, "key_share_group");
 		}
@@ -335,14 +339,19 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++) {
 		const uint8_t *der = l->blob + l->certs[i].off;
-		char sha[65];
-		report_sha256_hex(der, l->certs[i].len, sha);
+		const struct x509_cert *x = i < parsed_count ? parsed[i] : NULL;
 		jw_object_begin(w, NULL);
-		jw_ascii(w, "der_sha256", sha);
+		if (x) {
+			jw_hex(w, "der_sha256", x->sha256, 32); /* computed once per distinct certificate */
+		} else {
+			char sha[65];
+			report_sha256_hex(der, l->certs[i].len, sha);
+			jw_ascii(w, "der_sha256", sha);
+		}
 		jw_uint(w, "der_length", l->certs[i].len);
 		jw_base64(w, "der_base64", der, l->certs[i].len);
-		if (i < parsed_count && parsed[i])
-			cert_fields(w, parsed[i]);
+		if (x)
+			cert_fields(w, x);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -503,20 +512,17 @@ static const char *closed_by(const struct conn *c)
 	return client ? "client_fin" : "server_fin";
 }
 
-static void event_name(const struct conn_event *e, char *buf, size_t n)
+/* The timeline name of an event: the handshake message's name, or the event's. */
+static const char *event_name(const struct conn_event *e, char *buf, size_t n)
 {
-	switch (e->type) {
-	case EV_HANDSHAKE: {
+	if (e->type == EV_HANDSHAKE) {
 		const char *hn = tls_handshake_type_name((uint8_t)e->detail);
 		if (hn)
-			snprintf(buf, n, "%s", hn);
-		else
-			snprintf(buf, n, "handshake_%u", e->detail);
-		break;
+			return hn;
+		snprintf(buf, n, "handshake_%u", e->detail);
+		return buf;
 	}
-	default:
-		snprintf(buf, n, "%s", conn_event_name((enum conn_event_type)e->type));
-	}
+	return conn_event_name((enum conn_event_type)e->type);
 }
 
 static void timeline(struct jsonw *w, const struct conn *c, bool nano)
@@ -524,13 +530,12 @@ static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_begin(w, "timeline");
 	for (uint16_t i = 0; i < c->event_count; i++) {
 		const struct conn_event *e = &c->events[i];
-		char name[48];
-		event_name(e, name, sizeof(name));
+		char buf[48];
 		jw_object_begin(w, NULL);
 		jw_time(w, "ts", e->ts_ns, nano);
 		jw_ms(w, "rel_ms", e->ts_ns - c->first_ts_ns);
 		jw_ascii(w, "from", side_name(c, e->dir));
-		jw_ascii(w, "event", name);
+		jw_ascii(w, "event", event_name(e, buf, sizeof(buf)));
 		if (e->type == EV_ALERT) {
 			const char *lv = tls_alert_level_name((uint8_t)(e->detail >> 8));
 			const char *ds = tls_alert_name((uint8_t)e->detail);
@@ -598,8 +603,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	if (sh) {
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
 		char tmp[16];
-		snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher_suite);
-		jw_ascii(w, "cipher", cn ? cn : tmp);
+		jw_ascii(w, "cipher", cn ? cn : hex16(sh->cipher_suite, tmp));
 	} else {
 		jw_null(w, "cipher");
 	}
@@ -635,8 +639,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->ske_group) {
 			const char *g = tls_group_name(c->ske_group);
 			char tmp[16];
-			snprintf(tmp, sizeof(tmp), "0x%04x", c->ske_group);
-			jw_ascii(w, "group", g ? g : tmp);
+			jw_ascii(w, "group", g ? g : hex16(c->ske_group, tmp));
 		} else {
 			jw_null(w, "group");
 		}
