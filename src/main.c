@@ -28,6 +28,7 @@ struct cli {
 	struct output_queue *queue; /* NULL: records are written inline */
 	struct diag_context diag;   /* used only by the thread that writes */
 	struct diagnosis dg;
+	bool diagnose;              /* --no-diagnose turns it off */
 };
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -57,15 +58,21 @@ static void usage(FILE *fp)
 		"                       Node's ca option or curl --cacert\n"
 		"  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
 		"  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+		"  --no-diagnose        only the connection records: no certificate parsing,\n"
+		"                       verification, findings or client_errors\n"
 		"See tlsscope(1) and docs/json.md.\n");
 }
 
 static void write_conn(struct conn *c, void *user)
 {
 	struct cli *cli = user;
-	diagnose_conn(&cli->diag, c, &cli->dg);
+	const struct diagnosis *dg = NULL;
+	if (cli->diagnose) {
+		diagnose_conn(&cli->diag, c, &cli->dg);
+		dg = &cli->dg;
+	}
 	if (cli->json) {
-		report_json_conn(&cli->w, c, &cli->dg, &cli->inputs);
+		report_json_conn(&cli->w, c, dg, &cli->inputs);
 		if (cli->w.failed) {
 			/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
 			jw_reset(&cli->w);
@@ -78,7 +85,7 @@ static void write_conn(struct conn *c, void *user)
 		if (!jw_flush_line(&cli->w, cli->out))
 			cli->write_failed = true;
 	} else {
-		report_text_conn(cli->out, c, &cli->dg, &cli->inputs);
+		report_text_conn(cli->out, c, dg, &cli->inputs);
 	}
 }
 
@@ -124,10 +131,11 @@ static int cmd_analyze(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'c' },
 		{ "ca-add", required_argument, NULL, 'A' },
 		{ "ca-dir", required_argument, NULL, 'D' },
+		{ "no-diagnose", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { .summary = true, .out = stdout };
+	struct cli cli = { .summary = true, .out = stdout, .diagnose = true };
 	struct engine_options eo = { 0 };
 	const char *output = NULL;
 	struct expect_rules rules = { 0 };
@@ -182,6 +190,7 @@ static int cmd_analyze(int argc, char **argv)
 		case 'c': ca[to.ca_file_count++] = optarg; break;
 		case 'A': ca_add[to.ca_add_file_count++] = optarg; break;
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
+		case 'N': cli.diagnose = false; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -282,6 +282,11 @@ check("24 diag", "says by how long it had expired", "10 days" in [f for f in c["
 c = analyze("23-missing-intermediate", "--ca", CA)[0][0]
 check("23 diag", "shows the AIA caIssuers URL", "http://ca.example.test/issuing.crt" in c["findings"][0]["message"])
 
+c = analyze("15-hostname-mismatch", "--no-diagnose")[0][0]
+check("15 --no-diagnose", "records only: no diagnosis fields, certificates without parsed fields",
+      "findings" not in c and "client_errors" not in c and "subject" not in c["certificates"][0]
+      and c["certificates_total"] == 2)
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):
