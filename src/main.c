@@ -142,12 +142,14 @@ static int cmd_analyze(int argc, char **argv)
 	struct trust_options to = { 0 };
 	const char **ca = calloc((size_t)argc, sizeof(*ca)), **ca_add = calloc((size_t)argc, sizeof(*ca_add));
 	const char **ca_dir = calloc((size_t)argc, sizeof(*ca_dir));
+	struct engine *e = NULL;
 	char err[1200];
 	int status = 0;
 	int c;
 	if (!ca || !ca_add || !ca_dir) {
 		fprintf(stderr, "tlsscope: out of memory\n");
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	to.ca_files = ca;
 	to.ca_add_files = ca_add;
@@ -162,7 +164,7 @@ static int cmd_analyze(int argc, char **argv)
 		case 'm':
 			if (!parse_size(optarg, &eo.memory_cap)) {
 				fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", optarg);
-				return EXIT_USAGE;
+				{ status = EXIT_USAGE; goto out; }
 			}
 			break;
 		case 't': {
@@ -170,7 +172,7 @@ static int cmd_analyze(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 			if (*end || v <= 0 || v > 86400 * 7) {
 				fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", optarg);
-				return EXIT_USAGE;
+				{ status = EXIT_USAGE; goto out; }
 			}
 			eo.idle_timeout_s = (int)v;
 			break;
@@ -178,31 +180,31 @@ static int cmd_analyze(int argc, char **argv)
 		case 'e':
 			if (!expect_add(&rules, optarg, err, sizeof(err))) {
 				fprintf(stderr, "tlsscope: --expect %s\n", err);
-				return EXIT_USAGE;
+				{ status = EXIT_USAGE; goto out; }
 			}
 			break;
 		case 'E':
 			if (!expect_add_file(&rules, optarg, err, sizeof(err))) {
 				fprintf(stderr, "tlsscope: --expect-file %s\n", err);
-				return EXIT_USAGE;
+				{ status = EXIT_USAGE; goto out; }
 			}
 			break;
 		case 'c': ca[to.ca_file_count++] = optarg; break;
 		case 'A': ca_add[to.ca_add_file_count++] = optarg; break;
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'N': cli.diagnose = false; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout); goto out;
+		default: usage(stderr); status = EXIT_USAGE; goto out;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "tlsscope: analyze needs at least one capture file (or - for standard input)\n");
-		return EXIT_USAGE;
+		{ status = EXIT_USAGE; goto out; }
 	}
 	cli.diag.trust = trust_store_new(&to, err, sizeof(err));
 	if (!cli.diag.trust) {
 		fprintf(stderr, "tlsscope: %s\n", err);
-		return EXIT_USAGE;
+		{ status = EXIT_USAGE; goto out; }
 	}
 	cli.diag.cache = cert_cache_new(0);
 	cli.diag.rules = &rules;
@@ -210,7 +212,7 @@ static int cmd_analyze(int argc, char **argv)
 		cli.out = fopen(output, "w");
 		if (!cli.out) {
 			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", output, strerror(errno));
-			return EXIT_USAGE;
+			{ status = EXIT_USAGE; goto out; }
 		}
 	}
 	static char outbuf[1u << 20]; /* glibc ignores a size given without a buffer */
@@ -220,11 +222,11 @@ static int cmd_analyze(int argc, char **argv)
 	cli.inputs.count = nfiles;
 	cli.inputs.info = calloc(nfiles, sizeof(*cli.inputs.info));
 	jw_init(&cli.w);
-	struct engine *e = engine_new(&eo, on_conn, &cli);
+	e = engine_new(&eo, on_conn, &cli);
 	cli.queue = output_queue_start(CLI_OUTPUT_SLOTS, CLI_OUTPUT_SLOTS / 4, write_conn, &cli);
 	if (!cli.inputs.info || !e) {
 		fprintf(stderr, "tlsscope: out of memory\n");
-		return EXIT_USAGE;
+		{ status = EXIT_USAGE; goto out; }
 	}
 
 	for (size_t i = 0; i < nfiles; i++) {
@@ -251,6 +253,18 @@ static int cmd_analyze(int argc, char **argv)
 			report_text_summary(cli.out, engine_stats(e), &cli.inputs);
 		}
 	}
+	bool write_ok = fflush(cli.out) == 0 && !cli.write_failed;
+	if (output) {
+		write_ok = fclose(cli.out) == 0 && write_ok;
+		output = NULL; /* closed */
+	}
+	if (!write_ok) {
+		fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
+		status = EXIT_USAGE;
+	}
+out:
+	/* One way out, so every early error frees what was made before it. */
+	output_queue_finish(cli.queue);
 	engine_free(e);
 	jw_free(&cli.w);
 	free(cli.inputs.info);
@@ -260,10 +274,8 @@ static int cmd_analyze(int argc, char **argv)
 	free(ca);
 	free(ca_add);
 	free(ca_dir);
-	if (fflush(cli.out) != 0 || cli.write_failed || (output && fclose(cli.out) != 0)) {
-		fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
-		return EXIT_USAGE;
-	}
+	if (output && cli.out)
+		fclose(cli.out);
 	return status;
 }
 
