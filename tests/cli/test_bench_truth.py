@@ -2,6 +2,7 @@
 """Diagnosis against the benchmark kit's ground truth.
 
 Usage: test_bench_truth.py TLSSCOPE GEN_TLS_PCAP WORKDIR [N]
+       test_bench_truth.py TLSSCOPE --capture PCAP TSV ROOT.pem   (an existing kit capture)
 
 Makes a capture of N (default 3000) connections with ../shared/bench's
 generator (real OpenSSL handshakes; each connection's scenario written to a
@@ -24,15 +25,19 @@ import os
 import subprocess
 import sys
 
-tool, gen, work = sys.argv[1], sys.argv[2], sys.argv[3]
-n = int(sys.argv[4]) if len(sys.argv) > 4 else 3000
-if not os.path.exists(gen):
-    print("skipped: the benchmark kit's generator is not there (%s)" % gen)
-    sys.exit(77)
-os.makedirs(work, exist_ok=True)
-pcap, tsv, root = (os.path.join(work, x) for x in ("bench.pcap", "bench.tsv", "root.pem"))
-subprocess.run([gen, "-n", str(n), "-k", "ec", "-b", "1K", "-o", pcap, "-t", tsv, "-R", root], check=True,
-               stdout=subprocess.DEVNULL)
+tool = sys.argv[1]
+if sys.argv[2] == "--capture":
+    pcap, tsv, root = sys.argv[3], sys.argv[4], sys.argv[5]
+else:
+    gen, work = sys.argv[2], sys.argv[3]
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 3000
+    if not os.path.exists(gen):
+        print("skipped: the benchmark kit's generator is not there (%s)" % gen)
+        sys.exit(77)
+    os.makedirs(work, exist_ok=True)
+    pcap, tsv, root = (os.path.join(work, x) for x in ("bench.pcap", "bench.tsv", "root.pem"))
+    subprocess.run([gen, "-n", str(n), "-k", "ec", "-b", "1K", "-o", pcap, "-t", tsv, "-R", root], check=True,
+                   stdout=subprocess.DEVNULL)
 
 truth = {}
 with open(tsv) as fh:
