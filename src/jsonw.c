@@ -365,6 +365,12 @@ void jw_bool(struct jsonw *w, const char *key, bool v)
 		put(w, "false", 5);
 }
 
+void jw_raw(struct jsonw *w, const char *key, const char *json, size_t n)
+{
+	prefix(w, key);
+	put(w, json, n);
+}
+
 void jw_null(struct jsonw *w, const char *key)
 {
 	prefix(w, key);

@@ -56,6 +56,9 @@ void jw_double(struct jsonw *w, const char *key, double v, int decimals);
 void jw_bool(struct jsonw *w, const char *key, bool v);
 void jw_null(struct jsonw *w, const char *key);
 
+/* A value already written as JSON (by a jsonw): copied as it is. */
+void jw_raw(struct jsonw *w, const char *key, const char *json, size_t n);
+
 /* ISO 8601 UTC time with 6 or 9 fractional digits: "2026-03-01T00:00:00.000000Z". */
 void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond);
 

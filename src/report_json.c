@@ -333,6 +333,45 @@ static void cert_fields(struct jsonw *w, const struct x509_cert *x)
 	jw_bool(w, "self_signed", x->self_signed);
 }
 
+static void cert_object(struct jsonw *w, const uint8_t *der, uint32_t len, const struct x509_cert *x)
+{
+	jw_object_begin(w, NULL);
+	if (x) {
+		jw_hex(w, "der_sha256", x->sha256, 32); /* computed once per distinct certificate */
+	} else {
+		char sha[65];
+		report_sha256_hex(der, len, sha);
+		jw_ascii(w, "der_sha256", sha);
+	}
+	jw_uint(w, "der_length", len);
+	jw_base64(w, "der_base64", der, len);
+	if (x)
+		cert_fields(w, x);
+	jw_object_end(w);
+}
+
+/* A parsed certificate's object is the same every time it is sent: format it
+ * once and keep the text with the certificate (it lives in the run's cache). */
+static void cert_object_memo(struct jsonw *w, const uint8_t *der, uint32_t len, const struct x509_cert *x)
+{
+	if (!x->json) {
+		struct jsonw tmp;
+		jw_init(&tmp);
+		cert_object(&tmp, der, len, x);
+		if (!tmp.failed) {
+			struct x509_cert *memo = (struct x509_cert *)x; /* a cache of its own formatting, nothing else */
+			memo->json = tmp.buf;
+			memo->json_len = tmp.len;
+			tmp.buf = NULL;
+		}
+		jw_free(&tmp);
+	}
+	if (x->json)
+		jw_raw(w, NULL, x->json, x->json_len);
+	else
+		cert_object(w, der, len, x);
+}
+
 static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l,
 		      const struct x509_cert *const *parsed, size_t parsed_count)
 {
@@ -340,19 +379,10 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 	for (uint16_t i = 0; i < l->count; i++) {
 		const uint8_t *der = l->blob + l->certs[i].off;
 		const struct x509_cert *x = i < parsed_count ? parsed[i] : NULL;
-		jw_object_begin(w, NULL);
-		if (x) {
-			jw_hex(w, "der_sha256", x->sha256, 32); /* computed once per distinct certificate */
-		} else {
-			char sha[65];
-			report_sha256_hex(der, l->certs[i].len, sha);
-			jw_ascii(w, "der_sha256", sha);
-		}
-		jw_uint(w, "der_length", l->certs[i].len);
-		jw_base64(w, "der_base64", der, l->certs[i].len);
 		if (x)
-			cert_fields(w, x);
-		jw_object_end(w);
+			cert_object_memo(w, der, l->certs[i].len, x);
+		else
+			cert_object(w, der, l->certs[i].len, NULL);
 	}
 	jw_array_end(w);
 }
