@@ -1,27 +1,28 @@
 /*
  * cert_cache.c - every distinct certificate of a run, parsed once.
  *
- * Owns a chained hash table keyed by the SHA-256 of the DER bytes, and a
+ * Owns a chained hash table keyed by the DER bytes themselves, and a
  * doubly linked recency list through the same entries (most recent at the
  * head). A hit moves the entry to the head; an insert past the cap drops
  * the tail. Entries are allocated one by one so the x509_cert pointer
  * handed out stays put while the table grows.
  *
- * The key is the full 32-byte digest, compared whole: the bucket index uses
- * only its first bytes, which anyone can make collide, but that only
- * lengthens a chain (bounded by the cap), it never returns another
- * certificate.
+ * A fast hash of the DER picks the bucket and the bytes are compared whole:
+ * anyone can make the hash collide, but that only lengthens a chain (bounded
+ * by the cap, and each compare stops at the first differing byte); it never
+ * returns another certificate.
  */
 #include "cert_cache.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ts_limits.h"
 
 struct cache_entry {
-	uint8_t key[32];
+	uint64_t key;                      /* fast hash of the DER (see der_hash) */
+	uint8_t *der;                      /* a copy, compared whole on a lookup */
+	size_t der_len;
 	struct cache_entry *chain;         /* next in the bucket */
 	struct cache_entry *newer, *older; /* recency list */
 	struct x509_cert cert;
@@ -32,19 +33,39 @@ struct cert_cache {
 	size_t nbuckets; /* a power of two */
 	struct cache_entry *newest, *oldest;
 	size_t max_entries;
-	EVP_MD *sha256; /* fetched once per cache: an implicit fetch per lookup costs more than the digest */
 	struct cert_cache_stats stats;
 };
 
 #define CACHE_FIRST_BUCKETS 256
 
-static size_t bucket_of(const uint8_t key[32], size_t nbuckets)
+static size_t bucket_of(uint64_t key, size_t nbuckets)
 {
-	uint64_t h;
+	return (size_t)(key & (nbuckets - 1));
+}
 
-	/* SHA-256 output is uniform already; its first 8 bytes are the hash. */
-	memcpy(&h, key, sizeof(h));
-	return (size_t)(h & (nbuckets - 1));
+/*
+ * A multiply-xorshift hash over the DER, 8 bytes at a time. It only picks
+ * the bucket: equality is decided by comparing the bytes, so no collision
+ * can return the wrong certificate. A lookup costs a tenth of a SHA-256
+ * (which x509_cert_parse still computes once, for the fingerprints).
+ */
+static uint64_t der_hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		h ^= v * 0xbf58476d1ce4e5b9ull;
+		h = (h << 27 | h >> 37) * 0x94d049bb133111ebull;
+	}
+	uint64_t tail = 0;
+	if (n > i)
+		memcpy(&tail, p + i, n - i);
+	h ^= tail * 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 31;
+	h *= 0xd6e8feb86659fd93ull;
+	return h ^ (h >> 32);
 }
 
 struct cert_cache *cert_cache_new(size_t max_entries)
@@ -60,8 +81,6 @@ struct cert_cache *cert_cache_new(size_t max_entries)
 	cc->max_entries = max_entries;
 	cc->nbuckets = CACHE_FIRST_BUCKETS;
 	cc->buckets = calloc(cc->nbuckets, sizeof(*cc->buckets));
-	/* NULL when the provider set-up has no SHA-256 to fetch: EVP_sha256() then fetches per call. */
-	cc->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (!cc->buckets) {
 		cert_cache_free(cc);
 		return NULL;
@@ -78,10 +97,10 @@ void cert_cache_free(struct cert_cache *cc)
 	for (e = cc->newest; e; e = next) {
 		next = e->older;
 		x509_cert_free(&e->cert);
+		free(e->der);
 		free(e);
 	}
 	free(cc->buckets);
-	EVP_MD_free(cc->sha256);
 	free(cc);
 }
 
@@ -140,6 +159,7 @@ static void evict_oldest(struct cert_cache *cc)
 	*pp = e->chain;
 	recency_unlink(cc, e);
 	x509_cert_free(&e->cert);
+	free(e->der);
 	free(e);
 	cc->stats.entries--;
 	cc->stats.evicted++;
@@ -147,20 +167,13 @@ static void evict_oldest(struct cert_cache *cc)
 
 const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der, size_t len)
 {
-	uint8_t key[32];
-	unsigned int klen = 0;
 	struct cache_entry *e;
-	size_t b;
+	uint64_t key = der_hash(der, len);
+	size_t b = bucket_of(key, cc->nbuckets);
 
 	cc->stats.lookups++;
-	if (!EVP_Digest(len ? der : (const uint8_t *)"", len, key, &klen,
-	                cc->sha256 ? cc->sha256 : EVP_sha256(), NULL) ||
-	    klen != sizeof(key))
-		return NULL; /* only an allocation can fail here */
-
-	b = bucket_of(key, cc->nbuckets);
 	for (e = cc->buckets[b]; e; e = e->chain) {
-		if (memcmp(e->key, key, sizeof(key)) == 0) {
+		if (e->key == key && e->der_len == len && (len == 0 || memcmp(e->der, der, len) == 0)) {
 			cc->stats.hits++;
 			recency_unlink(cc, e);
 			recency_push(cc, e);
@@ -171,11 +184,16 @@ const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	if (x509_cert_parse(der, len, &e->cert) != TS_OK) {
+	e->der = malloc(len ? len : 1);
+	if (!e->der || x509_cert_parse(der, len, &e->cert) != TS_OK) {
+		free(e->der);
 		free(e);
 		return NULL;
 	}
-	memcpy(e->key, key, sizeof(key));
+	if (len)
+		memcpy(e->der, der, len);
+	e->der_len = len;
+	e->key = key;
 	cc->stats.parsed++;
 	if (!e->cert.parsed)
 		cc->stats.unparsable++;

@@ -1,7 +1,7 @@
 /*
  * cert_cache.h - every distinct certificate of a run, parsed once.
  *
- * Owns the table from a DER's SHA-256 to its parsed x509_cert. Real traffic
+ * Owns the table from a certificate's DER bytes to its parsed x509_cert. Real traffic
  * repeats a few hundred certificates thousands of times and parsing one
  * costs ~90 us, so a connection only looks its certificates up. The cache
  * is capped (CERT_CACHE_MAX_ENTRIES); past the cap the least recently used
