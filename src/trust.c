@@ -53,6 +53,7 @@ struct cache_entry {
 struct trust_store {
 	X509_STORE *store;
 	X509_STORE_CTX *ctx;
+	EVP_MD *sha256;              /* fetched once: SHA256() fetches (and locks) on every call */
 	struct cache_entry *entries; /* ring: the oldest is overwritten */
 	size_t next_slot;
 	int32_t *buckets;
@@ -317,6 +318,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 	}
 	ts->store = X509_STORE_new();
 	ts->ctx = X509_STORE_CTX_new();
+	ts->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	ts->entries = calloc(TRUST_CACHE_MAX_ENTRIES, sizeof(*ts->entries));
 	ts->buckets = malloc(TRUST_CACHE_BUCKETS * sizeof(*ts->buckets));
 	if (!ts->store || !ts->ctx || !ts->entries || !ts->buckets) {
@@ -359,6 +361,7 @@ void trust_store_free(struct trust_store *ts)
 	if (!ts)
 		return;
 	X509_STORE_CTX_free(ts->ctx);
+	EVP_MD_free(ts->sha256);
 	X509_STORE_free(ts->store);
 	free(ts->entries);
 	free(ts->buckets);
@@ -823,7 +826,8 @@ static void verify_now(struct trust_store *ts, struct run *r)
 	ERR_clear_error();
 }
 
-static void chain_key(const struct x509_cert *const *certs, size_t count, uint8_t key[SHA256_DIGEST_LENGTH])
+static void chain_key(const struct trust_store *ts, const struct x509_cert *const *certs, size_t count,
+		      uint8_t key[SHA256_DIGEST_LENGTH])
 {
 	static const uint8_t none[32];
 	uint8_t buf[4 + TRUST_MAX_SENT * 32];
@@ -837,7 +841,8 @@ static void chain_key(const struct x509_cert *const *certs, size_t count, uint8_
 		memcpy(buf + len, certs[i] ? certs[i]->sha256 : none, 32);
 		len += 32;
 	}
-	SHA256(buf, len, key);
+	if (!ts->sha256 || !EVP_Digest(buf, len, key, NULL, ts->sha256, NULL))
+		SHA256(buf, len, key);
 }
 
 static uint32_t key_bucket(const uint8_t *key)
@@ -907,7 +912,7 @@ void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, 
 				add_issue(&r, CHAIN_UNPARSABLE, (int)i, 0);
 	} else {
 		uint8_t key[SHA256_DIGEST_LENGTH];
-		chain_key(certs, r.count, key);
+		chain_key(ts, certs, r.count, key);
 		const struct cache_entry *hit = cache_find(ts, key, at);
 		if (hit) {
 			ts->stats.cache_hits++;
