@@ -389,13 +389,16 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 			rejected_by = name;
 		}
 	}
-	if (c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
-		client_rejected = true;
+	bool only_closed = false;
+	if (!client_rejected && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+		client_rejected = only_closed = true;
 		rejected_by = "closing right after the handshake without sending data (what Node.js does when its "
-			      "certificate check fails)";
+			      "certificate check fails; a client that only probes the server looks the same)";
 	}
 	if (client_rejected) {
-		struct finding *f = add(d, "client-rejected-certificate", SEV_ERROR, -1);
+		/* A close without an alert is only a hint: an error if the certificate
+		 * findings explain it, a warning otherwise (set after the chain checks). */
+		struct finding *f = add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
 		MSG(f, "The client rejected the connection by %s.", rejected_by);
 		FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key log "
 		       "(SSLKEYLOGFILE, node --tls-keylog) to see the chain.");
@@ -878,6 +881,25 @@ static int64_t handshake_time_s(const struct conn *c)
 	return c->first_ts_ns / 1000000000LL;
 }
 
+/* A client that closed without a word rejected the chain if the chain gives it a reason. */
+static void raise_rejection(struct diagnosis *d)
+{
+	struct finding *hint = NULL;
+	bool reason = false;
+	for (size_t i = 0; i < d->finding_count; i++) {
+		struct finding *f = &d->findings[i];
+		if (!strcmp(f->code, "client-rejected-certificate"))
+			hint = f;
+		else if (f->cert >= 0 && f->severity >= SEV_ERROR)
+			reason = true;
+	}
+	if (hint && reason && hint->severity < SEV_ERROR) {
+		hint->severity = SEV_ERROR;
+		if (d->worst < SEV_ERROR)
+			d->worst = SEV_ERROR;
+	}
+}
+
 /* Worst first; equal severities keep the order they were found in. */
 static void sort_findings(struct diagnosis *d)
 {
@@ -950,5 +972,6 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		FIX(f, "Capture again with a key log: SSLKEYLOGFILE=keys.log for curl and browsers, node "
 		       "--tls-keylog=keys.log, openssl s_client -keylogfile keys.log.");
 	}
+	raise_rejection(d);
 	sort_findings(d);
 }
