@@ -3,6 +3,9 @@
  * decode, flow table, TCP reassembly, TLS record layer, handshake parsers
  * and the JSON output of every record.
  *
+ * Every finished connection is also diagnosed (certificate parsing, chain
+ * verification against an empty store, host name rules, findings).
+ *
  * Input: a sequence of frames, each a 2-byte big-endian length then that
  * many bytes of Ethernet frame. Timestamps advance 1 ms per frame, with a
  * jump past the idle timeout every 64 frames so expiry runs too.
@@ -11,21 +14,34 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cert_cache.h"
+#include "diagnose.h"
 #include "engine.h"
 #include "jsonw.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct diag_context diag;
+static struct diagnosis dg;
+
 static void on_conn(struct conn *c, void *user)
 {
 	struct jsonw *w = user;
-	report_json_conn(w, c, NULL, NULL);
+	diagnose_conn(&diag, c, &dg);
+	report_json_conn(w, c, &dg, NULL);
 	jw_reset(w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (!diag.cache) {
+		/* Made once per process: an empty store (no system files), a small cache. */
+		struct trust_options to = { .no_system = true };
+		char err[256];
+		diag.cache = cert_cache_new(0);
+		diag.trust = trust_store_new(&to, err, sizeof(err));
+	}
 	struct jsonw w;
 	jw_init(&w);
 	struct engine_options o = { .memory_cap = 1u << 20 };
