@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "cert_cache.h"
+#include "cert_export.h"
 #include "diagnose.h"
 #include "engine.h"
 #include "jsonw.h"
@@ -29,6 +30,9 @@ struct cli {
 	struct diag_context diag;   /* used only by the thread that writes */
 	struct diagnosis dg;
 	bool diagnose;              /* --no-diagnose turns it off */
+	FILE *json_file;            /* --json-file: JSON Lines there as well */
+	struct jsonw wf;
+	struct cert_export export;  /* --export-certs */
 };
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -46,6 +50,9 @@ static void usage(FILE *fp)
 		"  -o, --output FILE    write the report to FILE instead of standard output\n"
 		"  --all                report every TCP connection, not only TLS ones\n"
 		"  --no-summary         leave out the summary\n"
+		"  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
+		"  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
+		"                       DIR/index.tsv (connection to certificates)\n"
 		"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
 		"                       least recently active connections are ended past it\n"
 		"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
@@ -63,6 +70,23 @@ static void usage(FILE *fp)
 		"See tlsscope(1) and docs/json.md.\n");
 }
 
+/* One connection as a JSON line into fp (an error object if too large). */
+static bool write_json_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+			    const struct report_inputs *in)
+{
+	report_json_conn(w, c, dg, in);
+	if (w->failed) {
+		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+		jw_reset(w);
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "type", "error");
+		jw_uint(w, "id", c->id);
+		jw_ascii(w, "error", "record larger than the JSON writer's limit");
+		jw_object_end(w);
+	}
+	return jw_flush_line(w, fp);
+}
+
 static void write_conn(struct conn *c, void *user)
 {
 	struct cli *cli = user;
@@ -72,21 +96,14 @@ static void write_conn(struct conn *c, void *user)
 		dg = &cli->dg;
 	}
 	if (cli->json) {
-		report_json_conn(&cli->w, c, dg, &cli->inputs);
-		if (cli->w.failed) {
-			/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
-			jw_reset(&cli->w);
-			jw_object_begin(&cli->w, NULL);
-			jw_ascii(&cli->w, "type", "error");
-			jw_uint(&cli->w, "id", c->id);
-			jw_ascii(&cli->w, "error", "record larger than the JSON writer's limit");
-			jw_object_end(&cli->w);
-		}
-		if (!jw_flush_line(&cli->w, cli->out))
+		if (!write_json_line(&cli->w, cli->out, c, dg, &cli->inputs))
 			cli->write_failed = true;
 	} else {
 		report_text_conn(cli->out, c, dg, &cli->inputs);
 	}
+	if (cli->json_file && !write_json_line(&cli->wf, cli->json_file, c, dg, &cli->inputs))
+		cli->write_failed = true;
+	cert_export_conn(&cli->export, c, &cli->inputs);
 }
 
 static void on_conn(struct conn *c, void *user)
@@ -132,12 +149,14 @@ static int cmd_analyze(int argc, char **argv)
 		{ "ca-add", required_argument, NULL, 'A' },
 		{ "ca-dir", required_argument, NULL, 'D' },
 		{ "no-diagnose", no_argument, NULL, 'N' },
+		{ "json-file", required_argument, NULL, 'J' },
+		{ "export-certs", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { .summary = true, .out = stdout, .diagnose = true };
 	struct engine_options eo = { 0 };
-	const char *output = NULL;
+	const char *output = NULL, *json_file = NULL, *export_dir = NULL;
 	struct expect_rules rules = { 0 };
 	struct trust_options to = { 0 };
 	const char **ca = calloc((size_t)argc, sizeof(*ca)), **ca_add = calloc((size_t)argc, sizeof(*ca_add));
@@ -193,6 +212,8 @@ static int cmd_analyze(int argc, char **argv)
 		case 'A': ca_add[to.ca_add_file_count++] = optarg; break;
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'N': cli.diagnose = false; break;
+		case 'J': json_file = optarg; break;
+		case 'X': export_dir = optarg; break;
 		case 'h': usage(stdout); goto out;
 		default: usage(stderr); status = EXIT_USAGE; goto out;
 		}
@@ -215,6 +236,19 @@ static int cmd_analyze(int argc, char **argv)
 			{ status = EXIT_USAGE; goto out; }
 		}
 	}
+	if (json_file) {
+		cli.json_file = fopen(json_file, "w");
+		if (!cli.json_file) {
+			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", json_file, strerror(errno));
+			{ status = EXIT_USAGE; goto out; }
+		}
+		static char jbuf[1u << 20];
+		setvbuf(cli.json_file, jbuf, _IOFBF, sizeof(jbuf));
+	}
+	if (export_dir && !cert_export_open(&cli.export, export_dir, err, sizeof(err))) {
+		fprintf(stderr, "tlsscope: --export-certs %s\n", err);
+		{ status = EXIT_USAGE; goto out; }
+	}
 	static char outbuf[1u << 20]; /* glibc ignores a size given without a buffer */
 	setvbuf(cli.out, outbuf, _IOFBF, sizeof(outbuf));
 	size_t nfiles = (size_t)(argc - optind);
@@ -222,6 +256,7 @@ static int cmd_analyze(int argc, char **argv)
 	cli.inputs.count = nfiles;
 	cli.inputs.info = calloc(nfiles, sizeof(*cli.inputs.info));
 	jw_init(&cli.w);
+	jw_init(&cli.wf);
 	e = engine_new(&eo, on_conn, &cli);
 	cli.queue = output_queue_start(CLI_OUTPUT_SLOTS, CLI_OUTPUT_SLOTS / 4, write_conn, &cli);
 	if (!cli.inputs.info || !e) {
@@ -252,8 +287,21 @@ static int cmd_analyze(int argc, char **argv)
 		} else {
 			report_text_summary(cli.out, engine_stats(e), &cli.inputs);
 		}
+		if (cli.json_file) {
+			report_json_summary(&cli.wf, engine_stats(e), &cli.inputs);
+			if (!jw_flush_line(&cli.wf, cli.json_file))
+				cli.write_failed = true;
+		}
 	}
 	bool write_ok = fflush(cli.out) == 0 && !cli.write_failed;
+	if (cli.json_file) {
+		write_ok = fclose(cli.json_file) == 0 && write_ok;
+		cli.json_file = NULL;
+	}
+	if (export_dir && !cert_export_close(&cli.export)) {
+		fprintf(stderr, "tlsscope: --export-certs %s: writing failed\n", export_dir);
+		status = EXIT_USAGE;
+	}
 	if (output) {
 		write_ok = fclose(cli.out) == 0 && write_ok;
 		output = NULL; /* closed */
@@ -267,6 +315,10 @@ out:
 	output_queue_finish(cli.queue);
 	engine_free(e);
 	jw_free(&cli.w);
+	jw_free(&cli.wf);
+	if (cli.json_file)
+		fclose(cli.json_file);
+	cert_export_close(&cli.export);
 	free(cli.inputs.info);
 	cert_cache_free(cli.diag.cache);
 	trust_store_free(cli.diag.trust);

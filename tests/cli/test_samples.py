@@ -287,6 +287,36 @@ check("15 --no-diagnose", "records only: no diagnosis fields, certificates witho
       "findings" not in c and "client_errors" not in c and "subject" not in c["certificates"][0]
       and c["certificates_total"] == 2)
 
+# --json-file beside the text report, and --export-certs
+import tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    jf, xd = os.path.join(tmp, "out.jsonl"), os.path.join(tmp, "certs")
+    files = [os.path.join(PCAPS, n + ".pcap") for n in ("01-tls12-good", "13-many-connections", "20-self-signed-leaf")]
+    r = subprocess.run([TOOL, "analyze", "--ca", CA, "--json-file", jf, "--export-certs", xd] + files,
+                       capture_output=True, text=True, timeout=120)
+    check("json-file", "exit 0 and the text report on stdout", r.returncode == 0 and "== summary ==" in r.stdout)
+    objs = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
+    conns = [o for o in objs if o["type"] == "connection"]
+    check("json-file", "22 connections and a summary in the file", len(conns) == 22 and objs[-1]["type"] == "summary")
+    pems = sorted(f for f in os.listdir(xd) if f.endswith(".pem")) if os.path.isdir(xd) else []
+    want = sorted({c["der_sha256"] + ".pem" for o in conns for c in o["certificates"]})
+    check("export-certs", "one PEM per distinct certificate, named by SHA-256", pems == want and len(pems) > 0)
+    ok = True
+    for f in pems:
+        text = open(os.path.join(xd, f)).read()
+        b64 = "".join(l for l in text.splitlines() if not l.startswith("-----"))
+        ok = ok and text.startswith("-----BEGIN CERTIFICATE-----\n") and \
+            hashlib.sha256(base64.b64decode(b64)).hexdigest() + ".pem" == f and \
+            all(len(l) <= 64 for l in text.splitlines())
+    check("export-certs", "each PEM holds exactly the certificate its name says", ok)
+    rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(xd, "index.tsv"))][1:] \
+        if os.path.exists(os.path.join(xd, "index.tsv")) else []
+    check("export-certs", "the index maps every connection's certificates to the files",
+          len(rows) == sum(len(o["certificates"]) for o in conns) and all(row[7] + ".pem" in pems for row in rows))
+r = subprocess.run([TOOL, "analyze", "--export-certs", "/dev/null/x", os.path.join(PCAPS, "01-tls12-good.pcap")],
+                   capture_output=True, text=True, timeout=60)
+check("export-certs", "an unusable directory: exit 2 naming it", r.returncode == 2 and "/dev/null/x" in r.stderr)
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):

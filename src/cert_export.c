@@ -1,0 +1,133 @@
+/*
+ * cert_export.c - PEM files and an index for --export-certs (see cert_export.h).
+ */
+#include "cert_export.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t errlen)
+{
+	memset(x, 0, sizeof(*x));
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		return false;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return false;
+	}
+	x->dir = strdup(dir);
+	size_t n = strlen(dir) + sizeof("/index.tsv");
+	char *path = malloc(n);
+	if (!x->dir || !path) {
+		free(path);
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	snprintf(path, n, "%s/index.tsv", dir);
+	x->index = fopen(path, "w");
+	if (!x->index) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		free(path);
+		return false;
+	}
+	free(path);
+	fprintf(x->index, "connection\tfile\tclient\tserver\tserver_name\trole\tposition\tsha256\n");
+	return true;
+}
+
+/* RFC 7468 textual encoding: base64 in lines of 64 characters. */
+static bool write_pem(FILE *fp, const uint8_t *der, size_t len)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char line[65];
+	size_t col = 0;
+	fputs("-----BEGIN CERTIFICATE-----\n", fp);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
+			     (i + 2 < len ? der[i + 2] : 0);
+		line[col++] = tbl[v >> 18];
+		line[col++] = tbl[(v >> 12) & 63];
+		line[col++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+		line[col++] = i + 2 < len ? tbl[v & 63] : '=';
+		if (col == 64) {
+			fwrite(line, 1, col, fp);
+			fputc('\n', fp);
+			col = 0;
+		}
+	}
+	if (col) {
+		fwrite(line, 1, col, fp);
+		fputc('\n', fp);
+	}
+	fputs("-----END CERTIFICATE-----\n", fp);
+	return !ferror(fp);
+}
+
+static void export_list(struct cert_export *x, const struct conn *c, const struct conn_cert_list *l, const char *role,
+			const struct report_inputs *in)
+{
+	char cip[64], sip[64], sni[300] = "-";
+	ts_addr_format(&conn_client(c)->addr, cip, sizeof(cip));
+	ts_addr_format(&conn_server(c)->addr, sip, sizeof(sip));
+	const struct tls_client_hello *ch = c->client_hello;
+	if (ch && ch->sni_count) {
+		size_t o = 0;
+		for (size_t i = 0; i < ch->sni[0].len && o + 5 < sizeof(sni); i++) {
+			uint8_t b = ch->sni[0].bytes[i];
+			if (b > 0x20 && b < 0x7f && b != '\\')
+				sni[o++] = (char)b;
+			else
+				o += (size_t)snprintf(sni + o, sizeof(sni) - o, "\\x%02x", b);
+		}
+		sni[o] = 0;
+	}
+	for (uint16_t i = 0; i < l->count; i++) {
+		const uint8_t *der = l->blob + l->certs[i].off;
+		char sha[65];
+		report_sha256_hex(der, l->certs[i].len, sha);
+		size_t n = strlen(x->dir) + 70;
+		char *path = malloc(n);
+		if (!path) {
+			x->failed = true;
+			return;
+		}
+		snprintf(path, n, "%s/%s.pem", x->dir, sha);
+		if (access(path, F_OK) != 0) { /* named by content: an existing file is this certificate */
+			FILE *fp = fopen(path, "w");
+			if (!fp || !write_pem(fp, der, l->certs[i].len))
+				x->failed = true;
+			if (fp && fclose(fp) != 0)
+				x->failed = true;
+			x->written++;
+		}
+		free(path);
+		const char *file = in && c->file_index < in->count ? in->names[c->file_index] : "-";
+		fprintf(x->index, "%llu\t%s\t%s:%u\t%s:%u\t%s\t%s\t%u\t%s\n", (unsigned long long)c->id, file, cip,
+			conn_client(c)->port, sip, conn_server(c)->port, sni, role, i, sha);
+	}
+}
+
+void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in)
+{
+	if (!x->index)
+		return;
+	export_list(x, c, &c->server_certs, "server", in);
+	export_list(x, c, &c->client_certs, "client", in);
+}
+
+bool cert_export_close(struct cert_export *x)
+{
+	bool ok = !x->failed;
+	if (x->index && fclose(x->index) != 0)
+		ok = false;
+	x->index = NULL;
+	free(x->dir);
+	x->dir = NULL;
+	return ok;
+}

@@ -1,0 +1,35 @@
+/*
+ * cert_export.h - writes every distinct certificate of a run as a PEM file
+ * named by its SHA-256, and an index that maps connections to them
+ * (--export-certs DIR).
+ *
+ * Owns the export directory: DIR/<sha256>.pem once per certificate (an
+ * existing file of that name is the same certificate and is left alone)
+ * and DIR/index.tsv, one line per certificate per connection.
+ */
+#ifndef TLSSCOPE_CERT_EXPORT_H
+#define TLSSCOPE_CERT_EXPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conn.h"
+#include "report.h"
+
+struct cert_export {
+	char *dir;
+	FILE *index;
+	unsigned long written; /* PEM files written this run */
+	bool failed;           /* a write failed (reported once by the caller) */
+};
+
+/* Create DIR if needed and start its index; false with a message in err. */
+bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t errlen);
+
+/* Export the certificates of one finished connection. */
+void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in);
+
+/* Close the index; false if any write failed. */
+bool cert_export_close(struct cert_export *x);
+
+#endif
