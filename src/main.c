@@ -18,6 +18,7 @@
 #include "report.h"
 
 #define EXIT_USAGE 2
+#define EXIT_FINDINGS 1
 
 struct cli {
 	bool json;
@@ -33,6 +34,8 @@ struct cli {
 	FILE *json_file;            /* --json-file: JSON Lines there as well */
 	struct jsonw wf;
 	struct cert_export export;  /* --export-certs */
+	int fail_on;                /* severity that makes the exit status 1; SEV_COUNT: never */
+	int worst;                  /* worst finding severity reported, -1 if none (writer thread) */
 };
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -65,6 +68,8 @@ static void usage(FILE *fp)
 		"                       Node's ca option or curl --cacert\n"
 		"  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
 		"  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
+		"                       error (the default), critical, or never\n"
 		"  --no-diagnose        only the connection records: no certificate parsing,\n"
 		"                       verification, findings or client_errors\n"
 		"See tlsscope(1) and docs/json.md.\n");
@@ -94,6 +99,8 @@ static void write_conn(struct conn *c, void *user)
 	if (cli->diagnose) {
 		diagnose_conn(&cli->diag, c, &cli->dg);
 		dg = &cli->dg;
+		if (dg->finding_count && (int)dg->worst > cli->worst)
+			cli->worst = (int)dg->worst;
 	}
 	if (cli->json) {
 		if (!write_json_line(&cli->w, cli->out, c, dg, &cli->inputs))
@@ -150,11 +157,12 @@ static int cmd_analyze(int argc, char **argv)
 		{ "ca-dir", required_argument, NULL, 'D' },
 		{ "no-diagnose", no_argument, NULL, 'N' },
 		{ "json-file", required_argument, NULL, 'J' },
+		{ "fail-on", required_argument, NULL, 'F' },
 		{ "export-certs", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { .summary = true, .out = stdout, .diagnose = true };
+	struct cli cli = { .summary = true, .out = stdout, .diagnose = true, .fail_on = SEV_ERROR, .worst = -1 };
 	struct engine_options eo = { 0 };
 	const char *output = NULL, *json_file = NULL, *export_dir = NULL;
 	struct expect_rules rules = { 0 };
@@ -213,6 +221,19 @@ static int cmd_analyze(int argc, char **argv)
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'N': cli.diagnose = false; break;
 		case 'J': json_file = optarg; break;
+		case 'F': {
+			enum severity sev;
+			if (!strcmp(optarg, "never")) {
+				cli.fail_on = SEV_COUNT;
+			} else if (severity_parse(optarg, &sev)) {
+				cli.fail_on = (int)sev;
+			} else {
+				fprintf(stderr, "tlsscope: --fail-on: '%s' is not info, warning, error, critical or never\n",
+					optarg);
+				{ status = EXIT_USAGE; goto out; }
+			}
+			break;
+		}
 		case 'X': export_dir = optarg; break;
 		case 'h': usage(stdout); goto out;
 		default: usage(stderr); status = EXIT_USAGE; goto out;
@@ -310,6 +331,9 @@ static int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
 		status = EXIT_USAGE;
 	}
+	/* Unusable input (2) outranks findings (1): a CI job must see both apart. */
+	if (status == 0 && cli.fail_on < SEV_COUNT && cli.worst >= cli.fail_on)
+		status = EXIT_FINDINGS;
 out:
 	/* One way out, so every early error frees what was made before it. */
 	output_queue_finish(cli.queue);

@@ -20,7 +20,7 @@ failures = []
 def analyze(name, *extra):
     path = os.path.join(PCAPS, name + ".pcap")
     r = subprocess.run([TOOL, "analyze", "--json", *extra, path], capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
+    if r.returncode not in (0, 1):  # 1: findings at or above --fail-on (default error)
         failures.append("%s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
         return [], {}
     objs = [json.loads(l) for l in r.stdout.splitlines()]
@@ -294,7 +294,7 @@ with tempfile.TemporaryDirectory() as tmp:
     files = [os.path.join(PCAPS, n + ".pcap") for n in ("01-tls12-good", "13-many-connections", "20-self-signed-leaf")]
     r = subprocess.run([TOOL, "analyze", "--ca", CA, "--json-file", jf, "--export-certs", xd] + files,
                        capture_output=True, text=True, timeout=120)
-    check("json-file", "exit 0 and the text report on stdout", r.returncode == 0 and "== summary ==" in r.stdout)
+    check("json-file", "exit 1 (a self-signed leaf is an error) and the text report on stdout", r.returncode == 1 and "== summary ==" in r.stdout)
     objs = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
     conns = [o for o in objs if o["type"] == "connection"]
     check("json-file", "22 connections and a summary in the file", len(conns) == 22 and objs[-1]["type"] == "summary")
@@ -316,6 +316,21 @@ with tempfile.TemporaryDirectory() as tmp:
 r = subprocess.run([TOOL, "analyze", "--export-certs", "/dev/null/x", os.path.join(PCAPS, "01-tls12-good.pcap")],
                    capture_output=True, text=True, timeout=60)
 check("export-certs", "an unusable directory: exit 2 naming it", r.returncode == 2 and "/dev/null/x" in r.stderr)
+
+# exit status for CI: 1 when a finding reaches --fail-on (default error), 0 otherwise, 2 for bad input
+def status(name, *extra):
+    return subprocess.run([TOOL, "analyze", "--ca", CA, *extra, os.path.join(PCAPS, name + ".pcap")],
+                          capture_output=True, timeout=60).returncode
+check("fail-on", "a good capture exits 0", status("01-tls12-good") == 0)
+check("fail-on", "a hostname mismatch exits 1", status("15-hostname-mismatch") == 1)
+check("fail-on", "--fail-on critical lets an error pass", status("15-hostname-mismatch", "--fail-on", "critical") == 0)
+check("fail-on", "--fail-on never", status("15-hostname-mismatch", "--fail-on", "never") == 0)
+check("fail-on", "a warning (cn-only) passes by default", status("19-cn-only") == 0)
+check("fail-on", "--fail-on warning catches it", status("19-cn-only", "--fail-on", "warning") == 1)
+check("fail-on", "a bad value exits 2", status("01-tls12-good", "--fail-on", "sometimes") == 2)
+check("fail-on", "unusable input exits 2 even with findings",
+      subprocess.run([TOOL, "analyze", "--ca", CA, os.path.join(PCAPS, "15-hostname-mismatch.pcap"), "/nonexistent.pcap"],
+                     capture_output=True, timeout=60).returncode == 2)
 
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):

@@ -677,7 +677,7 @@ def main():
             r = run([args.tlsscope, "analyze", "--json", "--ca", os.path.join(pki, "root.pem"), pcap], timeout=60)
             with open(os.path.join(outdir, "tlsscope.jsonl"), "wb") as f:
                 f.write(r.stdout)
-            if r.returncode != 0:
+            if r.returncode not in (0, 1):  # 1: error findings (--fail-on default)
                 problem = "tlsscope exited with %s: %s" % (r.returncode, first_line(r.stderr))
             for line in r.stdout.decode("utf-8", "replace").splitlines():
                 try:
