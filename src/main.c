@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cert_cache.h"
@@ -35,6 +36,7 @@ struct cli {
 	struct jsonw wf;
 	struct cert_export export;  /* --export-certs */
 	int fail_on;                /* severity that makes the exit status 1; SEV_COUNT: never */
+	struct text_report *text;   /* the text report being gathered (text mode) */
 	int worst;                  /* worst finding severity reported, -1 if none (writer thread) */
 };
 
@@ -53,6 +55,8 @@ static void usage(FILE *fp)
 		"  -o, --output FILE    write the report to FILE instead of standard output\n"
 		"  --all                report every TCP connection, not only TLS ones\n"
 		"  --no-summary         leave out the summary\n"
+		"  --problems-only      text report: leave out the healthy connections\n"
+		"  --color=WHEN         text report colours: auto (a terminal), always, never\n"
 		"  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
 		"  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
 		"                       DIR/index.tsv (connection to certificates)\n"
@@ -106,7 +110,7 @@ static void write_conn(struct conn *c, void *user)
 		if (!write_json_line(&cli->w, cli->out, c, dg, &cli->inputs))
 			cli->write_failed = true;
 	} else {
-		report_text_conn(cli->out, c, dg, &cli->inputs);
+		text_report_add(cli->text, c, dg, &cli->inputs);
 	}
 	if (cli->json_file && !write_json_line(&cli->wf, cli->json_file, c, dg, &cli->inputs))
 		cli->write_failed = true;
@@ -158,13 +162,16 @@ static int cmd_analyze(int argc, char **argv)
 		{ "no-diagnose", no_argument, NULL, 'N' },
 		{ "json-file", required_argument, NULL, 'J' },
 		{ "fail-on", required_argument, NULL, 'F' },
+		{ "problems-only", no_argument, NULL, 'P' },
+		{ "color", required_argument, NULL, 'C' },
 		{ "export-certs", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { .summary = true, .out = stdout, .diagnose = true, .fail_on = SEV_ERROR, .worst = -1 };
 	struct engine_options eo = { 0 };
-	const char *output = NULL, *json_file = NULL, *export_dir = NULL;
+	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto";
+	bool problems_only = false;
 	struct expect_rules rules = { 0 };
 	struct trust_options to = { 0 };
 	const char **ca = calloc((size_t)argc, sizeof(*ca)), **ca_add = calloc((size_t)argc, sizeof(*ca_add));
@@ -221,6 +228,14 @@ static int cmd_analyze(int argc, char **argv)
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'N': cli.diagnose = false; break;
 		case 'J': json_file = optarg; break;
+		case 'P': problems_only = true; break;
+		case 'C':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+				fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", optarg);
+				{ status = EXIT_USAGE; goto out; }
+			}
+			color = optarg;
+			break;
 		case 'F': {
 			enum severity sev;
 			if (!strcmp(optarg, "never")) {
@@ -270,6 +285,16 @@ static int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "tlsscope: --export-certs %s\n", err);
 		{ status = EXIT_USAGE; goto out; }
 	}
+	/* Colour only for a person at a terminal (and not when NO_COLOR is set). */
+	cli.inputs.color = !cli.json && (!strcmp(color, "always") ||
+					 (!strcmp(color, "auto") && isatty(fileno(cli.out)) && !getenv("NO_COLOR")));
+	if (!cli.json) {
+		cli.text = text_report_new(problems_only);
+		if (!cli.text) {
+			fprintf(stderr, "tlsscope: cannot make a temporary file for the text report\n");
+			{ status = EXIT_USAGE; goto out; }
+		}
+	}
 	static char outbuf[1u << 20]; /* glibc ignores a size given without a buffer */
 	setvbuf(cli.out, outbuf, _IOFBF, sizeof(outbuf));
 	size_t nfiles = (size_t)(argc - optind);
@@ -305,14 +330,18 @@ static int cmd_analyze(int argc, char **argv)
 			report_json_summary(&cli.w, engine_stats(e), &cli.inputs);
 			if (!jw_flush_line(&cli.w, cli.out))
 				cli.write_failed = true;
-		} else {
-			report_text_summary(cli.out, engine_stats(e), &cli.inputs);
 		}
 		if (cli.json_file) {
 			report_json_summary(&cli.wf, engine_stats(e), &cli.inputs);
 			if (!jw_flush_line(&cli.wf, cli.json_file))
 				cli.write_failed = true;
 		}
+	}
+	if (cli.text) {
+		/* The text report opens with its summary, so it is written last. */
+		if (!text_report_finish(cli.text, cli.out, cli.summary ? engine_stats(e) : NULL, &cli.inputs))
+			cli.write_failed = true;
+		cli.text = NULL;
 	}
 	bool write_ok = fflush(cli.out) == 0 && !cli.write_failed;
 	if (cli.json_file) {
@@ -340,6 +369,7 @@ out:
 	engine_free(e);
 	jw_free(&cli.w);
 	jw_free(&cli.wf);
+	text_report_discard(cli.text);
 	if (cli.json_file)
 		fclose(cli.json_file);
 	cert_export_close(&cli.export);

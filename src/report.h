@@ -21,6 +21,7 @@ struct report_inputs {
 	const char **names;
 	struct capture_info *info;
 	size_t count;
+	bool color;  /* the text report may use ANSI colours (a terminal, or --color=always) */
 };
 
 /* `dg` may be NULL (no diagnosis run): its fields are then left out. */
@@ -30,6 +31,22 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 
 void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+
+/*
+ * The text report as a whole: it opens with a summary (inputs, capture
+ * span, outcomes, findings by code, the servers with the most problems),
+ * then the connections with problems worst first, then one line per
+ * healthy connection. Blocks are kept in a temporary file until the end,
+ * so memory holds only a small index per connection.
+ */
+struct text_report;
+
+struct text_report *text_report_new(bool problems_only);
+void text_report_add(struct text_report *t, const struct conn *c, const struct diagnosis *dg,
+		     const struct report_inputs *in);
+/* Write everything to fp (no summary when s is NULL); false if a write failed. Frees the report. */
+bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+void text_report_discard(struct text_report *t);
 
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *report_certificates_state(const struct conn *c);

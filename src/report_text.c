@@ -2,6 +2,7 @@
  * report_text.c - the readable report: one block per connection and a
  * summary of the run.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -64,17 +65,30 @@ static void event_text(const struct conn_event *e, char *buf, size_t n)
 	}
 }
 
+/* ANSI SGR colours for severities (only when the report goes to a terminal, or --color=always). */
+static const char *color_on(bool color, enum severity s)
+{
+	static const char *const codes[SEV_COUNT] = { "\033[36m", "\033[33m", "\033[31m", "\033[1;31m" };
+	return color && (unsigned)s < SEV_COUNT ? codes[s] : "";
+}
+
+static const char *color_off(bool color)
+{
+	return color ? "\033[0m" : "";
+}
+
 static const char *const text_clients[] = { "node", "openssl", "curl", "python", "go", "java" };
 
 /* Findings first, worst first, each with the fix; then what each client would print. */
-static void text_findings(FILE *fp, const struct diagnosis *d)
+static void text_findings(FILE *fp, const struct diagnosis *d, bool color)
 {
 	if (d->expected_host[0])
 		fprintf(fp, "    expected     %s (from %s)\n", d->expected_host,
 			expected_source_name(d->expected_source));
 	for (size_t i = 0; i < d->finding_count; i++) {
 		const struct finding *f = &d->findings[i];
-		fprintf(fp, "    %-8s %s: %s\n", severity_name(f->severity), f->code, f->message);
+		fprintf(fp, "    %s%-8s%s %s: %s\n", color_on(color, f->severity), severity_name(f->severity),
+			color_off(color), f->code, f->message);
 		if (f->fix[0])
 			fprintf(fp, "             fix: %s\n", f->fix);
 	}
@@ -107,7 +121,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
 	if (dg)
-		text_findings(fp, dg);
+		text_findings(fp, dg, in && in->color);
 
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
@@ -192,8 +206,16 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in)
 {
 	fprintf(fp, "== summary ==\n");
+	if (in && in->count > 5) {
+		uint64_t frames = 0;
+		for (size_t i = 0; i < in->count; i++)
+			frames += in->info[i].frames;
+		fprintf(fp, "%zu files, %llu frames\n", in->count, (unsigned long long)frames);
+	}
 	for (size_t i = 0; in && i < in->count; i++) {
 		const struct capture_info *fi = &in->info[i];
+		if (in->count > 5 && !fi->truncated && !fi->error[0])
+			continue; /* many inputs: name only those with something to say */
 		fprintf(fp, "file %s: %llu frames, link type %s%s\n", in->names[i], (unsigned long long)fi->frames,
 			fi->dlt_name[0] ? fi->dlt_name : "?", fi->truncated ? ", TRUNCATED" : "");
 		if (fi->error[0])
@@ -220,4 +242,232 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		if (s->anomalies[i])
 			fprintf(fp, "anomaly %s %llu\n", conn_anomaly_name((enum conn_anomaly)i),
 				(unsigned long long)s->anomalies[i]);
+}
+
+/* ------------------------------------------------------------ whole report */
+
+#define TEXT_MAX_SERVERS 4096 /* distinct servers counted for "most problems" */
+
+struct text_block {
+	uint64_t id;
+	long off;
+	size_t len;
+	int severity; /* -1: healthy (one line) */
+};
+
+struct server_count {
+	char key[320]; /* "ip:port sni" */
+	unsigned long problems;
+};
+
+struct text_report {
+	FILE *tmp;
+	bool problems_only;
+	bool failed;
+	struct text_block *blocks;
+	size_t count, cap;
+	unsigned long by_code[64][SEV_COUNT];
+	const char *codes[64];
+	size_t code_count;
+	struct server_count *servers;
+	size_t server_count;
+	unsigned long servers_dropped;
+	int64_t first_ns, last_ns;
+};
+
+struct text_report *text_report_new(bool problems_only)
+{
+	struct text_report *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->tmp = tmpfile();
+	t->servers = calloc(TEXT_MAX_SERVERS, sizeof(*t->servers));
+	if (!t->tmp || !t->servers) {
+		if (t->tmp)
+			fclose(t->tmp);
+		free(t->servers);
+		free(t);
+		return NULL;
+	}
+	t->problems_only = problems_only;
+	return t;
+}
+
+static void count_code(struct text_report *t, const struct finding *f)
+{
+	size_t i = 0;
+	while (i < t->code_count && strcmp(t->codes[i], f->code) != 0) /* codes are few: a scan is enough */
+		i++;
+	if (i == t->code_count) {
+		if (t->code_count == 64)
+			return;
+		t->codes[t->code_count++] = f->code;
+	}
+	t->by_code[i][f->severity]++;
+}
+
+static void count_server(struct text_report *t, const struct conn *c, const struct diagnosis *dg)
+{
+	char ip[64], key[320];
+	const struct conn_side *srv = conn_server(c);
+	ts_addr_format(&srv->addr, ip, sizeof(ip));
+	snprintf(key, sizeof(key), srv->addr.family == 6 ? "[%s]:%u %s" : "%s:%u %s", ip, srv->port,
+		 dg->expected_source == EXPECT_SNI ? dg->expected_host : "(no SNI)");
+	for (size_t i = 0; i < t->server_count; i++)
+		if (!strcmp(t->servers[i].key, key)) {
+			t->servers[i].problems++;
+			return;
+		}
+	if (t->server_count == TEXT_MAX_SERVERS) {
+		t->servers_dropped++;
+		return;
+	}
+	snprintf(t->servers[t->server_count].key, sizeof(t->servers[0].key), "%s", key);
+	t->servers[t->server_count++].problems = 1;
+}
+
+static void one_line(FILE *fp, const struct conn *c, const struct diagnosis *dg)
+{
+	char a1[64], a2[64], v[24];
+	ts_addr_format(&conn_client(c)->addr, a1, sizeof(a1));
+	ts_addr_format(&conn_server(c)->addr, a2, sizeof(a2));
+	bool v6 = conn_client(c)->addr.family == 6;
+	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "", a1,
+		v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "", conn_server(c)->port,
+		dg && dg->expected_host[0] ? dg->expected_host : "-",
+		conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-", conn_outcome_name(c->outcome));
+	for (size_t i = 0; dg && i < dg->finding_count; i++)
+		fprintf(fp, "%s%s", i ? "," : "  (", dg->findings[i].code);
+	fputs(dg && dg->finding_count ? ")\n" : "\n", fp);
+}
+
+void text_report_add(struct text_report *t, const struct conn *c, const struct diagnosis *dg,
+		     const struct report_inputs *in)
+{
+	if (!t || t->failed)
+		return;
+	if (!t->first_ns || c->first_ts_ns < t->first_ns)
+		t->first_ns = c->first_ts_ns;
+	if (c->last_ts_ns > t->last_ns)
+		t->last_ns = c->last_ts_ns;
+	int sev = dg && dg->finding_count && dg->worst >= SEV_WARNING ? (int)dg->worst : -1;
+	for (size_t i = 0; dg && i < dg->finding_count; i++)
+		count_code(t, &dg->findings[i]);
+	if (sev >= 0)
+		count_server(t, c, dg);
+	if (sev < 0 && t->problems_only)
+		return;
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct text_block *b = realloc(t->blocks, cap * sizeof(*b));
+		if (!b) {
+			t->failed = true;
+			return;
+		}
+		t->blocks = b;
+		t->cap = cap;
+	}
+	long off = ftell(t->tmp);
+	if (sev >= 0)
+		report_text_conn(t->tmp, c, dg, in);
+	else
+		one_line(t->tmp, c, dg);
+	struct text_block *b = &t->blocks[t->count++];
+	b->id = c->id;
+	b->off = off;
+	b->len = (size_t)(ftell(t->tmp) - off);
+	b->severity = sev;
+}
+
+static int worst_first(const void *a, const void *b)
+{
+	const struct text_block *x = a, *y = b;
+	if (x->severity != y->severity)
+		return y->severity - x->severity;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int most_problems(const void *a, const void *b)
+{
+	const struct server_count *x = a, *y = b;
+	return x->problems < y->problems ? 1 : x->problems > y->problems ? -1 : strcmp(x->key, y->key);
+}
+
+static void copy_block(struct text_report *t, const struct text_block *b, FILE *fp)
+{
+	char buf[8192];
+	if (fseek(t->tmp, b->off, SEEK_SET) != 0) {
+		t->failed = true;
+		return;
+	}
+	for (size_t left = b->len; left > 0;) {
+		size_t n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), t->tmp);
+		if (n == 0) {
+			t->failed = true;
+			return;
+		}
+		fwrite(buf, 1, n, fp);
+		left -= n;
+	}
+}
+
+bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in)
+{
+	if (!t)
+		return false;
+	bool color = in && in->color;
+	char t1[64], t2[64];
+	if (s)
+		report_text_summary(fp, s, in);
+	if (s && (t->count || t->first_ns)) {
+		fmt_time(t->first_ns, false, t1, sizeof(t1));
+		fmt_time(t->last_ns, false, t2, sizeof(t2));
+		fprintf(fp, "capture span %s .. %s UTC\n", t1, t2);
+	}
+	if (s && t->code_count) {
+		fprintf(fp, "findings:\n");
+		for (int sev = SEV_COUNT - 1; sev >= 0; sev--)
+			for (size_t i = 0; i < t->code_count; i++)
+				if (t->by_code[i][sev])
+					fprintf(fp, "  %s%-8s%s %-28s %lu\n", color_on(color, (enum severity)sev),
+						severity_name((enum severity)sev), color_off(color), t->codes[i],
+						t->by_code[i][sev]);
+	}
+	if (s && t->server_count) {
+		qsort(t->servers, t->server_count, sizeof(*t->servers), most_problems);
+		fprintf(fp, "servers with the most problems:\n");
+		for (size_t i = 0; i < t->server_count && i < 5; i++)
+			fprintf(fp, "  %-50s %lu connection%s\n", t->servers[i].key, t->servers[i].problems,
+				t->servers[i].problems == 1 ? "" : "s");
+	}
+	fflush(t->tmp);
+	if (t->count)
+		qsort(t->blocks, t->count, sizeof(*t->blocks), worst_first);
+	size_t problems = 0;
+	while (problems < t->count && t->blocks[problems].severity >= 0)
+		problems++;
+	if (problems)
+		fprintf(fp, "\n== connections with problems, worst first ==\n\n");
+	for (size_t i = 0; i < problems; i++)
+		copy_block(t, &t->blocks[i], fp);
+	if (t->count > problems)
+		fprintf(fp, "== healthy connections ==\n");
+	for (size_t i = problems; i < t->count; i++)
+		copy_block(t, &t->blocks[i], fp);
+	bool ok = !t->failed && !ferror(fp);
+	fclose(t->tmp);
+	free(t->blocks);
+	free(t->servers);
+	free(t);
+	return ok;
+}
+
+void text_report_discard(struct text_report *t)
+{
+	if (!t)
+		return;
+	fclose(t->tmp);
+	free(t->blocks);
+	free(t->servers);
+	free(t);
 }

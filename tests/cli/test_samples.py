@@ -332,6 +332,24 @@ check("fail-on", "unusable input exits 2 even with findings",
       subprocess.run([TOOL, "analyze", "--ca", CA, os.path.join(PCAPS, "15-hostname-mismatch.pcap"), "/nonexistent.pcap"],
                      capture_output=True, timeout=60).returncode == 2)
 
+# the text report: summary first, problems worst first, healthy ones in one line, colour only on request
+def text(*args):
+    return subprocess.run([TOOL, "analyze", "--ca", CA, *args], capture_output=True, text=True, timeout=60).stdout
+files = [os.path.join(PCAPS, n + ".pcap") for n in ("01-tls12-good", "19-cn-only", "23-missing-intermediate", "06-reset-after-client-hello")]
+out = text(*files)
+check("text", "opens with the summary", out.startswith("== summary =="))
+check("text", "findings counted by code in the summary", "  error    missing-intermediate         1" in out)
+check("text", "servers with the most problems", "servers with the most problems:" in out)
+p_err, p_warn = out.find("missing-intermediate: "), out.find("cn-only: ")
+check("text", "errors before warnings", 0 < p_err < p_warn)
+check("text", "the healthy connection in one line", "== healthy connections ==\n#1 " in out
+      and out.rstrip().endswith("established"))
+check("text", "no colour when piped", "\033[" not in out)
+check("text", "--color=always colours severities", "\033[31merror" in text("--color=always", *files))
+out = text("--problems-only", *files)
+check("text", "--problems-only hides the healthy ones", "== healthy connections ==" not in out and "cn-only: " in out)
+check("text", "--no-summary", not text("--no-summary", *files).startswith("== summary =="))
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):
