@@ -3,7 +3,8 @@
 # Idempotent: packages already present are skipped; run as root (or with sudo).
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libpcap-dev libssl-dev openssl ca-certificates python3 clang libclang-rt-14-dev
+packages=(build-essential cmake pkg-config libpcap-dev libssl-dev openssl ca-certificates python3 python3-jsonschema
+	clang libclang-rt-14-dev
 	tcpdump curl nodejs)
 
 missing=()

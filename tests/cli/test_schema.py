@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Every JSON line tlsscope writes must validate against docs/tlsscope.schema.json.
+
+Usage: test_schema.py TLSSCOPE SCHEMA PCAPS_DIR [CORPUS_DIR]
+Runs `analyze --json` over every sample capture (with the diagnosis, with
+--no-diagnose, with --all) and over the public corpus when it is there, and
+validates each line with the jsonschema package (Debian: python3-jsonschema).
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    print("FAIL: the Python package jsonschema is missing (Debian: apt-get install python3-jsonschema)")
+    sys.exit(1)
+
+tool, schema_path, pcaps = sys.argv[1], sys.argv[2], sys.argv[3]
+corpus = sys.argv[4] if len(sys.argv) > 4 else None
+schema = json.load(open(schema_path))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+
+files = sorted(glob.glob(os.path.join(pcaps, "*.pcap")))
+runs = [["--ca", os.path.join(pcaps, "ca", "root.pem")], ["--no-diagnose"], ["--all"],
+        ["--ca", os.path.join(pcaps, "ca", "root.pem"), "--expect", "10.0.0.2=www.example.test,api.example.test"]]
+inputs = [(extra, files) for extra in runs]
+if corpus and os.path.isdir(corpus):
+    cfiles = sorted(f for f in glob.glob(os.path.join(corpus, "*")) if not f.endswith((".keys", ".tsv", ".md")))
+    inputs.append(([], cfiles))
+
+lines = bad = 0
+for extra, fs in inputs:
+    r = subprocess.run([tool, "analyze", "--json", "--fail-on", "never"] + extra + fs, capture_output=True,
+                       text=True, timeout=600)
+    if r.returncode != 0:
+        print("FAIL: tlsscope exited %d for %s: %s" % (r.returncode, extra, r.stderr.strip()[:300]))
+        bad += 1
+    for line in r.stdout.splitlines():
+        lines += 1
+        errors = list(validator.iter_errors(json.loads(line)))
+        if errors:
+            bad += 1
+            if bad <= 20:
+                e = errors[0]
+                print("INVALID (%s) %s: %s" % (" ".join(extra) or "default", e.json_path, e.message[:300]))
+print("%d lines checked against %s" % (lines, os.path.basename(schema_path)))
+print("%d passed, %d failed" % (lines - bad, bad))
+sys.exit(1 if bad or lines == 0 else 0)
