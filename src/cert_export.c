@@ -76,17 +76,8 @@ static void export_list(struct cert_export *x, const struct conn *c, const struc
 	ts_addr_format(&conn_client(c)->addr, cip, sizeof(cip));
 	ts_addr_format(&conn_server(c)->addr, sip, sizeof(sip));
 	const struct tls_client_hello *ch = c->client_hello;
-	if (ch && ch->sni_count) {
-		size_t o = 0;
-		for (size_t i = 0; i < ch->sni[0].len && o + 5 < sizeof(sni); i++) {
-			uint8_t b = ch->sni[0].bytes[i];
-			if (b > 0x20 && b < 0x7f && b != '\\')
-				sni[o++] = (char)b;
-			else
-				o += (size_t)snprintf(sni + o, sizeof(sni) - o, "\\x%02x", b);
-		}
-		sni[o] = 0;
-	}
+	if (ch && ch->sni_count)
+		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 	for (uint16_t i = 0; i < l->count; i++) {
 		const uint8_t *der = l->blob + l->certs[i].off;
 		char sha[65];

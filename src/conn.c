@@ -3,6 +3,7 @@
  */
 #include "conn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 const char *conn_outcome_name(enum conn_outcome o)
@@ -215,4 +216,18 @@ void conn_move(struct conn *dst, struct conn *src)
 	src->server_hello = src->hello_retry = NULL;
 	src->server_certs.blob = src->client_certs.blob = NULL;
 	src->server_certs.count = src->client_certs.count = 0;
+}
+
+void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	if (!outlen)
+		return;
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		if (b[i] > 0x20 && b[i] < 0x7f && b[i] != '\\')
+			out[o++] = (char)b[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", b[i]);
+	}
+	out[o < outlen ? o : outlen - 1] = 0;
 }

@@ -224,6 +224,14 @@ enum conn_stage conn_current_stage(const struct conn *c);
 /* Derive `outcome` from what was seen. Call once, when the connection ends. */
 void conn_finish(struct conn *c);
 
+/*
+ * Bytes from the wire (a server name, an ALPN id) as text for people and
+ * for name checks: printable ASCII kept, anything else, space and backslash
+ * included, written as \xNN, so the text cannot pass for another name.
+ * Always NUL-terminated; cut to fit outlen.
+ */
+void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen);
+
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);
 

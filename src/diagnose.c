@@ -84,19 +84,6 @@ static void set_error(struct client_error *e, const char *code, const char *fmt,
 	va_end(ap);
 }
 
-/* A host name from the wire as printable text (anything odd as \xNN). */
-static void printable(const uint8_t *b, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
-		if (b[i] > 0x20 && b[i] < 0x7f && b[i] != '\\')
-			out[o++] = (char)b[i];
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", b[i]);
-	}
-	out[o < outlen ? o : outlen - 1] = 0;
-}
-
 /* "DNS:a, DNS:b, IP Address:10.0.0.2" as Node prints a certificate's subjectaltname. */
 static void altnames(const struct x509_cert *c, char *out, size_t n)
 {
@@ -213,7 +200,7 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		const char *pick = d->rule->names[0];
 		char sni[300];
 		if (ch && ch->sni_count) {
-			printable(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+			conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 			for (size_t i = 0; i < d->rule->name_count; i++)
 				if (!strcasecmp(d->rule->names[i], sni))
 					pick = d->rule->names[i];
@@ -221,7 +208,7 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
 	} else if (ch && ch->sni_count) {
-		printable(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
+		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
 	} else if (ch || c->server_hello) {
 		ts_addr_format(&srv->addr, d->expected_host, sizeof(d->expected_host));
@@ -237,7 +224,7 @@ static bool sni_is_ip(const struct tls_client_hello *ch)
 	uint8_t addr[16], len;
 	if (!ch || !ch->sni_count)
 		return false;
-	printable(ch->sni[0].bytes, ch->sni[0].len, host, sizeof(host));
+	conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, host, sizeof(host));
 	return hostname_parse_ip(host, addr, &len);
 }
 
@@ -312,7 +299,7 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 	const struct tls_client_hello *ch = c->client_hello;
 	char sni[300] = "";
 	if (ch && ch->sni_count)
-		printable(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 	const struct conn_side *srv = conn_server(c);
 	char ip[64];
 	ts_addr_format(&srv->addr, ip, sizeof(ip));

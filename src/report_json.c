@@ -32,28 +32,24 @@ void report_sha256_hex(const uint8_t *der, size_t len, char out[65])
 	out[64] = 0;
 }
 
-/* "0x1234" into tmp: for code points without a name. */
-static const char *hex16(uint16_t v, char tmp[16])
-{
-	snprintf(tmp, 16, "0x%04x", v);
-	return tmp;
-}
-
 static bool file_nano(const struct report_inputs *in, uint32_t idx)
 {
 	return in && idx < in->count && in->info && in->info[idx].nanosecond;
 }
 
-/* A 16-bit code point as its name, "GREASE_0x0a0a", or "0x1234". */
+/* A 16-bit code point as its name, else "GREASE_0x0a0a" or "0x1234" (formatted into tmp). */
+static const char *code_text(uint16_t v, const char *name, char tmp[24])
+{
+	if (name)
+		return name;
+	snprintf(tmp, 24, tls_is_grease(v) ? "GREASE_0x%04x" : "0x%04x", v);
+	return tmp;
+}
+
 static void code_name(struct jsonw *w, uint16_t v, const char *name)
 {
 	char tmp[24];
-	if (name) {
-		jw_ascii(w, NULL, name);
-	} else {
-		snprintf(tmp, sizeof(tmp), tls_is_grease(v) ? "GREASE_0x%04x" : "0x%04x", v);
-		jw_ascii(w, NULL, tmp);
-	}
+	jw_ascii(w, NULL, code_text(v, name, tmp));
 }
 
 static void version_value(struct jsonw *w, const char *key, uint16_t v)
@@ -61,10 +57,9 @@ static void version_value(struct jsonw *w, const char *key, uint16_t v)
 	char tmp[24];
 	if (!v)
 		jw_null(w, key);
-	else if (tls_is_grease(v)) {
-		snprintf(tmp, sizeof(tmp), "GREASE_0x%04x", v);
-		jw_ascii(w, key, tmp);
-	} else
+	else if (tls_is_grease(v))
+		jw_ascii(w, key, code_text(v, NULL, tmp));
+	else
 		jw_ascii(w, key, tls_version_name(v, tmp, sizeof(tmp)));
 }
 
@@ -91,14 +86,8 @@ static void extensions(struct jsonw *w, const struct tls_extension *ext, uint16_
 	for (uint16_t i = 0; i < count; i++) {
 		jw_object_begin(w, NULL);
 		jw_uint(w, "type", ext[i].type);
-		const char *name = tls_extension_name(ext[i].type);
 		char tmp[24];
-		if (!name) {
-			snprintf(tmp, sizeof(tmp), tls_is_grease(ext[i].type) ? "GREASE_0x%04x" : "0x%04x",
-				 ext[i].type);
-			name = tmp;
-		}
-		jw_ascii(w, "name", name);
+		jw_ascii(w, "name", code_text(ext[i].type, tls_extension_name(ext[i].type), tmp));
 		jw_uint(w, "length", ext[i].len);
 		jw_object_end(w);
 	}
@@ -200,8 +189,8 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_object_begin(w, "hello_retry");
 		if (hrr->key_share_group) {
 			const char *g = tls_group_name(hrr->key_share_group);
-			char gt[16];
-			jw_ascii(w, "group", g ? g : hex16(hrr->key_share_group, gt));
+			char gt[24];
+			jw_ascii(w, "group", code_text(hrr->key_share_group, g, gt));
 		} else {
 			jw_null(w, "group");
 		}
@@ -216,8 +205,8 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_hex(w, "random", sh->random, 32);
 		jw_hex(w, "session_id", sh->session_id, sh->session_id_len);
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
-		char tmp[16];
-		jw_ascii(w, "cipher", cn ? cn : hex16(sh->cipher_suite, tmp));
+		char tmp[24];
+		jw_ascii(w, "cipher", code_text(sh->cipher_suite, cn, tmp));
 		jw_uint(w, "cipher_id", sh->cipher_suite);
 		jw_uint(w, "compression_method", sh->compression_method);
 		extensions(w, sh->extensions, sh->extension_count);
@@ -227,7 +216,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 			jw_null(w, "alpn");
 		if (sh->key_share_group) {
 			const char *g = tls_group_name(sh->key_share_group);
-			jw_ascii(w, "key_share_group", g ? g : hex16(sh->key_share_group, tmp));
+			jw_ascii(w, "key_share_group", code_text(sh->key_share_group, g, tmp));
 		} else {
 			jw_null(w, "key_share_group");
 		}
@@ -632,8 +621,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	version_value(w, "version", conn_version(c));
 	if (sh) {
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
-		char tmp[16];
-		jw_ascii(w, "cipher", cn ? cn : hex16(sh->cipher_suite, tmp));
+		char tmp[24];
+		jw_ascii(w, "cipher", code_text(sh->cipher_suite, cn, tmp));
 	} else {
 		jw_null(w, "cipher");
 	}
@@ -668,8 +657,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		jw_object_begin(w, "server_key_exchange");
 		if (c->ske_group) {
 			const char *g = tls_group_name(c->ske_group);
-			char tmp[16];
-			jw_ascii(w, "group", g ? g : hex16(c->ske_group, tmp));
+			char tmp[24];
+			jw_ascii(w, "group", code_text(c->ske_group, g, tmp));
 		} else {
 			jw_null(w, "group");
 		}

@@ -25,18 +25,6 @@ static void fmt_time(int64_t ts_ns, bool nano, char *buf, size_t n)
 		snprintf(buf + k, n - k, ".%06lld", frac / 1000);
 }
 
-/* Wire bytes made printable: anything outside printable ASCII as \xNN. */
-static void fmt_bytes(const uint8_t *b, size_t len, char *out, size_t n)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 5 < n; i++) {
-		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\')
-			out[o++] = (char)b[i];
-		else
-			o += (size_t)snprintf(out + o, n - o, "\\x%02x", b[i]);
-	}
-	out[o < n ? o : n - 1] = 0;
-}
 
 static const char *who(const struct conn *c, uint8_t dir)
 {
@@ -126,7 +114,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
 	if (ch && ch->sni_count) {
-		fmt_bytes(ch->sni[0].bytes, ch->sni[0].len, tmp, sizeof(tmp));
+		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, tmp, sizeof(tmp));
 		fprintf(fp, "    SNI          %s\n", tmp);
 	} else if (ch) {
 		fprintf(fp, "    SNI          (none)\n");
@@ -139,7 +127,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		else
 			fprintf(fp, "    cipher       0x%04x\n", sh->cipher_suite);
 		if (sh->has_alpn) {
-			fmt_bytes(sh->alpn.bytes, sh->alpn.len, tmp, sizeof(tmp));
+			conn_wire_text(sh->alpn.bytes, sh->alpn.len, tmp, sizeof(tmp));
 			fprintf(fp, "    ALPN         %s\n", tmp);
 		}
 	} else if (ch) {
