@@ -1,0 +1,244 @@
+/*
+ * cli_analysis.c - the shared analysis options and the frames-to-findings
+ * pipeline of the commands (see cli_analysis.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert_cache.h"
+#include "cli_analysis.h"
+#include "output_queue.h"
+
+/* Records waiting for the writer thread: enough to ride out bursts, few
+ * enough that their memory does not matter. */
+#define ANALYSIS_OUTPUT_SLOTS 64
+
+const char analysis_options_help[] =
+	"  --all                report every TCP connection, not only TLS ones\n"
+	"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
+	"                       least recently active connections are ended past it\n"
+	"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+	"\n"
+	"diagnosis:\n"
+	"  --expect NAME[,NAME...]               names every server must present\n"
+	"  --expect IP[:PORT]=NAME[,NAME...]     names one server must present (repeatable)\n"
+	"  --expect-file FILE   one --expect rule per line ('#' comments)\n"
+	"  --ca FILE            trust only the CA certificates in FILE (PEM; repeatable), like\n"
+	"                       Node's ca option or curl --cacert\n"
+	"  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
+	"  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+	"  --no-diagnose        only the connection records: no certificate parsing,\n"
+	"                       verification, findings or client_errors\n";
+
+struct analysis {
+	struct engine *engine;
+	struct output_queue *queue; /* NULL: records are handled inline */
+	struct diag_context diag;   /* used only by the thread that runs the sink */
+	struct diagnosis dg;
+	bool diagnose;
+	analysis_sink_fn sink;
+	void *user;
+	int worst;
+};
+
+bool analysis_config_init(struct analysis_config *cfg, int argc)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->diagnose = true;
+	size_t n = argc > 0 ? (size_t)argc : 1;
+	cfg->trust.ca_files = calloc(n, sizeof(char *));
+	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
+	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
+	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs;
+}
+
+void analysis_config_free(struct analysis_config *cfg)
+{
+	expect_free(&cfg->rules);
+	free(cfg->trust.ca_files);
+	free(cfg->trust.ca_add_files);
+	free(cfg->trust.ca_dirs);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || v < (1u << 20))
+		return false; /* below 1 MiB nothing useful fits */
+	*out = (size_t)v;
+	return true;
+}
+
+int analysis_config_option(struct analysis_config *cfg, int code, const char *arg)
+{
+	char err[1200];
+	switch (code) {
+	case OPT_ALL:
+		cfg->engine.report_all = true;
+		return 1;
+	case OPT_MEMORY_CAP:
+		if (!parse_size(arg, &cfg->engine.memory_cap)) {
+			fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_IDLE_TIMEOUT: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*end || v <= 0 || v > 86400 * 7) {
+			fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", arg);
+			return -1;
+		}
+		cfg->engine.idle_timeout_s = (int)v;
+		return 1;
+	}
+	case OPT_EXPECT:
+		if (!expect_add(&cfg->rules, arg, err, sizeof(err))) {
+			fprintf(stderr, "tlsscope: --expect %s\n", err);
+			return -1;
+		}
+		return 1;
+	case OPT_EXPECT_FILE:
+		if (!expect_add_file(&cfg->rules, arg, err, sizeof(err))) {
+			fprintf(stderr, "tlsscope: --expect-file %s\n", err);
+			return -1;
+		}
+		return 1;
+	case OPT_CA:
+		cfg->trust.ca_files[cfg->trust.ca_file_count++] = arg;
+		return 1;
+	case OPT_CA_ADD:
+		cfg->trust.ca_add_files[cfg->trust.ca_add_file_count++] = arg;
+		return 1;
+	case OPT_CA_DIR:
+		cfg->trust.ca_dirs[cfg->trust.ca_dir_count++] = arg;
+		return 1;
+	case OPT_NO_DIAGNOSE:
+		cfg->diagnose = false;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+bool parse_fail_on(const char *arg, int *out)
+{
+	enum severity sev;
+	if (!strcmp(arg, "never")) {
+		*out = SEV_COUNT;
+		return true;
+	}
+	if (severity_parse(arg, &sev)) {
+		*out = (int)sev;
+		return true;
+	}
+	fprintf(stderr, "tlsscope: --fail-on: '%s' is not info, warning, error, critical or never\n", arg);
+	return false;
+}
+
+static void handle_record(struct conn *c, void *user)
+{
+	struct analysis *a = user;
+	const struct diagnosis *dg = NULL;
+	if (a->diagnose) {
+		diagnose_conn(&a->diag, c, &a->dg);
+		dg = &a->dg;
+		if (dg->finding_count && (int)dg->worst > a->worst)
+			a->worst = (int)dg->worst;
+	}
+	a->sink(c, dg, a->user);
+}
+
+static void on_conn(struct conn *c, void *user)
+{
+	struct analysis *a = user;
+	if (a->queue)
+		output_queue_push(a->queue, c);
+	else
+		handle_record(c, a);
+}
+
+struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink_fn sink, void *user)
+{
+	char err[1200];
+	struct analysis *a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		return NULL;
+	}
+	a->diagnose = cfg->diagnose;
+	a->sink = sink;
+	a->user = user;
+	a->worst = -1;
+	a->diag.rules = &cfg->rules;
+	a->diag.trust = trust_store_new(&cfg->trust, err, sizeof(err));
+	if (!a->diag.trust) {
+		fprintf(stderr, "tlsscope: %s\n", err);
+		analysis_free(a);
+		return NULL;
+	}
+	a->diag.cache = cert_cache_new(0);
+	a->engine = engine_new(&cfg->engine, on_conn, a);
+	if (!a->diag.cache || !a->engine) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		analysis_free(a);
+		return NULL;
+	}
+	/* The writer thread formats while this one analyses; without it, inline. */
+	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, ANALYSIS_OUTPUT_SLOTS / 4, handle_record, a);
+	return a;
+}
+
+struct engine *analysis_engine(struct analysis *a)
+{
+	return a->engine;
+}
+
+bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info)
+{
+	engine_set_file(a->engine, file_index);
+	enum ts_status st = capture_read_file(name, a->engine, info);
+	engine_flush(a->engine);
+	if (st != TS_OK) {
+		fprintf(stderr, "tlsscope: %s\n", info->error);
+		return false;
+	}
+	if (info->truncated)
+		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", info->error);
+	return true;
+}
+
+void analysis_drain(struct analysis *a)
+{
+	engine_flush(a->engine);
+	output_queue_finish(a->queue); /* every record through the sink */
+	a->queue = NULL;
+}
+
+int analysis_worst(const struct analysis *a)
+{
+	return a->worst;
+}
+
+void analysis_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	output_queue_finish(a->queue);
+	engine_free(a->engine);
+	cert_cache_free(a->diag.cache);
+	trust_store_free(a->diag.trust);
+	free(a);
+}
