@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cert_export.h"
@@ -78,6 +79,19 @@ static void write_conn(const struct conn *c, const struct diagnosis *dg, void *u
 	if (o->json_file && !write_json_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	cert_export_conn(&o->export, c, &o->inputs);
+}
+
+/* Columns of the terminal the report goes to; 0 (no wrapping) for a file or pipe. */
+static int terminal_width(FILE *fp)
+{
+	struct winsize ws;
+	if (!isatty(fileno(fp)))
+		return 0;
+	if (ioctl(fileno(fp), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	const char *cols = getenv("COLUMNS");
+	int n = cols ? atoi(cols) : 0;
+	return n >= 40 ? n : 80;
 }
 
 static FILE *open_output(const char *path)
@@ -186,6 +200,7 @@ static int cmd_analyze(int argc, char **argv)
 	/* Colour only for a person at a terminal (and not when NO_COLOR is set). */
 	o.inputs.color = !o.json && (!strcmp(color, "always") ||
 				     (!strcmp(color, "auto") && isatty(fileno(o.out)) && !getenv("NO_COLOR")));
+	o.inputs.width = o.json ? 0 : terminal_width(o.out);
 	if (!o.json) {
 		o.text = text_report_new(problems_only);
 		if (!o.text) {

@@ -22,6 +22,7 @@ struct report_inputs {
 	struct capture_info *info;
 	size_t count;
 	bool color;  /* the text report may use ANSI colours (a terminal, or --color=always) */
+	int width;   /* the text report wraps long lines at this many columns (0: never) */
 };
 
 /* `dg` may be NULL (no diagnosis run): its fields are then left out. */

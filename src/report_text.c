@@ -67,18 +67,57 @@ static const char *color_off(bool color)
 
 static const char *const text_clients[] = { "node", "openssl", "curl", "python", "go", "java" };
 
+/*
+ * Print `text` after `lead` (already `col` columns wide), wrapped at
+ * `width` columns with continuation lines indented to `indent`; width 0
+ * leaves the line whole (a file or a pipe: grep wants one line per fact).
+ */
+static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
+{
+	const char *p = text;
+	while (*p) {
+		int room = width > 0 ? width - col : 0;
+		size_t n = strlen(p);
+		if (width <= 0 || n <= (size_t)room || width - indent < 20) {
+			fprintf(fp, "%s\n", p);
+			return;
+		}
+		if (room < 20) {
+			/* A long label left no room: start the text on the next line. */
+			fprintf(fp, "\n%*s", indent, "");
+			col = indent;
+			continue;
+		}
+		/* Break at the last space that fits; a word longer than the room is cut. */
+		size_t cut = (size_t)room;
+		while (cut > 0 && p[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = (size_t)room;
+		fprintf(fp, "%.*s\n%*s", (int)cut, p, indent, "");
+		p += cut;
+		while (*p == ' ')
+			p++;
+		col = indent;
+	}
+	fputc('\n', fp);
+}
+
 /* Findings first, worst first, each with the fix; then what each client would print. */
-static void text_findings(FILE *fp, const struct diagnosis *d, bool color)
+static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int width)
 {
 	if (d->expected_host[0])
 		fprintf(fp, "    expected     %s (from %s)\n", d->expected_host,
 			expected_source_name(d->expected_source));
 	for (size_t i = 0; i < d->finding_count; i++) {
 		const struct finding *f = &d->findings[i];
-		fprintf(fp, "    %s%-8s%s %s: %s\n", color_on(color, f->severity), severity_name(f->severity),
-			color_off(color), f->code, f->message);
-		if (f->fix[0])
-			fprintf(fp, "             fix: %s\n", f->fix);
+		fprintf(fp, "    %s%-8s%s %s: ", color_on(color, f->severity), severity_name(f->severity),
+			color_off(color), f->code);
+		wrapped(fp, 13 + (int)strlen(f->code) + 2, 13, f->message, width);
+		if (f->fix[0]) {
+			fprintf(fp, "             fix: ");
+			wrapped(fp, 18, 18, f->fix, width);
+		}
 	}
 	bool any = false;
 	for (int k = 0; k < 6; k++) {
@@ -88,10 +127,126 @@ static void text_findings(FILE *fp, const struct diagnosis *d, bool color)
 		if (!any)
 			fprintf(fp, "    clients would report:\n");
 		any = true;
-		fprintf(fp, "      %-8s %s: %s\n", text_clients[k], e->code, e->message);
+		fprintf(fp, "      %-8s %s: ", text_clients[k], e->code);
+		wrapped(fp, 15 + (int)strlen(e->code) + 2, 15, e->message, width);
 	}
 	if (d->finding_count && !any && d->clients_from_chain)
 		fprintf(fp, "    clients would connect (the findings above are warnings or notes)\n");
+}
+
+/* "2026-03-01" of a Unix time. */
+static const char *date_text(int64_t t, char *buf, size_t n)
+{
+	x509_time_format(t, buf, n);
+	char *tee = strchr(buf, 'T');
+	if (tee)
+		*tee = 0;
+	return buf;
+}
+
+/* The names a certificate covers, as one line: "DNS:a, DNS:b, IP:10.0.0.1". */
+static void san_text(const struct x509_cert *x, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < x->san_dns.count && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%sDNS:%s", k ? ", " : "", x->san_dns.v[i]);
+	for (size_t i = 0; i < x->san_ip_count && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%sIP:%s", k ? ", " : "", x->san_ip[i].text);
+	if (!k)
+		snprintf(buf, n, "%s", x->has_san ? "(empty subjectAltName)" : "(no subjectAltName)");
+}
+
+/*
+ * The chain as sent, as a tree: each certificate with its names, validity
+ * at capture time and fingerprint prefix, then the issuer it names. The
+ * leaf's names sit next to the expected host and whether they cover it.
+ */
+static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d, bool color, int width)
+{
+	int64_t at = c->first_ts_ns / 1000000000LL;
+	char buf[1024], d1[32], d2[32];
+	fprintf(fp, "    chain        %u sent", c->server_certs.total);
+	if (d->chain_checked)
+		fprintf(fp, ", %s at capture time%s%s%s", d->verdict.trusted ? "trusted" : "not trusted",
+			d->verdict.trusted ? "" : " (", d->verdict.trusted ? "" : d->verdict.verify_error_text,
+			d->verdict.trusted ? "" : ")");
+	fputc('\n', fp);
+	for (size_t i = 0; i < d->cert_count; i++) {
+		const struct x509_cert *x = d->certs[i];
+		int pad = 6 + 3 * (int)i;
+		if (!x || !x->parsed) {
+			fprintf(fp, "%*s[%zu] (not parsable: %s)\n", pad, "", i, x ? x->parse_error : "?");
+			continue;
+		}
+		fprintf(fp, "%*s[%zu] %s%s%s\n", pad, "", i, x->subject ? x->subject : "?", x->is_ca ? "  [CA]" : "",
+			x->self_signed ? "  [self-signed]" : "");
+		pad += 4;
+		if (i == 0) {
+			san_text(x, buf, sizeof(buf));
+			fprintf(fp, "%*snames  ", pad, "");
+			wrapped(fp, pad + 7, pad + 7, buf, width);
+			if (d->host_checked && d->expected_host[0]) {
+				const struct host_match *m = &d->host[CLIENT_OPENSSL];
+				if (m->ok)
+					snprintf(buf, sizeof(buf), "covers the expected %s%s%s%s", d->expected_host,
+						 m->matched ? " (by " : "", m->matched ? m->matched : "",
+						 m->matched ? ")" : "");
+				else
+					snprintf(buf, sizeof(buf), "does NOT cover the expected %s", d->expected_host);
+				fprintf(fp, "%*s%s%s%s\n", pad, "", m->ok ? "" : color_on(color, SEV_ERROR), buf,
+					m->ok ? "" : color_off(color));
+			}
+		}
+		bool expired = at > x->not_after, early = at < x->not_before;
+		fprintf(fp, "%*svalid  %s .. %s%s%s%s   sha256 ", pad, "", date_text(x->not_before, d1, sizeof(d1)),
+			date_text(x->not_after, d2, sizeof(d2)),
+			(expired || early) ? color_on(color, SEV_ERROR) : "",
+			expired ? "  EXPIRED at capture" : early ? "  NOT YET VALID at capture" : "",
+			(expired || early) ? color_off(color) : "");
+		for (int k = 0; k < 6; k++)
+			fprintf(fp, "%02x", x->sha256[k]);
+		fprintf(fp, "...\n%*s`- issued by %s\n", pad, "", x->issuer ? x->issuer : "?");
+	}
+	if (c->server_certs.total > d->cert_count)
+		fprintf(fp, "      ... %u more not kept\n", c->server_certs.total - (unsigned)d->cert_count);
+}
+
+/*
+ * The handshake as a compact ladder: one line per burst (messages one side
+ * sent at the same moment), relative milliseconds, arrows between the two
+ * lanes. Alerts and resets stand out in colour.
+ */
+static void text_ladder(FILE *fp, const struct conn *c, bool color, int width)
+{
+	char line[1024], ev[96];
+	fprintf(fp, "    handshake    (ms from the first packet)\n");
+	for (uint16_t i = 0; i < c->event_count;) {
+		const struct conn_event *e = &c->events[i];
+		bool bad = false;
+		size_t k = 0;
+		uint16_t j = i;
+		/* A burst: same sender, within a tenth of a millisecond. */
+		for (; j < c->event_count && c->events[j].dir == e->dir &&
+		       c->events[j].ts_ns - e->ts_ns < 100000; j++) {
+			const struct conn_event *f = &c->events[j];
+			event_text(f, ev, sizeof(ev));
+			bad |= f->type == EV_ALERT || f->type == EV_ENCRYPTED_ALERT || f->type == EV_RST;
+			if (k < sizeof(line))
+				k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s", k ? ", " : "", ev);
+		}
+		bool from_client = e->dir == c->client_dir;
+		fprintf(fp, "      %10.3f  client %s server  %s", (double)(e->ts_ns - c->first_ts_ns) / 1e6,
+			from_client ? "---->" : "<----", bad ? color_on(color, SEV_ERROR) : "");
+		if (bad && color) {
+			fprintf(fp, "%s%s\n", line, color_off(color));
+		} else {
+			wrapped(fp, 40, 40, line, width);
+		}
+		i = j;
+	}
+	if (c->event_total > c->event_count)
+		fprintf(fp, "      ... %u more events not kept\n", c->event_total - c->event_count);
 }
 
 void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
@@ -103,13 +258,15 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	ts_addr_format(&cli->addr, a1, sizeof(a1));
 	ts_addr_format(&srv->addr, a2, sizeof(a2));
 	bool v6 = cli->addr.family == 6;
+	bool color = in && in->color;
+	int width = in ? in->width : 0;
 	fprintf(fp, "#%llu  %s  %s%s%s:%u -> %s%s%s:%u", (unsigned long long)c->id, t, v6 ? "[" : "", a1,
 		v6 ? "]" : "", cli->port, v6 ? "[" : "", a2, v6 ? "]" : "", srv->port);
 	if (in && c->file_index < in->count && in->count > 1)
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
 	if (dg)
-		text_findings(fp, dg, in && in->color);
+		text_findings(fp, dg, color, width);
 
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
@@ -143,7 +300,9 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 			tls_group_name(c->hello_retry->key_share_group) ? tls_group_name(c->hello_retry->key_share_group)
 									: "?");
 	const char *cs = report_certificates_state(c);
-	if (c->server_certs.present)
+	if (c->server_certs.present && dg && dg->cert_count)
+		text_chain(fp, c, dg, color, width);
+	else if (c->server_certs.present)
 		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total, c->server_certs.cut ? " (some not kept)" : "");
 	else if (!strcmp(cs, "encrypted"))
 		fprintf(fp, "    certificates encrypted (TLS 1.3): not visible without a key log\n");
@@ -179,15 +338,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	}
 	if (any)
 		fputc('\n', fp);
-	fprintf(fp, "    timeline\n");
-	for (uint16_t i = 0; i < c->event_count; i++) {
-		const struct conn_event *e = &c->events[i];
-		event_text(e, tmp, sizeof(tmp));
-		fprintf(fp, "      %+10.3f ms  %s %-7s %s\n", (double)(e->ts_ns - c->first_ts_ns) / 1e6,
-			e->dir == c->client_dir ? "C->S" : "S->C", who(c, e->dir), tmp);
-	}
-	if (c->event_total > c->event_count)
-		fprintf(fp, "      ... %u more events not kept\n", c->event_total - c->event_count);
+	text_ladder(fp, c, color, width);
 	fputc('\n', fp);
 }
 
@@ -410,7 +561,8 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 	if (s && (t->count || t->first_ns)) {
 		fmt_time(t->first_ns, false, t1, sizeof(t1));
 		fmt_time(t->last_ns, false, t2, sizeof(t2));
-		fprintf(fp, "capture span %s .. %s UTC\n", t1, t2);
+		/* The end's date only when it differs: the line fits 72 columns. */
+		fprintf(fp, "capture span %s .. %s UTC\n", t1, strncmp(t1, t2, 11) ? t2 : t2 + 11);
 	}
 	if (s && t->code_count) {
 		fprintf(fp, "findings:\n");

@@ -350,6 +350,50 @@ out = text("--problems-only", *files)
 check("text", "--problems-only hides the healthy ones", "== healthy connections ==" not in out and "cn-only: " in out)
 check("text", "--no-summary", not text("--no-summary", *files).startswith("== summary =="))
 
+# the connection block: the chain as a tree against the expected host, the handshake as a ladder
+mismatch = os.path.join(PCAPS, "15-hostname-mismatch.pcap")
+out = text(mismatch)
+jc = analyze("15-hostname-mismatch", "--ca", CA)[0][0]
+leaf = jc["certificates"][0]
+check("text", "the chain names the leaf's subject and SANs from the certificate",
+      "[0] " + leaf["subject"] in out and ", ".join("DNS:" + n for n in leaf["san"]["dns"]) in out)
+check("text", "the leaf's names are set against the expected host",
+      "does NOT cover the expected " + jc["expected_host"] in out)
+check("text", "each certificate shows its issuer and a fingerprint prefix",
+      "`- issued by " + leaf["issuer"] in out and "sha256 " + leaf["der_sha256"][:12] in out)
+ladder = [l for l in out.splitlines() if "client ---->" in l or "client <----" in l]
+check("text", "one ladder line per burst, directions from the timeline",
+      ladder and ladder[0].split()[-1] == jc["timeline"][0]["event"]
+      and any("server_hello" in l and "<----" in l for l in ladder))
+
+# width: wrapped to the terminal's columns on a terminal, whole lines in a pipe
+def on_terminal(cols, *args):
+    import fcntl, pty, struct, termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols, 0, 0))
+    p = subprocess.Popen([TOOL, "analyze", "--color=never", "--ca", CA, *args], stdout=slave, stderr=slave,
+                         env=dict(os.environ, COLUMNS="", NO_COLOR="1"))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            b = os.read(master, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        chunks.append(b)
+    p.wait(timeout=60)
+    os.close(master)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+tty = on_terminal(72, mismatch)
+fix = next(f["fix"] for f in jc["findings"] if f["code"] == "hostname-mismatch")
+block = tty.split("== connections with problems", 1)[1]  # the summary names files: paths do not wrap
+check("width", "no line of the block wider than a 72-column terminal", max(len(l) for l in block.splitlines()) <= 72)
+check("width", "a wrapped fix still reads whole",
+      fix in " ".join(l.strip() for l in tty.split("fix: ", 1)[1].split("\n    clients")[0].splitlines()))
+check("width", "a pipe gets the fix on one line", "fix: " + fix + "\n" in out)
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):
