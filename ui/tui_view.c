@@ -125,8 +125,9 @@ static void summary_bar(const struct tui_state *s)
 	const struct tui_counts *k = tui_model_counts(m);
 	char buf[1024];
 	const char *filter = tui_model_filter(m);
-	int n = snprintf(buf, sizeof(buf), " %s  %zu connection%s, %zu shown  sort: %s%s%s%s  %s", s->title, k->rows,
-			 k->rows == 1 ? "" : "s", tui_model_view_count(m), tui_sort_name(tui_model_sort(m)),
+	int n = snprintf(buf, sizeof(buf), " %s  %zu connection%s, %zu shown, problems %llu  sort: %s%s%s%s  %s",
+			 s->title, k->rows, k->rows == 1 ? "" : "s", tui_model_view_count(m),
+			 (unsigned long long)k->problems, tui_sort_name(tui_model_sort(m)),
 			 tui_model_problems_only(m) ? "  problems only" : "", filter[0] ? "  filter: " : "", filter,
 			 k->status);
 	if (k->dropped && n > 0 && (size_t)n < sizeof(buf))
@@ -140,11 +141,8 @@ static void summary_bar(const struct tui_state *s)
 		if (k->outcomes[i])
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", at ? "," : "",
 					       conn_outcome_name((enum conn_outcome)i), (unsigned long long)k->outcomes[i]);
-	if (at < sizeof(buf))
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "  | problems %llu",
-				       (unsigned long long)k->problems);
 	for (size_t i = 0; i < k->code_count && at < sizeof(buf); i++)
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", i ? "," : ":",
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", i ? "," : "  | findings:",
 				       tui_model_code_name(m, i), (unsigned long long)k->by_code[i]);
 	cell(1, 0, COLS, buf, A_NORMAL);
 }
@@ -214,6 +212,14 @@ static void fit_columns(const struct tui_state *s, struct column *cols, size_t f
 		cols[COL_FINDING].width += COLS - total; /* the last column runs to the edge */
 }
 
+/* A list cell and the space after it (in the row's attributes, so a selected row is one bar). */
+static void column_cell(int y, int x, const struct column *col, bool last, const char *text, attr_t attr)
+{
+	cell(y, x, col->width, text, attr);
+	if (!last)
+		cell(y, x + col->width, 1, "", attr);
+}
+
 static void list(struct tui_state *s)
 {
 	int rows = tui_view_list_rows(s);
@@ -229,7 +235,7 @@ static void list(struct tui_state *s)
 	fit_columns(s, cols, s->top, visible);
 	int x = 0;
 	for (int c = 0; c < COL_COUNT; c++) {
-		cell(SUMMARY_LINES, x, cols[c].width + (c + 1 < COL_COUNT), cols[c].title, A_BOLD | A_UNDERLINE);
+		column_cell(SUMMARY_LINES, x, &cols[c], c + 1 == COL_COUNT, cols[c].title, A_BOLD | A_UNDERLINE);
 		x += cols[c].width + 1;
 	}
 	char cells[COL_COUNT][80];
@@ -248,7 +254,7 @@ static void list(struct tui_state *s)
 			attr |= A_REVERSE;
 		x = 0;
 		for (int c = 0; c < COL_COUNT; c++) {
-			cell(line, x, cols[c].width + (c + 1 < COL_COUNT), cells[c], attr);
+			column_cell(line, x, &cols[c], c + 1 == COL_COUNT, cells[c], attr);
 			x += cols[c].width + 1;
 		}
 	}
