@@ -69,47 +69,60 @@ static bool write_pem(FILE *fp, const uint8_t *der, size_t len)
 	return !ferror(fp);
 }
 
-static void export_list(struct cert_export *x, const struct conn *c, const struct conn_cert_list *l, const char *role,
-			const struct report_inputs *in)
+void cert_export_describe(const struct conn *c, const struct report_inputs *in, struct cert_export_conn_info *out)
 {
-	char cip[64], sip[64], sni[300] = "-";
-	ts_addr_format(&conn_client(c)->addr, cip, sizeof(cip));
-	ts_addr_format(&conn_server(c)->addr, sip, sizeof(sip));
+	char ip[64];
+	memset(out, 0, sizeof(*out));
+	out->id = c->id;
+	snprintf(out->file, sizeof(out->file), "%s",
+		 in && c->file_index < in->count ? in->names[c->file_index] : "-");
+	ts_addr_format(&conn_client(c)->addr, ip, sizeof(ip));
+	snprintf(out->client, sizeof(out->client), "%s:%u", ip, conn_client(c)->port);
+	ts_addr_format(&conn_server(c)->addr, ip, sizeof(ip));
+	snprintf(out->server, sizeof(out->server), "%s:%u", ip, conn_server(c)->port);
+	snprintf(out->server_name, sizeof(out->server_name), "-");
 	const struct tls_client_hello *ch = c->client_hello;
 	if (ch && ch->sni_count)
-		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
-	for (uint16_t i = 0; i < l->count; i++) {
-		const uint8_t *der = l->blob + l->certs[i].off;
-		char sha[65];
-		report_sha256_hex(der, l->certs[i].len, sha);
-		size_t n = strlen(x->dir) + 70;
-		char *path = malloc(n);
-		if (!path) {
-			x->failed = true;
-			return;
-		}
-		snprintf(path, n, "%s/%s.pem", x->dir, sha);
-		if (access(path, F_OK) != 0) { /* named by content: an existing file is this certificate */
-			FILE *fp = fopen(path, "w");
-			if (!fp || !write_pem(fp, der, l->certs[i].len))
-				x->failed = true;
-			if (fp && fclose(fp) != 0)
-				x->failed = true;
-			x->written++;
-		}
-		free(path);
-		const char *file = in && c->file_index < in->count ? in->names[c->file_index] : "-";
-		fprintf(x->index, "%llu\t%s\t%s:%u\t%s:%u\t%s\t%s\t%u\t%s\n", (unsigned long long)c->id, file, cip,
-			conn_client(c)->port, sip, conn_server(c)->port, sni, role, i, sha);
+		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, out->server_name, sizeof(out->server_name));
+}
+
+void cert_export_write(struct cert_export *x, const struct cert_export_conn_info *ci, const char *role,
+		       unsigned position, const uint8_t *der, size_t len)
+{
+	char sha[65];
+	report_sha256_hex(der, len, sha);
+	size_t n = strlen(x->dir) + 70;
+	char *path = malloc(n);
+	if (!path) {
+		x->failed = true;
+		return;
 	}
+	snprintf(path, n, "%s/%s.pem", x->dir, sha);
+	if (access(path, F_OK) != 0) { /* named by content: an existing file is this certificate */
+		FILE *fp = fopen(path, "w");
+		if (!fp || !write_pem(fp, der, len))
+			x->failed = true;
+		if (fp && fclose(fp) != 0)
+			x->failed = true;
+		x->written++;
+	}
+	free(path);
+	fprintf(x->index, "%llu\t%s\t%s\t%s\t%s\t%s\t%u\t%s\n", ci->id, ci->file, ci->client, ci->server,
+		ci->server_name, role, position, sha);
 }
 
 void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in)
 {
 	if (!x->index)
 		return;
-	export_list(x, c, &c->server_certs, "server", in);
-	export_list(x, c, &c->client_certs, "client", in);
+	struct cert_export_conn_info ci;
+	cert_export_describe(c, in, &ci);
+	for (uint16_t i = 0; i < c->server_certs.count; i++)
+		cert_export_write(x, &ci, "server", i, c->server_certs.blob + c->server_certs.certs[i].off,
+				  c->server_certs.certs[i].len);
+	for (uint16_t i = 0; i < c->client_certs.count; i++)
+		cert_export_write(x, &ci, "client", i, c->client_certs.blob + c->client_certs.certs[i].off,
+				  c->client_certs.certs[i].len);
 }
 
 bool cert_export_close(struct cert_export *x)

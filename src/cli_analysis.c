@@ -133,6 +133,20 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	}
 }
 
+int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int shared = analysis_config_option(cfg, c, optarg);
+		if (shared < 0)
+			return ANALYSIS_BAD_VALUE;
+		if (shared == 0)
+			return c;
+	}
+	return -1;
+}
+
 bool parse_fail_on(const char *arg, int *out)
 {
 	enum severity sev;

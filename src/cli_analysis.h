@@ -68,6 +68,13 @@ void analysis_config_free(struct analysis_config *cfg);
 /* 1: handled; 0: not a shared option; -1: a bad value (the message is printed). */
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg);
 
+/* getopt_long() that applies the shared options itself: returns the next
+ * code the command must handle, -1 at the end, or ANALYSIS_BAD_VALUE after
+ * a bad shared value (its message printed). */
+#define ANALYSIS_BAD_VALUE (-2)
+int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts);
+
 /* Runs on the writer thread, once per finished connection, in order. `dg`
  * is NULL with --no-diagnose. Both are valid only during the call. */
 typedef void (*analysis_sink_fn)(const struct conn *c, const struct diagnosis *dg, void *user);

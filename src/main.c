@@ -12,6 +12,7 @@
 
 #include "cert_export.h"
 #include "cli_analysis.h"
+#include "cli_tui.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -32,6 +33,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
+		"       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
 		"       tlsscope --version | --help\n"
 		"\n"
 		"options for analyze:\n"
@@ -303,6 +305,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "analyze"))
 		return cmd_analyze(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "tui"))
+		return cmd_tui(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

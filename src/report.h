@@ -49,6 +49,12 @@ void text_report_add(struct text_report *t, const struct conn *c, const struct d
 bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
 void text_report_discard(struct text_report *t);
 
+/* Capture time as "YYYY-MM-DD HH:MM:SS.ffffff" UTC (nine digits when nano). */
+void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n);
+
+/* One timeline event as the report words it ("ClientHello", "alert fatal ..."). */
+void report_text_event(const struct conn_event *e, char *buf, size_t n);
+
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *report_certificates_state(const struct conn *c);
 

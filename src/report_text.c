@@ -9,7 +9,7 @@
 #include "report.h"
 #include "tls_names.h"
 
-static void fmt_time(int64_t ts_ns, bool nano, char *buf, size_t n)
+void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n)
 {
 	time_t t = (time_t)(ts_ns / 1000000000LL);
 	long long frac = ts_ns % 1000000000LL;
@@ -31,7 +31,7 @@ static const char *who(const struct conn *c, uint8_t dir)
 	return dir == c->client_dir ? "client" : "server";
 }
 
-static void event_text(const struct conn_event *e, char *buf, size_t n)
+void report_text_event(const struct conn_event *e, char *buf, size_t n)
 {
 	switch (e->type) {
 	case EV_HANDSHAKE: {
@@ -230,7 +230,7 @@ static void text_ladder(FILE *fp, const struct conn *c, bool color, int width)
 		for (; j < c->event_count && c->events[j].dir == e->dir &&
 		       c->events[j].ts_ns - e->ts_ns < 100000; j++) {
 			const struct conn_event *f = &c->events[j];
-			event_text(f, ev, sizeof(ev));
+			report_text_event(f, ev, sizeof(ev));
 			bad |= f->type == EV_ALERT || f->type == EV_ENCRYPTED_ALERT || f->type == EV_RST;
 			if (k < sizeof(line))
 				k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s", k ? ", " : "", ev);
@@ -254,7 +254,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	bool nano = in && c->file_index < in->count && in->info[c->file_index].nanosecond;
 	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
 	char t[64], a1[64], a2[64], tmp[600], v[24];
-	fmt_time(c->first_ts_ns, nano, t, sizeof(t));
+	report_time_text(c->first_ts_ns, nano, t, sizeof(t));
 	ts_addr_format(&cli->addr, a1, sizeof(a1));
 	ts_addr_format(&srv->addr, a2, sizeof(a2));
 	bool v6 = cli->addr.family == 6;
@@ -559,8 +559,8 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 	if (s)
 		report_text_summary(fp, s, in);
 	if (s && (t->count || t->first_ns)) {
-		fmt_time(t->first_ns, false, t1, sizeof(t1));
-		fmt_time(t->last_ns, false, t2, sizeof(t2));
+		report_time_text(t->first_ns, false, t1, sizeof(t1));
+		report_time_text(t->last_ns, false, t2, sizeof(t2));
 		/* The end's date only when it differs: the line fits 72 columns. */
 		fprintf(fp, "capture span %s .. %s UTC\n", t1, strncmp(t1, t2, 11) ? t2 : t2 + 11);
 	}

@@ -1,0 +1,170 @@
+/*
+ * cli_tui.c - `tlsscope tui [analysis options] FILE...`: the curses view
+ * over capture files. The files are read on a background thread, so the
+ * list fills while the user browses; the view itself is in ui/.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_analysis.h"
+#include "cli_tui.h"
+#include "tui.h"
+
+struct tui_files {
+	struct analysis *analysis;
+	struct tui_model *model;
+	struct report_inputs inputs;
+	int unusable;           /* files that could not be read */
+	volatile bool finished; /* the reader thread is done (set last) */
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: tlsscope tui [options] FILE...\n"
+		"\n"
+		"The curses view: connections as a list coloured by severity, the details of\n"
+		"one (ladder, chain, findings, client errors, fixes), filter, sort, export.\n"
+		"Press ? in the view for its keys.\n"
+		"\n"
+		"options:\n"
+		"%s"
+		"See tlsscope(1).\n",
+		analysis_options_help);
+}
+
+static void to_model(const struct conn *c, const struct diagnosis *dg, void *user)
+{
+	tui_model_add(user, c, dg);
+}
+
+static void *read_files(void *arg)
+{
+	struct tui_files *t = arg;
+	char status[160];
+	for (size_t i = 0; i < t->inputs.count; i++) {
+		snprintf(status, sizeof(status), "reading %zu/%zu: %s", i + 1, t->inputs.count, t->inputs.names[i]);
+		tui_model_set_status(t->model, status);
+		if (!analysis_read_file(t->analysis, (uint32_t)i, t->inputs.names[i], &t->inputs.info[i]))
+			t->unusable++;
+	}
+	analysis_drain(t->analysis);
+	if (t->unusable)
+		snprintf(status, sizeof(status), "read %zu files, %d unusable (listed on exit)", t->inputs.count,
+			 t->unusable);
+	else
+		snprintf(status, sizeof(status), "read %zu file%s", t->inputs.count, t->inputs.count == 1 ? "" : "s");
+	tui_model_set_status(t->model, status);
+	tui_model_set_done(t->model);
+	__atomic_store_n(&t->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Messages printed while the screen is the view's go to a temporary file,
+ * and out on standard error once the terminal is restored. */
+static int hold_stderr(FILE **held)
+{
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	*held = tmpfile();
+	if (saved < 0 || !*held)
+		return -1;
+	dup2(fileno(*held), STDERR_FILENO);
+	return saved;
+}
+
+static void release_stderr(int saved, FILE *held)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	char buf[4096];
+	size_t n;
+	rewind(held);
+	while ((n = fread(buf, 1, sizeof(buf), held)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(held);
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ANALYSIS_LONG_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct analysis_config cfg;
+	struct tui_files t = { 0 };
+	int status = 0, c;
+	if (!analysis_config_init(&cfg, argc)) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	optind = 1;
+	while ((c = analysis_getopt(&cfg, argc, argv, "h", opts)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			goto out;
+		}
+		if (c != ANALYSIS_BAD_VALUE)
+			usage(stderr);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tlsscope: tui needs at least one capture file\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "tlsscope: tui needs a terminal (use analyze for a report)\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	t.inputs.names = (const char **)(argv + optind);
+	t.inputs.count = (size_t)(argc - optind);
+	t.inputs.info = calloc(t.inputs.count, sizeof(*t.inputs.info));
+	t.model = t.inputs.info ? tui_model_new(&t.inputs) : NULL;
+	if (!t.model) {
+		fprintf(stderr, "tlsscope: out of memory (or no temporary file for the view)\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	t.analysis = analysis_start(&cfg, to_model, t.model);
+	if (!t.analysis) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	FILE *held = NULL;
+	int saved = hold_stderr(&held);
+	pthread_t reader;
+	if (pthread_create(&reader, NULL, read_files, &t) != 0) {
+		release_stderr(saved, held);
+		fprintf(stderr, "tlsscope: cannot start the reading thread\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = tui_run(t.model, "tlsscope tui");
+	release_stderr(saved, held);
+	if (!__atomic_load_n(&t.finished, __ATOMIC_ACQUIRE)) {
+		/* Quit before a large capture was read: there is nothing left to save
+		 * and no way to interrupt the reader, so leave without waiting. */
+		fflush(NULL);
+		_exit(status);
+	}
+	pthread_join(reader, NULL);
+	if (t.unusable && status == 0)
+		status = EXIT_USAGE;
+out:
+	analysis_free(t.analysis);
+	tui_model_free(t.model);
+	free(t.inputs.info);
+	analysis_config_free(&cfg);
+	return status;
+}
