@@ -133,6 +133,23 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	}
 }
 
+/* One connection as a JSON line into fp (an error object if too large). */
+bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+			    const struct report_inputs *in)
+{
+	report_json_conn(w, c, dg, in);
+	if (w->failed) {
+		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+		jw_reset(w);
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "type", "error");
+		jw_uint(w, "id", c->id);
+		jw_ascii(w, "error", "record larger than the JSON writer's limit");
+		jw_object_end(w);
+	}
+	return jw_flush_line(w, fp);
+}
+
 bool parse_fail_on(const char *arg, int *out)
 {
 	enum severity sev;
@@ -197,7 +214,9 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 		return NULL;
 	}
 	/* The writer thread formats while this one analyses; without it, inline. */
-	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, ANALYSIS_OUTPUT_SLOTS / 4, handle_record, a);
+	/* Live records are written at once; offline the writer wakes for batches. */
+	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
+	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, batch, handle_record, a);
 	return a;
 }
 

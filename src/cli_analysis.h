@@ -20,6 +20,7 @@
 #include "diagnose.h"
 #include "engine.h"
 #include "expect.h"
+#include "jsonw.h"
 #include "report.h"
 #include "trust.h"
 
@@ -92,6 +93,11 @@ void analysis_drain(struct analysis *a);
 int analysis_worst(const struct analysis *a);
 
 void analysis_free(struct analysis *a);
+
+/* One connection as a JSON line into fp (an error object in its place if it
+ * is larger than the JSON writer's limit). False if writing failed. */
+bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+		    const struct report_inputs *in);
 
 /* --fail-on: "never" gives SEV_COUNT. False (message printed) for a bad value. */
 bool parse_fail_on(const char *arg, int *out);

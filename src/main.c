@@ -11,6 +11,7 @@
 
 #include "cert_export.h"
 #include "cli_analysis.h"
+#include "cli_live.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -31,6 +32,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
+		"%s"
 		"       tlsscope --version | --help\n"
 		"\n"
 		"options for analyze:\n"
@@ -45,37 +47,20 @@ static void usage(FILE *fp)
 		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
 		"                       error (the default), critical, or never\n"
 		"%s"
-		"See tlsscope(1) and docs/json.md.\n",
-		analysis_options_help);
-}
-
-/* One connection as a JSON line into fp (an error object if too large). */
-static bool write_json_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-			    const struct report_inputs *in)
-{
-	report_json_conn(w, c, dg, in);
-	if (w->failed) {
-		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
-		jw_reset(w);
-		jw_object_begin(w, NULL);
-		jw_ascii(w, "type", "error");
-		jw_uint(w, "id", c->id);
-		jw_ascii(w, "error", "record larger than the JSON writer's limit");
-		jw_object_end(w);
-	}
-	return jw_flush_line(w, fp);
+		"See tlsscope(1) and docs/json.md; tlsscope live --help for live capture.\n",
+		live_usage, analysis_options_help);
 }
 
 static void write_conn(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct analyze_outputs *o = user;
 	if (o->json) {
-		if (!write_json_line(&o->w, o->out, c, dg, &o->inputs))
+		if (!json_conn_line(&o->w, o->out, c, dg, &o->inputs))
 			o->write_failed = true;
 	} else {
 		text_report_add(o->text, c, dg, &o->inputs);
 	}
-	if (o->json_file && !write_json_line(&o->wf, o->json_file, c, dg, &o->inputs))
+	if (o->json_file && !json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	cert_export_conn(&o->export, c, &o->inputs);
 }
@@ -288,6 +273,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "analyze"))
 		return cmd_analyze(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "live"))
+		return cmd_live(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
