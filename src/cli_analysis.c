@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert_cache.h"
 #include "cli_analysis.h"
@@ -148,6 +149,33 @@ bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struc
 		jw_object_end(w);
 	}
 	return jw_flush_line(w, fp);
+}
+
+int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int shared = analysis_config_option(cfg, c, optarg);
+		if (shared < 0)
+			return ANALYSIS_OPTION_BAD;
+		if (shared == 0)
+			return c;
+	}
+	return -1;
+}
+
+bool parse_color(const char *when)
+{
+	if (!strcmp(when, "auto") || !strcmp(when, "always") || !strcmp(when, "never"))
+		return true;
+	fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", when);
+	return false;
+}
+
+bool color_wanted(const char *when, FILE *fp)
+{
+	return !strcmp(when, "always") || (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
 }
 
 bool parse_fail_on(const char *arg, int *out)

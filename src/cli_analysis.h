@@ -69,6 +69,19 @@ void analysis_config_free(struct analysis_config *cfg);
 /* 1: handled; 0: not a shared option; -1: a bad value (the message is printed). */
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg);
 
+/* getopt_long over a command's options (optind set to 1 first by the
+ * caller): the shared ones are applied to cfg here. Returns the next code
+ * for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a bad shared
+ * value (its message printed). */
+#define ANALYSIS_OPTION_BAD (-2)
+int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts);
+
+/* --color=WHEN: false (message printed) unless auto, always or never. */
+bool parse_color(const char *when);
+/* Colour for this stream: "always", or "auto" on a terminal without NO_COLOR. */
+bool color_wanted(const char *when, FILE *fp);
+
 /* Runs on the writer thread, once per finished connection, in order. `dg`
  * is NULL with --no-diagnose. Both are valid only during the call. */
 typedef void (*analysis_sink_fn)(const struct conn *c, const struct diagnosis *dg, void *user);

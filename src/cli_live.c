@@ -206,15 +206,9 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:f:h", opts, NULL)) != -1) {
-		int shared = analysis_config_option(&cfg, c, optarg);
-		if (shared < 0) {
-			status = EXIT_USAGE;
-			goto out;
-		}
-		if (shared > 0)
-			continue;
+	while ((c = analysis_getopt(&cfg, argc, argv, "i:f:h", opts)) != -1) {
 		switch (c) {
+		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
 		case 'i': lo.interface = optarg; break;
 		case 'f': lo.filter = optarg; break;
 		case OPT_SNAPLEN:
@@ -247,8 +241,7 @@ int cmd_live(int argc, char **argv)
 			}
 			break;
 		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", optarg);
+			if (!parse_color(optarg)) {
 				status = EXIT_USAGE;
 				goto out;
 			}
@@ -286,8 +279,7 @@ int cmd_live(int argc, char **argv)
 	o.inputs.names = &lo.interface;
 	o.inputs.info = &info;
 	o.inputs.count = 1;
-	o.inputs.color = !o.json && (!strcmp(color, "always") ||
-				     (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR")));
+	o.inputs.color = !o.json && color_wanted(color, stdout);
 	cfg.engine.report_when_decided = true;
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
@@ -307,6 +299,9 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 
+	/* As tcpdump does: a person (or a test) sees when packets start to count. */
+	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
+		lo.filter);
 	struct engine *e = analysis_engine(a);
 	struct drop_watch drops = { 0 };
 	int64_t started = monotonic_ns(), last_stats = started;

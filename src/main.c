@@ -113,23 +113,16 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int shared = analysis_config_option(&cfg, c, optarg);
-		if (shared < 0) {
-			status = EXIT_USAGE;
-			goto out;
-		}
-		if (shared > 0)
-			continue;
+	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
+		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
 		case OPT_JSON: o.json = true; break;
 		case 'o': output = optarg; break;
 		case OPT_NO_SUMMARY: summary = false; break;
 		case OPT_JSON_FILE: json_file = optarg; break;
 		case OPT_PROBLEMS_ONLY: problems_only = true; break;
 		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", optarg);
+			if (!parse_color(optarg)) {
 				status = EXIT_USAGE;
 				goto out;
 			}
@@ -169,8 +162,7 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	/* Colour only for a person at a terminal (and not when NO_COLOR is set). */
-	o.inputs.color = !o.json && (!strcmp(color, "always") ||
-				     (!strcmp(color, "auto") && isatty(fileno(o.out)) && !getenv("NO_COLOR")));
+	o.inputs.color = !o.json && color_wanted(color, o.out);
 	if (!o.json) {
 		o.text = text_report_new(problems_only);
 		if (!o.text) {
