@@ -18,8 +18,10 @@
 
 #include "engine.h"
 
-/* Kernel ring for one capture: rides out a burst while the analysis is busy. */
-#define LIVE_BUFFER_BYTES (8u << 20)
+/* Kernel ring for one capture: rides out a burst while the analysis is busy.
+ * In immediate mode each ring frame holds one packet of the interface's MTU:
+ * 32 MiB is ~20000 frames on Ethernet but only ~500 on lo (64 KiB MTU). */
+#define LIVE_BUFFER_BYTES (32u << 20)
 /* Longest wait for a packet before the engine's clock is moved on. */
 #define LIVE_POLL_MS 200
 /* A --write file is flushed at least this often, so an interrupted run leaves it readable. */
