@@ -17,7 +17,7 @@ struct tls_bytes {
 	size_t len;
 };
 
-static void tls_bytes_add(struct tls_bytes *b, const uint8_t *p, size_t n)
+static inline void tls_bytes_add(struct tls_bytes *b, const uint8_t *p, size_t n)
 {
 	b->p = realloc(b->p, b->len + n);
 	memcpy(b->p + b->len, p, n);
@@ -25,7 +25,7 @@ static void tls_bytes_add(struct tls_bytes *b, const uint8_t *p, size_t n)
 }
 
 /* Move what `from` wrote into `to`, keeping a copy. */
-static void tls_pair_pump(BIO *from_net, BIO *to_net, struct tls_bytes *log)
+static inline void tls_pair_pump(BIO *from_net, BIO *to_net, struct tls_bytes *log)
 {
 	uint8_t buf[16384];
 	int n;
@@ -35,7 +35,7 @@ static void tls_pair_pump(BIO *from_net, BIO *to_net, struct tls_bytes *log)
 	}
 }
 
-static X509 *tls_pair_self_signed(EVP_PKEY **key, const char *cn)
+static inline X509 *tls_pair_self_signed(EVP_PKEY **key, const char *cn)
 {
 	*key = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
@@ -55,7 +55,7 @@ static X509 *tls_pair_self_signed(EVP_PKEY **key, const char *cn)
  * A full handshake plus one application record each way.
  * version: TLS1_2_VERSION or TLS1_3_VERSION; sni may be NULL.
  */
-static int tls_pair_run(int version, const char *sni, struct tls_bytes *c2s, struct tls_bytes *s2c)
+static inline int tls_pair_run(int version, const char *sni, struct tls_bytes *c2s, struct tls_bytes *s2c)
 {
 	EVP_PKEY *key;
 	X509 *cert = tls_pair_self_signed(&key, "pair.test");
