@@ -111,8 +111,11 @@ struct live_capture *live_open(const struct live_options *opts, enum live_error 
 			return open_failed(lc, LIVE_BAD_FILTER, why);
 		}
 	}
-	if (pcap_setnonblock(lc->pc, 1, errbuf) == 0)
-		lc->fd = pcap_get_selectable_fd(lc->pc);
+	/* Non-blocking reads only where poll() can wait for packets; elsewhere
+	 * the read itself waits (for the timeout above), so the loop never spins. */
+	lc->fd = pcap_get_selectable_fd(lc->pc);
+	if (lc->fd >= 0 && pcap_setnonblock(lc->pc, 1, errbuf) != 0)
+		lc->fd = -1;
 	if (opts->write_path) {
 		lc->dumper = pcap_dump_open(lc->pc, opts->write_path);
 		if (!lc->dumper) {

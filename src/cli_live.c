@@ -45,8 +45,9 @@ static void usage(FILE *fp)
 		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
 		"  --color=WHEN         colours: auto (a terminal), always, never\n"
 		"%s"
-		"Stops on SIGINT or SIGTERM: open connections are reported, then the summary. Capturing\n"
-		"needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
+		"Stops on SIGINT or SIGTERM (a second one stops at once): open connections are reported,\n"
+		"then the summary. Capturing"
+		" needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
 		analysis_options_help);
 }
 
@@ -283,7 +284,8 @@ int cmd_live(int argc, char **argv)
 	cfg.engine.report_when_decided = true;
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
