@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert_cache.h"
 #include "cli_analysis.h"
@@ -133,6 +134,23 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	}
 }
 
+/* One connection as a JSON line into fp (an error object if too large). */
+bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+			    const struct report_inputs *in)
+{
+	report_json_conn(w, c, dg, in);
+	if (w->failed) {
+		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+		jw_reset(w);
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "type", "error");
+		jw_uint(w, "id", c->id);
+		jw_ascii(w, "error", "record larger than the JSON writer's limit");
+		jw_object_end(w);
+	}
+	return jw_flush_line(w, fp);
+}
+
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
 		    const struct option *longopts)
 {
@@ -140,11 +158,24 @@ int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const ch
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		int shared = analysis_config_option(cfg, c, optarg);
 		if (shared < 0)
-			return ANALYSIS_BAD_VALUE;
+			return ANALYSIS_OPTION_BAD;
 		if (shared == 0)
 			return c;
 	}
 	return -1;
+}
+
+bool parse_color(const char *when)
+{
+	if (!strcmp(when, "auto") || !strcmp(when, "always") || !strcmp(when, "never"))
+		return true;
+	fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", when);
+	return false;
+}
+
+bool color_wanted(const char *when, FILE *fp)
+{
+	return !strcmp(when, "always") || (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
 }
 
 bool parse_fail_on(const char *arg, int *out)
@@ -211,7 +242,9 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 		return NULL;
 	}
 	/* The writer thread formats while this one analyses; without it, inline. */
-	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, ANALYSIS_OUTPUT_SLOTS / 4, handle_record, a);
+	/* Live records are written at once; offline the writer wakes for batches. */
+	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
+	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, batch, handle_record, a);
 	return a;
 }
 

@@ -20,6 +20,7 @@
 #include "diagnose.h"
 #include "engine.h"
 #include "expect.h"
+#include "jsonw.h"
 #include "report.h"
 #include "trust.h"
 
@@ -68,12 +69,18 @@ void analysis_config_free(struct analysis_config *cfg);
 /* 1: handled; 0: not a shared option; -1: a bad value (the message is printed). */
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg);
 
-/* getopt_long() that applies the shared options itself: returns the next
- * code the command must handle, -1 at the end, or ANALYSIS_BAD_VALUE after
- * a bad shared value (its message printed). */
-#define ANALYSIS_BAD_VALUE (-2)
+/* getopt_long over a command's options (optind set to 1 first by the
+ * caller): the shared ones are applied to cfg here. Returns the next code
+ * for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a bad shared
+ * value (its message printed). */
+#define ANALYSIS_OPTION_BAD (-2)
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
 		    const struct option *longopts);
+
+/* --color=WHEN: false (message printed) unless auto, always or never. */
+bool parse_color(const char *when);
+/* Colour for this stream: "always", or "auto" on a terminal without NO_COLOR. */
+bool color_wanted(const char *when, FILE *fp);
 
 /* Runs on the writer thread, once per finished connection, in order. `dg`
  * is NULL with --no-diagnose. Both are valid only during the call. */
@@ -99,6 +106,11 @@ void analysis_drain(struct analysis *a);
 int analysis_worst(const struct analysis *a);
 
 void analysis_free(struct analysis *a);
+
+/* One connection as a JSON line into fp (an error object in its place if it
+ * is larger than the JSON writer's limit). False if writing failed. */
+bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+		    const struct report_inputs *in);
 
 /* --fail-on: "never" gives SEV_COUNT. False (message printed) for a bad value. */
 bool parse_fail_on(const char *arg, int *out);

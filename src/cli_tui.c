@@ -112,7 +112,7 @@ int cmd_tui(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		}
-		if (c != ANALYSIS_BAD_VALUE)
+		if (c != ANALYSIS_OPTION_BAD)
 			usage(stderr);
 		status = EXIT_USAGE;
 		goto out;

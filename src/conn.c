@@ -154,6 +154,18 @@ static int64_t first_client_alert_ns(const struct conn *c)
 	return INT64_MAX;
 }
 
+bool conn_decided(const struct conn *c, bool grace_over)
+{
+	if (!c->is_tls)
+		return false;
+	if (failed_by_alert(c, 0) || failed_by_alert(c, 1))
+		return true;
+	if (!c->handshake_done)
+		return c->closed;
+	const struct conn_side *cli = conn_client(c);
+	return cli->app_data || cli->fin || cli->rst || grace_over;
+}
+
 void conn_finish(struct conn *c)
 {
 	uint8_t cd = c->client_dir, sd = cd ^ 1;

@@ -175,6 +175,7 @@ struct conn {
 	bool capture_ended;        /* still open when the capture ended */
 	bool timed_out;
 	bool port_reused;          /* ended by a new SYN on the same addresses and ports */
+	bool reported_open;        /* live: reported when decided, before the connection ended */
 	bool closed;               /* a FIN or RST was seen */
 	uint8_t first_close_dir;   /* who closed first (valid when closed) */
 	bool first_close_rst;      /* ... and whether with a RST */
@@ -221,7 +222,17 @@ void conn_add_anomaly(struct conn *c, enum conn_anomaly a);
 /* The stage a message sent now belongs to. */
 enum conn_stage conn_current_stage(const struct conn *c);
 
-/* Derive `outcome` from what was seen. Call once, when the connection ends. */
+/*
+ * Live reporting: is the outcome settled while the connection goes on? A
+ * failing alert or a close before the handshake is over settles it; a
+ * finished handshake is settled by client data or a client close (a close
+ * right after the handshake is how some clients reject a certificate), or
+ * else by `grace_over`. Never for a connection not (yet) seen to be TLS.
+ */
+bool conn_decided(const struct conn *c, bool grace_over);
+
+/* Derive `outcome` from what was seen. Call once, when the connection ends
+ * (or on a copy, when conn_decided() says it is settled). */
 void conn_finish(struct conn *c);
 
 /*

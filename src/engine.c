@@ -20,6 +20,9 @@ struct engine {
 	uint32_t file_index;
 	int64_t now_ns;           /* latest capture time seen */
 	int64_t next_expiry_ns;
+	/* Live: finished handshakes not yet settled, oldest first (they wait
+	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
+	struct flow *grace_head, *grace_tail;
 };
 
 struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_conn, void *user)
@@ -91,11 +94,115 @@ static bool worth_reporting(const struct engine *e, const struct conn *c)
 	return data && (tls_port(c->side[0].port) || tls_port(c->side[1].port));
 }
 
-/* End a connection: drain what reassembly still holds, report, free. */
+/* What reassembly lost, into a record (the flow's own, or the copy reported early). */
+static void record_reassembly(const struct flow *f, struct conn *c)
+{
+	for (uint8_t dir = 0; dir < 2; dir++) {
+		c->side[dir].gaps = f->reasm[dir].gap_bytes;
+		if (f->reasm[dir].gap_bytes)
+			conn_add_anomaly(c, ANOM_CAPTURE_GAP);
+		if (f->reasm[dir].limit_hits)
+			c->anomalies[ANOM_OOO_LIMIT] += f->reasm[dir].limit_hits;
+	}
+}
+
+static void grace_unlink(struct engine *e, struct flow *f)
+{
+	if (!f->in_grace)
+		return;
+	if (f->grace_prev)
+		f->grace_prev->grace_next = f->grace_next;
+	else
+		e->grace_head = f->grace_next;
+	if (f->grace_next)
+		f->grace_next->grace_prev = f->grace_prev;
+	else
+		e->grace_tail = f->grace_prev;
+	f->grace_prev = f->grace_next = NULL;
+	f->in_grace = false;
+}
+
+static void grace_append(struct engine *e, struct flow *f)
+{
+	f->grace_prev = e->grace_tail;
+	f->grace_next = NULL;
+	if (e->grace_tail)
+		e->grace_tail->grace_next = f;
+	else
+		e->grace_head = f;
+	e->grace_tail = f;
+	f->in_grace = true;
+}
+
+/* Handshake over, or reported: only record headers, FIN/RST and counters matter from here on. */
+static void stop_buffering(struct flow *f)
+{
+	if (f->headers_only)
+		return;
+	f->headers_only = true;
+	for (uint8_t i = 0; i < 2; i++) {
+		tls_stream_headers_only(&f->tls[i], &f->mem);
+		reasm_count_only(&f->reasm[i], &f->mem);
+	}
+}
+
+/* Heap bytes of the record itself (hellos, certificates), as counted in flow->mem. */
+static size_t record_heap_bytes(const struct conn *c)
+{
+	return (c->client_hello ? sizeof(*c->client_hello) : 0) + (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
+	       (c->server_hello ? sizeof(*c->server_hello) : 0) + (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
+	       c->server_certs.blob_len + c->client_certs.blob_len;
+}
+
+/* Live: hand on the decided record now; the flow keeps its counters and
+ * timeline (to end quietly later) but gives its hellos and certificates away. */
+static void report_open(struct engine *e, struct flow *f)
+{
+	struct conn *c = &f->conn;
+	struct conn rec;
+	size_t before = f->mem;
+	grace_unlink(e, f);
+	f->mem -= record_heap_bytes(c);
+	conn_move(&rec, c);
+	c->server_certs.blob_len = c->client_certs.blob_len = 0;
+	record_reassembly(f, &rec);
+	conn_finish(&rec);
+	rec.reported_open = true;
+	f->reported = true;
+	e->stats.reported++;
+	e->stats.outcomes[rec.outcome]++;
+	if (e->on_conn)
+		e->on_conn(&rec, e->user);
+	conn_release(&rec);
+	stop_buffering(f);
+	e->mem -= before - f->mem;
+}
+
+/* Live: report the flow if its outcome is settled, else wait for its grace. */
+static void check_decided(struct engine *e, struct flow *f)
+{
+	const struct conn *c = &f->conn;
+	if (f->reported)
+		return;
+	bool grace_over = c->handshake_done && e->now_ns - c->handshake_done_ns >= FLOW_DECIDE_GRACE_NS;
+	if (conn_decided(c, grace_over))
+		report_open(e, f);
+	else if (c->handshake_done && !f->in_grace)
+		grace_append(e, f);
+}
+
+static void end_graces(struct engine *e)
+{
+	while (e->grace_head && e->now_ns - e->grace_head->conn.handshake_done_ns >= FLOW_DECIDE_GRACE_NS)
+		report_open(e, e->grace_head);
+}
+
+/* End a connection: drain what reassembly still holds, report (unless it was already), free. */
 static void flow_end(struct engine *e, struct flow *f)
 {
 	struct conn *c = &f->conn;
 	size_t before = f->mem;
+	grace_unlink(e, f);
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		struct delivery d = { f, dir, { 0 } };
 		tls_session_sink(f, &d.sink);
@@ -105,18 +212,14 @@ static void flow_end(struct engine *e, struct flow *f)
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		e->stats.gap_bytes += f->reasm[dir].gap_bytes;
 		e->stats.duplicate_bytes += f->reasm[dir].dup_bytes;
-		c->side[dir].gaps = f->reasm[dir].gap_bytes;
-		if (f->reasm[dir].gap_bytes)
-			conn_add_anomaly(c, ANOM_CAPTURE_GAP);
-		if (f->reasm[dir].limit_hits)
-			c->anomalies[ANOM_OOO_LIMIT] += f->reasm[dir].limit_hits;
 	}
+	record_reassembly(f, c);
 	conn_finish(c);
 	if (c->is_tls)
 		e->stats.tls_connections++;
 	for (int i = 0; i < ANOM_COUNT; i++)
 		e->stats.anomalies[i] += c->anomalies[i];
-	if (worth_reporting(e, c)) {
+	if (!f->reported && worth_reporting(e, c)) {
 		e->stats.reported++;
 		e->stats.outcomes[c->outcome]++;
 		if (e->on_conn)
@@ -306,14 +409,8 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		s->rst = true;
 		conn_add_event(c, p->ts_ns, dir, EV_RST, 0);
 	}
-	if (c->handshake_done && !f->headers_only) {
-		/* From here on only record headers, FIN/RST and counters matter: stop copying. */
-		f->headers_only = true;
-		for (uint8_t i = 0; i < 2; i++) {
-			tls_stream_headers_only(&f->tls[i], &f->mem);
-			reasm_count_only(&f->reasm[i], &f->mem);
-		}
-	}
+	if (c->handshake_done)
+		stop_buffering(f);
 	e->mem += f->mem - mem_before;
 	if (e->mem > e->stats.memory_peak)
 		e->stats.memory_peak = e->mem;
@@ -323,8 +420,20 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		return;
 	}
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
+	if (e->opts.report_when_decided)
+		check_decided(e, f);
 	if (e->mem > e->opts.memory_cap)
 		evict_for_memory(e, f);
+}
+
+/* Work that waits on the clock: grace periods (live), idle expiry. */
+static void clock_moved(struct engine *e)
+{
+	end_graces(e);
+	if (e->now_ns >= e->next_expiry_ns) {
+		expire_idle(e);
+		e->next_expiry_ns = e->now_ns + FLOW_EXPIRY_SCAN_INTERVAL_NS;
+	}
 }
 
 void engine_packet(struct engine *e, const struct packet *p)
@@ -335,10 +444,14 @@ void engine_packet(struct engine *e, const struct packet *p)
 		tcp_packet(e, p);
 	else
 		e->stats.udp_packets++;
-	if (e->now_ns >= e->next_expiry_ns) {
-		expire_idle(e);
-		e->next_expiry_ns = e->now_ns + FLOW_EXPIRY_SCAN_INTERVAL_NS;
-	}
+	clock_moved(e);
+}
+
+void engine_advance_time(struct engine *e, int64_t now_ns)
+{
+	if (now_ns > e->now_ns)
+		e->now_ns = now_ns;
+	clock_moved(e);
 }
 
 void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen)

@@ -5,8 +5,10 @@
  * reassembly, the TLS record layer, and the connection record; and the end
  * of connections (close, reset, idle timeout on capture time, eviction under
  * the memory cap, end of input). Each finished connection's record is handed
- * to the caller's callback once, then freed. Nothing here reads files or
- * prints.
+ * to the caller's callback once, then freed. For live capture it can instead
+ * be handed on as soon as its TLS outcome is decided, while the connection
+ * is still followed (and then never reported again). Nothing here reads
+ * files or prints.
  */
 #ifndef TLSSCOPE_ENGINE_H
 #define TLSSCOPE_ENGINE_H
@@ -24,6 +26,12 @@ struct engine_options {
 	int idle_timeout_s;        /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
 	int handshake_timeout_s;   /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
 	bool report_all;           /* report every TCP connection, not only TLS ones */
+	/* Live capture: report a TLS connection once its outcome is decided (a
+	 * failing alert, a close or reset before the handshake is over, or a
+	 * finished handshake followed by client data, a client close or
+	 * FLOW_DECIDE_GRACE_NS of quiet), not when it ends. The record then says
+	 * end_reason "open"; the connection is still followed, unreported. */
+	bool report_when_decided;
 };
 
 /* Called once per finished connection. The record is valid only during the
@@ -44,6 +52,10 @@ void engine_packet(struct engine *e, const struct packet *p);
 /* One captured frame of libpcap link type `dlt` (caplen bytes captured of
  * wirelen sent): decoded, counted, analysed. */
 void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen);
+
+/* The clock moves on without a packet (live capture on a quiet interface,
+ * wall-clock time in ns): idle connections expire and grace periods end. */
+void engine_advance_time(struct engine *e, int64_t now_ns);
 
 /* End of an input: every open connection is finished and reported. */
 void engine_flush(struct engine *e);

@@ -15,7 +15,10 @@ struct flow {
 	struct flow_node node; /* first: a flow_node* is a flow* */
 	size_t mem;            /* bytes this flow holds, the struct included */
 	int64_t now_ns;        /* time of the packet being processed */
-	bool headers_only;     /* handshake over: buffering stopped */
+	bool headers_only;     /* handshake over (or reported): buffering stopped */
+	bool reported;         /* live: the record was handed on while the connection went on */
+	bool in_grace;         /* live: on the engine's list of handshakes waiting for their grace */
+	struct flow *grace_prev, *grace_next;
 	uint32_t last_ack[2];
 	bool ack_seen[2];
 	struct conn conn;

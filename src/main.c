@@ -13,6 +13,7 @@
 #include "cert_export.h"
 #include "cli_analysis.h"
 #include "cli_tui.h"
+#include "cli_live.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -34,6 +35,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
 		"       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
+		"%s"
 		"       tlsscope --version | --help\n"
 		"\n"
 		"options for analyze:\n"
@@ -48,37 +50,20 @@ static void usage(FILE *fp)
 		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
 		"                       error (the default), critical, or never\n"
 		"%s"
-		"See tlsscope(1) and docs/json.md.\n",
-		analysis_options_help);
-}
-
-/* One connection as a JSON line into fp (an error object if too large). */
-static bool write_json_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-			    const struct report_inputs *in)
-{
-	report_json_conn(w, c, dg, in);
-	if (w->failed) {
-		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
-		jw_reset(w);
-		jw_object_begin(w, NULL);
-		jw_ascii(w, "type", "error");
-		jw_uint(w, "id", c->id);
-		jw_ascii(w, "error", "record larger than the JSON writer's limit");
-		jw_object_end(w);
-	}
-	return jw_flush_line(w, fp);
+		"See tlsscope(1) and docs/json.md; tlsscope live --help for live capture.\n",
+		live_usage, analysis_options_help);
 }
 
 static void write_conn(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct analyze_outputs *o = user;
 	if (o->json) {
-		if (!write_json_line(&o->w, o->out, c, dg, &o->inputs))
+		if (!json_conn_line(&o->w, o->out, c, dg, &o->inputs))
 			o->write_failed = true;
 	} else {
 		text_report_add(o->text, c, dg, &o->inputs);
 	}
-	if (o->json_file && !write_json_line(&o->wf, o->json_file, c, dg, &o->inputs))
+	if (o->json_file && !json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	cert_export_conn(&o->export, c, &o->inputs);
 }
@@ -144,23 +129,16 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int shared = analysis_config_option(&cfg, c, optarg);
-		if (shared < 0) {
-			status = EXIT_USAGE;
-			goto out;
-		}
-		if (shared > 0)
-			continue;
+	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
+		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
 		case OPT_JSON: o.json = true; break;
 		case 'o': output = optarg; break;
 		case OPT_NO_SUMMARY: summary = false; break;
 		case OPT_JSON_FILE: json_file = optarg; break;
 		case OPT_PROBLEMS_ONLY: problems_only = true; break;
 		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				fprintf(stderr, "tlsscope: --color: '%s' is not auto, always or never\n", optarg);
+			if (!parse_color(optarg)) {
 				status = EXIT_USAGE;
 				goto out;
 			}
@@ -200,8 +178,7 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	/* Colour only for a person at a terminal (and not when NO_COLOR is set). */
-	o.inputs.color = !o.json && (!strcmp(color, "always") ||
-				     (!strcmp(color, "auto") && isatty(fileno(o.out)) && !getenv("NO_COLOR")));
+	o.inputs.color = !o.json && color_wanted(color, o.out);
 	o.inputs.width = o.json ? 0 : terminal_width(o.out);
 	if (!o.json) {
 		o.text = text_report_new(problems_only);
@@ -307,6 +284,8 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "tui"))
 		return cmd_tui(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "live"))
+		return cmd_live(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "capture_live.h"
 #include "conn.h"
 #include "diagnose.h"
 #include "jsonw.h"
@@ -23,6 +24,7 @@ struct report_inputs {
 	size_t count;
 	bool color;  /* the text report may use ANSI colours (a terminal, or --color=always) */
 	int width;   /* the text report wraps long lines at this many columns (0: never) */
+	const struct live_counters *capture; /* live capture (names[0] is the interface); NULL for files */
 };
 
 /* `dg` may be NULL (no diagnosis run): its fields are then left out. */
@@ -32,6 +34,11 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 
 void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+
+/* Live output: one line per connection (time, id, client -> server, expected
+ * name, version, outcome, finding codes), then each finding's message
+ * indented under it. */
+void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
 
 /*
  * The text report as a whole: it opens with a summary (inputs, capture

@@ -517,6 +517,8 @@ static const char *end_reason(const struct conn *c)
 		return "reset";
 	if (c->side[0].fin && c->side[1].fin)
 		return "closed";
+	if (c->reported_open)
+		return "open";
 	return "capture_ended";
 }
 
@@ -738,5 +740,12 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_object_end(w);
 	jw_uint(w, "memory_peak_bytes", s->memory_peak);
 	jw_uint(w, "connections_peak", s->flows_peak);
+	if (in && in->capture) {
+		jw_object_begin(w, "capture");
+		jw_uint(w, "received", in->capture->received);
+		jw_uint(w, "dropped_by_kernel", in->capture->dropped_by_kernel);
+		jw_uint(w, "dropped_by_interface", in->capture->dropped_by_interface);
+		jw_object_end(w);
+	}
 	jw_object_end(w);
 }

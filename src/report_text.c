@@ -355,11 +355,16 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		const struct capture_info *fi = &in->info[i];
 		if (in->count > 5 && !fi->truncated && !fi->error[0])
 			continue; /* many inputs: name only those with something to say */
-		fprintf(fp, "file %s: %llu frames, link type %s%s\n", in->names[i], (unsigned long long)fi->frames,
-			fi->dlt_name[0] ? fi->dlt_name : "?", fi->truncated ? ", TRUNCATED" : "");
+		fprintf(fp, "%s %s: %llu frames, link type %s%s\n", in->capture ? "interface" : "file", in->names[i],
+			(unsigned long long)fi->frames, fi->dlt_name[0] ? fi->dlt_name : "?",
+			fi->truncated ? ", TRUNCATED" : "");
 		if (fi->error[0])
 			fprintf(fp, "  %s\n", fi->error);
 	}
+	if (in && in->capture)
+		fprintf(fp, "capture: received %llu, dropped by kernel %llu, dropped by interface %llu\n",
+			(unsigned long long)in->capture->received, (unsigned long long)in->capture->dropped_by_kernel,
+			(unsigned long long)in->capture->dropped_by_interface);
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
 		(unsigned long long)s->captured_bytes);
 	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n", (unsigned long long)s->connections,
@@ -478,6 +483,21 @@ static void one_line(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 	for (size_t i = 0; dg && i < dg->finding_count; i++)
 		fprintf(fp, "%s%s", i ? "," : "  (", dg->findings[i].code);
 	fputs(dg && dg->finding_count ? ")\n" : "\n", fp);
+}
+
+void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
+{
+	bool nano = in && c->file_index < in->count && in->info[c->file_index].nanosecond;
+	bool color = in && in->color;
+	char t[64];
+	report_time_text(c->first_ts_ns, nano, t, sizeof(t));
+	fprintf(fp, "%s  ", t);
+	one_line(fp, c, dg);
+	for (size_t i = 0; dg && i < dg->finding_count; i++) {
+		const struct finding *f = &dg->findings[i];
+		fprintf(fp, "    %s%-8s%s %s: %s\n", color_on(color, f->severity), severity_name(f->severity),
+			color_off(color), f->code, f->message);
+	}
 }
 
 void text_report_add(struct text_report *t, const struct conn *c, const struct diagnosis *dg,

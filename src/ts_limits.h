@@ -17,6 +17,9 @@
 #define FLOW_DEFAULT_IDLE_TIMEOUT_S 300      /* a quiet TCP connection is dropped, as in Zeek's tcp_inactivity_timeout */
 #define FLOW_HANDSHAKE_IDLE_TIMEOUT_S 60     /* a flow still in its handshake waits less */
 #define FLOW_EXPIRY_SCAN_INTERVAL_NS 1000000000LL /* look for idle flows once a capture second */
+#define FLOW_DECIDE_GRACE_NS 1000000000LL /* live: a finished handshake is called established after this long
+					     without client data or close (a client that rejects the server
+					     closes within milliseconds) */
 
 /* TCP reassembly, per direction. */
 #define REASM_MAX_OOO_BYTES (256u << 10)  /* bytes held waiting for a gap to fill */

@@ -1,0 +1,362 @@
+/*
+ * cli_live.c - `tlsscope live`: options, opening the capture (and saying
+ * plainly why it cannot be opened), the capture loop with its limits and
+ * drop warnings, one line or JSON object per connection as soon as it is
+ * decided, and the summary when the run stops (SIGINT, SIGTERM, --duration,
+ * --count).
+ */
+#include "cli_live.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture_live.h"
+#include "cli_analysis.h"
+
+/* Drops are reported on stderr at most this often while they go on. */
+#define LIVE_DROP_WARNING_NS (5 * 1000000000LL)
+
+const char live_usage[] =
+	"       tlsscope live -i IFACE [options]   (capture; one record per connection as it is decided)\n"
+	"       tlsscope live --list\n";
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: tlsscope live -i IFACE [options]\n"
+		"       tlsscope live --list\n"
+		"\n"
+		"options for live:\n"
+		"  -i, --interface IFACE  capture on IFACE (\"any\": every interface)\n"
+		"  -f, --filter BPF     capture filter (default: tcp)\n"
+		"  --snaplen N          bytes kept per packet (default 262144)\n"
+		"  --duration SECS      stop after SECS seconds\n"
+		"  --count N            stop after N packets\n"
+		"  --write FILE         also save the captured packets to FILE (pcap), for analyze or diff\n"
+		"  --list               list the interfaces that can be captured, then exit\n"
+		"  --json               one JSON object per connection, then a summary object\n"
+		"  --no-summary         leave out the summary\n"
+		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
+		"  --color=WHEN         colours: auto (a terminal), always, never\n"
+		"%s"
+		"Stops on SIGINT or SIGTERM (a second one stops at once): open connections are reported,\n"
+		"then the summary. Capturing"
+		" needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
+		analysis_options_help);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct live_output {
+	bool json;
+	struct jsonw w;
+	struct report_inputs inputs;
+	bool write_failed;
+};
+
+/* On the writer thread: each record as it is decided, flushed at once for a reader at the other end of a pipe. */
+static void write_record(const struct conn *c, const struct diagnosis *dg, void *user)
+{
+	struct live_output *o = user;
+	if (o->json) {
+		if (!json_conn_line(&o->w, stdout, c, dg, &o->inputs))
+			o->write_failed = true;
+	} else {
+		report_text_brief(stdout, c, dg, &o->inputs);
+	}
+	if (fflush(stdout) != 0)
+		o->write_failed = true;
+}
+
+static void print_interface(const char *name, const char *description, bool up, bool loopback, void *user)
+{
+	(void)user;
+	printf("%-16s %s%s%s%s\n", name, up ? "up" : "down", loopback ? ", loopback" : "",
+	       description ? "  " : "", description ? description : "");
+}
+
+/* One line that says what is wrong and what to do about it. */
+static void print_open_error(enum live_error why, const struct live_options *lo, const char *err)
+{
+	switch (why) {
+	case LIVE_PERMISSION:
+		fprintf(stderr,
+			"tlsscope: cannot capture on %s: permission denied (%s); run as root or give the binary "
+			"CAP_NET_RAW and CAP_NET_ADMIN: setcap cap_net_raw,cap_net_admin=eip $(command -v tlsscope)\n",
+			lo->interface, err);
+		break;
+	case LIVE_NO_DEVICE:
+		fprintf(stderr, "tlsscope: no interface named '%s' (%s); tlsscope live --list shows them\n",
+			lo->interface, err);
+		break;
+	case LIVE_DEVICE_DOWN:
+		fprintf(stderr, "tlsscope: interface %s is down (%s)\n", lo->interface, err);
+		break;
+	case LIVE_BAD_FILTER:
+		fprintf(stderr, "tlsscope: bad capture filter '%s': %s\n", lo->filter, err);
+		break;
+	case LIVE_WRITE:
+		fprintf(stderr, "tlsscope: --write %s: %s\n", lo->write_path, err);
+		break;
+	default:
+		fprintf(stderr, "tlsscope: cannot capture on %s: %s\n", lo->interface, err);
+		break;
+	}
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool parse_count(const char *opt, const char *arg, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > max) {
+		fprintf(stderr, "tlsscope: %s: '%s' is not a number from 1 to %lld\n", opt, arg, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Warn while drops happen, not on every poll: one line per LIVE_DROP_WARNING_NS at most. */
+struct drop_watch {
+	uint64_t reported;
+	int64_t last_warning_ns;
+};
+
+static void watch_drops(struct drop_watch *dw, const struct live_counters *k, int64_t now)
+{
+	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
+	if (dropped <= dw->reported || now - dw->last_warning_ns < LIVE_DROP_WARNING_NS)
+		return;
+	fprintf(stderr,
+		"tlsscope: warning: %llu packets dropped so far (%llu by the kernel, %llu by the interface) of %llu "
+		"received; connections may be missed or incomplete\n",
+		(unsigned long long)dropped, (unsigned long long)k->dropped_by_kernel,
+		(unsigned long long)k->dropped_by_interface, (unsigned long long)k->received);
+	dw->reported = dropped;
+	dw->last_warning_ns = now;
+}
+
+enum live_option_code {
+	OPT_JSON = OPT_ANALYSIS_LAST + 1,
+	OPT_NO_SUMMARY,
+	OPT_FAIL_ON,
+	OPT_COLOR,
+	OPT_SNAPLEN,
+	OPT_DURATION,
+	OPT_COUNT,
+	OPT_WRITE,
+	OPT_LIST,
+};
+
+int cmd_live(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ANALYSIS_LONG_OPTIONS,
+		{ "interface", required_argument, NULL, 'i' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "write", required_argument, NULL, OPT_WRITE },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct live_options lo = { .filter = "tcp" };
+	struct live_output o = { 0 };
+	struct analysis_config cfg;
+	struct analysis *a = NULL;
+	struct live_capture *lc = NULL;
+	struct capture_info info = { 0 };
+	struct live_counters counters = { 0 };
+	const char *color = "auto";
+	long long duration_s = 0, count = 0, v;
+	bool summary = true, list = false;
+	int fail_on = SEV_COUNT;
+	int status = 0;
+	int c;
+	char err[1200];
+	jw_init(&o.w);
+	if (!analysis_config_init(&cfg, argc)) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	optind = 1;
+	while ((c = analysis_getopt(&cfg, argc, argv, "i:f:h", opts)) != -1) {
+		switch (c) {
+		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
+		case 'i': lo.interface = optarg; break;
+		case 'f': lo.filter = optarg; break;
+		case OPT_SNAPLEN:
+			if (!parse_count("--snaplen", optarg, 262144, &v)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			lo.snaplen = (int)v;
+			break;
+		case OPT_DURATION:
+			if (!parse_count("--duration", optarg, 86400LL * 3650, &duration_s)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_COUNT:
+			if (!parse_count("--count", optarg, 1LL << 62, &count)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_WRITE: lo.write_path = optarg; break;
+		case OPT_LIST: list = true; break;
+		case OPT_JSON: o.json = true; break;
+		case OPT_NO_SUMMARY: summary = false; break;
+		case OPT_FAIL_ON:
+			if (!parse_fail_on(optarg, &fail_on)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_COLOR:
+			if (!parse_color(optarg)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			color = optarg;
+			break;
+		case 'h': usage(stdout); goto out;
+		default: usage(stderr); status = EXIT_USAGE; goto out;
+		}
+	}
+	if (list) {
+		if (!live_list_interfaces(print_interface, NULL, err, sizeof(err))) {
+			fprintf(stderr, "tlsscope: cannot list the interfaces: %s\n", err);
+			status = EXIT_USAGE;
+		}
+		goto out;
+	}
+	if (!lo.interface || optind < argc) {
+		fprintf(stderr, optind < argc ? "tlsscope: live takes no file arguments ('%s')\n"
+					      : "tlsscope: live needs an interface: -i IFACE (tlsscope live --list)\n",
+			optind < argc ? argv[optind] : "");
+		status = EXIT_USAGE;
+		goto out;
+	}
+
+	enum live_error why;
+	lc = live_open(&lo, &why, err, sizeof(err));
+	if (!lc) {
+		print_open_error(why, &lo, err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	info.dlt = live_link_type(lc);
+	snprintf(info.dlt_name, sizeof(info.dlt_name), "%s", live_link_type_name(lc));
+	info.nanosecond = live_nanosecond(lc);
+	o.inputs.names = &lo.interface;
+	o.inputs.info = &info;
+	o.inputs.count = 1;
+	o.inputs.color = !o.json && color_wanted(color, stdout);
+	cfg.engine.report_when_decided = true;
+
+	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
+	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigset_t stop_set, old_set;
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+	a = analysis_start(&cfg, write_record, &o);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	if (!a) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+
+	/* As tcpdump does: a person (or a test) sees when packets start to count. */
+	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
+		lo.filter);
+	struct engine *e = analysis_engine(a);
+	struct drop_watch drops = { 0 };
+	int64_t started = monotonic_ns(), last_stats = started;
+	while (!stop_requested) {
+		int64_t now = monotonic_ns();
+		if (duration_s && now - started >= duration_s * 1000000000LL)
+			break;
+		uint64_t left = count ? (uint64_t)count - counters.frames : 0;
+		if (live_poll(lc, e, left, err, sizeof(err)) < 0) {
+			fprintf(stderr, "tlsscope: capture on %s stopped: %s\n", lo.interface, err);
+			status = EXIT_USAGE;
+			break;
+		}
+		live_counters_get(lc, &counters);
+		if (count && counters.frames >= (uint64_t)count)
+			break;
+		if (now - last_stats >= 1000000000LL) {
+			watch_drops(&drops, &counters, now);
+			last_stats = now;
+		}
+	}
+
+	analysis_drain(a); /* open connections reported, every record written */
+	live_counters_get(lc, &counters);
+	info.frames = counters.frames;
+	info.first_ts_ns = counters.first_ts_ns;
+	info.last_ts_ns = counters.last_ts_ns;
+	o.inputs.capture = &counters;
+	if (summary) {
+		const struct ts_stats *stats = engine_stats(e);
+		if (o.json) {
+			report_json_summary(&o.w, stats, &o.inputs);
+			if (!jw_flush_line(&o.w, stdout))
+				o.write_failed = true;
+		} else {
+			report_text_summary(stdout, stats, &o.inputs);
+		}
+	}
+	if (!live_close(lc)) {
+		fprintf(stderr, "tlsscope: --write %s: writing failed\n", lo.write_path);
+		status = EXIT_USAGE;
+	}
+	lc = NULL;
+	if (fflush(stdout) != 0 || o.write_failed) {
+		fprintf(stderr, "tlsscope: writing the output failed: %s\n", strerror(errno));
+		status = EXIT_USAGE;
+	}
+	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+		status = EXIT_FINDINGS;
+out:
+	analysis_free(a);
+	live_close(lc);
+	jw_free(&o.w);
+	analysis_config_free(&cfg);
+	return status;
+}
