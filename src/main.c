@@ -17,6 +17,7 @@
 #include "jsonw.h"
 #include "output_queue.h"
 #include "report.h"
+#include "report_html.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FINDINGS 1
@@ -37,6 +38,7 @@ struct cli {
 	struct cert_export export;  /* --export-certs */
 	int fail_on;                /* severity that makes the exit status 1; SEV_COUNT: never */
 	struct text_report *text;   /* the text report being gathered (text mode) */
+	struct html_report *html;   /* --html: the page being gathered */
 	int worst;                  /* worst finding severity reported, -1 if none (writer thread) */
 };
 
@@ -58,6 +60,8 @@ static void usage(FILE *fp)
 		"  --problems-only      text report: leave out the healthy connections\n"
 		"  --color=WHEN         text report colours: auto (a terminal), always, never\n"
 		"  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
+		"  --html FILE          also write a self-contained HTML report to FILE (charts, a\n"
+		"                       sortable table, handshake ladders, certificate chains)\n"
 		"  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
 		"                       DIR/index.tsv (connection to certificates)\n"
 		"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
@@ -114,6 +118,7 @@ static void write_conn(struct conn *c, void *user)
 	}
 	if (cli->json_file && !write_json_line(&cli->wf, cli->json_file, c, dg, &cli->inputs))
 		cli->write_failed = true;
+	html_report_add(cli->html, c, dg, &cli->inputs);
 	cert_export_conn(&cli->export, c, &cli->inputs);
 }
 
@@ -161,6 +166,7 @@ static int cmd_analyze(int argc, char **argv)
 		{ "ca-dir", required_argument, NULL, 'D' },
 		{ "no-diagnose", no_argument, NULL, 'N' },
 		{ "json-file", required_argument, NULL, 'J' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "fail-on", required_argument, NULL, 'F' },
 		{ "problems-only", no_argument, NULL, 'P' },
 		{ "color", required_argument, NULL, 'C' },
@@ -170,7 +176,8 @@ static int cmd_analyze(int argc, char **argv)
 	};
 	struct cli cli = { .summary = true, .out = stdout, .diagnose = true, .fail_on = SEV_ERROR, .worst = -1 };
 	struct engine_options eo = { 0 };
-	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto";
+	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto", *html_file = NULL;
+	FILE *html_fp = NULL;
 	bool problems_only = false;
 	struct expect_rules rules = { 0 };
 	struct trust_options to = { 0 };
@@ -228,6 +235,7 @@ static int cmd_analyze(int argc, char **argv)
 		case 'D': ca_dir[to.ca_dir_count++] = optarg; break;
 		case 'N': cli.diagnose = false; break;
 		case 'J': json_file = optarg; break;
+		case 'H': html_file = optarg; break;
 		case 'P': problems_only = true; break;
 		case 'C':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
@@ -280,6 +288,15 @@ static int cmd_analyze(int argc, char **argv)
 		}
 		static char jbuf[1u << 20];
 		setvbuf(cli.json_file, jbuf, _IOFBF, sizeof(jbuf));
+	}
+	if (html_file) {
+		html_fp = fopen(html_file, "w");
+		cli.html = html_fp ? html_report_new() : NULL;
+		if (!cli.html) {
+			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", html_file,
+				html_fp ? "no temporary file for the HTML report" : strerror(errno));
+			{ status = EXIT_USAGE; goto out; }
+		}
 	}
 	if (export_dir && !cert_export_open(&cli.export, export_dir, err, sizeof(err))) {
 		fprintf(stderr, "tlsscope: --export-certs %s\n", err);
@@ -343,7 +360,16 @@ static int cmd_analyze(int argc, char **argv)
 			cli.write_failed = true;
 		cli.text = NULL;
 	}
+	if (cli.html) {
+		if (!html_report_finish(cli.html, html_fp, engine_stats(e), &cli.inputs))
+			cli.write_failed = true;
+		cli.html = NULL;
+	}
 	bool write_ok = fflush(cli.out) == 0 && !cli.write_failed;
+	if (html_fp) {
+		write_ok = fclose(html_fp) == 0 && write_ok;
+		html_fp = NULL;
+	}
 	if (cli.json_file) {
 		write_ok = fclose(cli.json_file) == 0 && write_ok;
 		cli.json_file = NULL;
@@ -370,6 +396,9 @@ out:
 	jw_free(&cli.w);
 	jw_free(&cli.wf);
 	text_report_discard(cli.text);
+	html_report_discard(cli.html);
+	if (html_fp)
+		fclose(html_fp);
 	if (cli.json_file)
 		fclose(cli.json_file);
 	cert_export_close(&cli.export);
