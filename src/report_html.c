@@ -89,6 +89,17 @@ static const char *outcome_color(enum conn_outcome o)
 	return (unsigned)o < OUTCOME_COUNT ? outcome_colors[o] : "#a8b3c2";
 }
 
+/* Where the expected host came from, for people. */
+static const char *source_text(enum expected_source s)
+{
+	switch (s) {
+	case EXPECT_RULE: return "from --expect";
+	case EXPECT_SNI: return "from the SNI";
+	case EXPECT_SERVER_IP: return "the server's address: no SNI";
+	default: return "";
+	}
+}
+
 static void sev_badge(FILE *fp, int sev)
 {
 	fprintf(fp, "<span class=\"badge %s\">%s</span>", sev_class(sev), sev_class(sev));
@@ -115,7 +126,9 @@ static const char page_css[] =
 	".tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}"
 	".tile b{display:block;font-size:1.6rem;line-height:1.2}.tile span{color:var(--muted);font-size:.85rem}"
 	".tile.bad b{color:var(--error)}"
-	".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:12px;margin-top:12px}"
+	".charts{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;margin-top:12px}"
+	"@media (min-width:800px){.charts{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}"
+	".charts{grid-template-rows:auto 1fr}.charts .tall{grid-column:2;grid-row:1/span 2}}"
 	".panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px;"
 	"min-width:0}"
 	".panel h3{margin-top:2px}svg{display:block;max-width:100%;height:auto}"
@@ -127,14 +140,14 @@ static const char page_css[] =
 	"border-radius:8px;background:var(--card);color:var(--fg);font:inherit}"
 	".controls label{white-space:nowrap}.count{color:var(--muted);font-size:.9rem}"
 	".scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:10px}"
-	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
-	"th,td{padding:6px 10px;text-align:left;white-space:nowrap;border-bottom:1px solid var(--line)}"
+	"table{border-collapse:collapse;width:100%;font-size:.87rem}"
+	"th,td{padding:6px 8px;text-align:left;white-space:nowrap;border-bottom:1px solid var(--line)}"
 	"th{position:relative;cursor:pointer;user-select:none;background:var(--soft);font-weight:600}"
 	"th:after{content:'\\2195';color:var(--muted);margin-left:4px;font-size:.8em}"
 	"th[aria-sort=ascending]:after{content:'\\25B2';color:var(--fg)}"
 	"th[aria-sort=descending]:after{content:'\\25BC';color:var(--fg)}"
 	"tbody tr{cursor:pointer}tbody tr:hover{background:var(--soft)}tr:last-child td{border-bottom:0}"
-	"td.sni{max-width:260px;overflow:hidden;text-overflow:ellipsis}.none{color:var(--muted)}"
+	"td.worst{white-space:normal;min-width:170px}td.sni{max-width:210px;overflow:hidden;text-overflow:ellipsis}.none{color:var(--muted)}"
 	".badge{display:inline-block;padding:1px 7px;border-radius:999px;font-size:.75rem;font-weight:600;"
 	"color:#fff;background:var(--muted);vertical-align:1px}"
 	".badge.info{background:var(--info)}.badge.warning{background:var(--warning)}"
@@ -148,7 +161,7 @@ static const char page_css[] =
 	"details.conn>summary{padding:10px 14px;cursor:pointer;display:flex;flex-wrap:wrap;gap:4px 10px;"
 	"align-items:center}"
 	"details.conn>summary b{font-weight:600;min-width:0;overflow-wrap:anywhere}.body{padding:0 14px 14px}"
-	".facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:2px 18px;margin:0}"
+	".facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:2px 18px;margin:0}"
 	".facts div{display:flex;gap:8px;min-width:0}.facts dt{color:var(--muted);min-width:86px}"
 	".facts dd{margin:0;overflow-wrap:anywhere}"
 	".cols{display:grid;grid-template-columns:minmax(0,1fr);gap:4px 22px}"
@@ -184,7 +197,10 @@ static const char page_css[] =
 	".note{color:var(--muted);font-size:.9rem}"
 	"footer{max-width:1240px;margin:24px auto;padding:12px 20px;color:var(--muted);font-size:.85rem;"
 	"border-top:1px solid var(--line)}"
-	"@media (max-width:600px){main{padding:12px 10px}h1{font-size:1.25rem}.tile b{font-size:1.3rem}"
+	"nav.jump{font-size:.9rem;margin:-8px 0 12px}nav.jump a{margin-right:14px}"
+	"@media (max-width:600px){main{padding:12px 10px}h1{font-size:1.25rem}"
+	".tiles{grid-template-columns:repeat(3,minmax(0,1fr));gap:6px}.tile{padding:6px 8px}"
+	".tile b{font-size:1.2rem}.tile span{font-size:.72rem;display:block;line-height:1.25}"
 	".charts{grid-template-columns:minmax(0,1fr)}.body{padding:0 10px 10px}}";
 
 /* Sorting (numbers by data-v), filtering (every word must occur), problems only, and opening a linked
@@ -254,12 +270,14 @@ void html_page_end(FILE *fp)
 #define LADDER_CLIENT_X 150
 #define LADDER_SERVER_X 520
 
-static const char *event_class(const struct conn_event *e)
+static const char *event_class(const struct conn *c, const struct conn_event *e)
 {
 	switch (e->type) {
 	case EV_SYN: case EV_SYN_ACK: case EV_FIN: return "tcp";
 	case EV_RST: return "rst";
-	case EV_ALERT: case EV_ENCRYPTED_ALERT: return e->type == EV_ALERT ? "alert" : "alert enc";
+	case EV_ALERT: return "alert";
+	case EV_ENCRYPTED_ALERT: /* after the handshake, most likely close_notify: not an error */
+		return c->handshake_done && e->ts_ns >= c->handshake_done_ns ? "enc" : "alert enc";
 	case EV_ENCRYPTED_HANDSHAKE: case EV_APPLICATION_DATA: return "enc";
 	default: return "hs";
 	}
@@ -301,7 +319,7 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 			"<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\"/>"
 			"<polygon points=\"%d,%u %d,%u %d,%u\"/>"
 			"<text class=\"l\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12.5\">",
-			event_class(e), y + 4, (double)(e->ts_ns - c->first_ts_ns) / 1e6, x1, y, x2, y, x2 + tip, y - 5,
+			event_class(c, e), y + 4, (double)(e->ts_ns - c->first_ts_ns) / 1e6, x1, y, x2, y, x2 + tip, y - 5,
 			x2, y, x2 + tip, y + 5, (LADDER_CLIENT_X + LADDER_SERVER_X) / 2, y - 5);
 		html_escape(fp, label);
 		fputs("</text></g>", fp);
@@ -353,8 +371,7 @@ static void host_box(FILE *fp, const struct diagnosis *dg, const struct host_vie
 	fprintf(fp, "<div class=\"host %s\">Expected host <span class=\"chip%s\">", cls,
 		v->clients_ok == v->clients ? " match" : " want");
 	html_escape(fp, dg->expected_host);
-	fprintf(fp, "</span> <span class=\"note\">(from %s)</span> ",
-		expected_source_name(dg->expected_source) ? expected_source_name(dg->expected_source) : "?");
+	fprintf(fp, "</span> <span class=\"note\">(%s)</span> ", source_text(dg->expected_source));
 	if (v->clients_ok == v->clients) {
 		fputs("matches <span class=\"chip match\">", fp);
 		html_escape(fp, v->matched ? v->matched : "?");
@@ -374,7 +391,7 @@ static void host_box(FILE *fp, const struct diagnosis *dg, const struct host_vie
 	fputs("</span></div>", fp);
 }
 
-static void cert_sans(FILE *fp, const struct x509_cert *x, const struct host_view *v)
+static void cert_sans(FILE *fp, const struct x509_cert *x, const struct host_view *v, const char *missing)
 {
 	if (!x->has_san) {
 		fputs("<span class=\"none\">none (no subjectAltName extension)</span>", fp);
@@ -388,6 +405,11 @@ static void cert_sans(FILE *fp, const struct x509_cert *x, const struct host_vie
 		san_chip(fp, "email:", x->san_email.v[j], NULL);
 	for (size_t j = 0; j < x->san_uri.count; j++)
 		san_chip(fp, "URI:", x->san_uri.v[j], NULL);
+	if (missing) {
+		fputs(" <span class=\"note\">&ne; expected</span> <span class=\"chip want\">", fp);
+		html_escape(fp, missing);
+		fputs("</span>", fp);
+	}
 	if (x->dropped_names)
 		fprintf(fp, " <span class=\"badge error\">%zu name%s with a NUL or bad encoding left out</span>",
 			x->dropped_names, x->dropped_names == 1 ? "" : "s");
@@ -400,8 +422,9 @@ static void dl_text(FILE *fp, const char *dt, const char *dd)
 	fputs("</dd>", fp);
 }
 
+/* `at`: the handshake's capture time, Unix seconds. */
 static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struct diagnosis *dg,
-		      const struct host_view *v)
+		      const struct host_view *v, int64_t at)
 {
 	bool bad = false;
 	for (size_t j = 0; j < dg->verdict.issue_count; j++)
@@ -432,9 +455,17 @@ static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struc
 	dl_text(fp, "Subject", x->subject);
 	dl_text(fp, "Issuer", x->issuer);
 	fputs("<dt>SANs</dt><dd>", fp);
-	cert_sans(fp, x, i == 0 ? v : NULL);
-	fprintf(fp, "</dd><dt>Valid</dt><dd>%s &ndash; %s</dd>", x509_time_format(x->not_before, t1, sizeof(t1)),
+	bool mismatch = i == 0 && dg->host_checked && dg->expected_host[0] && v->clients_ok < v->clients;
+	cert_sans(fp, x, i == 0 ? v : NULL, mismatch ? dg->expected_host : NULL);
+	fprintf(fp, "</dd><dt>Valid</dt><dd>%s &ndash; %s ", x509_time_format(x->not_before, t1, sizeof(t1)),
 		x509_time_format(x->not_after, t2, sizeof(t2)));
+	if (at < x->not_before)
+		fputs("<span class=\"badge error\">not yet valid at capture time</span>", fp);
+	else if (at > x->not_after)
+		fputs("<span class=\"badge error\">expired at capture time</span>", fp);
+	else
+		fputs("<span class=\"badge ok\">valid at capture time</span>", fp);
+	fputs("</dd>", fp);
 	fputs("<dt>Key</dt><dd>", fp);
 	html_escape(fp, x->key_type);
 	if (x->key_bits)
@@ -486,7 +517,7 @@ void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	}
 	struct host_view v = host_view(dg);
 	for (size_t i = 0; i < dg->cert_count; i++)
-		cert_card(fp, i, dg->certs[i], dg, &v);
+		cert_card(fp, i, dg->certs[i], dg, &v, c->first_ts_ns / 1000000000LL);
 	if (c->server_certs.total > dg->cert_count)
 		fprintf(fp, "<p class=\"note\">%u more certificate%s sent, not kept.</p>",
 			c->server_certs.total - (unsigned)dg->cert_count,
@@ -583,7 +614,7 @@ static void table_row(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	sni_cell(fp, c);
 	uint16_t ver = conn_version(c);
 	fprintf(fp, "</td><td data-v=\"%u\">%s</td><td><span class=\"dot\" style=\"background:%s\"></span>%s</td>"
-		"<td data-v=\"%d\">",
+		"<td class=\"worst\" data-v=\"%d\">",
 		ver, ver ? tls_version_name(ver, v, sizeof(v)) : "&mdash;", outcome_color(c->outcome),
 		conn_outcome_name(c->outcome), sev + 1);
 	if (sev >= 0) {
@@ -617,7 +648,7 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 	if (dg && dg->expected_host[0]) {
 		fact(fp, "expected");
 		html_escape(fp, dg->expected_host);
-		fprintf(fp, " <span class=\"note\">(from %s)</span></dd></div>", expected_source_name(dg->expected_source));
+		fprintf(fp, " <span class=\"note\">(%s)</span></dd></div>", source_text(dg->expected_source));
 	}
 	if (sh) {
 		fact(fp, "version");
@@ -847,9 +878,9 @@ static void details_tag(FILE *fp, uint64_t id, int sev, bool open)
 /* A chart panel with horizontal bars (label, bar, count), or `empty` when there is nothing; the caller
  * closes the panel's <div>. */
 static void bar_panel(FILE *fp, const char *title, const char *const *labels, const unsigned long *values,
-		      const char *const *colors, size_t n, const char *empty)
+		      const char *const *colors, size_t n, const char *empty, bool tall)
 {
-	fprintf(fp, "<div class=\"panel\"><h3>%s</h3>", title);
+	fprintf(fp, "<div class=\"panel%s\"><h3>%s</h3>", tall ? " tall" : "", title);
 	if (!n) {
 		fprintf(fp, "<p class=\"note\">%s</p>", empty);
 		return;
@@ -885,7 +916,7 @@ static void outcomes_chart(FILE *fp, const struct html_report *h)
 		colors[n] = outcome_color((enum conn_outcome)i);
 		values[n++] = h->outcomes[i];
 	}
-	bar_panel(fp, "Connections by outcome", labels, values, colors, n, "No connections.");
+	bar_panel(fp, "Connections by outcome", labels, values, colors, n, "No connections.", false);
 	fputs("</div>\n", fp);
 }
 
@@ -913,12 +944,28 @@ static void findings_chart(FILE *fp, const struct html_report *h)
 		for (size_t i = start; i < n; i++)
 			colors[i] = sev_colors[sev];
 	}
-	bar_panel(fp, "Findings by code", labels, values, colors, n, "No findings.");
+	bar_panel(fp, "Findings by code", labels, values, colors, n, "No findings.", true);
 	fputs("<div class=\"legend\">", fp);
 	for (int sev = 0; sev < SEV_COUNT; sev++)
 		fprintf(fp, "<span><span class=\"dot\" style=\"background:%s\"></span>%s</span>", sev_colors[sev],
 			sev_class(sev));
 	fputs("</div></div>\n", fp);
+}
+
+/* "850 ms", "12.4 s", "3.2 h", "59.0 days". */
+static void duration_text(int64_t ns, char *buf, size_t n)
+{
+	double s = (double)ns / 1e9;
+	if (s < 1)
+		snprintf(buf, n, "%.0f ms", s * 1e3);
+	else if (s < 120)
+		snprintf(buf, n, "%.1f s", s);
+	else if (s < 7200)
+		snprintf(buf, n, "%.1f min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, n, "%.1f h", s / 3600);
+	else
+		snprintf(buf, n, "%.1f days", s / 86400);
 }
 
 /* Connections started per slice of the capture span, stacked by outcome. */
@@ -950,16 +997,19 @@ static void timeline_chart(FILE *fp, const struct html_report *h)
 		if (sum > max)
 			max = sum;
 	}
-	const int x0 = 36, plot_w = 356, plot_h = 120, top = 8;
+	const int x0 = 40, plot_w = 470, plot_h = 130, top = 8;
 	const double bw = (double)plot_w / HTML_TIMELINE_BINS;
 	char t1[40], t2[40];
-	clock_text(h->first_ns, false, t1, sizeof(t1));
-	clock_text(h->first_ns + start_span, false, t2, sizeof(t2));
+	bool days = span >= 86400 * 1000000000LL;
+	clock_text(h->first_ns, days, t1, sizeof(t1));
+	clock_text(h->first_ns + start_span, days, t2, sizeof(t2));
+	char span_text[48];
+	duration_text(span, span_text, sizeof(span_text));
 	fputs("<div class=\"panel\"><h3>Connections over time</h3>", fp);
-	fprintf(fp, "<svg viewBox=\"0 0 400 %d\" width=\"400\" role=\"img\" aria-label=\"connections over time\">"
+	fprintf(fp, "<svg viewBox=\"0 0 520 %d\" width=\"520\" role=\"img\" aria-label=\"connections over time\">"
 		"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"currentColor\" stroke-opacity=\".3\"/>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%lu</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">0</text>",
+		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%lu</text>"
+		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">0</text>",
 		top + plot_h + 34, x0, top + plot_h, x0 + plot_w, top + plot_h, x0 - 4, top + 10, max, x0 - 4,
 		top + plot_h);
 	for (int k = 0; k < HTML_TIMELINE_BINS; k++) {
@@ -975,12 +1025,12 @@ static void timeline_chart(FILE *fp, const struct html_report *h)
 				conn_outcome_name((enum conn_outcome)o));
 		}
 	}
-	fprintf(fp, "<text class=\"muted\" x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">UTC, span %.3f s</text>"
+	fprintf(fp, "<text class=\"muted\" x=\"%d\" y=\"%d\" font-size=\"12.5\">%s</text>"
+		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%s</text>"
+		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"12.5\">UTC, span %s</text>"
 		"</svg>",
 		x0, top + plot_h + 16, t1, x0 + plot_w, top + plot_h + 16, t2, x0 + plot_w / 2, top + plot_h + 30,
-		(double)span / 1e9);
+		span_text);
 	fputs("<div class=\"legend\">", fp);
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		if (h->outcomes[o])
@@ -1009,7 +1059,8 @@ static void page_header(FILE *fp, const struct html_report *h, const struct ts_s
 		clock_text(h->last_ns, true, t2, sizeof(t2));
 		fprintf(fp, " &middot; %s &ndash; %s UTC", t1, t2);
 	}
-	fputs("</p>\n<div class=\"tiles\">", fp);
+	fputs("</p>\n<nav class=\"jump\"><a href=\"#connections\">Connections table</a>"
+	      "<a href=\"#details\">Connection details</a></nav>\n<div class=\"tiles\">", fp);
 	tile(fp, h->total, "connections", false);
 	tile(fp, h->tls, "speak TLS", false);
 	tile(fp, h->problems, "with problems", true);
@@ -1069,7 +1120,7 @@ bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *
 	html_page_begin(fp, "tlsscope report");
 	page_header(fp, h, s, in);
 	connection_table(fp, h, shown);
-	fputs("<h2>Connection details</h2>\n", fp);
+	fputs("<h2 id=\"details\">Connection details</h2>\n", fp);
 	if (!shown)
 		fputs("<p class=\"note\">No connections.</p>\n", fp);
 	for (size_t i = 0; i < shown; i++) {

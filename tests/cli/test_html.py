@@ -51,6 +51,7 @@ def client_hello(sni):
 
 def hostile_capture(path):
     p = Pcap(path)
+    p.ns = 1772323200 * 10**9 + 1500 * 10**6  # 2026-03-01 00:00:01.5, within the sample captures' span
     c = Conn(p, cli=("10.9.0.1", 41000), srv=("10.9.0.2", 443))
     c.handshake()
     c.send("c", client_hello(HOSTILE_SNI))
