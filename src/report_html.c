@@ -154,7 +154,7 @@ static const char page_css[] =
 	".badge.error{background:var(--error)}.badge.critical{background:var(--critical)}"
 	".badge.ok{background:#15803d}.badge.plain{background:var(--soft);color:var(--fg);"
 	"border:1px solid var(--line)}"
-	"details.conn{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--line);"
+	"details.conn{content-visibility:auto;contain-intrinsic-size:auto 48px;background:var(--card);border:1px solid var(--line);border-left:5px solid var(--line);"
 	"border-radius:10px;margin:10px 0;scroll-margin-top:10px}"
 	"details.conn.warning{border-left-color:var(--warning)}details.conn.error{border-left-color:var(--error)}"
 	"details.conn.critical{border-left-color:var(--critical)}details.conn.info{border-left-color:var(--info)}"
@@ -227,7 +227,8 @@ static const char page_js[] =
 	"ths.forEach(function(h){h.removeAttribute('aria-sort');});"
 	"th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
 	"rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
-	"return (x<y?-dir:x>y?dir:0)||a._i-b._i;});rows.forEach(function(r){tb.appendChild(r);});}"
+	"return (x<y?-dir:x>y?dir:0)||a._i-b._i;});var f=document.createDocumentFragment();"
+	"rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);}"
 	"ths.forEach(function(th,i){th.tabIndex=0;th.addEventListener('click',function(){sortBy(th,i);});"
 	"th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(th,i);}});});"
 	"tb.addEventListener('click',function(e){if(e.target.closest('a'))return;var r=e.target.closest('tr');"
@@ -829,9 +830,12 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	}
 	h->points[h->point_count++] = (struct html_point){ c->first_ts_ns, (uint8_t)c->outcome };
 
-	/* Each severity keeps up to HTML_MAX_CONNS blocks, so the worst ones are on disk whatever their order. */
-	size_t *kept = &h->kept_by_class[sev + 1];
-	if (*kept >= HTML_MAX_CONNS)
+	/* Each severity keeps up to HTML_MAX_CONNS blocks, so the worst ones are on disk whatever their order;
+	 * none is written once worse ones alone fill the page. */
+	size_t *kept = &h->kept_by_class[sev + 1], worse = 0;
+	for (int k = sev + 2; k <= SEV_COUNT; k++)
+		worse += h->kept_by_class[k];
+	if (*kept >= HTML_MAX_CONNS || worse >= HTML_MAX_CONNS)
 		return;
 	if (!grow((void **)&h->blocks, &h->cap, h->count + 1, sizeof(*h->blocks))) {
 		h->failed = true;
