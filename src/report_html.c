@@ -976,8 +976,7 @@ static void duration_text(int64_t ns, char *buf, size_t n)
 /* Connections started per slice of the capture span, stacked by outcome. */
 static void timeline_chart(FILE *fp, const struct html_report *h)
 {
-	static unsigned long bins[HTML_TIMELINE_BINS][OUTCOME_COUNT];
-	memset(bins, 0, sizeof(bins));
+	unsigned long bins[HTML_TIMELINE_BINS][OUTCOME_COUNT] = { { 0 } };
 	int64_t span = h->last_ns - h->first_ns;
 	int64_t start_span = 0;
 	for (size_t i = 0; i < h->point_count; i++)
