@@ -492,6 +492,8 @@ void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg
 			fputs("Certificates are encrypted (TLS 1.3): not visible without a key log.", fp);
 		else if (!strcmp(state, "not_sent"))
 			fputs("No certificate sent (session resumed or anonymous).", fp);
+		else if (!c->server_hello)
+			fputs("No ServerHello, so no certificate.", fp);
 		else
 			fputs("No certificate seen.", fp);
 		fputs("</p>\n", fp);
