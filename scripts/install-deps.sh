@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libjansson-dev openssl ca-certificates python3 python3-jsonschema
 	clang libclang-rt-14-dev
 	tcpdump curl nodejs
-	libncurses-dev tmux)
+	libncurses-dev tmux
+	chromium chromium-driver python3-selenium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -65,6 +65,10 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n);
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *report_certificates_state(const struct conn *c);
 
+
+/* Copy len bytes at off of a temporary file (the reports' blocks) to fp; false if they cannot be read. */
+bool report_copy_range(FILE *from, long off, size_t len, FILE *fp);
+
 /* SHA-256 of a certificate's DER, hex (65 bytes with NUL). */
 void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
 

@@ -51,4 +51,9 @@
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 
+/* Outputs. */
+#define HTML_MAX_CONNS 1000 /* connections drawn in the HTML report, the worst first: about 7 KB and
+			       150 DOM nodes each; at 2000 a browser takes seconds to open and sort
+			       the page. The charts count them all. */
+
 #endif
