@@ -18,12 +18,15 @@
 
 #include "capture_live.h"
 #include "cli_analysis.h"
+#include "cli_tui.h"
+#include "tui.h"
 
 /* Drops are reported on stderr at most this often while they go on. */
 #define LIVE_DROP_WARNING_NS (5 * 1000000000LL)
 
 const char live_usage[] =
 	"       tlsscope live -i IFACE [options]   (capture; one record per connection as it is decided)\n"
+	"       tlsscope live -i IFACE --tui [options]   (the same in the curses view)\n"
 	"       tlsscope live --list\n";
 
 static void usage(FILE *fp)
@@ -41,6 +44,7 @@ static void usage(FILE *fp)
 		"  --write FILE         also save the captured packets to FILE (pcap), for analyze or diff\n"
 		"  --list               list the interfaces that can be captured, then exit\n"
 		"  --json               one JSON object per connection, then a summary object\n"
+		"  --tui                the curses view, filled as connections are decided (q stops)\n"
 		"  --no-summary         leave out the summary\n"
 		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
 		"  --color=WHEN         colours: auto (a terminal), always, never\n"
@@ -51,6 +55,7 @@ static void usage(FILE *fp)
 		analysis_options_help);
 }
 
+/* Set by the signal handler, or by the view's thread when the user quits. */
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig)
@@ -58,6 +63,9 @@ static void on_stop_signal(int sig)
 	(void)sig;
 	stop_requested = 1;
 }
+
+/* How often the view's summary bar gets libpcap's counters. */
+#define LIVE_STATUS_NS 1000000000LL
 
 struct live_output {
 	bool json;
@@ -156,6 +164,95 @@ static void watch_drops(struct drop_watch *dw, const struct live_counters *k, in
 	dw->last_warning_ns = now;
 }
 
+/* One run of the capture loop; with --tui it runs on its own thread and feeds the view's summary bar. */
+struct live_run {
+	struct live_capture *lc;
+	struct engine *engine;
+	struct analysis *analysis;
+	struct tui_model *model; /* --tui, else NULL */
+	const char *interface;
+	long long duration_s, count;
+	int status;
+	char err[1200]; /* why the capture stopped by itself */
+};
+
+static void show_counters(struct live_run *r, const char *state, const struct live_counters *k)
+{
+	char text[160];
+	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
+	snprintf(text, sizeof(text), "%s %s: %llu packets received, %llu dropped%s", state, r->interface,
+		 (unsigned long long)k->received, (unsigned long long)dropped,
+		 dropped ? " (connections may be missed)" : "");
+	tui_model_set_status(r->model, text); /* the view redraws only if the text changed */
+}
+
+/* Until a signal, q, --duration, --count, or the capture fails (EXIT_USAGE, r->err set). */
+static int capture_loop(struct live_run *r)
+{
+	struct live_counters k = { 0 };
+	struct drop_watch drops = { 0 };
+	int64_t started = monotonic_ns(), last_stats = started;
+	if (r->model)
+		show_counters(r, "live on", &k);
+	while (!__atomic_load_n(&stop_requested, __ATOMIC_RELAXED)) {
+		int64_t now = monotonic_ns();
+		if (r->duration_s && now - started >= r->duration_s * 1000000000LL)
+			break;
+		uint64_t left = r->count ? (uint64_t)r->count - k.frames : 0;
+		if (live_poll(r->lc, r->engine, left, r->err, sizeof(r->err)) < 0) {
+			fprintf(stderr, "tlsscope: capture on %s stopped: %s\n", r->interface, r->err);
+			return EXIT_USAGE;
+		}
+		live_counters_get(r->lc, &k);
+		if (r->count && k.frames >= (uint64_t)r->count)
+			break;
+		if (now - last_stats >= LIVE_STATUS_NS) {
+			watch_drops(&drops, &k, now);
+			if (r->model)
+				show_counters(r, "live on", &k);
+			last_stats = now;
+		}
+	}
+	return 0;
+}
+
+static void *capture_for_view(void *arg)
+{
+	struct live_run *r = arg;
+	struct live_counters k;
+	r->status = capture_loop(r);
+	analysis_drain(r->analysis); /* open connections into the view */
+	live_counters_get(r->lc, &k);
+	show_counters(r, "stopped on", &k);
+	if (r->status) {
+		char text[160];
+		snprintf(text, sizeof(text), "capture on %s FAILED: %s", r->interface, r->err);
+		tui_model_set_status(r->model, text);
+	}
+	tui_model_set_done(r->model);
+	return NULL;
+}
+
+/* --tui: the capture on its own thread, the view on this one until q or a
+ * signal (both stop the capture as SIGINT does without --tui); then the
+ * analysis is drained and the held messages printed. */
+static int run_in_view(struct live_run *r)
+{
+	struct cli_tui_held held;
+	pthread_t capture;
+	cli_tui_hold_stderr(&held);
+	if (!cli_tui_start_source(&capture, capture_for_view, r)) {
+		cli_tui_release_stderr(&held);
+		fprintf(stderr, "tlsscope: cannot start the capture thread\n");
+		return EXIT_USAGE;
+	}
+	tui_run(r->model, "tlsscope live");
+	__atomic_store_n(&stop_requested, 1, __ATOMIC_RELAXED);
+	pthread_join(capture, NULL);
+	cli_tui_release_stderr(&held);
+	return r->status;
+}
+
 enum live_option_code {
 	OPT_JSON = OPT_ANALYSIS_LAST + 1,
 	OPT_NO_SUMMARY,
@@ -166,6 +263,7 @@ enum live_option_code {
 	OPT_COUNT,
 	OPT_WRITE,
 	OPT_LIST,
+	OPT_TUI,
 };
 
 int cmd_live(int argc, char **argv)
@@ -180,6 +278,7 @@ int cmd_live(int argc, char **argv)
 		{ "write", required_argument, NULL, OPT_WRITE },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "tui", no_argument, NULL, OPT_TUI },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -195,7 +294,8 @@ int cmd_live(int argc, char **argv)
 	struct live_counters counters = { 0 };
 	const char *color = "auto";
 	long long duration_s = 0, count = 0, v;
-	bool summary = true, list = false;
+	bool summary = true, list = false, tui = false;
+	struct tui_model *model = NULL;
 	int fail_on = SEV_COUNT;
 	int status = 0;
 	int c;
@@ -234,6 +334,7 @@ int cmd_live(int argc, char **argv)
 		case OPT_WRITE: lo.write_path = optarg; break;
 		case OPT_LIST: list = true; break;
 		case OPT_JSON: o.json = true; break;
+		case OPT_TUI: tui = true; break;
 		case OPT_NO_SUMMARY: summary = false; break;
 		case OPT_FAIL_ON:
 			if (!parse_fail_on(optarg, &fail_on)) {
@@ -266,6 +367,15 @@ int cmd_live(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (tui && o.json) {
+		fprintf(stderr, "tlsscope: live: --tui and --json cannot be used together\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (tui && !cli_tui_need_terminal("live --tui")) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 
 	enum live_error why;
 	lc = live_open(&lo, &why, err, sizeof(err));
@@ -280,8 +390,13 @@ int cmd_live(int argc, char **argv)
 	o.inputs.names = &lo.interface;
 	o.inputs.info = &info;
 	o.inputs.count = 1;
-	o.inputs.color = !o.json && color_wanted(color, stdout);
-	cfg.engine.report_when_decided = true;
+	o.inputs.color = !o.json && !tui && color_wanted(color, stdout);
+	cfg.engine.report_when_decided = true; /* and the writer wakes for each record */
+	if (tui && !(model = tui_model_new(&o.inputs))) {
+		fprintf(stderr, "tlsscope: out of memory (or no temporary file for the view)\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
 	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
@@ -294,7 +409,7 @@ int cmd_live(int argc, char **argv)
 	sigaddset(&stop_set, SIGINT);
 	sigaddset(&stop_set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
-	a = analysis_start(&cfg, write_record, &o);
+	a = tui ? analysis_start(&cfg, cli_tui_sink, model) : analysis_start(&cfg, write_record, &o);
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	if (!a) {
 		status = EXIT_USAGE;
@@ -305,28 +420,14 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
 		lo.filter);
 	struct engine *e = analysis_engine(a);
-	struct drop_watch drops = { 0 };
-	int64_t started = monotonic_ns(), last_stats = started;
-	while (!stop_requested) {
-		int64_t now = monotonic_ns();
-		if (duration_s && now - started >= duration_s * 1000000000LL)
-			break;
-		uint64_t left = count ? (uint64_t)count - counters.frames : 0;
-		if (live_poll(lc, e, left, err, sizeof(err)) < 0) {
-			fprintf(stderr, "tlsscope: capture on %s stopped: %s\n", lo.interface, err);
-			status = EXIT_USAGE;
-			break;
-		}
-		live_counters_get(lc, &counters);
-		if (count && counters.frames >= (uint64_t)count)
-			break;
-		if (now - last_stats >= 1000000000LL) {
-			watch_drops(&drops, &counters, now);
-			last_stats = now;
-		}
+	struct live_run run = { .lc = lc, .engine = e, .analysis = a, .model = model,
+				.interface = lo.interface, .duration_s = duration_s, .count = count };
+	if (tui) {
+		status = run_in_view(&run); /* drained there */
+	} else {
+		status = capture_loop(&run);
+		analysis_drain(a); /* open connections reported, every record written */
 	}
-
-	analysis_drain(a); /* open connections reported, every record written */
 	live_counters_get(lc, &counters);
 	info.frames = counters.frames;
 	info.first_ts_ns = counters.first_ts_ns;
@@ -354,7 +455,8 @@ int cmd_live(int argc, char **argv)
 	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
-	analysis_free(a);
+	analysis_free(a); /* before the model: the writer thread feeds it */
+	tui_model_free(model);
 	live_close(lc);
 	jw_free(&o.w);
 	analysis_config_free(&cfg);

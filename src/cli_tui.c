@@ -4,6 +4,7 @@
  * list fills while the user browses; the view itself is in ui/.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,64 @@ static void usage(FILE *fp)
 		analysis_options_help);
 }
 
-static void to_model(const struct conn *c, const struct diagnosis *dg, void *user)
+bool cli_tui_need_terminal(const char *command)
 {
-	tui_model_add(user, c, dg);
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return true;
+	fprintf(stderr, "tlsscope: %s needs a terminal (use analyze for a report)\n", command);
+	return false;
+}
+
+void cli_tui_sink(const struct conn *c, const struct diagnosis *dg, void *model)
+{
+	tui_model_add(model, c, dg);
+}
+
+void cli_tui_hold_stderr(struct cli_tui_held *h)
+{
+	fflush(stderr);
+	h->saved_fd = dup(STDERR_FILENO);
+	h->file = tmpfile();
+	if (h->saved_fd < 0 || !h->file) {
+		if (h->saved_fd >= 0)
+			close(h->saved_fd);
+		if (h->file)
+			fclose(h->file);
+		h->saved_fd = -1;
+		h->file = NULL;
+		return;
+	}
+	dup2(fileno(h->file), STDERR_FILENO);
+}
+
+void cli_tui_release_stderr(struct cli_tui_held *h)
+{
+	if (h->saved_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(h->saved_fd, STDERR_FILENO);
+	close(h->saved_fd);
+	h->saved_fd = -1;
+	char buf[4096];
+	size_t n;
+	rewind(h->file);
+	while ((n = fread(buf, 1, sizeof(buf), h->file)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(h->file);
+	h->file = NULL;
+}
+
+bool cli_tui_start_source(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t view_signals, old;
+	sigemptyset(&view_signals);
+	sigaddset(&view_signals, SIGINT);
+	sigaddset(&view_signals, SIGTERM);
+	sigaddset(&view_signals, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &view_signals, &old);
+	bool ok = pthread_create(thread, NULL, fn, arg) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok;
 }
 
 static void *read_files(void *arg)
@@ -61,34 +117,6 @@ static void *read_files(void *arg)
 	tui_model_set_done(t->model);
 	__atomic_store_n(&t->finished, true, __ATOMIC_RELEASE);
 	return NULL;
-}
-
-/* Messages printed while the screen is the view's go to a temporary file,
- * and out on standard error once the terminal is restored. */
-static int hold_stderr(FILE **held)
-{
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	*held = tmpfile();
-	if (saved < 0 || !*held)
-		return -1;
-	dup2(fileno(*held), STDERR_FILENO);
-	return saved;
-}
-
-static void release_stderr(int saved, FILE *held)
-{
-	if (saved < 0)
-		return;
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	char buf[4096];
-	size_t n;
-	rewind(held);
-	while ((n = fread(buf, 1, sizeof(buf), held)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(held);
 }
 
 int cmd_tui(int argc, char **argv)
@@ -122,8 +150,7 @@ int cmd_tui(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "tlsscope: tui needs a terminal (use analyze for a report)\n");
+	if (!cli_tui_need_terminal("tui")) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -136,22 +163,22 @@ int cmd_tui(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	t.analysis = analysis_start(&cfg, to_model, t.model);
+	t.analysis = analysis_start(&cfg, cli_tui_sink, t.model);
 	if (!t.analysis) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-	FILE *held = NULL;
-	int saved = hold_stderr(&held);
+	struct cli_tui_held held;
+	cli_tui_hold_stderr(&held);
 	pthread_t reader;
-	if (pthread_create(&reader, NULL, read_files, &t) != 0) {
-		release_stderr(saved, held);
+	if (!cli_tui_start_source(&reader, read_files, &t)) {
+		cli_tui_release_stderr(&held);
 		fprintf(stderr, "tlsscope: cannot start the reading thread\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
 	status = tui_run(t.model, "tlsscope tui");
-	release_stderr(saved, held);
+	cli_tui_release_stderr(&held);
 	if (!__atomic_load_n(&t.finished, __ATOMIC_ACQUIRE)) {
 		/* Quit before a large capture was read: there is nothing left to save
 		 * and no way to interrupt the reader, so leave without waiting. */

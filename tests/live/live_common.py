@@ -115,6 +115,17 @@ class Live:
         return self.p.returncode
 
 
+def s_server(pki, leaf, chain, port, extra, logdir):
+    """openssl s_server -www on 127.0.0.1:port with PKI leaf (and chain); a (name, Popen) for e2e.stop."""
+    cmd = ["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-www",
+           "-cert", os.path.join(pki, leaf + ".pem"), "-key", os.path.join(pki, leaf + ".key")] + extra
+    if chain:
+        cmd += ["-cert_chain", os.path.join(pki, chain)]
+    slog = open(os.path.join(logdir, "s_server-%d.log" % port), "w")
+    return ("s_server %d" % port, subprocess.Popen(cmd, stdout=slog, stderr=subprocess.STDOUT,
+                                                   stdin=subprocess.DEVNULL, env=e2e.ENV))
+
+
 def start_live_or_skip(tlsscope, args):
     """A running Live, or (None, SKIP) when this machine does not let us capture on lo."""
     live = Live(tlsscope, args)

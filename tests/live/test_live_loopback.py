@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from live_common import SKIP, e2e, free_base, log, port_filter, start_live_or_skip
+from live_common import SKIP, e2e, free_base, log, port_filter, s_server, start_live_or_skip
 
 RECORD_WAIT = 8  # seconds for a record to appear after its client finished
 
@@ -48,13 +48,7 @@ def start_servers(pki, ports, outdir):
              ("good", e2e.GOOD_CHAIN, ports["good12"], ["-no_tls1_3"]),
              ("good", e2e.GOOD_CHAIN, ports["good13"], [])]
     for leaf, chain, port, extra in specs:
-        cmd = ["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-www",
-               "-cert", os.path.join(pki, leaf + ".pem"), "-key", os.path.join(pki, leaf + ".key")] + extra
-        if chain:
-            cmd += ["-cert_chain", os.path.join(pki, chain)]
-        slog = open(os.path.join(outdir, "s_server-%d.log" % port), "w")
-        procs.append(("s_server %d" % port, subprocess.Popen(cmd, stdout=slog, stderr=subprocess.STDOUT,
-                                                            stdin=subprocess.DEVNULL, env=e2e.ENV)))
+        procs.append(s_server(pki, leaf, chain, port, extra, outdir))
     cfg = os.path.join(outdir, "node-servers.json")
     with open(cfg, "w") as f:
         json.dump({"servers": [{"port": ports["sni_reset"], "mode": "sni-reset", "allow": WWW,
