@@ -40,6 +40,11 @@
 #define TLS_MAX_ALPN_LEN 255                 /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
 #define TLS_MAX_ALERTS 16                    /* alerts kept per connection */
 
+/* QUIC. */
+#define QUIC_MAX_CRYPTO_BYTES (64u << 10) /* CRYPTO stream bytes kept per direction and packet number space:
+					     a ClientHello fits many times over, a certificate chain
+					     (Handshake space, with a key log) nearly always */
+
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
 #define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window) */
