@@ -370,6 +370,7 @@ static struct flow *quic_flow_new(struct engine *e, const struct packet *p, cons
 	e->mem += sizeof(*q);
 	f->conn.transport = CONN_TRANSPORT_QUIC;
 	e->quic_flows++;
+	e->stats.quic_flows++;
 	return f;
 }
 
