@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ts_limits.h"
 #include "ts_status.h"
 
 #define QUIC_VERSION_NEGOTIATION 0x00000000u
@@ -96,8 +97,6 @@ struct quic_packet_keys {
 struct quic_crypto_range {
 	uint32_t start, end;
 };
-
-#define QUIC_MAX_CRYPTO_RANGES 16 /* holes tracked per CRYPTO stream (Chrome scatters its ClientHello) */
 
 struct quic_crypto_stream {
 	uint8_t *buf;            /* stream bytes from offset 0, `cap` allocated */

@@ -144,8 +144,6 @@ const char *conn_anomaly_name(enum conn_anomaly a);
 /* How the TLS handshake travelled (ECS network.transport says "udp" for QUIC). */
 enum conn_transport { CONN_TRANSPORT_TCP = 0, CONN_TRANSPORT_QUIC };
 
-#define CONN_QUIC_MAX_REASON 64 /* CONNECTION_CLOSE reason bytes kept */
-
 /* What the QUIC packet layer showed (transport == CONN_TRANSPORT_QUIC). */
 struct conn_quic {
 	uint32_t version;                /* of the first long header of a version we read */
@@ -164,7 +162,7 @@ struct conn_quic {
 	bool close_application;          /* frame type 0x1d */
 	uint64_t close_error_code;
 	uint64_t close_frame_type;
-	uint8_t close_reason[CONN_QUIC_MAX_REASON];
+	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
 	uint8_t close_reason_len;
 	uint16_t close_reason_wire_len;
 };

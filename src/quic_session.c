@@ -121,7 +121,7 @@ static void on_close(void *ctx, uint8_t dir, bool application, uint64_t code, ui
 		q->close_error_code = code;
 		q->close_frame_type = frame_type;
 		q->close_reason_wire_len = (uint16_t)(reason_len < UINT16_MAX ? reason_len : UINT16_MAX);
-		q->close_reason_len = (uint8_t)(reason_len < CONN_QUIC_MAX_REASON ? reason_len : CONN_QUIC_MAX_REASON);
+		q->close_reason_len = (uint8_t)(reason_len < QUIC_MAX_CLOSE_REASON ? reason_len : QUIC_MAX_CLOSE_REASON);
 		if (q->close_reason_len)
 			memcpy(q->close_reason, reason, q->close_reason_len);
 	}

@@ -803,6 +803,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "skipped_total", skipped);
 	jw_uint(w, "udp_packets", s->udp_packets);
 	jw_uint(w, "quic_packets", s->quic_packets);
+	jw_uint(w, "quic_flows", s->quic_flows);
 	jw_uint(w, "quic_connections", s->quic_connections);
 	jw_uint(w, "stray_packets", s->stray_packets);
 	jw_uint(w, "timed_out", s->timed_out);
