@@ -460,6 +460,14 @@ void quic_conn_free(struct quic_conn *q, size_t *mem)
 	OPENSSL_cleanse(q->keys, sizeof(q->keys));
 }
 
+void quic_conn_close_space(struct quic_conn *q, enum quic_space space, size_t *mem)
+{
+	for (int r = 0; r < 2; r++) {
+		crypto_free(&q->crypto[space][r], mem);
+		q->crypto[space][r].dead = true;
+	}
+}
+
 static void set_role(struct quic_conn *q, uint8_t dir, enum quic_role role, const struct quic_sink *sink)
 {
 	if (q->role_known)

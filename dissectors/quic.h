@@ -137,6 +137,10 @@ bool quic_may_start(const uint8_t *p, size_t len);
 void quic_conn_init(struct quic_conn *q);
 void quic_conn_free(struct quic_conn *q, size_t *mem);
 
+/* Stop reading one packet number space's CRYPTO streams and free their
+ * buffers (the handshake is over: only retransmissions can still come). */
+void quic_conn_close_space(struct quic_conn *q, enum quic_space space, size_t *mem);
+
 /*
  * One UDP datagram from direction `dir`: every coalesced packet in it is
  * parsed, Initial packets (and Handshake packets once keys are set) are

@@ -26,6 +26,8 @@ static void check_established(struct flow *f)
 		c->handshake_done = true;
 		c->handshake_done_ns = f->now_ns;
 		cli->finished = srv->finished = true;
+		/* Both hellos are behind us: the Initial CRYPTO buffers are done with. */
+		quic_conn_close_space(f->quic, QUIC_SPACE_INITIAL, &f->mem);
 	}
 }
 
