@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "../tests/unit/quic_seal.h"
 #include "quic.h"
 #include "ts_limits.h"
 
@@ -47,51 +46,6 @@ static void on_close(void *ctx, uint8_t dir, bool app, uint64_t code, uint64_t f
 	(void)sum;
 }
 
-/* RFC 9001 §5.3-5.4, sender side: seal `plain` into a v1 Initial with pn. */
-static size_t seal_initial(const struct quic_packet_keys *k, uint32_t pn, const uint8_t *plain, size_t n,
-			   uint8_t *out, size_t cap)
-{
-	/* first byte (4-byte packet number), version, DCID, SCID, token length, Length (2-byte varint) */
-	size_t hdr = 1 + 4 + 1 + sizeof(DCID) + 1 + 1 + 2, total = hdr + 4 + n + 16;
-	if (total > cap || 4 + n + 16 > 0x3fff)
-		return 0;
-	uint8_t *p = out;
-	*p++ = 0xc3;
-	*p++ = 0, *p++ = 0, *p++ = 0, *p++ = 1;
-	*p++ = sizeof(DCID);
-	memcpy(p, DCID, sizeof(DCID));
-	p += sizeof(DCID);
-	*p++ = 0;
-	*p++ = 0;
-	*p++ = (uint8_t)(0x40 | ((4 + n + 16) >> 8));
-	*p++ = (uint8_t)(4 + n + 16);
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)(pn >> (8 * i));
-	uint8_t nonce[12];
-	memcpy(nonce, k->iv, 12);
-	for (int i = 0; i < 4; i++)
-		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int len = 0;
-	bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce) == 1 &&
-		  EVP_EncryptUpdate(c, NULL, &len, out, (int)(hdr + 4)) == 1 &&
-		  EVP_EncryptUpdate(c, out + hdr + 4, &len, plain, (int)n) == 1 &&
-		  EVP_EncryptFinal_ex(c, out + hdr + 4 + n, &len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + hdr + 4 + n) == 1;
-	EVP_CIPHER_CTX_free(c);
-	uint8_t mask[16];
-	c = EVP_CIPHER_CTX_new();
-	ok = ok && c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k->hp, NULL) == 1 &&
-	     EVP_EncryptUpdate(c, mask, &len, out + hdr + 4, 16) == 1;
-	EVP_CIPHER_CTX_free(c);
-	if (!ok)
-		return 0;
-	out[0] ^= mask[0] & 0x0f;
-	for (int i = 0; i < 4; i++)
-		out[hdr + i] ^= mask[1 + i];
-	return total;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct quic_packet_keys keys[2];
@@ -118,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = n;
 		if (flags & 2) {
 			static uint8_t sealed[2048];
-			len = seal_initial(&keys[dir], pn++, data, n, sealed, sizeof(sealed));
+			len = quic_seal_initial(&keys[dir], DCID, sizeof(DCID), pn++, data, n, sealed, sizeof(sealed));
 			dgram = malloc(len ? len : 1);
 			if (dgram)
 				memcpy(dgram, sealed, len);

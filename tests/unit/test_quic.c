@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "quic.h"
+#include "quic_seal.h"
 #include "tls_handshake.h"
 
 /* RFC 9001 A.2: the protected client Initial (1200 bytes) */
@@ -373,6 +374,150 @@ static void hostile(void)
 	CHECK_EQ(mem, 0);
 }
 
+/* Seal `frames` as a client (dir 0) or server (dir 1) Initial under the keys of `dcid`, and feed it. */
+static void feed_sealed(struct quic_conn *q, struct seen *s, uint8_t dir, const uint8_t *dcid, uint32_t pn,
+			const uint8_t *frames, size_t n, size_t *mem)
+{
+	static uint8_t pkt[4096];
+	struct quic_packet_keys k;
+	CHECK(quic_initial_keys(QUIC_VERSION_1, dcid, 8, dir ? QUIC_ROLE_SERVER : QUIC_ROLE_CLIENT, &k));
+	size_t len = quic_seal_initial(&k, dcid, 8, pn, frames, n, pkt, sizeof(pkt));
+	CHECK(len > 0);
+	feed(q, s, dir, pkt, len, mem);
+}
+
+/* A CRYPTO frame with 2-byte varints (RFC 9000 §19.6), appended at *n. */
+static void put_crypto(uint8_t *buf, size_t *n, uint32_t offset, const uint8_t *data, size_t len)
+{
+	buf[(*n)++] = 0x06;
+	buf[(*n)++] = (uint8_t)(0x40 | offset >> 8);
+	buf[(*n)++] = (uint8_t)offset;
+	buf[(*n)++] = (uint8_t)(0x40 | len >> 8);
+	buf[(*n)++] = (uint8_t)len;
+	memcpy(buf + *n, data, len);
+	*n += len;
+}
+
+/* CRYPTO reassembly by offset: pieces out of order, across packets; holes, caps, lies. */
+static void reassembly(void)
+{
+	static uint8_t payload[300], frames[2048];
+	size_t plen = unhex(CLIENT_PAYLOAD, payload, sizeof(payload));
+	const uint8_t *hello = payload + 4; /* the RFC's CRYPTO frame: type, offset 0, 2-byte length 0x40f1 */
+	size_t hello_len = plen - 4;
+	struct quic_conn q;
+	struct seen seen;
+	size_t mem = 0, n;
+
+	/* Three pieces, last first, one per packet: the message comes out whole, once. */
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	n = 0;
+	put_crypto(frames, &n, 200, hello + 200, hello_len - 200);
+	feed_sealed(&q, &seen, 0, DCID, 0, frames, n, &mem);
+	n = 0;
+	put_crypto(frames, &n, 3, hello + 3, 197);
+	feed_sealed(&q, &seen, 0, DCID, 1, frames, n, &mem);
+	CHECK_EQ(seen.handshakes, 0);
+	n = 0;
+	put_crypto(frames, &n, 0, hello, 3);
+	feed_sealed(&q, &seen, 0, DCID, 2, frames, n, &mem);
+	CHECK_EQ(seen.decrypted, 3);
+	CHECK_EQ(seen.handshakes, 1);
+	CHECK_EQ(seen.body_len, hello_len - 4);
+	CHECK(memcmp(seen.body, hello + 4, hello_len - 4) == 0);
+	quic_conn_free(&q, &mem);
+
+	/* More separate pieces than QUIC_MAX_CRYPTO_RANGES: the extra one is dropped and counted. */
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	n = 0;
+	for (uint32_t i = 0; i <= QUIC_MAX_CRYPTO_RANGES; i++)
+		put_crypto(frames, &n, 10 + 4 * i, hello, 2);
+	feed_sealed(&q, &seen, 0, DCID, 0, frames, n, &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_CRYPTO_LIMIT], 1);
+	CHECK_EQ(q.crypto_cut_bytes, 2);
+	CHECK_EQ(seen.handshakes, 0);
+	quic_conn_free(&q, &mem);
+
+	/* Bytes past the cap: cut and counted, nothing allocated for them. */
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	uint8_t far[] = { 0x06, 0x80, 0x01, 0x00, 0x00, 0x04, 1, 2, 3, 4 }; /* offset 65536, 4-byte varint */
+	feed_sealed(&q, &seen, 0, DCID, 0, far, sizeof(far), &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_CRYPTO_LIMIT], 1);
+	CHECK_EQ(q.crypto_cut_bytes, 4);
+	CHECK_EQ(mem, 0); /* nothing was allocated for them */
+	quic_conn_free(&q, &mem);
+
+	/* A message header claiming more than the stream can ever hold: the stream is given up. */
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	uint8_t huge[] = { 0x01, 0x01, 0x00, 0x00 }; /* ClientHello of 65536 bytes */
+	n = 0;
+	put_crypto(frames, &n, 0, huge, sizeof(huge));
+	feed_sealed(&q, &seen, 0, DCID, 0, frames, n, &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_CRYPTO_LIMIT], 1);
+	n = 0;
+	put_crypto(frames, &n, 4, hello, 100);
+	feed_sealed(&q, &seen, 0, DCID, 1, frames, n, &mem);
+	CHECK_EQ(seen.handshakes, 0);
+	quic_conn_free(&q, &mem);
+
+	/* Frames an Initial may not carry stop the walk; CONNECTION_CLOSE is read. */
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	uint8_t stream[] = { 0x08, 0x00, 0x01, 0x61 };                           /* STREAM */
+	uint8_t close[] = { 0x1c, 0x41, 0x28, 0x06, 0x02, 'n', 'o' };           /* CRYPTO_ERROR, alert 40 */
+	uint8_t lie[] = { 0x06, 0x00, 0x50, 0x00, 0x01 };                         /* CRYPTO longer than the packet */
+	feed_sealed(&q, &seen, 0, DCID, 0, stream, sizeof(stream), &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_MALFORMED_PACKET], 1);
+	feed_sealed(&q, &seen, 1, DCID, 0, close, sizeof(close), &mem);
+	CHECK_EQ(seen.closes, 1);
+	CHECK_EQ(seen.close_code, 0x128);
+	feed_sealed(&q, &seen, 0, DCID, 1, lie, sizeof(lie), &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_MALFORMED_PACKET], 2);
+	quic_conn_free(&q, &mem);
+	CHECK_EQ(mem, 0);
+}
+
+/* After a Retry the client's Initial carries a new DCID, and the keys follow it. */
+static void retry(void)
+{
+	static const uint8_t NEW_DCID[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+	static uint8_t payload[300], frames[600];
+	size_t plen = unhex(CLIENT_PAYLOAD, payload, sizeof(payload)), n = 0;
+	struct quic_conn q;
+	struct seen seen;
+	size_t mem = 0;
+	quic_conn_init(&q);
+	memset(&seen, 0, sizeof(seen));
+	feed_sealed(&q, &seen, 0, DCID, 0, payload, plen, &mem);
+	CHECK_EQ(seen.handshakes, 1);
+	/* Retry (RFC 9000 §17.2.5): type 3, DCID = the client's SCID (empty), SCID = the new DCID, token, tag */
+	uint8_t retry_pkt[64] = { 0xf0, 0, 0, 0, 1, 0, 8 };
+	memcpy(retry_pkt + 7, NEW_DCID, 8);
+	memset(retry_pkt + 15, 0xab, 16 + 8);
+	feed(&q, &seen, 1, retry_pkt, 15 + 24, &mem);
+	CHECK_EQ(seen.packets[QUIC_PKT_RETRY], 1);
+	/* The client starts over under keys from the new DCID; the server answers under them too. */
+	feed_sealed(&q, &seen, 0, NEW_DCID, 1, payload, plen, &mem);
+	CHECK_EQ(seen.decrypted, 2);
+	CHECK_EQ(seen.handshakes, 1); /* the same ClientHello again: nothing new in the stream */
+	uint8_t ack[] = { 0x02, 0x01, 0x00, 0x00, 0x00 };
+	put_crypto(frames, &n, 0, ack, 0); /* an empty CRYPTO frame is nothing */
+	memcpy(frames + n, ack, sizeof(ack));
+	n += sizeof(ack);
+	feed_sealed(&q, &seen, 1, NEW_DCID, 0, frames, n, &mem);
+	CHECK_EQ(seen.decrypted, 3);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_UNDECRYPTABLE], 0);
+	/* A server Initial under the old keys no longer opens. */
+	feed_sealed(&q, &seen, 1, DCID, 1, frames, n, &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_UNDECRYPTABLE], 1);
+	quic_conn_free(&q, &mem);
+	CHECK_EQ(mem, 0);
+}
+
 int main(void)
 {
 	struct quic_packet_keys k;
@@ -394,5 +539,7 @@ int main(void)
 	conversation(V1_CLIENT_INITIAL, V1_SERVER_INITIAL);
 	conversation(V2_CLIENT_INITIAL, V2_SERVER_INITIAL);
 	hostile();
+	reassembly();
+	retry();
 	return check_report("test_quic");
 }
