@@ -7,7 +7,8 @@ packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libjansson-dev
 	clang libclang-rt-14-dev
 	tcpdump curl nodejs
 	libncurses-dev tmux
-	chromium chromium-driver python3-selenium)
+	chromium chromium-driver python3-selenium
+	ngtcp2-client ngtcp2-server tshark)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -37,6 +37,9 @@ const char *conn_event_name(enum conn_event_type t)
 		[EV_RST] = "rst",
 		[EV_RENEGOTIATION] = "renegotiation",
 		[EV_SSLV2_CLIENT_HELLO] = "sslv2_client_hello",
+		[EV_QUIC_RETRY] = "retry",
+		[EV_QUIC_VERSION_NEGOTIATION] = "version_negotiation",
+		[EV_QUIC_CONNECTION_CLOSE] = "connection_close",
 	};
 	return (unsigned)t < EV_COUNT ? names[t] : "unknown";
 }
@@ -68,6 +71,10 @@ const char *conn_anomaly_name(enum conn_anomaly a)
 		[ANOM_EVICTED] = "evicted",
 		[ANOM_SNAPPED] = "snapped_segment",
 		[ANOM_OUT_OF_MEMORY] = "out_of_memory",
+		[ANOM_QUIC_UNDECRYPTABLE] = "quic_undecryptable",
+		[ANOM_QUIC_MALFORMED] = "quic_malformed",
+		[ANOM_QUIC_CRYPTO_LIMIT] = "quic_crypto_limit",
+		[ANOM_QUIC_UNKNOWN_VERSION] = "quic_unknown_version",
 	};
 	return (unsigned)a < ANOM_COUNT ? names[a] : "unknown";
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "quic.h"
 #include "tls_handshake.h"
 #include "ts_limits.h"
 
@@ -46,6 +47,9 @@ enum conn_event_type {
 	EV_RST,
 	EV_RENEGOTIATION,       /* a hello after the handshake finished */
 	EV_SSLV2_CLIENT_HELLO,
+	EV_QUIC_RETRY,               /* a QUIC Retry packet */
+	EV_QUIC_VERSION_NEGOTIATION, /* a QUIC Version Negotiation packet */
+	EV_QUIC_CONNECTION_CLOSE,    /* the first QUIC CONNECTION_CLOSE frame read from this side */
 	EV_COUNT
 };
 
@@ -128,10 +132,40 @@ enum conn_anomaly {
 	ANOM_EVICTED,
 	ANOM_SNAPPED,
 	ANOM_OUT_OF_MEMORY,
+	ANOM_QUIC_UNDECRYPTABLE,    /* an Initial packet no key opened */
+	ANOM_QUIC_MALFORMED,        /* a QUIC header or frame that does not parse */
+	ANOM_QUIC_CRYPTO_LIMIT,     /* CRYPTO bytes past QUIC_MAX_CRYPTO_BYTES or too many holes */
+	ANOM_QUIC_UNKNOWN_VERSION,  /* a long header of a version we cannot read, in a QUIC flow */
 	ANOM_COUNT
 };
 
 const char *conn_anomaly_name(enum conn_anomaly a);
+
+/* How the TLS handshake travelled (ECS network.transport says "udp" for QUIC). */
+enum conn_transport { CONN_TRANSPORT_TCP = 0, CONN_TRANSPORT_QUIC };
+
+/* What the QUIC packet layer showed (transport == CONN_TRANSPORT_QUIC). */
+struct conn_quic {
+	uint32_t version;                /* of the first long header of a version we read */
+	uint8_t client_initial_dcid[QUIC_MAX_CID_LEN]; /* DCID of the client's first Initial: the Initial keys' source */
+	uint8_t client_initial_dcid_len;
+	uint8_t server_scid[QUIC_MAX_CID_LEN];        /* SCID of the server's first long header */
+	uint8_t server_scid_len;
+	bool server_scid_set;
+	bool client_dcid_set;
+	uint32_t packets[2][QUIC_PKT_TYPE_COUNT]; /* [dir][enum quic_packet_type] */
+	uint32_t undecryptable;          /* Initial packets no key opened */
+	uint64_t crypto_cut_bytes;       /* CRYPTO bytes not kept (QUIC_MAX_CRYPTO_BYTES) */
+	bool one_rtt[2];                 /* a short-header packet sent by this direction */
+	bool close_seen;                 /* the first CONNECTION_CLOSE: */
+	uint8_t close_dir;
+	bool close_application;          /* frame type 0x1d */
+	uint64_t close_error_code;
+	uint64_t close_frame_type;
+	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
+	uint8_t close_reason_len;
+	uint16_t close_reason_wire_len;
+};
 
 struct conn {
 	uint64_t id;          /* order of first packet in the run, from 1 */
@@ -140,6 +174,8 @@ struct conn {
 	struct conn_side side[2];
 	uint8_t client_dir;   /* 0 or 1 */
 	uint8_t role_source;  /* enum conn_role_source */
+	uint8_t transport;    /* enum conn_transport */
+	struct conn_quic quic;
 
 	/* TLS */
 	bool is_tls;

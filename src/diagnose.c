@@ -954,8 +954,12 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		}
 	} else if (conn_is_tls13(c)) {
 		struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
-		MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host name "
-		       "cannot be checked from the capture.");
+		if (c->transport == CONN_TRANSPORT_QUIC)
+			MSG(f, "QUIC (TLS 1.3) sends the server's certificate in encrypted Handshake packets: without a "
+			       "key log the chain and the host name cannot be checked from the capture.");
+		else
+			MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host "
+			       "name cannot be checked from the capture.");
 		FIX(f, "Capture again with a key log: SSLKEYLOGFILE=keys.log for curl and browsers, node "
 		       "--tls-keylog=keys.log, openssl s_client -keylogfile keys.log.");
 	}

@@ -23,6 +23,8 @@ struct engine {
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
+	size_t quic_flows;        /* live QUIC flows: short-header packets are looked up only if any */
+	uint8_t *quic_scratch;    /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
 };
 
 struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_conn, void *user)
@@ -217,6 +219,8 @@ static void flow_end(struct engine *e, struct flow *f)
 	conn_finish(c);
 	if (c->is_tls)
 		e->stats.tls_connections++;
+	if (c->is_tls && f->quic)
+		e->stats.quic_connections++;
 	for (int i = 0; i < ANOM_COUNT; i++)
 		e->stats.anomalies[i] += c->anomalies[i];
 	if (!f->reported && worth_reporting(e, c)) {
@@ -228,6 +232,12 @@ static void flow_end(struct engine *e, struct flow *f)
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		reasm_free(&f->reasm[dir], &f->mem);
 		tls_stream_free(&f->tls[dir], &f->mem);
+	}
+	if (f->quic) {
+		quic_conn_free(f->quic, &f->mem);
+		free(f->quic);
+		f->mem -= sizeof(*f->quic);
+		e->quic_flows--;
 	}
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
@@ -299,6 +309,25 @@ static void evict_for_memory(struct engine *e, struct flow *keep)
 	}
 }
 
+/* A packet of the flow from `dir`: the clock and the side's counters. */
+static struct conn_side *count_packet(struct flow *f, const struct packet *p, uint8_t dir)
+{
+	struct conn_side *s = &f->conn.side[dir];
+	f->now_ns = p->ts_ns;
+	f->conn.last_ts_ns = p->ts_ns;
+	s->packets++;
+	s->payload_bytes += p->payload_wire_len;
+	return s;
+}
+
+/* The flow's memory changed while handling a packet: carry it to the total. */
+static void account_memory(struct engine *e, const struct flow *f, size_t mem_before)
+{
+	e->mem += f->mem - mem_before;
+	if (e->mem > e->stats.memory_peak)
+		e->stats.memory_peak = e->mem;
+}
+
 /* Start this direction's byte stream if nothing else has. */
 static void start_stream(struct flow *f, uint8_t dir, const struct packet *p)
 {
@@ -350,12 +379,8 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 
 	uint8_t dir = flow_dir(&f->node, from_lo);
 	struct conn *c = &f->conn;
-	struct conn_side *s = &c->side[dir];
 	size_t mem_before = f->mem;
-	f->now_ns = p->ts_ns;
-	c->last_ts_ns = p->ts_ns;
-	s->packets++;
-	s->payload_bytes += p->payload_wire_len;
+	struct conn_side *s = count_packet(f, p, dir);
 
 	if (p->tcp_flags & TCP_SYN) {
 		bool ack = p->tcp_flags & TCP_ACK;
@@ -411,9 +436,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	}
 	if (c->handshake_done)
 		stop_buffering(f);
-	e->mem += f->mem - mem_before;
-	if (e->mem > e->stats.memory_peak)
-		e->stats.memory_peak = e->mem;
+	account_memory(e, f, mem_before);
 
 	if (s->rst || (c->side[0].fin && c->side[1].fin)) {
 		flow_end(e, f);
@@ -422,6 +445,69 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
 	if (e->opts.report_when_decided)
 		check_decided(e, f);
+	if (e->mem > e->opts.memory_cap)
+		evict_for_memory(e, f);
+}
+
+/* Start a QUIC flow: the flow, its packet state, and the engine's scratch buffer. */
+static struct flow *quic_flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
+				  uint32_t hash, bool from_lo)
+{
+	if (!e->quic_scratch && !(e->quic_scratch = malloc(QUIC_SCRATCH_LEN)))
+		return NULL;
+	struct quic_conn *q = malloc(sizeof(*q));
+	if (!q)
+		return NULL;
+	struct flow *f = flow_new(e, p, key, hash, from_lo);
+	if (!f) {
+		free(q);
+		return NULL;
+	}
+	quic_conn_init(q);
+	f->quic = q;
+	f->mem += sizeof(*q);
+	e->mem += sizeof(*q);
+	f->conn.transport = CONN_TRANSPORT_QUIC;
+	e->quic_flows++;
+	e->stats.quic_flows++;
+	return f;
+}
+
+static void udp_packet(struct engine *e, const struct packet *p)
+{
+	e->stats.udp_packets++;
+	/* Most UDP is not QUIC: decide from the first bytes before any flow state.
+	 * A short header (no version to check; its fixed bit may be greased, RFC
+	 * 9287) can only belong to a flow we already follow. */
+	bool may_start = quic_may_start(p->payload, p->payload_len);
+	if (!may_start && (!e->quic_flows || p->payload_len == 0))
+		return;
+	struct flow_key key;
+	bool from_lo;
+	flow_key_of(p, &key, &from_lo);
+	uint32_t hash = flow_key_hash(&key);
+	struct flow *f = (struct flow *)flow_table_lookup(&e->table, &key, hash);
+	if (!f) {
+		if (!may_start)
+			return;
+		f = quic_flow_new(e, p, &key, hash, from_lo);
+		if (!f)
+			return;
+	}
+	if (!f->quic)
+		return;
+	e->stats.quic_packets++;
+	uint8_t dir = flow_dir(&f->node, from_lo);
+	struct conn *c = &f->conn;
+	size_t mem_before = f->mem;
+	count_packet(f, p, dir);
+	quic_session_datagram(f, dir, p->payload, p->payload_len, e->quic_scratch);
+	account_memory(e, f, mem_before);
+	if (c->side[0].fin && c->side[1].fin) {
+		flow_end(e, f); /* CONNECTION_CLOSE from both sides */
+		return;
+	}
+	flow_table_touch(&e->table, &f->node, p->ts_ns);
 	if (e->mem > e->opts.memory_cap)
 		evict_for_memory(e, f);
 }
@@ -443,7 +529,7 @@ void engine_packet(struct engine *e, const struct packet *p)
 	if (p->ip_proto == 6)
 		tcp_packet(e, p);
 	else
-		e->stats.udp_packets++;
+		udp_packet(e, p);
 	clock_moved(e);
 }
 
@@ -492,5 +578,6 @@ void engine_free(struct engine *e)
 		return;
 	engine_flush(e);
 	flow_table_destroy(&e->table);
+	free(e->quic_scratch);
 	free(e);
 }

@@ -1,12 +1,14 @@
 /*
- * flow.h - what the engine keeps per live TCP connection: the table node,
- * the record being filled, and the per-direction reassembly and TLS
- * record-layer state. Private to the engine and its TLS glue.
+ * flow.h - what the engine keeps per live TCP connection or QUIC flow: the
+ * table node, the record being filled, and the per-direction reassembly and
+ * TLS record-layer state (TCP) or the QUIC packet state (UDP). Private to
+ * the engine and its TLS and QUIC glue.
  */
 #ifndef TLSSCOPE_FLOW_H
 #define TLSSCOPE_FLOW_H
 
 #include "conn.h"
+#include "quic.h"
 #include "flow_table.h"
 #include "tcp_reasm.h"
 #include "tls_stream.h"
@@ -24,9 +26,14 @@ struct flow {
 	struct conn conn;
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
+	struct quic_conn *quic; /* UDP flows only */
 };
 
 /* The sink that applies what the record layer finds to flow->conn. */
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink);
+
+/* One UDP datagram of a QUIC flow, applied to flow->conn (src/quic_session.c).
+ * `scratch` is QUIC_SCRATCH_LEN bytes the caller owns. */
+void quic_session_datagram(struct flow *f, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch);
 
 #endif

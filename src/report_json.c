@@ -490,6 +490,79 @@ static const char *side_name(const struct conn *c, uint8_t dir)
 	return dir == c->client_dir ? "client" : "server";
 }
 
+/* RFC 9000 §20.1 transport error names; CRYPTO_ERROR carries a TLS alert. */
+static const char *quic_error_name(uint64_t code)
+{
+	static const char *const names[] = {
+		"NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED", "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR",
+		"STREAM_STATE_ERROR", "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR", "TRANSPORT_PARAMETER_ERROR",
+		"CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION", "INVALID_TOKEN", "APPLICATION_ERROR",
+		"CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR", "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH",
+	};
+	if (code < sizeof(names) / sizeof(names[0]))
+		return names[code];
+	if (code >= 0x100 && code <= 0x1ff)
+		return "CRYPTO_ERROR";
+	if (code == 0x11) /* RFC 9368 */
+		return "VERSION_NEGOTIATION_ERROR";
+	return NULL;
+}
+
+static void quic_packets(struct jsonw *w, const char *key, const uint32_t *counts)
+{
+	jw_object_begin(w, key);
+	for (int t = 0; t < QUIC_PKT_TYPE_COUNT; t++)
+		jw_uint(w, quic_packet_type_name((enum quic_packet_type)t), counts[t]);
+	jw_object_end(w);
+}
+
+static void quic_object(struct jsonw *w, const struct conn *c)
+{
+	const struct conn_quic *q = &c->quic;
+	if (c->transport != CONN_TRANSPORT_QUIC) {
+		jw_null(w, "quic");
+		return;
+	}
+	jw_object_begin(w, "quic");
+	if (q->version) {
+		char tmp[12];
+		snprintf(tmp, sizeof(tmp), "0x%08x", (unsigned)q->version);
+		jw_ascii(w, "version_id", tmp);
+	} else {
+		jw_null(w, "version_id");
+	}
+	if (q->client_dcid_set)
+		jw_hex(w, "client_initial_dcid", q->client_initial_dcid, q->client_initial_dcid_len);
+	else
+		jw_null(w, "client_initial_dcid");
+	if (q->server_scid_set)
+		jw_hex(w, "server_scid", q->server_scid, q->server_scid_len);
+	else
+		jw_null(w, "server_scid");
+	quic_packets(w, "client_packets", q->packets[c->client_dir]);
+	quic_packets(w, "server_packets", q->packets[c->client_dir ^ 1]);
+	jw_uint(w, "undecryptable_packets", q->undecryptable);
+	jw_uint(w, "crypto_bytes_cut", q->crypto_cut_bytes);
+	if (q->close_seen) {
+		jw_object_begin(w, "connection_close");
+		jw_ascii(w, "from", side_name(c, q->close_dir));
+		jw_bool(w, "application", q->close_application);
+		jw_uint(w, "error_code", q->close_error_code);
+		const char *name = q->close_application ? NULL : quic_error_name(q->close_error_code);
+		jw_string(w, "error", name);
+		if (q->close_application)
+			jw_null(w, "frame_type");
+		else
+			jw_uint(w, "frame_type", q->close_frame_type);
+		jw_bytes(w, "reason", q->close_reason, q->close_reason_len);
+		jw_uint(w, "reason_length", q->close_reason_wire_len);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "connection_close");
+	}
+	jw_object_end(w);
+}
+
 static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s)
 {
 	char ip[64];
@@ -616,6 +689,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	endpoint(w, "client", conn_client(c));
 	endpoint(w, "server", conn_server(c));
 	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
+	jw_ascii(w, "transport", c->transport == CONN_TRANSPORT_QUIC ? "quic" : "tcp");
+	jw_string(w, "quic_version", c->transport == CONN_TRANSPORT_QUIC ? quic_version_name(c->quic.version) : NULL);
 	if (ch && ch->sni_count)
 		jw_bytes(w, "server_name", ch->sni[0].bytes, ch->sni[0].len);
 	else
@@ -674,6 +749,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	}
 	alerts(w, c, nano);
 	jw_uint(w, "alerts_total", c->alert_total);
+	quic_object(w, c);
 	timeline(w, c, nano);
 	if (dg)
 		diagnosis(w, c, dg);
@@ -728,6 +804,9 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_object_end(w);
 	jw_uint(w, "skipped_total", skipped);
 	jw_uint(w, "udp_packets", s->udp_packets);
+	jw_uint(w, "quic_packets", s->quic_packets);
+	jw_uint(w, "quic_flows", s->quic_flows);
+	jw_uint(w, "quic_connections", s->quic_connections);
 	jw_uint(w, "stray_packets", s->stray_packets);
 	jw_uint(w, "timed_out", s->timed_out);
 	jw_uint(w, "evicted", s->evicted);

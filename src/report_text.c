@@ -262,11 +262,25 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	int width = in ? in->width : 0;
 	fprintf(fp, "#%llu  %s  %s%s%s:%u -> %s%s%s:%u", (unsigned long long)c->id, t, v6 ? "[" : "", a1,
 		v6 ? "]" : "", cli->port, v6 ? "[" : "", a2, v6 ? "]" : "", srv->port);
+	if (c->transport == CONN_TRANSPORT_QUIC)
+		fputs("  QUIC", fp);
 	if (in && c->file_index < in->count && in->count > 1)
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
 	if (dg)
 		text_findings(fp, dg, color, width);
+	if (c->transport == CONN_TRANSPORT_QUIC) {
+		const char *qv = quic_version_name(c->quic.version);
+		fprintf(fp, "    QUIC         %s%s", qv ? "version " : "", qv ? qv : "version unknown");
+		if (c->quic.packets[c->client_dir][QUIC_PKT_ZERO_RTT])
+			fputs(", 0-RTT", fp);
+		if (c->quic.packets[c->client_dir ^ 1][QUIC_PKT_RETRY])
+			fputs(", Retry", fp);
+		if (c->quic.close_seen)
+			fprintf(fp, ", CONNECTION_CLOSE 0x%llx from %s", (unsigned long long)c->quic.close_error_code,
+				c->quic.close_dir == c->client_dir ? "client" : "server");
+		fputc('\n', fp);
+	}
 
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
@@ -367,8 +381,12 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 			(unsigned long long)in->capture->dropped_by_interface);
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
 		(unsigned long long)s->captured_bytes);
-	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n", (unsigned long long)s->connections,
-		(unsigned long long)s->tls_connections, (unsigned long long)s->reported);
+	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n",
+		(unsigned long long)(s->connections - s->quic_flows), (unsigned long long)(s->tls_connections - s->quic_connections),
+		(unsigned long long)s->reported);
+	if (s->quic_flows)
+		fprintf(fp, "QUIC flows %llu, with a TLS handshake %llu\n", (unsigned long long)s->quic_flows,
+			(unsigned long long)s->quic_connections);
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		if (s->outcomes[i])
 			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i),
@@ -377,8 +395,8 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		if (s->skipped[i])
 			fprintf(fp, "skipped (%s) %llu\n", decode_skip_name((enum decode_skip)i),
 				(unsigned long long)s->skipped[i]);
-	if (s->udp_packets)
-		fprintf(fp, "UDP packets not analysed %llu\n", (unsigned long long)s->udp_packets);
+	if (s->udp_packets > s->quic_packets)
+		fprintf(fp, "UDP packets not analysed %llu\n", (unsigned long long)(s->udp_packets - s->quic_packets));
 	if (s->timed_out || s->evicted)
 		fprintf(fp, "timed out %llu, evicted (memory cap) %llu\n", (unsigned long long)s->timed_out,
 			(unsigned long long)s->evicted);
@@ -476,8 +494,9 @@ static void one_line(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 	ts_addr_format(&conn_client(c)->addr, a1, sizeof(a1));
 	ts_addr_format(&conn_server(c)->addr, a2, sizeof(a2));
 	bool v6 = conn_client(c)->addr.family == 6;
-	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "", a1,
+	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u%s  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "", a1,
 		v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "", conn_server(c)->port,
+		c->transport == CONN_TRANSPORT_QUIC ? " QUIC" : "",
 		dg && dg->expected_host[0] ? dg->expected_host : "-",
 		conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-", conn_outcome_name(c->outcome));
 	for (size_t i = 0; dg && i < dg->finding_count; i++)

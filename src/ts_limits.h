@@ -43,6 +43,14 @@
 #define TLS_MAX_ALPN_LEN 255                 /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
 #define TLS_MAX_ALERTS 16                    /* alerts kept per connection */
 
+/* QUIC. */
+#define QUIC_MAX_CRYPTO_BYTES (64u << 10) /* CRYPTO stream bytes kept per direction and packet number space:
+					     a ClientHello fits many times over, a certificate chain
+					     (Handshake space, with a key log) nearly always */
+#define QUIC_MAX_CRYPTO_RANGES 16  /* separate pieces tracked per CRYPTO stream (Chrome scatters its
+				      ClientHello over a dozen frames) */
+#define QUIC_MAX_CLOSE_REASON 64   /* CONNECTION_CLOSE reason phrase bytes kept */
+
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
 #define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window) */

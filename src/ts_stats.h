@@ -16,9 +16,12 @@ struct ts_stats {
 	uint64_t packets;             /* records read from the captures */
 	uint64_t captured_bytes;      /* bytes of those records */
 	uint64_t skipped[DECODE_SKIP_COUNT];
-	uint64_t udp_packets;         /* UDP: counted, not analysed (QUIC comes later) */
+	uint64_t udp_packets;         /* UDP packets decoded */
+	uint64_t quic_packets;        /* of which belonged to a QUIC flow */
+	uint64_t quic_flows;          /* QUIC flows tracked (also in `connections`) */
+	uint64_t quic_connections;    /* QUIC flows in which a TLS handshake message was read */
 	uint64_t stray_packets;       /* TCP control packets of no live connection (after a close) */
-	uint64_t connections;         /* TCP connections tracked */
+	uint64_t connections;         /* TCP connections and QUIC flows tracked */
 	uint64_t tls_connections;     /* of which TLS was found in */
 	uint64_t reported;            /* records handed to the outputs */
 	uint64_t outcomes[OUTCOME_COUNT];

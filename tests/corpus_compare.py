@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Compare tlsscope's JSON records with tshark's ground truth (TRUTH.tsv).
 
-Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--min-agreement 0.99] [--verbose]
+Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--proto tls|quic] [--min-agreement 0.99] [--verbose]
 
 For every capture named in CORPUS_DIR/TRUTH.tsv, runs `TLSSCOPE analyze --json`
-once, then matches each `tls` row of the truth (TLS over TCP) to a connection
-record by client and server address and port (in stream order when a 4-tuple
-is reused), and compares:
+once, then matches each `tls` row of the truth (TLS over TCP; or with
+--proto quic each `quic` row: one per UDP 5-tuple, tshark's udp.stream, whose
+client and server are the UDP endpoints) to a connection record of the same
+transport by client and server address and port (in stream order when a
+4-tuple is reused), and compares:
   sni        the first ClientHello's server_name
   version    negotiated version
   cipher     negotiated cipher suite (by number)
@@ -142,10 +144,15 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     verbose = "--verbose" in sys.argv
     minimum = 0.99
+    proto = "tls"
     for i, a in enumerate(sys.argv):
         if a == "--min-agreement":
             minimum = float(sys.argv[i + 1])
             args = [x for x in args if x != sys.argv[i + 1]]
+        if a == "--proto":
+            proto = sys.argv[i + 1]
+            args = [x for x in args if x != sys.argv[i + 1]]
+    transport = "quic" if proto == "quic" else "tcp"
     tool, corpus = args[0], args[1]
     truth_path = os.path.join(corpus, "TRUTH.tsv")
     if not os.path.exists(truth_path):
@@ -154,7 +161,7 @@ def main():
     with open(truth_path) as fh:
         lines = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
     header, rows = lines[0], [dict(zip(lines[0], l)) for l in lines[1:]]
-    rows = [r for r in rows if r["proto"] == "tls"]
+    rows = [r for r in rows if r["proto"] == proto]
     by_file = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
@@ -170,7 +177,7 @@ def main():
         recs = []
         for line in res.stdout.splitlines():
             o = json.loads(line)
-            if o.get("type") == "connection":
+            if o.get("type") == "connection" and o.get("transport") == transport:
                 recs.append(o)
         index = defaultdict(list)
         for rec in recs:
@@ -184,7 +191,7 @@ def main():
                 swapped = bool(cands)
             key = (fname, row["client"], row["server"])
             if not cands:
-                diffs = {"missing": ("a TLS connection", "none")}
+                diffs = {"missing": ("a %s connection" % proto.upper(), "none")}
                 rec = None
             else:
                 # prefer a record that saw a hello, in stream order
@@ -215,8 +222,8 @@ def main():
     for f in fields + ["missing", "roles"]:
         if f in field_bad or f in fields:
             print("field %-8s agreement %d/%d" % (f, total - field_bad.get(f, 0), total))
-    print("rows agreeing: %d/%d = %.2f%% (minimum %.2f%%), %d excluded as tshark errors"
-          % (agree, total, 100 * rate, 100 * minimum, excluded))
+    print("%s rows agreeing: %d/%d = %.2f%% (minimum %.2f%%), %d excluded as tshark errors"
+          % (proto, agree, total, 100 * rate, 100 * minimum, excluded))
     return 0 if rate >= minimum else 1
 
 
