@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "tls_fingerprint.h"
 #include "tls_names.h"
 
 static const EVP_MD *sha256_md(void)
@@ -108,6 +109,41 @@ static void malformed(struct jsonw *w, unsigned bits)
 	jw_array_end(w);
 }
 
+/* A JA3 or JA3S: its MD5 under `key`, the text hashed under `text_key`; both null when not computed. */
+static void ja3_pair(struct jsonw *w, const char *key, const char *text_key, bool ok, const char *text)
+{
+	if (!ok) {
+		jw_null(w, key);
+		jw_null(w, text_key);
+		return;
+	}
+	char md5[TLS_FP_MD5_HEX];
+	tls_fp_md5_hex(text, md5);
+	jw_ascii(w, key, md5);
+	jw_ascii(w, text_key, text);
+}
+
+/* ja3, ja3_string, ja4, ja4_r of one ClientHello. Connections here are TCP: JA4 starts with "t". */
+static void client_fingerprints(struct jsonw *w, const struct tls_client_hello *ch)
+{
+	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN];
+	ja3_pair(w, "ja3", "ja3_string", tls_ja3_string(ch, text, sizeof(text)), text);
+	if (tls_ja4(ch, TLS_FP_TCP, ja4))
+		jw_ascii(w, "ja4", ja4);
+	else
+		jw_null(w, "ja4");
+	if (tls_ja4_r(ch, TLS_FP_TCP, text, sizeof(text)))
+		jw_ascii(w, "ja4_r", text);
+	else
+		jw_null(w, "ja4_r");
+}
+
+static void server_fingerprint(struct jsonw *w, const struct tls_server_hello *sh)
+{
+	char text[TLS_FP_STRING_MAX];
+	ja3_pair(w, "ja3s", "ja3s_string", tls_ja3s_string(sh, text, sizeof(text)), text);
+}
+
 static void client_hello(struct jsonw *w, const struct conn *c, const struct tls_client_hello *ch)
 {
 	jw_object_begin(w, "client_hello");
@@ -171,6 +207,14 @@ static void client_hello(struct jsonw *w, const struct conn *c, const struct tls
 	jw_bool(w, "fallback_scsv", ch->has_scsv_fallback);
 	jw_bool(w, "duplicate_extension", ch->duplicate_extension);
 	malformed(w, ch->malformed);
+	client_fingerprints(w, ch);
+	if (c->client_hello2) {
+		jw_object_begin(w, "second_hello");
+		client_fingerprints(w, c->client_hello2);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "second_hello");
+	}
 	jw_object_end(w);
 }
 
@@ -195,6 +239,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 			jw_null(w, "group");
 		}
 		extensions(w, hrr->extensions, hrr->extension_count);
+		server_fingerprint(w, hrr);
 		jw_object_end(w);
 	} else {
 		jw_null(w, "hello_retry");
@@ -227,11 +272,13 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_bool(w, "session_ticket", sh->has_session_ticket);
 		jw_bool(w, "status_request", sh->has_status_request);
 		malformed(w, sh->malformed);
+		server_fingerprint(w, sh);
 	}
 	else {
 		/* only a HelloRetryRequest: the same fields, all unknown */
 		static const char *const fields[] = { "legacy_version", "version", "random", "session_id", "cipher",
-						      "cipher_id", "compression_method", "alpn", "key_share_group" };
+						      "cipher_id", "compression_method", "alpn", "key_share_group",
+						      "ja3s", "ja3s_string" };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			jw_null(w, fields[i]);
 	}
