@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libpcap-dev libssl-dev openssl ca-certificates python3 python3-jsonschema
 	clang libclang-rt-14-dev
-	tcpdump curl nodejs)
+	tcpdump curl nodejs
+	tshark) # tshark: the JA3/JA3S oracle (corpus.ja3_agreement); DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
 
 missing=()
 for p in "${packages[@]}"; do
