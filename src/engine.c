@@ -126,6 +126,7 @@ static void flow_end(struct engine *e, struct flow *f)
 		reasm_free(&f->reasm[dir], &f->mem);
 		tls_stream_free(&f->tls[dir], &f->mem);
 	}
+	tls_session_free(f);
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
 	e->mem -= before;

@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "flow_table.h"
+#include "starttls.h"
 #include "tcp_reasm.h"
 #include "tls_stream.h"
 
@@ -21,9 +22,13 @@ struct flow {
 	struct conn conn;
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
+	struct starttls_dir *starttls; /* [2], only while a direction still has a plaintext prelude */
 };
 
 /* The sink that applies what the record layer finds to flow->conn. */
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink);
+
+/* Free what the TLS glue holds for the flow beyond the record (the STARTTLS preludes). */
+void tls_session_free(struct flow *f);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
 
@@ -661,6 +662,10 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	endpoint(w, "client", conn_client(c));
 	endpoint(w, "server", conn_server(c));
 	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
+	if (starttls_name(c->starttls))
+		jw_ascii(w, "starttls", starttls_name(c->starttls));
+	else
+		jw_null(w, "starttls");
 	if (ch && ch->sni_count)
 		jw_bytes(w, "server_name", ch->sni[0].bytes, ch->sni[0].len);
 	else

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
 
@@ -186,7 +187,10 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 				tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
 				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage));
 	}
-	if (cli->prelude_bytes || srv->prelude_bytes)
+	if (starttls_name(c->starttls))
+		fprintf(fp, "    STARTTLS     %s: %u bytes from client, %u from server before TLS\n",
+			starttls_name(c->starttls), cli->prelude_bytes, srv->prelude_bytes);
+	else if (cli->prelude_bytes || srv->prelude_bytes)
 		fprintf(fp, "    prelude      %u bytes from client, %u from server before TLS (protocol upgrade)\n",
 			cli->prelude_bytes, srv->prelude_bytes);
 	bool any = false;
