@@ -24,6 +24,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from mode_script import analyze, run_modes, skip
+
 # FoxIO's published JA4 values for captures of their repository that the public corpus also
 # holds (file name there without the "ja4__" prefix), from the Rust implementation's test
 # snapshots, github.com/FoxIO-LLC/ja4, rust/ja4/src/snapshots/ja4__insta@<capture>.snap
@@ -52,24 +54,12 @@ JA4_PUBLISHED = {
 TSHARK_WRONG = {}
 
 
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(77)
-
-
 def captures(corpus):
     return sorted(f for f in os.listdir(corpus) if f.endswith((".pcap", ".pcapng", ".cap")))
 
 
 def endpoint(ip, port):
     return ("[%s]:%s" % (ip, port)) if ":" in ip else ("%s:%s" % (ip, port))
-
-
-def run_tlsscope(tlsscope, path):
-    out = subprocess.run([tlsscope, "analyze", "--json", "--all", "--no-summary", "--no-diagnose", "--fail-on",
-                          "never", path], capture_output=True, text=True)
-    recs = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-    return sorted((r for r in recs if r.get("type") == "connection"), key=lambda r: r["id"])
 
 
 def our_hellos(rec):
@@ -169,7 +159,7 @@ def ja3_main(tlsscope, corpus):
         if not shutil.which(tool):
             skip("%s is not installed (apt-get install tshark)" % tool)
     files = captures(corpus)
-    records = {f: run_tlsscope(tlsscope, os.path.join(corpus, f)) for f in files}
+    records = {f: analyze(tlsscope, os.path.join(corpus, f), "--all", "--no-diagnose") for f in files}
     # tshark follows a TCP conversation by its addresses and ports alone: a capture sharing one
     # with another capture cannot go into the merged file (tshark would take it for retransmissions).
     owners = defaultdict(set)
@@ -230,7 +220,7 @@ def ja4_main(tlsscope, corpus):
         if not os.path.exists(path):
             skip("%s is not in the corpus" % path)
         got = {}
-        for r in run_tlsscope(tlsscope, path):
+        for r in analyze(tlsscope, path, "--no-diagnose"):
             if r.get("client_hello"):
                 got[r["client"]["port"]] = r["client_hello"]["ja4"]
         for port, ja4 in sorted(want.items()):
@@ -242,15 +232,13 @@ def ja4_main(tlsscope, corpus):
     return 1 if bad else 0
 
 
-def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("ja3", "ja4"):
-        print(__doc__)
-        return 2
-    mode, tlsscope, corpus = sys.argv[1:]
-    if not os.path.isdir(corpus):
-        skip("no corpus at %s" % corpus)
-    return ja3_main(tlsscope, corpus) if mode == "ja3" else ja4_main(tlsscope, corpus)
+def corpus_dir(main):
+    def run(tlsscope, corpus):
+        if not os.path.isdir(corpus):
+            skip("no corpus at %s" % corpus)
+        return main(tlsscope, corpus)
+    return run
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_modes(__doc__, {"ja3": corpus_dir(ja3_main), "ja4": corpus_dir(ja4_main)}))

@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from mode_script import analyze, run_modes, skip
+
 TIMEOUT = 10
 HOST = "starttls.test"
 
@@ -48,17 +50,6 @@ CORPUS_EXPECTED = {
     # ... and a MySQL "Server Greeting proto=10 version=8.0.28" answered by "SSL Handshake" (port 3306).
     "zeek__tls-12-amazon-rds.pcap": "mysql",
 }
-
-
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(77)
-
-
-def analyze(tlsscope, path):
-    r = subprocess.run([tlsscope, "analyze", "--json", "--no-summary", "--fail-on", "never", path],
-                       capture_output=True, text=True, timeout=120)
-    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
 
 def corpus_main(tlsscope, corpus):
@@ -87,34 +78,27 @@ def corpus_main(tlsscope, corpus):
 
 # ---------------------------------------------------------------- the plaintext side of each server
 
-def read_line(sock):
-    line = b""
-    while not line.endswith(b"\n"):
+def read_until(sock, done):
+    """Read a byte at a time (never into the TLS that follows) until done(bytes read so far)."""
+    data = b""
+    while not done(data):
         b = sock.recv(1)
         if not b:
             raise EOFError("peer closed in the plaintext phase")
-        line += b
-    return line
+        data += b
+    return data
+
+
+def read_line(sock):
+    return read_until(sock, lambda d: d.endswith(b"\n"))
 
 
 def read_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        b = sock.recv(n - len(data))
-        if not b:
-            raise EOFError("peer closed in the plaintext phase")
-        data += b
-    return data
+    return read_until(sock, lambda d: len(d) == n)
 
 
-def read_until(sock, marker):
-    data = b""
-    while marker not in data:
-        b = sock.recv(1)
-        if not b:
-            raise EOFError("peer closed in the plaintext phase")
-        data += b
-    return data
+def read_to(sock, marker):
+    return read_until(sock, lambda d: marker in d)
 
 
 def smtp(s):
@@ -146,12 +130,12 @@ def ftp(s):
 
 
 def xmpp(s):
-    read_until(s, b"version='1.0'>")
+    read_to(s, b"version='1.0'>")
     s.sendall(b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
               b"xmlns:stream='http://etherx.jabber.org/streams' id='c2s1' from='%s' version='1.0'>"
               b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
               b"</stream:features>" % HOST.encode())
-    read_until(s, b"/>")  # <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>
+    read_to(s, b"/>")  # <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>
     s.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
 
 
@@ -314,13 +298,5 @@ def loopback_main(tlsscope, outdir):
     return 1 if failures else 0
 
 
-def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("corpus", "loopback"):
-        print(__doc__)
-        return 2
-    mode, tlsscope, where = sys.argv[1:]
-    return corpus_main(tlsscope, where) if mode == "corpus" else loopback_main(tlsscope, where)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_modes(__doc__, {"corpus": corpus_main, "loopback": loopback_main}))
