@@ -46,7 +46,7 @@ static struct rd last_line(const struct starttls_dir *d)
 	while (end > 0 && d->tail[end - 1] != '\n')
 		end--; /* bytes after the last newline: an unfinished line */
 	if (end == 0)
-		return rd_init(NULL, 0);
+		return rd_init(d->tail, 0); /* empty, but never over NULL: NULL + 0 is undefined */
 	end--;
 	if (end > 0 && d->tail[end - 1] == '\r')
 		end--;
@@ -76,7 +76,7 @@ static struct rd first_word(struct rd line, struct rd *rest)
 	while (i < n && line.p[line.off + i] != ' ')
 		i++;
 	struct rd w = rd_init(line.p + line.off, i);
-	*rest = i < n ? rd_init(line.p + line.off + i + 1, n - i - 1) : rd_init(NULL, 0);
+	*rest = i < n ? rd_init(line.p + line.off + i + 1, n - i - 1) : rd_init(line.p + line.off + n, 0);
 	return w;
 }
 

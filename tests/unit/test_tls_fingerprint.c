@@ -41,7 +41,8 @@ static void put16(struct hello *h, unsigned v)
 
 static void put_bytes(struct hello *h, const void *p, size_t n)
 {
-	memcpy(h->b + h->len, p, n);
+	if (n)
+		memcpy(h->b + h->len, p, n);
 	h->len += n;
 }
 
