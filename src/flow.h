@@ -22,7 +22,8 @@ struct flow {
 	struct conn conn;
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
-	struct starttls_dir *starttls; /* [2], only while a direction still has a plaintext prelude */
+	struct starttls_dir *starttls; /* [2]: from the first plaintext byte until both directions are TLS or
+					  the flow ends (776 bytes, counted in mem) */
 };
 
 /* The sink that applies what the record layer finds to flow->conn. */
