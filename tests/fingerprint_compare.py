@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from mode_script import analyze, run_modes, skip
+from mode_script import analyze, run_modes, skip, text_blocks
 
 # FoxIO's published JA4 values for captures of their repository that the public corpus also
 # holds (file name there without the "ja4__" prefix), from the Rust implementation's test
@@ -214,22 +214,29 @@ def ja3_main(tlsscope, corpus):
 
 
 def ja4_main(tlsscope, corpus):
-    checked = bad = 0
+    checked = bad = in_text = 0
     for f, want in sorted(JA4_PUBLISHED.items()):
         path = os.path.join(corpus, f)
         if not os.path.exists(path):
             skip("%s is not in the corpus" % path)
-        got = {}
-        for r in analyze(tlsscope, path, "--no-diagnose"):
+        got, blocks = {}, text_blocks(tlsscope, path)
+        for r in analyze(tlsscope, path):
             if r.get("client_hello"):
                 got[r["client"]["port"]] = r["client_hello"]["ja4"]
+                block = blocks.get(r["id"])
+                if block is not None:
+                    in_text += 1
+                    if "    JA4          %s\n" % r["client_hello"]["ja4"] not in block:
+                        bad += 1
+                        print("MISSING in the text report of %s #%d: JA4 line" % (f, r["id"]))
         for port, ja4 in sorted(want.items()):
             checked += 1
             if got.get(port) != ja4:
                 bad += 1
                 print("DISAGREE %s client port %d: FoxIO %s, tlsscope %s" % (f, port, ja4, got.get(port)))
-    print("JA4: %d published values checked, %d disagree" % (checked, bad))
-    return 1 if bad else 0
+    print("JA4: %d published values checked, %d connection blocks of the text report, %d disagree"
+          % (checked, in_text, bad))
+    return 1 if bad or not in_text else 0
 
 
 def corpus_dir(main):

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from mode_script import analyze, run_modes, skip
+from mode_script import analyze, run_modes, skip, text_blocks
 
 TIMEOUT = 10
 HOST = "starttls.test"
@@ -55,13 +55,20 @@ CORPUS_EXPECTED = {
 def corpus_main(tlsscope, corpus):
     if not os.path.isdir(corpus):
         skip("no corpus at %s" % corpus)
-    failures = checked = 0
+    failures = checked = in_text = 0
     for f in sorted(os.listdir(corpus)):
         if not f.endswith((".pcap", ".pcapng")):
             continue
         want = CORPUS_EXPECTED.get(f)
+        blocks = text_blocks(tlsscope, os.path.join(corpus, f)) if want else {}
         for r in analyze(tlsscope, os.path.join(corpus, f), "--no-diagnose"):
             checked += 1
+            block = blocks.get(r["id"])
+            if block is not None:
+                in_text += 1
+                if "    STARTTLS     %s: " % want not in block:
+                    failures += 1
+                    print("FAIL %s #%d: the text report does not name %s" % (f, r["id"], want))
             if r["starttls"] != want or (want and not r["client_hello"]):
                 failures += 1
                 print("FAIL %s: client port %d: starttls %r (want %r), prelude %d/%d bytes, client_hello %s"
@@ -71,9 +78,9 @@ def corpus_main(tlsscope, corpus):
     for f in missing:
         failures += 1
         print("FAIL: %s is not in the corpus" % f)
-    print("corpus: %d connections checked, %d STARTTLS captures, %d failures" % (checked, len(CORPUS_EXPECTED),
-                                                                                 failures))
-    return 1 if failures else 0
+    print("corpus: %d connections checked, %d STARTTLS captures (%d blocks of the text report), %d failures"
+          % (checked, len(CORPUS_EXPECTED), in_text, failures))
+    return 1 if failures or not in_text else 0
 
 
 # ---------------------------------------------------------------- the plaintext side of each server
