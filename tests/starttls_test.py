@@ -22,6 +22,7 @@ the right to capture on lo is missing. OUTDIR keeps the capture and output.
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -33,7 +34,7 @@ import time
 
 from mode_script import analyze, run_modes, skip, text_blocks
 
-TIMEOUT = 10
+TIMEOUT = 20  # seconds per s_client and per server step; the CI machine may be busy
 HOST = "starttls.test"
 
 # Captures of the public corpus and the protocol their file names (and TRUTH.tsv notes) give.
@@ -248,7 +249,10 @@ def loopback_main(tlsscope, outdir):
     pcap = os.path.join(outdir, "starttls.pcap")
     tlog = open(os.path.join(outdir, "tcpdump.log"), "w+")
     filt = "tcp and portrange %d-%d" % (ports[0], ports[-1])
-    tcpdump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", pcap, filt],
+    # As in e2e/run_e2e.py: in immediate mode each ring frame holds a whole 64 KiB lo packet, so the
+    # default 2 MiB ring holds ~32 of them; -B 65536 (KiB) keeps a busy machine from dropping any.
+    tcpdump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w",
+                                pcap, filt],
                                stdout=subprocess.DEVNULL, stderr=tlog)
     failures = []
     try:
@@ -270,18 +274,30 @@ def loopback_main(tlsscope, outdir):
                        listener.getsockname()[1], "-servername", HOST, "-CAfile", cert, "-verify_return_error"]
                 if name == "xmpp":
                     cmd += ["-xmpphost", HOST]
-                r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
-                t.join(TIMEOUT)
+                try:
+                    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                       timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    failures.append("s_client -starttls %s: no end in %d s" % (name, TIMEOUT))
+                    continue
+                finally:
+                    t.join(TIMEOUT)
+                with open(os.path.join(outdir, "s_client-%s.log" % name), "w") as log:
+                    log.write(r.stdout + r.stderr)
                 if r.returncode != 0 or "Verify return code: 0 (ok)" not in r.stdout:
                     failures.append("s_client -starttls %s failed (%d): %s" %
                                     (name, r.returncode, (r.stderr.strip().splitlines() or [""])[-1]))
             failures += errors
-        time.sleep(0.3)  # the last ACKs
+        time.sleep(0.5)  # the last ACKs and FINs
     finally:
         tcpdump.terminate()
         tcpdump.wait(TIMEOUT)
+        tlog.close()
         for l in listeners:
             l.close()
+    dropped = re.search(r"(\d+) packets? dropped by kernel", open(tlog.name).read())
+    if dropped and int(dropped.group(1)):
+        failures.append("tcpdump dropped %s packets: the capture is incomplete" % dropped.group(1))
     recs = analyze(tlsscope, pcap)
     with open(os.path.join(outdir, "tlsscope.jsonl"), "w") as f:
         f.writelines(json.dumps(r) + "\n" for r in recs)
