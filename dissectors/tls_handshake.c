@@ -383,6 +383,7 @@ static bool client_extension_parse(struct tls_client_hello *ch, uint16_t type, s
 		while (rd_left(&list) > 0) {
 			uint8_t format = rd_u8(&list);
 
+			ch->ec_point_format_total = count_up8(ch->ec_point_format_total);
 			if (ch->ec_point_format_count < sizeof(ch->ec_point_formats))
 				ch->ec_point_formats[ch->ec_point_format_count++] = format;
 			else

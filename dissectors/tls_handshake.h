@@ -118,6 +118,7 @@ struct tls_client_hello {
 	struct tls_u16_list supported_groups;
 	uint8_t ec_point_formats[8];
 	uint8_t ec_point_format_count;
+	uint8_t ec_point_format_total;   /* on the wire */
 	struct tls_u16_list signature_algorithms;
 	struct tls_u16_list key_share_groups;
 	struct tls_u16_list psk_key_exchange_modes;

@@ -298,10 +298,13 @@ static void feed_records(struct tls_stream *s, const uint8_t *p, size_t n, const
 	}
 }
 
-static void count_scanned(struct tls_stream *s, size_t len)
+/* Bytes that are not TLS before TLS started: counted, and shown to the sink. */
+static void count_scanned(struct tls_stream *s, const uint8_t *p, size_t len, const struct tls_stream_sink *sink)
 {
 	if (s->state != TLS_STREAM_DETECT)
 		return;
+	if (sink->prelude)
+		sink->prelude(sink->ctx, s->dir, p, len);
 	s->scanned += (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
 	if (s->scanned > TLS_STARTTLS_SCAN_BYTES)
 		s->state = TLS_STREAM_NOT_TLS;
@@ -349,11 +352,11 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 			feed_records(s, data, len, sink, mem);
 			return;
 		}
-		count_scanned(s, have);
+		count_scanned(s, probe, have, sink);
 		if (s->state == TLS_STREAM_NOT_TLS)
 			return;
 		if (!segment_start) {
-			count_scanned(s, len);
+			count_scanned(s, data, len, sink);
 			return;
 		}
 	}
@@ -363,7 +366,7 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 		return;
 	}
 	if (!try_start(s, data, len, segment_start)) {
-		count_scanned(s, len);
+		count_scanned(s, data, len, sink);
 		return;
 	}
 	feed_records(s, data, len, sink, mem);

@@ -45,6 +45,8 @@ struct tls_stream_sink {
 	/* An SSLv2-compatible CLIENT-HELLO record body (after the 2-byte length). */
 	void (*sslv2_client_hello)(void *ctx, uint8_t dir, const uint8_t *body, uint32_t len);
 	void (*anomaly)(void *ctx, uint8_t dir, enum tls_stream_anomaly a);
+	/* Plaintext before TLS (counted in `scanned`), in stream order; may be NULL. */
+	void (*prelude)(void *ctx, uint8_t dir, const uint8_t *p, size_t n);
 };
 
 struct tls_stream {

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include "tls_fingerprint.h"
 #include "tls_handshake.h"
 #include "tls_names.h"
 
@@ -54,6 +57,24 @@ static void check_client_hello(const struct tls_client_hello *ch)
 	check_u16_list(&ch->psk_key_exchange_modes);
 }
 
+/* Fingerprints of whatever parsed: a whole JA4 of the fixed length, or nothing; texts that fit. */
+static void check_fingerprints(const struct tls_client_hello *ch)
+{
+	static char text[TLS_FP_STRING_MAX];
+	char ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	if (tls_ja4(ch, TLS_FP_TCP, ja4) ? strlen(ja4) != TLS_FP_JA4_LEN - 1 || ja4[10] != '_' : ja4[0] != '\0')
+		abort();
+	if (tls_ja4_r(ch, TLS_FP_QUIC, text, sizeof(text)) && text[0] != 'q')
+		abort();
+	if (tls_ja3_string(ch, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		if (strlen(md5) != TLS_FP_MD5_HEX - 1)
+			abort();
+	} else if (text[0] != '\0') {
+		abort();
+	}
+}
+
 static void fuzz_client_hello(const uint8_t *p, size_t n)
 {
 	struct tls_client_hello ch;
@@ -62,6 +83,7 @@ static void fuzz_client_hello(const uint8_t *p, size_t n)
 	if (st != TS_OK && st != TS_MALFORMED)
 		abort();
 	check_client_hello(&ch);
+	check_fingerprints(&ch);
 }
 
 static void fuzz_client_hello_sslv2(const uint8_t *p, size_t n)
@@ -87,6 +109,9 @@ static void fuzz_server_hello(const uint8_t *p, size_t n)
 	    sh.session_id_len > 32)
 		abort();
 	check_name(&sh.alpn);
+	static char text[TLS_FP_STRING_MAX];
+	if (!tls_ja3s_string(&sh, text, sizeof(text)) && text[0] != '\0')
+		abort();
 }
 
 static void fuzz_certificate(const uint8_t *p, size_t n, bool tls13)

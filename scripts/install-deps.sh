@@ -8,7 +8,7 @@ packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libjansson-dev
 	tcpdump curl nodejs
 	libncurses-dev tmux
 	chromium chromium-driver python3-selenium
-	ngtcp2-client ngtcp2-server tshark)
+	ngtcp2-client ngtcp2-server tshark) # tshark: the oracle of the JA3/JA3S and QUIC tests; DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
 
 missing=()
 for p in "${packages[@]}"; do

@@ -179,6 +179,7 @@ struct conn {
 
 	/* TLS */
 	bool is_tls;
+	uint8_t starttls;    /* enum starttls_proto: the plaintext protocol that upgraded to TLS */
 	bool sslv2_client_hello;
 	uint16_t record_version;           /* first record header version seen from the client */
 	struct tls_client_hello *client_hello; /* first ClientHello, NULL if none */

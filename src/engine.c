@@ -239,6 +239,7 @@ static void flow_end(struct engine *e, struct flow *f)
 		f->mem -= sizeof(*f->quic);
 		e->quic_flows--;
 	}
+	tls_session_free(f);
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
 	e->mem -= before;

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "quic.h"
 #include "flow_table.h"
+#include "starttls.h"
 #include "tcp_reasm.h"
 #include "tls_stream.h"
 
@@ -27,6 +28,8 @@ struct flow {
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
 	struct quic_conn *quic; /* UDP flows only */
+	struct starttls_dir *starttls; /* [2]: from the first plaintext byte until both directions are TLS or
+					  the flow ends (776 bytes, counted in mem) */
 };
 
 /* The sink that applies what the record layer finds to flow->conn. */
@@ -35,5 +38,7 @@ void tls_session_sink(struct flow *f, struct tls_stream_sink *sink);
 /* One UDP datagram of a QUIC flow, applied to flow->conn (src/quic_session.c).
  * `scratch` is QUIC_SCRATCH_LEN bytes the caller owns. */
 void quic_session_datagram(struct flow *f, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch);
+/* Free what the TLS glue holds for the flow beyond the record (the STARTTLS preludes). */
+void tls_session_free(struct flow *f);
 
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "report.h"
+#include "starttls.h"
+#include "tls_fingerprint.h"
 #include "tls_names.h"
 
 static const EVP_MD *sha256_md(void)
@@ -108,6 +110,42 @@ static void malformed(struct jsonw *w, unsigned bits)
 	jw_array_end(w);
 }
 
+/* A JA3 or JA3S: its MD5 under `key`, the text hashed under `text_key`; both null when not computed. */
+static void ja3_pair(struct jsonw *w, const char *key, const char *text_key, bool ok, const char *text)
+{
+	if (!ok) {
+		jw_null(w, key);
+		jw_null(w, text_key);
+		return;
+	}
+	char md5[TLS_FP_MD5_HEX];
+	tls_fp_md5_hex(text, md5);
+	jw_ascii(w, key, md5);
+	jw_ascii(w, text_key, text);
+}
+
+/* ja3, ja3_string, ja4, ja4_r of one ClientHello; JA4 starts with "q" over QUIC, "t" over TCP. */
+static void client_fingerprints(struct jsonw *w, const struct conn *c, const struct tls_client_hello *ch)
+{
+	enum tls_fp_transport tr = c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP;
+	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN];
+	ja3_pair(w, "ja3", "ja3_string", tls_ja3_string(ch, text, sizeof(text)), text);
+	if (tls_ja4(ch, tr, ja4))
+		jw_ascii(w, "ja4", ja4);
+	else
+		jw_null(w, "ja4");
+	if (tls_ja4_r(ch, tr, text, sizeof(text)))
+		jw_ascii(w, "ja4_r", text);
+	else
+		jw_null(w, "ja4_r");
+}
+
+static void server_fingerprint(struct jsonw *w, const struct tls_server_hello *sh)
+{
+	char text[TLS_FP_STRING_MAX];
+	ja3_pair(w, "ja3s", "ja3s_string", tls_ja3s_string(sh, text, sizeof(text)), text);
+}
+
 static void client_hello(struct jsonw *w, const struct conn *c, const struct tls_client_hello *ch)
 {
 	jw_object_begin(w, "client_hello");
@@ -171,6 +209,14 @@ static void client_hello(struct jsonw *w, const struct conn *c, const struct tls
 	jw_bool(w, "fallback_scsv", ch->has_scsv_fallback);
 	jw_bool(w, "duplicate_extension", ch->duplicate_extension);
 	malformed(w, ch->malformed);
+	client_fingerprints(w, c, ch);
+	if (c->client_hello2) {
+		jw_object_begin(w, "second_hello");
+		client_fingerprints(w, c, c->client_hello2);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "second_hello");
+	}
 	jw_object_end(w);
 }
 
@@ -195,6 +241,7 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 			jw_null(w, "group");
 		}
 		extensions(w, hrr->extensions, hrr->extension_count);
+		server_fingerprint(w, hrr);
 		jw_object_end(w);
 	} else {
 		jw_null(w, "hello_retry");
@@ -227,11 +274,13 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_bool(w, "session_ticket", sh->has_session_ticket);
 		jw_bool(w, "status_request", sh->has_status_request);
 		malformed(w, sh->malformed);
+		server_fingerprint(w, sh);
 	}
 	else {
 		/* only a HelloRetryRequest: the same fields, all unknown */
 		static const char *const fields[] = { "legacy_version", "version", "random", "session_id", "cipher",
-						      "cipher_id", "compression_method", "alpn", "key_share_group" };
+						      "cipher_id", "compression_method", "alpn", "key_share_group",
+						      "ja3s", "ja3s_string" };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			jw_null(w, fields[i]);
 	}
@@ -691,6 +740,10 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
 	jw_ascii(w, "transport", c->transport == CONN_TRANSPORT_QUIC ? "quic" : "tcp");
 	jw_string(w, "quic_version", c->transport == CONN_TRANSPORT_QUIC ? quic_version_name(c->quic.version) : NULL);
+	if (starttls_name(c->starttls))
+		jw_ascii(w, "starttls", starttls_name(c->starttls));
+	else
+		jw_null(w, "starttls");
 	if (ch && ch->sni_count)
 		jw_bytes(w, "server_name", ch->sni[0].bytes, ch->sni[0].len);
 	else

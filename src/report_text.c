@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "report.h"
+#include "starttls.h"
+#include "tls_fingerprint.h"
 #include "tls_names.h"
 
 void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n)
@@ -104,6 +106,24 @@ static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
 }
 
 /* Findings first, worst first, each with the fix; then what each client would print. */
+/* JA4 and JA3 of the first ClientHello, JA3S of the ServerHello (the JSON also has their texts). */
+static void text_fingerprints(FILE *fp, const struct conn *c)
+{
+	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	if (c->client_hello) {
+		if (tls_ja4(c->client_hello, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP, ja4))
+			fprintf(fp, "    JA4          %s\n", ja4);
+		if (tls_ja3_string(c->client_hello, text, sizeof(text))) {
+			tls_fp_md5_hex(text, md5);
+			fprintf(fp, "    JA3          %s\n", md5);
+		}
+	}
+	if (c->server_hello && tls_ja3s_string(c->server_hello, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		fprintf(fp, "    JA3S         %s\n", md5);
+	}
+}
+
 static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int width)
 {
 	if (d->expected_host[0])
@@ -309,6 +329,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		fprintf(fp, "    version      (no ServerHello; client offered up to %s)\n",
 			tls_version_name(best, v, sizeof(v)));
 	}
+	text_fingerprints(fp, c);
 	if (c->hello_retry)
 		fprintf(fp, "    retry        HelloRetryRequest (group %s)\n",
 			tls_group_name(c->hello_retry->key_share_group) ? tls_group_name(c->hello_retry->key_share_group)
@@ -339,7 +360,10 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 				tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
 				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage));
 	}
-	if (cli->prelude_bytes || srv->prelude_bytes)
+	if (starttls_name(c->starttls))
+		fprintf(fp, "    STARTTLS     %s: %u bytes from client, %u from server before TLS\n",
+			starttls_name(c->starttls), cli->prelude_bytes, srv->prelude_bytes);
+	else if (cli->prelude_bytes || srv->prelude_bytes)
 		fprintf(fp, "    prelude      %u bytes from client, %u from server before TLS (protocol upgrade)\n",
 			cli->prelude_bytes, srv->prelude_bytes);
 	bool any = false;

@@ -71,6 +71,32 @@ static void check_done(struct flow *f)
 	}
 }
 
+void tls_session_free(struct flow *f)
+{
+	if (!f->starttls)
+		return;
+	free(f->starttls);
+	f->starttls = NULL;
+	f->mem -= 2 * sizeof(struct starttls_dir);
+}
+
+/* Plaintext before TLS: kept (capped) only for naming the upgrade protocol once TLS starts. */
+static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
+{
+	struct flow *f = ctx;
+	if (f->conn.side[0].is_tls && f->conn.side[1].is_tls)
+		return;
+	if (!f->starttls) {
+		f->starttls = calloc(2, sizeof(struct starttls_dir));
+		if (!f->starttls) {
+			conn_add_anomaly(&f->conn, ANOM_OUT_OF_MEMORY);
+			return;
+		}
+		f->mem += 2 * sizeof(struct starttls_dir);
+	}
+	starttls_feed(&f->starttls[dir], p, n);
+}
+
 static void mark_tls(struct flow *f, uint8_t dir)
 {
 	struct conn_side *s = &f->conn.side[dir];
@@ -80,6 +106,14 @@ static void mark_tls(struct flow *f, uint8_t dir)
 	s->prelude_bytes = f->tls[dir].scanned;
 	f->conn.is_tls = true;
 	f->tls[dir ^ 1].peer_is_tls = true;
+	/* This direction's prelude is complete now; the other's is as far as it will matter. */
+	if (f->starttls) {
+		enum starttls_proto p = starttls_detect(&f->starttls[0], &f->starttls[1]);
+		if (p != STARTTLS_NONE)
+			f->conn.starttls = (uint8_t)p;
+		if (f->conn.side[dir ^ 1].is_tls)
+			tls_session_free(f);
+	}
 }
 
 static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
@@ -355,4 +389,5 @@ void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
 	sink->alert = on_alert;
 	sink->sslv2_client_hello = on_sslv2_client_hello;
 	sink->anomaly = on_anomaly;
+	sink->prelude = on_prelude;
 }

@@ -33,6 +33,10 @@
 					       is capped near 128 KiB; twice that for odd servers */
 #define TLS_MAX_HANDSHAKE_BYTES (512u << 10) /* all cleartext handshake bytes kept per direction */
 #define TLS_STARTTLS_SCAN_BYTES (64u << 10)  /* plaintext prelude searched for a TLS hello per direction */
+#define STARTTLS_HEAD_BYTES 128 /* prelude start kept per direction: a MySQL greeting's capabilities
+				   sit about 50 bytes in, after a version string */
+#define STARTTLS_TAIL_BYTES 256 /* prelude end kept per direction: the upgrade command and its answer
+				   (an XMPP <starttls/> is 51 bytes, an LDAP StartTLS request 31) */
 #define TLS_MAX_CERTS_PER_MSG 32             /* certificates kept from one Certificate message */
 #define TLS_MAX_CERT_BYTES (256u << 10)      /* DER bytes kept per connection, all certificates */
 #define TLS_MAX_CIPHER_SUITES 256            /* suites kept from a ClientHello (the list is counted whole) */

@@ -16,6 +16,8 @@ struct log {
 	int anomalies[4];
 	int handshakes;
 	uint32_t last_wire_len;
+	uint8_t prelude[64]; /* plaintext the stream passed on before TLS (the first 64 bytes) */
+	size_t prelude_len;  /* all of it */
 };
 
 static void logf_(struct log *l, const char *fmt, unsigned a, unsigned b)
@@ -58,9 +60,17 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 	l->anomalies[a]++;
 }
 
+static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
+{
+	struct log *l = ctx;
+	for (size_t i = 0; i < n; i++, l->prelude_len++)
+		if (l->prelude_len < sizeof(l->prelude))
+			l->prelude[l->prelude_len] = p[i];
+}
+
 static struct tls_stream_sink sink_for(struct log *l)
 {
-	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly };
+	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly, on_prelude };
 	return s;
 }
 
@@ -135,7 +145,27 @@ static void test_starttls_prelude(void)
 	tls_stream_feed(&s, c2s.p, c2s.len, true, false, &sink, &mem);
 	CHECK_EQ(s.state, TLS_STREAM_RECORDS);
 	CHECK_EQ(s.scanned, strlen(ehlo) + strlen(starttls));
+	/* The sink saw exactly the plaintext, no TLS byte: what STARTTLS detection reads. */
+	CHECK_EQ(l.prelude_len, s.scanned);
+	CHECK(memcmp(l.prelude, "EHLO client.example.test\r\nSTARTTLS\r\n", l.prelude_len) == 0);
 	CHECK_STR(l.text, ref.text);
+	tls_stream_free(&s, &mem);
+
+	/* PostgreSQL's server: a 1-byte 'S' segment, held until the ServerHello's segment shows it is
+	 * not the start of TLS, then passed on as prelude. */
+	struct log ls = { 0 }, sref = { 0 };
+	run(&s2c, 0, &sref, &mem);
+	sink = sink_for(&ls);
+	tls_stream_init(&s, 1);
+	s.peer_is_tls = true;
+	tls_stream_feed(&s, (const uint8_t *)"S", 1, true, false, &sink, &mem);
+	CHECK_EQ(ls.prelude_len, 0);
+	tls_stream_feed(&s, s2c.p, s2c.len, true, false, &sink, &mem);
+	CHECK_EQ(s.state, TLS_STREAM_RECORDS);
+	CHECK_EQ(ls.prelude_len, 1);
+	CHECK_EQ(ls.prelude[0], 'S');
+	CHECK_EQ(s.scanned, 1);
+	CHECK_STR(ls.text, sref.text);
 	tls_stream_free(&s, &mem);
 	free(c2s.p);
 	free(s2c.p);

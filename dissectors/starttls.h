@@ -1,0 +1,58 @@
+/*
+ * starttls.h - which protocol upgraded a plaintext connection to TLS.
+ *
+ * Owns the recognition of the upgrade commands in the plaintext that each
+ * side sent before its first TLS record (the "prelude" the record layer
+ * skips, tls_stream.h): SMTP/IRC STARTTLS, IMAP STARTTLS, POP3 STLS, FTP
+ * AUTH TLS, XMPP <starttls/>, LDAP's StartTLS extended operation, the
+ * PostgreSQL SSLRequest and the MySQL SSL request. Per direction it keeps
+ * only the first STARTTLS_HEAD_BYTES and the last STARTTLS_TAIL_BYTES of the
+ * prelude (ts_limits.h): a greeting or a binary request is at the start,
+ * the upgrade command and its answer at the end. It never prints and never
+ * fails; bytes that are not one of these protocols give STARTTLS_NONE.
+ */
+#ifndef TLSSCOPE_STARTTLS_H
+#define TLSSCOPE_STARTTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/ts_limits.h"
+
+enum starttls_proto {
+	STARTTLS_NONE = 0, /* TLS from the first byte, or a prelude that is none of these */
+	STARTTLS_SMTP,
+	STARTTLS_IMAP,
+	STARTTLS_POP3,
+	STARTTLS_FTP,
+	STARTTLS_XMPP,
+	STARTTLS_LDAP,
+	STARTTLS_POSTGRESQL,
+	STARTTLS_MYSQL,
+	STARTTLS_IRC,
+	STARTTLS_PROTO_COUNT
+};
+
+/* The prelude of one direction, as much of it as is kept. */
+struct starttls_dir {
+	uint8_t head[STARTTLS_HEAD_BYTES];
+	uint8_t tail[STARTTLS_TAIL_BYTES];
+	uint16_t head_len;
+	uint16_t tail_len;
+};
+
+/* Plaintext bytes of one direction, in stream order. */
+void starttls_feed(struct starttls_dir *d, const uint8_t *p, size_t n);
+
+/*
+ * The protocol that asked for TLS, judged from both directions' preludes.
+ * The roles are read from the bytes themselves (the side that sent the
+ * upgrade request is the client), so the caller's guess of who is the
+ * client does not matter.
+ */
+enum starttls_proto starttls_detect(const struct starttls_dir *a, const struct starttls_dir *b);
+
+/* "smtp", "imap", ...; NULL for STARTTLS_NONE. Zeek's names for the same analyzers. */
+const char *starttls_name(enum starttls_proto p);
+
+#endif
