@@ -133,6 +133,21 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	}
 }
 
+int analysis_next_option(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+			 const struct option *longopts)
+{
+	for (;;) {
+		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		if (c == -1)
+			return -1;
+		int shared = analysis_config_option(cfg, c, optarg);
+		if (shared < 0)
+			return ANALYSIS_BAD_OPTION;
+		if (shared == 0)
+			return c;
+	}
+}
+
 bool parse_fail_on(const char *arg, int *out)
 {
 	enum severity sev;

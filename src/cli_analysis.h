@@ -61,6 +61,13 @@ struct analysis_config {
 	bool diagnose; /* false with --no-diagnose */
 };
 
+/* getopt_long over a command's options with the shared ones handled here:
+ * the next code the command must handle, -1 when the options are over, or
+ * ANALYSIS_BAD_OPTION after a bad value of a shared option (message printed). */
+#define ANALYSIS_BAD_OPTION (-2)
+int analysis_next_option(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
+			 const struct option *longopts);
+
 /* argc bounds how many files the repeatable options can name. False: out of memory. */
 bool analysis_config_init(struct analysis_config *cfg, int argc);
 void analysis_config_free(struct analysis_config *cfg);

@@ -11,6 +11,7 @@
 
 #include "cert_export.h"
 #include "cli_analysis.h"
+#include "cli_diff.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -31,6 +32,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
+		"       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
 		"       tlsscope --version | --help\n"
 		"\n"
 		"options for analyze:\n"
@@ -288,6 +290,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "analyze"))
 		return cmd_analyze(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
