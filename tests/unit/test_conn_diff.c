@@ -61,6 +61,14 @@ static void diff_files(struct conn_diff *d, size_t cap, const char *good, const 
 	CHECK(conn_diff_pair(d));
 }
 
+/* Diff two captures that must give exactly one pair: that pair, or NULL (a failed check). */
+static const struct diff_pair *one_pair(struct conn_diff *d, const char *good, const char *bad)
+{
+	diff_files(d, 0, good, bad);
+	CHECK_EQ(d->pair_count, 1);
+	return d->pair_count == 1 ? &d->pairs[0] : NULL;
+}
+
 static const struct diff_shape *good_of(const struct conn_diff *d, size_t pair)
 {
 	return &d->side[DIFF_GOOD].groups[d->pairs[pair].good].shape;
@@ -97,10 +105,8 @@ static size_t value_count(const struct diff_shape *s, enum diff_field f)
 static void test_hostname_mismatch(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "01-tls12-good.pcap", "15-hostname-mismatch.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "01-tls12-good.pcap", "15-hostname-mismatch.pcap");
+	if (p) {
 		CHECK_EQ(p->pairing, DIFF_PAIRED_BY_SERVER);
 		CHECK(p->differs[DF_SERVER_NAME]);
 		CHECK(p->differs[DF_FINDINGS]);
@@ -119,10 +125,8 @@ static void test_hostname_mismatch(void)
 static void test_no_sni(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "01-tls12-good.pcap", "03-tls12-no-sni.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "01-tls12-good.pcap", "03-tls12-no-sni.pcap");
+	if (p) {
 		CHECK_EQ(p->pairing, DIFF_PAIRED_BY_SERVER);
 		CHECK(p->differs[DF_SERVER_NAME]);
 		CHECK(p->differs[DF_EXTENSIONS]);
@@ -138,10 +142,8 @@ static void test_no_sni(void)
 static void test_reset(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "01-tls12-good.pcap", "06-reset-after-client-hello.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "01-tls12-good.pcap", "06-reset-after-client-hello.pcap");
+	if (p) {
 		CHECK(p->differs[DF_OUTCOME] && p->differs[DF_CLOSED_BY] && p->differs[DF_VERSION]);
 		CHECK(value_has(bad_of(&d, 0), DF_CLOSED_BY, "server_rst"));
 		CHECK(value_has(bad_of(&d, 0), DF_OUTCOME, "server_reset_after_client_hello"));
@@ -156,10 +158,8 @@ static void test_reset(void)
 static void test_missing_intermediate(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "01-tls12-good.pcap", "23-missing-intermediate.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "01-tls12-good.pcap", "23-missing-intermediate.pcap");
+	if (p) {
 		CHECK_EQ(p->pairing, DIFF_PAIRED_BY_SERVER_AND_SNI);
 		CHECK(!p->differs[DF_SERVER_NAME]);
 		CHECK(p->differs[DF_CERTIFICATES]);
@@ -174,10 +174,8 @@ static void test_missing_intermediate(void)
 static void test_cipher_alert(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "01-tls12-good.pcap", "05-tls12-alert.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "01-tls12-good.pcap", "05-tls12-alert.pcap");
+	if (p) {
 		CHECK(p->differs[DF_CIPHER_SUITES]);
 		/* MANIFEST: one real suite (and the renegotiation SCSV), not the one 01 got. */
 		static struct diff_value chosen;
@@ -198,10 +196,8 @@ static void test_cipher_alert(void)
 static void test_client_rejects(void)
 {
 	struct conn_diff d;
-	diff_files(&d, 0, "20-self-signed-leaf.pcap", "14-client-alert-unknown-ca.pcap");
-	CHECK_EQ(d.pair_count, 1);
-	if (d.pair_count == 1) {
-		const struct diff_pair *p = &d.pairs[0];
+	const struct diff_pair *p = one_pair(&d, "20-self-signed-leaf.pcap", "14-client-alert-unknown-ca.pcap");
+	if (p) {
 		CHECK(value_has(bad_of(&d, 0), DF_ALERTS, "client fatal unknown_ca"));
 		if (!p->differs[DF_CERTIFICATES]) {
 			CHECK(starts_with(p->verdict, "same handshake; the failing client rejected the certificate "
