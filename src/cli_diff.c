@@ -132,9 +132,32 @@ static void text_group(FILE *out, const char *label, const struct diff_group *g)
 }
 
 struct text_layout {
+	int width;
 	int label_width;
 	int column_width;
 };
+
+/* A sentence after a lead, wrapped at spaces to `width`, continued under its start. */
+static void text_wrapped(FILE *out, const char *lead, const char *text, size_t width)
+{
+	size_t indent = strlen(lead), col = indent;
+	fputs(lead, out);
+	while (*text) {
+		size_t word = strcspn(text, " ");
+		if (col > indent && col + 1 + word > width) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(text, 1, word, out);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
 
 static void text_row(FILE *out, const struct text_layout *lay, const char *label, const struct text_lines *a,
 		     const struct text_lines *b, char mark)
@@ -173,7 +196,8 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 		wrap_value(&vb, (enum diff_field)f, (size_t)lay->column_width, &lb);
 		text_row(out, lay, diff_field_name((enum diff_field)f), &la, &lb, p->differs[f] ? '*' : ' ');
 	}
-	fprintf(out, "  verdict: %s\n\n", p->verdict);
+	text_wrapped(out, "  verdict: ", p->verdict, (size_t)lay->width);
+	fprintf(out, "\n");
 }
 
 static void text_unpaired(FILE *out, const struct diff_side *sd, const bool *paired, const char *label)
@@ -207,7 +231,7 @@ static void write_text(FILE *out, const struct conn_diff *d, const char *const n
 {
 	int width = output_width(out);
 	/* The label column fits the longest name shown. */
-	struct text_layout lay = { .label_width = 5 };
+	struct text_layout lay = { .width = width, .label_width = 5 };
 	for (size_t i = 0; i < d->pair_count; i++)
 		for (int f = 0; f < DF_COUNT; f++) {
 			int n = (int)strlen(diff_field_name((enum diff_field)f));
