@@ -109,7 +109,7 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 			}
 			cur[len++] = item[k];
 		}
-		if (i + 1 < v->count) {
+		if (i + 1 < v->count && item[n - 1] != ':') {
 			if (len >= width) {
 				lines_push(t, cur, len);
 				len = 0;
@@ -119,6 +119,45 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 	}
 	if (len)
 		lines_push(t, cur, len);
+}
+
+static bool value_has(const struct diff_value *v, const char *item)
+{
+	for (size_t i = 0; i < v->count; i++)
+		if (!strcmp(v->items[i], item))
+			return true;
+	return false;
+}
+
+/* Long lists holding other items (not only in another order). */
+#define DIFF_SHORT_LIST 8 /* lists up to this long are shown whole */
+
+static bool list_sets_differ(const struct diff_value *a, const struct diff_value *b)
+{
+	if (!a->is_list || (a->count <= DIFF_SHORT_LIST && b->count <= DIFF_SHORT_LIST))
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (!value_has(b, a->items[i]))
+			return true;
+	for (size_t i = 0; i < b->count; i++)
+		if (!value_has(a, b->items[i]))
+			return true;
+	return false;
+}
+
+/* The items of a that b lacks, after a first item saying so. */
+static void only_in(const struct diff_value *a, const struct diff_value *b, struct diff_value *out)
+{
+	out->is_list = true;
+	out->count = 0;
+	int n = snprintf(out->buf, sizeof(out->buf), "of %zu, only here:", a->count);
+	out->items[out->count++] = out->buf;
+	out->used = (size_t)n + 1;
+	for (size_t i = 0; i < a->count && out->count < DIFF_VALUE_MAX_ITEMS; i++)
+		if (!value_has(b, a->items[i]))
+			out->items[out->count++] = a->items[i];
+	if (out->count == 1)
+		snprintf(out->buf, sizeof(out->buf), "of %zu, none only here", a->count);
 }
 
 static void text_group(FILE *out, const char *label, const struct diff_group *g)
@@ -174,7 +213,7 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 		      const struct text_layout *lay, bool all_fields)
 {
 	const struct diff_group *g = &d->side[DIFF_GOOD].groups[p->good], *b = &d->side[DIFF_BAD].groups[p->bad];
-	static struct diff_value va, vb;
+	static struct diff_value va, vb, only_a, only_b;
 	static struct text_lines la, lb;
 	fprintf(out, "pair %zu, paired by %s:\n  ", n, diff_pairing_name(p->pairing));
 	text_group(out, "GOOD", g);
@@ -192,8 +231,16 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 			continue;
 		diff_field_value(&g->shape, (enum diff_field)f, &va);
 		diff_field_value(&b->shape, (enum diff_field)f, &vb);
-		wrap_value(&va, (enum diff_field)f, (size_t)lay->column_width, &la);
-		wrap_value(&vb, (enum diff_field)f, (size_t)lay->column_width, &lb);
+		if (p->differs[f] && !all_fields && f != DF_CERTIFICATES && list_sets_differ(&va, &vb)) {
+			/* Long lists (cipher suites) side by side hide the difference: show what only one has. */
+			only_in(&va, &vb, &only_a);
+			only_in(&vb, &va, &only_b);
+			wrap_value(&only_a, (enum diff_field)f, (size_t)lay->column_width, &la);
+			wrap_value(&only_b, (enum diff_field)f, (size_t)lay->column_width, &lb);
+		} else {
+			wrap_value(&va, (enum diff_field)f, (size_t)lay->column_width, &la);
+			wrap_value(&vb, (enum diff_field)f, (size_t)lay->column_width, &lb);
+		}
 		text_row(out, lay, diff_field_name((enum diff_field)f), &la, &lb, p->differs[f] ? '*' : ' ');
 	}
 	text_wrapped(out, "  verdict: ", p->verdict, (size_t)lay->width);

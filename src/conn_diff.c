@@ -522,35 +522,45 @@ static const struct {
 	{ 49, "its checks of the certificate failed" },                                           /* access_denied */
 };
 
-static bool client_rejected(const struct verdict_input *in)
+static bool server_answer_same(const struct verdict_input *in)
 {
-	enum conn_outcome o = (enum conn_outcome)in->bad->outcome;
-	if (o != OUTCOME_CLIENT_ALERT && o != OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE)
-		return false;
-	for (int f = DF_SERVER_NAME; f <= DF_CERTIFICATES; f++)
+	for (int f = DF_HELLO_RETRY; f <= DF_CERTIFICATES; f++)
 		if (in->differs[f])
 			return false;
 	return true;
 }
 
+/* The server answered both alike and the failing client gave up: whatever
+ * else its ClientHello says, it is the client that refused. */
+static bool client_rejected(const struct verdict_input *in)
+{
+	enum conn_outcome o = (enum conn_outcome)in->bad->outcome;
+	return (o == OUTCOME_CLIENT_ALERT || o == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) && in->bad->has_server_hello &&
+	       server_answer_same(in);
+}
+
 static bool say_client_rejected(const struct verdict_input *in, char *out, size_t len)
 {
+	const char *same = "same handshake";
+	for (int f = DF_SERVER_NAME; f < DF_HELLO_RETRY; f++)
+		if (in->differs[f])
+			same = "the server answered both alike";
 	const struct diff_alert *a = first_alert(in->bad, false);
 	if (!a) {
-		snprintf(out, len, "same handshake; the failing client closed the connection right after it without "
-				   "a word (as Node.js does when it rejects the certificate)");
+		snprintf(out, len, "%s; the failing client closed the connection right after the handshake without "
+				   "a word (as Node.js does when it rejects the certificate)", same);
 		return true;
 	}
 	if (a->encrypted) {
-		snprintf(out, len, "same handshake; the failing client aborted it with an encrypted alert (it most "
-				   "likely rejected the certificate)");
+		snprintf(out, len, "%s; the failing client aborted with an encrypted alert (it most likely rejected "
+				   "the certificate)", same);
 		return true;
 	}
 	const char *meaning = "it aborted the handshake";
 	for (size_t i = 0; i < sizeof(rejection_reasons) / sizeof(rejection_reasons[0]); i++)
 		if (rejection_reasons[i].description == a->description)
 			meaning = rejection_reasons[i].meaning;
-	snprintf(out, len, "same handshake; the failing client rejected the certificate (%s): %s",
+	snprintf(out, len, "%s; the failing client rejected the certificate (%s): %s", same,
 		 alert_name(a->description), meaning);
 	return true;
 }
@@ -620,7 +630,8 @@ static void say_alert(const struct diff_shape *bad, bool from_server, const char
 {
 	const struct diff_alert *a = first_alert(bad, from_server);
 	if (a && !a->encrypted)
-		snprintf(out, len, "%s a %s alert", who_did, alert_name(a->description));
+		snprintf(out, len, "%s %s %s alert", who_did, strchr("aeiou", alert_name(a->description)[0]) ? "an" : "a",
+			 alert_name(a->description));
 	else
 		snprintf(out, len, "%s an encrypted alert", who_did);
 }

@@ -205,7 +205,7 @@ static void test_client_rejects(void)
 		} else {
 			/* A different self-signed certificate: the chain is then the first difference. */
 			CHECK(starts_with(p->verdict, "the server sent a different certificate chain"));
-			CHECK(strstr(p->verdict, "aborted with a unknown_ca alert") != NULL);
+			CHECK(strstr(p->verdict, "aborted with an unknown_ca alert") != NULL);
 		}
 	}
 	conn_diff_free(&d);
