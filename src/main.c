@@ -14,6 +14,7 @@
 #include "cli_diff.h"
 #include "jsonw.h"
 #include "report.h"
+#include "report_html.h"
 
 /* The outputs of `analyze`: the text report or JSON Lines, and the extras. */
 struct analyze_outputs {
@@ -26,6 +27,8 @@ struct analyze_outputs {
 	struct jsonw wf;
 	struct cert_export export;  /* --export-certs */
 	struct text_report *text;   /* the text report being gathered (text mode) */
+	struct html_report *html;   /* --html: the page being gathered */
+	FILE *html_fp;
 };
 
 static void usage(FILE *fp)
@@ -42,6 +45,8 @@ static void usage(FILE *fp)
 		"  --problems-only      text report: leave out the healthy connections\n"
 		"  --color=WHEN         text report colours: auto (a terminal), always, never\n"
 		"  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
+		"  --html FILE          also write a self-contained HTML report to FILE (charts, a\n"
+		"                       sortable table, handshake ladders, certificate chains)\n"
 		"  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
 		"                       DIR/index.tsv (connection to certificates)\n"
 		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
@@ -79,6 +84,7 @@ static void write_conn(const struct conn *c, const struct diagnosis *dg, void *u
 	}
 	if (o->json_file && !write_json_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
+	html_report_add(o->html, c, dg, &o->inputs);
 	cert_export_conn(&o->export, c, &o->inputs);
 }
 
@@ -98,6 +104,7 @@ enum analyze_option_code {
 	OPT_PROBLEMS_ONLY,
 	OPT_COLOR,
 	OPT_EXPORT_CERTS,
+	OPT_HTML,
 };
 
 static int cmd_analyze(int argc, char **argv)
@@ -108,6 +115,7 @@ static int cmd_analyze(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -118,7 +126,7 @@ static int cmd_analyze(int argc, char **argv)
 	struct analyze_outputs o = { .out = stdout };
 	struct analysis_config cfg;
 	struct analysis *a = NULL;
-	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto";
+	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto", *html_file = NULL;
 	bool problems_only = false, summary = true;
 	int fail_on = SEV_ERROR;
 	char err[1200];
@@ -143,6 +151,7 @@ static int cmd_analyze(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case OPT_NO_SUMMARY: summary = false; break;
 		case OPT_JSON_FILE: json_file = optarg; break;
+		case OPT_HTML: html_file = optarg; break;
 		case OPT_PROBLEMS_ONLY: problems_only = true; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
@@ -179,6 +188,16 @@ static int cmd_analyze(int argc, char **argv)
 		}
 		static char jbuf[1u << 20];
 		setvbuf(o.json_file, jbuf, _IOFBF, sizeof(jbuf));
+	}
+	if (html_file) {
+		o.html_fp = fopen(html_file, "w");
+		o.html = o.html_fp ? html_report_new() : NULL;
+		if (!o.html) {
+			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", html_file,
+				o.html_fp ? "no temporary file for the HTML report" : strerror(errno));
+			status = EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (export_dir && !cert_export_open(&o.export, export_dir, err, sizeof(err))) {
 		fprintf(stderr, "tlsscope: --export-certs %s\n", err);
@@ -238,7 +257,16 @@ static int cmd_analyze(int argc, char **argv)
 			o.write_failed = true;
 		o.text = NULL;
 	}
+	if (o.html) {
+		if (!html_report_finish(o.html, o.html_fp, stats, &o.inputs))
+			o.write_failed = true;
+		o.html = NULL;
+	}
 	bool write_ok = fflush(o.out) == 0 && !o.write_failed;
+	if (o.html_fp) {
+		write_ok = fclose(o.html_fp) == 0 && write_ok;
+		o.html_fp = NULL;
+	}
 	if (o.json_file) {
 		write_ok = fclose(o.json_file) == 0 && write_ok;
 		o.json_file = NULL;
@@ -264,6 +292,9 @@ out:
 	jw_free(&o.w);
 	jw_free(&o.wf);
 	text_report_discard(o.text);
+	html_report_discard(o.html);
+	if (o.html_fp)
+		fclose(o.html_fp);
 	if (o.json_file)
 		fclose(o.json_file);
 	cert_export_close(&o.export);

@@ -51,6 +51,12 @@ void text_report_discard(struct text_report *t);
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *report_certificates_state(const struct conn *c);
 
+/* A timeline event as people read it: "client_hello", "alert fatal handshake_failure(40)". */
+void report_event_text(const struct conn_event *e, char *buf, size_t n);
+
+/* Copy len bytes at off of a temporary file (the reports' blocks) to fp; false if they cannot be read. */
+bool report_copy_range(FILE *from, long off, size_t len, FILE *fp);
+
 /* SHA-256 of a certificate's DER, hex (65 bytes with NUL). */
 void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
 

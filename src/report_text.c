@@ -31,7 +31,7 @@ static const char *who(const struct conn *c, uint8_t dir)
 	return dir == c->client_dir ? "client" : "server";
 }
 
-static void event_text(const struct conn_event *e, char *buf, size_t n)
+void report_event_text(const struct conn_event *e, char *buf, size_t n)
 {
 	switch (e->type) {
 	case EV_HANDSHAKE: {
@@ -182,7 +182,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	fprintf(fp, "    timeline\n");
 	for (uint16_t i = 0; i < c->event_count; i++) {
 		const struct conn_event *e = &c->events[i];
-		event_text(e, tmp, sizeof(tmp));
+		report_event_text(e, tmp, sizeof(tmp));
 		fprintf(fp, "      %+10.3f ms  %s %-7s %s\n", (double)(e->ts_ns - c->first_ts_ns) / 1e6,
 			e->dir == c->client_dir ? "C->S" : "S->C", who(c, e->dir), tmp);
 	}
@@ -381,22 +381,25 @@ static int most_problems(const void *a, const void *b)
 	return x->problems < y->problems ? 1 : x->problems > y->problems ? -1 : strcmp(x->key, y->key);
 }
 
-static void copy_block(struct text_report *t, const struct text_block *b, FILE *fp)
+bool report_copy_range(FILE *from, long off, size_t len, FILE *fp)
 {
 	char buf[8192];
-	if (fseek(t->tmp, b->off, SEEK_SET) != 0) {
-		t->failed = true;
-		return;
-	}
-	for (size_t left = b->len; left > 0;) {
-		size_t n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), t->tmp);
-		if (n == 0) {
-			t->failed = true;
-			return;
-		}
+	if (fseek(from, off, SEEK_SET) != 0)
+		return false;
+	while (len > 0) {
+		size_t n = fread(buf, 1, len < sizeof(buf) ? len : sizeof(buf), from);
+		if (n == 0)
+			return false;
 		fwrite(buf, 1, n, fp);
-		left -= n;
+		len -= n;
 	}
+	return true;
+}
+
+static void copy_block(struct text_report *t, const struct text_block *b, FILE *fp)
+{
+	if (!report_copy_range(t->tmp, b->off, b->len, fp))
+		t->failed = true;
 }
 
 bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in)

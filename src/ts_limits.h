@@ -48,4 +48,8 @@
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 
+/* Outputs. */
+#define HTML_MAX_CONNS 2000 /* connections drawn in the HTML report, the worst first (about 10 KB each;
+			       a page much larger than 20 MB is slow to open); the charts count them all */
+
 #endif

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""The HTML report (--html) in a real browser.
+
+Usage: test_html.py TLSSCOPE PCAPS_DIR ARTIFACT_DIR
+
+Runs tlsscope once on every sample capture (real OpenSSL handshakes) plus a
+hand-made capture whose SNI is an HTML injection attempt, with --html,
+--json-file and the text report together. Checks that the page fetches
+nothing, then loads it in headless Chromium (chromium-driver + selenium):
+no console errors, one table row per connection of the JSON output of the
+same run, ladder and certificate cards for known-bad captures, sorting,
+filtering and the problems-only toggle work, the injected SNI is text, and
+the page does not overflow a narrow window. Screenshots at 1280x800 and
+420x900 go to ARTIFACT_DIR.
+"""
+import glob
+from html.parser import HTMLParser
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapgen import Conn, Pcap  # noqa: E402
+
+TOOL, PCAPS, ART = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
+SKIP = 77
+failures = []
+# Spaces would be written as \x20 (conn_wire_text), so the payload needs none.
+HOSTILE_SNI = b'"><img/src=x/onerror=window.__xss=1><script>window.__xss=2</script>.example.test'
+
+
+def check(what, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else "  " + str(detail)))
+    if not cond:
+        failures.append(what)
+
+
+def client_hello(sni):
+    """A TLS 1.2 ClientHello record (RFC 5246 7.4.1.2) with one server_name (RFC 6066 3)."""
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    ext = struct.pack(">HHH", 0, len(name) + 2, len(name)) + name
+    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">H", 2) + b"\xc0\x2f" + b"\x01\x00"
+            + struct.pack(">H", len(ext)) + ext)
+    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+
+def hostile_capture(path):
+    p = Pcap(path)
+    p.ns = 1772323200 * 10**9 + 1500 * 10**6  # 2026-03-01 00:00:01.5, within the sample captures' span
+    c = Conn(p, cli=("10.9.0.1", 41000), srv=("10.9.0.2", 443))
+    c.handshake()
+    c.send("c", client_hello(HOSTILE_SNI))
+    c.close("s", rst=True)
+    p.close()
+
+
+class Fetches(HTMLParser):
+    """Every way a page could fetch something, as the browser's parser sees the tags."""
+
+    def __init__(self):
+        super().__init__()
+        self.bad, self.style = [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("link", "iframe", "object", "embed", "img", "base", "frame", "audio", "video", "source"):
+            self.bad.append("<%s>" % tag)
+        for k, v in attrs:
+            if k in ("src", "href", "action", "poster", "srcset", "data", "xlink:href", "formaction") \
+                    and v and not v.startswith("#"):
+                self.bad.append("%s %s=%s" % (tag, k, v))
+            if k == "style" and v and re.search(r"url\(|@import", v, re.I):
+                self.bad.append("%s style=%s" % (tag, v))
+        self.style = tag == "style"
+
+    def handle_data(self, data):
+        if self.style and re.search(r"url\(|@import", data, re.I):
+            self.bad.append("<style> with url() or @import")
+        self.style = False
+
+
+def self_contained(html):
+    p = Fetches()
+    p.feed(html)
+    return p.bad
+
+
+def main():
+    os.makedirs(ART, exist_ok=True)
+    hostile = os.path.join(ART, "hostile-sni.pcap")
+    hostile_capture(hostile)
+    page, jsonl = os.path.join(ART, "report.html"), os.path.join(ART, "report.jsonl")
+    captures = sorted(glob.glob(os.path.join(PCAPS, "*.pcap"))) + [hostile]
+    r = subprocess.run([TOOL, "analyze", "--ca", os.path.join(PCAPS, "ca", "root.pem"), "--html", page,
+                        "--json-file", jsonl, *captures], capture_output=True, text=True, timeout=120)
+    check("tlsscope exits 0 or 1 (findings)", r.returncode in (0, 1), r.stderr)
+    check("the text report still goes to stdout", "== summary ==" in r.stdout and "hostname-mismatch" in r.stdout)
+    objs = [json.loads(line) for line in open(jsonl)]
+    conns = [o for o in objs if o["type"] == "connection"]
+    check("the JSON file has its summary", objs and objs[-1]["type"] == "summary")
+    html = open(page, encoding="utf-8").read()
+    check("page is HTML5 with a viewport", html.startswith("<!DOCTYPE html>") and 'name="viewport"' in html)
+    bad = self_contained(html)
+    check("no fetch: no src/href/url()/import/link naming a resource", not bad, bad[:5])
+    check("CSP forbids every fetch", "default-src 'none'" in html)
+    check("the hostile SNI is escaped in the source", "<img" not in html and "&lt;img" in html)
+
+    by_code = {}
+    for c in conns:
+        for f in c["findings"]:
+            by_code.setdefault(f["code"], set()).add(c["id"])
+    problems = [c for c in conns if c["worst_severity"] in ("warning", "error", "critical")]
+
+    def conn_of(capture, code=None):
+        want = os.path.join(PCAPS, capture)
+        for c in conns:
+            if c["file"] == want and (code is None or code in by_code and c["id"] in by_code[code]):
+                return c["id"]
+        return None
+
+    mismatch = conn_of("15-hostname-mismatch.pcap", "hostname-mismatch")
+    reset = conn_of("06-reset-after-client-hello.pcap", "reset-after-client-hello")
+    check("JSON names the known-bad connections", mismatch is not None and reset is not None)
+
+    if not shutil.which("chromium"):
+        print("SKIP: chromium is not installed (apt-get install chromium chromium-driver python3-selenium)")
+        return SKIP
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+    except ImportError:
+        # Debian's python3-selenium lives in the system interpreter; another python3 may come first in PATH.
+        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") \
+                and not os.environ.get("TLSSCOPE_HTML_REEXEC"):
+            os.environ["TLSSCOPE_HTML_REEXEC"] = "1"
+            return subprocess.run(["/usr/bin/python3", *sys.argv]).returncode
+        print("SKIP: python3-selenium is not installed (apt-get install python3-selenium chromium-driver)")
+        return SKIP
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not os.path.exists(driver_path):
+        print("SKIP: chromedriver is not installed (apt-get install chromium-driver)")
+        return SKIP
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+              "--window-size=1280,800", "--force-color-profile=srgb"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        d = webdriver.Chrome(service=Service(driver_path), options=opts)
+    except Exception as e:  # no display, no shared memory, ...: say why rather than fail obscurely
+        print("SKIP: cannot start headless Chromium: %s" % str(e).splitlines()[0])
+        return SKIP
+    try:
+        browse(d, By, page, conns, by_code, problems, mismatch, reset)
+    finally:
+        d.quit()
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("all HTML report checks passed; screenshots in %s" % ART)
+    return 0
+
+
+def viewport(d, w, h):
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
+
+
+def visible_ids(d):
+    return d.execute_script(
+        "return Array.from(document.querySelectorAll('#conns tbody tr')).filter(r=>!r.hidden)"
+        ".map(r=>+r.getAttribute('data-id'));")
+
+
+def browse(d, By, page, conns, by_code, problems, mismatch, reset):
+    viewport(d, 1280, 800)
+    d.get("file://" + page)
+    check("the page loaded", d.title == "tlsscope report", d.title)
+    log = d.get_log("browser")
+    severe = [e for e in log if e.get("level") == "SEVERE"]
+    check("no console errors (SEVERE)", not severe, severe[:3])
+    check("the page script ran: no fetch blocked, no injected script", d.execute_script("return !window.__xss;"))
+    rows = d.find_elements(By.CSS_SELECTOR, "#conns tbody tr")
+    check("table rows = connections in the JSON (%d)" % len(conns), len(rows) == len(conns), len(rows))
+    check("charts drawn: outcomes, findings, timeline",
+          len(d.find_elements(By.CSS_SELECTOR, ".charts svg")) == 3)
+    check("no image element came from the hostile SNI", not d.find_elements(By.TAG_NAME, "img"))
+    check("the hostile SNI shows as text",
+          d.execute_script("return document.querySelector('#conns').textContent.indexOf('<img')>=0;"))
+    d.save_screenshot(os.path.join(ART, "html-report-1280x800.png"))
+
+    # The hostname mismatch: ladder, chain cards, the expected name next to the SANs, findings with clients.
+    sec = d.find_element(By.ID, "c%d" % mismatch)
+    check("hostname-mismatch: ladder SVG with both lanes",
+          len(sec.find_elements(By.CSS_SELECTOR, "svg.ladder-svg line.lane")) == 2)
+    labels = [t.get_attribute("textContent") for t in sec.find_elements(By.CSS_SELECTOR, "svg.ladder-svg text.l")]
+    check("hostname-mismatch: ladder shows client_hello and certificate",
+          "client_hello" in labels and "certificate" in labels, labels)
+    check("hostname-mismatch: a card per certificate sent (2)", len(sec.find_elements(By.CSS_SELECTOR, ".cert")) == 2)
+    want = sec.find_elements(By.CSS_SELECTOR, ".host.bad .chip.want")
+    check("hostname-mismatch: expected name highlighted as not matched",
+          want and want[0].get_attribute("textContent") == "shop.example.test")
+    sans = [e.get_attribute("textContent") for e in sec.find_elements(By.CSS_SELECTOR, ".cert .chip")]
+    check("hostname-mismatch: the SANs it failed to match are shown",
+          "www.example.test" in sans and "example.test" in sans, sans)
+    text = sec.get_attribute("textContent")
+    check("hostname-mismatch: finding, fix and a client error",
+          "hostname-mismatch" in text and "Fix:" in text and "ERR_TLS_CERT_ALTNAME_INVALID" in text)
+
+    rst = d.find_element(By.ID, "c%d" % reset)
+    check("reset after ClientHello: RST marked in the ladder",
+          len(rst.find_elements(By.CSS_SELECTOR, "svg.ladder-svg g.ev.rst")) == 1)
+
+    # Clicking a row opens and shows that connection.
+    d.execute_script("document.querySelector('#conns tr[data-id=\"%d\"] td:nth-child(3)').click();" % mismatch)
+    check("a row click opens its connection",
+          d.execute_script("return document.getElementById('c%d').open && location.hash==='#c%d';"
+                           % (mismatch, mismatch)))
+    d.execute_script("document.getElementById('c%d').scrollIntoView();" % mismatch)
+    d.save_screenshot(os.path.join(ART, "html-report-detail-1280x800.png"))
+
+    # Sorting by the "#" header: ascending, then descending.
+    d.execute_script("window.scrollTo(0,0);")
+    th = d.find_element(By.CSS_SELECTOR, "#conns thead th:nth-child(1)")
+    th.click()
+    ids = visible_ids(d)
+    check("sort by # ascending", ids == sorted(c["id"] for c in conns), ids[:8])
+    th.click()
+    check("sort by # descending", visible_ids(d) == sorted((c["id"] for c in conns), reverse=True))
+    d.find_element(By.CSS_SELECTOR, "#conns thead th:nth-child(8)").click()
+    sev = {"info": 1, "warning": 2, "error": 3, "critical": 4, None: 0}
+    order = {c["id"]: sev[c["worst_severity"]] for c in conns}
+    got = [order[i] for i in visible_ids(d)]
+    check("sort by worst finding", got == sorted(got), got)
+
+    # Filtering: a finding code (in data-f, not visible text), then an address.
+    q = d.find_element(By.ID, "q")
+    q.send_keys("hostname-mismatch")
+    check("filter by finding code", sorted(visible_ids(d)) == sorted(by_code["hostname-mismatch"]), visible_ids(d))
+    q.clear()
+    q.send_keys("10.9.0.1")
+    hostile_ids = [c["id"] for c in conns if c["client"]["ip"] == "10.9.0.1"]
+    check("filter by client IP", visible_ids(d) == hostile_ids and len(hostile_ids) == 1, visible_ids(d))
+    d.execute_script("var q=document.getElementById('q');q.value='';q.dispatchEvent(new Event('input'));")
+    check("empty filter shows every row", len(visible_ids(d)) == len(conns))
+    d.find_element(By.ID, "po").click()
+    check("problems only", sorted(visible_ids(d)) == sorted(c["id"] for c in problems), len(visible_ids(d)))
+    check("the counter follows", d.find_element(By.ID, "shown").text == str(len(problems)))
+    d.find_element(By.ID, "po").click()
+    check("problems only off again", len(visible_ids(d)) == len(conns))
+
+    # A narrow window: nothing wider than the window (the table scrolls inside its box).
+    viewport(d, 420, 900)
+    d.get("file://" + page)
+    over = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth;")
+    check("narrow window: no page-wide horizontal scrolling", over <= 0, over)
+    d.save_screenshot(os.path.join(ART, "html-report-420x900.png"))
+    d.execute_script("var s=document.getElementById('c%d');s.open=true;s.scrollIntoView();" % mismatch)
+    d.save_screenshot(os.path.join(ART, "html-report-detail-420x900.png"))
+    severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    check("still no console errors", not severe, severe[:3])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
