@@ -15,6 +15,7 @@
 #include "cli_analysis.h"
 #include "cli_diff.h"
 #include "conn_diff.h"
+#include "diff_html.h"
 #include "jsonw.h"
 
 #define DIFF_DEFAULT_WIDTH 100
@@ -27,14 +28,26 @@ const char diff_usage[] =
 	"options for diff:\n"
 	"  --json               one JSON document: pairs, per-field values, verdicts, unpaired\n"
 	"  -o, --output FILE    write to FILE instead of standard output\n"
+	"  --html FILE          also write a self-contained HTML page to FILE: per pair the\n"
+	"                       verdict, the differing fields and both handshakes side by side\n"
 	"  --all-fields         text: show the fields that are equal too\n"
 	"  --max-connections N  connections compared per capture (default 10000); more are counted\n";
 
-/* On the writer thread: each finished connection into its side's groups. */
+struct diff_run {
+	struct conn_diff diff;
+	struct diff_html *html;     /* --html: drawings of each group's first connection */
+	struct report_inputs inputs;
+};
+
+/* On the writer thread: each finished connection into its side's groups;
+ * a connection that opens a group is drawn for the page while it exists. */
 static void diff_sink(const struct conn *c, const struct diagnosis *dg, void *user)
 {
-	struct conn_diff *d = user;
-	conn_diff_add(d, c->file_index == 0 ? DIFF_GOOD : DIFF_BAD, c, dg);
+	struct diff_run *r = user;
+	enum diff_side_index side = c->file_index == 0 ? DIFF_GOOD : DIFF_BAD;
+	size_t groups = r->diff.side[side].group_count;
+	if (conn_diff_add(&r->diff, side, c, dg) && r->html && r->diff.side[side].group_count > groups)
+		diff_html_add_group(r->html, side, groups, c, dg, &r->inputs);
 }
 
 /* ------------------------------------------------------------------ text */
@@ -121,45 +134,6 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 		lines_push(t, cur, len);
 }
 
-static bool value_has(const struct diff_value *v, const char *item)
-{
-	for (size_t i = 0; i < v->count; i++)
-		if (!strcmp(v->items[i], item))
-			return true;
-	return false;
-}
-
-/* Long lists holding other items (not only in another order). */
-#define DIFF_SHORT_LIST 8 /* lists up to this long are shown whole */
-
-static bool list_sets_differ(const struct diff_value *a, const struct diff_value *b)
-{
-	if (!a->is_list || (a->count <= DIFF_SHORT_LIST && b->count <= DIFF_SHORT_LIST))
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (!value_has(b, a->items[i]))
-			return true;
-	for (size_t i = 0; i < b->count; i++)
-		if (!value_has(a, b->items[i]))
-			return true;
-	return false;
-}
-
-/* The items of a that b lacks, after a first item saying so. */
-static void only_in(const struct diff_value *a, const struct diff_value *b, struct diff_value *out)
-{
-	out->is_list = true;
-	out->count = 0;
-	int n = snprintf(out->buf, sizeof(out->buf), "of %zu, only here:", a->count);
-	out->items[out->count++] = out->buf;
-	out->used = (size_t)n + 1;
-	for (size_t i = 0; i < a->count && out->count < DIFF_VALUE_MAX_ITEMS; i++)
-		if (!value_has(b, a->items[i]))
-			out->items[out->count++] = a->items[i];
-	if (out->count == 1)
-		snprintf(out->buf, sizeof(out->buf), "of %zu, none only here", a->count);
-}
-
 static void text_group(FILE *out, const char *label, const struct diff_group *g)
 {
 	const struct diff_shape *s = &g->shape;
@@ -231,10 +205,10 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 			continue;
 		diff_field_value(&g->shape, (enum diff_field)f, &va);
 		diff_field_value(&b->shape, (enum diff_field)f, &vb);
-		if (p->differs[f] && !all_fields && f != DF_CERTIFICATES && list_sets_differ(&va, &vb)) {
+		if (p->differs[f] && !all_fields && f != DF_CERTIFICATES && diff_value_long_lists_differ(&va, &vb)) {
 			/* Long lists (cipher suites) side by side hide the difference: show what only one has. */
-			only_in(&va, &vb, &only_a);
-			only_in(&vb, &va, &only_b);
+			diff_value_only_in(&va, &vb, true, &only_a);
+			diff_value_only_in(&vb, &va, true, &only_b);
 			wrap_value(&only_a, (enum diff_field)f, (size_t)lay->column_width, &la);
 			wrap_value(&only_b, (enum diff_field)f, (size_t)lay->column_width, &lb);
 		} else {
@@ -249,10 +223,7 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 
 static void text_unpaired(FILE *out, const struct diff_side *sd, const bool *paired, const char *label)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < sd->group_count; i++)
-		n += !paired[i];
-	if (!n)
+	if (!conn_diff_unpaired(sd, paired))
 		return;
 	fprintf(out, "only in %s (no partner found):\n", label);
 	for (size_t i = 0; i < sd->group_count; i++) {
@@ -397,6 +368,7 @@ enum diff_option_code {
 	OPT_DIFF_JSON = OPT_ANALYSIS_LAST + 1,
 	OPT_DIFF_ALL_FIELDS,
 	OPT_DIFF_MAX_CONNECTIONS,
+	OPT_DIFF_HTML,
 };
 
 int cmd_diff(int argc, char **argv)
@@ -406,21 +378,22 @@ int cmd_diff(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_DIFF_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "all-fields", no_argument, NULL, OPT_DIFF_ALL_FIELDS },
+		{ "html", required_argument, NULL, OPT_DIFF_HTML },
 		{ "max-connections", required_argument, NULL, OPT_DIFF_MAX_CONNECTIONS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct analysis_config cfg;
 	struct analysis *a = NULL;
-	struct conn_diff diff;
+	struct diff_run run = { .html = NULL };
 	struct jsonw w;
 	struct capture_info info[2];
-	FILE *out = stdout;
-	const char *output = NULL;
+	FILE *out = stdout, *html_fp = NULL;
+	const char *output = NULL, *html_file = NULL;
 	bool json = false, all_fields = false;
 	unsigned long max_conns = DIFF_DEFAULT_MAX_CONNS;
 	int status = 0, c;
-	conn_diff_init(&diff, 0);
+	conn_diff_init(&run.diff, 0);
 	jw_init(&w);
 	memset(info, 0, sizeof(info));
 	if (!analysis_config_init(&cfg, argc)) {
@@ -435,6 +408,7 @@ int cmd_diff(int argc, char **argv)
 		case OPT_DIFF_JSON: json = true; break;
 		case 'o': output = optarg; break;
 		case OPT_DIFF_ALL_FIELDS: all_fields = true; break;
+		case OPT_DIFF_HTML: html_file = optarg; break;
 		case OPT_DIFF_MAX_CONNECTIONS: {
 			char *end;
 			errno = 0;
@@ -456,7 +430,7 @@ int cmd_diff(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	diff.max_conns = max_conns;
+	run.diff.max_conns = max_conns;
 	const char *names[2] = { argv[optind], argv[optind + 1] };
 	if (!strcmp(names[0], "-") && !strcmp(names[1], "-")) {
 		fprintf(stderr, "tlsscope: diff: only one of GOOD and BAD can be standard input\n");
@@ -469,7 +443,20 @@ int cmd_diff(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	a = analysis_start(&cfg, diff_sink, &diff);
+	if (html_file) {
+		html_fp = fopen(html_file, "w");
+		run.html = html_fp ? diff_html_new() : NULL;
+		if (!run.html) {
+			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", html_file,
+				html_fp ? "no temporary file for the HTML page" : strerror(errno));
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	run.inputs.names = names;
+	run.inputs.info = info;
+	run.inputs.count = 2;
+	a = analysis_start(&cfg, diff_sink, &run);
 	if (!a) {
 		status = EXIT_USAGE;
 		goto out;
@@ -480,21 +467,29 @@ int cmd_diff(int argc, char **argv)
 	analysis_drain(a);
 	if (status)
 		goto out;
-	if (diff.out_of_memory || !conn_diff_pair(&diff)) {
+	if (run.diff.out_of_memory || !conn_diff_pair(&run.diff)) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
 	for (int s = 0; s < 2; s++)
-		if (diff.side[s].not_compared)
+		if (run.diff.side[s].not_compared)
 			fprintf(stderr, "tlsscope: warning: %s: %llu connections past --max-connections %lu were not compared\n",
-				names[s], (unsigned long long)diff.side[s].not_compared, max_conns);
+				names[s], (unsigned long long)run.diff.side[s].not_compared, max_conns);
 	if (json) {
-		write_json(&w, &diff, names);
+		write_json(&w, &run.diff, names);
 		if (!jw_flush_line(&w, out))
 			status = EXIT_USAGE;
 	} else {
-		write_text(out, &diff, names, all_fields);
+		write_text(out, &run.diff, names, all_fields);
+	}
+	if (run.html) {
+		bool ok = diff_html_write(run.html, html_fp, &run.diff, names);
+		if (fclose(html_fp) != 0 || !ok) {
+			fprintf(stderr, "tlsscope: %s: writing the HTML page failed\n", html_file);
+			status = EXIT_USAGE;
+		}
+		html_fp = NULL;
 	}
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "tlsscope: writing the diff failed: %s\n", strerror(errno));
@@ -502,7 +497,10 @@ int cmd_diff(int argc, char **argv)
 	}
 out:
 	analysis_free(a);
-	conn_diff_free(&diff);
+	conn_diff_free(&run.diff);
+	diff_html_free(run.html);
+	if (html_fp)
+		fclose(html_fp);
 	jw_free(&w);
 	analysis_config_free(&cfg);
 	if (out != stdout && fclose(out) != 0 && !status) {

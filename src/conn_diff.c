@@ -291,6 +291,46 @@ void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff
 	value_add_list(v, list->v, list->count, name);
 }
 
+bool diff_value_has(const struct diff_value *v, const char *item)
+{
+	for (size_t i = 0; i < v->count; i++)
+		if (!strcmp(v->items[i], item))
+			return true;
+	return false;
+}
+
+bool diff_value_long_lists_differ(const struct diff_value *a, const struct diff_value *b)
+{
+	if (!a->is_list || (a->count <= DIFF_SHORT_LIST && b->count <= DIFF_SHORT_LIST))
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (!diff_value_has(b, a->items[i]))
+			return true;
+	for (size_t i = 0; i < b->count; i++)
+		if (!diff_value_has(a, b->items[i]))
+			return true;
+	return false;
+}
+
+void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead, struct diff_value *out)
+{
+	out->is_list = true;
+	out->count = 0;
+	out->used = 0;
+	size_t only = 0;
+	for (size_t i = 0; i < a->count; i++)
+		only += !diff_value_has(b, a->items[i]);
+	if (lead) {
+		if (only)
+			value_add(out, "of %zu, only here:", a->count);
+		else
+			value_add(out, "of %zu, none only here", a->count);
+	}
+	for (size_t i = 0; i < a->count && out->count < DIFF_VALUE_MAX_ITEMS; i++)
+		if (!diff_value_has(b, a->items[i]))
+			out->items[out->count++] = a->items[i];
+}
+
 /* ------------------------------------------------------------------ comparison */
 
 static bool values_equal(const struct diff_value *a, const struct diff_value *b)
@@ -850,4 +890,12 @@ bool conn_diff_pair(struct conn_diff *d)
 		d->bad_paired[b] = true;
 	}
 	return true;
+}
+
+size_t conn_diff_unpaired(const struct diff_side *sd, const bool *paired)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sd->group_count; i++)
+		n += !paired[i];
+	return n;
 }

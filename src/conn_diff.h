@@ -146,6 +146,17 @@ struct diff_value {
 
 void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff_value *out);
 
+bool diff_value_has(const struct diff_value *v, const char *item);
+
+/* Lists longer than DIFF_SHORT_LIST holding other items (not only in another
+ * order): shown whole side by side they hide what differs. */
+#define DIFF_SHORT_LIST 8
+bool diff_value_long_lists_differ(const struct diff_value *a, const struct diff_value *b);
+
+/* The items of a that b lacks (pointing into a), after a first item "of N,
+ * only here:" (or "of N, none only here") when `lead`. */
+void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead, struct diff_value *out);
+
 struct diff_pair {
 	size_t good, bad; /* indexes into the sides' groups */
 	enum diff_pairing pairing;
@@ -185,5 +196,8 @@ void diff_verdict(const struct diff_shape *good, const struct diff_shape *bad, c
 /* Pair every BAD group with the closest GOOD group and fill pairs,
  * good_paired and bad_paired. False: out of memory. */
 bool conn_diff_pair(struct conn_diff *d);
+
+/* Groups of a side in no pair (`paired`: good_paired or bad_paired). */
+size_t conn_diff_unpaired(const struct diff_side *sd, const bool *paired);
 
 #endif

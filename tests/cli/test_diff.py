@@ -8,6 +8,7 @@ Usage: test_diff.py TLSSCOPE SCHEMA PCAPS_DIR
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -129,6 +130,68 @@ r = run(CA + ["--all-fields"] + same)
 for name in ("server_name", "client_hello.cipher_suites", "client_hello.key_share_groups", "certificates",
              "outcome", "findings"):
     check(name in r.stdout, "--all-fields: %s missing" % name)
+
+# --html: the verdict prominent, the differing fields, both ladders; a hostile SNI stays text.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapgen import hello_then_reset  # noqa: E402
+import tempfile  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+HOSTILE_SNI = b'"><img/src=x/onerror=window.__xss=1><script>window.__xss=2</script>.example.test'
+
+
+class Page(HTMLParser):
+    """What the diff page shows: tags seen, the verdicts' text, ladders, rows of the field tables."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.verdicts, self.ladders, self.fields = [], [], 0, []
+        self.in_verdict = self.in_field = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        self.in_verdict = tag == "p" and a.get("class") == "verdict"
+        self.in_field = tag == "td" and a.get("class") == "f"
+        if tag == "svg" and "ladder-svg" in (a.get("class") or ""):
+            self.ladders += 1
+        for k, v in attrs:
+            if k in ("src", "href") and v and not v.startswith("#"):
+                self.tags.append("FETCH %s=%s" % (k, v))
+
+    def handle_data(self, data):
+        if self.in_verdict:
+            self.verdicts.append(data)
+        if self.in_field:
+            self.fields.append(data)
+        self.in_verdict = self.in_field = False
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    hostile = os.path.join(tmp, "hostile.pcap")
+    # 01's server reached with a ClientHello naming markup, answered with a RST.
+    hello_then_reset(hostile, HOSTILE_SNI, ("10.0.0.1", 41000), ("10.0.0.2", 443))
+    page_path = os.path.join(tmp, "diff.html")
+    r = run(CA + ["--html", page_path, g, hostile])
+    check(r.returncode == 0, "--html: exit %d: %s" % (r.returncode, r.stderr))
+    rj = run(CA + ["--json", g, hostile])
+    doc = json.loads(rj.stdout) if rj.returncode == 0 else None
+    if check(os.path.exists(page_path) and doc and len(doc["pairs"]) == 1, "--html: no page or no pair"):
+        html = open(page_path, encoding="utf-8").read()
+        page = Page()
+        page.feed(html)
+        check("img" not in page.tags and page.tags.count("script") == 1, "--html: markup from the SNI became tags")
+        check("__xss" not in "".join(re.findall(r"<script>(.*?)</script>", html, re.S)),
+              "--html: the SNI reached the script")
+        check(not [t for t in page.tags if t.startswith("FETCH")], "--html: the page fetches something")
+        check(page.verdicts == [doc["pairs"][0]["verdict"]],
+              "--html: verdict %r, JSON %r" % (page.verdicts, doc["pairs"][0]["verdict"]))
+        check(page.ladders == 2, "--html: %d ladders for one pair" % page.ladders)
+        differing = [f["name"] for f in doc["pairs"][0]["fields"] if f["differs"]]
+        check(page.fields[:len(differing)] == differing, "--html: field rows %s, JSON %s" % (page.fields, differing))
+        check(len(page.fields) == len(doc["pairs"][0]["fields"]), "--html: not every field on the page")
+        check(doc["pairs"][0]["bad"]["server_name"] == HOSTILE_SNI.decode(),
+              "--html: bad server_name %r" % doc["pairs"][0]["bad"]["server_name"])
 
 # Unusable input: exit 2 with one line on stderr.
 for args in ([g], [g, b, g], [g, "/nonexistent.pcap"], ["--bogus", g, b], ["-", "-"],

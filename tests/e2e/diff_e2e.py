@@ -13,7 +13,7 @@ Case "ca": openssl s_server (TLS 1.2, leaf + intermediate). GOOD: openssl s_clie
 BAD: the same client trusting only another root: it aborts with an unknown_ca alert. The verdict
 must say that the handshake was the same and the client rejected the certificate (unknown_ca).
 
-Both --json outputs validate against SCHEMA. Ports come from 27000-27999; the capture filter names
+Both --json outputs validate against SCHEMA; --html pages (kept in OUTDIR) hold both ladders. Ports come from 27000-27999; the capture filter names
 only them. Exit 0 pass, 1 fail, 77 when lo cannot be captured or a tool is missing.
 OUTDIR keeps the captures, root.pem and tlsscope's outputs.
 """
@@ -67,7 +67,12 @@ def tlsscope_diff(tool, outdir, name, good, bad, ca, schema):
         f.write(text)
     if r.returncode != 0:
         problems.append("tlsscope diff exited %s: %s" % (r.returncode, e2e.first_line(r.stderr)))
-    r = e2e.run(args[:2] + ["--json"] + args[2:], timeout=60)
+    page = os.path.join(outdir, name + ".diff.html")
+    r = e2e.run(args[:2] + ["--json", "--html", page] + args[2:], timeout=60)
+    if not os.path.exists(page) or not os.path.getsize(page):
+        problems.append("--html wrote no page")
+    elif open(page, encoding="utf-8").read().count('class="ladder-svg"') != 2:
+        problems.append("--html: the page does not hold the two handshake ladders")
     with open(os.path.join(outdir, name + ".diff.json"), "wb") as f:
         f.write(r.stdout)
     doc = None
