@@ -302,8 +302,48 @@ static void test_verdict_priority(void)
 	conn_diff_free(&d);
 }
 
+/* Two connections of one client differ only in their random GREASE values
+ * (RFC 8701): the same shape. The record is 02's, with GREASE put in. */
+static void grease_check(struct conn *c, void *user)
+{
+	struct tls_client_hello *ch = c->client_hello;
+	struct diff_shape a, b;
+	CHECK(ch && ch->cipher_suite_count > 1 && ch->extension_count > 1);
+	if (!ch || ch->cipher_suite_count < 2 || ch->extension_count < 2)
+		return;
+	ch->cipher_suites[0] = 0x1a1a;
+	ch->extensions[0].type = 0x2a2a;
+	diff_shape_from_conn(&a, c, NULL);
+	ch->cipher_suites[0] = 0xfafa;
+	ch->extensions[0].type = 0x3a3a;
+	diff_shape_from_conn(&b, c, NULL);
+	bool differs[DF_COUNT];
+	CHECK_EQ(diff_compare(&a, &b, differs), 0);
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	CHECK(value_has(&a, DF_CIPHER_SUITES, "GREASE"));
+	ch->cipher_suites[0] = 0x1301; /* a real suite is not GREASE */
+	diff_shape_from_conn(&b, c, NULL);
+	CHECK_EQ(diff_compare(&a, &b, differs), 1);
+	CHECK(differs[DF_CIPHER_SUITES]);
+	++*(int *)user;
+}
+
+static void test_grease(void)
+{
+	int seen = 0;
+	struct engine_options eopts = { 0 };
+	struct engine *e = engine_new(&eopts, grease_check, &seen);
+	struct capture_info info;
+	memset(&info, 0, sizeof(info));
+	CHECK(capture_read_file("pcaps/02-tls13-good.pcap", e, &info) == TS_OK);
+	engine_flush(e);
+	engine_free(e);
+	CHECK_EQ(seen, 1);
+}
+
 int main(void)
 {
+	test_grease();
 	test_hostname_mismatch();
 	test_no_sni();
 	test_reset();
