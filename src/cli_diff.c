@@ -31,7 +31,9 @@ const char diff_usage[] =
 	"  --html FILE          also write a self-contained HTML page to FILE: per pair the\n"
 	"                       verdict, the differing fields and both handshakes side by side\n"
 	"  --all-fields         text: show the fields that are equal too\n"
-	"  --max-connections N  connections compared per capture (default 10000); more are counted\n";
+	"  --max-connections N  connections compared per capture (default 10000); more are counted\n"
+	"\n"
+	"analysis (as for analyze):\n";
 
 struct diff_run {
 	struct conn_diff diff;
