@@ -725,7 +725,7 @@ static void say_alert(const struct diff_shape *bad, bool from_server, const char
 }
 
 /* What happened to the failing connection. */
-static void effect(const struct diff_shape *bad, char *out, size_t len)
+static void effect(const struct diff_shape *good, const struct diff_shape *bad, char *out, size_t len)
 {
 	switch ((enum conn_outcome)bad->outcome) {
 	case OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO: snprintf(out, len, "the server reset it"); return;
@@ -742,8 +742,10 @@ static void effect(const struct diff_shape *bad, char *out, size_t len)
 	case OUTCOME_ESTABLISHED:
 	case OUTCOME_COUNT: break;
 	}
-	if (bad->finding_count && bad->findings[0].severity >= SEV_ERROR)
+	if (bad->finding_count && bad->findings[0].severity >= SEV_ERROR && !findings_equal(good, bad))
 		snprintf(out, len, "the handshake completed, but a client that checks the certificate refuses it");
+	else if (good->outcome == OUTCOME_ESTABLISHED)
+		snprintf(out, len, "both were established");
 	else
 		snprintf(out, len, "it was established all the same");
 }
@@ -763,7 +765,7 @@ void diff_verdict(const struct diff_shape *good, const struct diff_shape *bad, c
 		}
 		break;
 	}
-	effect(bad, what, sizeof(what));
+	effect(good, bad, what, sizeof(what));
 	snprintf(out, outlen, "%s; %s", cause, what);
 }
 

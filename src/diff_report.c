@@ -132,9 +132,10 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 	la.count = lb.count = 0;
 	lines_push(&la, "GOOD", 4);
 	lines_push(&lb, "BAD", 3);
-	text_row(out, lay, "field", &la, &lb, ' ');
 	if (!p->differ_count && !all_fields)
 		fprintf(out, "  (every field is equal)\n");
+	else
+		text_row(out, lay, "field", &la, &lb, ' ');
 	for (int f = 0; f < DF_COUNT; f++) {
 		if (!p->differs[f] && !all_fields)
 			continue;
@@ -173,7 +174,7 @@ static void text_unpaired(FILE *out, const struct diff_side *sd, const bool *pai
 
 static void text_side(FILE *out, const char *label, const char *file, const struct diff_side *sd)
 {
-	fprintf(out, "%s %s: %llu connection%s in %zu shape%s", label, file, (unsigned long long)sd->connections,
+	fprintf(out, "%s %s: %llu connection%s in %zu group%s", label, file, (unsigned long long)sd->connections,
 		sd->connections == 1 ? "" : "s", sd->group_count, sd->group_count == 1 ? "" : "s");
 	if (sd->not_compared)
 		fprintf(out, "; %llu more not compared (--max-connections)", (unsigned long long)sd->not_compared);

@@ -229,6 +229,8 @@ static void test_groups_and_cap(void)
 		CHECK_EQ(d.pairs[i].differ_count, 0);
 		CHECK_EQ(d.pairs[i].pairing, DIFF_PAIRED_BY_SERVER_AND_SNI);
 		CHECK(starts_with(d.pairs[i].verdict, "no difference"));
+		CHECK(d.side[DIFF_BAD].groups[d.pairs[i].bad].shape.outcome != OUTCOME_ESTABLISHED ||
+		      strstr(d.pairs[i].verdict, "; both were established") != NULL);
 	}
 	conn_diff_free(&d);
 
