@@ -13,10 +13,14 @@ Case "ca": openssl s_server (TLS 1.2, leaf + intermediate). GOOD: openssl s_clie
 BAD: the same client trusting only another root: it aborts with an unknown_ca alert. The verdict
 must say that the handshake was the same and the client rejected the certificate (unknown_ca).
 
+Case "version": the same server and GOOD run; BAD: s_client -tls1_3, answered with a
+protocol_version alert. The verdict must say the client offers only TLS 1.3 and name the alert.
+
 Both --json outputs validate against SCHEMA; --html pages (kept in OUTDIR) hold both ladders. Ports come from 27000-27999; the capture filter names
 only them. Exit 0 pass, 1 fail, 77 when lo cannot be captured or a tool is missing.
 OUTDIR keeps the captures, root.pem and tlsscope's outputs.
 """
+import glob
 import json
 import os
 import shutil
@@ -161,8 +165,9 @@ def case_sni(tool, outdir, pki, tmp, schema, port):
     return problems
 
 
-def case_ca(tool, outdir, pki, tmp, schema, port):
-    """s_server with the test PKI; s_client trusting root.pem (good) vs another root (bad)."""
+def case_s_server(tool, outdir, pki, tmp, schema, port):
+    """s_server (TLS 1.2 at most) with the test PKI; s_client trusting root.pem (good) vs the same client
+    trusting another root (bad: "ca"), and vs s_client -tls1_3 (bad: "version")."""
     srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-no_tls1_3", "-www",
                             "-cert", os.path.join(pki, "good.pem"), "-key", os.path.join(pki, "good.key"),
                             "-cert_chain", os.path.join(pki, e2e.GOOD_CHAIN)],
@@ -171,9 +176,9 @@ def case_ca(tool, outdir, pki, tmp, schema, port):
     procs = [("s_server", srv)]
     results = {}
 
-    def s_client(cafile, key):
+    def s_client(cafile, key, extra=()):
         r = e2e.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", WWW,
-                     "-CAfile", os.path.join(pki, cafile), "-verify_return_error", "-ign_eof"],
+                     "-CAfile", os.path.join(pki, cafile), "-verify_return_error", "-ign_eof"] + list(extra),
                     input=("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % WWW).encode())
         results[key] = r.returncode
 
@@ -187,11 +192,15 @@ def case_ca(tool, outdir, pki, tmp, schema, port):
         bad, why = captured(outdir, "ca-bad", [port], lambda: s_client("other-root.pem", "bad"))
         if why:
             return [why]
+        bad13, why = captured(outdir, "version-bad", [port], lambda: s_client("root.pem", "bad13", ["-tls1_3"]))
+        if why:
+            return [why]
     finally:
         e2e.stop(procs)
     problems = []
-    if results["good"] != 0 or results["bad"] == 0:
-        problems.append("harness: s_client exit status good %s, bad %s" % (results["good"], results["bad"]))
+    if results["good"] != 0 or results["bad"] == 0 or results["bad13"] == 0:
+        problems.append("harness: s_client exit status good %s, bad %s, bad -tls1_3 %s" % (
+            results["good"], results["bad"], results["bad13"]))
     text, doc, probs = tlsscope_diff(tool, outdir, "ca", good, bad, os.path.join(pki, "root.pem"), schema)
     problems += probs
     p = only_pair(doc, problems)
@@ -207,6 +216,18 @@ def case_ca(tool, outdir, pki, tmp, schema, port):
             problems.append("verdict: %r" % v)
     if "unknown_ca" not in text:
         problems.append("text lacks unknown_ca:\n" + text)
+
+    text, doc, probs = tlsscope_diff(tool, outdir, "version", good, bad13, os.path.join(pki, "root.pem"), schema)
+    problems += ["version: " + x for x in probs]
+    p = only_pair(doc, problems)
+    if p:
+        sv = field(p, "client_hello.supported_versions")
+        if not sv["differs"] or sv["bad"] != ["TLSv1.3"] or "TLSv1.2" not in sv["good"]:
+            problems.append("version: supported_versions %r" % sv)
+        if "server fatal protocol_version" not in field(p, "alerts")["bad"]:
+            problems.append("version: bad alerts %s" % field(p, "alerts")["bad"])
+        if p["verdict"] != "the failing client offers only TLSv1.3; the server answered with a protocol_version alert":
+            problems.append("version: verdict %r" % p["verdict"])
     return problems
 
 
@@ -240,7 +261,8 @@ def main():
             return 1
         shutil.copy(os.path.join(pki, "root.pem"), os.path.join(outdir, "root.pem"))
         failed = False
-        for name, fn, port in (("sni", case_sni, ports[0]), ("ca", case_ca, ports[1])):
+        started = time.time()
+        for name, fn, port in (("sni", case_sni, ports[0]), ("s_server", case_s_server, ports[1])):
             problems = fn(tool, outdir, pki, tmp, schema, port)
             if problems and problems[0].startswith("skip:"):
                 print("skipped: " + problems[0][5:].strip())
@@ -248,8 +270,11 @@ def main():
             print("%s: %s" % (name, "PASS" if not problems else "FAIL"))
             for p in problems:
                 print("  " + p)
-            with open(os.path.join(outdir, name + ".diff.txt")) as f:
-                print("  " + f.read().replace("\n", "\n  "))
+            for txt in sorted(glob.glob(os.path.join(outdir, "*.diff.txt"))):
+                if os.path.getmtime(txt) >= started:
+                    with open(txt) as f:
+                        print("  " + f.read().replace("\n", "\n  "))
+            started = time.time()
             failed |= bool(problems)
         return 1 if failed else 0
     finally:
