@@ -526,10 +526,11 @@ static bool chain_changed(const struct verdict_input *in)
 
 static bool say_chain_changed(const struct verdict_input *in, char *out, size_t len)
 {
-	snprintf(out, len, "the server sent a different certificate chain to the failing client%s%s",
-		 in->bad->finding_count ? " (" : "", in->bad->finding_count ? in->bad->findings[0].code : "");
-	if (in->bad->finding_count && strlen(out) + 1 < len)
-		strcat(out, ")");
+	const char *what = "the server sent a different certificate chain to the failing client";
+	if (in->bad->finding_count)
+		snprintf(out, len, "%s (%s)", what, in->bad->findings[0].code);
+	else
+		snprintf(out, len, "%s", what);
 	return false;
 }
 
