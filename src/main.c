@@ -14,6 +14,7 @@
 #include "cli_analysis.h"
 #include "cli_tui.h"
 #include "cli_live.h"
+#include "cli_diff.h"
 #include "jsonw.h"
 #include "report.h"
 #include "report_html.h"
@@ -37,6 +38,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
 		"       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
+		"       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
 		"%s"
 		"       tlsscope --version | --help\n"
 		"\n"
@@ -113,11 +115,11 @@ static int cmd_analyze(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "export-certs", required_argument, NULL, OPT_EXPORT_CERTS },
-		{ "html", required_argument, NULL, OPT_HTML },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,6 +146,7 @@ static int cmd_analyze(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case OPT_NO_SUMMARY: summary = false; break;
 		case OPT_JSON_FILE: json_file = optarg; break;
+		case OPT_HTML: html_file = optarg; break;
 		case OPT_PROBLEMS_ONLY: problems_only = true; break;
 		case OPT_COLOR:
 			if (!parse_color(optarg)) {
@@ -159,7 +162,6 @@ static int cmd_analyze(int argc, char **argv)
 			}
 			break;
 		case OPT_EXPORT_CERTS: export_dir = optarg; break;
-		case OPT_HTML: html_file = optarg; break;
 		case 'h': usage(stdout); goto out;
 		default: usage(stderr); status = EXIT_USAGE; goto out;
 		}
@@ -317,6 +319,8 @@ int main(int argc, char **argv)
 		return cmd_tui(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "live"))
 		return cmd_live(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -64,3 +64,25 @@ class Conn:
         self.send(who, b"", flags=0x14 if rst else 0x11)
         if not rst:
             self.send("s" if who == "c" else "c", b"", flags=0x11)
+
+
+def client_hello(sni):
+    """A TLS 1.2 ClientHello record (RFC 5246 7.4.1.2) with one server_name (RFC 6066 3)."""
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    ext = struct.pack(">HHH", 0, len(name) + 2, len(name)) + name
+    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">H", 2) + b"\xc0\x2f" + b"\x01\x00"
+            + struct.pack(">H", len(ext)) + ext)
+    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+
+def hello_then_reset(path, sni, cli, srv, ns=None):
+    """A capture of one connection: TCP handshake, a ClientHello for sni, the server's RST."""
+    p = Pcap(path)
+    if ns is not None:
+        p.ns = ns
+    c = Conn(p, cli=cli, srv=srv)
+    c.handshake()
+    c.send("c", client_hello(sni))
+    c.close("s", rst=True)
+    p.close()

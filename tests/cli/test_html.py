@@ -24,7 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcapgen import Conn, Pcap  # noqa: E402
+from pcapgen import hello_then_reset  # noqa: E402
 
 TOOL, PCAPS, ART = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 SKIP = 77
@@ -39,24 +39,9 @@ def check(what, cond, detail=""):
         failures.append(what)
 
 
-def client_hello(sni):
-    """A TLS 1.2 ClientHello record (RFC 5246 7.4.1.2) with one server_name (RFC 6066 3)."""
-    name = struct.pack(">BH", 0, len(sni)) + sni
-    ext = struct.pack(">HHH", 0, len(name) + 2, len(name)) + name
-    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">H", 2) + b"\xc0\x2f" + b"\x01\x00"
-            + struct.pack(">H", len(ext)) + ext)
-    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
-    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
-
-
 def hostile_capture(path):
-    p = Pcap(path)
-    p.ns = 1772323200 * 10**9 + 1500 * 10**6  # 2026-03-01 00:00:01.5, within the sample captures' span
-    c = Conn(p, cli=("10.9.0.1", 41000), srv=("10.9.0.2", 443))
-    c.handshake()
-    c.send("c", client_hello(HOSTILE_SNI))
-    c.close("s", rst=True)
-    p.close()
+    # 2026-03-01 00:00:01.5, within the sample captures' span
+    hello_then_reset(path, HOSTILE_SNI, ("10.9.0.1", 41000), ("10.9.0.2", 443), 1772323200 * 10**9 + 1500 * 10**6)
 
 
 class Fetches(HTMLParser):

@@ -189,6 +189,55 @@ def stop(procs):
             p.wait()
 
 
+def start_capture(pcap, bpf, logpath):
+    """tcpdump on lo into pcap with filter bpf. Returns (process, its log file) once it listens, or
+    (None, the first line of its complaint) when lo cannot be captured (no root or CAP_NET_RAW)."""
+    tlog = open(logpath, "w+")
+    # --immediate-mode: without it packets wait in a kernel block for up to a second and the
+    # last ones are lost when tcpdump is stopped. In immediate mode each ring frame holds a whole
+    # lo packet (64 KiB MTU): -B 65536 (KiB) gives ~1000 frames, more than the run's packets, so
+    # a client's burst cannot overflow the ring while tcpdump waits for a CPU.
+    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode",
+                             "-w", pcap, bpf], stdout=subprocess.DEVNULL, stderr=tlog, env=ENV)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        tlog.seek(0)
+        text = tlog.read()
+        if "listening on" in text:
+            return proc, tlog
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_tcpdump(proc)
+            return None, first_line(text)
+        time.sleep(0.05)
+
+
+def stop_tcpdump(proc):
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def finish_capture(proc, tlog, pcap):
+    """Stop a capture once its file has stopped growing (-U writes per packet); returns the packets
+    the kernel dropped."""
+    size, still_since, end = -1, time.monotonic(), time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        now = os.path.getsize(pcap) if os.path.exists(pcap) else 0
+        if now != size:
+            size, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= 0.7:
+            break
+        time.sleep(0.1)
+    stop_tcpdump(proc)
+    tlog.seek(0)
+    m = re.search(r"(\d+) packets? dropped by kernel", tlog.read())
+    return int(m.group(1)) if m else 0
+
+
 def pcap_server_ports(path):
     """TCP ports in 20000-20999 seen in a pcap (Ethernet or cooked, IPv4): to tell capture loss from a
     missing tlsscope record."""
@@ -523,26 +572,12 @@ def main():
     try:
         # Capture first: when lo cannot be captured, skip before building anything.
         pcap = os.path.join(outdir, "e2e.pcap")
-        tlog = open(os.path.join(outdir, "logs", "tcpdump.log"), "w+")
-        # --immediate-mode: without it packets wait in a kernel block for up to a second and the
-        # last ones are lost when tcpdump is stopped. In immediate mode each ring frame holds a whole
-        # lo packet (64 KiB MTU): -B 65536 (KiB) gives ~1000 frames, more than the run's packets, so
-        # a client's burst cannot overflow the ring while tcpdump waits for a CPU.
-        tcpdump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode",
-                                    "-w", pcap,
-                                    "tcp and portrange 20000-20999"],
-                                   stdout=subprocess.DEVNULL, stderr=tlog, env=ENV)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            tlog.seek(0)
-            text = tlog.read()
-            if "listening on" in text:
-                break
-            if tcpdump.poll() is not None or time.monotonic() > deadline:
-                log("skipped: cannot capture on lo (needs root or CAP_NET_RAW)")
-                log("  tcpdump: %s" % first_line(text))
-                return 77
-            time.sleep(0.05)
+        tcpdump, tlog = start_capture(pcap, "tcp and portrange 20000-20999",
+                                      os.path.join(outdir, "logs", "tcpdump.log"))
+        if tcpdump is None:
+            log("skipped: cannot capture on lo (needs root or CAP_NET_RAW)")
+            log("  tcpdump: %s" % tlog)
+            return 77
 
         r = run(["sh", os.path.join(HERE, "make_pki.sh"), pki], timeout=60)
         if r.returncode != 0:
@@ -641,27 +676,10 @@ def main():
             procs = [x for x in procs if x not in phase]
 
         t_clients = time.monotonic() - started - t_setup
-        # -U writes per packet; wait until the file has stopped growing before stopping tcpdump.
-        size, still_since, end = -1, time.monotonic(), time.monotonic() + TIMEOUT
-        while time.monotonic() < end:
-            now = os.path.getsize(pcap) if os.path.exists(pcap) else 0
-            if now != size:
-                size, still_since = now, time.monotonic()
-            elif time.monotonic() - still_since >= 0.7:
-                break
-            time.sleep(0.1)
-        tcpdump.send_signal(signal.SIGINT)
-        try:
-            tcpdump.wait(5)
-        except subprocess.TimeoutExpired:
-            tcpdump.kill()
-            tcpdump.wait()
+        dropped = finish_capture(tcpdump, tlog, pcap)
         tcpdump = None
         stop(procs)
         procs = []
-        tlog.seek(0)
-        m = re.search(r"(\d+) packets? dropped by kernel", tlog.read())
-        dropped = int(m.group(1)) if m else 0
 
         with open(os.path.join(outdir, "actual.json"), "w") as f:
             json.dump([actual[k] for k in sorted(actual)], f, indent=1)
@@ -777,13 +795,7 @@ def main():
             f.write(text + "\n")
         return 0 if agree_n == len(rows) and not dropped else 1
     finally:
-        if tcpdump is not None and tcpdump.poll() is None:
-            tcpdump.send_signal(signal.SIGINT)
-            try:
-                tcpdump.wait(5)
-            except subprocess.TimeoutExpired:
-                tcpdump.kill()
-                tcpdump.wait()
+        stop_tcpdump(tcpdump)
         stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
