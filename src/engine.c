@@ -126,6 +126,7 @@ static void flow_end(struct engine *e, struct flow *f)
 		reasm_free(&f->reasm[dir], &f->mem);
 		tls_stream_free(&f->tls[dir], &f->mem);
 	}
+	tls_session_decrypt_free(f);
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
 	e->mem -= before;
@@ -143,6 +144,7 @@ static struct flow *flow_new(struct engine *e, const struct packet *p, const str
 	f->node.hash = hash;
 	f->node.lo_is_dir0 = from_lo;
 	f->mem = sizeof(*f);
+	f->keylog = e->opts.keylog;
 	struct conn *c = &f->conn;
 	c->id = ++e->next_id;
 	c->file_index = e->file_index;

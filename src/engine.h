@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "decode.h"
+#include "keylog.h"
 #include "ts_stats.h"
 
 struct engine_options {
@@ -24,6 +25,7 @@ struct engine_options {
 	int idle_timeout_s;        /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
 	int handshake_timeout_s;   /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
 	bool report_all;           /* report every TCP connection, not only TLS ones */
+	const struct keylog *keylog; /* decrypt handshakes with it (NULL: none); kept by the caller */
 };
 
 /* Called once per finished connection. The record is valid only during the

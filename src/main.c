@@ -15,8 +15,10 @@
 #include "diagnose.h"
 #include "engine.h"
 #include "jsonw.h"
+#include "keylog.h"
 #include "output_queue.h"
 #include "report.h"
+#include "ts_limits.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FINDINGS 1
@@ -63,6 +65,8 @@ static void usage(FILE *fp)
 		"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
 		"                       least recently active connections are ended past it\n"
 		"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+		"  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
+		"                       handshakes (the certificate) and TLS 1.2 encrypted alerts\n"
 		"\n"
 		"diagnosis:\n"
 		"  --expect NAME[,NAME...]               names every server must present\n"
@@ -145,6 +149,36 @@ static bool parse_size(const char *s, size_t *out)
 	return true;
 }
 
+/* --keylog FILE: add its lines to *kl (made on first use). A file with
+ * nothing usable is an error; lines that do not parse only a warning. */
+static bool load_keylog(struct keylog **kl, const char *path)
+{
+	char err[1200];
+	if (!*kl && !(*kl = keylog_new())) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		return false;
+	}
+	struct keylog_stats before = *keylog_stats(*kl);
+	if (keylog_load_file(*kl, path, err, sizeof(err)) != TS_OK) {
+		fprintf(stderr, "tlsscope: --keylog %s\n", err);
+		return false;
+	}
+	const struct keylog_stats *st = keylog_stats(*kl);
+	if (st->bad_lines > before.bad_lines && !before.bad_lines)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood (the first is line %llu)\n",
+			path, (unsigned long long)st->bad_lines, (unsigned long long)(st->first_bad_line - before.lines));
+	else if (st->bad_lines > before.bad_lines)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood\n", path,
+			(unsigned long long)(st->bad_lines - before.bad_lines));
+	if (st->file_cut && !before.file_cut)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: only the first %u MiB were read\n", path,
+			KEYLOG_MAX_FILE_BYTES >> 20);
+	if (st->dropped > before.dropped)
+		fprintf(stderr, "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
+			KEYLOG_MAX_ENTRIES);
+	return true;
+}
+
 static int cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -165,6 +199,7 @@ static int cmd_analyze(int argc, char **argv)
 		{ "problems-only", no_argument, NULL, 'P' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "export-certs", required_argument, NULL, 'X' },
+		{ "keylog", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,6 +212,7 @@ static int cmd_analyze(int argc, char **argv)
 	const char **ca = calloc((size_t)argc, sizeof(*ca)), **ca_add = calloc((size_t)argc, sizeof(*ca_add));
 	const char **ca_dir = calloc((size_t)argc, sizeof(*ca_dir));
 	struct engine *e = NULL;
+	struct keylog *keylog = NULL;
 	char err[1200];
 	int status = 0;
 	int c;
@@ -250,6 +286,13 @@ static int cmd_analyze(int argc, char **argv)
 			break;
 		}
 		case 'X': export_dir = optarg; break;
+		case 'K':
+			if (!load_keylog(&keylog, optarg)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			eo.keylog = keylog;
+			break;
 		case 'h': usage(stdout); goto out;
 		default: usage(stderr); status = EXIT_USAGE; goto out;
 		}
@@ -367,6 +410,7 @@ out:
 	/* One way out, so every early error frees what was made before it. */
 	output_queue_finish(cli.queue);
 	engine_free(e);
+	keylog_free(keylog);
 	jw_free(&cli.w);
 	jw_free(&cli.wf);
 	text_report_discard(cli.text);

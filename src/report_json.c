@@ -564,10 +564,29 @@ static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 		}
 		if (e->type == EV_APPLICATION_DATA && e->detail == 1)
 			jw_bool(w, "early_data", true);
+		if (e->decrypted)
+			jw_bool(w, "decrypted", true);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
 	jw_uint(w, "timeline_total", c->event_total);
+}
+
+static void decryption(struct jsonw *w, const struct conn *c)
+{
+	const struct conn_decryption *d = &c->decryption;
+	if (d->keylog == CONN_KEYLOG_NONE) {
+		jw_null(w, "decryption");
+		return;
+	}
+	jw_object_begin(w, "decryption");
+	jw_ascii(w, "keylog", conn_keylog_name((enum conn_keylog)d->keylog));
+	jw_object_begin(w, "records_decrypted");
+	jw_uint(w, "client", d->records[c->client_dir]);
+	jw_uint(w, "server", d->records[conn_server_dir(c)]);
+	jw_object_end(w);
+	jw_ascii(w, "note", conn_decrypt_note_text((enum conn_decrypt_note)d->note));
+	jw_object_end(w);
 }
 
 static void alerts(struct jsonw *w, const struct conn *c, bool nano)
@@ -580,7 +599,8 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 		jw_ascii(w, "from", side_name(c, a->dir));
 		jw_bool(w, "encrypted", a->encrypted);
 		jw_bool(w, "inferred", a->inferred);
-		if (a->encrypted) {
+		jw_bool(w, "decrypted", a->decrypted);
+		if (a->encrypted && !a->decrypted) {
 			jw_null(w, "level");
 			jw_null(w, "description");
 			jw_null(w, "code");
@@ -649,6 +669,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
 	jw_uint(w, "certificates_total", c->server_certs.total);
 	jw_ascii(w, "certificates_state", report_certificates_state(c));
+	decryption(w, c);
 	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);

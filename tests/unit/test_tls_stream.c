@@ -60,7 +60,7 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 
 static struct tls_stream_sink sink_for(struct log *l)
 {
-	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly };
+	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly, NULL };
 	return s;
 }
 
