@@ -162,19 +162,20 @@ enum conn_stage conn_current_stage(const struct conn *c)
 
 /* Did `dir` end the connection with an alert? A cleartext fatal alert
  * before the handshake was over, or one after it from a side that never
- * sent application data; an encrypted alert (its level unknown) only
- * before the handshake was over. */
+ * sent application data; an encrypted alert (its level unknown unless the
+ * key log opened it) only before the handshake was over. */
 static bool failed_by_alert(const struct conn *c, uint8_t dir)
 {
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		if (a->dir != dir)
 			continue;
-		if (!a->encrypted && a->level == 2 && a->stage != STAGE_AFTER_HANDSHAKE)
+		bool known = !a->encrypted || a->decrypted; /* its level is known */
+		if (known && a->level == 2 && a->stage != STAGE_AFTER_HANDSHAKE)
 			return true;
-		if (!a->encrypted && a->level == 2 && !c->side[dir].app_data)
+		if (known && a->level == 2 && !c->side[dir].app_data)
 			return true;
-		if (a->encrypted && a->stage != STAGE_AFTER_HANDSHAKE)
+		if (!known && a->stage != STAGE_AFTER_HANDSHAKE)
 			return true;
 	}
 	return false;

@@ -109,6 +109,7 @@ struct conn_decryption {
 	uint8_t keylog;           /* enum conn_keylog */
 	uint8_t note;             /* enum conn_decrypt_note */
 	uint32_t records[2];      /* records opened, per direction */
+	bool server_flight_read;  /* the server's Finished was decrypted: its whole flight was seen */
 };
 
 /* A certificate as sent: DER bytes in the record's blob. */
@@ -188,6 +189,7 @@ struct conn {
 	struct conn_cert_list server_certs;
 	struct conn_cert_list client_certs;
 	bool certificate_request;
+	bool certificate_compressed; /* the server sent CompressedCertificate (RFC 8879): not read */
 	bool certificate_status;
 	uint32_t ocsp_response_len;
 	uint16_t ske_group;      /* ServerKeyExchange named group */

@@ -147,6 +147,14 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total, c->server_certs.cut ? " (some not kept)" : "");
 	else if (!strcmp(cs, "encrypted"))
 		fprintf(fp, "    certificates encrypted (TLS 1.3): not visible without a key log\n");
+	else if (!strcmp(cs, "compressed"))
+		fprintf(fp, "    certificates compressed (RFC 8879): not read\n");
+	if (c->decryption.keylog != CONN_KEYLOG_NONE) {
+		const char *note = conn_decrypt_note_text((enum conn_decrypt_note)c->decryption.note);
+		fprintf(fp, "    key log      %s, %u client and %u server records decrypted%s%s\n",
+			conn_keylog_name((enum conn_keylog)c->decryption.keylog), c->decryption.records[c->client_dir],
+			c->decryption.records[conn_server_dir(c)], note ? ": " : "", note ? note : "");
+	}
 	else if (!strcmp(cs, "not_sent"))
 		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");
 	if (c->client_certs.present)
@@ -157,14 +165,15 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	fputc('\n', fp);
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *al = &c->alerts[i];
-		if (al->encrypted)
+		if (al->encrypted && !al->decrypted)
 			fprintf(fp, "    alert        encrypted, from %s, %s\n", who(c, al->dir),
 				conn_stage_name((enum conn_stage)al->stage));
 		else
-			fprintf(fp, "    alert        %s %s(%u) from %s, %s\n",
+			fprintf(fp, "    alert        %s %s(%u) from %s, %s%s\n",
 				tls_alert_level_name(al->level) ? tls_alert_level_name(al->level) : "?",
 				tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
-				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage));
+				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage),
+				al->decrypted ? " (decrypted with the key log)" : "");
 	}
 	if (cli->prelude_bytes || srv->prelude_bytes)
 		fprintf(fp, "    prelude      %u bytes from client, %u from server before TLS (protocol upgrade)\n",

@@ -334,6 +334,14 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
 		break;
+	case TLS_HS_COMPRESSED_CERTIFICATE:
+		if (from_server)
+			c->certificate_compressed = true;
+		break;
+	case TLS_HS_FINISHED:
+		if (from_server && f->in_decrypted)
+			c->decryption.server_flight_read = true;
+		break;
 	case TLS_HS_SERVER_HELLO_DONE:
 		if (from_server)
 			c->server_hello_done = true;

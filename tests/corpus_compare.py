@@ -83,7 +83,7 @@ def our_alerts(rec):
     for a in rec.get("alerts", []):
         if a.get("inferred"):
             continue
-        if a["encrypted"]:
+        if a["encrypted"] and not a.get("decrypted"):
             out.append("encrypted@" + a["from"])
         else:
             out.append("%s/%s@%s" % (a["level"], a["code"], a["from"]))
