@@ -105,6 +105,17 @@ def our_close(rec):
     return first, "yes" if srv_rst else "no"
 
 
+def tls_rows(corpus, name):
+    """The `tls` rows (TLS over TCP) of a truth table in the corpus, or None (said why) if it is missing."""
+    path = os.path.join(corpus, name)
+    if not os.path.exists(path):
+        print("corpus not found at %s: nothing to compare (skipped)" % corpus)
+        return None
+    with open(path) as fh:
+        lines = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
+    return [r for r in (dict(zip(lines[0], l)) for l in lines[1:]) if r["proto"] == "tls"]
+
+
 def compare(row, rec):
     diffs = {}
     sni = rec["server_name"] if rec["server_name"] is not None else "-"
@@ -147,14 +158,9 @@ def main():
             minimum = float(sys.argv[i + 1])
             args = [x for x in args if x != sys.argv[i + 1]]
     tool, corpus = args[0], args[1]
-    truth_path = os.path.join(corpus, "TRUTH.tsv")
-    if not os.path.exists(truth_path):
-        print("corpus not found at %s: nothing to compare (skipped)" % corpus)
+    rows = tls_rows(corpus, "TRUTH.tsv")
+    if rows is None:
         return 77
-    with open(truth_path) as fh:
-        lines = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
-    header, rows = lines[0], [dict(zip(lines[0], l)) for l in lines[1:]]
-    rows = [r for r in rows if r["proto"] == "tls"]
     by_file = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)

@@ -28,7 +28,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_compare import endpoint, our_alerts, our_version, truth_alerts  # noqa: E402
+from corpus_compare import endpoint, our_alerts, our_version, tls_rows, truth_alerts  # noqa: E402
 
 
 def rdns(dn):
@@ -94,14 +94,9 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     verbose = "--verbose" in sys.argv
     tool, corpus = args[0], args[1]
-    truth_path = os.path.join(corpus, "TRUTH_keylog.tsv")
-    if not os.path.exists(truth_path):
-        print("corpus not found at %s: nothing to compare (skipped)" % corpus)
+    rows = tls_rows(corpus, "TRUTH_keylog.tsv")
+    if rows is None:
         return 77
-    with open(truth_path) as fh:
-        lines = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
-    rows = [dict(zip(lines[0], line)) for line in lines[1:]]
-    rows = [r for r in rows if r["proto"] == "tls"]
     agree = 0
     decrypted_rows = 0
     for row in rows:
