@@ -28,6 +28,7 @@ struct flow_decrypt {
 	uint8_t phase[2];          /* enum flow_key_phase */
 	uint16_t late_records[2];  /* records read in KEY_PHASE_LATE */
 	uint16_t record_alert[2];  /* 1 + index of the alert the current record's header added, or 0 */
+	bool missing[2];           /* no secret for this side: a failure once it sends an encrypted record */
 	bool tls13;
 	uint16_t suite;
 	uint8_t *plain;            /* plaintext of the record being read */

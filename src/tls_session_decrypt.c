@@ -44,10 +44,15 @@ static bool start13(struct flow *f, struct flow_decrypt *d, const struct keylog_
 		d->phase[cd] = KEY_PHASE_HANDSHAKE;
 		any = true;
 	}
-	if (!cs->len || !ss->len)
-		set_failed(c, DECRYPT_NOTE_MISSING_SECRET);
-	else if (d->phase[sd] == KEY_PHASE_OFF || d->phase[cd] == KEY_PHASE_OFF)
+	/* A client that rejects the certificate may never write under its handshake
+	 * keys (OpenSSL then logs no CLIENT_HANDSHAKE_TRAFFIC_SECRET): a missing
+	 * secret is a failure only once that side sends an encrypted record. */
+	d->missing[cd] = !cs->len;
+	d->missing[sd] = !ss->len;
+	if ((cs->len && d->phase[cd] == KEY_PHASE_OFF) || (ss->len && d->phase[sd] == KEY_PHASE_OFF))
 		set_failed(c, DECRYPT_NOTE_BAD_SECRET);
+	if (!any && !c->decryption.note)
+		set_failed(c, DECRYPT_NOTE_MISSING_SECRET);
 	return any;
 }
 
@@ -140,6 +145,10 @@ bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_
 		return false;
 	}
 	d->record_alert[dir] = header_alert;
+	if (d->missing[dir] && encrypted && (!d->tls13 || type == TLS_CT_APPLICATION_DATA)) {
+		d->missing[dir] = false;
+		set_failed(&f->conn, DECRYPT_NOTE_MISSING_SECRET);
+	}
 	if (d->phase[dir] == KEY_PHASE_OFF)
 		return false;
 	if (type == TLS_CT_CHANGE_CIPHER_SPEC && !d->tls13 && d->dir[dir].seq > 0) {

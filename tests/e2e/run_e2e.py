@@ -20,13 +20,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+
+import lo_capture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 10          # seconds, per subprocess and per handshake
@@ -524,25 +525,11 @@ def main():
         # Capture first: when lo cannot be captured, skip before building anything.
         pcap = os.path.join(outdir, "e2e.pcap")
         tlog = open(os.path.join(outdir, "logs", "tcpdump.log"), "w+")
-        # --immediate-mode: without it packets wait in a kernel block for up to a second and the
-        # last ones are lost when tcpdump is stopped. In immediate mode each ring frame holds a whole
-        # lo packet (64 KiB MTU): -B 65536 (KiB) gives ~1000 frames, more than the run's packets, so
-        # a client's burst cannot overflow the ring while tcpdump waits for a CPU.
-        tcpdump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode",
-                                    "-w", pcap,
-                                    "tcp and portrange 20000-20999"],
-                                   stdout=subprocess.DEVNULL, stderr=tlog, env=ENV)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            tlog.seek(0)
-            text = tlog.read()
-            if "listening on" in text:
-                break
-            if tcpdump.poll() is not None or time.monotonic() > deadline:
-                log("skipped: cannot capture on lo (needs root or CAP_NET_RAW)")
-                log("  tcpdump: %s" % first_line(text))
-                return 77
-            time.sleep(0.05)
+        tcpdump, why = lo_capture.start(pcap, "tcp and portrange 20000-20999", tlog, env=ENV)
+        if tcpdump is None:
+            log("skipped: cannot capture on lo (needs root or CAP_NET_RAW)")
+            log("  tcpdump: %s" % why)
+            return 77
 
         r = run(["sh", os.path.join(HERE, "make_pki.sh"), pki], timeout=60)
         if r.returncode != 0:
@@ -641,27 +628,10 @@ def main():
             procs = [x for x in procs if x not in phase]
 
         t_clients = time.monotonic() - started - t_setup
-        # -U writes per packet; wait until the file has stopped growing before stopping tcpdump.
-        size, still_since, end = -1, time.monotonic(), time.monotonic() + TIMEOUT
-        while time.monotonic() < end:
-            now = os.path.getsize(pcap) if os.path.exists(pcap) else 0
-            if now != size:
-                size, still_since = now, time.monotonic()
-            elif time.monotonic() - still_since >= 0.7:
-                break
-            time.sleep(0.1)
-        tcpdump.send_signal(signal.SIGINT)
-        try:
-            tcpdump.wait(5)
-        except subprocess.TimeoutExpired:
-            tcpdump.kill()
-            tcpdump.wait()
+        dropped = lo_capture.finish(tcpdump, pcap, tlog)
         tcpdump = None
         stop(procs)
         procs = []
-        tlog.seek(0)
-        m = re.search(r"(\d+) packets? dropped by kernel", tlog.read())
-        dropped = int(m.group(1)) if m else 0
 
         with open(os.path.join(outdir, "actual.json"), "w") as f:
             json.dump([actual[k] for k in sorted(actual)], f, indent=1)
@@ -777,13 +747,7 @@ def main():
             f.write(text + "\n")
         return 0 if agree_n == len(rows) and not dropped else 1
     finally:
-        if tcpdump is not None and tcpdump.poll() is None:
-            tcpdump.send_signal(signal.SIGINT)
-            try:
-                tcpdump.wait(5)
-            except subprocess.TimeoutExpired:
-                tcpdump.kill()
-                tcpdump.wait()
+        lo_capture.stop(tcpdump)
         stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
