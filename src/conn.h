@@ -192,6 +192,7 @@ struct conn {
 	bool certificate_compressed; /* the server sent CompressedCertificate (RFC 8879): not read */
 	bool certificate_status;
 	uint32_t ocsp_response_len;
+	uint16_t scts_stapled;   /* SCTs in the TLS 1.3 leaf's CertificateEntry (read with a key log) */
 	uint16_t ske_group;      /* ServerKeyExchange named group */
 	uint16_t ske_dh_bits;    /* ServerKeyExchange DHE prime size */
 	bool handshake_done;

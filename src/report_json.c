@@ -678,6 +678,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
+	jw_uint(w, "scts_stapled", c->scts_stapled);
 	if (c->ske_group || c->ske_dh_bits) {
 		jw_object_begin(w, "server_key_exchange");
 		if (c->ske_group) {

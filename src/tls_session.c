@@ -211,6 +211,17 @@ static void keep_certificates(struct conn *c, struct conn_cert_list *list, const
 	if (list->present && list->total > 0)
 		return; /* keep the first non-empty chain */
 	list->present = true;
+	if (tls13 && count && views[0].ext && list == &c->server_certs) {
+		/* TLS 1.3 staples the OCSP response and SCTs in the leaf's entry (RFC 8446 4.4.2.1). */
+		struct tls_cert_entry_ext ext;
+		if (tls_cert_entry_extensions_parse(views[0].ext, views[0].ext_len, &ext) != TS_OK)
+			conn_add_anomaly(c, ANOM_MALFORMED_CERTIFICATE);
+		if (ext.ocsp) {
+			c->certificate_status = true;
+			c->ocsp_response_len = ext.ocsp_len;
+		}
+		c->scts_stapled = ext.sct_count;
+	}
 	list->total = (uint16_t)(total < UINT16_MAX ? total : UINT16_MAX);
 	list->cut = total > count || wire_len > len; /* a message cut at the cap holds more than we saw */
 

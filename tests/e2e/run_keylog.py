@@ -38,11 +38,11 @@ AES128, AES256, CHACHA = "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TL
 
 class Case:
     def __init__(self, name, client, suite=None, tls12_cipher=None, leaf="good", chain="chain-int.pem",
-                 server_extra=(), client_extra=(), hrr=False, client_fails=False, finding=None):
+                 server_extra=(), client_extra=(), hrr=False, client_fails=False, finding=None, ocsp=False):
         self.name, self.client, self.suite, self.tls12_cipher = name, client, suite, tls12_cipher
         self.leaf, self.chain, self.hrr = leaf, chain, hrr
         self.server_extra, self.client_extra = list(server_extra), list(client_extra)
-        self.client_fails, self.finding = client_fails, finding
+        self.client_fails, self.finding, self.ocsp = client_fails, finding, ocsp
 
 
 CASES = [
@@ -57,6 +57,9 @@ CASES = [
          finding="self-signed-leaf"),
     Case("node-selfsigned", "node", suite=AES128, leaf="selfsigned", chain=None, client_fails=True,
          finding="self-signed-leaf"),
+    # A stapled OCSP response travels in the leaf's CertificateEntry in TLS 1.3: visible only with the key log.
+    Case("openssl-ocsp", "openssl", suite=AES128, server_extra=["-status_file", "{pki}/good.ocsp.der"],
+         client_extra=["-status"], ocsp=True),
     # TLS 1.2 with CLIENT_RANDOM: the encrypted Finished messages and the client's encrypted close_notify.
     Case("openssl-tls12-gcm", "openssl", tls12_cipher="ECDHE-ECDSA-AES128-GCM-SHA256"),
     Case("openssl-tls12-chacha20", "openssl", tls12_cipher="ECDHE-ECDSA-CHACHA20-POLY1305"),
@@ -189,6 +192,13 @@ def main():
         if r.returncode != 0:
             log("FAIL: make_pki.sh failed")
             return 1
+        # An OCSP response for the good leaf, signed by its issuer, for the server to staple.
+        r = run(["openssl", "ocsp", "-issuer", "int.pem", "-cert", "good.pem", "-index", "ca-index.txt",
+                 "-rsigner", "int.pem", "-rkey", "int.key", "-CA", "int.pem", "-ndays", "30",
+                 "-respout", "good.ocsp.der"], cwd=pki)
+        if r.returncode != 0:
+            log("FAIL: openssl ocsp could not make a response")
+            return 1
         for i, c in enumerate(active):
             port = base + CASES.index(c)
             cmd = ["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-www",
@@ -197,7 +207,8 @@ def main():
                 cmd += ["-cert_chain", os.path.join(pki, c.chain)]
             cmd += ["-tls1_2", "-cipher", c.tls12_cipher] if c.tls12_cipher else ["-tls1_3", "-ciphersuites", c.suite]
             slog = open(os.path.join(outdir, "s_server-%s.log" % c.name), "w")
-            procs.append((c.name, subprocess.Popen(cmd + c.server_extra, stdout=slog, stderr=subprocess.STDOUT,
+            extra = [x.replace("{pki}", pki) for x in c.server_extra]
+            procs.append((c.name, subprocess.Popen(cmd + extra, stdout=slog, stderr=subprocess.STDOUT,
                                                    stdin=subprocess.DEVNULL, env=ENV)))
             slog.close()
         err = wait_listening([base + CASES.index(c) for c in active], procs, time.monotonic() + TIMEOUT)
@@ -249,6 +260,9 @@ def main():
             if rec["certificates_state"] != "visible" or got != want:
                 fail("%s: certificates %s %s, the server was given %s" % (c.name, rec["certificates_state"], got,
                                                                          want))
+            if rec["ocsp_stapled"] != c.ocsp or (not c.tls12_cipher and bare["ocsp_stapled"]):
+                fail("%s: ocsp_stapled %s with the key log, %s without" % (c.name, rec["ocsp_stapled"],
+                                                                         bare["ocsp_stapled"]))
             if bool((rec["server_hello"] or {}).get("hello_retry_request")) != c.hrr:
                 fail("%s: hello_retry_request %s" % (c.name, (rec["server_hello"] or {}).get("hello_retry_request")))
             theirs, ours = tshark_view(pcap, keylogs[c.name], port), our_view(rec)
