@@ -38,11 +38,13 @@ AES128, AES256, CHACHA = "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TL
 
 class Case:
     def __init__(self, name, client, suite=None, tls12_cipher=None, leaf="good", chain="chain-int.pem",
-                 server_extra=(), client_extra=(), hrr=False, client_fails=False, finding=None, ocsp=False):
+                 server_extra=(), client_extra=(), hrr=False, client_fails=False, finding=None, ocsp=False,
+                 alert_from=None, certificate_request=False):
         self.name, self.client, self.suite, self.tls12_cipher = name, client, suite, tls12_cipher
         self.leaf, self.chain, self.hrr = leaf, chain, hrr
         self.server_extra, self.client_extra = list(server_extra), list(client_extra)
         self.client_fails, self.finding, self.ocsp = client_fails, finding, ocsp
+        self.alert_from, self.certificate_request = alert_from, certificate_request
 
 
 CASES = [
@@ -57,6 +59,14 @@ CASES = [
          finding="self-signed-leaf"),
     Case("node-selfsigned", "node", suite=AES128, leaf="selfsigned", chain=None, client_fails=True,
          finding="self-signed-leaf"),
+    # Go's client rejects a certificate with an alert under its handshake keys: on the wire only an
+    # encrypted 19-byte record; with the key log, the alert itself.
+    Case("go-selfsigned", "go", suite=AES128, leaf="selfsigned", chain=None, client_fails=True,
+         finding="self-signed-leaf", alert_from="client"),
+    # The server asks for a client certificate (CertificateRequest, encrypted) and, given none, rejects
+    # the client after its Finished with an alert under the server's application keys.
+    Case("openssl-cert-required", "openssl", suite=AES128, server_extra=["-Verify", "1"], client_fails=None,
+         alert_from="server", certificate_request=True),
     # A stapled OCSP response travels in the leaf's CertificateEntry in TLS 1.3: visible only with the key log.
     Case("openssl-ocsp", "openssl", suite=AES128, server_extra=["-status_file", "{pki}/good.ocsp.der"],
          client_extra=["-status"], ocsp=True),
@@ -106,8 +116,26 @@ def client_attempt(case, port, pki, keylog):
         except subprocess.TimeoutExpired:
             return False, "timeout"
         return r.returncode == 0, r.stderr.decode("utf-8", "replace")
+    if case.client == "go":
+        r = run([GO_CLIENT[0], str(port), WWW, root, keylog])
+        return r.returncode == 0, r.stdout.decode("utf-8", "replace")
     r = run(["node", os.path.join(HERE, "keylog_node.js"), str(port), WWW, root, keylog])
     return r.returncode == 0, r.stdout.decode("utf-8", "replace")
+
+
+GO_CLIENT = [None]  # path of the built Go client, when Go is installed
+
+
+def build_go(tmp):
+    if not shutil.which("go"):
+        return
+    exe = os.path.join(tmp, "keylog_client")
+    r = run(["go", "build", "-o", exe, os.path.join(HERE, "keylog_go", "keylog_client.go")], timeout=120,
+            cwd=os.path.join(HERE, "keylog_go"))
+    if r.returncode == 0:
+        GO_CLIENT[0] = exe
+    else:
+        log("note: the Go client did not build: %s" % r.stderr.decode("utf-8", "replace").strip()[:200])
 
 
 def analyze(tool, pcap, pki, keylogs, out_path):
@@ -165,15 +193,17 @@ def main():
         if not shutil.which(t):
             log("skipped: %s not installed" % t)
             return 77
-    active = [c for c in CASES if shutil.which(c.client)]
+    tmp = tempfile.mkdtemp(prefix="tlsscope-keylog-")
+    build_go(tmp)
+    active = [c for c in CASES if (GO_CLIENT[0] if c.client == "go" else shutil.which(c.client))]
     for c in CASES:
         if c not in active:
             log("note: case %s skipped: %s not installed" % (c.name, c.client))
     base = next((b for b in PORT_BASES if all(port_free(b + i) for i in range(len(CASES)))), None)
     if base is None:
         log("FAIL: no free block of ports in 22000-22999 on 127.0.0.1")
+        shutil.rmtree(tmp, ignore_errors=True)
         return 1
-    tmp = tempfile.mkdtemp(prefix="tlsscope-keylog-")
     pki = os.path.join(tmp, "pki")
     pcap = os.path.join(outdir, "keylog.pcap")
     tlog = open(os.path.join(outdir, "tcpdump.log"), "w+")
@@ -225,7 +255,7 @@ def main():
             keylogs[c.name] = kl
             log("%-24s port %d: client %s" % (c.name, port, "connected" if ok else "failed (%s)" % out.strip()
                                                                         .splitlines()[-1:]))
-            if ok == c.client_fails:
+            if c.client_fails is not None and ok == c.client_fails:
                 fail("%s: the client %s, expected it to %s" % (c.name, "connected" if ok else "failed",
                                                               "fail" if c.client_fails else "connect"))
             if not os.path.exists(kl) or os.path.getsize(kl) == 0:
@@ -271,6 +301,14 @@ def main():
                      "    tshark   %s\n    tlsscope %s" % (c.name, theirs, ours))
             if not c.client_fails and not any(a["decrypted"] for a in rec["alerts"]):
                 fail("%s: no alert was decrypted (each side closes with an encrypted close_notify)" % c.name)
+            if c.alert_from and not any(a["decrypted"] and a["from"] == c.alert_from and a["level"] == "fatal"
+                                        for a in rec["alerts"]):
+                fail("%s: no fatal alert from the %s was decrypted" % (c.name, c.alert_from))
+            if c.alert_from and any(a["decrypted"] for a in bare["alerts"]):
+                fail("%s: an alert decrypted without the key log" % c.name)
+            if rec["certificate_request"] != c.certificate_request or bare["certificate_request"]:
+                fail("%s: certificate_request %s with the key log, %s without" % (
+                    c.name, rec["certificate_request"], bare["certificate_request"]))
             if c.finding and c.finding not in finding_codes(rec):
                 fail("%s: no %s finding with the key log (%s)" % (c.name, c.finding, sorted(finding_codes(rec))))
             if c.finding and c.finding in finding_codes(bare):
