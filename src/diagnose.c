@@ -377,7 +377,13 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		}
 	}
 	bool only_closed = false;
-	if (!client_rejected && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+	/* A close_notify read with the key log says the client closed in good order (a probe, or a
+	 * client with nothing to send), which a client rejecting the certificate does not send. */
+	bool orderly_close = false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir && c->alerts[i].description == 0)
+			orderly_close = true;
+	if (!client_rejected && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
 		client_rejected = only_closed = true;
 		rejected_by = "closing right after the handshake without sending data (what Node.js does when its "
 			      "certificate check fails; a client that only probes the server looks the same)";

@@ -29,6 +29,8 @@ struct flow_decrypt {
 	uint16_t late_records[2];  /* records read in KEY_PHASE_LATE */
 	uint16_t record_alert[2];  /* 1 + index of the alert the current record's header added, or 0 */
 	bool missing[2];           /* no secret for this side: a failure once it sends an encrypted record */
+	uint16_t record_app_bytes[2]; /* what the current record's header added to app_data_bytes */
+	bool record_first_app[2];     /* ... and whether it was taken as this side's first application data */
 	bool tls13;
 	uint16_t suite;
 	uint8_t *plain;            /* plaintext of the record being read */
@@ -62,6 +64,9 @@ void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5
 				uint32_t len);
 void tls_session_decrypt_finished(struct flow *f, uint8_t dir); /* a decrypted Finished: keys change */
 void tls_session_decrypt_free(struct flow *f);
+/* The record just decrypted was a handshake message or an alert, not the application data its header
+ * was taken for (TLS 1.3): take back what on_record counted. */
+void tls_session_not_application_data(struct flow *f, uint8_t dir);
 /* A decrypted alert; header_alert is 1 + the index of the alert its record's header added, or 0. */
 void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert);
 

@@ -63,6 +63,27 @@ static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred
 		add_event(f, dir, EV_ALERT, (uint16_t)(level << 8 | desc));
 }
 
+void tls_session_not_application_data(struct flow *f, uint8_t dir)
+{
+	struct conn *c = &f->conn;
+	struct flow_decrypt *d = f->dec;
+	struct conn_side *s = &c->side[dir];
+	s->app_data_bytes -= d->record_app_bytes[dir];
+	d->record_app_bytes[dir] = 0;
+	if (!d->record_first_app[dir])
+		return;
+	d->record_first_app[dir] = false;
+	s->app_data = false;
+	for (uint16_t i = c->event_count; i-- > 0;) {
+		if (c->events[i].dir == dir && c->events[i].type == EV_APPLICATION_DATA) {
+			memmove(&c->events[i], &c->events[i + 1], (size_t)(c->event_count - i - 1) * sizeof(c->events[0]));
+			c->event_count--;
+			c->event_total--;
+			break;
+		}
+	}
+}
+
 void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert)
 {
 	struct conn *c = &f->conn;
@@ -126,6 +147,8 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 	mark_tls(f, dir);
 	s->tls_records++;
 	uint16_t alerts_before = c->alert_count;
+	uint64_t app_bytes_before = s->app_data_bytes;
+	bool app_before = s->app_data;
 
 	switch (type) {
 	case TLS_CT_CHANGE_CIPHER_SPEC:
@@ -186,9 +209,14 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 	default:
 		break;
 	}
-	if (f->dec && tls_session_decrypt_want(f, dir, type, length, encrypted,
-					       c->alert_count > alerts_before ? c->alert_count : 0))
-		tls_stream_collect_record(&f->tls[dir]);
+	if (f->dec) {
+		/* What the header made of this record, to be undone if its content says otherwise. */
+		f->dec->record_app_bytes[dir] = (uint16_t)(s->app_data_bytes - app_bytes_before);
+		f->dec->record_first_app[dir] = !app_before && s->app_data;
+		if (tls_session_decrypt_want(f, dir, type, length, encrypted,
+					     c->alert_count > alerts_before ? c->alert_count : 0))
+			tls_stream_collect_record(&f->tls[dir]);
+	}
 }
 
 static void set_client(struct conn *c, uint8_t dir, uint8_t source)

@@ -223,6 +223,8 @@ void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5
 	struct tls_stream_sink sink;
 	tls_session_sink(f, &sink);
 	f->in_decrypted = true;
+	if (type != TLS_CT_APPLICATION_DATA && d->tls13)
+		tls_session_not_application_data(f, dir);
 	switch (type) {
 	case TLS_CT_HANDSHAKE:
 		tls_stream_feed_decrypted_handshake(&f->tls[dir], d->plain, n, &sink, &f->mem);
