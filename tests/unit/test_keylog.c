@@ -51,12 +51,13 @@ static void test_lines(void)
 	CHECK_EQ(st->duplicates, 1);
 	CHECK_EQ(st->entries, 2);
 
+	static const char r1_hex[] = R1, r2_hex[] = R2;
 	uint8_t r1[32], r2[32];
 	for (int i = 0; i < 32; i++) {
 		unsigned v;
-		sscanf(R1 + 2 * i, "%2x", &v);
+		sscanf(&r1_hex[2 * i], "%2x", &v);
 		r1[i] = (uint8_t)v;
-		sscanf(R2 + 2 * i, "%2x", &v);
+		sscanf(&r2_hex[2 * i], "%2x", &v);
 		r2[i] = (uint8_t)v;
 	}
 	const struct keylog_entry *e = keylog_find(kl, r1);
