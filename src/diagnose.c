@@ -394,7 +394,7 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		struct finding *f = add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
 		MSG(f, "The client rejected the connection by %s.", rejected_by);
 		FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key log "
-		       "(SSLKEYLOGFILE, node --tls-keylog) to see the chain.");
+		       "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
 	}
 
 	if (ch && !ch->sni_count && !ch->sslv2_format) {
