@@ -5,7 +5,9 @@
  * under "{server} send handshake record") into the published
  * EncryptedExtensions, Certificate, CertificateVerify and Finished; and the
  * same record must not open at the wrong sequence number, with one bit
- * flipped, or cut short.
+ * flipped, or cut short. The client's Finished (client handshake secret) and
+ * the server's application data at sequence number 1 (application secret)
+ * check the other direction and the nonce's sequence XOR.
  */
 #include <stdlib.h>
 
@@ -50,6 +52,26 @@ static const char server_flight_plaintext[] =
 	"90db78e2d33a5c141a078653fa6bef780c5ea248eeaaa785c4f394cab6d30bbe8d4859ee511f602957b15411ac027671"
 	"459e46445c9ea58c181e818e95b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea20d53dfacd42f74f3140000"
 	"209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
+
+/* RFC 8448 §3: "{client} derive secret tls13 c hs traffic" and the client's Finished record
+ * ("{client} send handshake record: complete record (58 octets)"). */
+static const char client_hs_traffic_secret[] =
+	"b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21";
+static const char client_finished_record[] =
+	"170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338ac98fc46deb384bd"
+	"1caeacab6867d726c40546";
+/* RFC 8448 §3: its Finished message ("{client} construct a Finished handshake message"). */
+static const char client_finished_plaintext[] =
+	"14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
+
+/* RFC 8448 §3: "{server} derive secret tls13 s ap traffic" and the server's application data record,
+ * its second under that secret (the first carried the NewSessionTicket): sequence number 1. The
+ * plaintext is the 50 bytes 00 01 ... 31. */
+static const char server_ap_traffic_secret[] =
+	"a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643";
+static const char server_app_record[] =
+	"17030300432e937e11ef4ac740e538ad36005fc4a46932fc3225d05f82aa1b36e30efaf97d90e6dffc602dcb501a59"
+	"a8fcc49c4bf2e5f0a21c0047c2abf332540dd032e167c2955d";
 
 static size_t unhex(const char *h, uint8_t *out, size_t max)
 {
@@ -107,6 +129,39 @@ static void test_rfc8448_server_flight(void)
 	tls_decrypt_clear(&d);
 }
 
+static void test_rfc8448_client_finished_and_app_data(void)
+{
+	uint8_t secret[32], rec[100], want[64], out[100];
+	size_t out_len = 0;
+	uint8_t type = 0;
+	struct tls_decrypt_dir d = { 0 };
+
+	unhex(client_hs_traffic_secret, secret, sizeof(secret));
+	size_t rec_len = unhex(client_finished_record, rec, sizeof(rec));
+	size_t want_len = unhex(client_finished_plaintext, want, sizeof(want));
+	CHECK(tls_decrypt_init13(&d, 0x1301, secret, sizeof(secret)));
+	CHECK_EQ(tls_decrypt_record(&d, rec, rec + 5, rec_len - 5, out, &out_len, &type), TLS_DECRYPT_OK);
+	CHECK_EQ(type, 22);
+	CHECK(out_len == want_len && memcmp(out, want, want_len) == 0);
+
+	/* Sequence number 1: the nonce is the IV with its last byte XORed by 1. */
+	unhex(server_ap_traffic_secret, secret, sizeof(secret));
+	rec_len = unhex(server_app_record, rec, sizeof(rec));
+	CHECK(tls_decrypt_init13(&d, 0x1301, secret, sizeof(secret)));
+	tls_decrypt_skip(&d); /* the NewSessionTicket record */
+	CHECK_EQ(tls_decrypt_record(&d, rec, rec + 5, rec_len - 5, out, &out_len, &type), TLS_DECRYPT_OK);
+	CHECK_EQ(type, 23);
+	CHECK_EQ(out_len, 50);
+	bool counts = out_len == 50;
+	for (size_t i = 0; counts && i < 50; i++)
+		counts = out[i] == i;
+	CHECK(counts);
+	/* At sequence 0 (without the skip) it does not open. */
+	CHECK(tls_decrypt_init13(&d, 0x1301, secret, sizeof(secret)));
+	CHECK_EQ(tls_decrypt_record(&d, rec, rec + 5, rec_len - 5, out, &out_len, &type), TLS_DECRYPT_BAD_TAG);
+	tls_decrypt_clear(&d);
+}
+
 static void test_suites(void)
 {
 	const EVP_MD *md;
@@ -145,6 +200,7 @@ static void test_suites(void)
 int main(void)
 {
 	test_rfc8448_server_flight();
+	test_rfc8448_client_finished_and_app_data();
 	test_suites();
 	return check_report("test_tls_decrypt");
 }
