@@ -160,7 +160,9 @@ bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_
 	if (!encrypted || (d->tls13 && type != TLS_CT_APPLICATION_DATA))
 		return false;
 	if (d->phase[dir] == KEY_PHASE_LATE) {
-		bool wanted = length <= TLS_DECRYPT_LATE_RECORD_LEN && (d->tls13 || type != TLS_CT_APPLICATION_DATA);
+		/* TLS 1.3 hides alerts among application data: only short records can be one. TLS 1.2
+		 * shows the type: its alerts and renegotiation handshakes, whatever their size. */
+		bool wanted = d->tls13 ? length <= TLS_DECRYPT_LATE_RECORD_LEN : type != TLS_CT_APPLICATION_DATA;
 		if (!wanted) {
 			tls_decrypt_skip(&d->dir[dir]);
 			return false;

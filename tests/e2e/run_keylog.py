@@ -39,12 +39,12 @@ AES128, AES256, CHACHA = "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TL
 class Case:
     def __init__(self, name, client, suite=None, tls12_cipher=None, leaf="good", chain="chain-int.pem",
                  server_extra=(), client_extra=(), hrr=False, client_fails=False, finding=None, ocsp=False,
-                 alert_from=None, certificate_request=False):
+                 alert_from=None, certificate_request=False, renegotiate=False):
         self.name, self.client, self.suite, self.tls12_cipher = name, client, suite, tls12_cipher
         self.leaf, self.chain, self.hrr = leaf, chain, hrr
         self.server_extra, self.client_extra = list(server_extra), list(client_extra)
         self.client_fails, self.finding, self.ocsp = client_fails, finding, ocsp
-        self.alert_from, self.certificate_request = alert_from, certificate_request
+        self.alert_from, self.certificate_request, self.renegotiate = alert_from, certificate_request, renegotiate
 
 
 CASES = [
@@ -74,6 +74,11 @@ CASES = [
     Case("openssl-tls12-gcm", "openssl", tls12_cipher="ECDHE-ECDSA-AES128-GCM-SHA256"),
     Case("openssl-tls12-chacha20", "openssl", tls12_cipher="ECDHE-ECDSA-CHACHA20-POLY1305"),
     Case("curl-tls12-gcm256", "curl", tls12_cipher="ECDHE-ECDSA-AES256-GCM-SHA384"),
+    # The client asks to renegotiate (s_client's "R" command): its new ClientHello travels encrypted,
+    # and OpenSSL 3's server refuses with an encrypted no_renegotiation alert; the client gives up
+    # with an encrypted handshake_failure.
+    Case("openssl-tls12-renegotiation", "openssl", tls12_cipher="ECDHE-ECDSA-AES128-GCM-SHA256", client_fails=None,
+         renegotiate=True),
 ]
 
 # Handshake message names in tlsscope's timeline, by type number (what tshark prints).
@@ -104,6 +109,19 @@ def client_attempt(case, port, pki, keylog):
         cmd = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", WWW, "-CAfile", root,
                "-verify_return_error", "-keylogfile", keylog] + case.client_extra
         cmd += ["-tls1_2"] if case.tls12_cipher else ["-tls1_3"]
+        if case.renegotiate:
+            # "R" asks s_client to renegotiate; its input stays open a moment for the answer.
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 env=ENV)
+            p.stdin.write(b"R\n")
+            p.stdin.flush()
+            time.sleep(1)
+            try:  # communicate() closes the input: s_client then closes the connection
+                out = p.communicate(timeout=TIMEOUT)[0]
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out = p.communicate()[0]
+            return p.returncode == 0, out.decode("utf-8", "replace")
         r = run(cmd, input=b"")  # end of input: s_client closes with close_notify after the handshake
         return r.returncode == 0, (r.stdout + r.stderr).decode("utf-8", "replace")
     if case.client == "curl":
@@ -306,6 +324,10 @@ def main():
                 fail("%s: no fatal alert from the %s was decrypted" % (c.name, c.alert_from))
             if c.alert_from and any(a["decrypted"] for a in bare["alerts"]):
                 fail("%s: an alert decrypted without the key log" % c.name)
+            renegotiated_hello = any(e["event"] == "client_hello" and e.get("decrypted") for e in rec["timeline"])
+            if c.renegotiate and not (rec["renegotiation"] and renegotiated_hello):
+                fail("%s: the renegotiation's ClientHello was not read (renegotiation %s)" % (c.name,
+                                                                                           rec["renegotiation"]))
             if rec["certificate_request"] != c.certificate_request or bare["certificate_request"]:
                 fail("%s: certificate_request %s with the key log, %s without" % (
                     c.name, rec["certificate_request"], bare["certificate_request"]))
