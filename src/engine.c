@@ -119,6 +119,7 @@ static void flow_end(struct engine *e, struct flow *f)
 	if (worth_reporting(e, c)) {
 		e->stats.reported++;
 		e->stats.outcomes[c->outcome]++;
+		e->stats.keylog[c->decryption.keylog & 3]++;
 		if (e->on_conn)
 			e->on_conn(c, e->user);
 	}

@@ -367,6 +367,11 @@ static int cmd_analyze(int argc, char **argv)
 	}
 	engine_flush(e);
 	output_queue_finish(cli.queue); /* every record written before the summary */
+	const struct ts_stats *st = engine_stats(e);
+	if (keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
+	    st->keylog[CONN_KEYLOG_NOT_FOUND])
+		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
+				"(a key log from another client or run?)\n");
 	cli.queue = NULL;
 	if (cli.summary) {
 		if (cli.json) {

@@ -756,6 +756,15 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "timed_out", s->timed_out);
 	jw_uint(w, "evicted", s->evicted);
 	jw_uint(w, "open_at_end", s->open_at_end);
+	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED]) {
+		jw_object_begin(w, "keylog");
+		jw_uint(w, "matched", s->keylog[CONN_KEYLOG_MATCHED]);
+		jw_uint(w, "not_found", s->keylog[CONN_KEYLOG_NOT_FOUND]);
+		jw_uint(w, "failed", s->keylog[CONN_KEYLOG_FAILED]);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "keylog");
+	}
 	jw_uint(w, "gap_bytes", s->gap_bytes);
 	jw_uint(w, "duplicate_bytes", s->duplicate_bytes);
 	jw_object_begin(w, "anomalies");

@@ -232,6 +232,11 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 				(unsigned long long)s->skipped[i]);
 	if (s->udp_packets)
 		fprintf(fp, "UDP packets not analysed %llu\n", (unsigned long long)s->udp_packets);
+	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED])
+		fprintf(fp, "key log: %llu connections decrypted, %llu not in it, %llu failed to decrypt\n",
+			(unsigned long long)s->keylog[CONN_KEYLOG_MATCHED],
+			(unsigned long long)s->keylog[CONN_KEYLOG_NOT_FOUND],
+			(unsigned long long)s->keylog[CONN_KEYLOG_FAILED]);
 	if (s->timed_out || s->evicted)
 		fprintf(fp, "timed out %llu, evicted (memory cap) %llu\n", (unsigned long long)s->timed_out,
 			(unsigned long long)s->evicted);
