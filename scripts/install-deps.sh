@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libpcap-dev libssl-dev openssl ca-certificates python3 python3-jsonschema
 	clang libclang-rt-14-dev
-	tcpdump curl nodejs)
+	tcpdump curl nodejs tshark)
 
 missing=()
 for p in "${packages[@]}"; do
