@@ -784,10 +784,10 @@ enum ts_status tls_certificate_parse(const uint8_t *body, size_t len, bool tls13
 	}
 	list = rd_sub(&r, list_len);
 	while (rd_left(&list) > 0) {
-		struct rd der = rd_vec24(&list);
+		struct rd der = rd_vec24(&list), ext = { NULL, 0, 0, false };
 
 		if (tls13)
-			(void)rd_vec16(&list); /* per-certificate extensions */
+			ext = rd_vec16(&list); /* per-certificate extensions */
 		if (list.err || rd_left(&der) == 0) {
 			st = TS_MALFORMED;
 			break;
@@ -796,6 +796,8 @@ enum ts_status tls_certificate_parse(const uint8_t *body, size_t len, bool tls13
 		if (out && kept < max) {
 			out[kept].len = (uint32_t)rd_left(&der);
 			out[kept].der = rd_bytes(&der, rd_left(&der));
+			out[kept].ext_len = (uint16_t)rd_left(&ext);
+			out[kept].ext = tls13 ? rd_bytes(&ext, rd_left(&ext)) : NULL;
 			kept++;
 		}
 	}
@@ -806,6 +808,49 @@ out:
 		*count = kept;
 	if (total)
 		*total = seen;
+	return st;
+}
+
+/*
+ * CertificateEntry extensions (RFC 8446 4.4.2.1):
+ *
+ *   Extension extensions<0..2^16-1>;   (the block given is its body)
+ *   status_request (5):                CertificateStatus (RFC 6066 8): status_type, OCSPResponse<1..2^24-1>
+ *   signed_certificate_timestamp (18): SerializedSCT sct_list<1..2^16-1>, each opaque<1..2^16-1> (RFC 6962 3.3)
+ */
+enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, struct tls_cert_entry_ext *out)
+{
+	struct rd r = rd_init(ext, len);
+	enum ts_status st = TS_OK;
+
+	memset(out, 0, sizeof(*out));
+	while (rd_left(&r) > 0) {
+		uint16_t type = rd_u16(&r);
+		struct rd body = rd_vec16(&r);
+
+		if (r.err)
+			return TS_MALFORMED;
+		if (type == TLS_EXT_STATUS_REQUEST) {
+			uint8_t status_type;
+			size_t n = rd_left(&body);
+			if (tls_certificate_status_parse(rd_bytes(&body, n), n, &status_type, &out->ocsp_len) == TS_OK)
+				out->ocsp = true;
+			else
+				st = TS_MALFORMED;
+		} else if (type == TLS_EXT_SCT) {
+			struct rd list = rd_vec16(&body);
+			while (rd_left(&list) > 0) {
+				struct rd sct = rd_vec16(&list);
+				if (list.err || rd_left(&sct) == 0) {
+					st = TS_MALFORMED;
+					break;
+				}
+				out->sct_count = count_up16(out->sct_count);
+			}
+			if (body.err || rd_left(&body) > 0)
+				st = TS_MALFORMED;
+		}
+	}
 	return st;
 }
 

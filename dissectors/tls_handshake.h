@@ -37,6 +37,7 @@ enum {
 	TLS_HS_FINISHED = 20,
 	TLS_HS_CERTIFICATE_STATUS = 22,
 	TLS_HS_KEY_UPDATE = 24,
+	TLS_HS_COMPRESSED_CERTIFICATE = 25, /* RFC 8879 */
 	TLS_HS_MESSAGE_HASH = 254
 };
 
@@ -185,7 +186,19 @@ static inline uint16_t tls_server_hello_version(const struct tls_server_hello *s
 struct tls_cert_view {
 	const uint8_t *der;
 	uint32_t len;
+	const uint8_t *ext;  /* TLS 1.3: the entry's extensions block (after its 2-byte length), else NULL */
+	uint16_t ext_len;
 };
+
+/* What a TLS 1.3 CertificateEntry's extensions staple (RFC 8446 4.4.2.1). */
+struct tls_cert_entry_ext {
+	bool ocsp;             /* status_request: an OCSP response (RFC 6066 8 CertificateStatus body) */
+	uint32_t ocsp_len;
+	uint16_t sct_count;    /* signed_certificate_timestamp: SCTs in the list (RFC 6962 3.3) */
+};
+
+/* Parse one entry's extensions (tls_cert_view.ext). TS_MALFORMED if they do not parse. */
+enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, struct tls_cert_entry_ext *out);
 
 /* Parse a ClientHello body. TS_OK, or TS_MALFORMED when not even the fixed
  * part (version, random, session id, suites) could be read. */

@@ -148,6 +148,12 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n, con
 	}
 }
 
+void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
+					 const struct tls_stream_sink *sink, size_t *mem)
+{
+	feed_handshake(s, p, n, sink, mem);
+}
+
 static void feed_alert(struct tls_stream *s, const uint8_t *p, size_t n, const struct tls_stream_sink *sink)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -175,6 +181,8 @@ static bool begin_record(struct tls_stream *s, const struct tls_stream_sink *sin
 	s->rec_left = length;
 	s->in_record = true;
 	s->records++;
+	s->collect = false;
+	s->rec_have = 0;
 
 	bool encrypted;
 	switch (type) {
@@ -194,7 +202,51 @@ static bool begin_record(struct tls_stream *s, const struct tls_stream_sink *sin
 		break;
 	}
 	sink->record(sink->ctx, s->dir, type, s->rec_version, length, encrypted);
+	if (s->collect && (length > TLS_MAX_RECORD_LEN || !sink->record_body))
+		s->collect = false;
 	return true;
+}
+
+void tls_stream_collect_record(struct tls_stream *s)
+{
+	s->collect = true;
+}
+
+/* Body bytes of a record being collected; the sink gets it when whole. */
+static void collect_body(struct tls_stream *s, const uint8_t *p, size_t take, const struct tls_stream_sink *sink,
+			 size_t *mem)
+{
+	if (s->rec_have == 0 && take == s->rec_left) {
+		/* The whole body in front of us: no copy. */
+		sink->record_body(sink->ctx, s->dir, s->hdr, p, (uint32_t)take);
+		return;
+	}
+	uint32_t need = s->rec_have + s->rec_left;
+	if (need > s->rec_cap) {
+		uint8_t *b = realloc(s->rec_buf, need);
+		if (!b) {
+			sink->anomaly(sink->ctx, s->dir, TLS_ANOM_NOMEM);
+			s->collect = false;
+			return;
+		}
+		*mem += need - s->rec_cap;
+		s->rec_buf = b;
+		s->rec_cap = need;
+	}
+	memcpy(s->rec_buf + s->rec_have, p, take);
+	s->rec_have += (uint32_t)take;
+	if (take == s->rec_left)
+		sink->record_body(sink->ctx, s->dir, s->hdr, s->rec_buf, s->rec_have);
+}
+
+static void free_rec_buf(struct tls_stream *s, size_t *mem)
+{
+	*mem -= s->rec_cap;
+	free(s->rec_buf);
+	s->rec_buf = NULL;
+	s->rec_cap = 0;
+	s->rec_have = 0;
+	s->collect = false;
 }
 
 static void begin_sslv2(struct tls_stream *s, const uint8_t *p, size_t *mem, const struct tls_stream_sink *sink)
@@ -219,6 +271,14 @@ static size_t feed_body(struct tls_stream *s, const uint8_t *p, size_t n, const 
 			size_t *mem)
 {
 	size_t take = s->rec_left < n ? s->rec_left : n;
+	if (s->collect) {
+		/* Encrypted: the sink decrypts it once whole (hdr is the current header until then). */
+		collect_body(s, p, take, sink, mem);
+		s->rec_left -= (uint32_t)take;
+		if (s->rec_left == 0)
+			s->in_record = false;
+		return take;
+	}
 	switch (s->rec_type) {
 	case TLS_CT_HANDSHAKE:
 		if (!s->encrypted && !s->headers_only)
@@ -322,6 +382,7 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 			s->state = TLS_STREAM_RESYNC;
 			s->in_record = false;
 			s->hdr_have = 0;
+			s->collect = false;
 			hs_reset(s);
 		}
 	}
@@ -386,10 +447,13 @@ void tls_stream_headers_only(struct tls_stream *s, size_t *mem)
 	free(s->hs_buf);
 	s->hs_buf = NULL;
 	s->hs_cap = 0;
+	if (!s->collect)
+		free_rec_buf(s, mem); /* a record being collected keeps its bytes; later ones allocate again */
 }
 
 void tls_stream_free(struct tls_stream *s, size_t *mem)
 {
+	free_rec_buf(s, mem);
 	*mem -= s->hs_cap;
 	free(s->hs_buf);
 	s->hs_buf = NULL;

@@ -47,6 +47,8 @@ struct tls_stream_sink {
 	void (*anomaly)(void *ctx, uint8_t dir, enum tls_stream_anomaly a);
 	/* Plaintext before TLS (counted in `scanned`), in stream order; may be NULL. */
 	void (*prelude)(void *ctx, uint8_t dir, const uint8_t *p, size_t n);
+	/* The whole body of a record the sink asked for with tls_stream_collect_record(). */
+	void (*record_body)(void *ctx, uint8_t dir, const uint8_t hdr[5], const uint8_t *body, uint32_t len);
 };
 
 struct tls_stream {
@@ -76,6 +78,11 @@ struct tls_stream {
 	uint8_t *hs_buf;        /* kept body bytes (min(hs_len, cap)) */
 	uint32_t hs_cap;
 
+	bool collect;           /* hand the current record's body to sink->record_body */
+	uint8_t *rec_buf;       /* its bytes, when they span deliveries (up to TLS_MAX_RECORD_LEN) */
+	uint32_t rec_have;
+	uint32_t rec_cap;
+
 	uint64_t records;
 };
 
@@ -88,6 +95,18 @@ void tls_stream_init(struct tls_stream *s, uint8_t dir);
  */
 void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start, bool after_gap,
 		     const struct tls_stream_sink *sink, size_t *mem);
+
+/*
+ * Called from sink->record(): collect this record's body and hand it whole
+ * to sink->record_body (to be decrypted). Only records the sink asks for
+ * are copied, and only when they span deliveries.
+ */
+void tls_stream_collect_record(struct tls_stream *s);
+
+/* Plaintext handshake bytes recovered from an encrypted record, in order:
+ * cut into messages like cleartext ones and handed to sink->handshake. */
+void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
+					 const struct tls_stream_sink *sink, size_t *mem);
 
 /* From now on handshake records in this direction are encrypted (TLS <= 1.2 CCS). */
 void tls_stream_set_encrypted(struct tls_stream *s);

@@ -9,6 +9,8 @@
 
 #include "cert_cache.h"
 #include "cli_analysis.h"
+#include "keylog.h"
+#include "ts_limits.h"
 #include "output_queue.h"
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -20,6 +22,8 @@ const char analysis_options_help[] =
 	"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
 	"                       least recently active connections are ended past it\n"
 	"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+	"  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
+	"                       handshakes (the certificate) and TLS 1.2 encrypted alerts\n"
 	"\n"
 	"diagnosis:\n"
 	"  --expect NAME[,NAME...]               names every server must present\n"
@@ -40,6 +44,7 @@ struct analysis {
 	bool diagnose;
 	analysis_sink_fn sink;
 	void *user;
+	bool keylog;                /* --keylog given: warn when it matched nothing */
 	int worst;
 };
 
@@ -57,6 +62,7 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 void analysis_config_free(struct analysis_config *cfg)
 {
 	expect_free(&cfg->rules);
+	keylog_free(cfg->keylog);
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
@@ -79,6 +85,36 @@ static bool parse_size(const char *s, size_t *out)
 	if (*end || v < (1u << 20))
 		return false; /* below 1 MiB nothing useful fits */
 	*out = (size_t)v;
+	return true;
+}
+
+/* --keylog FILE: add its lines to *kl (made on first use). A file with
+ * nothing usable is an error; lines that do not parse only a warning. */
+static bool load_keylog(struct keylog **kl, const char *path)
+{
+	char err[1200];
+	if (!*kl && !(*kl = keylog_new())) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		return false;
+	}
+	struct keylog_stats before = *keylog_stats(*kl);
+	if (keylog_load_file(*kl, path, err, sizeof(err)) != TS_OK) {
+		fprintf(stderr, "tlsscope: --keylog %s\n", err);
+		return false;
+	}
+	const struct keylog_stats *st = keylog_stats(*kl);
+	if (st->bad_lines > before.bad_lines && !before.bad_lines)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood (the first is line %llu)\n",
+			path, (unsigned long long)st->bad_lines, (unsigned long long)(st->first_bad_line - before.lines));
+	else if (st->bad_lines > before.bad_lines)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood\n", path,
+			(unsigned long long)(st->bad_lines - before.bad_lines));
+	if (st->file_cut && !before.file_cut)
+		fprintf(stderr, "tlsscope: warning: --keylog %s: only the first %u MiB were read\n", path,
+			KEYLOG_MAX_FILE_BYTES >> 20);
+	if (st->dropped > before.dropped)
+		fprintf(stderr, "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
+			KEYLOG_MAX_ENTRIES);
 	return true;
 }
 
@@ -128,6 +164,11 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 		return 1;
 	case OPT_NO_DIAGNOSE:
 		cfg->diagnose = false;
+		return 1;
+	case OPT_KEYLOG:
+		if (!load_keylog(&cfg->keylog, arg))
+			return -1;
+		cfg->engine.keylog = cfg->keylog;
 		return 1;
 	default:
 		return 0;
@@ -224,6 +265,7 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 		return NULL;
 	}
 	a->diagnose = cfg->diagnose;
+	a->keylog = cfg->keylog != NULL;
 	a->sink = sink;
 	a->user = user;
 	a->worst = -1;
@@ -272,6 +314,11 @@ void analysis_drain(struct analysis *a)
 	engine_flush(a->engine);
 	output_queue_finish(a->queue); /* every record through the sink */
 	a->queue = NULL;
+	const struct ts_stats *st = engine_stats(a->engine);
+	if (a->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
+	    st->keylog[CONN_KEYLOG_NOT_FOUND])
+		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
+				"(a key log from another client or run?)\n");
 }
 
 int analysis_worst(const struct analysis *a)

@@ -38,6 +38,7 @@ enum analysis_option_code {
 	OPT_CA_ADD,
 	OPT_CA_DIR,
 	OPT_NO_DIAGNOSE,
+	OPT_KEYLOG,
 	OPT_ANALYSIS_LAST
 };
 
@@ -50,7 +51,8 @@ enum analysis_option_code {
 	{ "ca", required_argument, NULL, OPT_CA },                             \
 	{ "ca-add", required_argument, NULL, OPT_CA_ADD },                     \
 	{ "ca-dir", required_argument, NULL, OPT_CA_DIR },                     \
-	{ "no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE }
+	{ "no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE },                 \
+	{ "keylog", required_argument, NULL, OPT_KEYLOG }
 
 /* The help text of the shared options, for each command's usage. */
 extern const char analysis_options_help[];
@@ -60,6 +62,7 @@ struct analysis_config {
 	struct expect_rules rules;
 	struct trust_options trust;
 	bool diagnose; /* false with --no-diagnose */
+	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
 };
 
 /* argc bounds how many files the repeatable options can name. False: out of memory. */

@@ -44,6 +44,41 @@ const char *conn_event_name(enum conn_event_type t)
 	return (unsigned)t < EV_COUNT ? names[t] : "unknown";
 }
 
+const char *conn_keylog_name(enum conn_keylog k)
+{
+	switch (k) {
+	case CONN_KEYLOG_NONE: return NULL;
+	case CONN_KEYLOG_MATCHED: return "matched";
+	case CONN_KEYLOG_NOT_FOUND: return "not_found";
+	case CONN_KEYLOG_FAILED: return "failed";
+	}
+	return NULL;
+}
+
+const char *conn_decrypt_note_text(enum conn_decrypt_note n)
+{
+	static const char *const text[DECRYPT_NOTE_COUNT] = {
+		[DECRYPT_NOTE_NONE] = NULL,
+		[DECRYPT_NOTE_NO_CLIENT_HELLO] =
+			"no ClientHello was captured, so there is no client random to look up in the key log",
+		[DECRYPT_NOTE_NO_ENTRY] = "the key log has no line for this connection's client random (a key log "
+					  "from another client or session)",
+		[DECRYPT_NOTE_MISSING_SECRET] = "the key log lacks a secret this connection needs (CLIENT_RANDOM for "
+						"TLS 1.2; CLIENT_ and SERVER_HANDSHAKE_TRAFFIC_SECRET for TLS 1.3): "
+						"a truncated key log?",
+		[DECRYPT_NOTE_UNSUPPORTED_SUITE] = "the negotiated cipher suite is not one tlsscope decrypts (AES-GCM "
+						   "and ChaCha20-Poly1305 only)",
+		[DECRYPT_NOTE_BAD_SECRET] = "the key log's secret does not have the length the cipher suite needs",
+		[DECRYPT_NOTE_SERVER_FAILED] = "a server record did not decrypt with the key log's secret: a wrong "
+					       "or damaged secret, or records lost from the capture",
+		[DECRYPT_NOTE_CLIENT_FAILED] = "a client record did not decrypt with the key log's secret: a wrong "
+					       "or damaged secret, or records lost from the capture",
+		[DECRYPT_NOTE_NO_TRAFFIC_SECRET] = "the handshake was decrypted; the key log has no "
+						   "CLIENT_/SERVER_TRAFFIC_SECRET_0, so alerts after it stay encrypted",
+	};
+	return (unsigned)n < DECRYPT_NOTE_COUNT ? text[n] : NULL;
+}
+
 const char *conn_stage_name(enum conn_stage s)
 {
 	switch (s) {
@@ -134,19 +169,20 @@ enum conn_stage conn_current_stage(const struct conn *c)
 
 /* Did `dir` end the connection with an alert? A cleartext fatal alert
  * before the handshake was over, or one after it from a side that never
- * sent application data; an encrypted alert (its level unknown) only
- * before the handshake was over. */
+ * sent application data; an encrypted alert (its level unknown unless the
+ * key log opened it) only before the handshake was over. */
 static bool failed_by_alert(const struct conn *c, uint8_t dir)
 {
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		if (a->dir != dir)
 			continue;
-		if (!a->encrypted && a->level == 2 && a->stage != STAGE_AFTER_HANDSHAKE)
+		bool known = !a->encrypted || a->decrypted; /* its level is known */
+		if (known && a->level == 2 && a->stage != STAGE_AFTER_HANDSHAKE)
 			return true;
-		if (!a->encrypted && a->level == 2 && !c->side[dir].app_data)
+		if (known && a->level == 2 && !c->side[dir].app_data)
 			return true;
-		if (a->encrypted && a->stage != STAGE_AFTER_HANDSHAKE)
+		if (!known && a->stage != STAGE_AFTER_HANDSHAKE)
 			return true;
 	}
 	return false;

@@ -60,6 +60,7 @@ struct conn_event {
 	uint16_t detail;
 	uint8_t type; /* enum conn_event_type */
 	uint8_t dir;  /* 0 or 1, see client_dir */
+	bool decrypted; /* seen only by decrypting with the key log */
 };
 
 /* Where in the handshake an alert came. */
@@ -78,7 +79,41 @@ struct conn_alert {
 	uint8_t description; /* 0 when encrypted */
 	bool encrypted;
 	bool inferred;       /* no alert record: a TLS 1.3 record too short to be anything else */
+	bool decrypted;      /* encrypted, read with the key log: level and description are known */
 	uint8_t stage;       /* enum conn_stage */
+};
+
+/* Whether the key log opened this connection's encrypted records. */
+enum conn_keylog {
+	CONN_KEYLOG_NONE = 0,  /* no key log given, or no ServerHello to match */
+	CONN_KEYLOG_MATCHED,   /* its secrets were found and opened every record tried */
+	CONN_KEYLOG_NOT_FOUND, /* no line for this client random */
+	CONN_KEYLOG_FAILED     /* found, but the records could not be opened (see the note) */
+};
+
+const char *conn_keylog_name(enum conn_keylog k);
+
+/* Why decryption stopped or did not start; the first reason is kept. */
+enum conn_decrypt_note {
+	DECRYPT_NOTE_NONE = 0,
+	DECRYPT_NOTE_NO_CLIENT_HELLO,     /* no ClientHello seen: no client random to look up */
+	DECRYPT_NOTE_NO_ENTRY,            /* the key log has no line for the client random */
+	DECRYPT_NOTE_MISSING_SECRET,      /* a needed secret is missing (a truncated key log?) */
+	DECRYPT_NOTE_UNSUPPORTED_SUITE,   /* the suite is not one tls_decrypt.h opens */
+	DECRYPT_NOTE_BAD_SECRET,          /* a secret's length does not fit the suite */
+	DECRYPT_NOTE_SERVER_FAILED,       /* a server record did not authenticate */
+	DECRYPT_NOTE_CLIENT_FAILED,       /* a client record did not authenticate */
+	DECRYPT_NOTE_NO_TRAFFIC_SECRET,   /* handshake read, but no *_TRAFFIC_SECRET_0 for what follows */
+	DECRYPT_NOTE_COUNT
+};
+
+const char *conn_decrypt_note_text(enum conn_decrypt_note n);
+
+struct conn_decryption {
+	uint8_t keylog;           /* enum conn_keylog */
+	uint8_t note;             /* enum conn_decrypt_note */
+	uint32_t records[2];      /* records opened, per direction */
+	bool server_flight_read;  /* the server's Finished was decrypted: its whole flight was seen */
 };
 
 /* A certificate as sent: DER bytes in the record's blob. */
@@ -191,8 +226,10 @@ struct conn {
 	struct conn_cert_list server_certs;
 	struct conn_cert_list client_certs;
 	bool certificate_request;
+	bool certificate_compressed; /* the server sent CompressedCertificate (RFC 8879): not read */
 	bool certificate_status;
 	uint32_t ocsp_response_len;
+	uint16_t scts_stapled;   /* SCTs in the TLS 1.3 leaf's CertificateEntry (read with a key log) */
 	uint16_t ske_group;      /* ServerKeyExchange named group */
 	uint16_t ske_dh_bits;    /* ServerKeyExchange DHE prime size */
 	bool handshake_done;
@@ -217,6 +254,7 @@ struct conn {
 	uint8_t first_close_dir;   /* who closed first (valid when closed) */
 	bool first_close_rst;      /* ... and whether with a RST */
 	bool server_hello_done;    /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
+	struct conn_decryption decryption;
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */

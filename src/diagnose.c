@@ -343,7 +343,7 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		bool from_server = a->dir != c->client_dir;
-		if (a->encrypted) {
+		if (a->encrypted && !a->decrypted) {
 			if (!from_server && a->stage != STAGE_AFTER_HANDSHAKE) {
 				client_rejected = true;
 				rejected_by = a->inferred ? "an encrypted alert (TLS 1.3, inferred from its size)"
@@ -377,7 +377,13 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		}
 	}
 	bool only_closed = false;
-	if (!client_rejected && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+	/* A close_notify read with the key log says the client closed in good order (a probe, or a
+	 * client with nothing to send), which a client rejecting the certificate does not send. */
+	bool orderly_close = false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir && c->alerts[i].description == 0)
+			orderly_close = true;
+	if (!client_rejected && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
 		client_rejected = only_closed = true;
 		rejected_by = "closing right after the handshake without sending data (what Node.js does when its "
 			      "certificate check fails; a client that only probes the server looks the same)";
@@ -388,7 +394,7 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		struct finding *f = add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
 		MSG(f, "The client rejected the connection by %s.", rejected_by);
 		FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key log "
-		       "(SSLKEYLOGFILE, node --tls-keylog) to see the chain.");
+		       "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
 	}
 
 	if (ch && !ch->sni_count && !ch->sslv2_format) {
@@ -827,7 +833,7 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	/* A fatal alert from the server ends every client's handshake the same way. */
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
-		if (a->dir == c->client_dir || a->encrypted || a->level != 2)
+		if (a->dir == c->client_dir || (a->encrypted && !a->decrypted) || a->level != 2)
 			continue;
 		const char *reason = openssl_alert_reason(a->description);
 		const char *name = tls_alert_name(a->description);
@@ -919,6 +925,41 @@ static void diagnosis_reset(struct diagnosis *d)
 	}
 }
 
+/* TLS 1.3 without a readable Certificate: say why, and how to get a key log from the client in use. */
+static void certificate_not_visible(const struct conn *c, struct diagnosis *d)
+{
+	static const char how[] =
+		"Get a key log from the client and run tlsscope analyze --keylog FILE: curl and browsers "
+		"SSLKEYLOGFILE=FILE; Node.js node --tls-keylog=FILE or tlsSocket.on('keylog', line => "
+		"fs.appendFileSync(FILE, line)); openssl s_client -keylogfile FILE; Python "
+		"SSLContext.keylog_filename; Go tls.Config.KeyLogWriter.";
+	const struct conn_decryption *dc = &c->decryption;
+	if (dc->server_flight_read && !c->certificate_compressed)
+		return; /* decrypted, and the server sent no certificate (a resumption): nothing to check */
+	struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
+	if (c->certificate_compressed) {
+		MSG(f, "The server sent its certificate compressed (RFC 8879 CompressedCertificate), which tlsscope "
+		       "does not decompress: the chain and the host name cannot be checked from the capture.");
+		FIX(f, "Capture a client that does not offer compress_certificate (curl, Node.js, openssl s_client) "
+		       "with a key log to see the chain.");
+	} else if (dc->keylog == CONN_KEYLOG_NONE && c->transport == CONN_TRANSPORT_QUIC) {
+		MSG(f, "QUIC (TLS 1.3) sends the server's certificate in encrypted Handshake packets: without a "
+		       "key log the chain and the host name cannot be checked from the capture.");
+		FIX(f, "%s", how);
+	} else if (dc->keylog == CONN_KEYLOG_NONE) {
+		MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host name "
+		       "cannot be checked from the capture.");
+		FIX(f, "%s", how);
+	} else {
+		MSG(f, "TLS 1.3 encrypts the server's certificate, and the key log did not open it: %s.",
+		    conn_decrypt_note_text((enum conn_decrypt_note)dc->note) ? conn_decrypt_note_text(
+										(enum conn_decrypt_note)dc->note)
+									  : "no reason recorded");
+		FIX(f, "Use the key log written by the client of this very connection, complete (while the "
+		       "capture ran). %s", how);
+	}
+}
+
 void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
 	diagnosis_reset(d);
@@ -952,16 +993,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_findings(d);
 			host_errors(d);
 		}
-	} else if (conn_is_tls13(c)) {
-		struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
-		if (c->transport == CONN_TRANSPORT_QUIC)
-			MSG(f, "QUIC (TLS 1.3) sends the server's certificate in encrypted Handshake packets: without a "
-			       "key log the chain and the host name cannot be checked from the capture.");
-		else
-			MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host "
-			       "name cannot be checked from the capture.");
-		FIX(f, "Capture again with a key log: SSLKEYLOGFILE=keys.log for curl and browsers, node "
-		       "--tls-keylog=keys.log, openssl s_client -keylogfile keys.log.");
+	} else if (conn_is_tls13(c) && !c->server_certs.present) {
+		certificate_not_visible(c, d);
 	}
 	raise_rejection(d);
 	sort_findings(d);

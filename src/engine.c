@@ -226,6 +226,7 @@ static void flow_end(struct engine *e, struct flow *f)
 	if (!f->reported && worth_reporting(e, c)) {
 		e->stats.reported++;
 		e->stats.outcomes[c->outcome]++;
+		e->stats.keylog[c->decryption.keylog & 3]++;
 		if (e->on_conn)
 			e->on_conn(c, e->user);
 	}
@@ -240,6 +241,7 @@ static void flow_end(struct engine *e, struct flow *f)
 		e->quic_flows--;
 	}
 	tls_session_free(f);
+	tls_session_decrypt_free(f);
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
 	e->mem -= before;
@@ -257,6 +259,7 @@ static struct flow *flow_new(struct engine *e, const struct packet *p, const str
 	f->node.hash = hash;
 	f->node.lo_is_dir0 = from_lo;
 	f->mem = sizeof(*f);
+	f->keylog = e->opts.keylog;
 	struct conn *c = &f->conn;
 	c->id = ++e->next_id;
 	c->file_index = e->file_index;

@@ -19,6 +19,7 @@
 
 #include "conn.h"
 #include "decode.h"
+#include "keylog.h"
 #include "ts_stats.h"
 
 struct engine_options {
@@ -32,6 +33,7 @@ struct engine_options {
 	 * FLOW_DECIDE_GRACE_NS of quiet), not when it ends. The record then says
 	 * end_reason "open"; the connection is still followed, unreported. */
 	bool report_when_decided;
+	const struct keylog *keylog; /* decrypt handshakes with it (NULL: none); kept by the caller */
 };
 
 /* Called once per finished connection. The record is valid only during the

@@ -525,8 +525,12 @@ const char *report_certificates_state(const struct conn *c)
 	const struct conn_side *srv = conn_server(c);
 	if (c->server_certs.present)
 		return c->server_certs.cut ? "cut" : "visible";
-	if (conn_is_tls13(c))
+	if (c->certificate_compressed)
+		return "compressed";
+	if (conn_is_tls13(c) && !c->decryption.server_flight_read)
 		return "encrypted";
+	if (conn_is_tls13(c))
+		return "not_sent"; /* the decrypted flight had no Certificate: a resumption (PSK) */
 	/* "not sent" only if the server's flight went on without one (ServerHelloDone,
 	 * or ChangeCipherSpec in a resumption); otherwise we just did not see it */
 	if (c->server_hello && (c->server_hello_done || srv->ccs))
@@ -688,10 +692,29 @@ static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 		}
 		if (e->type == EV_APPLICATION_DATA && e->detail == 1)
 			jw_bool(w, "early_data", true);
+		if (e->decrypted)
+			jw_bool(w, "decrypted", true);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
 	jw_uint(w, "timeline_total", c->event_total);
+}
+
+static void decryption(struct jsonw *w, const struct conn *c)
+{
+	const struct conn_decryption *d = &c->decryption;
+	if (d->keylog == CONN_KEYLOG_NONE) {
+		jw_null(w, "decryption");
+		return;
+	}
+	jw_object_begin(w, "decryption");
+	jw_ascii(w, "keylog", conn_keylog_name((enum conn_keylog)d->keylog));
+	jw_object_begin(w, "records_decrypted");
+	jw_uint(w, "client", d->records[c->client_dir]);
+	jw_uint(w, "server", d->records[conn_server_dir(c)]);
+	jw_object_end(w);
+	jw_ascii(w, "note", conn_decrypt_note_text((enum conn_decrypt_note)d->note));
+	jw_object_end(w);
 }
 
 static void alerts(struct jsonw *w, const struct conn *c, bool nano)
@@ -704,7 +727,8 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 		jw_ascii(w, "from", side_name(c, a->dir));
 		jw_bool(w, "encrypted", a->encrypted);
 		jw_bool(w, "inferred", a->inferred);
-		if (a->encrypted) {
+		jw_bool(w, "decrypted", a->decrypted);
+		if (a->encrypted && !a->decrypted) {
 			jw_null(w, "level");
 			jw_null(w, "description");
 			jw_null(w, "code");
@@ -779,10 +803,12 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
 	jw_uint(w, "certificates_total", c->server_certs.total);
 	jw_ascii(w, "certificates_state", report_certificates_state(c));
+	decryption(w, c);
 	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
+	jw_uint(w, "scts_stapled", c->scts_stapled);
 	if (c->ske_group || c->ske_dh_bits) {
 		jw_object_begin(w, "server_key_exchange");
 		if (c->ske_group) {
@@ -864,6 +890,15 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "timed_out", s->timed_out);
 	jw_uint(w, "evicted", s->evicted);
 	jw_uint(w, "open_at_end", s->open_at_end);
+	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED]) {
+		jw_object_begin(w, "keylog");
+		jw_uint(w, "matched", s->keylog[CONN_KEYLOG_MATCHED]);
+		jw_uint(w, "not_found", s->keylog[CONN_KEYLOG_NOT_FOUND]);
+		jw_uint(w, "failed", s->keylog[CONN_KEYLOG_FAILED]);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "keylog");
+	}
 	jw_uint(w, "gap_bytes", s->gap_bytes);
 	jw_uint(w, "duplicate_bytes", s->duplicate_bytes);
 	jw_object_begin(w, "anomalies");

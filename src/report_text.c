@@ -341,6 +341,14 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total, c->server_certs.cut ? " (some not kept)" : "");
 	else if (!strcmp(cs, "encrypted"))
 		fprintf(fp, "    certificates encrypted (TLS 1.3): not visible without a key log\n");
+	else if (!strcmp(cs, "compressed"))
+		fprintf(fp, "    certificates compressed (RFC 8879): not read\n");
+	if (c->decryption.keylog != CONN_KEYLOG_NONE) {
+		const char *note = conn_decrypt_note_text((enum conn_decrypt_note)c->decryption.note);
+		fprintf(fp, "    key log      %s, %u client and %u server records decrypted%s%s\n",
+			conn_keylog_name((enum conn_keylog)c->decryption.keylog), c->decryption.records[c->client_dir],
+			c->decryption.records[conn_server_dir(c)], note ? ": " : "", note ? note : "");
+	}
 	else if (!strcmp(cs, "not_sent"))
 		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");
 	if (c->client_certs.present)
@@ -351,14 +359,15 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	fputc('\n', fp);
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *al = &c->alerts[i];
-		if (al->encrypted)
+		if (al->encrypted && !al->decrypted)
 			fprintf(fp, "    alert        encrypted, from %s, %s\n", who(c, al->dir),
 				conn_stage_name((enum conn_stage)al->stage));
 		else
-			fprintf(fp, "    alert        %s %s(%u) from %s, %s\n",
+			fprintf(fp, "    alert        %s %s(%u) from %s, %s%s\n",
 				tls_alert_level_name(al->level) ? tls_alert_level_name(al->level) : "?",
 				tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
-				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage));
+				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage),
+				al->decrypted ? " (decrypted with the key log)" : "");
 	}
 	if (starttls_name(c->starttls))
 		fprintf(fp, "    STARTTLS     %s: %u bytes from client, %u from server before TLS\n",
@@ -421,6 +430,11 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 				(unsigned long long)s->skipped[i]);
 	if (s->udp_packets > s->quic_packets)
 		fprintf(fp, "UDP packets not analysed %llu\n", (unsigned long long)(s->udp_packets - s->quic_packets));
+	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED])
+		fprintf(fp, "key log: %llu connections decrypted, %llu not in it, %llu failed to decrypt\n",
+			(unsigned long long)s->keylog[CONN_KEYLOG_MATCHED],
+			(unsigned long long)s->keylog[CONN_KEYLOG_NOT_FOUND],
+			(unsigned long long)s->keylog[CONN_KEYLOG_FAILED]);
 	if (s->timed_out || s->evicted)
 		fprintf(fp, "timed out %llu, evicted (memory cap) %llu\n", (unsigned long long)s->timed_out,
 			(unsigned long long)s->evicted);

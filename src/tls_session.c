@@ -32,6 +32,16 @@ static bool negotiated_tls13(const struct conn *c)
 	return conn_is_tls13(c);
 }
 
+/* A timeline entry; marked when it was only seen by decrypting. */
+static void add_event(struct flow *f, uint8_t dir, enum conn_event_type type, uint16_t detail)
+{
+	struct conn *c = &f->conn;
+	uint16_t before = c->event_count;
+	conn_add_event(c, f->now_ns, dir, type, detail);
+	if (c->event_count > before)
+		c->events[before].decrypted = f->in_decrypted;
+}
+
 static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred, uint8_t level, uint8_t desc)
 {
 	struct conn *c = &f->conn;
@@ -42,14 +52,60 @@ static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred
 		a->dir = dir;
 		a->encrypted = encrypted;
 		a->inferred = inferred;
+		a->decrypted = encrypted && f->in_decrypted;
 		a->level = level;
 		a->description = desc;
 		a->stage = (uint8_t)conn_current_stage(c);
 	}
-	if (encrypted)
-		conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_ALERT, 0);
+	if (encrypted && !f->in_decrypted)
+		add_event(f, dir, EV_ENCRYPTED_ALERT, 0);
 	else
-		conn_add_event(c, f->now_ns, dir, EV_ALERT, (uint16_t)(level << 8 | desc));
+		add_event(f, dir, EV_ALERT, (uint16_t)(level << 8 | desc));
+}
+
+void tls_session_not_application_data(struct flow *f, uint8_t dir)
+{
+	struct conn *c = &f->conn;
+	struct flow_decrypt *d = f->dec;
+	struct conn_side *s = &c->side[dir];
+	s->app_data_bytes -= d->record_app_bytes[dir];
+	d->record_app_bytes[dir] = 0;
+	if (!d->record_first_app[dir])
+		return;
+	d->record_first_app[dir] = false;
+	s->app_data = false;
+	for (uint16_t i = c->event_count; i-- > 0;) {
+		if (c->events[i].dir == dir && c->events[i].type == EV_APPLICATION_DATA) {
+			memmove(&c->events[i], &c->events[i + 1], (size_t)(c->event_count - i - 1) * sizeof(c->events[0]));
+			c->event_count--;
+			c->event_total--;
+			break;
+		}
+	}
+}
+
+void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert)
+{
+	struct conn *c = &f->conn;
+	if (!header_alert || header_alert > c->alert_count || c->alerts[header_alert - 1].dir != dir) {
+		add_alert(f, dir, true, false, level, desc);
+		return;
+	}
+	/* The record's header already counted an encrypted alert: now its content is known. */
+	struct conn_alert *a = &c->alerts[header_alert - 1];
+	a->level = level;
+	a->description = desc;
+	a->decrypted = true;
+	a->inferred = false;
+	for (uint16_t i = c->event_count; i-- > 0;) {
+		struct conn_event *e = &c->events[i];
+		if (e->dir == dir && e->type == EV_ENCRYPTED_ALERT) {
+			e->type = EV_ALERT;
+			e->detail = (uint16_t)(level << 8 | desc);
+			e->decrypted = true;
+			break;
+		}
+	}
 }
 
 static void check_done(struct flow *f)
@@ -124,6 +180,9 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 
 	mark_tls(f, dir);
 	s->tls_records++;
+	uint16_t alerts_before = c->alert_count;
+	uint64_t app_bytes_before = s->app_data_bytes;
+	bool app_before = s->app_data;
 
 	switch (type) {
 	case TLS_CT_CHANGE_CIPHER_SPEC:
@@ -184,6 +243,14 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 	default:
 		break;
 	}
+	if (f->dec) {
+		/* What the header made of this record, to be undone if its content says otherwise. */
+		f->dec->record_app_bytes[dir] = (uint16_t)(s->app_data_bytes - app_bytes_before);
+		f->dec->record_first_app[dir] = !app_before && s->app_data;
+		if (tls_session_decrypt_want(f, dir, type, length, encrypted,
+					     c->alert_count > alerts_before ? c->alert_count : 0))
+			tls_stream_collect_record(&f->tls[dir]);
+	}
 }
 
 static void set_client(struct conn *c, uint8_t dir, uint8_t source)
@@ -206,6 +273,17 @@ static void keep_certificates(struct conn *c, struct conn_cert_list *list, const
 	if (list->present && list->total > 0)
 		return; /* keep the first non-empty chain */
 	list->present = true;
+	if (tls13 && count && views[0].ext && list == &c->server_certs) {
+		/* TLS 1.3 staples the OCSP response and SCTs in the leaf's entry (RFC 8446 4.4.2.1). */
+		struct tls_cert_entry_ext ext;
+		if (tls_cert_entry_extensions_parse(views[0].ext, views[0].ext_len, &ext) != TS_OK)
+			conn_add_anomaly(c, ANOM_MALFORMED_CERTIFICATE);
+		if (ext.ocsp) {
+			c->certificate_status = true;
+			c->ocsp_response_len = ext.ocsp_len;
+		}
+		c->scts_stapled = ext.sct_count;
+	}
 	list->total = (uint16_t)(total < UINT16_MAX ? total : UINT16_MAX);
 	list->cut = total > count || wire_len > len; /* a message cut at the cap holds more than we saw */
 
@@ -255,7 +333,7 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 		conn_add_anomaly(c, ANOM_MALFORMED_CLIENT_HELLO);
 	if (c->handshake_done && !c->renegotiation) {
 		c->renegotiation = true;
-		conn_add_event(c, f->now_ns, dir, EV_RENEGOTIATION, 0);
+		add_event(f, dir, EV_RENEGOTIATION, 0);
 	}
 	if (!c->client_hello)
 		c->client_hello = ch;
@@ -275,7 +353,7 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 
 	switch (type) {
 	case TLS_HS_CLIENT_HELLO: {
-		conn_add_event(c, f->now_ns, dir, EV_HANDSHAKE, type);
+		add_event(f, dir, EV_HANDSHAKE, type);
 		struct tls_client_hello *ch = alloc_hello(sizeof(*ch), &f->mem);
 		if (!ch)
 			return;
@@ -296,20 +374,29 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		set_client(c, dir ^ 1, ROLE_FROM_SERVER_HELLO);
 		c->server_hello_count++;
 		struct tls_server_hello **slot = sh->is_hello_retry_request ? &c->hello_retry : &c->server_hello;
-		conn_add_event(c, f->now_ns, dir, sh->is_hello_retry_request ? EV_HELLO_RETRY_REQUEST : EV_HANDSHAKE,
-			       type);
+		add_event(f, dir, sh->is_hello_retry_request ? EV_HELLO_RETRY_REQUEST : EV_HANDSHAKE, type);
+		if (*slot && f->in_decrypted) {
+			/* A renegotiation read with the key log: the record keeps the first handshake. */
+			free(sh);
+			f->mem -= sizeof(*sh);
+			return;
+		}
 		if (*slot) {
 			free(*slot);
 			f->mem -= sizeof(**slot);
 		}
 		*slot = sh;
+		if (f->keylog && !sh->is_hello_retry_request)
+			tls_session_decrypt_start(f);
 		return;
 	}
 	default:
 		break;
 	}
 
-	conn_add_event(c, f->now_ns, dir, EV_HANDSHAKE, type);
+	add_event(f, dir, EV_HANDSHAKE, type);
+	if (f->in_decrypted && type == TLS_HS_FINISHED)
+		tls_session_decrypt_finished(f, dir);
 	if (wire_len > len && type != TLS_HS_CERTIFICATE)
 		return; /* cut at the cap: only certificates are worth reading partly */
 	switch (type) {
@@ -319,6 +406,14 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
+		break;
+	case TLS_HS_COMPRESSED_CERTIFICATE:
+		if (from_server)
+			c->certificate_compressed = true;
+		break;
+	case TLS_HS_FINISHED:
+		if (from_server && f->in_decrypted)
+			c->decryption.server_flight_read = true;
 		break;
 	case TLS_HS_SERVER_HELLO_DONE:
 		if (from_server)
@@ -381,8 +476,14 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 	}
 }
 
+static void on_record_body(void *ctx, uint8_t dir, const uint8_t hdr[5], const uint8_t *body, uint32_t len)
+{
+	tls_session_decrypt_record(ctx, dir, hdr, body, len);
+}
+
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
 {
+	sink->record_body = on_record_body;
 	sink->ctx = f;
 	sink->record = on_record;
 	sink->handshake = on_handshake;

@@ -60,6 +60,13 @@
 #define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window) */
 #define TLS_MAX_CHAIN_BUILT 16      /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
 
+/* Key log (--keylog) and decryption of the handshake with it. */
+#define KEYLOG_MAX_FILE_BYTES (64u << 20) /* a key log has ~5 lines of ~200 bytes per connection: 64k connections */
+#define KEYLOG_MAX_LINE 512               /* longest NSS line: a 31-byte label + 64 + 96 hex digits, with room */
+#define KEYLOG_MAX_ENTRIES (1u << 18)     /* client randoms kept (~0.4 KiB each) */
+#define TLS_DECRYPT_LATE_RECORDS 16       /* records read per side after its Finished: tickets, alerts */
+#define TLS_DECRYPT_LATE_RECORD_LEN 2048  /* ... only those this short (an alert is 19 bytes, a ticket ~250) */
+
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 

@@ -85,7 +85,7 @@ def our_alerts(rec):
     for a in rec.get("alerts", []):
         if a.get("inferred"):
             continue
-        if a["encrypted"]:
+        if a["encrypted"] and not a.get("decrypted"):
             out.append("encrypted@" + a["from"])
         else:
             out.append("%s/%s@%s" % (a["level"], a["code"], a["from"]))
@@ -105,6 +105,18 @@ def our_close(rec):
             if ev["event"] == "rst" and ev["from"] == "server":
                 srv_rst = True
     return first, "yes" if srv_rst else "no"
+
+
+def tls_rows(corpus, name, proto="tls"):
+    """The rows of one protocol (`tls`: TLS over TCP, `quic`) of a truth table in the corpus, or None
+    (said why) if it is missing."""
+    path = os.path.join(corpus, name)
+    if not os.path.exists(path):
+        print("corpus not found at %s: nothing to compare (skipped)" % corpus)
+        return None
+    with open(path) as fh:
+        lines = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
+    return [r for r in (dict(zip(lines[0], l)) for l in lines[1:]) if r["proto"] == proto]
 
 
 def compare(row, rec):
@@ -154,14 +166,9 @@ def main():
             args = [x for x in args if x != sys.argv[i + 1]]
     transport = "quic" if proto == "quic" else "tcp"
     tool, corpus = args[0], args[1]
-    truth_path = os.path.join(corpus, "TRUTH.tsv")
-    if not os.path.exists(truth_path):
-        print("corpus not found at %s: nothing to compare (skipped)" % corpus)
+    rows = tls_rows(corpus, "TRUTH.tsv", proto)
+    if rows is None:
         return 77
-    with open(truth_path) as fh:
-        lines = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
-    header, rows = lines[0], [dict(zip(lines[0], l)) for l in lines[1:]]
-    rows = [r for r in rows if r["proto"] == proto]
     by_file = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)

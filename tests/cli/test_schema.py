@@ -23,6 +23,7 @@ corpus = sys.argv[4] if len(sys.argv) > 4 else None
 schema = json.load(open(schema_path))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
+seen_decryption = False
 
 files = sorted(glob.glob(os.path.join(pcaps, "*.pcap")))
 runs = [["--ca", os.path.join(pcaps, "ca", "root.pem")], ["--no-diagnose"], ["--all"],
@@ -31,6 +32,10 @@ inputs = [(extra, files) for extra in runs]
 if corpus and os.path.isdir(corpus):
     cfiles = sorted(f for f in glob.glob(os.path.join(corpus, "*")) if not f.endswith((".keys", ".tsv", ".md")))
     inputs.append(([], cfiles))
+    # With every key log the corpus ships: decrypted alerts, timelines and the decryption object.
+    keys = sorted(glob.glob(os.path.join(corpus, "*.keys")))
+    if keys:
+        inputs.append(([a for k in keys for a in ("--keylog", k)], cfiles))
 
 lines = bad = 0
 for extra, fs in inputs:
@@ -41,12 +46,17 @@ for extra, fs in inputs:
         bad += 1
     for line in r.stdout.splitlines():
         lines += 1
-        errors = list(validator.iter_errors(json.loads(line)))
+        obj = json.loads(line)
+        seen_decryption |= bool(obj.get("decryption"))
+        errors = list(validator.iter_errors(obj))
         if errors:
             bad += 1
             if bad <= 20:
                 e = errors[0]
                 print("INVALID (%s) %s: %s" % (" ".join(extra) or "default", e.json_path, e.message[:300]))
+if corpus and glob.glob(os.path.join(corpus, "*.keys")) and not seen_decryption:
+    print("FAIL: no record with a decryption object, though key logs were given")
+    bad += 1
 print("%d lines checked against %s" % (lines, os.path.basename(schema_path)))
 print("%d passed, %d failed" % (lines - bad, bad))
 sys.exit(1 if bad or lines == 0 else 0)

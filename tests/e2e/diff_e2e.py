@@ -31,6 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import lo_capture  # noqa: E402 - tcpdump on lo
 import run_e2e as e2e  # noqa: E402 - the servers, clients and capture of the main end-to-end test
 
 WWW = e2e.WWW
@@ -50,14 +51,15 @@ def captured(outdir, name, ports, attempt):
     """Run attempt() while tcpdump captures our ports into OUTDIR/NAME.pcap; (pcap, problem)."""
     pcap = os.path.join(outdir, name + ".pcap")
     bpf = "tcp and (%s)" % " or ".join("port %d" % p for p in ports)
-    proc, tlog = e2e.start_capture(pcap, bpf, os.path.join(outdir, name + ".tcpdump.log"))
+    tlog = open(os.path.join(outdir, name + ".tcpdump.log"), "w+")
+    proc, why = lo_capture.start(pcap, bpf, tlog, env=e2e.ENV)
     if proc is None:
-        return None, "skip: cannot capture on lo (needs root or CAP_NET_RAW): %s" % tlog
+        return None, "skip: cannot capture on lo (needs root or CAP_NET_RAW): %s" % why
     try:
         attempt()
         time.sleep(0.2)  # the last FIN or RST crosses
     finally:
-        dropped = e2e.finish_capture(proc, tlog, pcap)
+        dropped = lo_capture.finish(proc, pcap, tlog)
     return pcap, ("tcpdump dropped %d packets" % dropped) if dropped else None
 
 

@@ -20,13 +20,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+
+import lo_capture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 10          # seconds, per subprocess and per handshake
@@ -187,55 +188,6 @@ def stop(procs):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-
-
-def start_capture(pcap, bpf, logpath):
-    """tcpdump on lo into pcap with filter bpf. Returns (process, its log file) once it listens, or
-    (None, the first line of its complaint) when lo cannot be captured (no root or CAP_NET_RAW)."""
-    tlog = open(logpath, "w+")
-    # --immediate-mode: without it packets wait in a kernel block for up to a second and the
-    # last ones are lost when tcpdump is stopped. In immediate mode each ring frame holds a whole
-    # lo packet (64 KiB MTU): -B 65536 (KiB) gives ~1000 frames, more than the run's packets, so
-    # a client's burst cannot overflow the ring while tcpdump waits for a CPU.
-    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode",
-                             "-w", pcap, bpf], stdout=subprocess.DEVNULL, stderr=tlog, env=ENV)
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        tlog.seek(0)
-        text = tlog.read()
-        if "listening on" in text:
-            return proc, tlog
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_tcpdump(proc)
-            return None, first_line(text)
-        time.sleep(0.05)
-
-
-def stop_tcpdump(proc):
-    if proc is not None and proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def finish_capture(proc, tlog, pcap):
-    """Stop a capture once its file has stopped growing (-U writes per packet); returns the packets
-    the kernel dropped."""
-    size, still_since, end = -1, time.monotonic(), time.monotonic() + TIMEOUT
-    while time.monotonic() < end:
-        now = os.path.getsize(pcap) if os.path.exists(pcap) else 0
-        if now != size:
-            size, still_since = now, time.monotonic()
-        elif time.monotonic() - still_since >= 0.7:
-            break
-        time.sleep(0.1)
-    stop_tcpdump(proc)
-    tlog.seek(0)
-    m = re.search(r"(\d+) packets? dropped by kernel", tlog.read())
-    return int(m.group(1)) if m else 0
 
 
 def pcap_server_ports(path):
@@ -572,11 +524,11 @@ def main():
     try:
         # Capture first: when lo cannot be captured, skip before building anything.
         pcap = os.path.join(outdir, "e2e.pcap")
-        tcpdump, tlog = start_capture(pcap, "tcp and portrange 20000-20999",
-                                      os.path.join(outdir, "logs", "tcpdump.log"))
+        tlog = open(os.path.join(outdir, "logs", "tcpdump.log"), "w+")
+        tcpdump, why = lo_capture.start(pcap, "tcp and portrange 20000-20999", tlog, env=ENV)
         if tcpdump is None:
             log("skipped: cannot capture on lo (needs root or CAP_NET_RAW)")
-            log("  tcpdump: %s" % tlog)
+            log("  tcpdump: %s" % why)
             return 77
 
         r = run(["sh", os.path.join(HERE, "make_pki.sh"), pki], timeout=60)
@@ -676,7 +628,7 @@ def main():
             procs = [x for x in procs if x not in phase]
 
         t_clients = time.monotonic() - started - t_setup
-        dropped = finish_capture(tcpdump, tlog, pcap)
+        dropped = lo_capture.finish(tcpdump, pcap, tlog)
         tcpdump = None
         stop(procs)
         procs = []
@@ -795,7 +747,7 @@ def main():
             f.write(text + "\n")
         return 0 if agree_n == len(rows) and not dropped else 1
     finally:
-        stop_tcpdump(tcpdump)
+        lo_capture.stop(tcpdump)
         stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 

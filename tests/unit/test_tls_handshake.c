@@ -1820,6 +1820,38 @@ static void test_mutations(void)
 	CHECK(sane);
 }
 
+/* TLS 1.3 CertificateEntry extensions: a stapled OCSP response and an SCT list, and damaged ones. */
+static void test_cert_entry_extensions(void)
+{
+	/* status_request(5): CertificateStatus{ocsp(1), OCSPResponse<3>}; signed_certificate_timestamp(18):
+	 * SignedCertificateTimestampList<..>{SCT<2>, SCT<1>} */
+	static const uint8_t good[] = { 0x00, 0x05, 0x00, 0x07, 0x01, 0x00, 0x00, 0x03, 0xaa, 0xbb, 0xcc,
+					0x00, 0x12, 0x00, 0x09, 0x00, 0x07, 0x00, 0x02, 0x11, 0x22, 0x00, 0x01, 0x33 };
+	struct tls_cert_entry_ext e;
+	CHECK_EQ(tls_cert_entry_extensions_parse(good, sizeof(good), &e), TS_OK);
+	CHECK(e.ocsp);
+	CHECK_EQ(e.ocsp_len, 3);
+	CHECK_EQ(e.sct_count, 2);
+	CHECK_EQ(tls_cert_entry_extensions_parse(good, 0, &e), TS_OK); /* no extensions */
+	CHECK(!e.ocsp);
+	CHECK_EQ(e.sct_count, 0);
+	/* Every cut is malformed (or, cut between extensions, the first is still read). */
+	for (size_t n = 1; n < sizeof(good); n++) {
+		enum ts_status st = tls_cert_entry_extensions_parse(good, n, &e);
+		CHECK(n == 11 ? st == TS_OK : st == TS_MALFORMED);
+	}
+	uint8_t bad[sizeof(good)];
+	memcpy(bad, good, sizeof(good));
+	bad[7] = 0x04; /* the OCSP response claims one byte more than its extension holds */
+	CHECK_EQ(tls_cert_entry_extensions_parse(bad, sizeof(bad), &e), TS_MALFORMED);
+	CHECK(!e.ocsp);
+	memcpy(bad, good, sizeof(good));
+	bad[21] = 0x00; /* an empty SCT */
+	bad[22] = 0x00;
+	CHECK_EQ(tls_cert_entry_extensions_parse(bad, sizeof(bad), &e), TS_MALFORMED);
+	CHECK_EQ(e.sct_count, 1);
+}
+
 int main(void)
 {
 	test_rfc8448();
@@ -1841,5 +1873,6 @@ int main(void)
 	test_certificate_status_damage();
 	test_server_key_exchange_damage();
 	test_mutations();
+	test_cert_entry_extensions();
 	return check_report("test_tls_handshake");
 }

@@ -68,9 +68,14 @@ static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
 			l->prelude[l->prelude_len] = p[i];
 }
 
+static void on_handshake_ignore(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
+				uint32_t wire)
+{
+}
+
 static struct tls_stream_sink sink_for(struct log *l)
 {
-	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly, on_prelude };
+	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly, on_prelude, NULL };
 	return s;
 }
 
@@ -263,6 +268,92 @@ static void test_sslv2_hello(void)
 	CHECK_EQ(mem, 0);
 }
 
+/* Collecting encrypted record bodies for decryption (tls_stream_collect_record). */
+struct collect {
+	struct tls_stream *s;
+	uint8_t body[20000];
+	uint32_t len;
+	uint8_t hdr[5];
+	int bodies;
+};
+
+static void collect_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
+{
+	struct collect *c = ctx;
+	if (type == TLS_CT_APPLICATION_DATA)
+		tls_stream_collect_record(c->s);
+}
+
+static void collect_body(void *ctx, uint8_t dir, const uint8_t hdr[5], const uint8_t *body, uint32_t len)
+{
+	struct collect *c = ctx;
+	c->bodies++;
+	memcpy(c->hdr, hdr, 5);
+	c->len = len;
+	memcpy(c->body, body, len < sizeof(c->body) ? len : sizeof(c->body));
+}
+
+static void alert_ignore(void *ctx, uint8_t dir, uint8_t level, uint8_t desc)
+{
+}
+
+static void sslv2_ignore(void *ctx, uint8_t dir, const uint8_t *body, uint32_t len)
+{
+}
+
+static void anomaly_ignore(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
+{
+}
+
+static struct tls_stream_sink collect_sink(struct collect *c)
+{
+	struct tls_stream_sink s = { c, collect_record, on_handshake_ignore, alert_ignore, sslv2_ignore,
+				     anomaly_ignore, NULL, collect_body };
+	return s;
+}
+
+static void test_collect(void)
+{
+	/* A handshake record (not asked for), then a 300-byte application_data record. */
+	uint8_t wire[5 + 4 + 5 + 300];
+	size_t n = 0;
+	const uint8_t hs[] = { 0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00 };
+	memcpy(wire, hs, sizeof(hs));
+	n = sizeof(hs);
+	const uint8_t ad[] = { 0x17, 0x03, 0x03, 0x01, 0x2c };
+	memcpy(wire + n, ad, 5);
+	n += 5;
+	for (int i = 0; i < 300; i++)
+		wire[n++] = (uint8_t)(i * 7);
+	size_t cuts[] = { 0, 1, 9, 10, 14, 15, 100, n - 1 };
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		struct tls_stream s;
+		struct collect c = { &s, { 0 }, 0, { 0 }, 0 };
+		struct tls_stream_sink sink = collect_sink(&c);
+		size_t mem = 0;
+		tls_stream_init(&s, 0);
+		tls_stream_feed(&s, wire, cuts[k], true, false, &sink, &mem);
+		tls_stream_feed(&s, wire + cuts[k], n - cuts[k], cuts[k] == 0, false, &sink, &mem);
+		CHECK_EQ(c.bodies, 1);
+		CHECK_EQ(c.len, 300);
+		CHECK(memcmp(c.body, wire + 14, 300) == 0);
+		CHECK(memcmp(c.hdr, ad, 5) == 0);
+		tls_stream_free(&s, &mem);
+		CHECK_EQ(mem, 0);
+	}
+	/* Bytes lost inside the record: nothing is handed on. */
+	struct tls_stream s;
+	struct collect c = { &s, { 0 }, 0, { 0 }, 0 };
+	struct tls_stream_sink sink = collect_sink(&c);
+	size_t mem = 0;
+	tls_stream_init(&s, 0);
+	tls_stream_feed(&s, wire, 100, true, false, &sink, &mem);
+	tls_stream_feed(&s, wire + 150, n - 150, false, true, &sink, &mem);
+	CHECK_EQ(c.bodies, 0);
+	tls_stream_free(&s, &mem);
+	CHECK_EQ(mem, 0);
+}
+
 int main(void)
 {
 	test_real_streams(TLS1_2_VERSION);
@@ -272,5 +363,6 @@ int main(void)
 	test_hostile_lengths();
 	test_alerts_and_encrypted();
 	test_sslv2_hello();
+	test_collect();
 	return check_report("test_tls_stream");
 }
