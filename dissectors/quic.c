@@ -165,32 +165,50 @@ enum ts_status quic_conn_set_handshake_secrets(struct quic_conn *q, uint16_t cip
 {
 	const EVP_MD *md;
 	size_t key_len;
+	bool chacha = false;
 	switch (cipher_suite) {
-	case 0x1301: md = EVP_sha256(); key_len = 16; break; /* TLS_AES_128_GCM_SHA256 */
-	case 0x1302: md = EVP_sha384(); key_len = 32; break; /* TLS_AES_256_GCM_SHA384 */
-	default: return TS_UNSUPPORTED;                      /* ChaCha20 needs another header protection */
+	case 0x1301: md = EVP_sha256(); key_len = 16; break;                /* TLS_AES_128_GCM_SHA256 */
+	case 0x1302: md = EVP_sha384(); key_len = 32; break;                /* TLS_AES_256_GCM_SHA384 */
+	case 0x1303: md = EVP_sha256(); key_len = 32; chacha = true; break; /* TLS_CHACHA20_POLY1305_SHA256 */
+	default: return TS_UNSUPPORTED;
 	}
 	if (secret_len != (size_t)EVP_MD_get_size(md))
 		return TS_MALFORMED;
-	struct quic_packet_keys *k = q->keys[QUIC_SPACE_HANDSHAKE];
-	if (!keys_from_secret(md, q->version, client_secret, secret_len, key_len, &k[QUIC_ROLE_CLIENT]) ||
-	    !keys_from_secret(md, q->version, server_secret, secret_len, key_len, &k[QUIC_ROLE_SERVER]))
-		return TS_MALFORMED;
-	return TS_OK;
+	struct quic_packet_keys k[2];
+	memset(k, 0, sizeof(k));
+	const uint8_t *secret[2] = { [QUIC_ROLE_CLIENT] = client_secret, [QUIC_ROLE_SERVER] = server_secret };
+	enum ts_status st = TS_OK;
+	for (int i = 0; i < 2 && st == TS_OK; i++) {
+		if (secret[i] && !keys_from_secret(md, q->version, secret[i], secret_len, key_len, &k[i]))
+			st = TS_MALFORMED;
+		k[i].chacha = chacha && k[i].valid;
+	}
+	if (st == TS_OK)
+		memcpy(q->keys[QUIC_SPACE_HANDSHAKE], k, sizeof(k));
+	OPENSSL_cleanse(k, sizeof(k));
+	return st;
 }
 
 /* ---- packet protection ---- */
 
-/* RFC 9001 §5.4.3: AES-ECB of the sample under the header protection key. */
+/*
+ * RFC 9001 §5.4.3: AES-ECB of the sample under the header protection key;
+ * §5.4.4: for ChaCha20, the sample is the block counter (4 bytes, little
+ * endian) and nonce (12), exactly OpenSSL's 16-byte ChaCha20 IV, and the
+ * mask is the key stream, i.e. the encryption of zeros.
+ */
 static bool hp_mask(const struct quic_packet_keys *k, const uint8_t *sample, uint8_t mask[16])
 {
+	static const uint8_t zeros[QUIC_HP_SAMPLE_LEN];
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *c = k->chacha		 ? EVP_chacha20()
+			      : k->key_len == 32 ? EVP_aes_256_ecb()
+						 : EVP_aes_128_ecb();
 	int n = 0;
-	bool ok = ctx &&
-		  EVP_EncryptInit_ex(ctx, k->key_len == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb(), NULL, k->hp,
-				     NULL) == 1 &&
+	bool ok = ctx && EVP_EncryptInit_ex(ctx, c, NULL, k->hp, k->chacha ? sample : NULL) == 1 &&
 		  EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-		  EVP_EncryptUpdate(ctx, mask, &n, sample, QUIC_HP_SAMPLE_LEN) == 1 && n == QUIC_HP_SAMPLE_LEN;
+		  EVP_EncryptUpdate(ctx, mask, &n, k->chacha ? zeros : sample, QUIC_HP_SAMPLE_LEN) == 1 &&
+		  n == QUIC_HP_SAMPLE_LEN;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok;
 }
@@ -199,15 +217,16 @@ static bool aead_open(const struct quic_packet_keys *k, const uint8_t nonce[12],
 		      size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *c = k->chacha		 ? EVP_chacha20_poly1305()
+			      : k->key_len == 32 ? EVP_aes_256_gcm()
+						 : EVP_aes_128_gcm();
 	int n = 0, fin = 0;
-	bool ok = ctx &&
-		  EVP_DecryptInit_ex(ctx, k->key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, NULL,
-				     NULL) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 &&
+	bool ok = ctx && EVP_DecryptInit_ex(ctx, c, NULL, NULL, NULL) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
 		  EVP_DecryptInit_ex(ctx, NULL, NULL, k->key, nonce) == 1 &&
 		  EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1 &&
 		  EVP_DecryptUpdate(ctx, data, &n, data, (int)len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, QUIC_AEAD_TAG_LEN, (void *)tag) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, QUIC_AEAD_TAG_LEN, (void *)tag) == 1 &&
 		  EVP_DecryptFinal_ex(ctx, data + n, &fin) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok;
@@ -541,9 +560,14 @@ static bool open_packet(struct quic_conn *q, uint8_t dir, struct quic_packet_inf
 				      scratch, QUIC_SCRATCH_LEN, &pl, &pl_len, &pn);
 	}
 	if (st != TS_OK) {
-		/* Without a key log a Handshake packet is simply not ours to read. */
+		/* Without a key log a Handshake packet is simply not ours to read; with
+		 * one, a packet that stays closed says the key log is wrong or lacking. */
+		bool have_keys = q->keys[space][QUIC_ROLE_CLIENT].valid ||
+				 q->keys[space][QUIC_ROLE_SERVER].valid;
 		if (space == QUIC_SPACE_INITIAL && sink->anomaly)
 			sink->anomaly(sink->ctx, dir, QUIC_ANOM_UNDECRYPTABLE);
+		else if (have_keys && q->role_known && sink->anomaly)
+			sink->anomaly(sink->ctx, dir, QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE);
 		return false;
 	}
 	if ((int64_t)pn > q->largest_pn[space][role])

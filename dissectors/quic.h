@@ -4,7 +4,8 @@
  * Owns long-header parsing (RFC 8999 invariants, RFC 9000 §17.2), version
  * detection (v1 RFC 9000, v2 RFC 9369, IETF drafts 23-34), the Initial keys
  * (RFC 9001 §5.2, RFC 9369 §3.3), header protection removal (RFC 9001 §5.4),
- * AEAD_AES_128/256_GCM packet decryption, the frame walk of Initial and
+ * AEAD_AES_128/256_GCM packet decryption (and AEAD_CHACHA20_POLY1305 for
+ * Handshake packets, whose suite the key log's connection chose), the frame walk of Initial and
  * Handshake packets, and CRYPTO stream reassembly by offset into whole TLS
  * handshake messages. What it finds goes to the caller's sink; it knows
  * nothing of UDP, flows or the connection record. Handshake packets are
@@ -51,6 +52,7 @@ enum quic_anomaly {
 	QUIC_ANOM_MALFORMED_PACKET,  /* a header or frame that does not parse */
 	QUIC_ANOM_CRYPTO_LIMIT,      /* CRYPTO bytes past the per-stream buffer, or too many holes */
 	QUIC_ANOM_UNKNOWN_VERSION,   /* a long header of a version we cannot read */
+	QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE, /* with handshake secrets set, a Handshake packet did not open */
 	QUIC_ANOM_NOMEM
 };
 
@@ -87,7 +89,8 @@ struct quic_sink {
 struct quic_packet_keys {
 	bool valid;
 	uint32_t version;      /* Initial keys: the version they were derived for */
-	uint8_t key_len;       /* 16 (AES-128-GCM) or 32 (AES-256-GCM) */
+	bool chacha;           /* AEAD_CHACHA20_POLY1305 (RFC 9001 §5.4.4 header protection) */
+	uint8_t key_len;       /* 16 (AES-128-GCM) or 32 (AES-256-GCM, ChaCha20-Poly1305) */
 	uint8_t key[32];
 	uint8_t iv[12];
 	uint8_t hp[32];
@@ -152,9 +155,13 @@ void quic_conn_datagram(struct quic_conn *q, uint8_t dir, const uint8_t *data, s
 
 /*
  * The seam for a key log: the client and server handshake traffic secrets
- * (CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET) of the chosen suite (0x1301 or
- * 0x1302); later Handshake packets are decrypted and their CRYPTO frames
- * (EncryptedExtensions, Certificate, ...) handed to the sink.
+ * (CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET) of the chosen suite (0x1301,
+ * 0x1302 or 0x1303); later Handshake packets are decrypted and their CRYPTO
+ * frames (EncryptedExtensions, Certificate, ...) handed to the sink. Either
+ * secret may be NULL (a key log without it): that side's Handshake packets
+ * then stay closed, and are reported as QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE.
+ * TS_UNSUPPORTED for another suite, TS_MALFORMED for a secret of the wrong
+ * length; nothing is set then.
  */
 enum ts_status quic_conn_set_handshake_secrets(struct quic_conn *q, uint16_t cipher_suite,
 					       const uint8_t *client_secret, const uint8_t *server_secret,

@@ -23,7 +23,7 @@ const char analysis_options_help[] =
 	"                       least recently active connections are ended past it\n"
 	"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
 	"  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
-	"                       handshakes (the certificate) and TLS 1.2 encrypted alerts\n"
+	"                       and QUIC handshakes (the certificate), TLS 1.2 encrypted alerts\n"
 	"\n"
 	"diagnosis:\n"
 	"  --expect NAME[,NAME...]               names every server must present\n"

@@ -73,6 +73,8 @@ void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5
 				uint32_t len);
 void tls_session_decrypt_finished(struct flow *f, uint8_t dir); /* a decrypted Finished: keys change */
 void tls_session_decrypt_free(struct flow *f);
+/* QUIC: a Handshake packet from `dir` did not open with the key log's secrets. */
+void tls_session_decrypt_quic_failed(struct flow *f, uint8_t dir);
 /* The record just decrypted was a handshake message or an alert, not the application data its header
  * was taken for (TLS 1.3): take back what on_record counted. */
 void tls_session_not_application_data(struct flow *f, uint8_t dir);

@@ -3,7 +3,9 @@
  * connection record: packet counts, connection IDs, roles, the TLS
  * handshake messages from CRYPTO frames (through the same handshake sink as
  * TCP, so hellos land in the same fields), CONNECTION_CLOSE as the alert
- * equivalent, and when the handshake is over as far as the wire shows:
+ * equivalent, with a key log the Handshake packets' messages (marked
+ * decrypted, as TLS 1.3 records opened over TCP are), and when the
+ * handshake is over as far as the wire shows:
  * both sides have sent a Handshake packet (the server's flight, the client's
  * Finished), or the server a Handshake packet and the client a 1-RTT one.
  */
@@ -59,6 +61,8 @@ static void on_packet(void *ctx, uint8_t dir, const struct quic_packet_info *pi)
 			copy_cid(c->quic.server_scid, &c->quic.server_scid_len, &pi->scid);
 			c->quic.server_scid_set = true;
 		}
+		if (pi->type == QUIC_PKT_HANDSHAKE && pi->decrypted)
+			c->decryption.records[dir]++; /* a QUIC packet is what a TLS record is over TCP */
 		if (pi->type == QUIC_PKT_HANDSHAKE && !s->encrypted_handshake) {
 			s->encrypted_handshake = true;
 			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
@@ -106,7 +110,10 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 	c->side[dir].is_tls = true;
 	c->is_tls = true;
 	tls_session_sink(f, &tls);
+	/* Handshake packets are only opened with a key log's secrets. */
+	f->in_decrypted = space == QUIC_SPACE_HANDSHAKE;
 	tls.handshake(tls.ctx, dir, msg_type, body, len, len);
+	f->in_decrypted = false;
 }
 
 static void on_close(void *ctx, uint8_t dir, bool application, uint64_t code, uint64_t frame_type,
@@ -154,6 +161,7 @@ static void on_anomaly(void *ctx, uint8_t dir, enum quic_anomaly a)
 	case QUIC_ANOM_MALFORMED_PACKET: conn_add_anomaly(c, ANOM_QUIC_MALFORMED); break;
 	case QUIC_ANOM_CRYPTO_LIMIT: conn_add_anomaly(c, ANOM_QUIC_CRYPTO_LIMIT); break;
 	case QUIC_ANOM_UNKNOWN_VERSION: conn_add_anomaly(c, ANOM_QUIC_UNKNOWN_VERSION); break;
+	case QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE: tls_session_decrypt_quic_failed(f, dir); break;
 	case QUIC_ANOM_NOMEM: conn_add_anomaly(c, ANOM_OUT_OF_MEMORY); break;
 	}
 }

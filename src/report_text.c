@@ -345,9 +345,11 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		fprintf(fp, "    certificates compressed (RFC 8879): not read\n");
 	if (c->decryption.keylog != CONN_KEYLOG_NONE) {
 		const char *note = conn_decrypt_note_text((enum conn_decrypt_note)c->decryption.note);
-		fprintf(fp, "    key log      %s, %u client and %u server records decrypted%s%s\n",
+		fprintf(fp, "    key log      %s, %u client and %u server %s decrypted%s%s\n",
 			conn_keylog_name((enum conn_keylog)c->decryption.keylog), c->decryption.records[c->client_dir],
-			c->decryption.records[conn_server_dir(c)], note ? ": " : "", note ? note : "");
+			c->decryption.records[conn_server_dir(c)],
+			c->transport == CONN_TRANSPORT_QUIC ? "Handshake packets" : "records",
+			note ? ": " : "", note ? note : "");
 	}
 	else if (!strcmp(cs, "not_sent"))
 		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");

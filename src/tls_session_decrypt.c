@@ -15,6 +15,10 @@
  * Decrypted handshake bytes go back through the record layer's message
  * reassembly to the same handlers as cleartext ones, so a Certificate read
  * this way fills the record exactly as a TLS 1.2 one does.
+ *  - QUIC has no records: the handshake traffic secrets go to the packet
+ *    layer (quic_conn_set_handshake_secrets()), which opens the Handshake
+ *    packets itself and hands their CRYPTO messages to the same handlers
+ *    (src/quic_session.c); 1-RTT packets are not opened.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +78,43 @@ static bool start12(struct flow *f, struct flow_decrypt *d, const struct keylog_
 	return true;
 }
 
+/* QUIC (RFC 9001 §4.1.4): each side's Handshake packets are under its handshake traffic secret. */
+static void start_quic(struct flow *f, const struct keylog_entry *e)
+{
+	struct conn *c = &f->conn;
+	const struct keylog_secret *cs = &e->secret[KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET];
+	const struct keylog_secret *ss = &e->secret[KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET];
+	if (!cs->len && !ss->len) {
+		set_failed(c, DECRYPT_NOTE_MISSING_SECRET);
+		return;
+	}
+	/* A side without its secret fails only once it sends a Handshake packet
+	 * (tls_session_decrypt_quic_failed()), as over TCP. */
+	enum ts_status st = TS_MALFORMED;
+	if (!cs->len || !ss->len || cs->len == ss->len)
+		st = quic_conn_set_handshake_secrets(f->quic, c->server_hello->cipher_suite,
+						     cs->len ? cs->v : NULL, ss->len ? ss->v : NULL,
+						     cs->len ? cs->len : ss->len);
+	if (st == TS_UNSUPPORTED)
+		set_failed(c, DECRYPT_NOTE_UNSUPPORTED_SUITE);
+	else if (st != TS_OK)
+		set_failed(c, DECRYPT_NOTE_BAD_SECRET);
+}
+
+void tls_session_decrypt_quic_failed(struct flow *f, uint8_t dir)
+{
+	struct conn *c = &f->conn;
+	enum quic_role role = dir == c->client_dir ? QUIC_ROLE_CLIENT : QUIC_ROLE_SERVER;
+	if (c->decryption.keylog != CONN_KEYLOG_MATCHED)
+		return; /* already failed: the first reason stands */
+	if (!f->quic->keys[QUIC_SPACE_HANDSHAKE][role].valid)
+		set_failed(c, DECRYPT_NOTE_MISSING_SECRET);
+	else if (role == QUIC_ROLE_CLIENT)
+		set_failed(c, DECRYPT_NOTE_CLIENT_FAILED);
+	else
+		set_failed(c, DECRYPT_NOTE_SERVER_FAILED);
+}
+
 void tls_session_decrypt_start(struct flow *f)
 {
 	struct conn *c = &f->conn;
@@ -93,6 +134,13 @@ void tls_session_decrypt_start(struct flow *f)
 	c->decryption.keylog = CONN_KEYLOG_MATCHED;
 	uint16_t version = tls_server_hello_version(c->server_hello);
 	bool tls13 = version == 0x0304; /* drafts used other labels: not read */
+	if (f->quic) {
+		if (tls13)
+			start_quic(f, e);
+		else
+			set_failed(c, DECRYPT_NOTE_UNSUPPORTED_SUITE);
+		return;
+	}
 	const EVP_MD *md;
 	if ((!tls13 && version != 0x0303) || tls_decrypt_suite(c->server_hello->cipher_suite, tls13, &md) == TLS_AEAD_NONE) {
 		set_failed(c, DECRYPT_NOTE_UNSUPPORTED_SUITE);

@@ -4,7 +4,7 @@
 Usage: corpus_keylog_compare.py TLSSCOPE CORPUS_DIR [--verbose]
 
 CORPUS_DIR/TRUTH_keylog.tsv is tshark's view of the key-logged captures with
-their keys. For every `tls` row (QUIC rows belong to the QUIC work), runs
+their keys. For every `tls` (TLS over TCP) and `quic` row, runs
 `TLSSCOPE analyze --json --keylog FILE.keys FILE` and compares, for the
 connection with the row's client and server:
   sni, version, cipher   as in corpus_compare.py
@@ -17,6 +17,12 @@ connection with the row's client and server:
   chain_linked           each certificate's issuer is the next one's subject
   client_cert            the client sent a non-empty Certificate
   alerts                 every alert as level/code@sender, decrypted ones included
+  decryption             "matched" wherever tshark decrypted the certificate
+QUIC rows are matched to `transport: "quic"` records (a capture may hold both, e.g.
+Chrome's TCP and QUIC connections to one server); over QUIC the certificate comes from
+the Handshake packets opened with the key log. The ja4__chrome-cloudflare-quic rows agree
+on "no certificate" for another reason: the server sent a CompressedCertificate (RFC 8879),
+which neither tshark nor tlsscope decompresses (certificates_state "compressed").
 Rows marked pcapng_secrets_ignored come from a pcapng whose Decryption Secrets
 Block tshark was told to ignore: the .keys file beside it is the key log both use.
 Every row must agree (exit 1 otherwise); 77 when the corpus is missing.
@@ -97,6 +103,7 @@ def main():
     rows = tls_rows(corpus, "TRUTH_keylog.tsv")
     if rows is None:
         return 77
+    rows += tls_rows(corpus, "TRUTH_keylog.tsv", "quic")
     agree = 0
     decrypted_rows = 0
     for row in rows:
@@ -108,13 +115,17 @@ def main():
             print("FAIL %s: tlsscope exited %d: %s" % (row["file"], res.returncode, res.stderr.strip()))
             continue
         recs = [o for o in map(json.loads, res.stdout.splitlines()) if o.get("type") == "connection"]
-        cands = [r for r in recs if (endpoint(r["client"]), endpoint(r["server"])) == (row["client"], row["server"])]
+        transport = "quic" if row["proto"] == "quic" else "tcp"
+        cands = [r for r in recs if (endpoint(r["client"]), endpoint(r["server"])) == (row["client"], row["server"])
+                 and r.get("transport", "tcp") == transport]
         if not cands:
             print("DISAGREE %s %s -> %s: no such connection" % (row["file"], row["client"], row["server"]))
             continue
         rec = sorted(cands, key=lambda r: r["id"])[int(row["stream"]) if int(row["stream"]) < len(cands) else 0]
         diffs = compare(row, rec)
         dec = rec.get("decryption") or {}
+        if row["cert_visible_with_keys"] == "yes" and dec.get("keylog") != "matched":
+            diffs["decryption"] = ("matched", dec.get("keylog"))
         if dec.get("keylog") == "matched":
             decrypted_rows += 1
         if diffs:

@@ -7,9 +7,10 @@
  * Usage: quic_handshake_keys CORPUS_DIR
  * Reads CORPUS_DIR/nDPI__quic-v2.pcapng, its .keys file, and the
  * tshark-made TRUTH_keylog.tsv (the oracle: number of certificates and the
- * leaf's CN once decrypted). The key log lookup is done here, by client
- * random, the way the key log reader will once it is merged. Exits 77 when
- * the corpus is missing.
+ * leaf's CN once decrypted). This drives the packet layer alone, below the
+ * flow table and the connection record: the path `analyze --keylog` takes
+ * (src/tls_session_decrypt.c) is checked end to end by quic_keylog_cli.py
+ * and corpus_keylog_compare.py. Exits 77 when the corpus is missing.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "decode.h"
+#include "keylog.h"
 #include "quic.h"
 #include "tls_handshake.h"
 
@@ -26,7 +28,7 @@
 
 struct state {
 	struct quic_conn q;
-	const char *keys_path;
+	const struct keylog *keys;
 	uint8_t client_random[32];
 	bool have_random;
 	int secrets_set;
@@ -35,39 +37,6 @@ struct state {
 	size_t certs;
 	char leaf_cn[256];
 };
-
-static bool unhex(const char *h, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(h + 2 * i, "%2x", &v) != 1)
-			return false;
-		out[i] = (uint8_t)v;
-	}
-	return true;
-}
-
-/* One NSS key log line "LABEL <client_random hex> <secret hex>" for this random. */
-static size_t keylog_secret(const char *path, const char *label, const uint8_t random[32], uint8_t *secret)
-{
-	FILE *fp = fopen(path, "r");
-	char line[512], want[65];
-	size_t n = 0;
-	for (int i = 0; i < 32; i++)
-		sprintf(want + 2 * i, "%02x", random[i]);
-	while (fp && fgets(line, sizeof(line), fp)) {
-		char l[64], r[65], s[129];
-		if (sscanf(line, "%63s %64s %128s", l, r, s) == 3 && !strcmp(l, label) && !strcasecmp(r, want)) {
-			n = strlen(s) / 2;
-			if (n > 48 || !unhex(s, secret, n))
-				n = 0;
-			break;
-		}
-	}
-	if (fp)
-		fclose(fp);
-	return n;
-}
 
 static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t type, const uint8_t *body,
 			 uint32_t len)
@@ -79,12 +48,14 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 	} else if (type == 2 && st->have_random) {
 		/* The ServerHello names the suite: now the key log gives the handshake secrets. */
 		struct tls_server_hello *sh = calloc(1, sizeof(*sh));
-		uint8_t cs[48], ss[48];
-		if (sh && tls_server_hello_parse(body, len, sh) == TS_OK) {
-			size_t cn = keylog_secret(st->keys_path, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", st->client_random, cs);
-			size_t sn = keylog_secret(st->keys_path, "SERVER_HANDSHAKE_TRAFFIC_SECRET", st->client_random, ss);
-			if (cn && cn == sn &&
-			    quic_conn_set_handshake_secrets(&st->q, sh->cipher_suite, cs, ss, cn) == TS_OK)
+		const struct keylog_entry *e = keylog_find(st->keys, st->client_random);
+		if (sh && e && tls_server_hello_parse(body, len, sh) == TS_OK) {
+			const struct keylog_secret *cs = &e->secret[KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET];
+			const struct keylog_secret *ss = &e->secret[KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET];
+			enum ts_status set = TS_MALFORMED;
+			if (cs->len && cs->len == ss->len)
+				set = quic_conn_set_handshake_secrets(&st->q, sh->cipher_suite, cs->v, ss->v, cs->len);
+			if (set == TS_OK)
 				st->secrets_set++;
 		}
 		free(sh);
@@ -151,7 +122,14 @@ int main(int argc, char **argv)
 	static uint8_t scratch[QUIC_SCRATCH_LEN];
 	struct state st;
 	memset(&st, 0, sizeof(st));
-	st.keys_path = keys;
+	struct keylog *kl = keylog_new();
+	if (!kl || keylog_load_file(kl, keys, errbuf, sizeof(errbuf)) != TS_OK) {
+		printf("FAIL: key log %s: %s\n", keys, errbuf);
+		keylog_free(kl);
+		pcap_close(pc);
+		return 1;
+	}
+	st.keys = kl;
 	quic_conn_init(&st.q);
 	struct quic_sink sink = { &st, NULL, NULL, on_handshake, NULL, NULL };
 	struct pcap_pkthdr *h;
@@ -172,6 +150,7 @@ int main(int argc, char **argv)
 	}
 	pcap_close(pc);
 	quic_conn_free(&st.q, &mem);
+	keylog_free(kl);
 
 	int bad = 0;
 #define EXPECT(cond, ...)                                                                          \

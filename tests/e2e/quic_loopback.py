@@ -4,13 +4,18 @@
 Usage: quic_loopback.py TLSSCOPE OUT_DIR
 
 ngtcp2's example server and client (Debian's ngtcp2-server / ngtcp2-client,
-GnuTLS flavour: gtlsserver, gtlsclient) make three connections on 127.0.0.1,
+GnuTLS flavour: gtlsserver, gtlsclient) make five connections on 127.0.0.1,
 UDP ports in 26400-26499:
   plain   a QUIC v1 handshake and one HTTP/3 request
   retry   the server validates the address first (-V): a Retry packet, then the
           client's second Initial with a new connection ID
   alert   client and server share no cipher suite: the server answers the
           ClientHello with CONNECTION_CLOSE CRYPTO_ERROR (0x100 + alert)
+  keyed   as plain, the client writing a key log (GnuTLS honours SSLKEYLOGFILE):
+          read again with --keylog, the certificate comes out of the
+          Handshake packets
+  chacha  the same with TLS_CHACHA20_POLY1305_SHA256 (ChaCha20 header
+          protection, RFC 9001 §5.4.4)
 tshark is the oracle for what is on the wire (SNI, ALPN, cipher, connection
 IDs, packet types, the CONNECTION_CLOSE code); the scenario says how each
 connection must end. Exits 77 when a tool or the capture right is missing.
@@ -68,15 +73,20 @@ def main():
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=quic.test",
                     "-addext", "subjectAltName=DNS:quic.test"], check=True, capture_output=True)
-    p_plain, p_retry, p_alert = free_ports(3)
+    p_plain, p_retry, p_alert, p_keyed, p_chacha = free_ports(5)
     servers = [
         ["gtlsserver", "-q", "127.0.0.1", str(p_plain), key, cert],
         ["gtlsserver", "-q", "-V", "127.0.0.1", str(p_retry), key, cert],
         ["gtlsserver", "-q", "--ciphers=" + TLS13_ONLY + "+AES-128-GCM", "127.0.0.1", str(p_alert), key, cert],
+        ["gtlsserver", "-q", "127.0.0.1", str(p_keyed), key, cert],
+        ["gtlsserver", "-q", "127.0.0.1", str(p_chacha), key, cert],
     ]
+    keylog = os.path.join(out, "keys.log")
+    if os.path.exists(keylog):
+        os.remove(keylog)
     pcap = os.path.join(out, "quic.pcap")
     procs = [subprocess.Popen(s, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out) for s in servers]
-    bpf = " or ".join("udp port %d" % p for p in (p_plain, p_retry, p_alert))
+    bpf = " or ".join("udp port %d" % p for p in (p_plain, p_retry, p_alert, p_keyed, p_chacha))
     dump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-w", pcap, bpf],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -92,6 +102,10 @@ def main():
         }
         for name, cmd in runs.items():
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out, timeout=20)
+        keyed_env = dict(os.environ, SSLKEYLOGFILE=keylog)
+        for port, extra in ((p_keyed, []), (p_chacha, ["--ciphers=" + TLS13_ONLY + "+CHACHA20-POLY1305"])):
+            subprocess.run(client + extra + ["127.0.0.1", str(port), "https://quic.test/"], env=keyed_env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out, timeout=20)
         time.sleep(1.0)
     finally:
         dump.terminate()
@@ -160,6 +174,28 @@ def main():
             check(c["outcome"] == "server_alert" and not c["established"], "alert: outcome server_alert")
             check([(a["level"], a["code"], a["from"]) for a in c["alerts"]] ==
                   [("fatal", (code or 0) - 0x100, "server")], "alert: the alert is the CRYPTO_ERROR's")
+
+    # With the client's key log: the certificate out of the Handshake packets, for both suites.
+    res = subprocess.run([tool, "analyze", "--json", "--keylog", keylog, pcap], capture_output=True, text=True)
+    check(res.returncode in (0, 1) and os.path.exists(keylog), "--keylog %s: read (exit %d)" % (keylog, res.returncode))
+    keyed = {r["server"]["port"]: r for r in map(json.loads, res.stdout.splitlines()) if r["type"] == "connection"}
+    for port, suite in ((p_keyed, None), (p_chacha, 0x1303)):
+        c = keyed.get(port) or {}
+        sh = [h for h in hello if h["udp.srcport"] == str(port) and "2" in h["tls.handshake.type"].split(",")]
+        want = int(sh[0]["tls.handshake.ciphersuite"], 0) if sh else None
+        got = (c.get("server_hello") or {}).get("cipher_id")
+        check(got == want and (suite is None or got == suite),
+              "port %d: cipher 0x%04x, tshark 0x%04x" % (port, got or 0, want or 0))
+        dec = c.get("decryption") or {}
+        check(dec.get("keylog") == "matched" and dec.get("note") is None, "port %d: decryption %s" % (port, dec))
+        leaf = (c.get("certificates") or [{}])[0]
+        check(c.get("certificates_state") == "visible" and leaf.get("subject_cn") == ["quic.test"]
+              and (leaf.get("san") or {}).get("dns") == ["quic.test"],
+              "port %d: the certificate (CN quic.test) read from the Handshake packets" % port)
+        check(c.get("established") and not any(f["code"] == "certificate-not-visible" for f in c.get("findings", [])),
+              "port %d: established, the chain diagnosed" % port)
+    check(((keyed.get(p_plain) or {}).get("decryption") or {}).get("keylog") == "not_found",
+          "plain: not in the key log, said so")
     if failures:
         print("%d checks failed; evidence in %s" % (len(failures), out))
         return 1

@@ -1,8 +1,10 @@
 /*
  * test_quic.c - the QUIC packet layer against the published Initial packets
  * of RFC 9001 Appendix A (v1) and RFC 9369 Appendix A (v2): keys, header
- * protection, decryption, the frame walk and the hellos it hands on; and
- * what it must refuse (tampered, cut, lying lengths, unknown versions).
+ * protection, decryption, the frame walk and the hellos it hands on; the
+ * ChaCha20-Poly1305 packet of RFC 9001 A.5 through the handshake-secret
+ * seam; and what it must refuse (tampered, cut, lying lengths, unknown
+ * versions, suites and secret lengths the seam does not take).
  */
 #include <stdlib.h>
 
@@ -364,10 +366,10 @@ static void hostile(void)
 	CHECK_EQ(seen.anomalies[QUIC_ANOM_UNKNOWN_VERSION], 1);
 	quic_conn_free(&q, &mem);
 
-	/* Handshake secrets: only the suites with AES header protection. */
+	/* Handshake secrets: the three TLS 1.3 AEAD suites, nothing else (CCM is not used by QUIC stacks). */
 	uint8_t secret[48] = { 0 };
 	quic_conn_init(&q);
-	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1303, secret, secret, 32), TS_UNSUPPORTED);
+	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1304, secret, secret, 32), TS_UNSUPPORTED);
 	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1301, secret, secret, 48), TS_MALFORMED);
 	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1302, secret, secret, 48), TS_OK);
 	quic_conn_free(&q, &mem);
@@ -518,6 +520,48 @@ static void retry(void)
 	CHECK_EQ(mem, 0);
 }
 
+/*
+ * RFC 9001 A.5: a short header packet (PING, packet number 654360564) under
+ * ChaCha20-Poly1305 from one secret; handed in as a client handshake traffic
+ * secret, since the derivation (quic key/iv/hp) is the same.
+ */
+static void chacha20(void)
+{
+	static const char SECRET[] = "9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b";
+	static const char KEY[] = "c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8";
+	static const char HP[] = "25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4";
+	static const char PACKET[] = "4cfe4189655e5cd55c41f69080575d7999c25a5bfb";
+	uint8_t secret[32], want[32], pkt[32];
+	struct quic_conn q;
+	quic_conn_init(&q);
+	unhex(SECRET, secret, sizeof(secret));
+	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1304, secret, NULL, 32), TS_UNSUPPORTED);
+	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1303, secret, NULL, 48), TS_MALFORMED);
+	CHECK(!q.keys[QUIC_SPACE_HANDSHAKE][QUIC_ROLE_CLIENT].valid);
+	CHECK_EQ(quic_conn_set_handshake_secrets(&q, 0x1303, secret, NULL, 32), TS_OK);
+	const struct quic_packet_keys *k = &q.keys[QUIC_SPACE_HANDSHAKE][QUIC_ROLE_CLIENT];
+	CHECK(k->valid && k->chacha && k->key_len == 32);
+	CHECK(!q.keys[QUIC_SPACE_HANDSHAKE][QUIC_ROLE_SERVER].valid); /* no server secret given */
+	unhex(KEY, want, sizeof(want));
+	CHECK(memcmp(k->key, want, 32) == 0);
+	unhex(HP, want, sizeof(want));
+	CHECK(memcmp(k->hp, want, 32) == 0);
+
+	size_t n = unhex(PACKET, pkt, sizeof(pkt));
+	const uint8_t *pl = NULL;
+	size_t pl_len = 0;
+	uint64_t pn = 0;
+	int64_t largest = 654360563;
+	CHECK_EQ(quic_packet_open(k, pkt, n, 1, largest, scratch, sizeof(scratch), &pl, &pl_len, &pn), TS_OK);
+	CHECK(pn == 654360564);
+	CHECK(pl_len == 1 && pl && pl[0] == 0x01); /* PING */
+	pkt[n - 1] ^= 1;
+	CHECK_EQ(quic_packet_open(k, pkt, n, 1, largest, scratch, sizeof(scratch), &pl, &pl_len, &pn),
+		 TS_MALFORMED);
+	size_t mem = 0;
+	quic_conn_free(&q, &mem);
+}
+
 int main(void)
 {
 	struct quic_packet_keys k;
@@ -541,5 +585,6 @@ int main(void)
 	hostile();
 	reassembly();
 	retry();
+	chacha20();
 	return check_report("test_quic");
 }
