@@ -55,6 +55,42 @@ static bool text_done(struct fp_text *t)
 	return !t->full;
 }
 
+static void text_char(struct fp_text *t, char c)
+{
+	if (t->full)
+		return;
+	if (t->len + 1 >= t->cap) {
+		t->full = true;
+		return;
+	}
+	t->p[t->len++] = c;
+	t->p[t->len] = '\0';
+}
+
+/* One value, decimal or JA4's four hex digits: by hand, as a hello has
+ * hundreds of them and formatting them is most of a fingerprint's cost. */
+static void text_u16(struct fp_text *t, uint16_t v, bool hex)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char d[5];
+	size_t n = 0;
+	if (hex) {
+		for (int shift = 12; shift >= 0; shift -= 4)
+			d[n++] = hexd[(v >> shift) & 0xf];
+	} else {
+		char r[5];
+		size_t k = 0;
+		do {
+			r[k++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (k)
+			d[n++] = r[--k];
+	}
+	for (size_t i = 0; i < n; i++)
+		text_char(t, d[i]);
+}
+
 /* Append `sep`-separated values, GREASE left out; `hex` for JA4's four hex digits, else decimal. */
 static void text_list(struct fp_text *t, const uint16_t *v, size_t n, char sep, bool hex)
 {
@@ -63,8 +99,8 @@ static void text_list(struct fp_text *t, const uint16_t *v, size_t n, char sep, 
 		if (tls_is_grease(v[i]))
 			continue;
 		if (!first)
-			text_add(t, "%c", sep);
-		text_add(t, hex ? "%04x" : "%u", (unsigned)v[i]);
+			text_char(t, sep);
+		text_u16(t, v[i], hex);
 		first = false;
 	}
 }
@@ -136,9 +172,20 @@ static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex
 	out[hex_digits] = '\0';
 }
 
+/* Digests fetched once, on first use from one thread at a time (the
+ * outputs): an implicit fetch per call costs more than hashing a hello. */
+static const EVP_MD *fetched(EVP_MD **slot, const char *name)
+{
+	if (!*slot)
+		*slot = EVP_MD_fetch(NULL, name, NULL);
+	return *slot;
+}
+
+static EVP_MD *md5_md, *sha256_fp_md;
+
 void tls_fp_md5_hex(const char *text, char out[TLS_FP_MD5_HEX])
 {
-	digest_hex(EVP_md5(), text, out, TLS_FP_MD5_HEX - 1);
+	digest_hex(fetched(&md5_md, "MD5"), text, out, TLS_FP_MD5_HEX - 1);
 }
 
 /* --- JA4 --- */
@@ -277,7 +324,7 @@ static void ja4_hash12(const char *text, bool empty, char out[13])
 		out[12] = '\0';
 		return;
 	}
-	digest_hex(EVP_sha256(), text, out, 12);
+	digest_hex(fetched(&sha256_fp_md, "SHA256"), text, out, 12);
 }
 
 bool tls_ja4(const struct tls_client_hello *ch, enum tls_fp_transport transport, char out[TLS_FP_JA4_LEN])
