@@ -72,11 +72,16 @@ static void text_char(struct fp_text *t, char c)
 static void text_u16(struct fp_text *t, uint16_t v, bool hex)
 {
 	static const char hexd[] = "0123456789abcdef";
-	char d[5];
-	size_t n = 0;
+	if (t->full)
+		return;
+	if (t->len + 6 >= t->cap) {
+		t->full = true;
+		return;
+	}
+	char *o = t->p + t->len;
 	if (hex) {
 		for (int shift = 12; shift >= 0; shift -= 4)
-			d[n++] = hexd[(v >> shift) & 0xf];
+			*o++ = hexd[(v >> shift) & 0xf];
 	} else {
 		char r[5];
 		size_t k = 0;
@@ -85,10 +90,10 @@ static void text_u16(struct fp_text *t, uint16_t v, bool hex)
 			v /= 10;
 		} while (v);
 		while (k)
-			d[n++] = r[--k];
+			*o++ = r[--k];
 	}
-	for (size_t i = 0; i < n; i++)
-		text_char(t, d[i]);
+	*o = '\0';
+	t->len = (size_t)(o - t->p);
 }
 
 /* Append `sep`-separated values, GREASE left out; `hex` for JA4's four hex digits, else decimal. */
@@ -245,13 +250,6 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
 	}
 }
 
-static int cmp_u16(const void *a, const void *b)
-{
-	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Copy without GREASE (and without `drop_a`/`drop_b` when `drop`), sorted. Returns the count. */
 static size_t sorted_without(const uint16_t *v, size_t n, bool drop, uint16_t drop_a, uint16_t drop_b,
 			     uint16_t *out)
 {
@@ -259,9 +257,12 @@ static size_t sorted_without(const uint16_t *v, size_t n, bool drop, uint16_t dr
 	for (size_t i = 0; i < n; i++) {
 		if (tls_is_grease(v[i]) || (drop && (v[i] == drop_a || v[i] == drop_b)))
 			continue;
-		out[k++] = v[i];
+		/* Insertion as they come: hello lists are short and mostly sorted already. */
+		size_t j = k++;
+		for (; j > 0 && out[j - 1] > v[i]; j--)
+			out[j] = out[j - 1];
+		out[j] = v[i];
 	}
-	qsort(out, k, sizeof(out[0]), cmp_u16);
 	return k;
 }
 
