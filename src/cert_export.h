@@ -31,8 +31,8 @@ bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t 
 struct cert_export_conn_info {
 	unsigned long long id;
 	char file[256];
-	char client[64];        /* "ip:port" */
-	char server[64];
+	char client[72];        /* "ip:port" */
+	char server[72];
 	char server_name[300];  /* the SNI as text, "-" if none */
 };
 

@@ -226,7 +226,9 @@ static void *capture_for_view(void *arg)
 	show_counters(r, "stopped on", &k);
 	if (r->status) {
 		char text[160];
-		snprintf(text, sizeof(text), "capture on %s FAILED: %s", r->interface, r->err);
+		/* One status line: a long libpcap message is cut, and says so. */
+		if (snprintf(text, sizeof(text), "capture on %s FAILED: %s", r->interface, r->err) >= (int)sizeof(text))
+			memcpy(text + sizeof(text) - 4, "...", 4);
 		tui_model_set_status(r->model, text);
 	}
 	tui_model_set_done(r->model);
