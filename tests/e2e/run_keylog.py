@@ -173,9 +173,16 @@ def analyze(tool, pcap, pki, keylogs, out_path):
 
 def tshark_view(pcap, keylog, port):
     """tshark's decrypted handshake types and alerts per side ("client"/"server") of one connection."""
-    r = run(["tshark", "-r", pcap, "-o", "tls.keylog_file:" + keylog, "-Y", "tcp.port == %d && tls" % port,
-             "-T", "fields", "-E", "occurrence=a", "-e", "tcp.srcport", "-e", "tls.handshake.type",
-             "-e", "tls.alert_message.level", "-e", "tls.alert_message.desc"], timeout=60)
+    # -d: decode the port as TLS rather than trust tshark's heuristics on a port it does not know
+    # (once, under load, they left a whole connection undissected). One retry if tshark shows
+    # nothing at all: an empty view cannot be right, the ClientHello is in clear.
+    for _ in range(2):
+        r = run(["tshark", "-r", pcap, "-o", "tls.keylog_file:" + keylog, "-d", "tcp.port==%d,tls" % port,
+                 "-Y", "tcp.port == %d && tls" % port,
+                 "-T", "fields", "-E", "occurrence=a", "-e", "tcp.srcport", "-e", "tls.handshake.type",
+                 "-e", "tls.alert_message.level", "-e", "tls.alert_message.desc"], timeout=60)
+        if r.stdout.strip():
+            break
     view = {"client": {"hs": [], "alerts": []}, "server": {"hs": [], "alerts": []}}
     for line in r.stdout.decode().splitlines():
         f = (line.split("\t") + ["", "", "", ""])[:4]
