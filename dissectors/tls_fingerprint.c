@@ -328,9 +328,13 @@ static void ja4_hash12(const char *text, bool empty, char out[13])
 	digest_hex(fetched(&sha256_fp_md, "SHA256"), text, out, 12);
 }
 
-bool tls_ja4(const struct tls_client_hello *ch, enum tls_fp_transport transport, char out[TLS_FP_JA4_LEN])
+bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport, char ja4[TLS_FP_JA4_LEN],
+		  char *raw, size_t rawlen, bool *raw_ok)
 {
-	out[0] = '\0';
+	ja4[0] = '\0';
+	struct fp_text t = text_init(raw, raw ? rawlen : 0);
+	if (raw_ok)
+		*raw_ok = false;
 	struct ja4_parts *p = malloc(sizeof(*p));
 	if (!p)
 		return false;
@@ -339,21 +343,25 @@ bool tls_ja4(const struct tls_client_hello *ch, enum tls_fp_transport transport,
 		char hb[13], hc[13];
 		ja4_hash12(p->b, p->b_empty, hb);
 		ja4_hash12(p->c, p->c_empty, hc);
-		snprintf(out, TLS_FP_JA4_LEN, "%s_%s_%s", p->a, hb, hc);
+		snprintf(ja4, TLS_FP_JA4_LEN, "%s_%s_%s", p->a, hb, hc);
+		if (raw) {
+			text_add(&t, "%s_%s_%s", p->a, p->b, p->c);
+			if (raw_ok)
+				*raw_ok = text_done(&t);
+		}
 	}
 	free(p);
 	return ok;
 }
 
+bool tls_ja4(const struct tls_client_hello *ch, enum tls_fp_transport transport, char out[TLS_FP_JA4_LEN])
+{
+	return tls_ja4_both(ch, transport, out, NULL, 0, NULL);
+}
+
 bool tls_ja4_r(const struct tls_client_hello *ch, enum tls_fp_transport transport, char *out, size_t outlen)
 {
-	struct fp_text t = text_init(out, outlen);
-	struct ja4_parts *p = malloc(sizeof(*p));
-	if (!p)
-		return false;
-	bool ok = ja4_build(ch, transport, p);
-	if (ok)
-		text_add(&t, "%s_%s_%s", p->a, p->b, p->c);
-	free(p);
-	return ok && text_done(&t);
+	char ja4[TLS_FP_JA4_LEN];
+	bool raw_ok;
+	return tls_ja4_both(ch, transport, ja4, out, outlen, &raw_ok) && raw_ok;
 }

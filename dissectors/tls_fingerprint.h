@@ -52,4 +52,9 @@ bool tls_ja4(const struct tls_client_hello *ch, enum tls_fp_transport transport,
 /* JA4_r, the text JA4's hashes are taken of: the sorted lists in hex. */
 bool tls_ja4_r(const struct tls_client_hello *ch, enum tls_fp_transport transport, char *out, size_t outlen);
 
+/* Both at once, the lists sorted once: false when JA4 cannot be made (as
+ * tls_ja4); *raw_ok says whether JA4_r fit in raw (rawlen bytes). */
+bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport, char ja4[TLS_FP_JA4_LEN],
+		  char *raw, size_t rawlen, bool *raw_ok);
+
 #endif

@@ -130,11 +130,12 @@ static void client_fingerprints(struct jsonw *w, const struct conn *c, const str
 	enum tls_fp_transport tr = c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP;
 	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN];
 	ja3_pair(w, "ja3", "ja3_string", tls_ja3_string(ch, text, sizeof(text)), text);
-	if (tls_ja4(ch, tr, ja4))
+	bool raw_ok;
+	if (tls_ja4_both(ch, tr, ja4, text, sizeof(text), &raw_ok))
 		jw_ascii(w, "ja4", ja4);
 	else
 		jw_null(w, "ja4");
-	if (tls_ja4_r(ch, tr, text, sizeof(text)))
+	if (raw_ok)
 		jw_ascii(w, "ja4_r", text);
 	else
 		jw_null(w, "ja4_r");
