@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/ts_limits.h"
+#include "ts_limits.h"
 
 enum starttls_proto {
 	STARTTLS_NONE = 0, /* TLS from the first byte, or a prelude that is none of these */

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/ts_limits.h"
-#include "../src/ts_status.h"
+#include "ts_limits.h"
+#include "ts_status.h"
 
 /* Handshake message types (IANA "TLS HandshakeType"). */
 enum {

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/ts_status.h"
+#include "ts_status.h"
 
 /* A list of strings owned by the certificate. */
 struct x509_strings {
