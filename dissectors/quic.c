@@ -18,14 +18,14 @@
 
 /* Initial salts: RFC 9001 §5.2 (v1, also drafts 33-34), RFC 9369 §3.3.1 (v2),
  * draft-ietf-quic-tls-29 §5.2 (drafts 29-32) and -23 §5.2 (drafts 23-28). */
-static const uint8_t salt_v1[20] = { 0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
-				     0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a };
-static const uint8_t salt_v2[20] = { 0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
-				     0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 };
-static const uint8_t salt_draft29[20] = { 0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
-					  0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99 };
-static const uint8_t salt_draft23[20] = { 0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
-					  0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02 };
+static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+                                    0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+                                    0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
+static const uint8_t salt_draft29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+                                         0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
+static const uint8_t salt_draft23[20] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
+                                         0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
 
 #define QUIC_DRAFT(n) (0xff000000u | (n))
 
@@ -49,8 +49,9 @@ bool quic_version_supported(uint32_t version)
 
 const char *quic_version_name(uint32_t version)
 {
-	static const char *const drafts[] = { "draft-23", "draft-24", "draft-25", "draft-26", "draft-27", "draft-28",
-					      "draft-29", "draft-30", "draft-31", "draft-32", "draft-33", "draft-34" };
+	static const char *const drafts[] = {"draft-23", "draft-24", "draft-25", "draft-26",
+	                                     "draft-27", "draft-28", "draft-29", "draft-30",
+	                                     "draft-31", "draft-32", "draft-33", "draft-34"};
 	if (version == QUIC_VERSION_1)
 		return "1";
 	if (version == QUIC_VERSION_2)
@@ -63,9 +64,12 @@ const char *quic_version_name(uint32_t version)
 const char *quic_packet_type_name(enum quic_packet_type t)
 {
 	static const char *const names[QUIC_PKT_TYPE_COUNT] = {
-		[QUIC_PKT_INITIAL] = "initial",     [QUIC_PKT_ZERO_RTT] = "zero_rtt",
-		[QUIC_PKT_HANDSHAKE] = "handshake", [QUIC_PKT_RETRY] = "retry",
-		[QUIC_PKT_VERSION_NEGOTIATION] = "version_negotiation", [QUIC_PKT_ONE_RTT] = "one_rtt",
+	    [QUIC_PKT_INITIAL] = "initial",
+	    [QUIC_PKT_ZERO_RTT] = "zero_rtt",
+	    [QUIC_PKT_HANDSHAKE] = "handshake",
+	    [QUIC_PKT_RETRY] = "retry",
+	    [QUIC_PKT_VERSION_NEGOTIATION] = "version_negotiation",
+	    [QUIC_PKT_ONE_RTT] = "one_rtt",
 	};
 	return (unsigned)t < QUIC_PKT_TYPE_COUNT ? names[t] : "unknown";
 }
@@ -73,10 +77,10 @@ const char *quic_packet_type_name(enum quic_packet_type t)
 /* RFC 9369 §3.2 moved the long packet types around. */
 static enum quic_packet_type long_type(uint32_t version, uint8_t first)
 {
-	static const enum quic_packet_type v1[4] = { QUIC_PKT_INITIAL, QUIC_PKT_ZERO_RTT, QUIC_PKT_HANDSHAKE,
-						     QUIC_PKT_RETRY };
-	static const enum quic_packet_type v2[4] = { QUIC_PKT_RETRY, QUIC_PKT_INITIAL, QUIC_PKT_ZERO_RTT,
-						     QUIC_PKT_HANDSHAKE };
+	static const enum quic_packet_type v1[4] = {QUIC_PKT_INITIAL, QUIC_PKT_ZERO_RTT, QUIC_PKT_HANDSHAKE,
+	                                            QUIC_PKT_RETRY};
+	static const enum quic_packet_type v2[4] = {QUIC_PKT_RETRY, QUIC_PKT_INITIAL, QUIC_PKT_ZERO_RTT,
+	                                            QUIC_PKT_HANDSHAKE};
 	unsigned bits = (first >> 4) & 3;
 	return version == QUIC_VERSION_2 ? v2[bits] : v1[bits];
 }
@@ -123,25 +127,25 @@ static bool read_cid(struct rd *r, struct quic_cid *cid)
 /* ---- keys ---- */
 
 static bool keys_from_secret(const EVP_MD *md, uint32_t version, const uint8_t *secret, size_t secret_len,
-			     size_t key_len, struct quic_packet_keys *out)
+                             size_t key_len, struct quic_packet_keys *out)
 {
 	bool v2 = version == QUIC_VERSION_2;
 	memset(out, 0, sizeof(*out));
 	out->key_len = (uint8_t)key_len;
 	out->version = version;
-	if (!tls13_hkdf_expand_label(md, secret, secret_len, v2 ? "quicv2 key" : "quic key", NULL, 0, out->key,
-				     key_len) ||
+	if (!tls13_hkdf_expand_label(md, secret, secret_len, v2 ? "quicv2 key" : "quic key", NULL, 0,
+	                             out->key, key_len) ||
 	    !tls13_hkdf_expand_label(md, secret, secret_len, v2 ? "quicv2 iv" : "quic iv", NULL, 0, out->iv,
-				     sizeof(out->iv)) ||
+	                             sizeof(out->iv)) ||
 	    !tls13_hkdf_expand_label(md, secret, secret_len, v2 ? "quicv2 hp" : "quic hp", NULL, 0, out->hp,
-				     key_len))
+	                             key_len))
 		return false;
 	out->valid = true;
 	return true;
 }
 
 bool quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, enum quic_role role,
-		       struct quic_packet_keys *out)
+                       struct quic_packet_keys *out)
 {
 	const uint8_t *salt = version_salt(version);
 	const EVP_MD *md = EVP_sha256();
@@ -150,33 +154,44 @@ bool quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, e
 	if (!salt)
 		return false;
 	bool ok = tls13_hkdf_extract(md, salt, 20, dcid, dcid_len, initial) &&
-		  tls13_hkdf_expand_label(md, initial, sizeof(initial),
-					  role == QUIC_ROLE_CLIENT ? "client in" : "server in", NULL, 0, secret,
-					  sizeof(secret)) &&
-		  keys_from_secret(md, version, secret, sizeof(secret), 16, out);
+	          tls13_hkdf_expand_label(md, initial, sizeof(initial),
+	                                  role == QUIC_ROLE_CLIENT ? "client in" : "server in", NULL, 0,
+	                                  secret, sizeof(secret)) &&
+	          keys_from_secret(md, version, secret, sizeof(secret), 16, out);
 	OPENSSL_cleanse(initial, sizeof(initial));
 	OPENSSL_cleanse(secret, sizeof(secret));
 	return ok;
 }
 
 enum ts_status quic_conn_set_handshake_secrets(struct quic_conn *q, uint16_t cipher_suite,
-					       const uint8_t *client_secret, const uint8_t *server_secret,
-					       size_t secret_len)
+                                               const uint8_t *client_secret, const uint8_t *server_secret,
+                                               size_t secret_len)
 {
 	const EVP_MD *md;
 	size_t key_len;
 	bool chacha = false;
 	switch (cipher_suite) {
-	case 0x1301: md = EVP_sha256(); key_len = 16; break;                /* TLS_AES_128_GCM_SHA256 */
-	case 0x1302: md = EVP_sha384(); key_len = 32; break;                /* TLS_AES_256_GCM_SHA384 */
-	case 0x1303: md = EVP_sha256(); key_len = 32; chacha = true; break; /* TLS_CHACHA20_POLY1305_SHA256 */
-	default: return TS_UNSUPPORTED;
+	case 0x1301:
+		md = EVP_sha256();
+		key_len = 16;
+		break; /* TLS_AES_128_GCM_SHA256 */
+	case 0x1302:
+		md = EVP_sha384();
+		key_len = 32;
+		break; /* TLS_AES_256_GCM_SHA384 */
+	case 0x1303:
+		md = EVP_sha256();
+		key_len = 32;
+		chacha = true;
+		break; /* TLS_CHACHA20_POLY1305_SHA256 */
+	default:
+		return TS_UNSUPPORTED;
 	}
 	if (secret_len != (size_t)EVP_MD_get_size(md))
 		return TS_MALFORMED;
 	struct quic_packet_keys k[2];
 	memset(k, 0, sizeof(k));
-	const uint8_t *secret[2] = { [QUIC_ROLE_CLIENT] = client_secret, [QUIC_ROLE_SERVER] = server_secret };
+	const uint8_t *secret[2] = {[QUIC_ROLE_CLIENT] = client_secret, [QUIC_ROLE_SERVER] = server_secret};
 	enum ts_status st = TS_OK;
 	for (int i = 0; i < 2 && st == TS_OK; i++) {
 		if (secret[i] && !keys_from_secret(md, q->version, secret[i], secret_len, key_len, &k[i]))
@@ -201,33 +216,33 @@ static bool hp_mask(const struct quic_packet_keys *k, const uint8_t *sample, uin
 {
 	static const uint8_t zeros[QUIC_HP_SAMPLE_LEN];
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	const EVP_CIPHER *c = k->chacha		 ? EVP_chacha20()
-			      : k->key_len == 32 ? EVP_aes_256_ecb()
-						 : EVP_aes_128_ecb();
+	const EVP_CIPHER *c = k->chacha          ? EVP_chacha20()
+	                      : k->key_len == 32 ? EVP_aes_256_ecb()
+	                                         : EVP_aes_128_ecb();
 	int n = 0;
 	bool ok = ctx && EVP_EncryptInit_ex(ctx, c, NULL, k->hp, k->chacha ? sample : NULL) == 1 &&
-		  EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-		  EVP_EncryptUpdate(ctx, mask, &n, k->chacha ? zeros : sample, QUIC_HP_SAMPLE_LEN) == 1 &&
-		  n == QUIC_HP_SAMPLE_LEN;
+	          EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+	          EVP_EncryptUpdate(ctx, mask, &n, k->chacha ? zeros : sample, QUIC_HP_SAMPLE_LEN) == 1 &&
+	          n == QUIC_HP_SAMPLE_LEN;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok;
 }
 
 static bool aead_open(const struct quic_packet_keys *k, const uint8_t nonce[12], const uint8_t *aad,
-		      size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag)
+                      size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	const EVP_CIPHER *c = k->chacha		 ? EVP_chacha20_poly1305()
-			      : k->key_len == 32 ? EVP_aes_256_gcm()
-						 : EVP_aes_128_gcm();
+	const EVP_CIPHER *c = k->chacha          ? EVP_chacha20_poly1305()
+	                      : k->key_len == 32 ? EVP_aes_256_gcm()
+	                                         : EVP_aes_128_gcm();
 	int n = 0, fin = 0;
 	bool ok = ctx && EVP_DecryptInit_ex(ctx, c, NULL, NULL, NULL) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
-		  EVP_DecryptInit_ex(ctx, NULL, NULL, k->key, nonce) == 1 &&
-		  EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1 &&
-		  EVP_DecryptUpdate(ctx, data, &n, data, (int)len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, QUIC_AEAD_TAG_LEN, (void *)tag) == 1 &&
-		  EVP_DecryptFinal_ex(ctx, data + n, &fin) == 1;
+	          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+	          EVP_DecryptInit_ex(ctx, NULL, NULL, k->key, nonce) == 1 &&
+	          EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1 &&
+	          EVP_DecryptUpdate(ctx, data, &n, data, (int)len) == 1 &&
+	          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, QUIC_AEAD_TAG_LEN, (void *)tag) == 1 &&
+	          EVP_DecryptFinal_ex(ctx, data + n, &fin) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok;
 }
@@ -246,8 +261,8 @@ static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned pn_bits)
 }
 
 enum ts_status quic_packet_open(const struct quic_packet_keys *k, const uint8_t *pkt, size_t pkt_len,
-				size_t pn_offset, int64_t largest_pn, uint8_t *scratch, size_t scratch_len,
-				const uint8_t **payload, size_t *payload_len, uint64_t *pn)
+                                size_t pn_offset, int64_t largest_pn, uint8_t *scratch, size_t scratch_len,
+                                const uint8_t **payload, size_t *payload_len, uint64_t *pn)
 {
 	if (!k->valid)
 		return TS_UNSUPPORTED;
@@ -338,8 +353,8 @@ static bool crypto_mark(struct quic_crypto_stream *s, uint32_t start, uint32_t e
 }
 
 /* Hand on every whole handshake message the contiguous prefix now holds. */
-static void crypto_deliver(struct quic_conn *q, struct quic_crypto_stream *s, uint8_t dir, enum quic_space space,
-			   const struct quic_sink *sink)
+static void crypto_deliver(struct quic_conn *q, struct quic_crypto_stream *s, uint8_t dir,
+                           enum quic_space space, const struct quic_sink *sink)
 {
 	if (!s->range_count || s->ranges[0].start != 0)
 		return;
@@ -363,7 +378,8 @@ static void crypto_deliver(struct quic_conn *q, struct quic_crypto_stream *s, ui
 }
 
 static void crypto_frame(struct quic_conn *q, uint8_t dir, enum quic_space space, enum quic_role role,
-			 uint64_t offset, const uint8_t *data, uint64_t len, const struct quic_sink *sink, size_t *mem)
+                         uint64_t offset, const uint8_t *data, uint64_t len, const struct quic_sink *sink,
+                         size_t *mem)
 {
 	struct quic_crypto_stream *s = &q->crypto[space][role];
 	if (s->dead || len == 0)
@@ -403,7 +419,7 @@ static void crypto_frame(struct quic_conn *q, uint8_t dir, enum quic_space space
  * is a protocol violation: the walk stops.
  */
 static bool walk_frames(struct quic_conn *q, uint8_t dir, enum quic_space space, enum quic_role role,
-			const uint8_t *payload, size_t len, const struct quic_sink *sink, size_t *mem)
+                        const uint8_t *payload, size_t len, const struct quic_sink *sink, size_t *mem)
 {
 	struct rd r = rd_init(payload, len);
 	while (rd_left(&r)) {
@@ -412,7 +428,7 @@ static bool walk_frames(struct quic_conn *q, uint8_t dir, enum quic_space space,
 		case 0x00: /* PADDING */
 		case 0x01: /* PING */
 			break;
-		case 0x02: /* ACK: Largest, Delay, Range Count, First Range, Ranges[] */
+		case 0x02:   /* ACK: Largest, Delay, Range Count, First Range, Ranges[] */
 		case 0x03: { /* ... and ECN counts */
 			rd_varint(&r);
 			rd_varint(&r);
@@ -511,14 +527,14 @@ static const struct quic_packet_keys *initial_keys(struct quic_conn *q, uint32_t
 /* Try to open a client Initial with the keys its own DCID gives (the first
  * Initial, or the first after a Retry changed the DCID). */
 static enum ts_status open_with_own_dcid(struct quic_conn *q, const struct quic_cid *dcid, uint32_t version,
-					 const uint8_t *pkt, size_t pkt_len, size_t pn_offset, uint8_t *scratch,
-					 const uint8_t **pl, size_t *pl_len, uint64_t *pn)
+                                         const uint8_t *pkt, size_t pkt_len, size_t pn_offset,
+                                         uint8_t *scratch, const uint8_t **pl, size_t *pl_len, uint64_t *pn)
 {
 	struct quic_packet_keys k;
 	if (!quic_initial_keys(version, dcid->b, dcid->len, QUIC_ROLE_CLIENT, &k))
 		return TS_UNSUPPORTED;
-	enum ts_status st = quic_packet_open(&k, pkt, pkt_len, pn_offset, -1, scratch, QUIC_SCRATCH_LEN, pl, pl_len,
-					     pn);
+	enum ts_status st =
+	    quic_packet_open(&k, pkt, pkt_len, pn_offset, -1, scratch, QUIC_SCRATCH_LEN, pl, pl_len, pn);
 	if (st == TS_OK) {
 		q->key_dcid = *dcid;
 		q->key_dcid_set = true;
@@ -532,8 +548,8 @@ static enum ts_status open_with_own_dcid(struct quic_conn *q, const struct quic_
 
 /* Decrypt one Initial or Handshake packet and walk its frames. */
 static bool open_packet(struct quic_conn *q, uint8_t dir, struct quic_packet_info *pi, const uint8_t *pkt,
-			size_t pkt_len, size_t pn_offset, uint8_t *scratch, const struct quic_sink *sink,
-			size_t *mem)
+                        size_t pkt_len, size_t pn_offset, uint8_t *scratch, const struct quic_sink *sink,
+                        size_t *mem)
 {
 	enum quic_space space = pi->type == QUIC_PKT_INITIAL ? QUIC_SPACE_INITIAL : QUIC_SPACE_HANDSHAKE;
 	const uint8_t *pl = NULL;
@@ -548,22 +564,23 @@ static bool open_packet(struct quic_conn *q, uint8_t dir, struct quic_packet_inf
 		const struct quic_packet_keys *k = q->role_known ? initial_keys(q, pi->version, role) : NULL;
 		if (k)
 			st = quic_packet_open(k, pkt, pkt_len, pn_offset, q->largest_pn[space][role], scratch,
-					      QUIC_SCRATCH_LEN, &pl, &pl_len, &pn);
+			                      QUIC_SCRATCH_LEN, &pl, &pl_len, &pn);
 		if (st != TS_OK && role == QUIC_ROLE_CLIENT) {
-			st = open_with_own_dcid(q, &pi->dcid, pi->version, pkt, pkt_len, pn_offset, scratch, &pl,
-						&pl_len, &pn);
+			st = open_with_own_dcid(q, &pi->dcid, pi->version, pkt, pkt_len, pn_offset, scratch,
+			                        &pl, &pl_len, &pn);
 			if (st == TS_OK)
 				set_role(q, dir, QUIC_ROLE_CLIENT, sink);
 		}
 	} else if (q->role_known) {
-		st = quic_packet_open(&q->keys[space][role], pkt, pkt_len, pn_offset, q->largest_pn[space][role],
-				      scratch, QUIC_SCRATCH_LEN, &pl, &pl_len, &pn);
+		st = quic_packet_open(&q->keys[space][role], pkt, pkt_len, pn_offset,
+		                      q->largest_pn[space][role], scratch, QUIC_SCRATCH_LEN, &pl, &pl_len,
+		                      &pn);
 	}
 	if (st != TS_OK) {
 		/* Without a key log a Handshake packet is simply not ours to read; with
 		 * one, a packet that stays closed says the key log is wrong or lacking. */
-		bool have_keys = q->keys[space][QUIC_ROLE_CLIENT].valid ||
-				 q->keys[space][QUIC_ROLE_SERVER].valid;
+		bool have_keys =
+		    q->keys[space][QUIC_ROLE_CLIENT].valid || q->keys[space][QUIC_ROLE_SERVER].valid;
 		if (space == QUIC_SPACE_INITIAL && sink->anomaly)
 			sink->anomaly(sink->ctx, dir, QUIC_ANOM_UNDECRYPTABLE);
 		else if (have_keys && q->role_known && sink->anomaly)
@@ -602,7 +619,7 @@ static void anomaly(const struct quic_sink *sink, uint8_t dir, enum quic_anomaly
  * coalesced in one datagram (§12.2); a short header packet runs to its end.
  */
 void quic_conn_datagram(struct quic_conn *q, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch,
-			const struct quic_sink *sink, size_t *mem)
+                        const struct quic_sink *sink, size_t *mem)
 {
 	struct rd r = rd_init(data, len);
 	/* each round consumes at least one header: at most len rounds */

@@ -48,10 +48,10 @@ enum quic_space { QUIC_SPACE_INITIAL = 0, QUIC_SPACE_HANDSHAKE, QUIC_SPACE_COUNT
 enum quic_role { QUIC_ROLE_CLIENT = 0, QUIC_ROLE_SERVER = 1 };
 
 enum quic_anomaly {
-	QUIC_ANOM_UNDECRYPTABLE = 0, /* a protected packet no key opened */
-	QUIC_ANOM_MALFORMED_PACKET,  /* a header or frame that does not parse */
-	QUIC_ANOM_CRYPTO_LIMIT,      /* CRYPTO bytes past the per-stream buffer, or too many holes */
-	QUIC_ANOM_UNKNOWN_VERSION,   /* a long header of a version we cannot read */
+	QUIC_ANOM_UNDECRYPTABLE = 0,       /* a protected packet no key opened */
+	QUIC_ANOM_MALFORMED_PACKET,        /* a header or frame that does not parse */
+	QUIC_ANOM_CRYPTO_LIMIT,            /* CRYPTO bytes past the per-stream buffer, or too many holes */
+	QUIC_ANOM_UNKNOWN_VERSION,         /* a long header of a version we cannot read */
 	QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE, /* with handshake secrets set, a Handshake packet did not open */
 	QUIC_ANOM_NOMEM
 };
@@ -64,11 +64,11 @@ struct quic_cid {
 /* What the sink learns about every packet header read. */
 struct quic_packet_info {
 	enum quic_packet_type type;
-	uint32_t version;       /* 0 for short headers */
-	struct quic_cid dcid;   /* long headers only */
+	uint32_t version;     /* 0 for short headers */
+	struct quic_cid dcid; /* long headers only */
 	struct quic_cid scid;
 	bool decrypted;
-	size_t length;          /* bytes of the packet in the datagram */
+	size_t length; /* bytes of the packet in the datagram */
 };
 
 struct quic_sink {
@@ -77,20 +77,20 @@ struct quic_sink {
 	/* The sender of `dir` is now known to be the client (or server). */
 	void (*role)(void *ctx, uint8_t dir, enum quic_role role);
 	/* One whole TLS handshake message from a CRYPTO stream. */
-	void (*handshake)(void *ctx, uint8_t dir, enum quic_space space, uint8_t msg_type, const uint8_t *body,
-			  uint32_t len);
+	void (*handshake)(void *ctx, uint8_t dir, enum quic_space space, uint8_t msg_type,
+	                  const uint8_t *body, uint32_t len);
 	/* CONNECTION_CLOSE (RFC 9000 §19.19); `application` for type 0x1d. */
 	void (*close)(void *ctx, uint8_t dir, bool application, uint64_t error_code, uint64_t frame_type,
-		      const uint8_t *reason, size_t reason_len);
+	              const uint8_t *reason, size_t reason_len);
 	void (*anomaly)(void *ctx, uint8_t dir, enum quic_anomaly a);
 };
 
 /* Keys protecting one direction of one packet number space. */
 struct quic_packet_keys {
 	bool valid;
-	uint32_t version;      /* Initial keys: the version they were derived for */
-	bool chacha;           /* AEAD_CHACHA20_POLY1305 (RFC 9001 §5.4.4 header protection) */
-	uint8_t key_len;       /* 16 (AES-128-GCM) or 32 (AES-256-GCM, ChaCha20-Poly1305) */
+	uint32_t version; /* Initial keys: the version they were derived for */
+	bool chacha;      /* AEAD_CHACHA20_POLY1305 (RFC 9001 §5.4.4 header protection) */
+	uint8_t key_len;  /* 16 (AES-128-GCM) or 32 (AES-256-GCM, ChaCha20-Poly1305) */
 	uint8_t key[32];
 	uint8_t iv[12];
 	uint8_t hp[32];
@@ -102,22 +102,22 @@ struct quic_crypto_range {
 };
 
 struct quic_crypto_stream {
-	uint8_t *buf;            /* stream bytes from offset 0, `cap` allocated */
+	uint8_t *buf; /* stream bytes from offset 0, `cap` allocated */
 	uint32_t cap;
 	struct quic_crypto_range ranges[QUIC_MAX_CRYPTO_RANGES]; /* received, sorted, disjoint */
 	uint8_t range_count;
-	uint32_t delivered;      /* bytes handed on as whole messages */
-	bool dead;               /* gave up: a message too long for the buffer */
+	uint32_t delivered; /* bytes handed on as whole messages */
+	bool dead;          /* gave up: a message too long for the buffer */
 };
 
 struct quic_conn {
-	uint32_t version;        /* of the first long header with a known version */
+	uint32_t version; /* of the first long header with a known version */
 	bool role_known;
 	uint8_t client_dir;
-	struct quic_cid key_dcid;  /* the client Initial DCID the Initial keys come from */
+	struct quic_cid key_dcid; /* the client Initial DCID the Initial keys come from */
 	bool key_dcid_set;
 	struct quic_packet_keys keys[QUIC_SPACE_COUNT][2]; /* [space][role] */
-	int64_t largest_pn[QUIC_SPACE_COUNT][2];          /* -1: none yet */
+	int64_t largest_pn[QUIC_SPACE_COUNT][2];           /* -1: none yet */
 	struct quic_crypto_stream crypto[QUIC_SPACE_COUNT][2];
 	uint64_t crypto_cut_bytes;
 };
@@ -151,7 +151,7 @@ void quic_conn_close_space(struct quic_conn *q, enum quic_space space, size_t *m
  * frames walked. *mem tracks bytes allocated.
  */
 void quic_conn_datagram(struct quic_conn *q, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch,
-			const struct quic_sink *sink, size_t *mem);
+                        const struct quic_sink *sink, size_t *mem);
 
 /*
  * The seam for a key log: the client and server handshake traffic secrets
@@ -164,12 +164,12 @@ void quic_conn_datagram(struct quic_conn *q, uint8_t dir, const uint8_t *data, s
  * length; nothing is set then.
  */
 enum ts_status quic_conn_set_handshake_secrets(struct quic_conn *q, uint16_t cipher_suite,
-					       const uint8_t *client_secret, const uint8_t *server_secret,
-					       size_t secret_len);
+                                               const uint8_t *client_secret, const uint8_t *server_secret,
+                                               size_t secret_len);
 
 /* Initial keys of one side (RFC 9001 §5.2; RFC 9369 §3.3 for v2). */
 bool quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, enum quic_role role,
-		       struct quic_packet_keys *out);
+                       struct quic_packet_keys *out);
 
 /*
  * Remove header protection from and decrypt the long- or short-header packet
@@ -179,7 +179,7 @@ bool quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, e
  * number, reconstructed from `largest_pn` (RFC 9000 §A.3; -1 if none).
  */
 enum ts_status quic_packet_open(const struct quic_packet_keys *k, const uint8_t *pkt, size_t pkt_len,
-				size_t pn_offset, int64_t largest_pn, uint8_t *scratch, size_t scratch_len,
-				const uint8_t **payload, size_t *payload_len, uint64_t *pn);
+                                size_t pn_offset, int64_t largest_pn, uint8_t *scratch, size_t scratch_len,
+                                const uint8_t **payload, size_t *payload_len, uint64_t *pn);
 
 #endif

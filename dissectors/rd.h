@@ -27,7 +27,7 @@ struct rd {
 
 static inline struct rd rd_init(const uint8_t *p, size_t len)
 {
-	struct rd r = { p, p ? len : 0, 0, false };
+	struct rd r = {p, p ? len : 0, 0, false};
 	return r;
 }
 
@@ -74,35 +74,33 @@ static inline uint32_t rd_u24(struct rd *r)
 static inline uint32_t rd_u32(struct rd *r)
 {
 	const uint8_t *b = rd_bytes(r, 4);
-	return b ? ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
-			   ((uint32_t)b[2] << 8) | b[3]
-		 : 0;
+	return b ? ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3] : 0;
 }
 
 /* A child reader over the next n bytes; the parent moves past all of them. */
 static inline struct rd rd_sub(struct rd *r, size_t n)
 {
 	const uint8_t *b = rd_bytes(r, n);
-	struct rd child = { b, b ? n : 0, 0, b == NULL };
+	struct rd child = {b, b ? n : 0, 0, b == NULL};
 	return child;
 }
 
 static inline struct rd rd_vec8(struct rd *r)
 {
 	uint8_t n = rd_u8(r);
-	return r->err ? (struct rd){ NULL, 0, 0, true } : rd_sub(r, n);
+	return r->err ? (struct rd){NULL, 0, 0, true} : rd_sub(r, n);
 }
 
 static inline struct rd rd_vec16(struct rd *r)
 {
 	uint16_t n = rd_u16(r);
-	return r->err ? (struct rd){ NULL, 0, 0, true } : rd_sub(r, n);
+	return r->err ? (struct rd){NULL, 0, 0, true} : rd_sub(r, n);
 }
 
 static inline struct rd rd_vec24(struct rd *r)
 {
 	uint32_t n = rd_u24(r);
-	return r->err ? (struct rd){ NULL, 0, 0, true } : rd_sub(r, n);
+	return r->err ? (struct rd){NULL, 0, 0, true} : rd_sub(r, n);
 }
 
 /* No error and every byte consumed: the structure had no trailing bytes. */

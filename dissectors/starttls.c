@@ -89,7 +89,7 @@ static bool starts_with(struct rd r, const char *prefix)
 /* PostgreSQL protocol 3, "SSLRequest": Int32 length = 8, Int32 code = 80877103 (0x04d2162f). */
 static bool postgres_ssl_request(const struct starttls_dir *c)
 {
-	static const uint8_t req[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f };
+	static const uint8_t req[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
 	return c->head_len >= sizeof(req) && memcmp(c->head, req, sizeof(req)) == 0;
 }
 
@@ -125,7 +125,8 @@ static bool mysql_ssl_request(const struct starttls_dir *c, const struct starttl
 /* RFC 4511 4.14.1: an ExtendedRequest whose requestName [0] (tag 0x80, 22 bytes) is the StartTLS OID. */
 static bool ldap_start_tls(const struct starttls_dir *c)
 {
-	static const char oid[] = "\x80\x16" "1.3.6.1.4.1.1466.20037";
+	static const char oid[] = "\x80\x16"
+	                          "1.3.6.1.4.1.1466.20037";
 	return contains(c->tail, c->tail_len, oid, sizeof(oid) - 1);
 }
 
@@ -133,7 +134,8 @@ static bool ldap_start_tls(const struct starttls_dir *c)
 static bool xmpp_starttls(const struct starttls_dir *c)
 {
 	static const char ns[] = "urn:ietf:params:xml:ns:xmpp-tls";
-	return contains(c->tail, c->tail_len, "<starttls", 9) && contains(c->tail, c->tail_len, ns, sizeof(ns) - 1);
+	return contains(c->tail, c->tail_len, "<starttls", 9) &&
+	       contains(c->tail, c->tail_len, ns, sizeof(ns) - 1);
 }
 
 /* Text protocols: the client's last command, and for a bare STARTTLS the server's answer to it. */
@@ -145,7 +147,8 @@ static enum starttls_proto line_command(const struct starttls_dir *c, const stru
 	if (word_ci(line, "STLS"))
 		return STARTTLS_POP3; /* RFC 2595 4 */
 	if (word_ci(cmd, "AUTH") && rd_left(&rest) >= 3) {
-		struct rd mech = rd_init(rest.p + rest.off, 3); /* RFC 4217 6: AUTH TLS; AUTH SSL, TLS-C, TLS-P */
+		struct rd mech =
+		    rd_init(rest.p + rest.off, 3); /* RFC 4217 6: AUTH TLS; AUTH SSL, TLS-C, TLS-P */
 		if (word_ci(mech, "TLS") || word_ci(mech, "SSL"))
 			return STARTTLS_FTP;
 	}
@@ -186,9 +189,15 @@ enum starttls_proto starttls_detect(const struct starttls_dir *a, const struct s
 const char *starttls_name(enum starttls_proto p)
 {
 	static const char *const names[STARTTLS_PROTO_COUNT] = {
-		[STARTTLS_SMTP] = "smtp",	  [STARTTLS_IMAP] = "imap", [STARTTLS_POP3] = "pop3",
-		[STARTTLS_FTP] = "ftp",		  [STARTTLS_XMPP] = "xmpp", [STARTTLS_LDAP] = "ldap",
-		[STARTTLS_POSTGRESQL] = "postgresql", [STARTTLS_MYSQL] = "mysql", [STARTTLS_IRC] = "irc",
+	    [STARTTLS_SMTP] = "smtp",
+	    [STARTTLS_IMAP] = "imap",
+	    [STARTTLS_POP3] = "pop3",
+	    [STARTTLS_FTP] = "ftp",
+	    [STARTTLS_XMPP] = "xmpp",
+	    [STARTTLS_LDAP] = "ldap",
+	    [STARTTLS_POSTGRESQL] = "postgresql",
+	    [STARTTLS_MYSQL] = "mysql",
+	    [STARTTLS_IRC] = "irc",
 	};
 	return (unsigned)p < STARTTLS_PROTO_COUNT ? names[p] : NULL;
 }

@@ -25,7 +25,7 @@ struct fp_text {
 
 static struct fp_text text_init(char *out, size_t outlen)
 {
-	struct fp_text t = { out, outlen, 0, outlen == 0 };
+	struct fp_text t = {out, outlen, 0, outlen == 0};
 	if (outlen)
 		out[0] = '\0';
 	return t;
@@ -114,7 +114,8 @@ static void text_list(struct fp_text *t, const uint16_t *v, size_t n, char sep, 
 static bool client_hello_whole(const struct tls_client_hello *ch)
 {
 	return !ch->sslv2_format && !(ch->malformed & TLS_HELLO_TRUNCATED) &&
-	       ch->cipher_suite_count == ch->cipher_suite_total && ch->extension_count == ch->extension_total &&
+	       ch->cipher_suite_count == ch->cipher_suite_total &&
+	       ch->extension_count == ch->extension_total &&
 	       ch->supported_groups.count == ch->supported_groups.total &&
 	       ch->ec_point_format_count == ch->ec_point_format_total &&
 	       ch->signature_algorithms.count == ch->signature_algorithms.total &&
@@ -214,16 +215,26 @@ static uint16_t ja4_version(const struct tls_client_hello *ch)
 static const char *ja4_version_text(uint16_t v)
 {
 	switch (v) {
-	case 0x0304: return "13";
-	case 0x0303: return "12";
-	case 0x0302: return "11";
-	case 0x0301: return "10";
-	case 0x0300: return "s3";
-	case 0x0002: return "s2";
-	case 0xfeff: return "d1";
-	case 0xfefd: return "d2";
-	case 0xfefc: return "d3";
-	default: return "00";
+	case 0x0304:
+		return "13";
+	case 0x0303:
+		return "12";
+	case 0x0302:
+		return "11";
+	case 0x0301:
+		return "10";
+	case 0x0300:
+		return "s3";
+	case 0x0002:
+		return "s2";
+	case 0xfeff:
+		return "d1";
+	case 0xfefd:
+		return "d2";
+	case 0xfefc:
+		return "d3";
+	default:
+		return "00";
 	}
 }
 
@@ -251,7 +262,7 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
 }
 
 static size_t sorted_without(const uint16_t *v, size_t n, bool drop, uint16_t drop_a, uint16_t drop_b,
-			     uint16_t *out)
+                             uint16_t *out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -298,7 +309,7 @@ static bool ja4_build(const struct tls_client_hello *ch, enum tls_fp_transport t
 	char alpn[3];
 	ja4_alpn(ch, alpn);
 	snprintf(p->a, sizeof(p->a), "%c%s%c%02u%02u%s", (char)transport, ja4_version_text(ja4_version(ch)),
-		 sni ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc), (unsigned)(ne > 99 ? 99 : ne), alpn);
+	         sni ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc), (unsigned)(ne > 99 ? 99 : ne), alpn);
 
 	struct fp_text b = text_init(p->b, sizeof(p->b));
 	size_t k = sorted_without(ch->cipher_suites, ch->cipher_suite_count, false, 0, 0, sorted);
@@ -328,8 +339,8 @@ static void ja4_hash12(const char *text, bool empty, char out[13])
 	digest_hex(fetched(&sha256_fp_md, "SHA256"), text, out, 12);
 }
 
-bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport, char ja4[TLS_FP_JA4_LEN],
-		  char *raw, size_t rawlen, bool *raw_ok)
+bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport,
+                  char ja4[TLS_FP_JA4_LEN], char *raw, size_t rawlen, bool *raw_ok)
 {
 	ja4[0] = '\0';
 	struct fp_text t = text_init(raw, raw ? rawlen : 0);

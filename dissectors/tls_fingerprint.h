@@ -30,11 +30,7 @@
 #define TLS_FP_JA4_LEN 37 /* "t13d1516h2_8daaf6152771_e5627efa2ab1" and the NUL */
 
 /* JA4's first character: what carried the hello. */
-enum tls_fp_transport {
-	TLS_FP_TCP = 't',
-	TLS_FP_QUIC = 'q',
-	TLS_FP_DTLS = 'd'
-};
+enum tls_fp_transport { TLS_FP_TCP = 't', TLS_FP_QUIC = 'q', TLS_FP_DTLS = 'd' };
 
 /* "SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats", decimal,
  * '-' between list items, GREASE values left out. */
@@ -54,7 +50,7 @@ bool tls_ja4_r(const struct tls_client_hello *ch, enum tls_fp_transport transpor
 
 /* Both at once, the lists sorted once: false when JA4 cannot be made (as
  * tls_ja4); *raw_ok says whether JA4_r fit in raw (rawlen bytes). */
-bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport, char ja4[TLS_FP_JA4_LEN],
-		  char *raw, size_t rawlen, bool *raw_ok);
+bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport transport,
+                  char ja4[TLS_FP_JA4_LEN], char *raw, size_t rawlen, bool *raw_ok);
 
 #endif

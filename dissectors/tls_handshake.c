@@ -784,7 +784,7 @@ enum ts_status tls_certificate_parse(const uint8_t *body, size_t len, bool tls13
 	}
 	list = rd_sub(&r, list_len);
 	while (rd_left(&list) > 0) {
-		struct rd der = rd_vec24(&list), ext = { NULL, 0, 0, false };
+		struct rd der = rd_vec24(&list), ext = {NULL, 0, 0, false};
 
 		if (tls13)
 			ext = rd_vec16(&list); /* per-certificate extensions */
@@ -816,7 +816,8 @@ out:
  *
  *   Extension extensions<0..2^16-1>;   (the block given is its body)
  *   status_request (5):                CertificateStatus (RFC 6066 8): status_type, OCSPResponse<1..2^24-1>
- *   signed_certificate_timestamp (18): SerializedSCT sct_list<1..2^16-1>, each opaque<1..2^16-1> (RFC 6962 3.3)
+ *   signed_certificate_timestamp (18): SerializedSCT sct_list<1..2^16-1>, each opaque<1..2^16-1> (RFC
+ * 6962 3.3)
  */
 enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, struct tls_cert_entry_ext *out)
 {
@@ -833,7 +834,8 @@ enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, s
 		if (type == TLS_EXT_STATUS_REQUEST) {
 			uint8_t status_type;
 			size_t n = rd_left(&body);
-			if (tls_certificate_status_parse(rd_bytes(&body, n), n, &status_type, &out->ocsp_len) == TS_OK)
+			if (tls_certificate_status_parse(rd_bytes(&body, n), n, &status_type,
+			                                 &out->ocsp_len) == TS_OK)
 				out->ocsp = true;
 			else
 				st = TS_MALFORMED;

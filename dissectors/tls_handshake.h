@@ -83,8 +83,8 @@ struct tls_u16_list {
 
 /* Bytes from the wire (may hold NUL or anything else: not a C string). */
 struct tls_name {
-	uint16_t len;       /* bytes kept in `bytes` */
-	uint16_t wire_len;  /* length on the wire (> len when cut at the cap) */
+	uint16_t len;      /* bytes kept in `bytes` */
+	uint16_t wire_len; /* length on the wire (> len when cut at the cap) */
 	uint8_t bytes[TLS_MAX_NAME_LEN];
 };
 
@@ -100,14 +100,14 @@ struct tls_client_hello {
 	uint8_t session_id_len;
 	uint8_t session_id[32];
 	uint16_t cipher_suites[TLS_MAX_CIPHER_SUITES]; /* SSLv2: 3-byte kinds with a zero first byte */
-	uint16_t cipher_suite_count;  /* kept */
-	uint16_t cipher_suite_total;  /* on the wire */
+	uint16_t cipher_suite_count;                   /* kept */
+	uint16_t cipher_suite_total;                   /* on the wire */
 	uint8_t compression_methods[16];
 	uint8_t compression_count;
 	struct tls_extension extensions[TLS_MAX_EXTENSIONS]; /* wire order */
-	uint16_t extension_count; /* kept */
-	uint16_t extension_total; /* on the wire */
-	bool duplicate_extension; /* RFC 8446 4.2: MUST NOT appear twice */
+	uint16_t extension_count;                            /* kept */
+	uint16_t extension_total;                            /* on the wire */
+	bool duplicate_extension;                            /* RFC 8446 4.2: MUST NOT appear twice */
 
 	struct tls_name sni[TLS_MAX_SNI_NAMES]; /* host_name entries, in order */
 	uint8_t sni_count;
@@ -119,24 +119,24 @@ struct tls_client_hello {
 	struct tls_u16_list supported_groups;
 	uint8_t ec_point_formats[8];
 	uint8_t ec_point_format_count;
-	uint8_t ec_point_format_total;   /* on the wire */
+	uint8_t ec_point_format_total; /* on the wire */
 	struct tls_u16_list signature_algorithms;
 	struct tls_u16_list key_share_groups;
 	struct tls_u16_list psk_key_exchange_modes;
-	uint16_t psk_identity_count;   /* pre_shared_key identities offered */
+	uint16_t psk_identity_count; /* pre_shared_key identities offered */
 	bool has_pre_shared_key;
 	bool has_early_data;
 	bool has_renegotiation_info;
 	bool has_encrypted_client_hello; /* ECH outer ClientHello (draft-ietf-tls-esni) */
 	bool has_session_ticket;
-	uint16_t session_ticket_len;     /* > 0: the client is resuming with a ticket */
+	uint16_t session_ticket_len; /* > 0: the client is resuming with a ticket */
 	bool has_status_request;
 	bool has_extended_master_secret;
 	bool has_encrypt_then_mac;
 	bool has_post_handshake_auth;
-	bool has_scsv_renegotiation;     /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV offered */
-	bool has_scsv_fallback;          /* TLS_FALLBACK_SCSV offered */
-	unsigned malformed;              /* TLS_HELLO_* bits below */
+	bool has_scsv_renegotiation; /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV offered */
+	bool has_scsv_fallback;      /* TLS_FALLBACK_SCSV offered */
+	unsigned malformed;          /* TLS_HELLO_* bits below */
 };
 
 /* Notes a hello parser raises; the message is still used as far as it parsed. */
@@ -148,8 +148,8 @@ enum {
 };
 
 struct tls_server_hello {
-	uint16_t legacy_version;    /* server_version */
-	uint16_t selected_version;  /* supported_versions extension, 0 if absent */
+	uint16_t legacy_version;   /* server_version */
+	uint16_t selected_version; /* supported_versions extension, 0 if absent */
 	uint8_t random[32];
 	uint8_t session_id_len;
 	uint8_t session_id[32];
@@ -159,18 +159,18 @@ struct tls_server_hello {
 	struct tls_extension extensions[TLS_MAX_EXTENSIONS];
 	uint16_t extension_count;
 	uint16_t extension_total;
-	struct tls_name alpn;        /* selected protocol, len 0 if none */
+	struct tls_name alpn; /* selected protocol, len 0 if none */
 	bool has_alpn;
-	uint16_t key_share_group;    /* 0 if none; in an HRR, the group asked for */
+	uint16_t key_share_group; /* 0 if none; in an HRR, the group asked for */
 	bool has_pre_shared_key;
 	uint16_t selected_psk_identity;
 	bool has_renegotiation_info;
 	bool has_extended_master_secret;
 	bool has_encrypt_then_mac;
 	bool has_session_ticket;
-	bool has_status_request;     /* the server will send CertificateStatus */
+	bool has_status_request; /* the server will send CertificateStatus */
 	bool has_sct;
-	unsigned malformed;          /* TLS_HELLO_* bits */
+	unsigned malformed; /* TLS_HELLO_* bits */
 };
 
 /* The version the connection uses: supported_versions if present, else server_version. */
@@ -186,19 +186,20 @@ static inline uint16_t tls_server_hello_version(const struct tls_server_hello *s
 struct tls_cert_view {
 	const uint8_t *der;
 	uint32_t len;
-	const uint8_t *ext;  /* TLS 1.3: the entry's extensions block (after its 2-byte length), else NULL */
+	const uint8_t *ext; /* TLS 1.3: the entry's extensions block (after its 2-byte length), else NULL */
 	uint16_t ext_len;
 };
 
 /* What a TLS 1.3 CertificateEntry's extensions staple (RFC 8446 4.4.2.1). */
 struct tls_cert_entry_ext {
-	bool ocsp;             /* status_request: an OCSP response (RFC 6066 8 CertificateStatus body) */
+	bool ocsp; /* status_request: an OCSP response (RFC 6066 8 CertificateStatus body) */
 	uint32_t ocsp_len;
-	uint16_t sct_count;    /* signed_certificate_timestamp: SCTs in the list (RFC 6962 3.3) */
+	uint16_t sct_count; /* signed_certificate_timestamp: SCTs in the list (RFC 6962 3.3) */
 };
 
 /* Parse one entry's extensions (tls_cert_view.ext). TS_MALFORMED if they do not parse. */
-enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, struct tls_cert_entry_ext *out);
+enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len,
+                                               struct tls_cert_entry_ext *out);
 
 /* Parse a ClientHello body. TS_OK, or TS_MALFORMED when not even the fixed
  * part (version, random, session id, suites) could be read. */
@@ -217,21 +218,21 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
  * wire order; *total is the number of certificates on the wire.
  */
 enum ts_status tls_certificate_parse(const uint8_t *body, size_t len, bool tls13, struct tls_cert_view *out,
-				     size_t max, size_t *count, size_t *total);
+                                     size_t max, size_t *count, size_t *total);
 
 struct tls_certificate_request {
 	uint8_t cert_types[16]; /* TLS <= 1.2 ClientCertificateType list */
 	uint8_t cert_type_count;
 	struct tls_u16_list signature_algorithms;
-	uint16_t ca_name_count;  /* certificate_authorities entries */
+	uint16_t ca_name_count; /* certificate_authorities entries */
 };
 
 enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bool tls13,
-					     struct tls_certificate_request *out);
+                                             struct tls_certificate_request *out);
 
 /* CertificateStatus (RFC 6066 8): status_type and the OCSP response length. */
 enum ts_status tls_certificate_status_parse(const uint8_t *body, size_t len, uint8_t *status_type,
-					    uint32_t *response_len);
+                                            uint32_t *response_len);
 
 /*
  * ServerKeyExchange (RFC 8422 5.4, RFC 5246 7.4.3): for ECDHE suites the
@@ -239,6 +240,6 @@ enum ts_status tls_certificate_status_parse(const uint8_t *body, size_t len, uin
  * which layout is read. Both outputs are 0 when the layout is neither.
  */
 enum ts_status tls_server_key_exchange_parse(const uint8_t *body, size_t len, uint16_t cipher_suite,
-					     uint16_t *named_group, uint16_t *dh_bits);
+                                             uint16_t *named_group, uint16_t *dh_bits);
 
 #endif

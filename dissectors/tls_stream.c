@@ -91,8 +91,8 @@ static void hs_deliver(struct tls_stream *s, const uint8_t *body, const struct t
 }
 
 /* Cleartext handshake bytes, in order, from one record body. */
-static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n, const struct tls_stream_sink *sink,
-			   size_t *mem)
+static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
+                           const struct tls_stream_sink *sink, size_t *mem)
 {
 	while (n > 0) {
 		if (s->hs_hdr_have < 4) {
@@ -117,7 +117,8 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n, con
 			n -= take;
 			if (s->hs_hdr_have < 4)
 				return;
-			s->hs_len = ((uint32_t)s->hs_hdr[1] << 16) | ((uint32_t)s->hs_hdr[2] << 8) | s->hs_hdr[3];
+			s->hs_len =
+			    ((uint32_t)s->hs_hdr[1] << 16) | ((uint32_t)s->hs_hdr[2] << 8) | s->hs_hdr[3];
 			s->hs_have = 0;
 			if (s->hs_len > TLS_MAX_HANDSHAKE_MSG)
 				sink->anomaly(sink->ctx, s->dir, TLS_ANOM_HANDSHAKE_TOO_LONG);
@@ -149,7 +150,7 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n, con
 }
 
 void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
-					 const struct tls_stream_sink *sink, size_t *mem)
+                                         const struct tls_stream_sink *sink, size_t *mem)
 {
 	feed_handshake(s, p, n, sink, mem);
 }
@@ -213,8 +214,8 @@ void tls_stream_collect_record(struct tls_stream *s)
 }
 
 /* Body bytes of a record being collected; the sink gets it when whole. */
-static void collect_body(struct tls_stream *s, const uint8_t *p, size_t take, const struct tls_stream_sink *sink,
-			 size_t *mem)
+static void collect_body(struct tls_stream *s, const uint8_t *p, size_t take,
+                         const struct tls_stream_sink *sink, size_t *mem)
 {
 	if (s->rec_have == 0 && take == s->rec_left) {
 		/* The whole body in front of us: no copy. */
@@ -249,7 +250,8 @@ static void free_rec_buf(struct tls_stream *s, size_t *mem)
 	s->collect = false;
 }
 
-static void begin_sslv2(struct tls_stream *s, const uint8_t *p, size_t *mem, const struct tls_stream_sink *sink)
+static void begin_sslv2(struct tls_stream *s, const uint8_t *p, size_t *mem,
+                        const struct tls_stream_sink *sink)
 {
 	uint16_t length = (uint16_t)(((p[0] & 0x7f) << 8) | p[1]);
 	s->rec_type = SSLV2_RECORD;
@@ -268,7 +270,7 @@ static void begin_sslv2(struct tls_stream *s, const uint8_t *p, size_t *mem, con
 
 /* Consume up to n bytes of the current record body; returns bytes used. */
 static size_t feed_body(struct tls_stream *s, const uint8_t *p, size_t n, const struct tls_stream_sink *sink,
-			size_t *mem)
+                        size_t *mem)
 {
 	size_t take = s->rec_left < n ? s->rec_left : n;
 	if (s->collect) {
@@ -323,7 +325,7 @@ static bool try_start(struct tls_stream *s, const uint8_t *p, size_t len, bool s
 
 /* Parse bytes known to be in sync with the record layer. */
 static void feed_records(struct tls_stream *s, const uint8_t *p, size_t n, const struct tls_stream_sink *sink,
-			 size_t *mem)
+                         size_t *mem)
 {
 	while (n > 0 && s->state == TLS_STREAM_RECORDS) {
 		if (s->in_record) {
@@ -359,7 +361,8 @@ static void feed_records(struct tls_stream *s, const uint8_t *p, size_t n, const
 }
 
 /* Bytes that are not TLS before TLS started: counted, and shown to the sink. */
-static void count_scanned(struct tls_stream *s, const uint8_t *p, size_t len, const struct tls_stream_sink *sink)
+static void count_scanned(struct tls_stream *s, const uint8_t *p, size_t len,
+                          const struct tls_stream_sink *sink)
 {
 	if (s->state != TLS_STREAM_DETECT)
 		return;
@@ -370,8 +373,8 @@ static void count_scanned(struct tls_stream *s, const uint8_t *p, size_t len, co
 		s->state = TLS_STREAM_NOT_TLS;
 }
 
-void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start, bool after_gap,
-		     const struct tls_stream_sink *sink, size_t *mem)
+void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start,
+                     bool after_gap, const struct tls_stream_sink *sink, size_t *mem)
 {
 	if (len == 0 || s->state == TLS_STREAM_NOT_TLS)
 		return;
@@ -448,7 +451,8 @@ void tls_stream_headers_only(struct tls_stream *s, size_t *mem)
 	s->hs_buf = NULL;
 	s->hs_cap = 0;
 	if (!s->collect)
-		free_rec_buf(s, mem); /* a record being collected keeps its bytes; later ones allocate again */
+		free_rec_buf(s,
+		             mem); /* a record being collected keeps its bytes; later ones allocate again */
 }
 
 void tls_stream_free(struct tls_stream *s, size_t *mem)

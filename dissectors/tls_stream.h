@@ -36,10 +36,10 @@ struct tls_stream_sink {
 	void *ctx;
 	/* A record header was read (the body may still be on its way). */
 	void (*record)(void *ctx, uint8_t dir, uint8_t content_type, uint16_t version, uint16_t length,
-		       bool encrypted);
+	               bool encrypted);
 	/* A complete cleartext handshake message; `cut` if only its first bytes were kept. */
 	void (*handshake)(void *ctx, uint8_t dir, uint8_t msg_type, const uint8_t *body, uint32_t len,
-			  uint32_t wire_len);
+	                  uint32_t wire_len);
 	/* A cleartext alert. Encrypted alerts are seen through record(). */
 	void (*alert)(void *ctx, uint8_t dir, uint8_t level, uint8_t description);
 	/* An SSLv2-compatible CLIENT-HELLO record body (after the 2-byte length). */
@@ -53,33 +53,33 @@ struct tls_stream_sink {
 
 struct tls_stream {
 	uint8_t dir;
-	uint8_t state;          /* enum tls_stream_state */
-	bool encrypted;         /* handshake records are encrypted (after a TLS <= 1.2 ChangeCipherSpec) */
-	bool headers_only;      /* the handshake is over: read record headers, copy nothing */
-	bool peer_is_tls;       /* the other direction is TLS: accept any record type to start */
-	uint32_t scanned;       /* plaintext bytes looked at before TLS was found */
-	uint8_t probe[5];       /* the first bytes of a segment too short to judge alone */
+	uint8_t state;     /* enum tls_stream_state */
+	bool encrypted;    /* handshake records are encrypted (after a TLS <= 1.2 ChangeCipherSpec) */
+	bool headers_only; /* the handshake is over: read record headers, copy nothing */
+	bool peer_is_tls;  /* the other direction is TLS: accept any record type to start */
+	uint32_t scanned;  /* plaintext bytes looked at before TLS was found */
+	uint8_t probe[5];  /* the first bytes of a segment too short to judge alone */
 	uint8_t probe_have;
 
 	uint8_t hdr[5];
 	uint8_t hdr_have;
 	uint8_t rec_type;
 	uint16_t rec_version;
-	uint32_t rec_left;      /* body bytes of the current record still to come */
+	uint32_t rec_left; /* body bytes of the current record still to come */
 	bool in_record;
 
-	uint8_t alert[2];       /* cleartext alert bytes collected so far */
+	uint8_t alert[2]; /* cleartext alert bytes collected so far */
 	uint8_t alert_have;
 
-	uint8_t hs_hdr[4];      /* handshake message header being collected */
+	uint8_t hs_hdr[4]; /* handshake message header being collected */
 	uint8_t hs_hdr_have;
-	uint32_t hs_len;        /* body length from the header */
-	uint32_t hs_have;       /* body bytes received */
-	uint8_t *hs_buf;        /* kept body bytes (min(hs_len, cap)) */
+	uint32_t hs_len;  /* body length from the header */
+	uint32_t hs_have; /* body bytes received */
+	uint8_t *hs_buf;  /* kept body bytes (min(hs_len, cap)) */
 	uint32_t hs_cap;
 
-	bool collect;           /* hand the current record's body to sink->record_body */
-	uint8_t *rec_buf;       /* its bytes, when they span deliveries (up to TLS_MAX_RECORD_LEN) */
+	bool collect;     /* hand the current record's body to sink->record_body */
+	uint8_t *rec_buf; /* its bytes, when they span deliveries (up to TLS_MAX_RECORD_LEN) */
 	uint32_t rec_have;
 	uint32_t rec_cap;
 
@@ -93,8 +93,8 @@ void tls_stream_init(struct tls_stream *s, uint8_t dir);
  * TCP segment started (where a STARTTLS upgrade or a resync may begin);
  * `after_gap` that bytes before it were lost. *mem tracks bytes allocated.
  */
-void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start, bool after_gap,
-		     const struct tls_stream_sink *sink, size_t *mem);
+void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start,
+                     bool after_gap, const struct tls_stream_sink *sink, size_t *mem);
 
 /*
  * Called from sink->record(): collect this record's body and hand it whole
@@ -106,7 +106,7 @@ void tls_stream_collect_record(struct tls_stream *s);
 /* Plaintext handshake bytes recovered from an encrypted record, in order:
  * cut into messages like cleartext ones and handed to sink->handshake. */
 void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
-					 const struct tls_stream_sink *sink, size_t *mem);
+                                         const struct tls_stream_sink *sink, size_t *mem);
 
 /* From now on handshake records in this direction are encrypted (TLS <= 1.2 CCS). */
 void tls_stream_set_encrypted(struct tls_stream *s);

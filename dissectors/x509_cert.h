@@ -27,7 +27,7 @@ struct x509_strings {
 /* An IP address from a subjectAltName: 4 or 16 bytes, and its text. */
 struct x509_ip {
 	uint8_t addr[16];
-	uint8_t len;   /* 4 or 16; other lengths are kept as len 0 (malformed) */
+	uint8_t len; /* 4 or 16; other lengths are kept as len 0 (malformed) */
 	char text[48];
 };
 
@@ -49,50 +49,50 @@ struct x509_cert {
 	uint8_t sha1[20];
 	uint32_t der_len;
 	bool parsed;
-	char parse_error[160];      /* why not, when !parsed */
+	char parse_error[160]; /* why not, when !parsed */
 
-	char *subject;              /* RFC 4514, e.g. "CN=www.example.test,O=Example" */
+	char *subject; /* RFC 4514, e.g. "CN=www.example.test,O=Example" */
 	char *issuer;
 	struct x509_strings subject_cn; /* every CN of the subject, in order */
-	char *issuer_cn;            /* last CN of the issuer, NULL if none */
+	char *issuer_cn;                /* last CN of the issuer, NULL if none */
 	struct x509_strings san_dns;
 	struct x509_ip *san_ip;
 	size_t san_ip_count;
 	struct x509_strings san_email;
 	struct x509_strings san_uri;
-	bool has_san;               /* the subjectAltName extension is present (even if empty) */
-	size_t dropped_names;       /* subject CNs and SAN/AIA strings left out of the lists above: they
-				       held a NUL (which could hide a different name behind a valid
-				       one, CVE-2009-2408) or were not convertible to UTF-8 */
+	bool has_san;         /* the subjectAltName extension is present (even if empty) */
+	size_t dropped_names; /* subject CNs and SAN/AIA strings left out of the lists above: they
+	                         held a NUL (which could hide a different name behind a valid
+	                         one, CVE-2009-2408) or were not convertible to UTF-8 */
 
-	int64_t not_before;         /* Unix seconds (UTCTime and GeneralizedTime alike) */
+	int64_t not_before; /* Unix seconds (UTCTime and GeneralizedTime alike) */
 	int64_t not_after;
-	char *serial;               /* hex, as OpenSSL prints it, upper case, no colons */
-	int version;                /* 1, 2 or 3 */
+	char *serial; /* hex, as OpenSSL prints it, upper case, no colons */
+	int version;  /* 1, 2 or 3 */
 
-	char key_type[24];          /* "RSA", "EC", "Ed25519", "ML-DSA-44", ... */
-	int key_bits;               /* EVP_PKEY_get_bits(); 0 if unknown */
-	char key_curve[32];         /* EC: "prime256v1" etc., else "" */
+	char key_type[24];            /* "RSA", "EC", "Ed25519", "ML-DSA-44", ... */
+	int key_bits;                 /* EVP_PKEY_get_bits(); 0 if unknown */
+	char key_curve[32];           /* EC: "prime256v1" etc., else "" */
 	char signature_algorithm[48]; /* long name, e.g. "sha256WithRSAEncryption" */
-	bool weak_signature_hash;   /* MD2/MD4/MD5/SHA-1 */
+	bool weak_signature_hash;     /* MD2/MD4/MD5/SHA-1 */
 
 	bool has_basic_constraints;
 	bool is_ca;
-	int path_len;               /* -1 when absent */
+	int path_len; /* -1 when absent */
 	bool has_key_usage;
-	uint32_t key_usage;         /* X509_KU_* */
+	uint32_t key_usage; /* X509_KU_* */
 	bool has_eku;
 	bool eku_server_auth, eku_client_auth, eku_any;
-	struct x509_strings eku;    /* short names or dotted OIDs, in order */
+	struct x509_strings eku;            /* short names or dotted OIDs, in order */
 	struct x509_strings aia_ca_issuers; /* URLs */
 	struct x509_strings aia_ocsp;
-	char *ski;                  /* hex, NULL if absent */
-	char *aki;                  /* keyIdentifier hex, NULL if absent */
+	char *ski; /* hex, NULL if absent */
+	char *aki; /* keyIdentifier hex, NULL if absent */
 
-	bool self_issued;           /* issuer DN equals subject DN */
-	bool self_signed;           /* self-issued and the signature verifies with its own key */
+	bool self_issued; /* issuer DN equals subject DN */
+	bool self_signed; /* self-issued and the signature verifies with its own key */
 
-	X509 *x509;                 /* the parsed certificate (NULL if !parsed), owned */
+	X509 *x509; /* the parsed certificate (NULL if !parsed), owned */
 
 	/* The JSON object the outputs write for this certificate, made on first
 	 * use and owned here: a certificate seen thousands of times is formatted

@@ -37,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!diag.cache) {
 		/* Made once per process: an empty store (no system files), a small cache. */
-		struct trust_options to = { .no_system = true };
+		struct trust_options to = {.no_system = true};
 		char err[256];
 		diag.cache = cert_cache_new(0);
 		diag.trust = trust_store_new(&to, err, sizeof(err));
 	}
 	struct jsonw w;
 	jw_init(&w);
-	struct engine_options o = { .memory_cap = 1u << 20 };
+	struct engine_options o = {.memory_cap = 1u << 20};
 	struct engine *e = engine_new(&o, on_conn, &w);
 	if (!e)
 		return 0;

@@ -23,11 +23,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const uint8_t DCID[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+static const uint8_t DCID[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
 static uint8_t scratch[QUIC_SCRATCH_LEN];
 
 static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t type, const uint8_t *body,
-			 uint32_t len)
+                         uint32_t len)
 {
 	if (len > QUIC_MAX_CRYPTO_BYTES || dir > 1 || space >= QUIC_SPACE_COUNT)
 		abort();
@@ -38,7 +38,7 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 }
 
 static void on_close(void *ctx, uint8_t dir, bool app, uint64_t code, uint64_t ftype, const uint8_t *reason,
-		     size_t n)
+                     size_t n)
 {
 	volatile uint8_t sum = 0;
 	for (size_t i = 0; i < n; i++)
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		have_keys = true;
 	}
 	struct quic_conn q;
-	struct quic_sink sink = { NULL, NULL, NULL, on_handshake, on_close, NULL };
+	struct quic_sink sink = {NULL, NULL, NULL, on_handshake, on_close, NULL};
 	size_t mem = 0;
 	uint32_t pn = 0;
 	quic_conn_init(&q);
@@ -72,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = n;
 		if (flags & 2) {
 			static uint8_t sealed[2048];
-			len = quic_seal_initial(&keys[dir], DCID, sizeof(DCID), pn++, data, n, sealed, sizeof(sealed));
+			len = quic_seal_initial(&keys[dir], DCID, sizeof(DCID), pn++, data, n, sealed,
+			                        sizeof(sealed));
 			dgram = malloc(len ? len : 1);
 			if (dgram)
 				memcpy(dgram, sealed, len);

@@ -39,7 +39,7 @@ struct state {
 };
 
 static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t type, const uint8_t *body,
-			 uint32_t len)
+                         uint32_t len)
 {
 	struct state *st = ctx;
 	if (type == 1 && len >= 34) { /* ClientHello: legacy_version (2), random (32) */
@@ -54,7 +54,8 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 			const struct keylog_secret *ss = &e->secret[KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET];
 			enum ts_status set = TS_MALFORMED;
 			if (cs->len && cs->len == ss->len)
-				set = quic_conn_set_handshake_secrets(&st->q, sh->cipher_suite, cs->v, ss->v, cs->len);
+				set = quic_conn_set_handshake_secrets(&st->q, sh->cipher_suite, cs->v, ss->v,
+				                                      cs->len);
 			if (set == TS_OK)
 				st->secrets_set++;
 		}
@@ -69,8 +70,8 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 			const uint8_t *p = v[0].der;
 			X509 *x = d2i_X509(NULL, &p, v[0].len);
 			if (x)
-				X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, st->leaf_cn,
-							  sizeof(st->leaf_cn));
+				X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+				                          st->leaf_cn, sizeof(st->leaf_cn));
 			X509_free(x);
 		}
 	} else if (type == 20 && space == QUIC_SPACE_HANDSHAKE) {
@@ -131,15 +132,16 @@ int main(int argc, char **argv)
 	}
 	st.keys = kl;
 	quic_conn_init(&st.q);
-	struct quic_sink sink = { &st, NULL, NULL, on_handshake, NULL, NULL };
+	struct quic_sink sink = {&st, NULL, NULL, on_handshake, NULL, NULL};
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	size_t mem = 0;
-	struct ts_addr first = { { 0 }, 0 };
+	struct ts_addr first = {{0}, 0};
 	uint16_t first_port = 0;
 	while (pcap_next_ex(pc, &h, &data) == 1) {
 		struct packet p;
-		if (decode_frame(pcap_datalink(pc), data, h->caplen, &p) != DECODE_SKIP_NONE || p.ip_proto != 17)
+		if (decode_frame(pcap_datalink(pc), data, h->caplen, &p) != DECODE_SKIP_NONE ||
+		    p.ip_proto != 17)
 			continue;
 		if (!first_port) {
 			first = p.src;
@@ -153,21 +155,22 @@ int main(int argc, char **argv)
 	keylog_free(kl);
 
 	int bad = 0;
-#define EXPECT(cond, ...)                                                                          \
-	do {                                                                                       \
-		bool ok_ = (cond);                                                                 \
-		printf("%s ", ok_ ? "ok  " : "FAIL");                                             \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		bad += !ok_;                                                                       \
+#define EXPECT(cond, ...)                                                                                    \
+	do {                                                                                                 \
+		bool ok_ = (cond);                                                                           \
+		printf("%s ", ok_ ? "ok  " : "FAIL");                                                        \
+		printf(__VA_ARGS__);                                                                         \
+		printf("\n");                                                                                \
+		bad += !ok_;                                                                                 \
 	} while (0)
-	EXPECT(st.secrets_set == 1, "handshake secrets found in the key log and set once (%d)", st.secrets_set);
+	EXPECT(st.secrets_set == 1, "handshake secrets found in the key log and set once (%d)",
+	       st.secrets_set);
 	EXPECT(st.encrypted_extensions == 1, "EncryptedExtensions read from the server's Handshake packets");
-	EXPECT(st.certs == strtoul(want_n, NULL, 10), "%zu certificates, tshark with the key log says %s", st.certs,
-	       want_n);
+	EXPECT(st.certs == strtoul(want_n, NULL, 10), "%zu certificates, tshark with the key log says %s",
+	       st.certs, want_n);
 	EXPECT(!strcmp(st.leaf_cn, want_cn), "leaf CN '%s', tshark says '%s'", st.leaf_cn, want_cn);
-	EXPECT(st.finished[0] == 1 && st.finished[1] == 1, "a Finished from each side (%d, %d)", st.finished[0],
-	       st.finished[1]);
+	EXPECT(st.finished[0] == 1 && st.finished[1] == 1, "a Finished from each side (%d, %d)",
+	       st.finished[0], st.finished[1]);
 	EXPECT(mem == 0, "all CRYPTO buffers given back");
 	return bad ? 1 : 0;
 }

@@ -16,7 +16,7 @@
 /* getch() waits this long, so rows that arrive show within a tick. */
 #define TUI_TICK_MS 150
 #define KEY_ESC 27
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -42,7 +42,8 @@ static void load_detail(struct tui_state *s)
 		s->detail_len = len;
 		s->detail[len] = '\0';
 	} else {
-		snprintf(s->message, sizeof(s->message), "cannot read the detail of #%llu back", (unsigned long long)r->id);
+		snprintf(s->message, sizeof(s->message), "cannot read the detail of #%llu back",
+		         (unsigned long long)r->id);
 	}
 }
 
@@ -97,10 +98,11 @@ static void finish_prompt(struct tui_state *s)
 			snprintf(s->message, sizeof(s->message), "no connection selected");
 		else
 			tui_save_certs(s->model, r, s->input[0] ? s->input : "./tlsscope-certs", s->message,
-				       sizeof(s->message));
+			               sizeof(s->message));
 		break;
 	case TUI_PROMPT_WRITE:
-		tui_save_report(s->model, s->input[0] ? s->input : "tlsscope-report.txt", s->message, sizeof(s->message));
+		tui_save_report(s->model, s->input[0] ? s->input : "tlsscope-report.txt", s->message,
+		                sizeof(s->message));
 		break;
 	default:
 		break;
@@ -139,13 +141,31 @@ static void prompt_key(struct tui_state *s, int ch)
 static bool motion(int ch, long page, long *delta)
 {
 	switch (ch) {
-	case KEY_UP: case 'k': *delta = -1; return true;
-	case KEY_DOWN: case 'j': *delta = 1; return true;
-	case KEY_PPAGE: *delta = -page; return true;
-	case KEY_NPAGE: case ' ': *delta = page; return true;
-	case KEY_HOME: case 'g': *delta = -(1L << 30); return true;
-	case KEY_END: case 'G': *delta = 1L << 30; return true;
-	default: return false;
+	case KEY_UP:
+	case 'k':
+		*delta = -1;
+		return true;
+	case KEY_DOWN:
+	case 'j':
+		*delta = 1;
+		return true;
+	case KEY_PPAGE:
+		*delta = -page;
+		return true;
+	case KEY_NPAGE:
+	case ' ':
+		*delta = page;
+		return true;
+	case KEY_HOME:
+	case 'g':
+		*delta = -(1L << 30);
+		return true;
+	case KEY_END:
+	case 'G':
+		*delta = 1L << 30;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -162,21 +182,36 @@ static bool key(struct tui_state *s, int ch)
 	}
 	s->message[0] = '\0';
 	switch (ch) {
-	case 'q': return false;
-	case '?': s->help_open = true; return true;
-	case '/': start_prompt(s, TUI_PROMPT_FILTER, tui_model_filter(s->model)); return true;
-	case 'f': tui_model_set_problems_only(s->model, !tui_model_problems_only(s->model)); return true;
-	case 's': tui_model_set_sort(s->model, (enum tui_sort)((tui_model_sort(s->model) + 1) % TUI_SORT_COUNT)); return true;
-	case 'e': start_prompt(s, TUI_PROMPT_EXPORT, "./tlsscope-certs"); return true;
-	case 'w': start_prompt(s, TUI_PROMPT_WRITE, "tlsscope-report.txt"); return true;
-	default: break;
+	case 'q':
+		return false;
+	case '?':
+		s->help_open = true;
+		return true;
+	case '/':
+		start_prompt(s, TUI_PROMPT_FILTER, tui_model_filter(s->model));
+		return true;
+	case 'f':
+		tui_model_set_problems_only(s->model, !tui_model_problems_only(s->model));
+		return true;
+	case 's':
+		tui_model_set_sort(s->model,
+		                   (enum tui_sort)((tui_model_sort(s->model) + 1) % TUI_SORT_COUNT));
+		return true;
+	case 'e':
+		start_prompt(s, TUI_PROMPT_EXPORT, "./tlsscope-certs");
+		return true;
+	case 'w':
+		start_prompt(s, TUI_PROMPT_WRITE, "tlsscope-report.txt");
+		return true;
+	default:
+		break;
 	}
 	long delta;
 	if (s->detail_open) {
 		if (motion(ch, tui_view_detail_rows(s), &delta))
 			scroll_detail(s, delta);
-		else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == KEY_ESC || ch == KEY_BACKSPACE ||
-			 ch == KEY_LEFT)
+		else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == KEY_ESC ||
+		         ch == KEY_BACKSPACE || ch == KEY_LEFT)
 			s->detail_open = false;
 		return true;
 	}
@@ -195,8 +230,8 @@ static bool key(struct tui_state *s, int ch)
 
 int tui_run(struct tui_model *m, const char *title)
 {
-	struct tui_state s = { .model = m, .title = title };
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct tui_state s = {.model = m, .title = title};
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);

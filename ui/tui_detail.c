@@ -33,16 +33,17 @@ static void endpoints(FILE *fp, const struct conn *c, const struct report_inputs
 	bool nano = in && c->file_index < in->count && in->info && in->info[c->file_index].nanosecond;
 	char t[64], ip[64];
 	line(fp, TUI_STYLE_HEADING, "Connection #%llu%s%s", (unsigned long long)c->id,
-	     in && c->file_index < in->count ? "  in " : "", in && c->file_index < in->count ? in->names[c->file_index] : "");
+	     in && c->file_index < in->count ? "  in " : "",
+	     in && c->file_index < in->count ? in->names[c->file_index] : "");
 	report_time_text(c->first_ts_ns, nano, t, sizeof(t));
 	line(fp, TUI_STYLE_TEXT, "  time      %s UTC", t);
 	for (int k = 0; k < 2; k++) {
 		const struct conn_side *s = k == 0 ? conn_client(c) : conn_server(c);
 		ts_addr_format(&s->addr, ip, sizeof(ip));
 		bool v6 = s->addr.family == 6;
-		line(fp, TUI_STYLE_TEXT, "  %s    %s%s%s:%u  (%llu packets, %llu bytes)", k == 0 ? "client" : "server",
-		     v6 ? "[" : "", ip, v6 ? "]" : "", s->port, (unsigned long long)s->packets,
-		     (unsigned long long)s->payload_bytes);
+		line(fp, TUI_STYLE_TEXT, "  %s    %s%s%s:%u  (%llu packets, %llu bytes)",
+		     k == 0 ? "client" : "server", v6 ? "[" : "", ip, v6 ? "]" : "", s->port,
+		     (unsigned long long)s->packets, (unsigned long long)s->payload_bytes);
 	}
 }
 
@@ -84,7 +85,7 @@ static void negotiation(FILE *fp, const struct conn *c, const struct diagnosis *
 	for (int i = 0; i < ANOM_COUNT && k < sizeof(anomalies); i++)
 		if (c->anomalies[i])
 			k += (size_t)snprintf(anomalies + k, sizeof(anomalies) - k, "%s%s x%u", k ? ", " : "",
-					      conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
+			                      conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	if (k)
 		line(fp, TUI_STYLE_WARNING, "  anomalies %s", anomalies);
 }
@@ -98,8 +99,8 @@ static void findings(FILE *fp, const struct diagnosis *dg)
 	line(fp, TUI_STYLE_HEADING, "Findings (%zu, worst first)", dg->finding_count);
 	for (size_t i = 0; i < dg->finding_count; i++) {
 		const struct finding *f = &dg->findings[i];
-		line(fp, (char)(TUI_STYLE_INFO + f->severity), "  %-8s %s: %s", severity_name(f->severity), f->code,
-		     f->message);
+		line(fp, (char)(TUI_STYLE_INFO + f->severity), "  %-8s %s: %s", severity_name(f->severity),
+		     f->code, f->message);
 		if (f->fix[0])
 			line(fp, TUI_STYLE_TEXT, "           fix: %s", f->fix);
 	}
@@ -118,7 +119,8 @@ static void clients(FILE *fp, const struct diagnosis *dg)
 		if (k == CLIENT_BROWSER && !e->fails && !e->code[0])
 			continue;
 		if (e->fails)
-			line(fp, TUI_STYLE_ERROR, "  %-8s %s: %s", tls_client_name((enum tls_client)k), e->code, e->message);
+			line(fp, TUI_STYLE_ERROR, "  %-8s %s: %s", tls_client_name((enum tls_client)k),
+			     e->code, e->message);
 		else
 			line(fp, TUI_STYLE_TEXT, "  %-8s would connect", tls_client_name((enum tls_client)k));
 	}
@@ -140,7 +142,8 @@ static void ladder(FILE *fp, const struct conn *c)
 		if (to_server)
 			arrow[LADDER_WIDTH - 1] = '>';
 		char style = e->type == EV_ALERT || e->type == EV_RST ? TUI_STYLE_WARNING : TUI_STYLE_TEXT;
-		line(fp, style, "  %+10.3f  client %s server", (double)(e->ts_ns - c->first_ts_ns) / 1e6, arrow);
+		line(fp, style, "  %+10.3f  client %s server", (double)(e->ts_ns - c->first_ts_ns) / 1e6,
+		     arrow);
 	}
 	if (c->event_total > c->event_count)
 		line(fp, TUI_STYLE_TEXT, "  ... %u more events not kept", c->event_total - c->event_count);
@@ -175,7 +178,7 @@ static void leaf_names(FILE *fp, const struct x509_cert *x, const struct diagnos
 	for (int cl = 0; cl < CLIENT_COUNT && k < sizeof(rejected); cl++)
 		if (!dg->host[cl].ok)
 			k += (size_t)snprintf(rejected + k, sizeof(rejected) - k, "%s%s", k ? ", " : "",
-					      tls_client_name((enum tls_client)cl));
+			                      tls_client_name((enum tls_client)cl));
 	if (!k)
 		return;
 	const char *why = "matches none of these names";
@@ -187,7 +190,8 @@ static void leaf_names(FILE *fp, const struct x509_cert *x, const struct diagnos
 		why = "cannot match: the certificate names no host";
 	else if (hm->ok)
 		why = "matches for OpenSSL but not for every client";
-	line(fp, TUI_STYLE_MISMATCH, "      x expected %s %s (rejected by %s)", dg->expected_host, why, rejected);
+	line(fp, TUI_STYLE_MISMATCH, "      x expected %s %s (rejected by %s)", dg->expected_host, why,
+	     rejected);
 }
 
 static void chain(FILE *fp, const struct conn *c, const struct diagnosis *dg)
@@ -202,7 +206,8 @@ static void chain(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 		     dg->verdict.trusted ? "verifies" : "does not verify: ",
 		     dg->verdict.trusted ? "" : dg->verdict.verify_error_name);
 	else
-		line(fp, TUI_STYLE_HEADING, "Certificate chain: %u sent%s", l->total, l->cut ? " (some not kept)" : "");
+		line(fp, TUI_STYLE_HEADING, "Certificate chain: %u sent%s", l->total,
+		     l->cut ? " (some not kept)" : "");
 	for (uint16_t i = 0; i < l->count; i++) {
 		const struct x509_cert *x = dg && i < dg->cert_count ? dg->certs[i] : NULL;
 		char sha[65], t1[32], t2[32];
@@ -215,16 +220,19 @@ static void chain(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 		line(fp, TUI_STYLE_TEXT, "  [%u] %s", i, x->subject ? x->subject : "?");
 		line(fp, TUI_STYLE_TEXT, "      issuer  %s%s", x->issuer ? x->issuer : "?",
 		     x->self_signed ? "  (self-signed)" : "");
-		line(fp, TUI_STYLE_TEXT, "      valid   %s .. %s", x509_time_format(x->not_before, t1, sizeof(t1)),
+		line(fp, TUI_STYLE_TEXT, "      valid   %s .. %s",
+		     x509_time_format(x->not_before, t1, sizeof(t1)),
 		     x509_time_format(x->not_after, t2, sizeof(t2)));
-		line(fp, TUI_STYLE_TEXT, "      key     %s %d, %s", x->key_type, x->key_bits, x->signature_algorithm);
+		line(fp, TUI_STYLE_TEXT, "      key     %s %d, %s", x->key_type, x->key_bits,
+		     x->signature_algorithm);
 		line(fp, TUI_STYLE_TEXT, "      sha256  %.16s...", sha);
 		if (i == 0)
 			leaf_names(fp, x, dg);
 	}
 }
 
-void tui_detail_write(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
+void tui_detail_write(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in)
 {
 	endpoints(fp, c, in);
 	negotiation(fp, c, dg);

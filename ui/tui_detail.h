@@ -21,7 +21,7 @@
 enum tui_style {
 	TUI_STYLE_TEXT = ' ',
 	TUI_STYLE_HEADING = 'H',
-	TUI_STYLE_INFO = '0',     /* severities: '0' + enum severity */
+	TUI_STYLE_INFO = '0', /* severities: '0' + enum severity */
 	TUI_STYLE_WARNING = '1',
 	TUI_STYLE_ERROR = '2',
 	TUI_STYLE_CRITICAL = '3',
@@ -32,6 +32,7 @@ enum tui_style {
 /* Write the detail lines of a connection (dg may be NULL) to fp. Text
  * from the wire is already escaped by the record; certificate strings
  * are UTF-8 from libcrypto, with control characters replaced here. */
-void tui_detail_write(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
+void tui_detail_write(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in);
 
 #endif

@@ -17,13 +17,13 @@ struct tui_model {
 	const struct report_inputs *in;
 
 	/* Written by the writer thread under the lock. */
-	struct tui_row *rows;          /* TUI_MAX_ROWS, allocated once */
-	size_t published;              /* rows visible to the interface */
+	struct tui_row *rows; /* TUI_MAX_ROWS, allocated once */
+	size_t published;     /* rows visible to the interface */
 	struct tui_counts counts;
 	const char *codes[TUI_MAX_CODES]; /* finding codes are static strings */
-	uint64_t generation;           /* bumped on every change */
-	FILE *spill;                   /* writer thread only */
-	int spill_fd;                  /* read with pread, from any thread */
+	uint64_t generation;              /* bumped on every change */
+	FILE *spill;                      /* writer thread only */
+	int spill_fd;                     /* read with pread, from any thread */
 	bool spill_failed;
 
 	/* Interface thread. */
@@ -32,14 +32,14 @@ struct tui_model {
 	enum tui_sort sort;
 	bool settings_changed;
 	uint64_t seen_generation;
-	uint32_t *view;                /* indexes into rows */
+	uint32_t *view; /* indexes into rows */
 	size_t view_count;
-	struct tui_counts shown;       /* counts copied at the last refresh */
+	struct tui_counts shown; /* counts copied at the last refresh */
 };
 
 const char *tui_sort_name(enum tui_sort s)
 {
-	static const char *const names[TUI_SORT_COUNT] = { "time", "severity", "server", "SNI" };
+	static const char *const names[TUI_SORT_COUNT] = {"time", "severity", "server", "SNI"};
 	return (unsigned)s < TUI_SORT_COUNT ? names[s] : "?";
 }
 
@@ -224,7 +224,8 @@ static bool contains(const char *hay, const char *needle)
 {
 	for (; *hay; hay++) {
 		size_t i = 0;
-		while (needle[i] && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+		while (needle[i] && hay[i] &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
 			i++;
 		if (!needle[i])
 			return true;
@@ -259,7 +260,8 @@ static int by_time(const struct tui_row *x, const struct tui_row *y)
 #define SORT_FN(name, expr)                                                                                  \
 	static int name(const void *a, const void *b)                                                        \
 	{                                                                                                    \
-		const struct tui_row *x = &sort_rows[*(const uint32_t *)a], *y = &sort_rows[*(const uint32_t *)b]; \
+		const struct tui_row *x = &sort_rows[*(const uint32_t *)a],                                  \
+		                     *y = &sort_rows[*(const uint32_t *)b];                                  \
 		int d = (expr);                                                                              \
 		return d ? d : by_time(x, y);                                                                \
 	}
@@ -284,8 +286,8 @@ bool tui_model_refresh(struct tui_model *m)
 		if (passes(m, &m->rows[i]))
 			m->view[k++] = (uint32_t)i;
 	m->view_count = k;
-	static int (*const cmp[TUI_SORT_COUNT])(const void *, const void *) = { cmp_time, cmp_severity, cmp_server,
-										 cmp_sni };
+	static int (*const cmp[TUI_SORT_COUNT])(const void *, const void *) = {cmp_time, cmp_severity,
+	                                                                       cmp_server, cmp_sni};
 	sort_rows = m->rows;
 	qsort(m->view, k, sizeof(*m->view), cmp[m->sort]);
 	return true;

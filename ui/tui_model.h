@@ -37,20 +37,20 @@ const char *tui_sort_name(enum tui_sort s);
 struct tui_row {
 	uint64_t id;
 	int64_t first_ts_ns;
-	char client[48];       /* "ip:port", IPv6 in brackets */
+	char client[48]; /* "ip:port", IPv6 in brackets */
 	char server[48];
-	char sni[64];          /* wire text (escaped), cut to fit; "" if none */
-	uint16_t version;      /* negotiated, 0 if none */
-	uint8_t outcome;       /* enum conn_outcome */
-	int8_t worst;          /* worst finding severity, -1 when there are none */
-	uint8_t worst_code;    /* index into the model's codes (valid when worst >= 0) */
-	uint64_t codes;        /* bit i: the connection has finding code i */
+	char sni[64];       /* wire text (escaped), cut to fit; "" if none */
+	uint16_t version;   /* negotiated, 0 if none */
+	uint8_t outcome;    /* enum conn_outcome */
+	int8_t worst;       /* worst finding severity, -1 when there are none */
+	uint8_t worst_code; /* index into the model's codes (valid when worst >= 0) */
+	uint64_t codes;     /* bit i: the connection has finding code i */
 	uint32_t file_index;
 	/* In the spill file, one after another from spill_off: */
 	long spill_off;
-	uint32_t detail_len;   /* detail lines (see tui_detail.h) */
-	uint32_t report_len;   /* the text report's block */
-	uint32_t certs_len;    /* certificates for export */
+	uint32_t detail_len; /* detail lines (see tui_detail.h) */
+	uint32_t report_len; /* the text report's block */
+	uint32_t certs_len;  /* certificates for export */
 };
 
 /* A row with problems: a finding of warning or worse (as the text report counts them). */
@@ -60,14 +60,14 @@ static inline bool tui_row_is_problem(const struct tui_row *r)
 }
 
 struct tui_counts {
-	size_t rows;              /* connections kept */
-	uint64_t dropped;         /* connections past TUI_MAX_ROWS */
+	size_t rows;      /* connections kept */
+	uint64_t dropped; /* connections past TUI_MAX_ROWS */
 	uint64_t outcomes[OUTCOME_COUNT];
 	uint64_t problems;
 	uint64_t by_code[TUI_MAX_CODES];
 	size_t code_count;
-	bool done;                /* the source has finished (all files read) */
-	char status[160];         /* the source's own words: "reading 3 files", "drops 12" */
+	bool done;        /* the source has finished (all files read) */
+	char status[160]; /* the source's own words: "reading 3 files", "drops 12" */
 };
 
 struct tui_model;

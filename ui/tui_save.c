@@ -11,7 +11,7 @@
 
 /* A spilled certificate: its place, then its DER bytes. */
 struct spilled_cert {
-	uint8_t client;    /* 0: a server certificate, 1: a client certificate */
+	uint8_t client; /* 0: a server certificate, 1: a client certificate */
 	uint16_t position;
 	uint32_t len;
 };
@@ -19,7 +19,7 @@ struct spilled_cert {
 static void spill_list(FILE *fp, const struct conn_cert_list *l, uint8_t client)
 {
 	for (uint16_t i = 0; i < l->count; i++) {
-		struct spilled_cert h = { .client = client, .position = i, .len = l->certs[i].len };
+		struct spilled_cert h = {.client = client, .position = i, .len = l->certs[i].len};
 		fwrite(&h, sizeof(h), 1, fp);
 		fwrite(l->blob + l->certs[i].off, 1, h.len, fp);
 	}
@@ -40,7 +40,8 @@ bool tui_save_certs(struct tui_model *m, const struct tui_row *r, const char *di
 {
 	struct cert_export_conn_info ci;
 	if (r->certs_len < sizeof(ci)) {
-		snprintf(msg, msglen, "connection #%llu: no certificates in clear to export", (unsigned long long)r->id);
+		snprintf(msg, msglen, "connection #%llu: no certificates in clear to export",
+		         (unsigned long long)r->id);
 		return false;
 	}
 	long off = r->spill_off + (long)r->detail_len + (long)r->report_len;
@@ -72,7 +73,7 @@ bool tui_save_certs(struct tui_model *m, const struct tui_row *r, const char *di
 	bool ok = cert_export_close(&x);
 	if (ok)
 		snprintf(msg, msglen, "wrote %u certificate%s of #%llu to %s/ (index.tsv lists them)", count,
-			 count == 1 ? "" : "s", (unsigned long long)r->id, dir);
+		         count == 1 ? "" : "s", (unsigned long long)r->id, dir);
 	else
 		snprintf(msg, msglen, "export to %s failed: %s", dir, strerror(errno));
 	return ok;
@@ -95,7 +96,7 @@ static bool copy_spill(struct tui_model *m, long off, size_t len, FILE *fp)
 static void view_summary(struct tui_model *m, FILE *fp)
 {
 	size_t n = tui_model_view_count(m);
-	uint64_t outcomes[OUTCOME_COUNT] = { 0 }, by_code[TUI_MAX_CODES] = { 0 };
+	uint64_t outcomes[OUTCOME_COUNT] = {0}, by_code[TUI_MAX_CODES] = {0};
 	for (size_t i = 0; i < n; i++) {
 		const struct tui_row *r = tui_model_view_row(m, i);
 		outcomes[r->outcome < OUTCOME_COUNT ? r->outcome : OUTCOME_INCOMPLETE]++;
@@ -104,18 +105,20 @@ static void view_summary(struct tui_model *m, FILE *fp)
 	}
 	const char *filter = tui_model_filter(m);
 	fprintf(fp, "== tlsscope view: %zu connection%s, sorted by %s%s%s%s%s ==\n", n, n == 1 ? "" : "s",
-		tui_sort_name(tui_model_sort(m)), tui_model_problems_only(m) ? ", problems only" : "",
-		filter[0] ? ", filter \"" : "", filter, filter[0] ? "\"" : "");
+	        tui_sort_name(tui_model_sort(m)), tui_model_problems_only(m) ? ", problems only" : "",
+	        filter[0] ? ", filter \"" : "", filter, filter[0] ? "\"" : "");
 	const struct report_inputs *in = tui_model_inputs(m);
 	for (size_t i = 0; in && i < in->count; i++)
 		fprintf(fp, "input %s\n", in->names[i]);
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		if (outcomes[i])
-			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i), (unsigned long long)outcomes[i]);
+			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i),
+			        (unsigned long long)outcomes[i]);
 	const struct tui_counts *k = tui_model_counts(m);
 	for (size_t i = 0; i < k->code_count; i++)
 		if (by_code[i])
-			fprintf(fp, "  finding %-26s %llu\n", tui_model_code_name(m, i), (unsigned long long)by_code[i]);
+			fprintf(fp, "  finding %-26s %llu\n", tui_model_code_name(m, i),
+			        (unsigned long long)by_code[i]);
 	fputc('\n', fp);
 }
 

@@ -33,20 +33,28 @@ void tui_view_init_colors(struct tui_state *s)
 static attr_t severity_attr(const struct tui_state *s, int sev)
 {
 	switch (sev) {
-	case SEV_INFO: return s->color ? COLOR_PAIR(PAIR_INFO) : A_NORMAL;
-	case SEV_WARNING: return s->color ? COLOR_PAIR(PAIR_WARNING) : A_NORMAL;
-	case SEV_ERROR: return s->color ? COLOR_PAIR(PAIR_ERROR) : A_BOLD;
-	case SEV_CRITICAL: return (s->color ? COLOR_PAIR(PAIR_ERROR) : 0) | A_BOLD;
-	default: return A_NORMAL;
+	case SEV_INFO:
+		return s->color ? COLOR_PAIR(PAIR_INFO) : A_NORMAL;
+	case SEV_WARNING:
+		return s->color ? COLOR_PAIR(PAIR_WARNING) : A_NORMAL;
+	case SEV_ERROR:
+		return s->color ? COLOR_PAIR(PAIR_ERROR) : A_BOLD;
+	case SEV_CRITICAL:
+		return (s->color ? COLOR_PAIR(PAIR_ERROR) : 0) | A_BOLD;
+	default:
+		return A_NORMAL;
 	}
 }
 
 static attr_t style_attr(const struct tui_state *s, char style)
 {
 	switch (style) {
-	case TUI_STYLE_HEADING: return A_BOLD;
-	case TUI_STYLE_MATCH: return (s->color ? COLOR_PAIR(PAIR_MATCH) : A_UNDERLINE) | A_BOLD;
-	case TUI_STYLE_MISMATCH: return (s->color ? COLOR_PAIR(PAIR_ERROR) : A_REVERSE) | A_BOLD;
+	case TUI_STYLE_HEADING:
+		return A_BOLD;
+	case TUI_STYLE_MATCH:
+		return (s->color ? COLOR_PAIR(PAIR_MATCH) : A_UNDERLINE) | A_BOLD;
+	case TUI_STYLE_MISMATCH:
+		return (s->color ? COLOR_PAIR(PAIR_ERROR) : A_REVERSE) | A_BOLD;
 	default:
 		if (style >= TUI_STYLE_INFO && style <= TUI_STYLE_CRITICAL)
 			return severity_attr(s, style - TUI_STYLE_INFO);
@@ -125,14 +133,14 @@ static void summary_bar(const struct tui_state *s)
 	const struct tui_counts *k = tui_model_counts(m);
 	char buf[1024];
 	const char *filter = tui_model_filter(m);
-	int n = snprintf(buf, sizeof(buf), " %s  %zu connection%s, %zu shown, problems %llu  sort: %s%s%s%s  %s",
-			 s->title, k->rows, k->rows == 1 ? "" : "s", tui_model_view_count(m),
-			 (unsigned long long)k->problems, tui_sort_name(tui_model_sort(m)),
-			 tui_model_problems_only(m) ? "  problems only" : "", filter[0] ? "  filter: " : "", filter,
-			 k->status);
+	int n = snprintf(
+	    buf, sizeof(buf), " %s  %zu connection%s, %zu shown, problems %llu  sort: %s%s%s%s  %s", s->title,
+	    k->rows, k->rows == 1 ? "" : "s", tui_model_view_count(m), (unsigned long long)k->problems,
+	    tui_sort_name(tui_model_sort(m)), tui_model_problems_only(m) ? "  problems only" : "",
+	    filter[0] ? "  filter: " : "", filter, k->status);
 	if (k->dropped && n > 0 && (size_t)n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - (size_t)n, "  ROW CAP %d REACHED: %llu not shown", TUI_MAX_ROWS,
-			 (unsigned long long)k->dropped);
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "  ROW CAP %d REACHED: %llu not shown",
+		         TUI_MAX_ROWS, (unsigned long long)k->dropped);
 	cell(0, 0, COLS, buf, A_REVERSE);
 
 	size_t at = 0;
@@ -140,15 +148,27 @@ static void summary_bar(const struct tui_state *s)
 	for (int i = 0; i < OUTCOME_COUNT && at < sizeof(buf); i++)
 		if (k->outcomes[i])
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", at ? "," : "",
-					       conn_outcome_name((enum conn_outcome)i), (unsigned long long)k->outcomes[i]);
+			                       conn_outcome_name((enum conn_outcome)i),
+			                       (unsigned long long)k->outcomes[i]);
 	for (size_t i = 0; i < k->code_count && at < sizeof(buf); i++)
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", i ? "," : "  | findings:",
-				       tui_model_code_name(m, i), (unsigned long long)k->by_code[i]);
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu",
+		                       i ? "," : "  | findings:", tui_model_code_name(m, i),
+		                       (unsigned long long)k->by_code[i]);
 	cell(1, 0, COLS, buf, A_NORMAL);
 }
 
 /* The list's columns: fixed ones, and flexible ones fitted to what is on screen. */
-enum { COL_TIME, COL_CLIENT, COL_SERVER, COL_SNI, COL_VERSION, COL_OUTCOME, COL_SEVERITY, COL_FINDING, COL_COUNT };
+enum {
+	COL_TIME,
+	COL_CLIENT,
+	COL_SERVER,
+	COL_SNI,
+	COL_VERSION,
+	COL_OUTCOME,
+	COL_SEVERITY,
+	COL_FINDING,
+	COL_COUNT
+};
 
 struct column {
 	const char *title;
@@ -166,16 +186,18 @@ static void row_cells(const struct tui_state *s, const struct tui_row *r, char c
 	snprintf(cells[COL_SNI], 80, "%s", r->sni[0] ? r->sni : "-");
 	snprintf(cells[COL_VERSION], 80, "%s", r->version ? tls_version_name(r->version, v, sizeof(v)) : "-");
 	snprintf(cells[COL_OUTCOME], 80, "%s", conn_outcome_name((enum conn_outcome)r->outcome));
-	snprintf(cells[COL_SEVERITY], 80, "%s", r->worst >= 0 ? severity_name((enum severity)r->worst) : "ok");
-	snprintf(cells[COL_FINDING], 80, "%s", r->worst >= 0 ? tui_model_code_name(s->model, r->worst_code) : "-");
+	snprintf(cells[COL_SEVERITY], 80, "%s",
+	         r->worst >= 0 ? severity_name((enum severity)r->worst) : "ok");
+	snprintf(cells[COL_FINDING], 80, "%s",
+	         r->worst >= 0 ? tui_model_code_name(s->model, r->worst_code) : "-");
 }
 
 /* Widths: what the visible rows need, then shrunk (client first) to fit the terminal. */
 static void fit_columns(const struct tui_state *s, struct column *cols, size_t first, size_t count)
 {
-	static const char *const titles[COL_COUNT] = { "time (UTC)", "client", "server", "SNI", "version",
-						       "outcome", "severity", "worst finding" };
-	static const int mins[COL_COUNT] = { 12, 15, 15, 14, 7, 11, 8, 16 };
+	static const char *const titles[COL_COUNT] = {"time (UTC)", "client",  "server",   "SNI",
+	                                              "version",    "outcome", "severity", "worst finding"};
+	static const int mins[COL_COUNT] = {12, 15, 15, 14, 7, 11, 8, 16};
 	for (int c = 0; c < COL_COUNT; c++) {
 		cols[c].title = titles[c];
 		cols[c].min = mins[c];
@@ -194,8 +216,8 @@ static void fit_columns(const struct tui_state *s, struct column *cols, size_t f
 	for (int c = 0; c < COL_COUNT; c++)
 		total += cols[c].width;
 	/* Shrink the least telling columns first, to a comfortable width, then all to a tight one. */
-	static const int shrink_order[] = { COL_OUTCOME, COL_FINDING, COL_SNI, COL_CLIENT, COL_SERVER };
-	static const int tight[COL_COUNT] = { 12, 9, 10, 10, 7, 8, 8, 10 };
+	static const int shrink_order[] = {COL_OUTCOME, COL_FINDING, COL_SNI, COL_CLIENT, COL_SERVER};
+	static const int tight[COL_COUNT] = {12, 9, 10, 10, 7, 8, 8, 10};
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < sizeof(shrink_order) / sizeof(shrink_order[0]) && total > COLS; i++) {
 			struct column *col = &cols[shrink_order[i]];
@@ -235,7 +257,8 @@ static void list(struct tui_state *s)
 	fit_columns(s, cols, s->top, visible);
 	int x = 0;
 	for (int c = 0; c < COL_COUNT; c++) {
-		column_cell(SUMMARY_LINES, x, &cols[c], c + 1 == COL_COUNT, cols[c].title, A_BOLD | A_UNDERLINE);
+		column_cell(SUMMARY_LINES, x, &cols[c], c + 1 == COL_COUNT, cols[c].title,
+		            A_BOLD | A_UNDERLINE);
 		x += cols[c].width + 1;
 	}
 	char cells[COL_COUNT][80];
@@ -261,13 +284,15 @@ static void list(struct tui_state *s)
 	if (n == 0) {
 		const struct tui_counts *k = tui_model_counts(s->model);
 		cell(SUMMARY_LINES + 2, 2, COLS - 4,
-		     k->rows ? "no connection matches (Esc clears the filter, f shows all)"
-			     : k->done ? "no connections in the input" : "reading...",
+		     k->rows   ? "no connection matches (Esc clears the filter, f shows all)"
+		     : k->done ? "no connections in the input"
+		               : "reading...",
 		     A_NORMAL);
 	}
 }
 
-/* Draw the detail's screen lines first..first+rows (wrapped to `width`) from y0; returns how many there are. */
+/* Draw the detail's screen lines first..first+rows (wrapped to `width`) from y0; returns how many there are.
+ */
 static size_t detail_lines(const struct tui_state *s, int width, size_t first, int rows, int y0)
 {
 	size_t count = 0;
@@ -317,9 +342,10 @@ static void detail(struct tui_state *s)
 		s->detail_scroll = total - (size_t)rows;
 	detail_lines(s, COLS - 2, s->detail_scroll, rows, y0 + 1);
 	char title[160];
-	snprintf(title, sizeof(title), " detail of #%llu  lines %zu-%zu of %zu  (arrows/PgUp/PgDn scroll, Enter or Esc closes) ",
-		 (unsigned long long)s->detail_id, total ? s->detail_scroll + 1 : 0,
-		 s->detail_scroll + (size_t)rows < total ? s->detail_scroll + (size_t)rows : total, total);
+	snprintf(title, sizeof(title),
+	         " detail of #%llu  lines %zu-%zu of %zu  (arrows/PgUp/PgDn scroll, Enter or Esc closes) ",
+	         (unsigned long long)s->detail_id, total ? s->detail_scroll + 1 : 0,
+	         s->detail_scroll + (size_t)rows < total ? s->detail_scroll + (size_t)rows : total, total);
 	move(y0, 0);
 	attron(A_BOLD);
 	hline(ACS_HLINE, COLS);
@@ -330,8 +356,9 @@ static void detail(struct tui_state *s)
 static void status_line(const struct tui_state *s)
 {
 	char buf[400];
-	static const char *const prompts[] = { "", "filter (SNI, IP, finding; Esc clears): ",
-					       "export certificates to directory: ", "write the view as a report to: " };
+	static const char *const prompts[] = {
+	    "", "filter (SNI, IP, finding; Esc clears): ", "export certificates to directory: ",
+	    "write the view as a report to: "};
 	if (s->prompt != TUI_PROMPT_NONE) {
 		snprintf(buf, sizeof(buf), "%s%s", prompts[s->prompt], s->input);
 		cell(LINES - 1, 0, COLS, buf, A_BOLD);
@@ -341,28 +368,29 @@ static void status_line(const struct tui_state *s)
 		cell(LINES - 1, 0, COLS, s->message, A_BOLD);
 	else
 		cell(LINES - 1, 0, COLS,
-		     "Enter details  / filter  f problems only  s sort  e export certs  w write report  ? help  q quit",
+		     "Enter details  / filter  f problems only  s sort  e export certs  w write report  ? "
+		     "help  q quit",
 		     A_NORMAL);
 }
 
 static void help(void)
 {
 	static const char *const lines[] = {
-		"tlsscope: keys",
-		"",
-		"  Up/Down, j/k     move (in the detail pane: scroll)",
-		"  PgUp/PgDn        a page up or down; Home/End, g/G: first/last",
-		"  Enter            open or close the selected connection's details",
-		"  /                filter by SNI, client or server IP:port, finding code",
-		"  Esc              clear the filter; close the detail pane",
-		"  f                show problems only (warnings and worse), or all",
-		"  s                sort by time, severity, server, SNI",
-		"  e                export the selected connection's certificates (PEM)",
-		"  w                write the current view as a text report",
-		"  ?                this help",
-		"  q                quit",
-		"",
-		"Press any key to close this help.",
+	    "tlsscope: keys",
+	    "",
+	    "  Up/Down, j/k     move (in the detail pane: scroll)",
+	    "  PgUp/PgDn        a page up or down; Home/End, g/G: first/last",
+	    "  Enter            open or close the selected connection's details",
+	    "  /                filter by SNI, client or server IP:port, finding code",
+	    "  Esc              clear the filter; close the detail pane",
+	    "  f                show problems only (warnings and worse), or all",
+	    "  s                sort by time, severity, server, SNI",
+	    "  e                export the selected connection's certificates (PEM)",
+	    "  w                write the current view as a text report",
+	    "  ?                this help",
+	    "  q                quit",
+	    "",
+	    "Press any key to close this help.",
 	};
 	int h = (int)(sizeof(lines) / sizeof(lines[0])) + 2, w = 76;
 	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
@@ -386,8 +414,8 @@ static void too_small(void)
 {
 	char buf[120];
 	bool utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
-	snprintf(buf, sizeof(buf), "terminal too small (need %d%s%d, have %d%s%d)", TUI_MIN_COLS, utf8 ? "\xc3\x97" : "x",
-		 TUI_MIN_LINES, COLS, utf8 ? "\xc3\x97" : "x", LINES);
+	snprintf(buf, sizeof(buf), "terminal too small (need %d%s%d, have %d%s%d)", TUI_MIN_COLS,
+	         utf8 ? "\xc3\x97" : "x", TUI_MIN_LINES, COLS, utf8 ? "\xc3\x97" : "x", LINES);
 	int len = (int)strlen(buf) - (utf8 ? 2 : 0); /* each × is two bytes, one column */
 	int x = COLS > len ? (COLS - len) / 2 : 0;
 	mvaddnstr(LINES / 2, x, buf, COLS - x);

@@ -19,19 +19,19 @@ enum tui_prompt { TUI_PROMPT_NONE = 0, TUI_PROMPT_FILTER, TUI_PROMPT_EXPORT, TUI
 
 struct tui_state {
 	struct tui_model *model;
-	const char *title;         /* "tlsscope tui", "tlsscope live eth0" */
-	size_t selected;           /* position in the view */
-	uint64_t selected_id;      /* the connection it is, to keep it selected as the view changes */
-	size_t top;                /* first list position on screen */
+	const char *title;    /* "tlsscope tui", "tlsscope live eth0" */
+	size_t selected;      /* position in the view */
+	uint64_t selected_id; /* the connection it is, to keep it selected as the view changes */
+	size_t top;           /* first list position on screen */
 	bool detail_open;
-	size_t detail_scroll;      /* first detail line on screen (after wrapping) */
-	char *detail;              /* the selected connection's detail lines, read back on opening */
+	size_t detail_scroll; /* first detail line on screen (after wrapping) */
+	char *detail;         /* the selected connection's detail lines, read back on opening */
 	size_t detail_len;
-	uint64_t detail_id;        /* whose detail is loaded; 0 if none */
+	uint64_t detail_id; /* whose detail is loaded; 0 if none */
 	bool help_open;
 	enum tui_prompt prompt;
-	char input[256];           /* the prompt's text being typed */
-	char message[320];         /* the last action's result, on the status line */
+	char input[256];   /* the prompt's text being typed */
+	char message[320]; /* the last action's result, on the status line */
 	bool color;
 };
 

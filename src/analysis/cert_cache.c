@@ -20,8 +20,8 @@
 #include "ts_limits.h"
 
 struct cache_entry {
-	uint64_t key;                      /* fast hash of the DER (see der_hash) */
-	uint8_t *der;                      /* a copy, compared whole on a lookup */
+	uint64_t key; /* fast hash of the DER (see der_hash) */
+	uint8_t *der; /* a copy, compared whole on a lookup */
 	size_t der_len;
 	struct cache_entry *chain;         /* next in the bucket */
 	struct cache_entry *newer, *older; /* recency list */

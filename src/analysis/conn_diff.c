@@ -20,34 +20,34 @@
 const char *diff_pairing_name(enum diff_pairing p)
 {
 	static const char *const names[DIFF_PAIRING_COUNT] = {
-		[DIFF_PAIRED_BY_SERVER_AND_SNI] = "server_and_sni",
-		[DIFF_PAIRED_BY_SERVER] = "server",
-		[DIFF_PAIRED_BY_SNI] = "server_name",
-		[DIFF_PAIRED_AS_ONLY_SERVER] = "only_server",
+	    [DIFF_PAIRED_BY_SERVER_AND_SNI] = "server_and_sni",
+	    [DIFF_PAIRED_BY_SERVER] = "server",
+	    [DIFF_PAIRED_BY_SNI] = "server_name",
+	    [DIFF_PAIRED_AS_ONLY_SERVER] = "only_server",
 	};
 	return (unsigned)p < DIFF_PAIRING_COUNT ? names[p] : "unknown";
 }
 
 /* Field names reuse the analyze JSON's names for the same things. */
 static const char *const field_names[DF_COUNT] = {
-	[DF_SERVER_NAME] = "server_name",
-	[DF_SUPPORTED_VERSIONS] = "client_hello.supported_versions",
-	[DF_CIPHER_SUITES] = "client_hello.cipher_suites",
-	[DF_ALPN] = "client_hello.alpn",
-	[DF_EXTENSIONS] = "client_hello.extensions",
-	[DF_SIGNATURE_ALGORITHMS] = "client_hello.signature_algorithms",
-	[DF_SUPPORTED_GROUPS] = "client_hello.supported_groups",
-	[DF_KEY_SHARE_GROUPS] = "client_hello.key_share_groups",
-	[DF_HELLO_RETRY] = "hello_retry.group",
-	[DF_VERSION] = "version",
-	[DF_CIPHER] = "cipher",
-	[DF_SERVER_ALPN] = "alpn",
-	[DF_CERTIFICATES_STATE] = "certificates_state",
-	[DF_CERTIFICATES] = "certificates",
-	[DF_ALERTS] = "alerts",
-	[DF_CLOSED_BY] = "closed_by",
-	[DF_OUTCOME] = "outcome",
-	[DF_FINDINGS] = "findings",
+    [DF_SERVER_NAME] = "server_name",
+    [DF_SUPPORTED_VERSIONS] = "client_hello.supported_versions",
+    [DF_CIPHER_SUITES] = "client_hello.cipher_suites",
+    [DF_ALPN] = "client_hello.alpn",
+    [DF_EXTENSIONS] = "client_hello.extensions",
+    [DF_SIGNATURE_ALGORITHMS] = "client_hello.signature_algorithms",
+    [DF_SUPPORTED_GROUPS] = "client_hello.supported_groups",
+    [DF_KEY_SHARE_GROUPS] = "client_hello.key_share_groups",
+    [DF_HELLO_RETRY] = "hello_retry.group",
+    [DF_VERSION] = "version",
+    [DF_CIPHER] = "cipher",
+    [DF_SERVER_ALPN] = "alpn",
+    [DF_CERTIFICATES_STATE] = "certificates_state",
+    [DF_CERTIFICATES] = "certificates",
+    [DF_ALERTS] = "alerts",
+    [DF_CLOSED_BY] = "closed_by",
+    [DF_OUTCOME] = "outcome",
+    [DF_FINDINGS] = "findings",
 };
 
 const char *diff_field_name(enum diff_field f)
@@ -91,7 +91,8 @@ static void copy_client_hello(struct diff_shape *s, const struct tls_client_hell
 	s->cipher_suite_count = ch->cipher_suite_count;
 	u16_copy(s->cipher_suites, ch->cipher_suites, ch->cipher_suite_count);
 	for (size_t i = 0; i < ch->alpn_count && i < DIFF_MAX_ALPN; i++)
-		conn_wire_text(ch->alpn[i].bytes, ch->alpn[i].len, s->alpn[s->alpn_count++], sizeof(s->alpn[0]));
+		conn_wire_text(ch->alpn[i].bytes, ch->alpn[i].len, s->alpn[s->alpn_count++],
+		               sizeof(s->alpn[0]));
 	s->extensions.total = ch->extension_total;
 	for (size_t i = 0; i < ch->extension_count && i < TLS_MAX_LIST_ITEMS; i++)
 		s->extensions.v[s->extensions.count++] = degrease(ch->extensions[i].type);
@@ -107,7 +108,7 @@ static void leaf_names(struct diff_shape *s, const struct x509_cert *leaf)
 	size_t used = 0;
 	for (size_t i = 0; i < names->count && used + 1 < sizeof(s->leaf_names); i++) {
 		int n = snprintf(s->leaf_names + used, sizeof(s->leaf_names) - used, "%s%s", i ? ", " : "",
-				 names->v[i]);
+		                 names->v[i]);
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -120,7 +121,7 @@ static const char *conn_closed_by(const struct conn *c)
 {
 	if (!c->closed)
 		return "";
-	static const char *const names[2][2] = { { "server_fin", "server_rst" }, { "client_fin", "client_rst" } };
+	static const char *const names[2][2] = {{"server_fin", "server_rst"}, {"client_fin", "client_rst"}};
 	return names[c->first_close_dir == c->client_dir][c->first_close_rst];
 }
 
@@ -139,7 +140,7 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 		if (c->server_hello->has_alpn) {
 			s->has_server_alpn = true;
 			conn_wire_text(c->server_hello->alpn.bytes, c->server_hello->alpn.len, s->server_alpn,
-				       sizeof(s->server_alpn));
+			               sizeof(s->server_alpn));
 		}
 	}
 	if (c->hello_retry) {
@@ -158,10 +159,10 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 	for (size_t i = 0; i < c->alert_count && s->alert_count < DIFF_MAX_ALERTS; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		s->alerts[s->alert_count++] = (struct diff_alert){
-			.from_server = a->dir != c->client_dir,
-			.encrypted = a->encrypted,
-			.level = a->level,
-			.description = a->description,
+		    .from_server = a->dir != c->client_dir,
+		    .encrypted = a->encrypted,
+		    .level = a->level,
+		    .description = a->description,
 		};
 	}
 	snprintf(s->closed_by, sizeof(s->closed_by), "%s", conn_closed_by(c));
@@ -205,7 +206,8 @@ static const char *version_name(uint16_t v)
 	return tls_version_name(v, buf, sizeof(buf));
 }
 
-static void value_add_list(struct diff_value *v, const uint16_t *codes, size_t n, const char *(*name)(uint16_t))
+static void value_add_list(struct diff_value *v, const uint16_t *codes, size_t n,
+                           const char *(*name)(uint16_t))
 {
 	v->is_list = true;
 	for (size_t i = 0; i < n; i++)
@@ -230,7 +232,10 @@ void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff
 		if (s->sni_present)
 			value_add(v, "%s", s->sni);
 		return;
-	case DF_SUPPORTED_VERSIONS: list = &s->supported_versions; name = version_name; break;
+	case DF_SUPPORTED_VERSIONS:
+		list = &s->supported_versions;
+		name = version_name;
+		break;
 	case DF_CIPHER_SUITES:
 		value_add_list(v, s->cipher_suites, s->cipher_suite_count, tls_cipher_suite_name);
 		return;
@@ -239,10 +244,22 @@ void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff
 		for (size_t i = 0; i < s->alpn_count; i++)
 			value_add(v, "%s", s->alpn[i]);
 		return;
-	case DF_EXTENSIONS: list = &s->extensions; name = tls_extension_name; break;
-	case DF_SIGNATURE_ALGORITHMS: list = &s->signature_algorithms; name = tls_signature_scheme_name; break;
-	case DF_SUPPORTED_GROUPS: list = &s->supported_groups; name = tls_group_name; break;
-	case DF_KEY_SHARE_GROUPS: list = &s->key_share_groups; name = tls_group_name; break;
+	case DF_EXTENSIONS:
+		list = &s->extensions;
+		name = tls_extension_name;
+		break;
+	case DF_SIGNATURE_ALGORITHMS:
+		list = &s->signature_algorithms;
+		name = tls_signature_scheme_name;
+		break;
+	case DF_SUPPORTED_GROUPS:
+		list = &s->supported_groups;
+		name = tls_group_name;
+		break;
+	case DF_KEY_SHARE_GROUPS:
+		list = &s->key_share_groups;
+		name = tls_group_name;
+		break;
 	case DF_HELLO_RETRY:
 		if (s->hello_retry) {
 			if (s->hello_retry_group)
@@ -284,7 +301,8 @@ void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff
 			if (a->encrypted)
 				value_add(v, "%s encrypted", from);
 			else
-				value_add(v, "%s %s %s", from, level ? level : "unknown", alert_name(a->description));
+				value_add(v, "%s %s %s", from, level ? level : "unknown",
+				          alert_name(a->description));
 		}
 		return;
 	case DF_CLOSED_BY:
@@ -298,7 +316,7 @@ void diff_field_value(const struct diff_shape *s, enum diff_field f, struct diff
 		v->is_list = true;
 		for (size_t i = 0; i < s->finding_count; i++)
 			value_add(v, "%s (%s)", s->findings[i].code,
-				  severity_name((enum severity)s->findings[i].severity));
+			          severity_name((enum severity)s->findings[i].severity));
 		return;
 	case DF_COUNT:
 		return;
@@ -327,7 +345,8 @@ bool diff_value_long_lists_differ(const struct diff_value *a, const struct diff_
 	return false;
 }
 
-void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead, struct diff_value *out)
+void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead,
+                        struct diff_value *out)
 {
 	out->is_list = true;
 	out->count = 0;
@@ -358,7 +377,8 @@ static bool findings_equal(const struct diff_shape *a, const struct diff_shape *
 	if (a->finding_count != b->finding_count)
 		return false;
 	for (size_t i = 0; i < a->finding_count; i++)
-		if (a->findings[i].severity != b->findings[i].severity || strcmp(a->findings[i].code, b->findings[i].code))
+		if (a->findings[i].severity != b->findings[i].severity ||
+		    strcmp(a->findings[i].code, b->findings[i].code))
 			return false;
 	return true;
 }
@@ -367,30 +387,48 @@ static bool findings_equal(const struct diff_shape *a, const struct diff_shape *
 static bool field_equal(const struct diff_shape *a, const struct diff_shape *b, enum diff_field f)
 {
 	switch (f) {
-	case DF_SERVER_NAME: return a->sni_present == b->sni_present && !strcmp(a->sni, b->sni);
-	case DF_SUPPORTED_VERSIONS: return u16_list_equal(&a->supported_versions, &b->supported_versions);
+	case DF_SERVER_NAME:
+		return a->sni_present == b->sni_present && !strcmp(a->sni, b->sni);
+	case DF_SUPPORTED_VERSIONS:
+		return u16_list_equal(&a->supported_versions, &b->supported_versions);
 	case DF_CIPHER_SUITES:
 		return a->cipher_suite_count == b->cipher_suite_count &&
-		       !memcmp(a->cipher_suites, b->cipher_suites, a->cipher_suite_count * sizeof(a->cipher_suites[0]));
-	case DF_ALPN: return a->alpn_count == b->alpn_count && !memcmp(a->alpn, b->alpn, sizeof(a->alpn));
-	case DF_EXTENSIONS: return u16_list_equal(&a->extensions, &b->extensions);
-	case DF_SIGNATURE_ALGORITHMS: return u16_list_equal(&a->signature_algorithms, &b->signature_algorithms);
-	case DF_SUPPORTED_GROUPS: return u16_list_equal(&a->supported_groups, &b->supported_groups);
-	case DF_KEY_SHARE_GROUPS: return u16_list_equal(&a->key_share_groups, &b->key_share_groups);
+		       !memcmp(a->cipher_suites, b->cipher_suites,
+		               a->cipher_suite_count * sizeof(a->cipher_suites[0]));
+	case DF_ALPN:
+		return a->alpn_count == b->alpn_count && !memcmp(a->alpn, b->alpn, sizeof(a->alpn));
+	case DF_EXTENSIONS:
+		return u16_list_equal(&a->extensions, &b->extensions);
+	case DF_SIGNATURE_ALGORITHMS:
+		return u16_list_equal(&a->signature_algorithms, &b->signature_algorithms);
+	case DF_SUPPORTED_GROUPS:
+		return u16_list_equal(&a->supported_groups, &b->supported_groups);
+	case DF_KEY_SHARE_GROUPS:
+		return u16_list_equal(&a->key_share_groups, &b->key_share_groups);
 	case DF_HELLO_RETRY:
 		return a->hello_retry == b->hello_retry && a->hello_retry_group == b->hello_retry_group;
-	case DF_VERSION: return a->has_server_hello == b->has_server_hello && a->version == b->version;
-	case DF_CIPHER: return a->has_server_hello == b->has_server_hello && a->cipher == b->cipher;
-	case DF_SERVER_ALPN: return a->has_server_alpn == b->has_server_alpn && !strcmp(a->server_alpn, b->server_alpn);
-	case DF_CERTIFICATES_STATE: return !strcmp(a->certificates_state, b->certificates_state);
+	case DF_VERSION:
+		return a->has_server_hello == b->has_server_hello && a->version == b->version;
+	case DF_CIPHER:
+		return a->has_server_hello == b->has_server_hello && a->cipher == b->cipher;
+	case DF_SERVER_ALPN:
+		return a->has_server_alpn == b->has_server_alpn && !strcmp(a->server_alpn, b->server_alpn);
+	case DF_CERTIFICATES_STATE:
+		return !strcmp(a->certificates_state, b->certificates_state);
 	case DF_CERTIFICATES:
-		return a->chain_count == b->chain_count && !memcmp(a->chain_sha256, b->chain_sha256, a->chain_count * 32u);
+		return a->chain_count == b->chain_count &&
+		       !memcmp(a->chain_sha256, b->chain_sha256, a->chain_count * 32u);
 	case DF_ALERTS:
-		return a->alert_count == b->alert_count && !memcmp(a->alerts, b->alerts, a->alert_count * sizeof(a->alerts[0]));
-	case DF_CLOSED_BY: return !strcmp(a->closed_by, b->closed_by);
-	case DF_OUTCOME: return a->outcome == b->outcome;
-	case DF_FINDINGS: return findings_equal(a, b);
-	case DF_COUNT: break;
+		return a->alert_count == b->alert_count &&
+		       !memcmp(a->alerts, b->alerts, a->alert_count * sizeof(a->alerts[0]));
+	case DF_CLOSED_BY:
+		return !strcmp(a->closed_by, b->closed_by);
+	case DF_OUTCOME:
+		return a->outcome == b->outcome;
+	case DF_FINDINGS:
+		return findings_equal(a, b);
+	case DF_COUNT:
+		break;
 	}
 	return true;
 }
@@ -435,7 +473,8 @@ static bool offers_version(const struct diff_shape *s, uint16_t version)
 static const struct diff_alert *first_alert(const struct diff_shape *s, bool from_server)
 {
 	for (size_t i = 0; i < s->alert_count; i++)
-		if (s->alerts[i].from_server == from_server && (s->alerts[i].encrypted || s->alerts[i].level == 2))
+		if (s->alerts[i].from_server == from_server &&
+		    (s->alerts[i].encrypted || s->alerts[i].level == 2))
 			return &s->alerts[i];
 	return NULL;
 }
@@ -476,7 +515,7 @@ static bool name_not_covered(const struct verdict_input *in)
 {
 	return in->differs[DF_SERVER_NAME] &&
 	       (has_finding(in->bad, "hostname-mismatch") || has_finding(in->bad, "wildcard-mismatch") ||
-		has_finding(in->bad, "ip-not-in-san") || has_finding(in->bad, "cn-only"));
+	        has_finding(in->bad, "ip-not-in-san") || has_finding(in->bad, "cn-only"));
 }
 
 static bool say_name_not_covered(const struct verdict_input *in, char *out, size_t len)
@@ -484,11 +523,13 @@ static bool say_name_not_covered(const struct verdict_input *in, char *out, size
 	const char *names = in->bad->leaf_names[0] ? in->bad->leaf_names : in->good->leaf_names;
 	const char *asked = in->bad->sni_present ? in->bad->sni : in->bad->server_ip;
 	if (names[0])
-		snprintf(out, len, "the failing client asked for %s but the server's certificate covers only %s",
-			 asked, names);
+		snprintf(out, len,
+		         "the failing client asked for %s but the server's certificate covers only %s", asked,
+		         names);
 	else
-		snprintf(out, len, "the failing client asked for %s, which the server's certificate does not cover",
-			 asked);
+		snprintf(out, len,
+		         "the failing client asked for %s, which the server's certificate does not cover",
+		         asked);
 	return false;
 }
 
@@ -503,7 +544,7 @@ static bool say_sni_changed(const struct verdict_input *in, char *out, size_t le
 		snprintf(out, len, "the failing client sent SNI %s, the working one none", in->bad->sni);
 	else
 		snprintf(out, len, "the failing client asked for %s, the working one for %s", in->bad->sni,
-			 in->good->sni);
+		         in->good->sni);
 	return false;
 }
 
@@ -515,7 +556,8 @@ static bool intermediate_missing(const struct verdict_input *in)
 
 static bool say_intermediate_missing(const struct verdict_input *in, char *out, size_t len)
 {
-	snprintf(out, len, "the server sent a different chain to the failing client: the intermediate is missing");
+	snprintf(out, len,
+	         "the server sent a different chain to the failing client: the intermediate is missing");
 	return false;
 }
 
@@ -568,19 +610,21 @@ static bool say_cipher_not_offered(const struct verdict_input *in, char *out, si
 	char num[8];
 	snprintf(num, sizeof(num), "0x%04x", in->good->cipher);
 	snprintf(out, len, "the failing client does not offer %s, the cipher suite the working one got",
-		 n ? n : num);
+	         n ? n : num);
 	return false;
 }
 
 static bool retry_changed(const struct verdict_input *in)
 {
-	return in->differs[DF_HELLO_RETRY] || in->differs[DF_SUPPORTED_GROUPS] || in->differs[DF_KEY_SHARE_GROUPS];
+	return in->differs[DF_HELLO_RETRY] || in->differs[DF_SUPPORTED_GROUPS] ||
+	       in->differs[DF_KEY_SHARE_GROUPS];
 }
 
 static bool say_retry_changed(const struct verdict_input *in, char *out, size_t len)
 {
 	if (in->bad->hello_retry && !in->good->hello_retry)
-		snprintf(out, len, "the server asked the failing client for another key share (HelloRetryRequest)");
+		snprintf(out, len,
+		         "the server asked the failing client for another key share (HelloRetryRequest)");
 	else
 		snprintf(out, len, "the failing client offers other key exchange groups");
 	return false;
@@ -602,13 +646,13 @@ static const struct {
 	uint8_t description;
 	const char *meaning;
 } rejection_reasons[] = {
-	{ 48, "it does not trust the issuing CA (a private CA missing from its trust store?)" },  /* unknown_ca */
-	{ 42, "it found the certificate bad" },                                                    /* bad_certificate */
-	{ 43, "it does not accept this kind of certificate" },                                    /* unsupported_certificate */
-	{ 44, "it considers the certificate revoked" },                                           /* certificate_revoked */
-	{ 45, "it considers the certificate expired (is its clock right?)" },                     /* certificate_expired */
-	{ 46, "it could not verify the certificate" },                                            /* certificate_unknown */
-	{ 49, "its checks of the certificate failed" },                                           /* access_denied */
+    {48, "it does not trust the issuing CA (a private CA missing from its trust store?)"}, /* unknown_ca */
+    {42, "it found the certificate bad"},                               /* bad_certificate */
+    {43, "it does not accept this kind of certificate"},                /* unsupported_certificate */
+    {44, "it considers the certificate revoked"},                       /* certificate_revoked */
+    {45, "it considers the certificate expired (is its clock right?)"}, /* certificate_expired */
+    {46, "it could not verify the certificate"},                        /* certificate_unknown */
+    {49, "its checks of the certificate failed"},                       /* access_denied */
 };
 
 static bool server_answer_same(const struct verdict_input *in)
@@ -624,8 +668,8 @@ static bool server_answer_same(const struct verdict_input *in)
 static bool client_rejected(const struct verdict_input *in)
 {
 	enum conn_outcome o = (enum conn_outcome)in->bad->outcome;
-	return (o == OUTCOME_CLIENT_ALERT || o == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) && in->bad->has_server_hello &&
-	       server_answer_same(in);
+	return (o == OUTCOME_CLIENT_ALERT || o == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) &&
+	       in->bad->has_server_hello && server_answer_same(in);
 }
 
 static bool say_client_rejected(const struct verdict_input *in, char *out, size_t len)
@@ -636,13 +680,17 @@ static bool say_client_rejected(const struct verdict_input *in, char *out, size_
 			same = "the server answered both alike";
 	const struct diff_alert *a = first_alert(in->bad, false);
 	if (!a) {
-		snprintf(out, len, "%s; the failing client closed the connection right after the handshake without "
-				   "a word (as Node.js does when it rejects the certificate)", same);
+		snprintf(out, len,
+		         "%s; the failing client closed the connection right after the handshake without "
+		         "a word (as Node.js does when it rejects the certificate)",
+		         same);
 		return true;
 	}
 	if (a->encrypted) {
-		snprintf(out, len, "%s; the failing client aborted with an encrypted alert (it most likely rejected "
-				   "the certificate)", same);
+		snprintf(out, len,
+		         "%s; the failing client aborted with an encrypted alert (it most likely rejected "
+		         "the certificate)",
+		         same);
 		return true;
 	}
 	const char *meaning = "it aborted the handshake";
@@ -650,7 +698,7 @@ static bool say_client_rejected(const struct verdict_input *in, char *out, size_
 		if (rejection_reasons[i].description == a->description)
 			meaning = rejection_reasons[i].meaning;
 	snprintf(out, len, "%s; the failing client rejected the certificate (%s): %s", same,
-		 alert_name(a->description), meaning);
+	         alert_name(a->description), meaning);
 	return true;
 }
 
@@ -684,7 +732,7 @@ static bool findings_changed(const struct verdict_input *in)
 static bool say_findings_changed(const struct verdict_input *in, char *out, size_t len)
 {
 	snprintf(out, len, "same ClientHello; the failing connection has the finding %s",
-		 in->bad->findings[0].code);
+	         in->bad->findings[0].code);
 	return false;
 }
 
@@ -700,27 +748,29 @@ static bool say_no_difference(const struct verdict_input *in, char *out, size_t 
 }
 
 static const struct verdict_rule verdict_rules[] = {
-	{ sni_dropped, say_sni_dropped },
-	{ name_not_covered, say_name_not_covered },
-	{ sni_changed, say_sni_changed },
-	{ version_not_offered, say_version_not_offered },
-	{ cipher_not_offered, say_cipher_not_offered },
-	{ intermediate_missing, say_intermediate_missing },
-	{ chain_changed, say_chain_changed },
-	{ client_rejected, say_client_rejected },
-	{ retry_changed, say_retry_changed },
-	{ alpn_changed, say_alpn_changed },
-	{ hello_changed, say_hello_changed },
-	{ findings_changed, say_findings_changed },
-	{ always, say_no_difference },
+    {sni_dropped, say_sni_dropped},
+    {name_not_covered, say_name_not_covered},
+    {sni_changed, say_sni_changed},
+    {version_not_offered, say_version_not_offered},
+    {cipher_not_offered, say_cipher_not_offered},
+    {intermediate_missing, say_intermediate_missing},
+    {chain_changed, say_chain_changed},
+    {client_rejected, say_client_rejected},
+    {retry_changed, say_retry_changed},
+    {alpn_changed, say_alpn_changed},
+    {hello_changed, say_hello_changed},
+    {findings_changed, say_findings_changed},
+    {always, say_no_difference},
 };
 
-static void say_alert(const struct diff_shape *bad, bool from_server, const char *who_did, char *out, size_t len)
+static void say_alert(const struct diff_shape *bad, bool from_server, const char *who_did, char *out,
+                      size_t len)
 {
 	const struct diff_alert *a = first_alert(bad, from_server);
 	if (a && !a->encrypted)
-		snprintf(out, len, "%s %s %s alert", who_did, strchr("aeiou", alert_name(a->description)[0]) ? "an" : "a",
-			 alert_name(a->description));
+		snprintf(out, len, "%s %s %s alert", who_did,
+		         strchr("aeiou", alert_name(a->description)[0]) ? "an" : "a",
+		         alert_name(a->description));
 	else
 		snprintf(out, len, "%s an encrypted alert", who_did);
 }
@@ -729,22 +779,34 @@ static void say_alert(const struct diff_shape *bad, bool from_server, const char
 static void effect(const struct diff_shape *good, const struct diff_shape *bad, char *out, size_t len)
 {
 	switch ((enum conn_outcome)bad->outcome) {
-	case OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO: snprintf(out, len, "the server reset it"); return;
+	case OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO:
+		snprintf(out, len, "the server reset it");
+		return;
 	case OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO:
 		snprintf(out, len, "the server closed the connection without answering");
 		return;
-	case OUTCOME_SERVER_ALERT: say_alert(bad, true, "the server answered with", out, len); return;
-	case OUTCOME_CLIENT_ALERT: say_alert(bad, false, "the failing client aborted with", out, len); return;
+	case OUTCOME_SERVER_ALERT:
+		say_alert(bad, true, "the server answered with", out, len);
+		return;
+	case OUTCOME_CLIENT_ALERT:
+		say_alert(bad, false, "the failing client aborted with", out, len);
+		return;
 	case OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE:
 		snprintf(out, len, "the failing client closed the connection right after the handshake");
 		return;
-	case OUTCOME_INCOMPLETE: snprintf(out, len, "the handshake did not complete"); return;
-	case OUTCOME_NOT_TLS: snprintf(out, len, "it did not speak TLS"); return;
+	case OUTCOME_INCOMPLETE:
+		snprintf(out, len, "the handshake did not complete");
+		return;
+	case OUTCOME_NOT_TLS:
+		snprintf(out, len, "it did not speak TLS");
+		return;
 	case OUTCOME_ESTABLISHED:
-	case OUTCOME_COUNT: break;
+	case OUTCOME_COUNT:
+		break;
 	}
 	if (bad->finding_count && bad->findings[0].severity >= SEV_ERROR && !findings_equal(good, bad))
-		snprintf(out, len, "the handshake completed, but a client that checks the certificate refuses it");
+		snprintf(out, len,
+		         "the handshake completed, but a client that checks the certificate refuses it");
 	else if (good->outcome == OUTCOME_ESTABLISHED)
 		snprintf(out, len, "both were established");
 	else
@@ -755,7 +817,7 @@ void diff_verdict(const struct diff_shape *good, const struct diff_shape *bad, c
 {
 	bool differs[DF_COUNT];
 	diff_compare(good, bad, differs);
-	struct verdict_input in = { good, bad, differs };
+	struct verdict_input in = {good, bad, differs};
 	char cause[384], what[160];
 	for (size_t i = 0; i < sizeof(verdict_rules) / sizeof(verdict_rules[0]); i++) {
 		if (!verdict_rules[i].applies(&in))
@@ -819,7 +881,7 @@ static bool side_rehash(struct diff_side *sd, size_t slot_cap)
 }
 
 bool conn_diff_add(struct conn_diff *d, enum diff_side_index side, const struct conn *c,
-		   const struct diagnosis *dg)
+                   const struct diagnosis *dg)
 {
 	struct diff_side *sd = &d->side[side];
 	if (sd->connections >= d->max_conns) {
@@ -827,7 +889,8 @@ bool conn_diff_add(struct conn_diff *d, enum diff_side_index side, const struct 
 		return false;
 	}
 	/* Grow the index at half full, the groups by doubling. */
-	if ((sd->group_count + 1) * 2 > sd->slot_cap && !side_rehash(sd, sd->slot_cap ? sd->slot_cap * 2 : 64))
+	if ((sd->group_count + 1) * 2 > sd->slot_cap &&
+	    !side_rehash(sd, sd->slot_cap ? sd->slot_cap * 2 : 64))
 		goto nomem;
 	if (sd->group_count == sd->group_cap) {
 		size_t cap = sd->group_cap ? sd->group_cap * 2 : 16;
@@ -879,11 +942,16 @@ static bool same_sni(const struct diff_shape *a, const struct diff_shape *b)
 static bool pairs_at(enum diff_pairing level, const struct diff_shape *good, const struct diff_shape *bad)
 {
 	switch (level) {
-	case DIFF_PAIRED_BY_SERVER_AND_SNI: return same_server(good, bad) && same_sni(good, bad);
-	case DIFF_PAIRED_BY_SERVER: return same_server(good, bad);
-	case DIFF_PAIRED_BY_SNI: return good->sni_present && same_sni(good, bad);
-	case DIFF_PAIRED_AS_ONLY_SERVER: return true;
-	case DIFF_PAIRING_COUNT: break;
+	case DIFF_PAIRED_BY_SERVER_AND_SNI:
+		return same_server(good, bad) && same_sni(good, bad);
+	case DIFF_PAIRED_BY_SERVER:
+		return same_server(good, bad);
+	case DIFF_PAIRED_BY_SNI:
+		return good->sni_present && same_sni(good, bad);
+	case DIFF_PAIRED_AS_ONLY_SERVER:
+		return true;
+	case DIFF_PAIRING_COUNT:
+		break;
 	}
 	return false;
 }
@@ -912,7 +980,7 @@ bool conn_diff_pair(struct conn_diff *d)
 	bool only_servers = one_server(good) && one_server(bad);
 	for (size_t b = 0; b < bad->group_count; b++) {
 		const struct diff_shape *bs = &bad->groups[b].shape;
-		struct diff_pair best = { .good = SIZE_MAX };
+		struct diff_pair best = {.good = SIZE_MAX};
 		for (int level = 0; level < DIFF_PAIRING_COUNT && best.good == SIZE_MAX; level++) {
 			if (level == DIFF_PAIRED_AS_ONLY_SERVER && !only_servers)
 				break;
@@ -922,13 +990,15 @@ bool conn_diff_pair(struct conn_diff *d)
 				if (!pairs_at((enum diff_pairing)level, gs, bs))
 					continue;
 				tried++;
-				struct diff_pair cand = { .good = g, .bad = b, .pairing = (enum diff_pairing)level };
+				struct diff_pair cand = {
+				    .good = g, .bad = b, .pairing = (enum diff_pairing)level};
 				cand.differ_count = diff_compare(gs, bs, cand.differs);
 				/* The closest partner; among equals, one that was established. */
-				bool better = best.good == SIZE_MAX || cand.differ_count < best.differ_count ||
-					      (cand.differ_count == best.differ_count &&
-					       gs->outcome == OUTCOME_ESTABLISHED &&
-					       good->groups[best.good].shape.outcome != OUTCOME_ESTABLISHED);
+				bool better = best.good == SIZE_MAX ||
+				              cand.differ_count < best.differ_count ||
+				              (cand.differ_count == best.differ_count &&
+				               gs->outcome == OUTCOME_ESTABLISHED &&
+				               good->groups[best.good].shape.outcome != OUTCOME_ESTABLISHED);
 				if (better)
 					best = cand;
 			}

@@ -24,7 +24,7 @@
 #define DIFF_MAX_ALERTS 4            /* alerts kept per connection */
 #define DIFF_MAX_FINDINGS 8          /* finding codes kept per connection (worst first) */
 #define DIFF_MAX_ALPN 8
-#define DIFF_MAX_IDS 8               /* connection ids listed per group */
+#define DIFF_MAX_IDS 8 /* connection ids listed per group */
 
 enum diff_side_index { DIFF_GOOD = 0, DIFF_BAD = 1 };
 
@@ -48,20 +48,20 @@ struct diff_shape {
 
 	bool has_client_hello;
 	bool sni_present;
-	char sni[256];                        /* first host_name as text (conn_wire_text) */
+	char sni[256]; /* first host_name as text (conn_wire_text) */
 	struct tls_u16_list supported_versions;
 	uint16_t legacy_version;
 	uint16_t cipher_suites[TLS_MAX_CIPHER_SUITES];
 	uint16_t cipher_suite_count;
 	char alpn[DIFF_MAX_ALPN][48];
 	uint8_t alpn_count;
-	struct tls_u16_list extensions;       /* types in wire order */
+	struct tls_u16_list extensions; /* types in wire order */
 	struct tls_u16_list signature_algorithms;
 	struct tls_u16_list supported_groups;
 	struct tls_u16_list key_share_groups;
 
 	bool has_server_hello;
-	uint16_t version;                     /* negotiated, 0 without a ServerHello */
+	uint16_t version; /* negotiated, 0 without a ServerHello */
 	uint16_t cipher;
 	bool hello_retry;
 	uint16_t hello_retry_group;
@@ -69,12 +69,12 @@ struct diff_shape {
 	char server_alpn[48];
 	uint8_t chain_sha256[DIFF_MAX_CHAIN][32];
 	uint8_t chain_count;
-	char certificates_state[12];          /* as report_certificates_state() */
-	char leaf_names[160];                 /* the leaf's DNS names (or CN), for the verdict */
+	char certificates_state[12]; /* as report_certificates_state() */
+	char leaf_names[160];        /* the leaf's DNS names (or CN), for the verdict */
 	struct diff_alert alerts[DIFF_MAX_ALERTS];
 	uint8_t alert_count;
-	char closed_by[12];                   /* "client_fin", ... or "" */
-	uint8_t outcome;                      /* enum conn_outcome */
+	char closed_by[12]; /* "client_fin", ... or "" */
+	uint8_t outcome;    /* enum conn_outcome */
 	struct diff_finding findings[DIFF_MAX_FINDINGS];
 	uint8_t finding_count;
 };
@@ -90,10 +90,10 @@ struct diff_group {
 struct diff_side {
 	struct diff_group *groups;
 	size_t group_count, group_cap;
-	size_t *slots;               /* open-addressing index into groups (SIZE_MAX: empty) */
+	size_t *slots; /* open-addressing index into groups (SIZE_MAX: empty) */
 	size_t slot_cap;
-	uint64_t connections;        /* compared */
-	uint64_t not_compared;       /* past the cap */
+	uint64_t connections;  /* compared */
+	uint64_t not_compared; /* past the cap */
 };
 
 /* How a pair was found, most specific first. */
@@ -105,7 +105,8 @@ enum diff_pairing {
 	DIFF_PAIRING_COUNT
 };
 
-const char *diff_pairing_name(enum diff_pairing p); /* "server_and_sni", "server", "server_name", "only_server" */
+const char *
+diff_pairing_name(enum diff_pairing p); /* "server_and_sni", "server", "server_name", "only_server" */
 
 /* The fields compared, in the order they are shown. */
 enum diff_field {
@@ -155,7 +156,8 @@ bool diff_value_long_lists_differ(const struct diff_value *a, const struct diff_
 
 /* The items of a that b lacks (pointing into a), after a first item "of N,
  * only here:" (or "of N, none only here") when `lead`. */
-void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead, struct diff_value *out);
+void diff_value_only_in(const struct diff_value *a, const struct diff_value *b, bool lead,
+                        struct diff_value *out);
 
 struct diff_pair {
 	size_t good, bad; /* indexes into the sides' groups */
@@ -167,12 +169,12 @@ struct diff_pair {
 
 struct conn_diff {
 	struct diff_side side[2];
-	size_t max_conns;            /* per side */
-	struct diff_pair *pairs;     /* one per BAD group that found a partner */
+	size_t max_conns;        /* per side */
+	struct diff_pair *pairs; /* one per BAD group that found a partner */
 	size_t pair_count;
-	bool *good_paired;           /* per GOOD group, after conn_diff_pair() */
+	bool *good_paired; /* per GOOD group, after conn_diff_pair() */
 	bool *bad_paired;
-	bool out_of_memory;           /* a connection could not be kept */
+	bool out_of_memory; /* a connection could not be kept */
 };
 
 void conn_diff_init(struct conn_diff *d, size_t max_conns_per_side); /* 0: DIFF_DEFAULT_MAX_CONNS */
@@ -184,7 +186,7 @@ void diff_shape_from_conn(struct diff_shape *out, const struct conn *c, const st
 /* Add one connection to a side. False when it was not kept: the side's cap
  * was reached (counted in not_compared) or memory ran out (out_of_memory). */
 bool conn_diff_add(struct conn_diff *d, enum diff_side_index side, const struct conn *c,
-		   const struct diagnosis *dg);
+                   const struct diagnosis *dg);
 
 /* Compare two shapes field by field; returns the number of differing fields. */
 size_t diff_compare(const struct diff_shape *good, const struct diff_shape *bad, bool differs[DF_COUNT]);

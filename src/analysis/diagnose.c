@@ -18,7 +18,7 @@
 
 const char *severity_name(enum severity s)
 {
-	static const char *const names[SEV_COUNT] = { "info", "warning", "error", "critical" };
+	static const char *const names[SEV_COUNT] = {"info", "warning", "error", "critical"};
 	return (unsigned)s < SEV_COUNT ? names[s] : "unknown";
 }
 
@@ -35,10 +35,14 @@ bool severity_parse(const char *s, enum severity *out)
 const char *expected_source_name(enum expected_source s)
 {
 	switch (s) {
-	case EXPECT_RULE: return "rule";
-	case EXPECT_SNI: return "sni";
-	case EXPECT_SERVER_IP: return "server_ip";
-	default: return NULL;
+	case EXPECT_RULE:
+		return "rule";
+	case EXPECT_SNI:
+		return "sni";
+	case EXPECT_SERVER_IP:
+		return "server_ip";
+	default:
+		return NULL;
 	}
 }
 
@@ -66,11 +70,19 @@ __attribute__((format(printf, 3, 4))) static void say(char *dst, size_t n, const
 	va_end(ap);
 }
 
-#define MSG(f, ...) do { if (f) say((f)->message, sizeof((f)->message), __VA_ARGS__); } while (0)
-#define FIX(f, ...) do { if (f) say((f)->fix, sizeof((f)->fix), __VA_ARGS__); } while (0)
+#define MSG(f, ...)                                                                                          \
+	do {                                                                                                 \
+		if (f)                                                                                       \
+			say((f)->message, sizeof((f)->message), __VA_ARGS__);                                \
+	} while (0)
+#define FIX(f, ...)                                                                                          \
+	do {                                                                                                 \
+		if (f)                                                                                       \
+			say((f)->fix, sizeof((f)->fix), __VA_ARGS__);                                        \
+	} while (0)
 
 static void set_error(struct client_error *e, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_error(struct client_error *e, const char *code, const char *fmt, ...)
 {
@@ -127,40 +139,74 @@ static void fmt_duration(int64_t s, char *out, size_t n)
 static const char *openssl_alert_reason(uint8_t desc)
 {
 	switch (desc) {
-	case 10: return "sslv3 alert unexpected message";
-	case 20: return "sslv3 alert bad record mac";
-	case 21: return "tlsv1 alert decryption failed";
-	case 22: return "tlsv1 alert record overflow";
-	case 30: return "sslv3 alert decompression failure";
-	case 40: return "sslv3 alert handshake failure";
-	case 41: return "sslv3 alert no certificate";
-	case 42: return "sslv3 alert bad certificate";
-	case 43: return "sslv3 alert unsupported certificate";
-	case 44: return "sslv3 alert certificate revoked";
-	case 45: return "sslv3 alert certificate expired";
-	case 46: return "sslv3 alert certificate unknown";
-	case 47: return "sslv3 alert illegal parameter";
-	case 48: return "tlsv1 alert unknown ca";
-	case 49: return "tlsv1 alert access denied";
-	case 50: return "tlsv1 alert decode error";
-	case 51: return "tlsv1 alert decrypt error";
-	case 60: return "tlsv1 alert export restriction";
-	case 70: return "tlsv1 alert protocol version";
-	case 71: return "tlsv1 alert insufficient security";
-	case 80: return "tlsv1 alert internal error";
-	case 86: return "tlsv1 alert inappropriate fallback";
-	case 90: return "tlsv1 alert user cancelled";
-	case 100: return "tlsv1 alert no renegotiation";
-	case 109: return "tlsv13 alert missing extension";
-	case 110: return "tlsv1 unsupported extension";
-	case 111: return "tlsv1 certificate unobtainable";
-	case 112: return "tlsv1 unrecognized name";
-	case 113: return "tlsv1 bad certificate status response";
-	case 114: return "tlsv1 bad certificate hash value";
-	case 115: return "tlsv1 alert unknown psk identity";
-	case 116: return "tlsv13 alert certificate required";
-	case 120: return "tlsv1 alert no application protocol";
-	default: return NULL;
+	case 10:
+		return "sslv3 alert unexpected message";
+	case 20:
+		return "sslv3 alert bad record mac";
+	case 21:
+		return "tlsv1 alert decryption failed";
+	case 22:
+		return "tlsv1 alert record overflow";
+	case 30:
+		return "sslv3 alert decompression failure";
+	case 40:
+		return "sslv3 alert handshake failure";
+	case 41:
+		return "sslv3 alert no certificate";
+	case 42:
+		return "sslv3 alert bad certificate";
+	case 43:
+		return "sslv3 alert unsupported certificate";
+	case 44:
+		return "sslv3 alert certificate revoked";
+	case 45:
+		return "sslv3 alert certificate expired";
+	case 46:
+		return "sslv3 alert certificate unknown";
+	case 47:
+		return "sslv3 alert illegal parameter";
+	case 48:
+		return "tlsv1 alert unknown ca";
+	case 49:
+		return "tlsv1 alert access denied";
+	case 50:
+		return "tlsv1 alert decode error";
+	case 51:
+		return "tlsv1 alert decrypt error";
+	case 60:
+		return "tlsv1 alert export restriction";
+	case 70:
+		return "tlsv1 alert protocol version";
+	case 71:
+		return "tlsv1 alert insufficient security";
+	case 80:
+		return "tlsv1 alert internal error";
+	case 86:
+		return "tlsv1 alert inappropriate fallback";
+	case 90:
+		return "tlsv1 alert user cancelled";
+	case 100:
+		return "tlsv1 alert no renegotiation";
+	case 109:
+		return "tlsv13 alert missing extension";
+	case 110:
+		return "tlsv1 unsupported extension";
+	case 111:
+		return "tlsv1 certificate unobtainable";
+	case 112:
+		return "tlsv1 unrecognized name";
+	case 113:
+		return "tlsv1 bad certificate status response";
+	case 114:
+		return "tlsv1 bad certificate hash value";
+	case 115:
+		return "tlsv1 alert unknown psk identity";
+	case 116:
+		return "tlsv13 alert certificate required";
+	case 120:
+		return "tlsv1 alert no application protocol";
+	default:
+		return NULL;
 	}
 }
 
@@ -232,23 +278,36 @@ static const char *alert_meaning(const struct conn_alert *a, bool from_server)
 {
 	switch (a->description) {
 	case 112:
-		return from_server ? "the server does not know the name sent in SNI" : "the client does not accept the name";
+		return from_server ? "the server does not know the name sent in SNI"
+		                   : "the client does not accept the name";
 	case 40:
-		return from_server ? "no cipher suite, group or signature algorithm both sides support (compare what the "
-				     "client offered with what the server accepts)"
-				   : "the client found no acceptable parameters in the server's answer";
+		return from_server ? "no cipher suite, group or signature algorithm both sides support "
+		                     "(compare what the "
+		                     "client offered with what the server accepts)"
+		                   : "the client found no acceptable parameters in the server's answer";
 	case 70:
 		return from_server ? "the server does not support any TLS version the client offered"
-				   : "the client does not support the version the server chose";
-	case 71: return "the server requires stronger parameters than the client offered";
-	case 42: case 43: case 44: case 45: case 46: case 48:
+		                   : "the client does not support the version the server chose";
+	case 71:
+		return "the server requires stronger parameters than the client offered";
+	case 42:
+	case 43:
+	case 44:
+	case 45:
+	case 46:
+	case 48:
 		return from_server ? "the server rejected the client's certificate (mutual TLS)"
-				   : "the client rejected the server's certificate chain";
-	case 116: return "the server requires a client certificate and none was sent";
-	case 120: return "no application protocol (ALPN) in common";
-	case 86: return "the client retried with a lower version the server knows it supports (a downgrade)";
-	case 0: return "orderly close";
-	default: return NULL;
+		                   : "the client rejected the server's certificate chain";
+	case 116:
+		return "the server requires a client certificate and none was sent";
+	case 120:
+		return "no application protocol (ALPN) in common";
+	case 86:
+		return "the client retried with a lower version the server knows it supports (a downgrade)";
+	case 0:
+		return "orderly close";
+	default:
+		return NULL;
 	}
 }
 
@@ -274,13 +333,16 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
 		}
-		o = (size_t)snprintf(buf, sizeof(buf), "%s to %s", tls_version_name(lo == 0xffff ? 0 : lo, v1, sizeof(v1)),
-				     tls_version_name(hi, v2, sizeof(v2)));
+		o = (size_t)snprintf(buf, sizeof(buf), "%s to %s",
+		                     tls_version_name(lo == 0xffff ? 0 : lo, v1, sizeof(v1)),
+		                     tls_version_name(hi, v2, sizeof(v2)));
 	} else {
-		o = (size_t)snprintf(buf, sizeof(buf), "up to %s", tls_version_name(ch->legacy_version, v1, sizeof(v1)));
+		o = (size_t)snprintf(buf, sizeof(buf), "up to %s",
+		                     tls_version_name(ch->legacy_version, v1, sizeof(v1)));
 	}
 	if (o < sizeof(buf))
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " and %u cipher suites (", ch->cipher_suite_total);
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " and %u cipher suites (",
+		                      ch->cipher_suite_total);
 	unsigned shown = 0;
 	for (uint16_t i = 0; i < ch->cipher_suite_count && shown < 3 && o < sizeof(buf); i++) {
 		const char *n = tls_cipher_suite_name(ch->cipher_suites[i]);
@@ -304,21 +366,34 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 	char ip[64];
 	ts_addr_format(&srv->addr, ip, sizeof(ip));
 
-	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO || c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
+	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ||
+	    c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
 		const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
 		struct finding *f = add(d, "reset-after-client-hello", SEV_ERROR, -1);
 		if (sni[0]) {
-			MSG(f, "The server %s the connection right after the ClientHello for '%s': it does not serve "
-			       "that name (unknown SNI).", how, sni);
-			FIX(f, "Send the name the server is configured for: Node tls.connect({host, servername: 'NAME'}), "
-			       "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client -servername "
-			       "NAME; or configure the server (virtual host and certificate) for '%s'.",
+			MSG(f,
+			    "The server %s the connection right after the ClientHello for '%s': it does not "
+			    "serve "
+			    "that name (unknown SNI).",
+			    how, sni);
+			FIX(f,
+			    "Send the name the server is configured for: Node tls.connect({host, servername: "
+			    "'NAME'}), "
+			    "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client "
+			    "-servername "
+			    "NAME; or configure the server (virtual host and certificate) for '%s'.",
 			    srv->port, ip, sni);
 		} else {
-			MSG(f, "The client sent no SNI and the server %s the connection right after the ClientHello: "
-			       "the server requires SNI.", how);
-			FIX(f, "Connect by host name so the client sends SNI: Node tls.connect({host: IP, servername: "
-			       "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername NAME.",
+			MSG(f,
+			    "The client sent no SNI and the server %s the connection right after the "
+			    "ClientHello: "
+			    "the server requires SNI.",
+			    how);
+			FIX(f,
+			    "Connect by host name so the client sends SNI: Node tls.connect({host: IP, "
+			    "servername: "
+			    "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername "
+			    "NAME.",
 			    srv->port, ip);
 		}
 	}
@@ -330,10 +405,15 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 				known = true;
 		if (!known) {
 			struct finding *f = add(d, "unknown-sni", SEV_ERROR, -1);
-			MSG(f, "The client asked for '%s', which is not among the names expected for %s:%u (%s%s).", sni,
-			    ip, srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
-			FIX(f, "Make the client send one of the server's names as SNI (Node servername, curl --resolve, "
-			       "openssl s_client -servername), or add '%s' to the server's configuration and certificate.",
+			MSG(f,
+			    "The client asked for '%s', which is not among the names expected for %s:%u "
+			    "(%s%s).",
+			    sni, ip, srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
+			FIX(f,
+			    "Make the client send one of the server's names as SNI (Node servername, curl "
+			    "--resolve, "
+			    "openssl s_client -servername), or add '%s' to the server's configuration and "
+			    "certificate.",
 			    sni);
 		}
 	}
@@ -346,8 +426,9 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		if (a->encrypted && !a->decrypted) {
 			if (!from_server && a->stage != STAGE_AFTER_HANDSHAKE) {
 				client_rejected = true;
-				rejected_by = a->inferred ? "an encrypted alert (TLS 1.3, inferred from its size)"
-							  : "an encrypted alert";
+				rejected_by = a->inferred
+				                  ? "an encrypted alert (TLS 1.3, inferred from its size)"
+				                  : "an encrypted alert";
 			}
 			continue;
 		}
@@ -356,20 +437,29 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 		const char *name = tls_alert_name(a->description);
 		const char *meaning = alert_meaning(a, from_server);
 		struct finding *f = add(d, "alert", a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
-		static const char *const stage_text[] = { "before the ServerHello", "during the handshake",
-							  "after the handshake" };
+		static const char *const stage_text[] = {"before the ServerHello", "during the handshake",
+		                                         "after the handshake"};
 		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
-		    a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "unknown-level", name ? name : "alert",
-		    a->description, stage_text[a->stage < 3 ? a->stage : 2], meaning ? ": " : "",
-		    meaning ? meaning : "");
+		    a->level == 2   ? "fatal"
+		    : a->level == 1 ? "warning"
+		                    : "unknown-level",
+		    name ? name : "alert", a->description, stage_text[a->stage < 3 ? a->stage : 2],
+		    meaning ? ": " : "", meaning ? meaning : "");
 		if (from_server && a->description == 112)
-			FIX(f, "Send an SNI the server is configured for, or add '%s' to the server's configuration.",
+			FIX(f,
+			    "Send an SNI the server is configured for, or add '%s' to the server's "
+			    "configuration.",
 			    sni[0] ? sni : "the name");
-		else if (from_server && (a->description == 40 || a->description == 70 || a->description == 71))
-			FIX(f, "The client offered %s; enable a version and suite both sides support (TLS 1.2+ with "
-			       "AEAD suites) on the side that lacks them.", offered_summary(ch));
+		else if (from_server &&
+		         (a->description == 40 || a->description == 70 || a->description == 71))
+			FIX(f,
+			    "The client offered %s; enable a version and suite both sides support (TLS 1.2+ "
+			    "with "
+			    "AEAD suites) on the side that lacks them.",
+			    offered_summary(ch));
 		else if (!from_server && rejects_certificate(a->description))
-			FIX(f, "See the certificate findings: fix the chain the server sends (or the client's trust store "
+			FIX(f, "See the certificate findings: fix the chain the server sends (or the "
+			       "client's trust store "
 			       "for a private CA) rather than turning verification off.");
 		if (!from_server && rejects_certificate(a->description)) {
 			client_rejected = true;
@@ -381,56 +471,70 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 	 * client with nothing to send), which a client rejecting the certificate does not send. */
 	bool orderly_close = false;
 	for (uint16_t i = 0; i < c->alert_count; i++)
-		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir && c->alerts[i].description == 0)
+		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir &&
+		    c->alerts[i].description == 0)
 			orderly_close = true;
 	if (!client_rejected && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
 		client_rejected = only_closed = true;
-		rejected_by = "closing right after the handshake without sending data (what Node.js does when its "
-			      "certificate check fails; a client that only probes the server looks the same)";
+		rejected_by =
+		    "closing right after the handshake without sending data (what Node.js does when its "
+		    "certificate check fails; a client that only probes the server looks the same)";
 	}
 	if (client_rejected) {
 		/* A close without an alert is only a hint: an error if the certificate
 		 * findings explain it, a warning otherwise (set after the chain checks). */
-		struct finding *f = add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
+		struct finding *f =
+		    add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
 		MSG(f, "The client rejected the connection by %s.", rejected_by);
-		FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key log "
-		       "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
+		FIX(f,
+		    "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key "
+		    "log "
+		    "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
 	}
 
 	if (ch && !ch->sni_count && !ch->sslv2_format) {
 		struct finding *f = add(d, "no-sni", SEV_INFO, -1);
-		MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled SNI; "
+		MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
+		       "SNI; "
 		       "servers hosting several names cannot tell which certificate to send.");
 		FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
 	}
 	if (sni_is_ip(ch)) {
 		struct finding *f = add(d, "sni-is-ip-literal", SEV_WARNING, -1);
-		MSG(f, "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or reject it.",
+		MSG(f,
+		    "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or "
+		    "reject it.",
 		    sni);
-		FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set servername "
+		FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set "
+		       "servername "
 		       "to an IP).");
 	}
 	uint16_t v = conn_version(c);
 	if (v && v < 0x0303 && !tls_is_grease(v)) {
 		char vn[24];
 		struct finding *f = add(d, "obsolete-version", v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
-		MSG(f, "The connection uses %s, deprecated by RFC 8996 and refused by current clients' defaults.",
+		MSG(f,
+		    "The connection uses %s, deprecated by RFC 8996 and refused by current clients' "
+		    "defaults.",
 		    tls_version_name(v, vn, sizeof(vn)));
-		FIX(f, "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
+		FIX(f,
+		    "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
 	}
 	if (c->server_hello) {
 		const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
-		if (cs && (strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") || strstr(cs, "RC4") ||
-			   strstr(cs, "3DES") || strstr(cs, "_DES_") || strstr(cs, "_DES40_"))) {
+		if (cs && (strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+		           strstr(cs, "RC4") || strstr(cs, "3DES") || strstr(cs, "_DES_") ||
+		           strstr(cs, "_DES40_"))) {
 			bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
-				      strstr(cs, "_DES_") || strstr(cs, "_DES40_");
+			              strstr(cs, "_DES_") || strstr(cs, "_DES40_");
 			struct finding *f = add(d, "weak-cipher", broken ? SEV_ERROR : SEV_WARNING, -1);
 			MSG(f, "The server chose %s: %s.", cs,
 			    strstr(cs, "_NULL_")   ? "no encryption at all"
 			    : strstr(cs, "_anon_") ? "no server authentication"
 			    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
-						   : "a weak or export-grade cipher");
-			FIX(f, "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
+			                           : "a weak or export-grade cipher");
+			FIX(f,
+			    "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
 		}
 	}
 	if (c->renegotiation) {
@@ -440,9 +544,11 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 				who = c->events[i].dir;
 		if (who == c->client_dir) {
 			struct finding *f = add(d, "client-renegotiation", SEV_WARNING, -1);
-			MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated renegotiation "
+			MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated "
+			       "renegotiation "
 			       "costs the server a full handshake and many servers refuse it.");
-			FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new connections.");
+			FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new "
+			       "connections.");
 		}
 	}
 }
@@ -453,22 +559,29 @@ static const char *chain_fix(enum chain_problem p)
 {
 	switch (p) {
 	case CHAIN_SELF_SIGNED_LEAF:
-		return "Use a certificate issued by a CA the clients trust; for a private service, trust that exact "
-		       "certificate or its private CA on the client (Node ca / NODE_EXTRA_CA_CERTS, curl --cacert, "
+		return "Use a certificate issued by a CA the clients trust; for a private service, trust "
+		       "that exact "
+		       "certificate or its private CA on the client (Node ca / NODE_EXTRA_CA_CERTS, curl "
+		       "--cacert, "
 		       "Python cafile).";
 	case CHAIN_SELF_SIGNED_IN_CHAIN:
-		return "If this root is your private CA, add it to the clients' trust (Node ca / NODE_EXTRA_CA_CERTS, "
-		       "curl --cacert); otherwise get the certificate from a public CA. Servers need not send the root.";
+		return "If this root is your private CA, add it to the clients' trust (Node ca / "
+		       "NODE_EXTRA_CA_CERTS, "
+		       "curl --cacert); otherwise get the certificate from a public CA. Servers need not "
+		       "send the root.";
 	case CHAIN_UNKNOWN_ISSUER:
-		return "Add the issuing private CA's root to the clients' trust store (Node ca / NODE_EXTRA_CA_CERTS, "
+		return "Add the issuing private CA's root to the clients' trust store (Node ca / "
+		       "NODE_EXTRA_CA_CERTS, "
 		       "curl --cacert, Python cafile), or use a certificate from a public CA.";
 	case CHAIN_MISSING_INTERMEDIATE:
-		return "Configure the server to send the intermediate certificate(s) after the leaf (the full chain "
+		return "Configure the server to send the intermediate certificate(s) after the leaf (the "
+		       "full chain "
 		       "file, e.g. fullchain.pem).";
 	case CHAIN_EXPIRED:
 		return "Renew the certificate and install the new one (and its chain) on the server.";
 	case CHAIN_NOT_YET_VALID:
-		return "Check the clocks (server, CA, and the capturing host); install the certificate once it is valid.";
+		return "Check the clocks (server, CA, and the capturing host); install the certificate once "
+		       "it is valid.";
 	case CHAIN_ORDER:
 		return "Send the chain in order: leaf first, then each issuer, and nothing unrelated.";
 	case CHAIN_WEAK_SIGNATURE:
@@ -480,7 +593,8 @@ static const char *chain_fix(enum chain_problem p)
 	case CHAIN_CA_AS_LEAF:
 		return "Issue a proper end-entity certificate (basicConstraints CA:FALSE) for the server.";
 	case CHAIN_UNPARSABLE:
-		return "Replace the certificate: the bytes the server sends are not a valid X.509 certificate.";
+		return "Replace the certificate: the bytes the server sends are not a valid X.509 "
+		       "certificate.";
 	default:
 		return "";
 	}
@@ -489,10 +603,14 @@ static const char *chain_fix(enum chain_problem p)
 static enum severity chain_severity(enum chain_problem p)
 {
 	switch (p) {
-	case CHAIN_ORDER: return SEV_WARNING;
-	case CHAIN_WEAK_KEY: return SEV_WARNING;
-	case CHAIN_CA_AS_LEAF: return SEV_WARNING;
-	default: return SEV_ERROR;
+	case CHAIN_ORDER:
+		return SEV_WARNING;
+	case CHAIN_WEAK_KEY:
+		return SEV_WARNING;
+	case CHAIN_CA_AS_LEAF:
+		return SEV_WARNING;
+	default:
+		return SEV_ERROR;
 	}
 }
 
@@ -500,62 +618,89 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 {
 	for (size_t i = 0; i < d->verdict.issue_count; i++) {
 		const struct chain_issue *is = &d->verdict.issues[i];
-		const struct x509_cert *cert = is->cert >= 0 && (size_t)is->cert < d->cert_count ? d->certs[is->cert] : NULL;
+		const struct x509_cert *cert =
+		    is->cert >= 0 && (size_t)is->cert < d->cert_count ? d->certs[is->cert] : NULL;
 		const char *subj = cert && cert->subject ? cert->subject : "?";
 		char dur[48], when[32];
-		struct finding *f = add(d, chain_problem_name(is->problem), chain_severity(is->problem), is->cert);
+		struct finding *f =
+		    add(d, chain_problem_name(is->problem), chain_severity(is->problem), is->cert);
 		switch (is->problem) {
 		case CHAIN_SELF_SIGNED_LEAF:
-			MSG(f, "The server's certificate (%s) is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).",
+			MSG(f,
+			    "The server's certificate (%s) is self-signed and not trusted "
+			    "(DEPTH_ZERO_SELF_SIGNED_CERT).",
 			    subj);
 			break;
 		case CHAIN_SELF_SIGNED_IN_CHAIN:
-			MSG(f, "The chain ends in a self-signed root the trust store does not have: %s "
-			       "(SELF_SIGNED_CERT_IN_CHAIN).", subj);
+			MSG(f,
+			    "The chain ends in a self-signed root the trust store does not have: %s "
+			    "(SELF_SIGNED_CERT_IN_CHAIN).",
+			    subj);
 			break;
 		case CHAIN_UNKNOWN_ISSUER:
-			MSG(f, "The chain leads to '%s', a CA that is not in the trust store, and its root was not sent "
-			       "(UNABLE_TO_GET_ISSUER_CERT_LOCALLY).",
+			MSG(f,
+			    "The chain leads to '%s', a CA that is not in the trust store, and its root was "
+			    "not sent "
+			    "(UNABLE_TO_GET_ISSUER_CERT_LOCALLY).",
 			    cert && cert->issuer ? cert->issuer : "?");
 			break;
 		case CHAIN_MISSING_INTERMEDIATE: {
-			const char *aia = cert && cert->aia_ca_issuers.count ? cert->aia_ca_issuers.v[0] : NULL;
-			MSG(f, "The server sent its certificate without the intermediate that issued it ('%s'): "
-			       "\"unable to verify the first certificate\" (UNABLE_TO_VERIFY_LEAF_SIGNATURE).%s%s%s",
-			    cert && cert->issuer ? cert->issuer : "?", aia ? " The leaf's AIA names it at " : "",
-			    aia ? aia : "", aia ? " (browsers fetch it; Node, curl, Python and Go do not)." : "");
+			const char *aia =
+			    cert && cert->aia_ca_issuers.count ? cert->aia_ca_issuers.v[0] : NULL;
+			MSG(f,
+			    "The server sent its certificate without the intermediate that issued it ('%s'): "
+			    "\"unable to verify the first certificate\" "
+			    "(UNABLE_TO_VERIFY_LEAF_SIGNATURE).%s%s%s",
+			    cert && cert->issuer ? cert->issuer : "?",
+			    aia ? " The leaf's AIA names it at " : "", aia ? aia : "",
+			    aia ? " (browsers fetch it; Node, curl, Python and Go do not)." : "");
 			break;
 		}
 		case CHAIN_EXPIRED:
 			fmt_duration(is->delta_s, dur, sizeof(dur));
-			MSG(f, "Certificate %d (%s) expired on %s, %s before this handshake (CERT_HAS_EXPIRED).", is->cert,
-			    subj, cert ? x509_time_format(cert->not_after, when, sizeof(when)) : "?", dur);
+			MSG(f,
+			    "Certificate %d (%s) expired on %s, %s before this handshake (CERT_HAS_EXPIRED).",
+			    is->cert, subj,
+			    cert ? x509_time_format(cert->not_after, when, sizeof(when)) : "?", dur);
 			break;
 		case CHAIN_NOT_YET_VALID:
 			fmt_duration(is->delta_s, dur, sizeof(dur));
-			MSG(f, "Certificate %d (%s) is valid only from %s, %s after this handshake (CERT_NOT_YET_VALID).",
-			    is->cert, subj, cert ? x509_time_format(cert->not_before, when, sizeof(when)) : "?", dur);
+			MSG(f,
+			    "Certificate %d (%s) is valid only from %s, %s after this handshake "
+			    "(CERT_NOT_YET_VALID).",
+			    is->cert, subj,
+			    cert ? x509_time_format(cert->not_before, when, sizeof(when)) : "?", dur);
 			break;
 		case CHAIN_ORDER:
-			MSG(f, "The certificates are not sent in issuing order, or certificate %d (%s) does not belong "
-			       "to the chain.", is->cert, subj);
+			MSG(f,
+			    "The certificates are not sent in issuing order, or certificate %d (%s) does not "
+			    "belong "
+			    "to the chain.",
+			    is->cert, subj);
 			break;
 		case CHAIN_WEAK_SIGNATURE:
-			MSG(f, "Certificate %d (%s) is signed with %s; OpenSSL 3 (security level 1+), Go and browsers "
-			       "refuse SHA-1 and MD5 signatures (CA_MD_TOO_WEAK).", is->cert, subj,
-			    cert ? cert->signature_algorithm : "a weak hash");
+			MSG(f,
+			    "Certificate %d (%s) is signed with %s; OpenSSL 3 (security level 1+), Go and "
+			    "browsers "
+			    "refuse SHA-1 and MD5 signatures (CA_MD_TOO_WEAK).",
+			    is->cert, subj, cert ? cert->signature_algorithm : "a weak hash");
 			break;
 		case CHAIN_WEAK_KEY:
-			MSG(f, "Certificate %d (%s) has a %d-bit %s key, below what current clients require "
-			       "(EE_KEY_TOO_SMALL at OpenSSL security level 2, Python's default).", is->cert, subj,
-			    cert ? cert->key_bits : 0, cert ? cert->key_type : "");
+			MSG(f,
+			    "Certificate %d (%s) has a %d-bit %s key, below what current clients require "
+			    "(EE_KEY_TOO_SMALL at OpenSSL security level 2, Python's default).",
+			    is->cert, subj, cert ? cert->key_bits : 0, cert ? cert->key_type : "");
 			break;
 		case CHAIN_NOT_FOR_SERVER_AUTH:
-			MSG(f, "The server's certificate (%s) has an extendedKeyUsage without serverAuth "
-			       "(INVALID_PURPOSE: \"unsuitable certificate purpose\").", subj);
+			MSG(f,
+			    "The server's certificate (%s) has an extendedKeyUsage without serverAuth "
+			    "(INVALID_PURPOSE: \"unsuitable certificate purpose\").",
+			    subj);
 			break;
 		case CHAIN_CA_AS_LEAF:
-			MSG(f, "The server presents a CA certificate (basicConstraints CA:TRUE) as its own: %s.", subj);
+			MSG(f,
+			    "The server presents a CA certificate (basicConstraints CA:TRUE) as its own: %s.",
+			    subj);
 			break;
 		case CHAIN_UNPARSABLE:
 			MSG(f, "Certificate %d could not be parsed: %s.", is->cert,
@@ -584,58 +729,89 @@ static void host_findings(struct diagnosis *d)
 		if (!node->ok) {
 			/* An IP host whose only name is a CN: Node refuses, IP SANs only. */
 			f = add(d, "ip-not-in-san", SEV_ERROR, 0);
-			MSG(f, "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
-			       "subjectAltNames, never the CN).", host, names[0] ? names : "(none)");
-			FIX(f, "Reissue the certificate with subjectAltName IP:%s, or connect by a host name it covers.",
+			MSG(f,
+			    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks "
+			    "only IP "
+			    "subjectAltNames, never the CN).",
+			    host, names[0] ? names : "(none)");
+			FIX(f,
+			    "Reissue the certificate with subjectAltName IP:%s, or connect by a host name it "
+			    "covers.",
 			    host);
 			break;
 		}
 		{
-		char accept[160] = "", refuse[160] = "";
-		size_t a = 0, r = 0;
-		for (int k = 0; k < CLIENT_COUNT; k++) {
-			if (d->host[k].ok)
-				a += (size_t)snprintf(accept + a, sizeof(accept) - a, "%s%s", a ? ", " : "",
-						      tls_client_name((enum tls_client)k));
-			else
-				r += (size_t)snprintf(refuse + r, sizeof(refuse) - r, "%s%s", r ? ", " : "",
-						      tls_client_name((enum tls_client)k));
+			char accept[160] = "", refuse[160] = "";
+			size_t a = 0, r = 0;
+			for (int k = 0; k < CLIENT_COUNT; k++) {
+				if (d->host[k].ok)
+					a += (size_t)snprintf(accept + a, sizeof(accept) - a, "%s%s",
+					                      a ? ", " : "",
+					                      tls_client_name((enum tls_client)k));
+				else
+					r += (size_t)snprintf(refuse + r, sizeof(refuse) - r, "%s%s",
+					                      r ? ", " : "",
+					                      tls_client_name((enum tls_client)k));
+			}
+			f = add(d, "cn-only", SEV_WARNING, 0);
+			MSG(f,
+			    "The certificate has no DNS subjectAltName; '%s' matches only its subject CN "
+			    "(%s). Accepted by: "
+			    "%s; refused by: %s.",
+			    host, leaf_cn(leaf) ? leaf_cn(leaf) : "?", accept[0] ? accept : "none",
+			    refuse[0] ? refuse : "none");
+			FIX(f,
+			    "Reissue the certificate with subjectAltName DNS:%s (CAs and RFC 6125 require "
+			    "SANs).",
+			    host);
+			break;
 		}
-		f = add(d, "cn-only", SEV_WARNING, 0);
-		MSG(f, "The certificate has no DNS subjectAltName; '%s' matches only its subject CN (%s). Accepted by: "
-		       "%s; refused by: %s.", host, leaf_cn(leaf) ? leaf_cn(leaf) : "?", accept[0] ? accept : "none",
-		    refuse[0] ? refuse : "none");
-		FIX(f, "Reissue the certificate with subjectAltName DNS:%s (CAs and RFC 6125 require SANs).", host);
-		break;
-	}
 	case HOST_MISMATCH_WILDCARD:
 		f = add(d, "wildcard-mismatch", SEV_ERROR, 0);
-		MSG(f, "Host: %s. is not in the cert's altnames: %s (the wildcard %s covers exactly one label).", host,
-		    names, node->near_wildcard ? node->near_wildcard : "");
-		FIX(f, "Reissue the certificate with subjectAltName DNS:%s (a wildcard never spans two labels), or "
-		       "connect to a name the certificate covers.", host);
+		MSG(f,
+		    "Host: %s. is not in the cert's altnames: %s (the wildcard %s covers exactly one label).",
+		    host, names, node->near_wildcard ? node->near_wildcard : "");
+		FIX(f,
+		    "Reissue the certificate with subjectAltName DNS:%s (a wildcard never spans two labels), "
+		    "or "
+		    "connect to a name the certificate covers.",
+		    host);
 		break;
 	case HOST_IP_NOT_IN_SAN:
 		f = add(d, "ip-not-in-san", SEV_ERROR, 0);
-		MSG(f, "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
-		       "subjectAltNames).", host, names[0] ? names : "(none)");
-		FIX(f, "Connect by a host name the certificate covers (with servername set to it), or reissue the "
-		       "certificate with subjectAltName IP:%s.", host);
+		MSG(f,
+		    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
+		    "subjectAltNames).",
+		    host, names[0] ? names : "(none)");
+		FIX(f,
+		    "Connect by a host name the certificate covers (with servername set to it), or reissue "
+		    "the "
+		    "certificate with subjectAltName IP:%s.",
+		    host);
 		break;
 	case HOST_MISMATCH:
 	case HOST_NO_NAMES:
 	default:
 		f = add(d, "hostname-mismatch", SEV_ERROR, 0);
-		if (leaf && leaf->san_dns.count) /* Node's wording depends on DNS SANs, not on the extension */
-			MSG(f, "Host: %s. is not in the cert's altnames: %s", host, names[0] ? names : "(none)");
+		if (leaf &&
+		    leaf->san_dns.count) /* Node's wording depends on DNS SANs, not on the extension */
+			MSG(f, "Host: %s. is not in the cert's altnames: %s", host,
+			    names[0] ? names : "(none)");
 		else
-			MSG(f, "Host: %s. is not cert's CN: %s", host, leaf_cn(leaf) ? leaf_cn(leaf) : "(none)");
+			MSG(f, "Host: %s. is not cert's CN: %s", host,
+			    leaf_cn(leaf) ? leaf_cn(leaf) : "(none)");
 		if (d->expected_source == EXPECT_SNI)
-			FIX(f, "Reissue the certificate with subjectAltName DNS:%s, or, if the client should reach "
-			       "another name, set that name as servername (SNI).", host);
+			FIX(f,
+			    "Reissue the certificate with subjectAltName DNS:%s, or, if the client should "
+			    "reach "
+			    "another name, set that name as servername (SNI).",
+			    host);
 		else
-			FIX(f, "Reissue the certificate with subjectAltName DNS:%s (or install the certificate meant "
-			       "for that name on this server).", host);
+			FIX(f,
+			    "Reissue the certificate with subjectAltName DNS:%s (or install the certificate "
+			    "meant "
+			    "for that name on this server).",
+			    host);
 		break;
 	}
 }
@@ -650,7 +826,7 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	const char *ename = v->verify_error_name;
 	const char *short_name = strncmp(ename, "X509_V_ERR_", 11) == 0 ? ename + 11 : ename;
 	const char *text = v->verify_error_text;
-	bool has[CHAIN_PROBLEM_COUNT] = { false };
+	bool has[CHAIN_PROBLEM_COUNT] = {false};
 	for (size_t i = 0; i < v->issue_count; i++)
 		has[v->issues[i].problem] = true;
 
@@ -662,24 +838,29 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 		const char *lname = trust_verify_error_name(last);
 		const char *lshort = lname && !strncmp(lname, "X509_V_ERR_", 11) ? lname + 11 : short_name;
 		set_error(&d->clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
-		set_error(&d->clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error, text);
+		set_error(&d->clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error,
+		          text);
 		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
 		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
-			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s", text);
+		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s", text);
 	}
 	/* Weak signatures: OpenSSL 3 at security level 1 (every client's default here) refuses SHA-1. */
 	if (has[CHAIN_WEAK_SIGNATURE] && v->trusted) {
-		set_error(&d->clients[CLIENT_NODE], "CA_MD_TOO_WEAK", "CA signature digest algorithm too weak");
+		set_error(&d->clients[CLIENT_NODE], "CA_MD_TOO_WEAK",
+		          "CA signature digest algorithm too weak");
 		set_error(&d->clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
-			  "verify error:num=68:CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: CA signature digest algorithm too weak");
+		          "verify error:num=68:CA signature digest algorithm too weak");
+		set_error(&d->clients[CLIENT_CURL], "60",
+		          "SSL certificate problem: CA signature digest algorithm too weak");
 		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
-			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest algorithm too weak");
+		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest "
+		          "algorithm too weak");
 	}
 	/* Python's default context runs at security level 2: RSA keys below 2048 bits fail. */
 	if (has[CHAIN_WEAK_KEY])
 		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
-			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key too weak");
+		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key "
+		          "too weak");
 
 	/* Go crypto/tls (x509.Verify): its own chain builder, no AIA fetching. */
 	struct client_error *go = &d->clients[CLIENT_GO];
@@ -690,40 +871,43 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 				continue;
 			const struct x509_cert *c = is->cert >= 0 ? d->certs[is->cert] : NULL;
 			char t1[32], t2[32];
-			set_error(go, "x509.CertificateInvalidError",
-				  "x509: certificate has expired or is not yet valid: "
-				  "current time %s is %s %s",
-				  x509_time_format(at, t2, sizeof(t2)), is->problem == CHAIN_EXPIRED ? "after" : "before",
-				  c ? x509_time_format(is->problem == CHAIN_EXPIRED ? c->not_after : c->not_before, t1,
-						       sizeof(t1))
-				    : "?");
+			set_error(
+			    go, "x509.CertificateInvalidError",
+			    "x509: certificate has expired or is not yet valid: "
+			    "current time %s is %s %s",
+			    x509_time_format(at, t2, sizeof(t2)),
+			    is->problem == CHAIN_EXPIRED ? "after" : "before",
+			    c ? x509_time_format(is->problem == CHAIN_EXPIRED ? c->not_after : c->not_before,
+			                         t1, sizeof(t1))
+			      : "?");
 			break;
 		}
 	}
 	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
 	    has[CHAIN_MISSING_INTERMEDIATE])
-		set_error(go, "x509.UnknownAuthorityError",
-			  "x509: certificate signed by unknown authority");
+		set_error(go, "x509.UnknownAuthorityError", "x509: certificate signed by unknown authority");
 	if (has[CHAIN_WEAK_SIGNATURE])
 		set_error(go, "x509.InsecureAlgorithmError",
-			  "x509: cannot verify signature: insecure algorithm SHA1-RSA");
+		          "x509: cannot verify signature: insecure algorithm SHA1-RSA");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
 		set_error(go, "x509.CertificateInvalidError",
-			  "x509: certificate specifies an incompatible key usage");
+		          "x509: certificate specifies an incompatible key usage");
 
 	/* Java (PKIX through the default trust manager). */
 	struct client_error *java = &d->clients[CLIENT_JAVA];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
 		set_error(java, "sun.security.validator.ValidatorException",
-			  "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed");
+		          "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
+		          "validity check failed");
 	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
 	    has[CHAIN_MISSING_INTERMEDIATE])
-		set_error(java, "sun.security.validator.ValidatorException",
-			  "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
-			  "unable to find valid certification path to requested target");
+		set_error(
+		    java, "sun.security.validator.ValidatorException",
+		    "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
+		    "unable to find valid certification path to requested target");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
 		set_error(java, "sun.security.validator.ValidatorException",
-			  "Extended key usage does not permit use for TLS server authentication");
+		          "Extended key usage does not permit use for TLS server authentication");
 }
 
 static void host_errors(struct diagnosis *d)
@@ -735,7 +919,8 @@ static void host_errors(struct diagnosis *d)
 	dns_list(leaf, dns, sizeof(dns));
 	size_t o = 0;
 	ips[0] = 0;
-	for (size_t i = 0; i < leaf->san_ip_count && o < sizeof(ips); i++) /* Node lists only the IP SANs here */
+	for (size_t i = 0; i < leaf->san_ip_count && o < sizeof(ips);
+	     i++) /* Node lists only the IP SANs here */
 		o += (size_t)snprintf(ips + o, sizeof(ips) - o, "%s%s", o ? ", " : "", leaf->san_ip[i].text);
 	uint8_t addr[16], alen;
 	bool is_ip = hostname_parse_ip(host, addr, &alen);
@@ -743,60 +928,72 @@ static void host_errors(struct diagnosis *d)
 	if (!d->host[CLIENT_NODE].ok) {
 		if (is_ip)
 			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
-				  "Hostname/IP does not match certificate's altnames: IP: %s is not in the cert's list: %s",
-				  host, ips);
+			          "Hostname/IP does not match certificate's altnames: IP: %s is not in the "
+			          "cert's list: %s",
+			          host, ips);
 		else if (leaf->san_dns.count)
 			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
-				  "Hostname/IP does not match certificate's altnames: Host: %s. is not in the cert's "
-				  "altnames: %s", host, names);
+			          "Hostname/IP does not match certificate's altnames: Host: %s. is not in "
+			          "the cert's "
+			          "altnames: %s",
+			          host, names);
 		else
 			set_error(&d->clients[CLIENT_NODE], "ERR_TLS_CERT_ALTNAME_INVALID",
-				  "Hostname/IP does not match certificate's altnames: Host: %s. is not cert's CN: %s",
-				  host, leaf_cn(leaf) ? leaf_cn(leaf) : "undefined");
+			          "Hostname/IP does not match certificate's altnames: Host: %s. is not "
+			          "cert's CN: %s",
+			          host, leaf_cn(leaf) ? leaf_cn(leaf) : "undefined");
 	}
 	if (!d->host[CLIENT_OPENSSL].ok)
-		set_error(&d->clients[CLIENT_OPENSSL], is_ip ? "X509_V_ERR_IP_ADDRESS_MISMATCH" : "X509_V_ERR_HOSTNAME_MISMATCH",
-			  is_ip ? "verify error:num=64:IP address mismatch" : "verify error:num=62:hostname mismatch");
+		set_error(&d->clients[CLIENT_OPENSSL],
+		          is_ip ? "X509_V_ERR_IP_ADDRESS_MISMATCH" : "X509_V_ERR_HOSTNAME_MISMATCH",
+		          is_ip ? "verify error:num=64:IP address mismatch"
+		                : "verify error:num=62:hostname mismatch");
 	if (!d->host[CLIENT_CURL].ok) {
 		if (leaf->has_san || is_ip)
-			set_error(&d->clients[CLIENT_CURL], "60",
-				  "SSL: no alternative certificate subject name matches target host name '%s'", host);
+			set_error(
+			    &d->clients[CLIENT_CURL], "60",
+			    "SSL: no alternative certificate subject name matches target host name '%s'",
+			    host);
 		else
 			set_error(&d->clients[CLIENT_CURL], "60",
-				  "SSL: certificate subject name '%s' does not match target host name '%s'",
-				  leaf_cn(leaf) ? leaf_cn(leaf) : "", host);
+			          "SSL: certificate subject name '%s' does not match target host name '%s'",
+			          leaf_cn(leaf) ? leaf_cn(leaf) : "", host);
 	}
 	if (!d->host[CLIENT_PYTHON].ok)
 		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
-			  "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s mismatch, certificate is not "
-			  "valid for '%s'.", is_ip ? "IP address" : "Hostname", host);
+		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s mismatch, "
+		          "certificate is not "
+		          "valid for '%s'.",
+		          is_ip ? "IP address" : "Hostname", host);
 	if (!d->host[CLIENT_GO].ok) {
 		if (is_ip && !leaf->san_ip_count)
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "x509: cannot validate certificate for %s because it "
-				  "doesn't contain any IP SANs", host);
+			          "x509: cannot validate certificate for %s because it "
+			          "doesn't contain any IP SANs",
+			          host);
 		else if (!leaf->has_san && leaf_cn(leaf))
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "x509: certificate relies on legacy Common Name "
-				  "field, use SANs instead");
+			          "x509: certificate relies on legacy Common Name "
+			          "field, use SANs instead");
 		else if (dns[0])
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "x509: certificate is valid for %s, not %s", dns, host);
+			          "x509: certificate is valid for %s, not %s", dns, host);
 		else
 			set_error(&d->clients[CLIENT_GO], "x509.HostnameError",
-				  "x509: certificate is not valid for any names, but "
-				  "wanted to match %s", host);
+			          "x509: certificate is not valid for any names, but "
+			          "wanted to match %s",
+			          host);
 	}
 	if (!d->host[CLIENT_JAVA].ok) {
 		if (is_ip)
 			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-				  "No subject alternative names matching IP address %s found", host);
+			          "No subject alternative names matching IP address %s found", host);
 		else if (leaf->san_dns.count)
 			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-				  "No subject alternative DNS name matching %s found.", host);
+			          "No subject alternative DNS name matching %s found.", host);
 		else
 			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-				  "No name matching %s found", host);
+			          "No name matching %s found", host);
 	}
 }
 
@@ -812,22 +1009,25 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 		set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
 		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
 		set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
-		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError", "[Errno 104] Connection reset by peer");
+		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError",
+		          "[Errno 104] Connection reset by peer");
 		set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
-			  "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, srv->port);
+		          "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, srv->port);
 		set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
 		return;
 	}
 	if (c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
 		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
-			  "Client network socket disconnected before secure TLS connection was established");
+		          "Client network socket disconnected before secure TLS connection was established");
 		set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
 		set_error(&d->clients[CLIENT_CURL], "35",
-			  "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, srv->port);
-		set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError", "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
-			  "violation of protocol");
+		          "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, srv->port);
+		set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError",
+		          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
+		          "violation of protocol");
 		set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Remote host terminated the handshake");
+		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
+		          "Remote host terminated the handshake");
 		return;
 	}
 	/* A fatal alert from the server ends every client's handshake the same way. */
@@ -845,20 +1045,21 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 			node_ssl_code(reason, code, sizeof(code));
 			snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
 			set_error(&d->clients[CLIENT_NODE], code,
-				  "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
-				  a->description);
+			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
+			          reason, a->description);
 			set_error(&d->clients[CLIENT_OPENSSL], r_code,
-				  "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
-				  a->description);
+			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
+			          reason, a->description);
 			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
-				  OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
+			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
 			char upper[96];
 			snprintf(upper, sizeof(upper), "%s", code + 8);
 			set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
 		}
-		set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s", go_alert_text(a->description));
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Received fatal alert: %s",
-			  name ? name : "unknown");
+		set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s",
+		          go_alert_text(a->description));
+		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
+		          "Received fatal alert: %s", name ? name : "unknown");
 		return;
 	}
 }
@@ -929,34 +1130,41 @@ static void diagnosis_reset(struct diagnosis *d)
 static void certificate_not_visible(const struct conn *c, struct diagnosis *d)
 {
 	static const char how[] =
-		"Get a key log from the client and run tlsscope analyze --keylog FILE: curl and browsers "
-		"SSLKEYLOGFILE=FILE; Node.js node --tls-keylog=FILE or tlsSocket.on('keylog', line => "
-		"fs.appendFileSync(FILE, line)); openssl s_client -keylogfile FILE; Python "
-		"SSLContext.keylog_filename; Go tls.Config.KeyLogWriter.";
+	    "Get a key log from the client and run tlsscope analyze --keylog FILE: curl and browsers "
+	    "SSLKEYLOGFILE=FILE; Node.js node --tls-keylog=FILE or tlsSocket.on('keylog', line => "
+	    "fs.appendFileSync(FILE, line)); openssl s_client -keylogfile FILE; Python "
+	    "SSLContext.keylog_filename; Go tls.Config.KeyLogWriter.";
 	const struct conn_decryption *dc = &c->decryption;
 	if (dc->server_flight_read && !c->certificate_compressed)
 		return; /* decrypted, and the server sent no certificate (a resumption): nothing to check */
 	struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
 	if (c->certificate_compressed) {
-		MSG(f, "The server sent its certificate compressed (RFC 8879 CompressedCertificate), which tlsscope "
-		       "does not decompress: the chain and the host name cannot be checked from the capture.");
-		FIX(f, "Capture a client that does not offer compress_certificate (curl, Node.js, openssl s_client) "
+		MSG(f,
+		    "The server sent its certificate compressed (RFC 8879 CompressedCertificate), which "
+		    "tlsscope "
+		    "does not decompress: the chain and the host name cannot be checked from the capture.");
+		FIX(f, "Capture a client that does not offer compress_certificate (curl, Node.js, openssl "
+		       "s_client) "
 		       "with a key log to see the chain.");
 	} else if (dc->keylog == CONN_KEYLOG_NONE && c->transport == CONN_TRANSPORT_QUIC) {
-		MSG(f, "QUIC (TLS 1.3) sends the server's certificate in encrypted Handshake packets: without a "
-		       "key log the chain and the host name cannot be checked from the capture.");
+		MSG(f,
+		    "QUIC (TLS 1.3) sends the server's certificate in encrypted Handshake packets: without a "
+		    "key log the chain and the host name cannot be checked from the capture.");
 		FIX(f, "%s", how);
 	} else if (dc->keylog == CONN_KEYLOG_NONE) {
-		MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host name "
+		MSG(f, "TLS 1.3 encrypts the server's certificate: without a key log the chain and the host "
+		       "name "
 		       "cannot be checked from the capture.");
 		FIX(f, "%s", how);
 	} else {
 		MSG(f, "TLS 1.3 encrypts the server's certificate, and the key log did not open it: %s.",
-		    conn_decrypt_note_text((enum conn_decrypt_note)dc->note) ? conn_decrypt_note_text(
-										(enum conn_decrypt_note)dc->note)
-									  : "no reason recorded");
-		FIX(f, "Use the key log written by the client of this very connection, complete (while the "
-		       "capture ran). %s", how);
+		    conn_decrypt_note_text((enum conn_decrypt_note)dc->note)
+		        ? conn_decrypt_note_text((enum conn_decrypt_note)dc->note)
+		        : "no reason recorded");
+		FIX(f,
+		    "Use the key log written by the client of this very connection, complete (while the "
+		    "capture ran). %s",
+		    how);
 	}
 }
 
@@ -970,7 +1178,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 
 	const struct conn_cert_list *l = &c->server_certs;
 	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
-		const struct x509_cert *x = cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
+		const struct x509_cert *x =
+		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
 		if (!x)
 			break;
 		d->certs[d->cert_count++] = x;
@@ -988,7 +1197,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		chain_errors(d, at);
 		if (d->certs[0]->parsed && d->expected_host[0]) {
 			for (int k = 0; k < CLIENT_COUNT; k++)
-				d->host[k] = hostname_match((enum tls_client)k, d->certs[0], d->expected_host);
+				d->host[k] =
+				    hostname_match((enum tls_client)k, d->certs[0], d->expected_host);
 			d->host_checked = true;
 			host_findings(d);
 			host_errors(d);

@@ -30,9 +30,9 @@ bool severity_parse(const char *s, enum severity *out);
 #define DIAG_TEXT 640
 
 struct finding {
-	const char *code;       /* stable: "hostname-mismatch", ... */
+	const char *code; /* stable: "hostname-mismatch", ... */
 	enum severity severity;
-	int cert;               /* index into the certificates as sent, -1 if none */
+	int cert; /* index into the certificates as sent, -1 if none */
 	char message[DIAG_TEXT];
 	char fix[DIAG_TEXT];
 };
@@ -49,23 +49,23 @@ enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_I
 const char *expected_source_name(enum expected_source s); /* "rule", "sni", "server_ip", NULL */
 
 struct diagnosis {
-	char expected_host[256];        /* the name checked (the first, with a rule) */
+	char expected_host[256]; /* the name checked (the first, with a rule) */
 	enum expected_source expected_source;
 	const struct expect_rule *rule; /* the rule that applied, or NULL */
 
 	const struct x509_cert *certs[TLS_MAX_CERTS_PER_MSG]; /* server certificates as sent, parsed */
 	size_t cert_count;
-	bool chain_checked;             /* the certificates were visible and verified */
+	bool chain_checked; /* the certificates were visible and verified */
 	struct chain_verdict verdict;
 	struct host_match host[CLIENT_COUNT];
 	bool host_checked;
 
 	struct finding findings[DIAG_MAX_FINDINGS]; /* worst first */
 	size_t finding_count;
-	enum severity worst;            /* SEV_INFO when there are none */
+	enum severity worst; /* SEV_INFO when there are none */
 
 	struct client_error clients[CLIENT_COUNT];
-	bool clients_from_chain;        /* predictions include the certificate checks */
+	bool clients_from_chain; /* predictions include the certificate checks */
 };
 
 struct diag_context {

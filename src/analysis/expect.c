@@ -115,8 +115,9 @@ bool expect_add(struct expect_rules *r, const char *text, char *err, size_t errl
 		struct ts_addr ip6;
 		if (memchr(p, ':', n) && !parse_addr(p, n, &ip6)) {
 			/* "10.0.0.2:443" alone: a server without its names, not a name */
-			snprintf(err, errlen, "'%s': '%.*s' is not a host name (for one server write IP[:PORT]=NAME)",
-				 text, (int)n, p);
+			snprintf(err, errlen,
+			         "'%s': '%.*s' is not a host name (for one server write IP[:PORT]=NAME)",
+			         text, (int)n, p);
 			rule_free(&rule);
 			return false;
 		}
@@ -202,7 +203,8 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 	return ok;
 }
 
-const struct expect_rule *expect_lookup(const struct expect_rules *r, const struct ts_addr *addr, uint16_t port)
+const struct expect_rule *expect_lookup(const struct expect_rules *r, const struct ts_addr *addr,
+                                        uint16_t port)
 {
 	const struct expect_rule *best = NULL;
 	int best_rank = -1;

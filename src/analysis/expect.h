@@ -23,7 +23,7 @@
 struct expect_rule {
 	bool has_addr;
 	struct ts_addr addr;
-	uint16_t port;       /* 0: any port */
+	uint16_t port; /* 0: any port */
 	char *names[EXPECT_MAX_NAMES];
 	size_t name_count;
 };
@@ -40,7 +40,8 @@ bool expect_add(struct expect_rules *r, const char *text, char *err, size_t errl
 bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t errlen);
 
 /* The most specific rule for a server, or NULL. */
-const struct expect_rule *expect_lookup(const struct expect_rules *r, const struct ts_addr *addr, uint16_t port);
+const struct expect_rule *expect_lookup(const struct expect_rules *r, const struct ts_addr *addr,
+                                        uint16_t port);
 
 void expect_free(struct expect_rules *r);
 

@@ -28,22 +28,24 @@ enum tls_client {
 	CLIENT_COUNT
 };
 
-const char *tls_client_name(enum tls_client c); /* "node", "openssl", "curl", "python", "go", "java", "browser" */
+const char *
+tls_client_name(enum tls_client c); /* "node", "openssl", "curl", "python", "go", "java", "browser" */
 
 enum host_match_result {
-	HOST_MATCH = 0,        /* a SAN matched */
-	HOST_MATCH_CN,         /* matched the subject CN (fallback; some clients refuse) */
-	HOST_MISMATCH,         /* names present, none matched */
-	HOST_MISMATCH_WILDCARD,/* only a wildcard came close: it covers one label (or is partial / too broad) */
-	HOST_IP_NOT_IN_SAN,    /* host is an IP address and no IP SAN equals it */
-	HOST_NO_NAMES          /* the certificate names no host at all this client would look at */
+	HOST_MATCH = 0,         /* a SAN matched */
+	HOST_MATCH_CN,          /* matched the subject CN (fallback; some clients refuse) */
+	HOST_MISMATCH,          /* names present, none matched */
+	HOST_MISMATCH_WILDCARD, /* only a wildcard came close: it covers one label (or is partial / too broad)
+	                         */
+	HOST_IP_NOT_IN_SAN,     /* host is an IP address and no IP SAN equals it */
+	HOST_NO_NAMES           /* the certificate names no host at all this client would look at */
 };
 
 struct host_match {
 	enum host_match_result result;
-	bool ok;                  /* result is HOST_MATCH or (HOST_MATCH_CN and the client accepts it) */
-	const char *matched;      /* the certificate name that matched (points into the cert), or NULL */
-	const char *near_wildcard;/* the wildcard SAN that came closest, for the message, or NULL */
+	bool ok;                   /* result is HOST_MATCH or (HOST_MATCH_CN and the client accepts it) */
+	const char *matched;       /* the certificate name that matched (points into the cert), or NULL */
+	const char *near_wildcard; /* the wildcard SAN that came closest, for the message, or NULL */
 };
 
 /* Parse an IPv4 or IPv6 literal (no brackets, no zone); true if `host` is one. */

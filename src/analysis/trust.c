@@ -827,7 +827,7 @@ static void verify_now(struct trust_store *ts, struct run *r)
 }
 
 static void chain_key(const struct trust_store *ts, const struct x509_cert *const *certs, size_t count,
-		      uint8_t key[SHA256_DIGEST_LENGTH])
+                      uint8_t key[SHA256_DIGEST_LENGTH])
 {
 	static const uint8_t none[32];
 	uint8_t buf[4 + TRUST_MAX_SENT * 32];

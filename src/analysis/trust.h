@@ -21,13 +21,13 @@
 #include "x509_cert.h"
 
 struct trust_options {
-	const char **ca_files;      /* --ca: replace the system store */
+	const char **ca_files; /* --ca: replace the system store */
 	size_t ca_file_count;
-	const char **ca_add_files;  /* --ca-add: add to the system store (or to --ca) */
+	const char **ca_add_files; /* --ca-add: add to the system store (or to --ca) */
 	size_t ca_add_file_count;
-	const char **ca_dirs;       /* --ca-dir: hashed directories (c_rehash layout) */
+	const char **ca_dirs; /* --ca-dir: hashed directories (c_rehash layout) */
 	size_t ca_dir_count;
-	bool no_system;             /* do not load the system store even without --ca */
+	bool no_system; /* do not load the system store even without --ca */
 };
 
 struct trust_store;
@@ -54,25 +54,26 @@ enum chain_problem {
 };
 
 const char *chain_problem_name(enum chain_problem p); /* "self-signed-leaf", ... as finding codes */
-const char *trust_verify_error_name(int code); /* "X509_V_ERR_CERT_HAS_EXPIRED"; NULL if unknown */
+const char *trust_verify_error_name(int code);        /* "X509_V_ERR_CERT_HAS_EXPIRED"; NULL if unknown */
 
 struct chain_issue {
 	enum chain_problem problem;
-	int cert;            /* index in the chain as sent, -1 if none */
-	int64_t delta_s;     /* expired / not yet valid: seconds past notAfter / before notBefore */
+	int cert;        /* index in the chain as sent, -1 if none */
+	int64_t delta_s; /* expired / not yet valid: seconds past notAfter / before notBefore */
 };
 
 #define TRUST_MAX_ISSUES 16
 
 struct chain_verdict {
-	bool trusted;             /* X509_verify_cert succeeded (name not checked here) */
-	int verify_error;         /* X509_V_OK or X509_V_ERR_* */
-	int error_depth;          /* depth in the built chain where it failed; -1 when X509_V_OK */
-	char verify_error_name[64]; /* "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT" (X509_V_OK when fine) */
-	char verify_error_text[128]; /* X509_verify_cert_error_string() */
-	int verify_error_last;    /* the error left when every error is let through, as Node.js does
-				     (its callback returns 1, then it reads SSL_get_verify_result) */
-	int built[TLS_MAX_CHAIN_BUILT]; /* built chain, leaf first: index into sent certs, or -1 = from the store */
+	bool trusted;                   /* X509_verify_cert succeeded (name not checked here) */
+	int verify_error;               /* X509_V_OK or X509_V_ERR_* */
+	int error_depth;                /* depth in the built chain where it failed; -1 when X509_V_OK */
+	char verify_error_name[64];     /* "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT" (X509_V_OK when fine) */
+	char verify_error_text[128];    /* X509_verify_cert_error_string() */
+	int verify_error_last;          /* the error left when every error is let through, as Node.js does
+	                                   (its callback returns 1, then it reads SSL_get_verify_result) */
+	int built[TLS_MAX_CHAIN_BUILT]; /* built chain, leaf first: index into sent certs, or -1 = from the
+	                                   store */
 	size_t built_count;
 	struct chain_issue issues[TRUST_MAX_ISSUES];
 	size_t issue_count;
@@ -83,15 +84,15 @@ struct chain_verdict {
  * unparsed) at Unix time `at`. Never checks the host name (see hostname.h).
  */
 void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, size_t count, int64_t at,
-		  struct chain_verdict *out);
+                  struct chain_verdict *out);
 
 /* Verdicts are cached per store (not thread-safe: one store per thread). */
 struct trust_stats {
-	uint64_t verifies;        /* X509_verify_cert calls: cache misses that built a chain */
+	uint64_t verifies; /* X509_verify_cert calls: cache misses that built a chain */
 	uint64_t cache_hits;
 	uint64_t cache_evictions; /* entries dropped at TRUST_CACHE_MAX_ENTRIES, oldest first */
 	size_t cache_entries;
-	size_t store_certs;       /* certificates in the store when it was made (hashed directories load lazily) */
+	size_t store_certs; /* certificates in the store when it was made (hashed directories load lazily) */
 };
 
 const struct trust_stats *trust_store_stats(const struct trust_store *ts);

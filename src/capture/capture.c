@@ -16,7 +16,7 @@
 static uint32_t get32(const uint8_t *p, bool big)
 {
 	return big ? ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]
-		   : ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
+	           : ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
 }
 
 /*
@@ -50,7 +50,8 @@ static bool file_is_nanosecond(const char *path)
 		end = n;
 	for (size_t o = off + 16; o + 4 <= end;) {
 		unsigned code = big ? (unsigned)(b[o] << 8 | b[o + 1]) : (unsigned)(b[o + 1] << 8 | b[o]);
-		unsigned len = big ? (unsigned)(b[o + 2] << 8 | b[o + 3]) : (unsigned)(b[o + 3] << 8 | b[o + 2]);
+		unsigned len =
+		    big ? (unsigned)(b[o + 2] << 8 | b[o + 3]) : (unsigned)(b[o + 3] << 8 | b[o + 2]);
 		if (code == 0)
 			break;
 		if (code == 9 && len >= 1 && o + 5 <= end) {
@@ -82,8 +83,8 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 		if (!is_stdin)
 			fclose(fp);
 		free(iobuf);
-		snprintf(info->error, sizeof(info->error), "%s: not a readable pcap or pcapng capture (%s)", path,
-			 errbuf);
+		snprintf(info->error, sizeof(info->error), "%s: not a readable pcap or pcapng capture (%s)",
+		         path, errbuf);
 		return TS_MALFORMED;
 	}
 	info->dlt = pcap_datalink(pc);
@@ -91,8 +92,8 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 	snprintf(info->dlt_name, sizeof(info->dlt_name), "%s", name ? name : "unknown");
 	if (!decode_link_supported(info->dlt)) {
 		const char *desc = pcap_datalink_val_to_description(info->dlt);
-		snprintf(info->error, sizeof(info->error), "%s: unsupported link type %d (%s%s%s)", path, info->dlt,
-			 info->dlt_name, desc ? ", " : "", desc ? desc : "");
+		snprintf(info->error, sizeof(info->error), "%s: unsupported link type %d (%s%s%s)", path,
+		         info->dlt, info->dlt_name, desc ? ", " : "", desc ? desc : "");
 		pcap_close(pc);
 		free(iobuf);
 		return TS_UNSUPPORTED;
@@ -112,8 +113,9 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 	}
 	if (rc == PCAP_ERROR) {
 		info->truncated = true;
-		snprintf(info->error, sizeof(info->error), "%s: capture damaged or cut after %llu frames (%s)", path,
-			 (unsigned long long)info->frames, pcap_geterr(pc));
+		snprintf(info->error, sizeof(info->error),
+		         "%s: capture damaged or cut after %llu frames (%s)", path,
+		         (unsigned long long)info->frames, pcap_geterr(pc));
 	}
 	pcap_close(pc);
 	free(iobuf);

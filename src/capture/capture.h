@@ -18,13 +18,13 @@
 #include "ts_status.h"
 
 struct capture_info {
-	int dlt;                /* libpcap DLT_* link type */
-	char dlt_name[32];      /* libpcap's name for it */
-	bool nanosecond;        /* the file stores nanosecond timestamps */
+	int dlt;           /* libpcap DLT_* link type */
+	char dlt_name[32]; /* libpcap's name for it */
+	bool nanosecond;   /* the file stores nanosecond timestamps */
 	uint64_t frames;
 	int64_t first_ts_ns, last_ts_ns;
-	bool truncated;         /* reading stopped at a damaged or cut record */
-	char error[1024];        /* why the file could not be used, or why it stopped */
+	bool truncated;   /* reading stopped at a damaged or cut record */
+	char error[1024]; /* why the file could not be used, or why it stopped */
 };
 
 /*

@@ -23,8 +23,8 @@ struct live_capture {
 	pcap_dumper_t *dumper;
 	int dlt;
 	bool nano;
-	int fd;                   /* -1: libpcap cannot be polled, only read with its timeout */
-	struct engine *engine;    /* during live_poll */
+	int fd;                /* -1: libpcap cannot be polled, only read with its timeout */
+	struct engine *engine; /* during live_poll */
 	bool write_dirty;
 	int64_t last_flush_ns;
 	struct live_counters counters;
@@ -64,7 +64,8 @@ static struct live_capture *open_failed(struct live_capture *lc, enum live_error
 }
 
 /* Everything pcap_activate() must know is set before it; the filter after it. */
-struct live_capture *live_open(const struct live_options *opts, enum live_error *why, char *err, size_t errlen)
+struct live_capture *live_open(const struct live_options *opts, enum live_error *why, char *err,
+                               size_t errlen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct live_capture *lc = calloc(1, sizeof(*lc));
@@ -80,11 +81,12 @@ struct live_capture *live_open(const struct live_options *opts, enum live_error 
 		return open_failed(lc, LIVE_FAILED, why);
 	}
 	pcap_set_snaplen(lc->pc, opts->snaplen > 0 ? opts->snaplen : LIVE_DEFAULT_SNAPLEN);
-	pcap_set_promisc(lc->pc, 1); /* a sensor on a tap or span port sees other hosts' traffic */
+	pcap_set_promisc(lc->pc, 1);        /* a sensor on a tap or span port sees other hosts' traffic */
 	pcap_set_immediate_mode(lc->pc, 1); /* a record should not wait for a kernel block to fill */
 	pcap_set_buffer_size(lc->pc, (int)LIVE_BUFFER_BYTES);
 	pcap_set_timeout(lc->pc, LIVE_POLL_MS);
-	pcap_set_tstamp_precision(lc->pc, PCAP_TSTAMP_PRECISION_NANO); /* refused where unsupported: µs then */
+	pcap_set_tstamp_precision(lc->pc,
+	                          PCAP_TSTAMP_PRECISION_NANO); /* refused where unsupported: µs then */
 	int rc = pcap_activate(lc->pc);
 	if (rc < 0) {
 		const char *msg = pcap_geterr(lc->pc);
@@ -162,7 +164,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 long live_poll(struct live_capture *lc, struct engine *e, uint64_t max_frames, char *err, size_t errlen)
 {
 	if (lc->fd >= 0) {
-		struct pollfd pfd = { .fd = lc->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = lc->fd, .events = POLLIN};
 		(void)poll(&pfd, 1, LIVE_POLL_MS); /* EINTR: a signal, the caller looks at its flag */
 	}
 	/* Without a pollable descriptor the read itself waits, for the timeout set at open. */
@@ -226,7 +228,8 @@ bool live_list_interfaces(live_iface_fn fn, void *user, char *err, size_t errlen
 		return false;
 	}
 	for (pcap_if_t *d = devs; d; d = d->next)
-		fn(d->name, d->description, (d->flags & PCAP_IF_UP) != 0, (d->flags & PCAP_IF_LOOPBACK) != 0, user);
+		fn(d->name, d->description, (d->flags & PCAP_IF_UP) != 0, (d->flags & PCAP_IF_LOOPBACK) != 0,
+		   user);
 	pcap_freealldevs(devs);
 	return true;
 }

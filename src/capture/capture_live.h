@@ -29,28 +29,28 @@
 
 enum live_error {
 	LIVE_OK = 0,
-	LIVE_PERMISSION,   /* no root, CAP_NET_RAW or CAP_NET_ADMIN */
-	LIVE_NO_DEVICE,    /* no such interface */
-	LIVE_DEVICE_DOWN,  /* the interface is not up */
-	LIVE_BAD_FILTER,   /* the BPF filter does not compile */
-	LIVE_LINK_TYPE,    /* a link type the decoder does not know */
-	LIVE_WRITE,        /* the --write file cannot be created or written */
-	LIVE_FAILED,       /* anything else libpcap reports */
+	LIVE_PERMISSION,  /* no root, CAP_NET_RAW or CAP_NET_ADMIN */
+	LIVE_NO_DEVICE,   /* no such interface */
+	LIVE_DEVICE_DOWN, /* the interface is not up */
+	LIVE_BAD_FILTER,  /* the BPF filter does not compile */
+	LIVE_LINK_TYPE,   /* a link type the decoder does not know */
+	LIVE_WRITE,       /* the --write file cannot be created or written */
+	LIVE_FAILED,      /* anything else libpcap reports */
 };
 
 struct live_options {
-	const char *interface; /* "any" for all of them */
-	const char *filter;    /* BPF; NULL or "" captures everything */
-	int snaplen;           /* 0: 262144, libpcap's default */
+	const char *interface;  /* "any" for all of them */
+	const char *filter;     /* BPF; NULL or "" captures everything */
+	int snaplen;            /* 0: 262144, libpcap's default */
 	const char *write_path; /* NULL: frames are not saved */
 };
 
 /* libpcap's counters (pcap_stats): what the kernel handed over or dropped. */
 struct live_counters {
-	uint64_t received;            /* packets the filter passed (ps_recv) */
-	uint64_t dropped_by_kernel;   /* no room in the buffer (ps_drop) */
+	uint64_t received;             /* packets the filter passed (ps_recv) */
+	uint64_t dropped_by_kernel;    /* no room in the buffer (ps_drop) */
 	uint64_t dropped_by_interface; /* dropped by the interface or its driver (ps_ifdrop) */
-	uint64_t frames;              /* frames handed to the engine */
+	uint64_t frames;               /* frames handed to the engine */
 	int64_t first_ts_ns, last_ts_ns;
 };
 
@@ -58,7 +58,8 @@ struct live_capture;
 
 /* Open and activate. On failure NULL, *why says which kind, err says what
  * libpcap said (naming the interface or quoting the filter). */
-struct live_capture *live_open(const struct live_options *opts, enum live_error *why, char *err, size_t errlen);
+struct live_capture *live_open(const struct live_options *opts, enum live_error *why, char *err,
+                               size_t errlen);
 
 int live_link_type(const struct live_capture *lc);
 const char *live_link_type_name(const struct live_capture *lc);

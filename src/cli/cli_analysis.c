@@ -18,23 +18,23 @@
 #define ANALYSIS_OUTPUT_SLOTS 64
 
 const char analysis_options_help[] =
-	"  --all                report every TCP connection, not only TLS ones\n"
-	"  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
-	"                       least recently active connections are ended past it\n"
-	"  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
-	"  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
-	"                       and QUIC handshakes (the certificate), TLS 1.2 encrypted alerts\n"
-	"\n"
-	"diagnosis:\n"
-	"  --expect NAME[,NAME...]               names every server must present\n"
-	"  --expect IP[:PORT]=NAME[,NAME...]     names one server must present (repeatable)\n"
-	"  --expect-file FILE   one --expect rule per line ('#' comments)\n"
-	"  --ca FILE            trust only the CA certificates in FILE (PEM; repeatable), like\n"
-	"                       Node's ca option or curl --cacert\n"
-	"  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
-	"  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
-	"  --no-diagnose        only the connection records: no certificate parsing,\n"
-	"                       verification, findings or client_errors\n";
+    "  --all                report every TCP connection, not only TLS ones\n"
+    "  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
+    "                       least recently active connections are ended past it\n"
+    "  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
+    "  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
+    "                       and QUIC handshakes (the certificate), TLS 1.2 encrypted alerts\n"
+    "\n"
+    "diagnosis:\n"
+    "  --expect NAME[,NAME...]               names every server must present\n"
+    "  --expect IP[:PORT]=NAME[,NAME...]     names one server must present (repeatable)\n"
+    "  --expect-file FILE   one --expect rule per line ('#' comments)\n"
+    "  --ca FILE            trust only the CA certificates in FILE (PEM; repeatable), like\n"
+    "                       Node's ca option or curl --cacert\n"
+    "  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
+    "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+    "  --no-diagnose        only the connection records: no certificate parsing,\n"
+    "                       verification, findings or client_errors\n";
 
 struct analysis {
 	struct engine *engine;
@@ -44,7 +44,7 @@ struct analysis {
 	bool diagnose;
 	analysis_sink_fn sink;
 	void *user;
-	bool keylog;                /* --keylog given: warn when it matched nothing */
+	bool keylog; /* --keylog given: warn when it matched nothing */
 	int worst;
 };
 
@@ -77,10 +77,23 @@ static bool parse_size(const char *s, size_t *out)
 	if (errno || end == s)
 		return false;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || v < (1u << 20))
 		return false; /* below 1 MiB nothing useful fits */
@@ -104,17 +117,21 @@ static bool load_keylog(struct keylog **kl, const char *path)
 	}
 	const struct keylog_stats *st = keylog_stats(*kl);
 	if (st->bad_lines > before.bad_lines && !before.bad_lines)
-		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood (the first is line %llu)\n",
-			path, (unsigned long long)st->bad_lines, (unsigned long long)(st->first_bad_line - before.lines));
+		fprintf(
+		    stderr,
+		    "tlsscope: warning: --keylog %s: %llu lines not understood (the first is line %llu)\n",
+		    path, (unsigned long long)st->bad_lines,
+		    (unsigned long long)(st->first_bad_line - before.lines));
 	else if (st->bad_lines > before.bad_lines)
 		fprintf(stderr, "tlsscope: warning: --keylog %s: %llu lines not understood\n", path,
-			(unsigned long long)(st->bad_lines - before.bad_lines));
+		        (unsigned long long)(st->bad_lines - before.bad_lines));
 	if (st->file_cut && !before.file_cut)
 		fprintf(stderr, "tlsscope: warning: --keylog %s: only the first %u MiB were read\n", path,
-			KEYLOG_MAX_FILE_BYTES >> 20);
+		        KEYLOG_MAX_FILE_BYTES >> 20);
 	if (st->dropped > before.dropped)
-		fprintf(stderr, "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
-			KEYLOG_MAX_ENTRIES);
+		fprintf(stderr,
+		        "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
+		        KEYLOG_MAX_ENTRIES);
 	return true;
 }
 
@@ -177,7 +194,7 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 
 /* One connection as a JSON line into fp (an error object if too large). */
 bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-			    const struct report_inputs *in)
+                    const struct report_inputs *in)
 {
 	report_json_conn(w, c, dg, in);
 	if (w->failed) {
@@ -193,7 +210,7 @@ bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struc
 }
 
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
-		    const struct option *longopts)
+                    const struct option *longopts)
 {
 	int c;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -216,7 +233,8 @@ bool parse_color(const char *when)
 
 bool color_wanted(const char *when, FILE *fp)
 {
-	return !strcmp(when, "always") || (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
+	return !strcmp(when, "always") ||
+	       (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
 }
 
 bool parse_fail_on(const char *arg, int *out)
@@ -318,7 +336,7 @@ void analysis_drain(struct analysis *a)
 	if (a->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
 	    st->keylog[CONN_KEYLOG_NOT_FOUND])
 		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
-				"(a key log from another client or run?)\n");
+		                "(a key log from another client or run?)\n");
 }
 
 int analysis_worst(const struct analysis *a)

@@ -42,17 +42,17 @@ enum analysis_option_code {
 	OPT_ANALYSIS_LAST
 };
 
-#define ANALYSIS_LONG_OPTIONS                                                  \
-	{ "all", no_argument, NULL, OPT_ALL },                                 \
-	{ "memory-cap", required_argument, NULL, OPT_MEMORY_CAP },             \
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },         \
-	{ "expect", required_argument, NULL, OPT_EXPECT },                     \
-	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },           \
-	{ "ca", required_argument, NULL, OPT_CA },                             \
-	{ "ca-add", required_argument, NULL, OPT_CA_ADD },                     \
-	{ "ca-dir", required_argument, NULL, OPT_CA_DIR },                     \
-	{ "no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE },                 \
-	{ "keylog", required_argument, NULL, OPT_KEYLOG }
+#define ANALYSIS_LONG_OPTIONS                                                                                \
+	{"all", no_argument, NULL, OPT_ALL}, {"memory-cap", required_argument, NULL, OPT_MEMORY_CAP},        \
+	    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},                                     \
+	    {"expect", required_argument, NULL, OPT_EXPECT},                                                 \
+	    {"expect-file", required_argument, NULL, OPT_EXPECT_FILE},                                       \
+	    {"ca", required_argument, NULL, OPT_CA}, {"ca-add", required_argument, NULL, OPT_CA_ADD},        \
+	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                                 \
+	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
+	{                                                                                                    \
+		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
+	}
 
 /* The help text of the shared options, for each command's usage. */
 extern const char analysis_options_help[];
@@ -61,7 +61,7 @@ struct analysis_config {
 	struct engine_options engine;
 	struct expect_rules rules;
 	struct trust_options trust;
-	bool diagnose; /* false with --no-diagnose */
+	bool diagnose;         /* false with --no-diagnose */
 	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
 };
 
@@ -78,7 +78,7 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
  * value (its message printed). */
 #define ANALYSIS_OPTION_BAD (-2)
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
-		    const struct option *longopts);
+                    const struct option *longopts);
 
 /* --color=WHEN: false (message printed) unless auto, always or never. */
 bool parse_color(const char *when);
@@ -113,7 +113,7 @@ void analysis_free(struct analysis *a);
 /* One connection as a JSON line into fp (an error object in its place if it
  * is larger than the JSON writer's limit). False if writing failed. */
 bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-		    const struct report_inputs *in);
+                    const struct report_inputs *in);
 
 /* --fail-on: "never" gives SEV_COUNT. False (message printed) for a bad value. */
 bool parse_fail_on(const char *arg, int *out);

@@ -23,21 +23,21 @@
 #define DIFF_MIN_WIDTH 60
 
 const char diff_usage[] =
-	"usage: tlsscope diff [options] GOOD BAD   (two captures: one that works, one that fails)\n"
-	"\n"
-	"options for diff:\n"
-	"  --json               one JSON document: pairs, per-field values, verdicts, unpaired\n"
-	"  -o, --output FILE    write to FILE instead of standard output\n"
-	"  --html FILE          also write a self-contained HTML page to FILE: per pair the\n"
-	"                       verdict, the differing fields and both handshakes side by side\n"
-	"  --all-fields         text: show the fields that are equal too\n"
-	"  --max-connections N  connections compared per capture (default 10000); more are counted\n"
-	"\n"
-	"analysis (as for analyze):\n";
+    "usage: tlsscope diff [options] GOOD BAD   (two captures: one that works, one that fails)\n"
+    "\n"
+    "options for diff:\n"
+    "  --json               one JSON document: pairs, per-field values, verdicts, unpaired\n"
+    "  -o, --output FILE    write to FILE instead of standard output\n"
+    "  --html FILE          also write a self-contained HTML page to FILE: per pair the\n"
+    "                       verdict, the differing fields and both handshakes side by side\n"
+    "  --all-fields         text: show the fields that are equal too\n"
+    "  --max-connections N  connections compared per capture (default 10000); more are counted\n"
+    "\n"
+    "analysis (as for analyze):\n";
 
 struct diff_run {
 	struct conn_diff diff;
-	struct diff_html *html;     /* --html: drawings of each group's first connection */
+	struct diff_html *html; /* --html: drawings of each group's first connection */
 	struct report_inputs inputs;
 };
 
@@ -85,18 +85,18 @@ enum diff_option_code {
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		ANALYSIS_LONG_OPTIONS,
-		{ "json", no_argument, NULL, OPT_DIFF_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "all-fields", no_argument, NULL, OPT_DIFF_ALL_FIELDS },
-		{ "html", required_argument, NULL, OPT_DIFF_HTML },
-		{ "max-connections", required_argument, NULL, OPT_DIFF_MAX_CONNECTIONS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    ANALYSIS_LONG_OPTIONS,
+	    {"json", no_argument, NULL, OPT_DIFF_JSON},
+	    {"output", required_argument, NULL, 'o'},
+	    {"all-fields", no_argument, NULL, OPT_DIFF_ALL_FIELDS},
+	    {"html", required_argument, NULL, OPT_DIFF_HTML},
+	    {"max-connections", required_argument, NULL, OPT_DIFF_MAX_CONNECTIONS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct analysis_config cfg;
 	struct analysis *a = NULL;
-	struct diff_run run = { .html = NULL };
+	struct diff_run run = {.html = NULL};
 	struct jsonw w;
 	struct capture_info info[2];
 	FILE *out = stdout, *html_fp = NULL;
@@ -115,34 +115,53 @@ int cmd_diff(int argc, char **argv)
 	optind = 1;
 	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
-		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
-		case OPT_DIFF_JSON: json = true; break;
-		case 'o': output = optarg; break;
-		case OPT_DIFF_ALL_FIELDS: all_fields = true; break;
-		case OPT_DIFF_HTML: html_file = optarg; break;
+		case ANALYSIS_OPTION_BAD:
+			status = EXIT_USAGE;
+			goto out;
+		case OPT_DIFF_JSON:
+			json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_DIFF_ALL_FIELDS:
+			all_fields = true;
+			break;
+		case OPT_DIFF_HTML:
+			html_file = optarg;
+			break;
 		case OPT_DIFF_MAX_CONNECTIONS: {
 			char *end;
 			errno = 0;
 			max_conns = strtoul(optarg, &end, 10);
 			if (errno || *end || !max_conns || max_conns > 10000000) {
-				fprintf(stderr, "tlsscope: --max-connections: '%s' is not a number from 1 to 10000000\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "tlsscope: --max-connections: '%s' is not a number from 1 to 10000000\n",
+				    optarg);
 				status = EXIT_USAGE;
 				goto out;
 			}
 			break;
 		}
-		case 'h': fputs(diff_usage, stdout); fputs(analysis_options_help, stdout); goto out;
-		default: fputs(diff_usage, stderr); status = EXIT_USAGE; goto out;
+		case 'h':
+			fputs(diff_usage, stdout);
+			fputs(analysis_options_help, stdout);
+			goto out;
+		default:
+			fputs(diff_usage, stderr);
+			status = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "tlsscope: diff needs two capture files: GOOD (a run that works) and BAD (one that fails)\n");
+		fprintf(stderr, "tlsscope: diff needs two capture files: GOOD (a run that works) and BAD "
+		                "(one that fails)\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
 	run.diff.max_conns = max_conns;
-	const char *names[2] = { argv[optind], argv[optind + 1] };
+	const char *names[2] = {argv[optind], argv[optind + 1]};
 	if (!strcmp(names[0], "-") && !strcmp(names[1], "-")) {
 		fprintf(stderr, "tlsscope: diff: only one of GOOD and BAD can be standard input\n");
 		status = EXIT_USAGE;
@@ -159,7 +178,7 @@ int cmd_diff(int argc, char **argv)
 		run.html = html_fp ? diff_html_new() : NULL;
 		if (!run.html) {
 			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", html_file,
-				html_fp ? "no temporary file for the HTML page" : strerror(errno));
+			        html_fp ? "no temporary file for the HTML page" : strerror(errno));
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -185,8 +204,10 @@ int cmd_diff(int argc, char **argv)
 	}
 	for (int s = 0; s < 2; s++)
 		if (run.diff.side[s].not_compared)
-			fprintf(stderr, "tlsscope: warning: %s: %llu connections past --max-connections %lu were not compared\n",
-				names[s], (unsigned long long)run.diff.side[s].not_compared, max_conns);
+			fprintf(stderr,
+			        "tlsscope: warning: %s: %llu connections past --max-connections %lu were not "
+			        "compared\n",
+			        names[s], (unsigned long long)run.diff.side[s].not_compared, max_conns);
 	if (json) {
 		diff_report_json(&w, &run.diff, names);
 		if (!jw_flush_line(&w, out))

@@ -25,34 +25,34 @@
 #define LIVE_DROP_WARNING_NS (5 * 1000000000LL)
 
 const char live_usage[] =
-	"       tlsscope live -i IFACE [options]   (capture; one record per connection as it is decided)\n"
-	"       tlsscope live -i IFACE --tui [options]   (the same in the curses view)\n"
-	"       tlsscope live --list\n";
+    "       tlsscope live -i IFACE [options]   (capture; one record per connection as it is decided)\n"
+    "       tlsscope live -i IFACE --tui [options]   (the same in the curses view)\n"
+    "       tlsscope live --list\n";
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: tlsscope live -i IFACE [options]\n"
-		"       tlsscope live --list\n"
-		"\n"
-		"options for live:\n"
-		"  -i, --interface IFACE  capture on IFACE (\"any\": every interface)\n"
-		"  -f, --filter BPF     capture filter (default: tcp)\n"
-		"  --snaplen N          bytes kept per packet (default 262144)\n"
-		"  --duration SECS      stop after SECS seconds\n"
-		"  --count N            stop after N packets\n"
-		"  --write FILE         also save the captured packets to FILE (pcap), for analyze or diff\n"
-		"  --list               list the interfaces that can be captured, then exit\n"
-		"  --json               one JSON object per connection, then a summary object\n"
-		"  --tui                the curses view, filled as connections are decided (q stops)\n"
-		"  --no-summary         leave out the summary\n"
-		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
-		"  --color=WHEN         colours: auto (a terminal), always, never\n"
-		"%s"
-		"Stops on SIGINT or SIGTERM (a second one stops at once): open connections are reported,\n"
-		"then the summary. Capturing"
-		" needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
-		analysis_options_help);
+	        "usage: tlsscope live -i IFACE [options]\n"
+	        "       tlsscope live --list\n"
+	        "\n"
+	        "options for live:\n"
+	        "  -i, --interface IFACE  capture on IFACE (\"any\": every interface)\n"
+	        "  -f, --filter BPF     capture filter (default: tcp)\n"
+	        "  --snaplen N          bytes kept per packet (default 262144)\n"
+	        "  --duration SECS      stop after SECS seconds\n"
+	        "  --count N            stop after N packets\n"
+	        "  --write FILE         also save the captured packets to FILE (pcap), for analyze or diff\n"
+	        "  --list               list the interfaces that can be captured, then exit\n"
+	        "  --json               one JSON object per connection, then a summary object\n"
+	        "  --tui                the curses view, filled as connections are decided (q stops)\n"
+	        "  --no-summary         leave out the summary\n"
+	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
+	        "  --color=WHEN         colours: auto (a terminal), always, never\n"
+	        "%s"
+	        "Stops on SIGINT or SIGTERM (a second one stops at once): open connections are reported,\n"
+	        "then the summary. Capturing"
+	        " needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
+	        analysis_options_help);
 }
 
 /* Set by the signal handler, or by the view's thread when the user quits. */
@@ -74,7 +74,8 @@ struct live_output {
 	bool write_failed;
 };
 
-/* On the writer thread: each record as it is decided, flushed at once for a reader at the other end of a pipe. */
+/* On the writer thread: each record as it is decided, flushed at once for a reader at the other end of a
+ * pipe. */
 static void write_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct live_output *o = user;
@@ -100,14 +101,16 @@ static void print_open_error(enum live_error why, const struct live_options *lo,
 {
 	switch (why) {
 	case LIVE_PERMISSION:
-		fprintf(stderr,
-			"tlsscope: cannot capture on %s: permission denied (%s); run as root or give the binary "
-			"CAP_NET_RAW and CAP_NET_ADMIN: setcap cap_net_raw,cap_net_admin=eip $(command -v tlsscope)\n",
-			lo->interface, err);
+		fprintf(
+		    stderr,
+		    "tlsscope: cannot capture on %s: permission denied (%s); run as root or give the binary "
+		    "CAP_NET_RAW and CAP_NET_ADMIN: setcap cap_net_raw,cap_net_admin=eip $(command -v "
+		    "tlsscope)\n",
+		    lo->interface, err);
 		break;
 	case LIVE_NO_DEVICE:
 		fprintf(stderr, "tlsscope: no interface named '%s' (%s); tlsscope live --list shows them\n",
-			lo->interface, err);
+		        lo->interface, err);
 		break;
 	case LIVE_DEVICE_DOWN:
 		fprintf(stderr, "tlsscope: interface %s is down (%s)\n", lo->interface, err);
@@ -156,10 +159,11 @@ static void watch_drops(struct drop_watch *dw, const struct live_counters *k, in
 	if (dropped <= dw->reported || now - dw->last_warning_ns < LIVE_DROP_WARNING_NS)
 		return;
 	fprintf(stderr,
-		"tlsscope: warning: %llu packets dropped so far (%llu by the kernel, %llu by the interface) of %llu "
-		"received; connections may be missed or incomplete\n",
-		(unsigned long long)dropped, (unsigned long long)k->dropped_by_kernel,
-		(unsigned long long)k->dropped_by_interface, (unsigned long long)k->received);
+	        "tlsscope: warning: %llu packets dropped so far (%llu by the kernel, %llu by the interface) "
+	        "of %llu "
+	        "received; connections may be missed or incomplete\n",
+	        (unsigned long long)dropped, (unsigned long long)k->dropped_by_kernel,
+	        (unsigned long long)k->dropped_by_interface, (unsigned long long)k->received);
 	dw->reported = dropped;
 	dw->last_warning_ns = now;
 }
@@ -181,16 +185,16 @@ static void show_counters(struct live_run *r, const char *state, const struct li
 	char text[160];
 	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
 	snprintf(text, sizeof(text), "%s %s: %llu packets received, %llu dropped%s", state, r->interface,
-		 (unsigned long long)k->received, (unsigned long long)dropped,
-		 dropped ? " (connections may be missed)" : "");
+	         (unsigned long long)k->received, (unsigned long long)dropped,
+	         dropped ? " (connections may be missed)" : "");
 	tui_model_set_status(r->model, text); /* the view redraws only if the text changed */
 }
 
 /* Until a signal, q, --duration, --count, or the capture fails (EXIT_USAGE, r->err set). */
 static int capture_loop(struct live_run *r)
 {
-	struct live_counters k = { 0 };
-	struct drop_watch drops = { 0 };
+	struct live_counters k = {0};
+	struct drop_watch drops = {0};
 	int64_t started = monotonic_ns(), last_stats = started;
 	if (r->model)
 		show_counters(r, "live on", &k);
@@ -227,7 +231,8 @@ static void *capture_for_view(void *arg)
 	if (r->status) {
 		char text[160];
 		/* One status line: a long libpcap message is cut, and says so. */
-		if (snprintf(text, sizeof(text), "capture on %s FAILED: %s", r->interface, r->err) >= (int)sizeof(text))
+		if (snprintf(text, sizeof(text), "capture on %s FAILED: %s", r->interface, r->err) >=
+		    (int)sizeof(text))
 			memcpy(text + sizeof(text) - 4, "...", 4);
 		tui_model_set_status(r->model, text);
 	}
@@ -271,29 +276,29 @@ enum live_option_code {
 int cmd_live(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		ANALYSIS_LONG_OPTIONS,
-		{ "interface", required_argument, NULL, 'i' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "write", required_argument, NULL, OPT_WRITE },
-		{ "list", no_argument, NULL, OPT_LIST },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "tui", no_argument, NULL, OPT_TUI },
-		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "color", required_argument, NULL, OPT_COLOR },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    ANALYSIS_LONG_OPTIONS,
+	    {"interface", required_argument, NULL, 'i'},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	    {"duration", required_argument, NULL, OPT_DURATION},
+	    {"count", required_argument, NULL, OPT_COUNT},
+	    {"write", required_argument, NULL, OPT_WRITE},
+	    {"list", no_argument, NULL, OPT_LIST},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"tui", no_argument, NULL, OPT_TUI},
+	    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+	    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	    {"color", required_argument, NULL, OPT_COLOR},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct live_options lo = { .filter = "tcp" };
-	struct live_output o = { 0 };
+	struct live_options lo = {.filter = "tcp"};
+	struct live_output o = {0};
 	struct analysis_config cfg;
 	struct analysis *a = NULL;
 	struct live_capture *lc = NULL;
-	struct capture_info info = { 0 };
-	struct live_counters counters = { 0 };
+	struct capture_info info = {0};
+	struct live_counters counters = {0};
 	const char *color = "auto";
 	long long duration_s = 0, count = 0, v;
 	bool summary = true, list = false, tui = false;
@@ -311,9 +316,15 @@ int cmd_live(int argc, char **argv)
 	optind = 1;
 	while ((c = analysis_getopt(&cfg, argc, argv, "i:f:h", opts)) != -1) {
 		switch (c) {
-		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
-		case 'i': lo.interface = optarg; break;
-		case 'f': lo.filter = optarg; break;
+		case ANALYSIS_OPTION_BAD:
+			status = EXIT_USAGE;
+			goto out;
+		case 'i':
+			lo.interface = optarg;
+			break;
+		case 'f':
+			lo.filter = optarg;
+			break;
 		case OPT_SNAPLEN:
 			if (!parse_count("--snaplen", optarg, 262144, &v)) {
 				status = EXIT_USAGE;
@@ -333,11 +344,21 @@ int cmd_live(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_WRITE: lo.write_path = optarg; break;
-		case OPT_LIST: list = true; break;
-		case OPT_JSON: o.json = true; break;
-		case OPT_TUI: tui = true; break;
-		case OPT_NO_SUMMARY: summary = false; break;
+		case OPT_WRITE:
+			lo.write_path = optarg;
+			break;
+		case OPT_LIST:
+			list = true;
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_TUI:
+			tui = true;
+			break;
+		case OPT_NO_SUMMARY:
+			summary = false;
+			break;
 		case OPT_FAIL_ON:
 			if (!parse_fail_on(optarg, &fail_on)) {
 				status = EXIT_USAGE;
@@ -351,8 +372,13 @@ int cmd_live(int argc, char **argv)
 			}
 			color = optarg;
 			break;
-		case 'h': usage(stdout); goto out;
-		default: usage(stderr); status = EXIT_USAGE; goto out;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			usage(stderr);
+			status = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (list) {
@@ -363,9 +389,11 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 	if (!lo.interface || optind < argc) {
-		fprintf(stderr, optind < argc ? "tlsscope: live takes no file arguments ('%s')\n"
-					      : "tlsscope: live needs an interface: -i IFACE (tlsscope live --list)\n",
-			optind < argc ? argv[optind] : "");
+		fprintf(stderr,
+		        optind < argc
+		            ? "tlsscope: live takes no file arguments ('%s')\n"
+		            : "tlsscope: live needs an interface: -i IFACE (tlsscope live --list)\n",
+		        optind < argc ? argv[optind] : "");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -402,7 +430,7 @@ int cmd_live(int argc, char **argv)
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
 	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
-	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND };
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -420,10 +448,15 @@ int cmd_live(int argc, char **argv)
 
 	/* As tcpdump does: a person (or a test) sees when packets start to count. */
 	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
-		lo.filter);
+	        lo.filter);
 	struct engine *e = analysis_engine(a);
-	struct live_run run = { .lc = lc, .engine = e, .analysis = a, .model = model,
-				.interface = lo.interface, .duration_s = duration_s, .count = count };
+	struct live_run run = {.lc = lc,
+	                       .engine = e,
+	                       .analysis = a,
+	                       .model = model,
+	                       .interface = lo.interface,
+	                       .duration_s = duration_s,
+	                       .count = count};
 	if (tui) {
 		status = run_in_view(&run); /* drained there */
 	} else {

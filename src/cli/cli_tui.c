@@ -25,16 +25,16 @@ struct tui_files {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: tlsscope tui [options] FILE...\n"
-		"\n"
-		"The curses view: connections as a list coloured by severity, the details of\n"
-		"one (ladder, chain, findings, client errors, fixes), filter, sort, export.\n"
-		"Press ? in the view for its keys.\n"
-		"\n"
-		"options:\n"
-		"%s"
-		"See tlsscope(1).\n",
-		analysis_options_help);
+	        "usage: tlsscope tui [options] FILE...\n"
+	        "\n"
+	        "The curses view: connections as a list coloured by severity, the details of\n"
+	        "one (ladder, chain, findings, client errors, fixes), filter, sort, export.\n"
+	        "Press ? in the view for its keys.\n"
+	        "\n"
+	        "options:\n"
+	        "%s"
+	        "See tlsscope(1).\n",
+	        analysis_options_help);
 }
 
 bool cli_tui_need_terminal(const char *command)
@@ -102,17 +102,19 @@ static void *read_files(void *arg)
 	struct tui_files *t = arg;
 	char status[160];
 	for (size_t i = 0; i < t->inputs.count; i++) {
-		snprintf(status, sizeof(status), "reading %zu/%zu: %s", i + 1, t->inputs.count, t->inputs.names[i]);
+		snprintf(status, sizeof(status), "reading %zu/%zu: %s", i + 1, t->inputs.count,
+		         t->inputs.names[i]);
 		tui_model_set_status(t->model, status);
 		if (!analysis_read_file(t->analysis, (uint32_t)i, t->inputs.names[i], &t->inputs.info[i]))
 			t->unusable++;
 	}
 	analysis_drain(t->analysis);
 	if (t->unusable)
-		snprintf(status, sizeof(status), "read %zu files, %d unusable (listed on exit)", t->inputs.count,
-			 t->unusable);
+		snprintf(status, sizeof(status), "read %zu files, %d unusable (listed on exit)",
+		         t->inputs.count, t->unusable);
 	else
-		snprintf(status, sizeof(status), "read %zu file%s", t->inputs.count, t->inputs.count == 1 ? "" : "s");
+		snprintf(status, sizeof(status), "read %zu file%s", t->inputs.count,
+		         t->inputs.count == 1 ? "" : "s");
 	tui_model_set_status(t->model, status);
 	tui_model_set_done(t->model);
 	__atomic_store_n(&t->finished, true, __ATOMIC_RELEASE);
@@ -122,12 +124,12 @@ static void *read_files(void *arg)
 int cmd_tui(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		ANALYSIS_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    ANALYSIS_LONG_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct analysis_config cfg;
-	struct tui_files t = { 0 };
+	struct tui_files t = {0};
 	int status = 0, c;
 	if (!analysis_config_init(&cfg, argc)) {
 		fprintf(stderr, "tlsscope: out of memory\n");

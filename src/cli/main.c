@@ -26,38 +26,38 @@ struct analyze_outputs {
 	struct jsonw w;
 	struct report_inputs inputs;
 	bool write_failed;
-	FILE *json_file;            /* --json-file: JSON Lines there as well */
+	FILE *json_file; /* --json-file: JSON Lines there as well */
 	struct jsonw wf;
-	struct cert_export export;  /* --export-certs */
-	struct text_report *text;   /* the text report being gathered (text mode) */
-	struct html_report *html;   /* --html: the page being gathered */
+	struct cert_export export; /* --export-certs */
+	struct text_report *text;  /* the text report being gathered (text mode) */
+	struct html_report *html;  /* --html: the page being gathered */
 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
-		"       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
-		"       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
-		"%s"
-		"       tlsscope --version | --help\n"
-		"\n"
-		"options for analyze:\n"
-		"  --json               JSON Lines: one object per connection, then a summary object\n"
-		"  -o, --output FILE    write the report to FILE instead of standard output\n"
-		"  --no-summary         leave out the summary\n"
-		"  --problems-only      text report: leave out the healthy connections\n"
-		"  --color=WHEN         text report colours: auto (a terminal), always, never\n"
-		"  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
-		"  --html FILE          also write a self-contained HTML report to FILE (charts, a\n"
-		"                       sortable table, handshake ladders, certificate chains)\n"
-		"  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
-		"                       DIR/index.tsv (connection to certificates)\n"
-		"  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
-		"                       error (the default), critical, or never\n"
-		"%s"
-		"See tlsscope(1) and docs/json.md; tlsscope live --help for live capture.\n",
-		live_usage, analysis_options_help);
+	        "usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
+	        "       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
+	        "       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
+	        "%s"
+	        "       tlsscope --version | --help\n"
+	        "\n"
+	        "options for analyze:\n"
+	        "  --json               JSON Lines: one object per connection, then a summary object\n"
+	        "  -o, --output FILE    write the report to FILE instead of standard output\n"
+	        "  --no-summary         leave out the summary\n"
+	        "  --problems-only      text report: leave out the healthy connections\n"
+	        "  --color=WHEN         text report colours: auto (a terminal), always, never\n"
+	        "  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
+	        "  --html FILE          also write a self-contained HTML report to FILE (charts, a\n"
+	        "                       sortable table, handshake ladders, certificate chains)\n"
+	        "  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
+	        "                       DIR/index.tsv (connection to certificates)\n"
+	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY: info, warning,\n"
+	        "                       error (the default), critical, or never\n"
+	        "%s"
+	        "See tlsscope(1) and docs/json.md; tlsscope live --help for live capture.\n",
+	        live_usage, analysis_options_help);
 }
 
 static void write_conn(const struct conn *c, const struct diagnosis *dg, void *user)
@@ -110,20 +110,20 @@ enum analyze_option_code {
 static int cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		ANALYSIS_LONG_OPTIONS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
-		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY },
-		{ "color", required_argument, NULL, OPT_COLOR },
-		{ "export-certs", required_argument, NULL, OPT_EXPORT_CERTS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    ANALYSIS_LONG_OPTIONS,
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"output", required_argument, NULL, 'o'},
+	    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+	    {"json-file", required_argument, NULL, OPT_JSON_FILE},
+	    {"html", required_argument, NULL, OPT_HTML},
+	    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	    {"problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY},
+	    {"color", required_argument, NULL, OPT_COLOR},
+	    {"export-certs", required_argument, NULL, OPT_EXPORT_CERTS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct analyze_outputs o = { .out = stdout };
+	struct analyze_outputs o = {.out = stdout};
 	struct analysis_config cfg;
 	struct analysis *a = NULL;
 	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto", *html_file = NULL;
@@ -141,13 +141,27 @@ static int cmd_analyze(int argc, char **argv)
 	optind = 1;
 	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
-		case ANALYSIS_OPTION_BAD: status = EXIT_USAGE; goto out;
-		case OPT_JSON: o.json = true; break;
-		case 'o': output = optarg; break;
-		case OPT_NO_SUMMARY: summary = false; break;
-		case OPT_JSON_FILE: json_file = optarg; break;
-		case OPT_HTML: html_file = optarg; break;
-		case OPT_PROBLEMS_ONLY: problems_only = true; break;
+		case ANALYSIS_OPTION_BAD:
+			status = EXIT_USAGE;
+			goto out;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_NO_SUMMARY:
+			summary = false;
+			break;
+		case OPT_JSON_FILE:
+			json_file = optarg;
+			break;
+		case OPT_HTML:
+			html_file = optarg;
+			break;
+		case OPT_PROBLEMS_ONLY:
+			problems_only = true;
+			break;
 		case OPT_COLOR:
 			if (!parse_color(optarg)) {
 				status = EXIT_USAGE;
@@ -161,13 +175,21 @@ static int cmd_analyze(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_EXPORT_CERTS: export_dir = optarg; break;
-		case 'h': usage(stdout); goto out;
-		default: usage(stderr); status = EXIT_USAGE; goto out;
+		case OPT_EXPORT_CERTS:
+			export_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			usage(stderr);
+			status = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "tlsscope: analyze needs at least one capture file (or - for standard input)\n");
+		fprintf(stderr,
+		        "tlsscope: analyze needs at least one capture file (or - for standard input)\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -188,7 +210,7 @@ static int cmd_analyze(int argc, char **argv)
 		o.html = html_fp ? html_report_new() : NULL;
 		if (!o.html) {
 			fprintf(stderr, "tlsscope: %s: cannot write: %s\n", html_file,
-				html_fp ? "no temporary file for the HTML report" : strerror(errno));
+			        html_fp ? "no temporary file for the HTML report" : strerror(errno));
 			status = EXIT_USAGE;
 			goto out;
 		}

@@ -14,65 +14,78 @@
 
 /* Flow table. Defaults; the CLI can change the memory cap and idle timeout. */
 #define FLOW_DEFAULT_MEMORY_CAP (256u << 20) /* all flow state, buffers included */
-#define FLOW_DEFAULT_IDLE_TIMEOUT_S 300      /* a quiet TCP connection is dropped, as in Zeek's tcp_inactivity_timeout */
-#define FLOW_HANDSHAKE_IDLE_TIMEOUT_S 60     /* a flow still in its handshake waits less */
+#define FLOW_DEFAULT_IDLE_TIMEOUT_S                                                                          \
+	300 /* a quiet TCP connection is dropped, as in Zeek's tcp_inactivity_timeout */
+#define FLOW_HANDSHAKE_IDLE_TIMEOUT_S 60          /* a flow still in its handshake waits less */
 #define FLOW_EXPIRY_SCAN_INTERVAL_NS 1000000000LL /* look for idle flows once a capture second */
-#define FLOW_DECIDE_GRACE_NS 1000000000LL /* live: a finished handshake is called established after this long
-					     without client data or close (a client that rejects the server
-					     closes within milliseconds) */
+#define FLOW_DECIDE_GRACE_NS                                                                                 \
+	1000000000LL /* live: a finished handshake is called established after this long                     \
+	                without client data or close (a client that rejects the server                       \
+	                closes within milliseconds) */
 
 /* TCP reassembly, per direction. */
-#define REASM_MAX_OOO_BYTES (256u << 10)  /* bytes held waiting for a gap to fill */
+#define REASM_MAX_OOO_BYTES (256u << 10)      /* bytes held waiting for a gap to fill */
 #define REASM_MAX_OOO_BYTES_QUIET (64u << 10) /* the same once the handshake is over: reordering only */
-#define REASM_MAX_OOO_SEGMENTS 512        /* segments held waiting for a gap to fill */
-#define REASM_MAX_WINDOW (1u << 30)       /* a segment further ahead than this is not ours (RFC 7323 max window) */
+#define REASM_MAX_OOO_SEGMENTS 512            /* segments held waiting for a gap to fill */
+#define REASM_MAX_WINDOW (1u << 30) /* a segment further ahead than this is not ours (RFC 7323 max window)   \
+	                             */
 
 /* TLS. */
 #define TLS_MAX_RECORD_LEN (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
-#define TLS_MAX_HANDSHAKE_MSG (256u << 10)  /* OpenSSL's max_cert_list default is 100 KiB; a ClientHello
-					       is capped near 128 KiB; twice that for odd servers */
+#define TLS_MAX_HANDSHAKE_MSG                                                                                \
+	(256u << 10)                         /* OpenSSL's max_cert_list default is 100 KiB; a ClientHello    \
+	                                        is capped near 128 KiB; twice that for odd servers */
 #define TLS_MAX_HANDSHAKE_BYTES (512u << 10) /* all cleartext handshake bytes kept per direction */
 #define TLS_STARTTLS_SCAN_BYTES (64u << 10)  /* plaintext prelude searched for a TLS hello per direction */
-#define STARTTLS_HEAD_BYTES 128 /* prelude start kept per direction: a MySQL greeting's capabilities
-				   sit about 50 bytes in, after a version string */
-#define STARTTLS_TAIL_BYTES 256 /* prelude end kept per direction: the upgrade command and its answer
-				   (an XMPP <starttls/> is 51 bytes, an LDAP StartTLS request 31) */
-#define TLS_MAX_CERTS_PER_MSG 32             /* certificates kept from one Certificate message */
-#define TLS_MAX_CERT_BYTES (256u << 10)      /* DER bytes kept per connection, all certificates */
-#define TLS_MAX_CIPHER_SUITES 256            /* suites kept from a ClientHello (the list is counted whole) */
-#define TLS_MAX_EXTENSIONS 64                /* extensions kept per hello, in wire order */
-#define TLS_MAX_LIST_ITEMS 64                /* groups, signature algorithms, versions, ALPN ids kept */
-#define TLS_MAX_SNI_NAMES 4                  /* server_name entries kept (RFC 6066 allows one per type) */
-#define TLS_MAX_NAME_LEN 255                 /* RFC 6066: HostName is opaque<1..2^16-1>; DNS names are <= 253 */
-#define TLS_MAX_ALPN_LEN 255                 /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
-#define TLS_MAX_ALERTS 16                    /* alerts kept per connection */
+#define STARTTLS_HEAD_BYTES                                                                                  \
+	128 /* prelude start kept per direction: a MySQL greeting's capabilities                             \
+	       sit about 50 bytes in, after a version string */
+#define STARTTLS_TAIL_BYTES                                                                                  \
+	256                      /* prelude end kept per direction: the upgrade command and its answer       \
+	                            (an XMPP <starttls/> is 51 bytes, an LDAP StartTLS request 31) */
+#define TLS_MAX_CERTS_PER_MSG 32 /* certificates kept from one Certificate message */
+#define TLS_MAX_CERT_BYTES (256u << 10) /* DER bytes kept per connection, all certificates */
+#define TLS_MAX_CIPHER_SUITES 256       /* suites kept from a ClientHello (the list is counted whole) */
+#define TLS_MAX_EXTENSIONS 64           /* extensions kept per hello, in wire order */
+#define TLS_MAX_LIST_ITEMS 64           /* groups, signature algorithms, versions, ALPN ids kept */
+#define TLS_MAX_SNI_NAMES 4             /* server_name entries kept (RFC 6066 allows one per type) */
+#define TLS_MAX_NAME_LEN 255            /* RFC 6066: HostName is opaque<1..2^16-1>; DNS names are <= 253 */
+#define TLS_MAX_ALPN_LEN 255            /* RFC 7301: ProtocolName is opaque<1..2^8-1> */
+#define TLS_MAX_ALERTS 16               /* alerts kept per connection */
 
 /* QUIC. */
-#define QUIC_MAX_CRYPTO_BYTES (64u << 10) /* CRYPTO stream bytes kept per direction and packet number space:
-					     a ClientHello fits many times over, a certificate chain
-					     (Handshake space, with a key log) nearly always */
-#define QUIC_MAX_CRYPTO_RANGES 16  /* separate pieces tracked per CRYPTO stream (Chrome scatters its
-				      ClientHello over a dozen frames) */
-#define QUIC_MAX_CLOSE_REASON 64   /* CONNECTION_CLOSE reason phrase bytes kept */
+#define QUIC_MAX_CRYPTO_BYTES                                                                                \
+	(64u << 10) /* CRYPTO stream bytes kept per direction and packet number space:                       \
+	               a ClientHello fits many times over, a certificate chain                               \
+	               (Handshake space, with a key log) nearly always */
+#define QUIC_MAX_CRYPTO_RANGES                                                                               \
+	16                       /* separate pieces tracked per CRYPTO stream (Chrome scatters its           \
+	                            ClientHello over a dozen frames) */
+#define QUIC_MAX_CLOSE_REASON 64 /* CONNECTION_CLOSE reason phrase bytes kept */
 
 /* Certificates. */
-#define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
-#define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window) */
-#define TLS_MAX_CHAIN_BUILT 16      /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
+#define CERT_CACHE_MAX_ENTRIES 4096  /* distinct certificates kept parsed (a few MiB) */
+#define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window)  \
+	                              */
+#define TLS_MAX_CHAIN_BUILT 16 /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample)   \
+	                        */
 
 /* Key log (--keylog) and decryption of the handshake with it. */
-#define KEYLOG_MAX_FILE_BYTES (64u << 20) /* a key log has ~5 lines of ~200 bytes per connection: 64k connections */
-#define KEYLOG_MAX_LINE 512               /* longest NSS line: a 31-byte label + 64 + 96 hex digits, with room */
-#define KEYLOG_MAX_ENTRIES (1u << 18)     /* client randoms kept (~0.4 KiB each) */
-#define TLS_DECRYPT_LATE_RECORDS 16       /* records read per side after its Finished: tickets, alerts */
-#define TLS_DECRYPT_LATE_RECORD_LEN 2048  /* ... only those this short (an alert is 19 bytes, a ticket ~250) */
+#define KEYLOG_MAX_FILE_BYTES                                                                                \
+	(64u << 20)         /* a key log has ~5 lines of ~200 bytes per connection: 64k connections */
+#define KEYLOG_MAX_LINE 512 /* longest NSS line: a 31-byte label + 64 + 96 hex digits, with room */
+#define KEYLOG_MAX_ENTRIES (1u << 18)    /* client randoms kept (~0.4 KiB each) */
+#define TLS_DECRYPT_LATE_RECORDS 16      /* records read per side after its Finished: tickets, alerts */
+#define TLS_DECRYPT_LATE_RECORD_LEN 2048 /* ... only those this short (an alert is 19 bytes, a ticket ~250)  \
+	                                  */
 
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 
 /* Outputs. */
-#define HTML_MAX_CONNS 1000 /* connections drawn in the HTML report, the worst first: about 7 KB and
-			       150 DOM nodes each; at 2000 a browser takes seconds to open and sort
-			       the page. The charts count them all. */
+#define HTML_MAX_CONNS                                                                                       \
+	1000 /* connections drawn in the HTML report, the worst first: about 7 KB and                        \
+	        150 DOM nodes each; at 2000 a browser takes seconds to open and sort                         \
+	        the page. The charts count them all. */
 
 #endif

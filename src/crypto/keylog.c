@@ -17,14 +17,14 @@ struct keylog {
 };
 
 static const char *const label_names[KEYLOG_LABEL_COUNT] = {
-	[KEYLOG_CLIENT_RANDOM] = "CLIENT_RANDOM",
-	[KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET] = "CLIENT_EARLY_TRAFFIC_SECRET",
-	[KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-	[KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-	[KEYLOG_CLIENT_TRAFFIC_SECRET_0] = "CLIENT_TRAFFIC_SECRET_0",
-	[KEYLOG_SERVER_TRAFFIC_SECRET_0] = "SERVER_TRAFFIC_SECRET_0",
-	[KEYLOG_EXPORTER_SECRET] = "EXPORTER_SECRET",
-	[KEYLOG_EARLY_EXPORTER_SECRET] = "EARLY_EXPORTER_SECRET",
+    [KEYLOG_CLIENT_RANDOM] = "CLIENT_RANDOM",
+    [KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET] = "CLIENT_EARLY_TRAFFIC_SECRET",
+    [KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    [KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    [KEYLOG_CLIENT_TRAFFIC_SECRET_0] = "CLIENT_TRAFFIC_SECRET_0",
+    [KEYLOG_SERVER_TRAFFIC_SECRET_0] = "SERVER_TRAFFIC_SECRET_0",
+    [KEYLOG_EXPORTER_SECRET] = "EXPORTER_SECRET",
+    [KEYLOG_EARLY_EXPORTER_SECRET] = "EARLY_EXPORTER_SECRET",
 };
 
 const char *keylog_label_name(enum keylog_label l)
@@ -98,7 +98,8 @@ static void grow(struct keylog *kl)
 	free(old);
 }
 
-const struct keylog_entry *keylog_find(const struct keylog *kl, const uint8_t client_random[KEYLOG_RANDOM_LEN])
+const struct keylog_entry *keylog_find(const struct keylog *kl,
+                                       const uint8_t client_random[KEYLOG_RANDOM_LEN])
 {
 	if (!kl)
 		return NULL;
@@ -275,8 +276,10 @@ enum ts_status keylog_load_file(struct keylog *kl, const char *path, char *err, 
 		return TS_MALFORMED;
 	}
 	if (kl->stats.secrets == secrets_before) {
-		snprintf(err, errlen, "%s: no key log line in it (expected lines such as 'CLIENT_RANDOM <64 hex> <96 hex>')",
-			 path);
+		snprintf(
+		    err, errlen,
+		    "%s: no key log line in it (expected lines such as 'CLIENT_RANDOM <64 hex> <96 hex>')",
+		    path);
 		return TS_MALFORMED;
 	}
 	return TS_OK;

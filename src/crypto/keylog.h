@@ -24,7 +24,7 @@
 
 /* The secrets a line can carry, one slot each per client random. */
 enum keylog_label {
-	KEYLOG_CLIENT_RANDOM = 0,                /* TLS <= 1.2 master secret */
+	KEYLOG_CLIENT_RANDOM = 0, /* TLS <= 1.2 master secret */
 	KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET,
 	KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET,
 	KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET,
@@ -86,7 +86,8 @@ enum keylog_line keylog_add_line(struct keylog *kl, const char *line, size_t len
 enum ts_status keylog_load_file(struct keylog *kl, const char *path, char *err, size_t errlen);
 
 /* The secrets for a client random, or NULL. */
-const struct keylog_entry *keylog_find(const struct keylog *kl, const uint8_t client_random[KEYLOG_RANDOM_LEN]);
+const struct keylog_entry *keylog_find(const struct keylog *kl,
+                                       const uint8_t client_random[KEYLOG_RANDOM_LEN]);
 
 const struct keylog_stats *keylog_stats(const struct keylog *kl);
 

@@ -9,7 +9,7 @@
 #include "tls13_keys.h"
 
 static bool hkdf(int mode, const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *salt,
-		 size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+                 size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -17,7 +17,8 @@ static bool hkdf(int mode, const EVP_MD *md, const uint8_t *key, size_t key_len,
 	if (ctx) {
 		OSSL_PARAM params[6], *p = params;
 		*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-		*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+		*p++ =
+		    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
 		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
 		if (salt)
 			*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
@@ -32,7 +33,7 @@ static bool hkdf(int mode, const EVP_MD *md, const uint8_t *key, size_t key_len,
 }
 
 bool tls13_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const char *label,
-			     const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+                             const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
 {
 	static const char prefix[] = "tls13 ";
 	size_t label_len = strlen(label), full = sizeof(prefix) - 1 + label_len;
@@ -56,15 +57,15 @@ bool tls13_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t sec
 }
 
 bool tls13_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
-			size_t ikm_len, uint8_t *out)
+                        size_t ikm_len, uint8_t *out)
 {
 	int len = EVP_MD_get_size(md);
 	return len > 0 && hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, md, ikm, ikm_len, salt, salt_len, NULL, 0, out,
-			       (size_t)len);
+	                       (size_t)len);
 }
 
 bool tls13_traffic_key_iv(const EVP_MD *md, const uint8_t *secret, size_t secret_len, size_t key_len,
-			  uint8_t *key, uint8_t iv[TLS13_IV_LEN])
+                          uint8_t *key, uint8_t iv[TLS13_IV_LEN])
 {
 	return tls13_hkdf_expand_label(md, secret, secret_len, "key", NULL, 0, key, key_len) &&
 	       tls13_hkdf_expand_label(md, secret, secret_len, "iv", NULL, 0, iv, TLS13_IV_LEN);

@@ -26,14 +26,14 @@
  * label or lengths do not fit the HkdfLabel structure or libcrypto fails.
  */
 bool tls13_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const char *label,
-			     const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
+                             const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
 
 /* HKDF-Extract(salt, ikm) into out (EVP_MD_get_size(md) bytes). */
 bool tls13_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
-			size_t ikm_len, uint8_t *out);
+                        size_t ikm_len, uint8_t *out);
 
 /* The write key (key_len bytes) and IV (12 bytes) of a traffic secret. */
 bool tls13_traffic_key_iv(const EVP_MD *md, const uint8_t *secret, size_t secret_len, size_t key_len,
-			  uint8_t *key, uint8_t iv[TLS13_IV_LEN]);
+                          uint8_t *key, uint8_t iv[TLS13_IV_LEN]);
 
 #endif

@@ -15,10 +15,15 @@ enum tls_aead tls_decrypt_suite(uint16_t suite, bool tls13, const EVP_MD **md)
 	*md = EVP_sha256();
 	if (tls13) {
 		switch (suite) {
-		case 0x1301: return TLS_AEAD_AES_128_GCM;
-		case 0x1302: *md = EVP_sha384(); return TLS_AEAD_AES_256_GCM;
-		case 0x1303: return TLS_AEAD_CHACHA20_POLY1305;
-		default: return TLS_AEAD_NONE;
+		case 0x1301:
+			return TLS_AEAD_AES_128_GCM;
+		case 0x1302:
+			*md = EVP_sha384();
+			return TLS_AEAD_AES_256_GCM;
+		case 0x1303:
+			return TLS_AEAD_CHACHA20_POLY1305;
+		default:
+			return TLS_AEAD_NONE;
 		}
 	}
 	switch (suite) {
@@ -45,10 +50,18 @@ enum tls_aead tls_decrypt_suite(uint16_t suite, bool tls13, const EVP_MD **md)
 static const EVP_CIPHER *aead_cipher(enum tls_aead a, size_t *key_len)
 {
 	switch (a) {
-	case TLS_AEAD_AES_128_GCM: *key_len = 16; return EVP_aes_128_gcm();
-	case TLS_AEAD_AES_256_GCM: *key_len = 32; return EVP_aes_256_gcm();
-	case TLS_AEAD_CHACHA20_POLY1305: *key_len = 32; return EVP_chacha20_poly1305();
-	default: *key_len = 0; return NULL;
+	case TLS_AEAD_AES_128_GCM:
+		*key_len = 16;
+		return EVP_aes_128_gcm();
+	case TLS_AEAD_AES_256_GCM:
+		*key_len = 32;
+		return EVP_aes_256_gcm();
+	case TLS_AEAD_CHACHA20_POLY1305:
+		*key_len = 32;
+		return EVP_chacha20_poly1305();
+	default:
+		*key_len = 0;
+		return NULL;
 	}
 }
 
@@ -94,8 +107,9 @@ bool tls_decrypt_init13(struct tls_decrypt_dir *d, uint16_t suite, const uint8_t
 }
 
 /* PRF(master_secret, "key expansion", server_random + client_random) (RFC 5246 6.3). */
-static bool key_block(const EVP_MD *md, const uint8_t *master, size_t master_len, const uint8_t *client_random,
-		      const uint8_t *server_random, uint8_t *out, size_t out_len)
+static bool key_block(const EVP_MD *md, const uint8_t *master, size_t master_len,
+                      const uint8_t *client_random, const uint8_t *server_random, uint8_t *out,
+                      size_t out_len)
 {
 	static const char label[] = "key expansion";
 	uint8_t seed[sizeof(label) - 1 + 64];
@@ -107,8 +121,10 @@ static bool key_block(const EVP_MD *md, const uint8_t *master, size_t master_len
 	bool ok = false;
 	if (ctx) {
 		OSSL_PARAM params[4];
-		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
-		params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, master_len);
+		params[0] =
+		    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+		params[1] =
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, master_len);
 		params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed));
 		params[3] = OSSL_PARAM_construct_end();
 		ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
@@ -119,8 +135,8 @@ static bool key_block(const EVP_MD *md, const uint8_t *master, size_t master_len
 }
 
 bool tls_decrypt_init12(struct tls_decrypt_dir *client, struct tls_decrypt_dir *server, uint16_t suite,
-			const uint8_t *master, size_t master_len, const uint8_t client_random[32],
-			const uint8_t server_random[32])
+                        const uint8_t *master, size_t master_len, const uint8_t client_random[32],
+                        const uint8_t server_random[32])
 {
 	const EVP_MD *md;
 	enum tls_aead a = tls_decrypt_suite(suite, false, &md);
@@ -133,7 +149,7 @@ bool tls_decrypt_init12(struct tls_decrypt_dir *client, struct tls_decrypt_dir *
 	uint8_t kb[2 * 32 + 2 * 12];
 	size_t need = 2 * key_len + 2 * iv_len;
 	bool ok = key_block(md, master, master_len, client_random, server_random, kb, need) &&
-		  set_key(client, a, false, kb) && set_key(server, a, false, kb + key_len);
+	          set_key(client, a, false, kb) && set_key(server, a, false, kb + key_len);
 	if (ok) {
 		memcpy(client->iv, kb + 2 * key_len, iv_len);
 		memcpy(server->iv, kb + 2 * key_len + iv_len, iv_len);
@@ -142,8 +158,9 @@ bool tls_decrypt_init12(struct tls_decrypt_dir *client, struct tls_decrypt_dir *
 	return ok;
 }
 
-enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint8_t hdr[5], const uint8_t *body,
-					   size_t len, uint8_t *out, size_t *out_len, uint8_t *content_type)
+enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint8_t hdr[5],
+                                           const uint8_t *body, size_t len, uint8_t *out, size_t *out_len,
+                                           uint8_t *content_type)
 {
 	if (!d->ctx)
 		return TLS_DECRYPT_NO_KEYS;
@@ -165,7 +182,8 @@ enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint
 		memcpy(nonce + 4, body, 8);
 		ct = body + 8;
 	} else {
-		/* TLS 1.3 (RFC 8446 5.3), TLS 1.2 ChaCha20 (RFC 7905 2): iv XOR the padded sequence number. */
+		/* TLS 1.3 (RFC 8446 5.3), TLS 1.2 ChaCha20 (RFC 7905 2): iv XOR the padded sequence number.
+		 */
 		memcpy(nonce, d->iv, 12);
 		for (int i = 0; i < 8; i++)
 			nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
@@ -186,7 +204,8 @@ enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint
 	}
 	int n = 0, fin = 0;
 	if (EVP_DecryptInit_ex(d->ctx, NULL, NULL, NULL, nonce) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TLS_AEAD_TAG_LEN, (void *)(ct + ct_len)) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TLS_AEAD_TAG_LEN, (void *)(ct + ct_len)) !=
+	        1 ||
 	    EVP_DecryptUpdate(d->ctx, NULL, &n, aad, (int)aad_len) != 1 ||
 	    (ct_len && EVP_DecryptUpdate(d->ctx, out, &n, ct, (int)ct_len) != 1) ||
 	    EVP_DecryptFinal_ex(d->ctx, out + (ct_len ? n : 0), &fin) != 1)

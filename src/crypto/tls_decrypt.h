@@ -36,8 +36,8 @@ struct tls_decrypt_dir {
 	EVP_CIPHER_CTX *ctx; /* NULL: no keys */
 	uint8_t aead;        /* enum tls_aead */
 	bool tls13;
-	uint8_t iv[12];      /* TLS 1.3 and ChaCha20: the whole IV; TLS 1.2 GCM: 4-byte salt */
-	uint64_t seq;        /* of the next record */
+	uint8_t iv[12]; /* TLS 1.3 and ChaCha20: the whole IV; TLS 1.2 GCM: 4-byte salt */
+	uint64_t seq;   /* of the next record */
 };
 
 /* Keys from a TLS 1.3 traffic secret (the record sequence restarts at 0). */
@@ -45,8 +45,8 @@ bool tls_decrypt_init13(struct tls_decrypt_dir *d, uint16_t suite, const uint8_t
 
 /* Both directions' keys from a TLS 1.2 master secret (RFC 5246 6.3 key block). */
 bool tls_decrypt_init12(struct tls_decrypt_dir *client, struct tls_decrypt_dir *server, uint16_t suite,
-			const uint8_t *master, size_t master_len, const uint8_t client_random[32],
-			const uint8_t server_random[32]);
+                        const uint8_t *master, size_t master_len, const uint8_t client_random[32],
+                        const uint8_t server_random[32]);
 
 enum tls_decrypt_status {
 	TLS_DECRYPT_OK = 0,
@@ -61,8 +61,9 @@ enum tls_decrypt_status {
  * (TLS 1.3) or the header's. The sequence number advances whatever the
  * result, as the record was sent.
  */
-enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint8_t hdr[5], const uint8_t *body,
-					   size_t len, uint8_t *out, size_t *out_len, uint8_t *content_type);
+enum tls_decrypt_status tls_decrypt_record(struct tls_decrypt_dir *d, const uint8_t hdr[5],
+                                           const uint8_t *body, size_t len, uint8_t *out, size_t *out_len,
+                                           uint8_t *content_type);
 
 /* A record that is not opened still uses a sequence number. */
 static inline void tls_decrypt_skip(struct tls_decrypt_dir *d)

@@ -15,16 +15,16 @@ struct engine {
 	void *user;
 	struct flow_table table;
 	struct ts_stats stats;
-	size_t mem;               /* all flow state */
+	size_t mem; /* all flow state */
 	uint64_t next_id;
 	uint32_t file_index;
-	int64_t now_ns;           /* latest capture time seen */
+	int64_t now_ns; /* latest capture time seen */
 	int64_t next_expiry_ns;
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
-	size_t quic_flows;        /* live QUIC flows: short-header packets are looked up only if any */
-	uint8_t *quic_scratch;    /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
+	size_t quic_flows;     /* live QUIC flows: short-header packets are looked up only if any */
+	uint8_t *quic_scratch; /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
 };
 
 struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_conn, void *user)
@@ -41,7 +41,8 @@ struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_c
 	if (e->opts.handshake_timeout_s <= 0)
 		e->opts.handshake_timeout_s = FLOW_HANDSHAKE_IDLE_TIMEOUT_S;
 	if (e->opts.handshake_timeout_s > e->opts.idle_timeout_s)
-		e->opts.handshake_timeout_s = e->opts.idle_timeout_s; /* a shorter --idle-timeout applies to both */
+		e->opts.handshake_timeout_s =
+		    e->opts.idle_timeout_s; /* a shorter --idle-timeout applies to both */
 	e->on_conn = on_conn;
 	e->user = user;
 	if (!flow_table_init(&e->table, 1024)) {
@@ -72,16 +73,28 @@ static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
 {
 	struct delivery *d = ctx;
 	struct flow *f = d->flow;
-	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP, &d->sink,
-			&f->mem);
+	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP,
+	                &d->sink, &f->mem);
 }
 
 /* Well-known ports of implicit TLS: a connection there that never spoke TLS is worth reporting. */
 static bool tls_port(uint16_t port)
 {
 	switch (port) {
-	case 443: case 465: case 563: case 636: case 853: case 989: case 990: case 992:
-	case 993: case 994: case 995: case 5061: case 5223: case 8443:
+	case 443:
+	case 465:
+	case 563:
+	case 636:
+	case 853:
+	case 989:
+	case 990:
+	case 992:
+	case 993:
+	case 994:
+	case 995:
+	case 5061:
+	case 5223:
+	case 8443:
 		return true;
 	default:
 		return false;
@@ -151,9 +164,11 @@ static void stop_buffering(struct flow *f)
 /* Heap bytes of the record itself (hellos, certificates), as counted in flow->mem. */
 static size_t record_heap_bytes(const struct conn *c)
 {
-	return (c->client_hello ? sizeof(*c->client_hello) : 0) + (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
-	       (c->server_hello ? sizeof(*c->server_hello) : 0) + (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
-	       c->server_certs.blob_len + c->client_certs.blob_len;
+	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
+	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
+	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
+	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) + c->server_certs.blob_len +
+	       c->client_certs.blob_len;
 }
 
 /* Live: hand on the decided record now; the flow keeps its counters and
@@ -206,7 +221,7 @@ static void flow_end(struct engine *e, struct flow *f)
 	size_t before = f->mem;
 	grace_unlink(e, f);
 	for (uint8_t dir = 0; dir < 2; dir++) {
-		struct delivery d = { f, dir, { 0 } };
+		struct delivery d = {f, dir, {0}};
 		tls_session_sink(f, &d.sink);
 		if (f->reasm[dir].queue)
 			reasm_drain(&f->reasm[dir], deliver, &d, &f->mem);
@@ -249,8 +264,8 @@ static void flow_end(struct engine *e, struct flow *f)
 	free(f);
 }
 
-static struct flow *flow_new(struct engine *e, const struct packet *p, const struct flow_key *key, uint32_t hash,
-			     bool from_lo)
+static struct flow *flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
+                             uint32_t hash, bool from_lo)
 {
 	struct flow *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -305,7 +320,8 @@ static void expire_idle(struct engine *e)
 static void evict_for_memory(struct engine *e, struct flow *keep)
 {
 	struct flow_node *n;
-	while (e->mem > e->opts.memory_cap && (n = flow_table_oldest(&e->table)) != NULL && n != &keep->node) {
+	while (e->mem > e->opts.memory_cap && (n = flow_table_oldest(&e->table)) != NULL &&
+	       n != &keep->node) {
 		struct flow *f = (struct flow *)n;
 		conn_add_anomaly(&f->conn, ANOM_EVICTED);
 		e->stats.evicted++;
@@ -364,7 +380,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		uint8_t dir = flow_dir(&f->node, from_lo);
 		struct conn_side *s = &f->conn.side[dir];
 		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
-				  !s->payload_bytes;
+		                  !s->payload_bytes;
 		if (!retransmit) {
 			f->conn.port_reused = true;
 			flow_end(e, f);
@@ -400,7 +416,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			reasm_start(&f->reasm[dir], p->seq + 1);
 	}
 	if (p->payload_len) {
-		struct delivery d = { f, dir, { 0 } };
+		struct delivery d = {f, dir, {0}};
 		tls_session_sink(f, &d.sink);
 		start_stream(f, dir, p);
 		struct reasm_dir *r = &f->reasm[dir];
@@ -409,11 +425,13 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			/* Snapped by the capture: the rest of the segment is lost for good. */
 			conn_add_anomaly(c, ANOM_SNAPPED);
 			uint32_t end = p->seq + (uint32_t)p->payload_wire_len;
-			if ((int32_t)(end - r->next_seq) > 0 && r->next_seq == p->seq + (uint32_t)p->payload_len) {
+			if ((int32_t)(end - r->next_seq) > 0 &&
+			    r->next_seq == p->seq + (uint32_t)p->payload_len) {
 				r->gap_bytes += end - r->next_seq;
 				r->next_seq = end;
-				f->tls[dir].state = f->tls[dir].state == TLS_STREAM_RECORDS ? TLS_STREAM_RESYNC
-											: f->tls[dir].state;
+				f->tls[dir].state = f->tls[dir].state == TLS_STREAM_RECORDS
+				                        ? TLS_STREAM_RESYNC
+				                        : f->tls[dir].state;
 			}
 		}
 	}
@@ -455,7 +473,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 
 /* Start a QUIC flow: the flow, its packet state, and the engine's scratch buffer. */
 static struct flow *quic_flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
-				  uint32_t hash, bool from_lo)
+                                  uint32_t hash, bool from_lo)
 {
 	if (!e->quic_scratch && !(e->quic_scratch = malloc(QUIC_SCRATCH_LEN)))
 		return NULL;
@@ -544,7 +562,8 @@ void engine_advance_time(struct engine *e, int64_t now_ns)
 	clock_moved(e);
 }
 
-void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen)
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen,
+                  size_t wirelen)
 {
 	struct packet p;
 	e->stats.packets++;

@@ -23,10 +23,10 @@
 #include "ts_stats.h"
 
 struct engine_options {
-	size_t memory_cap;         /* bytes of flow state; 0 = FLOW_DEFAULT_MEMORY_CAP */
-	int idle_timeout_s;        /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
-	int handshake_timeout_s;   /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
-	bool report_all;           /* report every TCP connection, not only TLS ones */
+	size_t memory_cap;       /* bytes of flow state; 0 = FLOW_DEFAULT_MEMORY_CAP */
+	int idle_timeout_s;      /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
+	int handshake_timeout_s; /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
+	bool report_all;         /* report every TCP connection, not only TLS ones */
 	/* Live capture: report a TLS connection once its outcome is decided (a
 	 * failing alert, a close or reset before the handshake is over, or a
 	 * finished handshake followed by client data, a client close or
@@ -53,7 +53,8 @@ void engine_packet(struct engine *e, const struct packet *p);
 
 /* One captured frame of libpcap link type `dlt` (caplen bytes captured of
  * wirelen sent): decoded, counted, analysed. */
-void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen, size_t wirelen);
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen,
+                  size_t wirelen);
 
 /* The clock moves on without a packet (live capture on a quiet interface,
  * wall-clock time in ns): idle connections expire and grace periods end. */

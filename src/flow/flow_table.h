@@ -28,7 +28,7 @@ struct flow_node {
 	struct flow_node *lru_prev, *lru_next;
 	struct flow_key key;
 	uint32_t hash;
-	bool lo_is_dir0;     /* the lower endpoint sent the flow's first packet */
+	bool lo_is_dir0; /* the lower endpoint sent the flow's first packet */
 	int64_t last_ts_ns;
 };
 

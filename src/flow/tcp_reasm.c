@@ -29,7 +29,7 @@ void reasm_start(struct reasm_dir *d, uint32_t seq)
 
 /* Deliver the part of [seq, seq+len) not yet delivered; false if none was new. */
 static void deliver_new(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, unsigned flags,
-			reasm_deliver_fn fn, void *ctx)
+                        reasm_deliver_fn fn, void *ctx)
 {
 	int64_t behind = -seq_diff(seq, d->next_seq);
 	if (behind > 0) {
@@ -94,7 +94,7 @@ static bool enqueue(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size
 }
 
 void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, reasm_deliver_fn fn,
-		   void *ctx, size_t *mem)
+                   void *ctx, size_t *mem)
 {
 	if (len == 0)
 		return;

@@ -27,15 +27,15 @@
 struct reasm_seg;
 
 struct reasm_dir {
-	bool started;       /* next_seq is known */
-	bool count_only;    /* stop copying: see above */
-	uint32_t next_seq;  /* first byte not yet delivered */
+	bool started;            /* next_seq is known */
+	bool count_only;         /* stop copying: see above */
+	uint32_t next_seq;       /* first byte not yet delivered */
 	struct reasm_seg *queue; /* out-of-order segments, sorted by sequence */
 	uint32_t queued_bytes;
 	uint16_t queued_segs;
-	uint64_t gap_bytes;     /* bytes skipped as lost */
-	uint64_t dup_bytes;     /* bytes received again and dropped */
-	uint32_t limit_hits;    /* times the queue cap forced a skip */
+	uint64_t gap_bytes;  /* bytes skipped as lost */
+	uint64_t dup_bytes;  /* bytes received again and dropped */
+	uint32_t limit_hits; /* times the queue cap forced a skip */
 };
 
 /* Delivery flags. */
@@ -55,7 +55,7 @@ void reasm_start(struct reasm_dir *d, uint32_t seq);
  * *mem is adjusted by the bytes the queue holds more or less.
  */
 void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, reasm_deliver_fn fn,
-		   void *ctx, size_t *mem);
+                   void *ctx, size_t *mem);
 
 /* Give up on the gaps: deliver everything queued, gaps skipped and flagged. */
 void reasm_drain(struct reasm_dir *d, reasm_deliver_fn fn, void *ctx, size_t *mem);

@@ -37,23 +37,23 @@ struct packet {
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint16_t window;
-	const uint8_t *payload; /* transport payload inside the frame */
-	size_t payload_len;     /* bytes present in the capture */
+	const uint8_t *payload;  /* transport payload inside the frame */
+	size_t payload_len;      /* bytes present in the capture */
 	size_t payload_wire_len; /* bytes the IP header says were sent (>= payload_len when snapped) */
-	uint8_t encap_depth;    /* tunnels crossed to reach the innermost IP header */
+	uint8_t encap_depth;     /* tunnels crossed to reach the innermost IP header */
 };
 
 /* Why a frame was not handed on. Keep decode_skip_name() in step. */
 enum decode_skip {
 	DECODE_SKIP_NONE = 0,
-	DECODE_SKIP_TRUNCATED,     /* a header is cut short by the snap length or the frame */
-	DECODE_SKIP_NOT_IP,        /* ARP, LLDP, ... */
-	DECODE_SKIP_NOT_TCP_UDP,   /* ICMP, SCTP, ... */
-	DECODE_SKIP_IP_FRAGMENT,   /* IP fragments are counted, not reassembled */
-	DECODE_SKIP_BAD_IP_HEADER, /* bad version, header length or total length */
-	DECODE_SKIP_BAD_TCP_HEADER,/* data offset below 5 or past the segment */
-	DECODE_SKIP_ENCAP_DEPTH,   /* more nested tags/tunnels than DECODE_MAX_ENCAP_DEPTH */
-	DECODE_SKIP_LINK_TYPE,     /* the capture's link type is not supported */
+	DECODE_SKIP_TRUNCATED,      /* a header is cut short by the snap length or the frame */
+	DECODE_SKIP_NOT_IP,         /* ARP, LLDP, ... */
+	DECODE_SKIP_NOT_TCP_UDP,    /* ICMP, SCTP, ... */
+	DECODE_SKIP_IP_FRAGMENT,    /* IP fragments are counted, not reassembled */
+	DECODE_SKIP_BAD_IP_HEADER,  /* bad version, header length or total length */
+	DECODE_SKIP_BAD_TCP_HEADER, /* data offset below 5 or past the segment */
+	DECODE_SKIP_ENCAP_DEPTH,    /* more nested tags/tunnels than DECODE_MAX_ENCAP_DEPTH */
+	DECODE_SKIP_LINK_TYPE,      /* the capture's link type is not supported */
 	DECODE_SKIP_COUNT
 };
 

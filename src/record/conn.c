@@ -9,14 +9,14 @@
 const char *conn_outcome_name(enum conn_outcome o)
 {
 	static const char *const names[OUTCOME_COUNT] = {
-		[OUTCOME_ESTABLISHED] = "established",
-		[OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO] = "server_reset_after_client_hello",
-		[OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO] = "server_closed_after_client_hello",
-		[OUTCOME_SERVER_ALERT] = "server_alert",
-		[OUTCOME_CLIENT_ALERT] = "client_alert",
-		[OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE] = "client_closed_after_handshake",
-		[OUTCOME_INCOMPLETE] = "incomplete",
-		[OUTCOME_NOT_TLS] = "not_tls",
+	    [OUTCOME_ESTABLISHED] = "established",
+	    [OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO] = "server_reset_after_client_hello",
+	    [OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO] = "server_closed_after_client_hello",
+	    [OUTCOME_SERVER_ALERT] = "server_alert",
+	    [OUTCOME_CLIENT_ALERT] = "client_alert",
+	    [OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE] = "client_closed_after_handshake",
+	    [OUTCOME_INCOMPLETE] = "incomplete",
+	    [OUTCOME_NOT_TLS] = "not_tls",
 	};
 	return (unsigned)o < OUTCOME_COUNT ? names[o] : "unknown";
 }
@@ -24,22 +24,22 @@ const char *conn_outcome_name(enum conn_outcome o)
 const char *conn_event_name(enum conn_event_type t)
 {
 	static const char *const names[EV_COUNT] = {
-		[EV_SYN] = "syn",
-		[EV_SYN_ACK] = "syn_ack",
-		[EV_HANDSHAKE] = "handshake",
-		[EV_HELLO_RETRY_REQUEST] = "hello_retry_request",
-		[EV_CHANGE_CIPHER_SPEC] = "change_cipher_spec",
-		[EV_ENCRYPTED_HANDSHAKE] = "encrypted_handshake",
-		[EV_ALERT] = "alert",
-		[EV_ENCRYPTED_ALERT] = "encrypted_alert",
-		[EV_APPLICATION_DATA] = "application_data",
-		[EV_FIN] = "fin",
-		[EV_RST] = "rst",
-		[EV_RENEGOTIATION] = "renegotiation",
-		[EV_SSLV2_CLIENT_HELLO] = "sslv2_client_hello",
-		[EV_QUIC_RETRY] = "retry",
-		[EV_QUIC_VERSION_NEGOTIATION] = "version_negotiation",
-		[EV_QUIC_CONNECTION_CLOSE] = "connection_close",
+	    [EV_SYN] = "syn",
+	    [EV_SYN_ACK] = "syn_ack",
+	    [EV_HANDSHAKE] = "handshake",
+	    [EV_HELLO_RETRY_REQUEST] = "hello_retry_request",
+	    [EV_CHANGE_CIPHER_SPEC] = "change_cipher_spec",
+	    [EV_ENCRYPTED_HANDSHAKE] = "encrypted_handshake",
+	    [EV_ALERT] = "alert",
+	    [EV_ENCRYPTED_ALERT] = "encrypted_alert",
+	    [EV_APPLICATION_DATA] = "application_data",
+	    [EV_FIN] = "fin",
+	    [EV_RST] = "rst",
+	    [EV_RENEGOTIATION] = "renegotiation",
+	    [EV_SSLV2_CLIENT_HELLO] = "sslv2_client_hello",
+	    [EV_QUIC_RETRY] = "retry",
+	    [EV_QUIC_VERSION_NEGOTIATION] = "version_negotiation",
+	    [EV_QUIC_CONNECTION_CLOSE] = "connection_close",
 	};
 	return (unsigned)t < EV_COUNT ? names[t] : "unknown";
 }
@@ -47,10 +47,14 @@ const char *conn_event_name(enum conn_event_type t)
 const char *conn_keylog_name(enum conn_keylog k)
 {
 	switch (k) {
-	case CONN_KEYLOG_NONE: return NULL;
-	case CONN_KEYLOG_MATCHED: return "matched";
-	case CONN_KEYLOG_NOT_FOUND: return "not_found";
-	case CONN_KEYLOG_FAILED: return "failed";
+	case CONN_KEYLOG_NONE:
+		return NULL;
+	case CONN_KEYLOG_MATCHED:
+		return "matched";
+	case CONN_KEYLOG_NOT_FOUND:
+		return "not_found";
+	case CONN_KEYLOG_FAILED:
+		return "failed";
 	}
 	return NULL;
 }
@@ -58,23 +62,30 @@ const char *conn_keylog_name(enum conn_keylog k)
 const char *conn_decrypt_note_text(enum conn_decrypt_note n)
 {
 	static const char *const text[DECRYPT_NOTE_COUNT] = {
-		[DECRYPT_NOTE_NONE] = NULL,
-		[DECRYPT_NOTE_NO_CLIENT_HELLO] =
-			"no ClientHello was captured, so there is no client random to look up in the key log",
-		[DECRYPT_NOTE_NO_ENTRY] = "the key log has no line for this connection's client random (a key log "
-					  "from another client or session)",
-		[DECRYPT_NOTE_MISSING_SECRET] = "the key log lacks a secret this connection needs (CLIENT_RANDOM for "
-						"TLS 1.2; CLIENT_ and SERVER_HANDSHAKE_TRAFFIC_SECRET for TLS 1.3): "
-						"a truncated key log?",
-		[DECRYPT_NOTE_UNSUPPORTED_SUITE] = "the negotiated cipher suite is not one tlsscope decrypts (AES-GCM "
-						   "and ChaCha20-Poly1305 only)",
-		[DECRYPT_NOTE_BAD_SECRET] = "the key log's secret does not have the length the cipher suite needs",
-		[DECRYPT_NOTE_SERVER_FAILED] = "a server record did not decrypt with the key log's secret: a wrong "
-					       "or damaged secret, or records lost from the capture",
-		[DECRYPT_NOTE_CLIENT_FAILED] = "a client record did not decrypt with the key log's secret: a wrong "
-					       "or damaged secret, or records lost from the capture",
-		[DECRYPT_NOTE_NO_TRAFFIC_SECRET] = "the handshake was decrypted; the key log has no "
-						   "CLIENT_/SERVER_TRAFFIC_SECRET_0, so alerts after it stay encrypted",
+	    [DECRYPT_NOTE_NONE] = NULL,
+	    [DECRYPT_NOTE_NO_CLIENT_HELLO] =
+	        "no ClientHello was captured, so there is no client random to look up in the key log",
+	    [DECRYPT_NOTE_NO_ENTRY] =
+	        "the key log has no line for this connection's client random (a key log "
+	        "from another client or session)",
+	    [DECRYPT_NOTE_MISSING_SECRET] =
+	        "the key log lacks a secret this connection needs (CLIENT_RANDOM for "
+	        "TLS 1.2; CLIENT_ and SERVER_HANDSHAKE_TRAFFIC_SECRET for TLS 1.3): "
+	        "a truncated key log?",
+	    [DECRYPT_NOTE_UNSUPPORTED_SUITE] =
+	        "the negotiated cipher suite is not one tlsscope decrypts (AES-GCM "
+	        "and ChaCha20-Poly1305 only)",
+	    [DECRYPT_NOTE_BAD_SECRET] =
+	        "the key log's secret does not have the length the cipher suite needs",
+	    [DECRYPT_NOTE_SERVER_FAILED] =
+	        "a server record did not decrypt with the key log's secret: a wrong "
+	        "or damaged secret, or records lost from the capture",
+	    [DECRYPT_NOTE_CLIENT_FAILED] =
+	        "a client record did not decrypt with the key log's secret: a wrong "
+	        "or damaged secret, or records lost from the capture",
+	    [DECRYPT_NOTE_NO_TRAFFIC_SECRET] =
+	        "the handshake was decrypted; the key log has no "
+	        "CLIENT_/SERVER_TRAFFIC_SECRET_0, so alerts after it stay encrypted",
 	};
 	return (unsigned)n < DECRYPT_NOTE_COUNT ? text[n] : NULL;
 }
@@ -82,9 +93,12 @@ const char *conn_decrypt_note_text(enum conn_decrypt_note n)
 const char *conn_stage_name(enum conn_stage s)
 {
 	switch (s) {
-	case STAGE_BEFORE_SERVER_HELLO: return "before_server_hello";
-	case STAGE_HANDSHAKE: return "handshake";
-	case STAGE_AFTER_HANDSHAKE: return "after_handshake";
+	case STAGE_BEFORE_SERVER_HELLO:
+		return "before_server_hello";
+	case STAGE_HANDSHAKE:
+		return "handshake";
+	case STAGE_AFTER_HANDSHAKE:
+		return "after_handshake";
 	}
 	return "unknown";
 }
@@ -92,24 +106,24 @@ const char *conn_stage_name(enum conn_stage s)
 const char *conn_anomaly_name(enum conn_anomaly a)
 {
 	static const char *const names[ANOM_COUNT] = {
-		[ANOM_RECORD_TOO_LONG] = "record_too_long",
-		[ANOM_HANDSHAKE_TOO_LONG] = "handshake_message_too_long",
-		[ANOM_MALFORMED_CLIENT_HELLO] = "malformed_client_hello",
-		[ANOM_MALFORMED_SERVER_HELLO] = "malformed_server_hello",
-		[ANOM_MALFORMED_CERTIFICATE] = "malformed_certificate",
-		[ANOM_MALFORMED_HANDSHAKE] = "malformed_handshake",
-		[ANOM_OOO_LIMIT] = "out_of_order_limit",
-		[ANOM_CAPTURE_GAP] = "capture_gap",
-		[ANOM_CERT_LIMIT] = "certificate_limit",
-		[ANOM_EVENTS_DROPPED] = "timeline_events_dropped",
-		[ANOM_RECORD_SYNC_LOST] = "record_sync_lost",
-		[ANOM_EVICTED] = "evicted",
-		[ANOM_SNAPPED] = "snapped_segment",
-		[ANOM_OUT_OF_MEMORY] = "out_of_memory",
-		[ANOM_QUIC_UNDECRYPTABLE] = "quic_undecryptable",
-		[ANOM_QUIC_MALFORMED] = "quic_malformed",
-		[ANOM_QUIC_CRYPTO_LIMIT] = "quic_crypto_limit",
-		[ANOM_QUIC_UNKNOWN_VERSION] = "quic_unknown_version",
+	    [ANOM_RECORD_TOO_LONG] = "record_too_long",
+	    [ANOM_HANDSHAKE_TOO_LONG] = "handshake_message_too_long",
+	    [ANOM_MALFORMED_CLIENT_HELLO] = "malformed_client_hello",
+	    [ANOM_MALFORMED_SERVER_HELLO] = "malformed_server_hello",
+	    [ANOM_MALFORMED_CERTIFICATE] = "malformed_certificate",
+	    [ANOM_MALFORMED_HANDSHAKE] = "malformed_handshake",
+	    [ANOM_OOO_LIMIT] = "out_of_order_limit",
+	    [ANOM_CAPTURE_GAP] = "capture_gap",
+	    [ANOM_CERT_LIMIT] = "certificate_limit",
+	    [ANOM_EVENTS_DROPPED] = "timeline_events_dropped",
+	    [ANOM_RECORD_SYNC_LOST] = "record_sync_lost",
+	    [ANOM_EVICTED] = "evicted",
+	    [ANOM_SNAPPED] = "snapped_segment",
+	    [ANOM_OUT_OF_MEMORY] = "out_of_memory",
+	    [ANOM_QUIC_UNDECRYPTABLE] = "quic_undecryptable",
+	    [ANOM_QUIC_MALFORMED] = "quic_malformed",
+	    [ANOM_QUIC_CRYPTO_LIMIT] = "quic_crypto_limit",
+	    [ANOM_QUIC_UNKNOWN_VERSION] = "quic_unknown_version",
 	};
 	return (unsigned)a < ANOM_COUNT ? names[a] : "unknown";
 }
@@ -117,10 +131,14 @@ const char *conn_anomaly_name(enum conn_anomaly a)
 const char *conn_role_source_name(uint8_t s)
 {
 	switch (s) {
-	case ROLE_FROM_SYN: return "syn";
-	case ROLE_FROM_CLIENT_HELLO: return "client_hello";
-	case ROLE_FROM_SERVER_HELLO: return "server_hello";
-	default: return "guessed";
+	case ROLE_FROM_SYN:
+		return "syn";
+	case ROLE_FROM_CLIENT_HELLO:
+		return "client_hello";
+	case ROLE_FROM_SERVER_HELLO:
+		return "server_hello";
+	default:
+		return "guessed";
 	}
 }
 
@@ -229,7 +247,7 @@ void conn_finish(struct conn *c)
 	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first &&
 	    srv->close_ns <= first_client_alert_ns(c)) {
 		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
-					    : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
+		                            : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
 		return;
 	}
 	if (failed_by_alert(c, cd)) {
@@ -245,7 +263,7 @@ void conn_finish(struct conn *c)
 	}
 	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first) {
 		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
-					    : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
+		                            : OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO;
 		return;
 	}
 	c->outcome = OUTCOME_INCOMPLETE;

@@ -42,10 +42,10 @@ enum conn_event_type {
 	EV_ENCRYPTED_HANDSHAKE, /* first record a side sends under handshake/traffic keys */
 	EV_ALERT,               /* detail: level << 8 | description */
 	EV_ENCRYPTED_ALERT,
-	EV_APPLICATION_DATA,    /* first application data record of that side */
+	EV_APPLICATION_DATA, /* first application data record of that side */
 	EV_FIN,
 	EV_RST,
-	EV_RENEGOTIATION,       /* a hello after the handshake finished */
+	EV_RENEGOTIATION, /* a hello after the handshake finished */
 	EV_SSLV2_CLIENT_HELLO,
 	EV_QUIC_RETRY,               /* a QUIC Retry packet */
 	EV_QUIC_VERSION_NEGOTIATION, /* a QUIC Version Negotiation packet */
@@ -58,15 +58,15 @@ const char *conn_event_name(enum conn_event_type t);
 struct conn_event {
 	int64_t ts_ns;
 	uint16_t detail;
-	uint8_t type; /* enum conn_event_type */
-	uint8_t dir;  /* 0 or 1, see client_dir */
+	uint8_t type;   /* enum conn_event_type */
+	uint8_t dir;    /* 0 or 1, see client_dir */
 	bool decrypted; /* seen only by decrypting with the key log */
 };
 
 /* Where in the handshake an alert came. */
 enum conn_stage {
 	STAGE_BEFORE_SERVER_HELLO = 0,
-	STAGE_HANDSHAKE,      /* after ServerHello, before both sides finished */
+	STAGE_HANDSHAKE, /* after ServerHello, before both sides finished */
 	STAGE_AFTER_HANDSHAKE
 };
 
@@ -78,9 +78,9 @@ struct conn_alert {
 	uint8_t level;       /* 0 when encrypted */
 	uint8_t description; /* 0 when encrypted */
 	bool encrypted;
-	bool inferred;       /* no alert record: a TLS 1.3 record too short to be anything else */
-	bool decrypted;      /* encrypted, read with the key log: level and description are known */
-	uint8_t stage;       /* enum conn_stage */
+	bool inferred;  /* no alert record: a TLS 1.3 record too short to be anything else */
+	bool decrypted; /* encrypted, read with the key log: level and description are known */
+	uint8_t stage;  /* enum conn_stage */
 };
 
 /* Whether the key log opened this connection's encrypted records. */
@@ -96,24 +96,24 @@ const char *conn_keylog_name(enum conn_keylog k);
 /* Why decryption stopped or did not start; the first reason is kept. */
 enum conn_decrypt_note {
 	DECRYPT_NOTE_NONE = 0,
-	DECRYPT_NOTE_NO_CLIENT_HELLO,     /* no ClientHello seen: no client random to look up */
-	DECRYPT_NOTE_NO_ENTRY,            /* the key log has no line for the client random */
-	DECRYPT_NOTE_MISSING_SECRET,      /* a needed secret is missing (a truncated key log?) */
-	DECRYPT_NOTE_UNSUPPORTED_SUITE,   /* the suite is not one tls_decrypt.h opens */
-	DECRYPT_NOTE_BAD_SECRET,          /* a secret's length does not fit the suite */
-	DECRYPT_NOTE_SERVER_FAILED,       /* a server record did not authenticate */
-	DECRYPT_NOTE_CLIENT_FAILED,       /* a client record did not authenticate */
-	DECRYPT_NOTE_NO_TRAFFIC_SECRET,   /* handshake read, but no *_TRAFFIC_SECRET_0 for what follows */
+	DECRYPT_NOTE_NO_CLIENT_HELLO,   /* no ClientHello seen: no client random to look up */
+	DECRYPT_NOTE_NO_ENTRY,          /* the key log has no line for the client random */
+	DECRYPT_NOTE_MISSING_SECRET,    /* a needed secret is missing (a truncated key log?) */
+	DECRYPT_NOTE_UNSUPPORTED_SUITE, /* the suite is not one tls_decrypt.h opens */
+	DECRYPT_NOTE_BAD_SECRET,        /* a secret's length does not fit the suite */
+	DECRYPT_NOTE_SERVER_FAILED,     /* a server record did not authenticate */
+	DECRYPT_NOTE_CLIENT_FAILED,     /* a client record did not authenticate */
+	DECRYPT_NOTE_NO_TRAFFIC_SECRET, /* handshake read, but no *_TRAFFIC_SECRET_0 for what follows */
 	DECRYPT_NOTE_COUNT
 };
 
 const char *conn_decrypt_note_text(enum conn_decrypt_note n);
 
 struct conn_decryption {
-	uint8_t keylog;           /* enum conn_keylog */
-	uint8_t note;             /* enum conn_decrypt_note */
-	uint32_t records[2];      /* records opened, per direction */
-	bool server_flight_read;  /* the server's Finished was decrypted: its whole flight was seen */
+	uint8_t keylog;          /* enum conn_keylog */
+	uint8_t note;            /* enum conn_decrypt_note */
+	uint32_t records[2];     /* records opened, per direction */
+	bool server_flight_read; /* the server's Finished was decrypted: its whole flight was seen */
 };
 
 /* A certificate as sent: DER bytes in the record's blob. */
@@ -123,22 +123,22 @@ struct conn_cert {
 };
 
 struct conn_cert_list {
-	uint8_t *blob;          /* DER bytes, owned by the record */
+	uint8_t *blob; /* DER bytes, owned by the record */
 	uint32_t blob_len;
 	struct conn_cert certs[TLS_MAX_CERTS_PER_MSG];
-	uint16_t count;         /* kept */
-	uint16_t total;         /* in the message on the wire */
-	bool present;           /* a Certificate message was seen */
-	bool cut;               /* some certificates or bytes were not kept (a limit) */
+	uint16_t count; /* kept */
+	uint16_t total; /* in the message on the wire */
+	bool present;   /* a Certificate message was seen */
+	bool cut;       /* some certificates or bytes were not kept (a limit) */
 };
 
 struct conn_side {
 	struct ts_addr addr;
 	uint16_t port;
 	uint64_t packets;
-	uint64_t payload_bytes;   /* TCP payload, retransmissions included */
+	uint64_t payload_bytes; /* TCP payload, retransmissions included */
 	uint64_t tls_records;
-	uint64_t app_data_bytes;  /* application_data record bodies */
+	uint64_t app_data_bytes; /* application_data record bodies */
 	bool syn, fin, rst;
 	int64_t close_ns;         /* time of this side's first FIN or RST (0: none) */
 	bool close_rst;           /* ... and it was a RST (a FIN may be followed by a RST) */
@@ -167,10 +167,10 @@ enum conn_anomaly {
 	ANOM_EVICTED,
 	ANOM_SNAPPED,
 	ANOM_OUT_OF_MEMORY,
-	ANOM_QUIC_UNDECRYPTABLE,    /* an Initial packet no key opened */
-	ANOM_QUIC_MALFORMED,        /* a QUIC header or frame that does not parse */
-	ANOM_QUIC_CRYPTO_LIMIT,     /* CRYPTO bytes past QUIC_MAX_CRYPTO_BYTES or too many holes */
-	ANOM_QUIC_UNKNOWN_VERSION,  /* a long header of a version we cannot read, in a QUIC flow */
+	ANOM_QUIC_UNDECRYPTABLE,   /* an Initial packet no key opened */
+	ANOM_QUIC_MALFORMED,       /* a QUIC header or frame that does not parse */
+	ANOM_QUIC_CRYPTO_LIMIT,    /* CRYPTO bytes past QUIC_MAX_CRYPTO_BYTES or too many holes */
+	ANOM_QUIC_UNKNOWN_VERSION, /* a long header of a version we cannot read, in a QUIC flow */
 	ANOM_COUNT
 };
 
@@ -181,20 +181,21 @@ enum conn_transport { CONN_TRANSPORT_TCP = 0, CONN_TRANSPORT_QUIC };
 
 /* What the QUIC packet layer showed (transport == CONN_TRANSPORT_QUIC). */
 struct conn_quic {
-	uint32_t version;                /* of the first long header of a version we read */
-	uint8_t client_initial_dcid[QUIC_MAX_CID_LEN]; /* DCID of the client's first Initial: the Initial keys' source */
+	uint32_t version;                              /* of the first long header of a version we read */
+	uint8_t client_initial_dcid[QUIC_MAX_CID_LEN]; /* DCID of the client's first Initial: the Initial
+	                                                  keys' source */
 	uint8_t client_initial_dcid_len;
-	uint8_t server_scid[QUIC_MAX_CID_LEN];        /* SCID of the server's first long header */
+	uint8_t server_scid[QUIC_MAX_CID_LEN]; /* SCID of the server's first long header */
 	uint8_t server_scid_len;
 	bool server_scid_set;
 	bool client_dcid_set;
 	uint32_t packets[2][QUIC_PKT_TYPE_COUNT]; /* [dir][enum quic_packet_type] */
-	uint32_t undecryptable;          /* Initial packets no key opened */
-	uint64_t crypto_cut_bytes;       /* CRYPTO bytes not kept (QUIC_MAX_CRYPTO_BYTES) */
-	bool one_rtt[2];                 /* a short-header packet sent by this direction */
-	bool close_seen;                 /* the first CONNECTION_CLOSE: */
+	uint32_t undecryptable;                   /* Initial packets no key opened */
+	uint64_t crypto_cut_bytes;                /* CRYPTO bytes not kept (QUIC_MAX_CRYPTO_BYTES) */
+	bool one_rtt[2];                          /* a short-header packet sent by this direction */
+	bool close_seen;                          /* the first CONNECTION_CLOSE: */
 	uint8_t close_dir;
-	bool close_application;          /* frame type 0x1d */
+	bool close_application; /* frame type 0x1d */
 	uint64_t close_error_code;
 	uint64_t close_frame_type;
 	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
@@ -203,20 +204,20 @@ struct conn_quic {
 };
 
 struct conn {
-	uint64_t id;          /* order of first packet in the run, from 1 */
-	uint32_t file_index;  /* which input file */
+	uint64_t id;         /* order of first packet in the run, from 1 */
+	uint32_t file_index; /* which input file */
 	int64_t first_ts_ns, last_ts_ns;
 	struct conn_side side[2];
-	uint8_t client_dir;   /* 0 or 1 */
-	uint8_t role_source;  /* enum conn_role_source */
-	uint8_t transport;    /* enum conn_transport */
+	uint8_t client_dir;  /* 0 or 1 */
+	uint8_t role_source; /* enum conn_role_source */
+	uint8_t transport;   /* enum conn_transport */
 	struct conn_quic quic;
 
 	/* TLS */
 	bool is_tls;
-	uint8_t starttls;    /* enum starttls_proto: the plaintext protocol that upgraded to TLS */
+	uint8_t starttls; /* enum starttls_proto: the plaintext protocol that upgraded to TLS */
 	bool sslv2_client_hello;
-	uint16_t record_version;           /* first record header version seen from the client */
+	uint16_t record_version;               /* first record header version seen from the client */
 	struct tls_client_hello *client_hello; /* first ClientHello, NULL if none */
 	uint16_t client_hello_count;
 	struct tls_client_hello *client_hello2; /* the one after an HRR (or a renegotiation), NULL if none */
@@ -229,9 +230,9 @@ struct conn {
 	bool certificate_compressed; /* the server sent CompressedCertificate (RFC 8879): not read */
 	bool certificate_status;
 	uint32_t ocsp_response_len;
-	uint16_t scts_stapled;   /* SCTs in the TLS 1.3 leaf's CertificateEntry (read with a key log) */
-	uint16_t ske_group;      /* ServerKeyExchange named group */
-	uint16_t ske_dh_bits;    /* ServerKeyExchange DHE prime size */
+	uint16_t scts_stapled; /* SCTs in the TLS 1.3 leaf's CertificateEntry (read with a key log) */
+	uint16_t ske_group;    /* ServerKeyExchange named group */
+	uint16_t ske_dh_bits;  /* ServerKeyExchange DHE prime size */
 	bool handshake_done;
 	bool renegotiation;
 	int64_t handshake_done_ns;
@@ -248,12 +249,12 @@ struct conn {
 	enum conn_outcome outcome; /* set by conn_finish() */
 	bool capture_ended;        /* still open when the capture ended */
 	bool timed_out;
-	bool port_reused;          /* ended by a new SYN on the same addresses and ports */
-	bool reported_open;        /* live: reported when decided, before the connection ended */
-	bool closed;               /* a FIN or RST was seen */
-	uint8_t first_close_dir;   /* who closed first (valid when closed) */
-	bool first_close_rst;      /* ... and whether with a RST */
-	bool server_hello_done;    /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
+	bool port_reused;        /* ended by a new SYN on the same addresses and ports */
+	bool reported_open;      /* live: reported when decided, before the connection ended */
+	bool closed;             /* a FIN or RST was seen */
+	uint8_t first_close_dir; /* who closed first (valid when closed) */
+	bool first_close_rst;    /* ... and whether with a RST */
+	bool server_hello_done;  /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
 	struct conn_decryption decryption;
 };
 

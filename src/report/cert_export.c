@@ -50,7 +50,7 @@ static bool write_pem(FILE *fp, const uint8_t *der, size_t len)
 	fputs("-----BEGIN CERTIFICATE-----\n", fp);
 	for (size_t i = 0; i < len; i += 3) {
 		uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
-			     (i + 2 < len ? der[i + 2] : 0);
+		             (i + 2 < len ? der[i + 2] : 0);
 		line[col++] = tbl[v >> 18];
 		line[col++] = tbl[(v >> 12) & 63];
 		line[col++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
@@ -69,13 +69,14 @@ static bool write_pem(FILE *fp, const uint8_t *der, size_t len)
 	return !ferror(fp);
 }
 
-void cert_export_describe(const struct conn *c, const struct report_inputs *in, struct cert_export_conn_info *out)
+void cert_export_describe(const struct conn *c, const struct report_inputs *in,
+                          struct cert_export_conn_info *out)
 {
 	char ip[64];
 	memset(out, 0, sizeof(*out));
 	out->id = c->id;
 	snprintf(out->file, sizeof(out->file), "%s",
-		 in && c->file_index < in->count ? in->names[c->file_index] : "-");
+	         in && c->file_index < in->count ? in->names[c->file_index] : "-");
 	ts_addr_format(&conn_client(c)->addr, ip, sizeof(ip));
 	snprintf(out->client, sizeof(out->client), "%s:%u", ip, conn_client(c)->port);
 	ts_addr_format(&conn_server(c)->addr, ip, sizeof(ip));
@@ -87,7 +88,7 @@ void cert_export_describe(const struct conn *c, const struct report_inputs *in, 
 }
 
 void cert_export_write(struct cert_export *x, const struct cert_export_conn_info *ci, const char *role,
-		       unsigned position, const uint8_t *der, size_t len)
+                       unsigned position, const uint8_t *der, size_t len)
 {
 	char sha[65];
 	report_sha256_hex(der, len, sha);
@@ -108,7 +109,7 @@ void cert_export_write(struct cert_export *x, const struct cert_export_conn_info
 	}
 	free(path);
 	fprintf(x->index, "%llu\t%s\t%s\t%s\t%s\t%s\t%u\t%s\n", ci->id, ci->file, ci->client, ci->server,
-		ci->server_name, role, position, sha);
+	        ci->server_name, role, position, sha);
 }
 
 void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in)
@@ -119,10 +120,10 @@ void cert_export_conn(struct cert_export *x, const struct conn *c, const struct 
 	cert_export_describe(c, in, &ci);
 	for (uint16_t i = 0; i < c->server_certs.count; i++)
 		cert_export_write(x, &ci, "server", i, c->server_certs.blob + c->server_certs.certs[i].off,
-				  c->server_certs.certs[i].len);
+		                  c->server_certs.certs[i].len);
 	for (uint16_t i = 0; i < c->client_certs.count; i++)
 		cert_export_write(x, &ci, "client", i, c->client_certs.blob + c->client_certs.certs[i].off,
-				  c->client_certs.certs[i].len);
+		                  c->client_certs.certs[i].len);
 }
 
 bool cert_export_close(struct cert_export *x)

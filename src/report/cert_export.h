@@ -31,17 +31,18 @@ bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t 
 struct cert_export_conn_info {
 	unsigned long long id;
 	char file[256];
-	char client[72];        /* "ip:port" */
+	char client[72]; /* "ip:port" */
 	char server[72];
-	char server_name[300];  /* the SNI as text, "-" if none */
+	char server_name[300]; /* the SNI as text, "-" if none */
 };
 
-void cert_export_describe(const struct conn *c, const struct report_inputs *in, struct cert_export_conn_info *out);
+void cert_export_describe(const struct conn *c, const struct report_inputs *in,
+                          struct cert_export_conn_info *out);
 
 /* Write one certificate (DER) of a described connection and its index line;
  * role is "server" or "client", position its place in the chain as sent. */
 void cert_export_write(struct cert_export *x, const struct cert_export_conn_info *ci, const char *role,
-		       unsigned position, const uint8_t *der, size_t len);
+                       unsigned position, const uint8_t *der, size_t len);
 
 /* Export the certificates of one finished connection. */
 void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in);

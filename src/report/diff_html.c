@@ -22,16 +22,16 @@ struct diff_html {
 
 /* The page's own additions to report_html's style sheet. */
 static const char diff_css[] =
-	"<style>"
-	".verdict{font-size:1.15rem;font-weight:600;background:var(--badbg);border-left:5px solid var(--error);"
-	"border-radius:8px;padding:10px 14px;margin:8px 0 12px}"
-	"table.diff{table-layout:fixed}table.diff col.f{width:17em}"
-	"table.diff th{cursor:default}table.diff th:after{content:none}"
-	"table.diff td{white-space:normal;vertical-align:top;overflow-wrap:anywhere}"
-	"table.diff td.f{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}"
-	"table.diff tr.eq td{color:var(--muted)}"
-	"section.pair{margin-bottom:34px}"
-	"</style>\n";
+    "<style>"
+    ".verdict{font-size:1.15rem;font-weight:600;background:var(--badbg);border-left:5px solid var(--error);"
+    "border-radius:8px;padding:10px 14px;margin:8px 0 12px}"
+    "table.diff{table-layout:fixed}table.diff col.f{width:17em}"
+    "table.diff th{cursor:default}table.diff th:after{content:none}"
+    "table.diff td{white-space:normal;vertical-align:top;overflow-wrap:anywhere}"
+    "table.diff td.f{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}"
+    "table.diff tr.eq td{color:var(--muted)}"
+    "section.pair{margin-bottom:34px}"
+    "</style>\n";
 
 struct diff_html *diff_html_new(void)
 {
@@ -56,7 +56,7 @@ void diff_html_free(struct diff_html *h)
 }
 
 bool diff_html_add_group(struct diff_html *h, enum diff_side_index side, size_t group, const struct conn *c,
-			 const struct diagnosis *dg, const struct report_inputs *in)
+                         const struct diagnosis *dg, const struct report_inputs *in)
 {
 	if (group >= h->cap[side]) {
 		size_t cap = h->cap[side] ? h->cap[side] * 2 : 16;
@@ -89,7 +89,7 @@ bool diff_html_add_group(struct diff_html *h, enum diff_side_index side, size_t 
 		h->failed = true;
 		return false;
 	}
-	h->frag[side][group] = (struct diff_fragment){ off, end - off };
+	h->frag[side][group] = (struct diff_fragment){off, end - off};
 	return true;
 }
 
@@ -149,7 +149,7 @@ static void group_title(FILE *fp, const char *label, const struct diff_group *g)
 }
 
 static void field_row(FILE *fp, const struct diff_shape *g, const struct diff_shape *b, enum diff_field f,
-		      bool differs)
+                      bool differs)
 {
 	static _Thread_local struct diff_value va, vb, oa, ob;
 	diff_field_value(g, f, &va);
@@ -172,16 +172,20 @@ static void field_row(FILE *fp, const struct diff_shape *g, const struct diff_sh
 static void write_pair(struct diff_html *h, FILE *fp, const struct conn_diff *d, size_t n)
 {
 	const struct diff_pair *p = &d->pairs[n];
-	const struct diff_group *g = &d->side[DIFF_GOOD].groups[p->good], *b = &d->side[DIFF_BAD].groups[p->bad];
-	fprintf(fp, "<section class=\"pair\" id=\"pair%zu\">\n<h2>Pair %zu <span class=\"badge plain\">paired by %s"
-		    "</span></h2>\n<p class=\"verdict\">",
-		n + 1, n + 1, diff_pairing_name(p->pairing));
+	const struct diff_group *g = &d->side[DIFF_GOOD].groups[p->good],
+	                        *b = &d->side[DIFF_BAD].groups[p->bad];
+	fprintf(
+	    fp,
+	    "<section class=\"pair\" id=\"pair%zu\">\n<h2>Pair %zu <span class=\"badge plain\">paired by %s"
+	    "</span></h2>\n<p class=\"verdict\">",
+	    n + 1, n + 1, diff_pairing_name(p->pairing));
 	html_escape(fp, p->verdict);
 	fputs("</p>\n<p class=\"sub\">", fp);
 	group_title(fp, "GOOD", g);
 	fputs("<br>", fp);
 	group_title(fp, "BAD", b);
-	fputs("</p>\n<div class=\"scroll\"><table class=\"diff\">" DIFF_COLS "<thead><tr><th>field</th><th>GOOD</th>"
+	fputs("</p>\n<div class=\"scroll\"><table class=\"diff\">" DIFF_COLS
+	      "<thead><tr><th>field</th><th>GOOD</th>"
 	      "<th>BAD</th></tr></thead><tbody>\n",
 	      fp);
 	for (int f = 0; f < DF_COUNT; f++)
@@ -189,9 +193,10 @@ static void write_pair(struct diff_html *h, FILE *fp, const struct conn_diff *d,
 			field_row(fp, &g->shape, &b->shape, (enum diff_field)f, true);
 	fputs("</tbody></table></div>\n", fp);
 	if (p->differ_count < DF_COUNT) {
-		fprintf(fp, "<details><summary>%zu equal fields</summary><div class=\"scroll\"><table class=\"diff\">"
-			    DIFF_COLS "<tbody>\n",
-			(size_t)DF_COUNT - p->differ_count);
+		fprintf(fp,
+		        "<details><summary>%zu equal fields</summary><div class=\"scroll\"><table "
+		        "class=\"diff\">" DIFF_COLS "<tbody>\n",
+		        (size_t)DF_COUNT - p->differ_count);
 		for (int f = 0; f < DF_COUNT; f++)
 			if (!p->differs[f])
 				field_row(fp, &g->shape, &b->shape, (enum diff_field)f, false);
@@ -224,7 +229,7 @@ static void side_line(FILE *fp, const char *label, const char *file, const struc
 	fprintf(fp, "<b>%s</b> <span class=\"mono\">", label);
 	html_escape(fp, file);
 	fprintf(fp, "</span>: %llu connection%s in %zu group%s", (unsigned long long)sd->connections,
-		sd->connections == 1 ? "" : "s", sd->group_count, sd->group_count == 1 ? "" : "s");
+	        sd->connections == 1 ? "" : "s", sd->group_count, sd->group_count == 1 ? "" : "s");
 	if (sd->not_compared)
 		fprintf(fp, ", %llu more not compared", (unsigned long long)sd->not_compared);
 }

@@ -25,7 +25,7 @@ struct diff_html *diff_html_new(void);
 
 /* Draw the connection that opened group `group` of `side`. False: writing failed or no memory. */
 bool diff_html_add_group(struct diff_html *h, enum diff_side_index side, size_t group, const struct conn *c,
-			 const struct diagnosis *dg, const struct report_inputs *in);
+                         const struct diagnosis *dg, const struct report_inputs *in);
 
 /* The page for a paired diff; false if a write failed. `names` are the GOOD and BAD files. */
 bool diff_html_write(struct diff_html *h, FILE *fp, const struct conn_diff *d, const char *const names[2]);

@@ -76,7 +76,7 @@ static void text_group(FILE *out, const char *label, const struct diff_group *g)
 	if (g->count > 1)
 		fprintf(out, " (and %u more alike)", g->count - 1);
 	fprintf(out, " %s:%u %s %s", s->server_ip, s->server_port, s->sni_present ? s->sni : "(no SNI)",
-		conn_outcome_name((enum conn_outcome)s->outcome));
+	        conn_outcome_name((enum conn_outcome)s->outcome));
 }
 
 struct text_layout {
@@ -108,20 +108,21 @@ static void text_wrapped(FILE *out, const char *lead, const char *text, size_t w
 }
 
 static void text_row(FILE *out, const struct text_layout *lay, const char *label, const struct text_lines *a,
-		     const struct text_lines *b, char mark)
+                     const struct text_lines *b, char mark)
 {
 	size_t rows = a->count > b->count ? a->count : b->count;
 	for (size_t r = 0; r < rows; r++) {
 		const char *right = r < b->count ? b->line[r] : "";
 		fprintf(out, "%c %-*s %-*s |%s%s\n", r ? ' ' : mark, lay->label_width, r ? "" : label,
-			lay->column_width, r < a->count ? a->line[r] : "", *right ? " " : "", right);
+		        lay->column_width, r < a->count ? a->line[r] : "", *right ? " " : "", right);
 	}
 }
 
 static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pair *p, size_t n,
-		      const struct text_layout *lay, bool all_fields)
+                      const struct text_layout *lay, bool all_fields)
 {
-	const struct diff_group *g = &d->side[DIFF_GOOD].groups[p->good], *b = &d->side[DIFF_BAD].groups[p->bad];
+	const struct diff_group *g = &d->side[DIFF_GOOD].groups[p->good],
+	                        *b = &d->side[DIFF_BAD].groups[p->bad];
 	static struct diff_value va, vb, only_a, only_b;
 	static struct text_lines la, lb;
 	fprintf(out, "pair %zu, paired by %s:\n  ", n, diff_pairing_name(p->pairing));
@@ -141,8 +142,10 @@ static void text_pair(FILE *out, const struct conn_diff *d, const struct diff_pa
 			continue;
 		diff_field_value(&g->shape, (enum diff_field)f, &va);
 		diff_field_value(&b->shape, (enum diff_field)f, &vb);
-		if (p->differs[f] && !all_fields && f != DF_CERTIFICATES && diff_value_long_lists_differ(&va, &vb)) {
-			/* Long lists (cipher suites) side by side hide the difference: show what only one has. */
+		if (p->differs[f] && !all_fields && f != DF_CERTIFICATES &&
+		    diff_value_long_lists_differ(&va, &vb)) {
+			/* Long lists (cipher suites) side by side hide the difference: show what only one
+			 * has. */
 			diff_value_only_in(&va, &vb, true, &only_a);
 			diff_value_only_in(&vb, &va, true, &only_b);
 			wrap_value(&only_a, (enum diff_field)f, (size_t)lay->column_width, &la);
@@ -174,19 +177,22 @@ static void text_unpaired(FILE *out, const struct diff_side *sd, const bool *pai
 
 static void text_side(FILE *out, const char *label, const char *file, const struct diff_side *sd)
 {
-	fprintf(out, "%s %s: %llu connection%s in %zu group%s", label, file, (unsigned long long)sd->connections,
-		sd->connections == 1 ? "" : "s", sd->group_count, sd->group_count == 1 ? "" : "s");
+	fprintf(out, "%s %s: %llu connection%s in %zu group%s", label, file,
+	        (unsigned long long)sd->connections, sd->connections == 1 ? "" : "s", sd->group_count,
+	        sd->group_count == 1 ? "" : "s");
 	if (sd->not_compared)
-		fprintf(out, "; %llu more not compared (--max-connections)", (unsigned long long)sd->not_compared);
+		fprintf(out, "; %llu more not compared (--max-connections)",
+		        (unsigned long long)sd->not_compared);
 	fprintf(out, "\n");
 }
 
-void diff_report_text(FILE *out, const struct conn_diff *d, const char *const names[2], int width, bool all_fields)
+void diff_report_text(FILE *out, const struct conn_diff *d, const char *const names[2], int width,
+                      bool all_fields)
 {
 	if (width > DIFF_TEXT_MAX_WIDTH)
 		width = DIFF_TEXT_MAX_WIDTH;
 	/* The label column fits the longest name shown. */
-	struct text_layout lay = { .width = width, .label_width = 5 };
+	struct text_layout lay = {.width = width, .label_width = 5};
 	for (size_t i = 0; i < d->pair_count; i++)
 		for (int f = 0; f < DF_COUNT; f++) {
 			int n = (int)strlen(diff_field_name((enum diff_field)f));

@@ -19,7 +19,8 @@
 #define DIFF_TEXT_MAX_WIDTH 400 /* columns used at most, however wide the terminal */
 
 /* `names` are the GOOD and BAD files; `width` the columns to fit. */
-void diff_report_text(FILE *out, const struct conn_diff *d, const char *const names[2], int width, bool all_fields);
+void diff_report_text(FILE *out, const struct conn_diff *d, const char *const names[2], int width,
+                      bool all_fields);
 
 /* One JSON object into w (the caller flushes it). */
 void diff_report_json(struct jsonw *w, const struct conn_diff *d, const char *const names[2]);

@@ -186,7 +186,10 @@ static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
 		uint8_t c = s[i];
 		char esc[8];
 		switch (c) {
-		case '"': put(w, "\\\"", 2); i++; continue;
+		case '"':
+			put(w, "\\\"", 2);
+			i++;
+			continue;
 		case '\\':
 			/* in wire bytes a backslash is written \x5c like any escaped byte,
 			 * so the text "\xc0" cannot pass for the byte 0xc0 */
@@ -196,10 +199,20 @@ static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
 				put(w, "\\\\", 2);
 			i++;
 			continue;
-		case '\n': put(w, "\\n", 2); i++; continue;
-		case '\r': put(w, "\\r", 2); i++; continue;
-		case '\t': put(w, "\\t", 2); i++; continue;
-		default: break;
+		case '\n':
+			put(w, "\\n", 2);
+			i++;
+			continue;
+		case '\r':
+			put(w, "\\r", 2);
+			i++;
+			continue;
+		case '\t':
+			put(w, "\\t", 2);
+			i++;
+			continue;
+		default:
+			break;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			memcpy(esc, "\\u00", 4);
@@ -339,7 +352,8 @@ void jw_ms(struct jsonw *w, const char *key, int64_t ns)
 		us = (uint64_t)ns / 1000;
 	}
 	put_u64(w, us / 1000);
-	char frac[4] = { '.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10) };
+	char frac[4] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),
+	                (char)('0' + us % 10)};
 	put(w, frac, 4);
 }
 
@@ -387,7 +401,8 @@ void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond)
 	if (sec != w->time_sec) {
 		time_t t = (time_t)sec;
 		struct tm tm;
-		if (!gmtime_r(&t, &tm) || !strftime(w->time_prefix, sizeof(w->time_prefix), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		if (!gmtime_r(&t, &tm) ||
+		    !strftime(w->time_prefix, sizeof(w->time_prefix), "%Y-%m-%dT%H:%M:%S", &tm)) {
 			jw_null(w, key);
 			return;
 		}

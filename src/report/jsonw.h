@@ -27,8 +27,8 @@ struct jsonw {
 	bool failed;
 	int depth;
 	bool first[JSONW_MAX_DEPTH];
-	int64_t time_sec;      /* second of the cached date prefix (formatting dates is costly) */
-	char time_prefix[24];  /* "YYYY-MM-DDTHH:MM:SS" of time_sec */
+	int64_t time_sec;     /* second of the cached date prefix (formatting dates is costly) */
+	char time_prefix[24]; /* "YYYY-MM-DDTHH:MM:SS" of time_sec */
 };
 
 void jw_init(struct jsonw *w);
@@ -41,7 +41,7 @@ void jw_object_end(struct jsonw *w);
 void jw_array_begin(struct jsonw *w, const char *key);
 void jw_array_end(struct jsonw *w);
 
-void jw_string(struct jsonw *w, const char *key, const char *s);        /* NULL -> null */
+void jw_string(struct jsonw *w, const char *key, const char *s);             /* NULL -> null */
 void jw_bytes(struct jsonw *w, const char *key, const uint8_t *b, size_t n); /* wire bytes, escaped */
 void jw_hex(struct jsonw *w, const char *key, const uint8_t *b, size_t n);
 void jw_base64(struct jsonw *w, const char *key, const uint8_t *b, size_t n);

@@ -14,9 +14,10 @@ struct output_queue {
 	pthread_cond_t not_empty, not_full;
 	struct conn *slots;
 	size_t cap, head, count;
-	size_t batch;    /* wake a sleeping writer only once this many records wait */
+	size_t batch; /* wake a sleeping writer only once this many records wait */
 	bool done;
-	bool writer_waiting, producer_waiting; /* wake only a thread that sleeps: a futex call per record costs */
+	bool writer_waiting,
+	    producer_waiting; /* wake only a thread that sleeps: a futex call per record costs */
 	output_fn fn;
 	void *user;
 };

@@ -22,23 +22,25 @@ struct report_inputs {
 	const char **names;
 	struct capture_info *info;
 	size_t count;
-	bool color;  /* the text report may use ANSI colours (a terminal, or --color=always) */
-	int width;   /* the text report wraps long lines at this many columns (0: never) */
+	bool color; /* the text report may use ANSI colours (a terminal, or --color=always) */
+	int width;  /* the text report wraps long lines at this many columns (0: never) */
 	const struct live_counters *capture; /* live capture (names[0] is the interface); NULL for files */
 };
 
 /* `dg` may be NULL (no diagnosis run): its fields are then left out. */
 void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
-		      const struct report_inputs *in);
+                      const struct report_inputs *in);
 void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in);
 
-void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
+void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in);
 void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
 
 /* Live output: one line per connection (time, id, client -> server, expected
  * name, version, outcome, finding codes), then each finding's message
  * indented under it. */
-void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in);
+void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                       const struct report_inputs *in);
 
 /*
  * The text report as a whole: it opens with a summary (inputs, capture
@@ -51,9 +53,10 @@ struct text_report;
 
 struct text_report *text_report_new(bool problems_only);
 void text_report_add(struct text_report *t, const struct conn *c, const struct diagnosis *dg,
-		     const struct report_inputs *in);
+                     const struct report_inputs *in);
 /* Write everything to fp (no summary when s is NULL); false if a write failed. Frees the report. */
-bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s,
+                        const struct report_inputs *in);
 void text_report_discard(struct text_report *t);
 
 /* Capture time as "YYYY-MM-DD HH:MM:SS.ffffff" UTC (nine digits when nano). */
@@ -64,7 +67,6 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n);
 
 /* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *report_certificates_state(const struct conn *c);
-
 
 /* Copy len bytes at off of a temporary file (the reports' blocks) to fp; false if they cannot be read. */
 bool report_copy_range(FILE *from, long off, size_t len, FILE *fp);

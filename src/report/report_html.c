@@ -24,11 +24,21 @@ void html_escape(FILE *fp, const char *s)
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		switch (ch) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
 		default:
 			if ((ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f)
 				fprintf(fp, "\\x%02x", ch);
@@ -68,20 +78,20 @@ static void clock_text(int64_t ts_ns, bool with_date, char *buf, size_t n)
 
 static const char *sev_class(int sev)
 {
-	static const char *const names[SEV_COUNT] = { "info", "warning", "error", "critical" };
+	static const char *const names[SEV_COUNT] = {"info", "warning", "error", "critical"};
 	return sev >= 0 && sev < SEV_COUNT ? names[sev] : "none";
 }
 
 /* Outcome colours: green only for a finished handshake, reds for refusals, greys when unknown. */
 static const char *const outcome_colors[OUTCOME_COUNT] = {
-	[OUTCOME_ESTABLISHED] = "#16a34a",
-	[OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO] = "#7f1d1d",
-	[OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO] = "#ea580c",
-	[OUTCOME_SERVER_ALERT] = "#dc2626",
-	[OUTCOME_CLIENT_ALERT] = "#e11d48",
-	[OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE] = "#d97706",
-	[OUTCOME_INCOMPLETE] = "#64748b",
-	[OUTCOME_NOT_TLS] = "#a8b3c2",
+    [OUTCOME_ESTABLISHED] = "#16a34a",
+    [OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO] = "#7f1d1d",
+    [OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO] = "#ea580c",
+    [OUTCOME_SERVER_ALERT] = "#dc2626",
+    [OUTCOME_CLIENT_ALERT] = "#e11d48",
+    [OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE] = "#d97706",
+    [OUTCOME_INCOMPLETE] = "#64748b",
+    [OUTCOME_NOT_TLS] = "#a8b3c2",
 };
 
 static const char *outcome_color(enum conn_outcome o)
@@ -93,10 +103,14 @@ static const char *outcome_color(enum conn_outcome o)
 static const char *source_text(enum expected_source s)
 {
 	switch (s) {
-	case EXPECT_RULE: return "from --expect";
-	case EXPECT_SNI: return "from the SNI";
-	case EXPECT_SERVER_IP: return "the server's address: no SNI";
-	default: return "";
+	case EXPECT_RULE:
+		return "from --expect";
+	case EXPECT_SNI:
+		return "from the SNI";
+	case EXPECT_SERVER_IP:
+		return "the server's address: no SNI";
+	default:
+		return "";
 	}
 }
 
@@ -108,132 +122,146 @@ static void sev_badge(FILE *fp, int sev)
 /* ------------------------------------------------------------ page frame */
 
 static const char page_css[] =
-	":root{color-scheme:light dark;--bg:#f5f6f8;--fg:#1c2128;--muted:#5d6673;--card:#fff;--line:#d8dde4;"
-	"--soft:#eef1f5;--accent:#2459d6;--ok:#15803d;--okbg:#dcfce7;--info:#0e7490;--warning:#b45309;"
-	"--error:#dc2626;--critical:#7f1d1d;--badbg:#fee2e2;--nearbg:#fef3c7}"
-	"@media (prefers-color-scheme:dark){:root{--bg:#0f1318;--fg:#e4e7eb;--muted:#9aa4b1;--card:#171c23;"
-	"--line:#2d3541;--soft:#1f2630;--accent:#7aa2ff;--ok:#4ade80;--okbg:#143322;--badbg:#3d1717;--nearbg:#3a2c0b}}"
-	"*{box-sizing:border-box}"
-	"body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
-	"Roboto,'Helvetica Neue',Arial,sans-serif}"
-	"main{max-width:1240px;margin:0 auto;padding:20px 20px 8px}"
-	"h1{font-size:1.5rem;margin:0 0 2px}h2{font-size:1.15rem;margin:26px 0 10px}"
-	"h3{font-size:.95rem;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}"
-	"a{color:var(--accent)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
-	"font-size:.88em}"
-	".sub{color:var(--muted);margin:0 0 14px}"
-	".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}"
-	".tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}"
-	".tile b{display:block;font-size:1.6rem;line-height:1.2}.tile span{color:var(--muted);font-size:.85rem}"
-	".tile.bad b{color:var(--error)}"
-	".charts{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;margin-top:12px}"
-	"@media (min-width:800px){.charts{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}"
-	".charts{grid-template-rows:auto 1fr}.charts .tall{grid-column:2;grid-row:1/span 2}}"
-	".panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px;"
-	"min-width:0}"
-	".panel h3{margin-top:2px}svg{display:block;max-width:100%;height:auto}"
-	"svg text{fill:var(--fg);font-family:inherit}svg .muted{fill:var(--muted)}"
-	".legend{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:.8rem;color:var(--muted);margin-top:6px}"
-	".dot{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:5px;vertical-align:-1px}"
-	".controls{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0}"
-	".controls input[type=search]{flex:1 1 260px;max-width:420px;padding:7px 10px;border:1px solid var(--line);"
-	"border-radius:8px;background:var(--card);color:var(--fg);font:inherit}"
-	".controls label{white-space:nowrap}.count{color:var(--muted);font-size:.9rem}"
-	".scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:10px}"
-	"table{border-collapse:collapse;width:100%;font-size:.87rem}"
-	"th,td{padding:6px 8px;text-align:left;white-space:nowrap;border-bottom:1px solid var(--line)}"
-	"th{position:relative;cursor:pointer;user-select:none;background:var(--soft);font-weight:600}"
-	"th:after{content:'\\2195';color:var(--muted);margin-left:4px;font-size:.8em}"
-	"th[aria-sort=ascending]:after{content:'\\25B2';color:var(--fg)}"
-	"th[aria-sort=descending]:after{content:'\\25BC';color:var(--fg)}"
-	"tbody tr{cursor:pointer}tbody tr:hover{background:var(--soft)}tr:last-child td{border-bottom:0}"
-	"td.worst{white-space:normal;min-width:170px}td.sni{max-width:210px;overflow:hidden;text-overflow:ellipsis}.none{color:var(--muted)}"
-	".badge{display:inline-block;padding:1px 7px;border-radius:999px;font-size:.75rem;font-weight:600;"
-	"color:#fff;background:var(--muted);vertical-align:1px}"
-	".badge.info{background:var(--info)}.badge.warning{background:var(--warning)}"
-	".badge.error{background:var(--error)}.badge.critical{background:var(--critical)}"
-	".badge.ok{background:#15803d}.badge.plain{background:var(--soft);color:var(--fg);"
-	"border:1px solid var(--line)}"
-	"details.conn{content-visibility:auto;contain-intrinsic-size:auto 48px;background:var(--card);border:1px solid var(--line);border-left:5px solid var(--line);"
-	"border-radius:10px;margin:10px 0;scroll-margin-top:10px}"
-	"details.conn.warning{border-left-color:var(--warning)}details.conn.error{border-left-color:var(--error)}"
-	"details.conn.critical{border-left-color:var(--critical)}details.conn.info{border-left-color:var(--info)}"
-	"details.conn>summary{padding:10px 14px;cursor:pointer;display:flex;flex-wrap:wrap;gap:4px 10px;"
-	"align-items:center}"
-	"details.conn>summary b{font-weight:600;min-width:0;overflow-wrap:anywhere}.body{padding:0 14px 14px}"
-	".facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:2px 18px;margin:0}"
-	".facts div{display:flex;gap:6px;min-width:0}.facts dt{color:var(--muted);min-width:80px}"
-	".facts code{font-size:.82em}"
-	".facts dd{margin:0;overflow-wrap:anywhere}"
-	".cols{display:grid;grid-template-columns:minmax(0,1fr);gap:4px 22px}"
-	"@media (min-width:1000px){.cols{grid-template-columns:minmax(0,1.05fr) minmax(0,1fr)}}"
-	".ladder{overflow-x:auto}.ladder svg{min-width:360px}"
-	".ladder .lane{stroke:var(--line);stroke-width:2}.ladder .lanehead{font-weight:600}"
-	".ladder .ev line{stroke:var(--accent);stroke-width:1.6}.ladder .ev polygon{fill:var(--accent)}"
-	".ladder .ev.tcp line{stroke:var(--muted)}.ladder .ev.tcp polygon{fill:var(--muted)}"
-	".ladder .ev.enc line{stroke-dasharray:5 4}"
-	".ladder .ev.alert line{stroke:var(--error);stroke-width:2.2}.ladder .ev.alert polygon{fill:var(--error)}"
-	".ladder .ev.alert text.l{fill:var(--error);font-weight:600}"
-	".ladder .ev.rst line{stroke:var(--critical);stroke-width:2.4}.ladder .ev.rst polygon{fill:var(--critical)}"
-	".ladder .ev.rst text.l{fill:var(--error);font-weight:700}"
-	".findings{list-style:none;padding:0;margin:0}"
-	".findings li{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:6px 0}"
-	".findings .fix{margin-top:4px;color:var(--muted)}.findings .fix b{color:var(--fg)}"
-	"table.clients{font-size:.85rem;margin-top:6px}table.clients td{white-space:normal;vertical-align:top}"
-	"table.clients td:first-child{font-weight:600}table.clients th{cursor:default}"
-	"table.clients th:after{content:none}"
-	".verdict{padding:6px 10px;border-radius:8px;margin:4px 0 8px}.verdict.ok{background:var(--okbg)}"
-	".verdict.bad{background:var(--badbg)}"
-	".cert{border:1px solid var(--line);border-radius:10px;padding:8px 12px;margin:8px 0;background:var(--card)}"
-	".cert.bad{border-color:var(--error)}.cert .head{display:flex;flex-wrap:wrap;gap:6px;align-items:center;"
-	"margin-bottom:4px}.cert dl{margin:0;display:grid;grid-template-columns:max-content minmax(0,1fr);"
-	"gap:2px 10px;font-size:.88rem}.cert dt{color:var(--muted)}.cert dd{margin:0;overflow-wrap:anywhere}"
-	".chip{display:inline-block;padding:0 7px;margin:1px 3px 1px 0;border-radius:6px;border:1px solid var(--line);"
-	"background:var(--soft);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.82rem;"
-	"overflow-wrap:anywhere}"
-	".chip.match{background:var(--okbg);border-color:var(--ok)}.chip.near{background:var(--nearbg);"
-	"border-color:var(--warning)}.chip.want{background:var(--badbg);border-color:var(--error);font-weight:600}"
-	".host{padding:6px 10px;border-radius:8px;margin:4px 0 6px;font-size:.9rem}.host.ok{background:var(--okbg)}"
-	".host.bad{background:var(--badbg)}.host.warn{background:var(--nearbg)}"
-	".note{color:var(--muted);font-size:.9rem}"
-	"footer{max-width:1240px;margin:24px auto;padding:12px 20px;color:var(--muted);font-size:.85rem;"
-	"border-top:1px solid var(--line)}"
-	"nav.jump{font-size:.9rem;margin:-8px 0 12px}nav.jump a{margin-right:14px}"
-	"@media (max-width:600px){main{padding:12px 10px}h1{font-size:1.25rem}"
-	".tiles{grid-template-columns:repeat(3,minmax(0,1fr));gap:6px}.tile{padding:6px 8px}"
-	".tile b{font-size:1.2rem}.tile span{font-size:.72rem;display:block;line-height:1.25}"
-	".charts{grid-template-columns:minmax(0,1fr)}.body{padding:0 10px 10px}}";
+    ":root{color-scheme:light dark;--bg:#f5f6f8;--fg:#1c2128;--muted:#5d6673;--card:#fff;--line:#d8dde4;"
+    "--soft:#eef1f5;--accent:#2459d6;--ok:#15803d;--okbg:#dcfce7;--info:#0e7490;--warning:#b45309;"
+    "--error:#dc2626;--critical:#7f1d1d;--badbg:#fee2e2;--nearbg:#fef3c7}"
+    "@media (prefers-color-scheme:dark){:root{--bg:#0f1318;--fg:#e4e7eb;--muted:#9aa4b1;--card:#171c23;"
+    "--line:#2d3541;--soft:#1f2630;--accent:#7aa2ff;--ok:#4ade80;--okbg:#143322;--badbg:#3d1717;--nearbg:#"
+    "3a2c0b}}"
+    "*{box-sizing:border-box}"
+    "body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
+    "Roboto,'Helvetica Neue',Arial,sans-serif}"
+    "main{max-width:1240px;margin:0 auto;padding:20px 20px 8px}"
+    "h1{font-size:1.5rem;margin:0 0 2px}h2{font-size:1.15rem;margin:26px 0 10px}"
+    "h3{font-size:.95rem;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}"
+    "a{color:var(--accent)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+    "font-size:.88em}"
+    ".sub{color:var(--muted);margin:0 0 14px}"
+    ".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}"
+    ".tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}"
+    ".tile b{display:block;font-size:1.6rem;line-height:1.2}.tile span{color:var(--muted);font-size:.85rem}"
+    ".tile.bad b{color:var(--error)}"
+    ".charts{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;margin-top:12px}"
+    "@media (min-width:800px){.charts{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}"
+    ".charts{grid-template-rows:auto 1fr}.charts .tall{grid-column:2;grid-row:1/span 2}}"
+    ".panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px;"
+    "min-width:0}"
+    ".panel h3{margin-top:2px}svg{display:block;max-width:100%;height:auto}"
+    "svg text{fill:var(--fg);font-family:inherit}svg .muted{fill:var(--muted)}"
+    ".legend{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:.8rem;color:var(--muted);margin-top:6px}"
+    ".dot{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:5px;vertical-align:-1px}"
+    ".controls{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0}"
+    ".controls input[type=search]{flex:1 1 260px;max-width:420px;padding:7px 10px;border:1px solid "
+    "var(--line);"
+    "border-radius:8px;background:var(--card);color:var(--fg);font:inherit}"
+    ".controls label{white-space:nowrap}.count{color:var(--muted);font-size:.9rem}"
+    ".scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:10px}"
+    "table{border-collapse:collapse;width:100%;font-size:.87rem}"
+    "th,td{padding:6px 8px;text-align:left;white-space:nowrap;border-bottom:1px solid var(--line)}"
+    "th{position:relative;cursor:pointer;user-select:none;background:var(--soft);font-weight:600}"
+    "th:after{content:'\\2195';color:var(--muted);margin-left:4px;font-size:.8em}"
+    "th[aria-sort=ascending]:after{content:'\\25B2';color:var(--fg)}"
+    "th[aria-sort=descending]:after{content:'\\25BC';color:var(--fg)}"
+    "tbody tr{cursor:pointer}tbody tr:hover{background:var(--soft)}tr:last-child td{border-bottom:0}"
+    "td.worst{white-space:normal;min-width:170px}td.sni{max-width:210px;overflow:hidden;text-overflow:"
+    "ellipsis}.none{color:var(--muted)}"
+    ".badge{display:inline-block;padding:1px 7px;border-radius:999px;font-size:.75rem;font-weight:600;"
+    "color:#fff;background:var(--muted);vertical-align:1px}"
+    ".badge.info{background:var(--info)}.badge.warning{background:var(--warning)}"
+    ".badge.error{background:var(--error)}.badge.critical{background:var(--critical)}"
+    ".badge.ok{background:#15803d}.badge.plain{background:var(--soft);color:var(--fg);"
+    "border:1px solid var(--line)}"
+    "details.conn{content-visibility:auto;contain-intrinsic-size:auto 48px;background:var(--card);border:1px "
+    "solid var(--line);border-left:5px solid var(--line);"
+    "border-radius:10px;margin:10px 0;scroll-margin-top:10px}"
+    "details.conn.warning{border-left-color:var(--warning)}details.conn.error{border-left-color:var(--error)}"
+    "details.conn.critical{border-left-color:var(--critical)}details.conn.info{border-left-color:var(--info)}"
+    "details.conn>summary{padding:10px 14px;cursor:pointer;display:flex;flex-wrap:wrap;gap:4px 10px;"
+    "align-items:center}"
+    "details.conn>summary b{font-weight:600;min-width:0;overflow-wrap:anywhere}.body{padding:0 14px 14px}"
+    ".facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:2px 18px;margin:0}"
+    ".facts div{display:flex;gap:6px;min-width:0}.facts dt{color:var(--muted);min-width:80px}"
+    ".facts code{font-size:.82em}"
+    ".facts dd{margin:0;overflow-wrap:anywhere}"
+    ".cols{display:grid;grid-template-columns:minmax(0,1fr);gap:4px 22px}"
+    "@media (min-width:1000px){.cols{grid-template-columns:minmax(0,1.05fr) minmax(0,1fr)}}"
+    ".ladder{overflow-x:auto}.ladder svg{min-width:360px}"
+    ".ladder .lane{stroke:var(--line);stroke-width:2}.ladder .lanehead{font-weight:600}"
+    ".ladder .ev line{stroke:var(--accent);stroke-width:1.6}.ladder .ev polygon{fill:var(--accent)}"
+    ".ladder .ev.tcp line{stroke:var(--muted)}.ladder .ev.tcp polygon{fill:var(--muted)}"
+    ".ladder .ev.enc line{stroke-dasharray:5 4}"
+    ".ladder .ev.alert line{stroke:var(--error);stroke-width:2.2}.ladder .ev.alert polygon{fill:var(--error)}"
+    ".ladder .ev.alert text.l{fill:var(--error);font-weight:600}"
+    ".ladder .ev.rst line{stroke:var(--critical);stroke-width:2.4}.ladder .ev.rst "
+    "polygon{fill:var(--critical)}"
+    ".ladder .ev.rst text.l{fill:var(--error);font-weight:700}"
+    ".findings{list-style:none;padding:0;margin:0}"
+    ".findings li{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:6px 0}"
+    ".findings .fix{margin-top:4px;color:var(--muted)}.findings .fix b{color:var(--fg)}"
+    "table.clients{font-size:.85rem;margin-top:6px}table.clients td{white-space:normal;vertical-align:top}"
+    "table.clients td:first-child{font-weight:600}table.clients th{cursor:default}"
+    "table.clients th:after{content:none}"
+    ".verdict{padding:6px 10px;border-radius:8px;margin:4px 0 8px}.verdict.ok{background:var(--okbg)}"
+    ".verdict.bad{background:var(--badbg)}"
+    ".cert{border:1px solid var(--line);border-radius:10px;padding:8px 12px;margin:8px "
+    "0;background:var(--card)}"
+    ".cert.bad{border-color:var(--error)}.cert .head{display:flex;flex-wrap:wrap;gap:6px;align-items:center;"
+    "margin-bottom:4px}.cert dl{margin:0;display:grid;grid-template-columns:max-content minmax(0,1fr);"
+    "gap:2px 10px;font-size:.88rem}.cert dt{color:var(--muted)}.cert dd{margin:0;overflow-wrap:anywhere}"
+    ".chip{display:inline-block;padding:0 7px;margin:1px 3px 1px 0;border-radius:6px;border:1px solid "
+    "var(--line);"
+    "background:var(--soft);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:."
+    "82rem;"
+    "overflow-wrap:anywhere}"
+    ".chip.match{background:var(--okbg);border-color:var(--ok)}.chip.near{background:var(--nearbg);"
+    "border-color:var(--warning)}.chip.want{background:var(--badbg);border-color:var(--error);font-weight:"
+    "600}"
+    ".host{padding:6px 10px;border-radius:8px;margin:4px 0 "
+    "6px;font-size:.9rem}.host.ok{background:var(--okbg)}"
+    ".host.bad{background:var(--badbg)}.host.warn{background:var(--nearbg)}"
+    ".note{color:var(--muted);font-size:.9rem}"
+    "footer{max-width:1240px;margin:24px auto;padding:12px 20px;color:var(--muted);font-size:.85rem;"
+    "border-top:1px solid var(--line)}"
+    "nav.jump{font-size:.9rem;margin:-8px 0 12px}nav.jump a{margin-right:14px}"
+    "@media (max-width:600px){main{padding:12px 10px}h1{font-size:1.25rem}"
+    ".tiles{grid-template-columns:repeat(3,minmax(0,1fr));gap:6px}.tile{padding:6px 8px}"
+    ".tile b{font-size:1.2rem}.tile span{font-size:.72rem;display:block;line-height:1.25}"
+    ".charts{grid-template-columns:minmax(0,1fr)}.body{padding:0 10px 10px}}";
 
 /* Sorting (numbers by data-v), filtering (every word must occur), problems only, and opening a linked
  * connection. Rows carry their search text in data-f (finding codes are not visible text). */
 static const char page_js[] =
-	"(function(){'use strict';"
-	"var t=document.getElementById('conns');"
-	"function openHash(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;"
-	"var d=document.getElementById(id);if(d&&d.tagName==='DETAILS'){d.open=true;d.scrollIntoView();}}"
-	"window.addEventListener('hashchange',openHash);openHash();"
-	"if(!t)return;"
-	"var tb=t.tBodies[0],q=document.getElementById('q'),po=document.getElementById('po'),"
-	"cnt=document.getElementById('shown'),rows=Array.prototype.slice.call(tb.rows);"
-	"rows.forEach(function(r,i){r._i=i;r._s=(r.textContent+' '+(r.getAttribute('data-f')||'')).toLowerCase();});"
-	"function apply(){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
-	"rows.forEach(function(r){var ok=(!only||r.getAttribute('data-p')==='1')&&"
-	"w.every(function(x){return r._s.indexOf(x)>=0;});r.hidden=!ok;if(ok)n++;});cnt.textContent=n;}"
-	"q.addEventListener('input',apply);po.addEventListener('change',apply);apply();"
-	"var ths=Array.prototype.slice.call(t.tHead.rows[0].cells);"
-	"function key(r,i,num){var c=r.cells[i],v=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;"
-	"return num?parseFloat(v):v.toLowerCase();}"
-	"function sortBy(th,i){var dir=th.getAttribute('aria-sort')==='ascending'?-1:1,num=th.getAttribute('data-t')==='n';"
-	"ths.forEach(function(h){h.removeAttribute('aria-sort');});"
-	"th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
-	"rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
-	"return (x<y?-dir:x>y?dir:0)||a._i-b._i;});var f=document.createDocumentFragment();"
-	"rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);}"
-	"ths.forEach(function(th,i){th.tabIndex=0;th.addEventListener('click',function(){sortBy(th,i);});"
-	"th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(th,i);}});});"
-	"tb.addEventListener('click',function(e){if(e.target.closest('a'))return;var r=e.target.closest('tr');"
-	"if(r)location.hash='c'+r.getAttribute('data-id');});"
-	"})();";
+    "(function(){'use strict';"
+    "var t=document.getElementById('conns');"
+    "function openHash(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;"
+    "var d=document.getElementById(id);if(d&&d.tagName==='DETAILS'){d.open=true;d.scrollIntoView();}}"
+    "window.addEventListener('hashchange',openHash);openHash();"
+    "if(!t)return;"
+    "var tb=t.tBodies[0],q=document.getElementById('q'),po=document.getElementById('po'),"
+    "cnt=document.getElementById('shown'),rows=Array.prototype.slice.call(tb.rows);"
+    "rows.forEach(function(r,i){r._i=i;r._s=(r.textContent+' "
+    "'+(r.getAttribute('data-f')||'')).toLowerCase();});"
+    "function apply(){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
+    "rows.forEach(function(r){var ok=(!only||r.getAttribute('data-p')==='1')&&"
+    "w.every(function(x){return r._s.indexOf(x)>=0;});r.hidden=!ok;if(ok)n++;});cnt.textContent=n;}"
+    "q.addEventListener('input',apply);po.addEventListener('change',apply);apply();"
+    "var ths=Array.prototype.slice.call(t.tHead.rows[0].cells);"
+    "function key(r,i,num){var "
+    "c=r.cells[i],v=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;"
+    "return num?parseFloat(v):v.toLowerCase();}"
+    "function sortBy(th,i){var "
+    "dir=th.getAttribute('aria-sort')==='ascending'?-1:1,num=th.getAttribute('data-t')==='n';"
+    "ths.forEach(function(h){h.removeAttribute('aria-sort');});"
+    "th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
+    "rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
+    "return (x<y?-dir:x>y?dir:0)||a._i-b._i;});var f=document.createDocumentFragment();"
+    "rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);}"
+    "ths.forEach(function(th,i){th.tabIndex=0;th.addEventListener('click',function(){sortBy(th,i);});"
+    "th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' "
+    "'){e.preventDefault();sortBy(th,i);}});});"
+    "tb.addEventListener('click',function(e){if(e.target.closest('a'))return;var r=e.target.closest('tr');"
+    "if(r)location.hash='c'+r.getAttribute('data-id');});"
+    "})();";
 
 /* The script's CSP source, 'sha256-<base64>': only that script may run, no inline handler. */
 static void script_hash(char out[64])
@@ -249,12 +277,13 @@ void html_page_begin(FILE *fp, const char *title)
 {
 	char hash[64];
 	script_hash(hash);
-	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		"style-src 'unsafe-inline'; script-src 'sha256-%s'\">\n"
-		"<meta name=\"generator\" content=\"tlsscope " TLSSCOPE_VERSION "\">\n<title>",
-		hash);
+	fprintf(fp,
+	        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	        "style-src 'unsafe-inline'; script-src 'sha256-%s'\">\n"
+	        "<meta name=\"generator\" content=\"tlsscope " TLSSCOPE_VERSION "\">\n<title>",
+	        hash);
 	html_escape(fp, title);
 	fprintf(fp, "</title>\n<style>%s</style>\n</head>\n<body>\n", page_css);
 }
@@ -275,13 +304,21 @@ void html_page_end(FILE *fp)
 static const char *event_class(const struct conn *c, const struct conn_event *e)
 {
 	switch (e->type) {
-	case EV_SYN: case EV_SYN_ACK: case EV_FIN: return "tcp";
-	case EV_RST: return "rst";
-	case EV_ALERT: return "alert";
+	case EV_SYN:
+	case EV_SYN_ACK:
+	case EV_FIN:
+		return "tcp";
+	case EV_RST:
+		return "rst";
+	case EV_ALERT:
+		return "alert";
 	case EV_ENCRYPTED_ALERT: /* after the handshake, most likely close_notify: not an error */
 		return c->handshake_done && e->ts_ns >= c->handshake_done_ns ? "enc" : "alert enc";
-	case EV_ENCRYPTED_HANDSHAKE: case EV_APPLICATION_DATA: return "enc";
-	default: return "hs";
+	case EV_ENCRYPTED_HANDSHAKE:
+	case EV_APPLICATION_DATA:
+		return "enc";
+	default:
+		return "hs";
 	}
 }
 
@@ -291,17 +328,20 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 	char a[80], label[128];
 	unsigned rows = c->event_count + (c->event_total > c->event_count ? 1u : 0u);
 	unsigned h = LADDER_TOP + rows * LADDER_ROW + 14;
-	fprintf(fp, "<div class=\"ladder\"><svg class=\"ladder-svg\" viewBox=\"0 0 %d %u\" width=\"%d\" "
-		"role=\"img\" aria-label=\"handshake ladder\">",
-		LADDER_W, h, LADDER_W);
-	const int lanes[2] = { LADDER_CLIENT_X, LADDER_SERVER_X };
+	fprintf(fp,
+	        "<div class=\"ladder\"><svg class=\"ladder-svg\" viewBox=\"0 0 %d %u\" width=\"%d\" "
+	        "role=\"img\" aria-label=\"handshake ladder\">",
+	        LADDER_W, h, LADDER_W);
+	const int lanes[2] = {LADDER_CLIENT_X, LADDER_SERVER_X};
 	for (int k = 0; k < 2; k++) {
 		const struct conn_side *s = k == 0 ? conn_client(c) : conn_server(c);
 		endpoint_text(s, a, sizeof(a));
-		fprintf(fp, "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>"
-			"<text class=\"muted\" x=\"%d\" y=\"34\" text-anchor=\"middle\" font-size=\"12\">%s</text>"
-			"<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>",
-			lanes[k], k == 0 ? "client" : "server", lanes[k], a, lanes[k], lanes[k], h - 6);
+		fprintf(fp,
+		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>"
+		        "<text class=\"muted\" x=\"%d\" y=\"34\" text-anchor=\"middle\" "
+		        "font-size=\"12\">%s</text>"
+		        "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>",
+		        lanes[k], k == 0 ? "client" : "server", lanes[k], a, lanes[k], lanes[k], h - 6);
 	}
 	fputs("<text class=\"muted\" x=\"4\" y=\"34\" font-size=\"12\">time</text>", fp);
 	for (uint16_t i = 0; i < c->event_count; i++) {
@@ -317,20 +357,24 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 			snprintf(label, sizeof(label), "FIN");
 		else
 			report_text_event(e, label, sizeof(label));
-		fprintf(fp, "<g class=\"ev %s\"><text class=\"muted\" x=\"4\" y=\"%u\" font-size=\"12\">+%.1f ms</text>"
-			"<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\"/>"
-			"<polygon points=\"%d,%u %d,%u %d,%u\"/>"
-			"<text class=\"l\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12.5\">",
-			event_class(c, e), y + 4, (double)(e->ts_ns - c->first_ts_ns) / 1e6, x1, y, x2, y, x2 + tip, y - 5,
-			x2, y, x2 + tip, y + 5, (LADDER_CLIENT_X + LADDER_SERVER_X) / 2, y - 5);
+		fprintf(fp,
+		        "<g class=\"ev %s\"><text class=\"muted\" x=\"4\" y=\"%u\" font-size=\"12\">+%.1f "
+		        "ms</text>"
+		        "<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\"/>"
+		        "<polygon points=\"%d,%u %d,%u %d,%u\"/>"
+		        "<text class=\"l\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12.5\">",
+		        event_class(c, e), y + 4, (double)(e->ts_ns - c->first_ts_ns) / 1e6, x1, y, x2, y,
+		        x2 + tip, y - 5, x2, y, x2 + tip, y + 5, (LADDER_CLIENT_X + LADDER_SERVER_X) / 2,
+		        y - 5);
 		html_escape(fp, label);
 		fputs("</text></g>", fp);
 	}
 	if (c->event_total > c->event_count)
-		fprintf(fp, "<text class=\"muted\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12\">"
-			"&#8230; %u more events not kept</text>",
-			(LADDER_CLIENT_X + LADDER_SERVER_X) / 2, LADDER_TOP + c->event_count * LADDER_ROW + 8,
-			c->event_total - c->event_count);
+		fprintf(fp,
+		        "<text class=\"muted\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12\">"
+		        "&#8230; %u more events not kept</text>",
+		        (LADDER_CLIENT_X + LADDER_SERVER_X) / 2, LADDER_TOP + c->event_count * LADDER_ROW + 8,
+		        c->event_total - c->event_count);
 	fputs("</svg></div>\n", fp);
 }
 
@@ -344,7 +388,7 @@ struct host_view {
 
 static struct host_view host_view(const struct diagnosis *dg)
 {
-	struct host_view v = { 0 };
+	struct host_view v = {0};
 	for (int k = 0; dg->host_checked && k < CLIENT_COUNT; k++) {
 		const struct host_match *m = &dg->host[k];
 		if (!v.matched && m->matched)
@@ -360,7 +404,8 @@ static struct host_view host_view(const struct diagnosis *dg)
 static void san_chip(FILE *fp, const char *prefix, const char *name, const struct host_view *v)
 {
 	const char *cls = v && v->matched && !strcmp(v->matched, name) ? " match"
-			  : v && v->near && !strcmp(v->near, name) ? " near" : "";
+	                  : v && v->near && !strcmp(v->near, name)     ? " near"
+	                                                               : "";
 	fprintf(fp, "<span class=\"chip%s\">%s", cls, prefix);
 	html_escape(fp, name);
 	fputs("</span>", fp);
@@ -371,7 +416,7 @@ static void host_box(FILE *fp, const struct diagnosis *dg, const struct host_vie
 {
 	const char *cls = v->clients_ok == v->clients ? "ok" : v->clients_ok ? "warn" : "bad";
 	fprintf(fp, "<div class=\"host %s\">Expected host <span class=\"chip%s\">", cls,
-		v->clients_ok == v->clients ? " match" : " want");
+	        v->clients_ok == v->clients ? " match" : " want");
 	html_escape(fp, dg->expected_host);
 	fprintf(fp, "</span> <span class=\"note\">(%s)</span> ", source_text(dg->expected_source));
 	if (v->clients_ok == v->clients) {
@@ -380,7 +425,8 @@ static void host_box(FILE *fp, const struct diagnosis *dg, const struct host_vie
 		fputs("</span>", fp);
 	} else {
 		fputs(v->near ? "is not covered by the wildcard <span class=\"chip near\">"
-			      : "matches none of the certificate's names", fp);
+		              : "matches none of the certificate's names",
+		      fp);
 		if (v->near) {
 			html_escape(fp, v->near);
 			fputs("</span>", fp);
@@ -388,8 +434,8 @@ static void host_box(FILE *fp, const struct diagnosis *dg, const struct host_vie
 	}
 	fputs("<br><span class=\"note\">", fp);
 	for (int k = 0; k < CLIENT_COUNT; k++)
-		fprintf(fp, "%s %s%s", tls_client_name((enum tls_client)k), dg->host[k].ok ? "&#10003;" : "&#10007;",
-			k + 1 < CLIENT_COUNT ? " &middot; " : "");
+		fprintf(fp, "%s %s%s", tls_client_name((enum tls_client)k),
+		        dg->host[k].ok ? "&#10003;" : "&#10007;", k + 1 < CLIENT_COUNT ? " &middot; " : "");
 	fputs("</span></div>", fp);
 }
 
@@ -413,8 +459,9 @@ static void cert_sans(FILE *fp, const struct x509_cert *x, const struct host_vie
 		fputs("</span>", fp);
 	}
 	if (x->dropped_names)
-		fprintf(fp, " <span class=\"badge error\">%zu name%s with a NUL or bad encoding left out</span>",
-			x->dropped_names, x->dropped_names == 1 ? "" : "s");
+		fprintf(fp,
+		        " <span class=\"badge error\">%zu name%s with a NUL or bad encoding left out</span>",
+		        x->dropped_names, x->dropped_names == 1 ? "" : "s");
 }
 
 static void dl_text(FILE *fp, const char *dt, const char *dd)
@@ -426,7 +473,7 @@ static void dl_text(FILE *fp, const char *dt, const char *dd)
 
 /* `at`: the handshake's capture time, Unix seconds. */
 static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struct diagnosis *dg,
-		      const struct host_view *v, int64_t at)
+                      const struct host_view *v, int64_t at)
 {
 	bool bad = false;
 	for (size_t j = 0; j < dg->verdict.issue_count; j++)
@@ -434,11 +481,13 @@ static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struc
 	for (size_t j = 0; j < dg->finding_count; j++)
 		bad |= dg->findings[j].cert == (int)i && dg->findings[j].severity >= SEV_ERROR;
 	fprintf(fp, "<div class=\"cert%s\"><div class=\"head\"><b>#%zu %s</b>", bad ? " bad" : "", i,
-		i == 0 ? "leaf" : x && x->self_signed ? "root" : "intermediate");
+	        i == 0                ? "leaf"
+	        : x && x->self_signed ? "root"
+	                              : "intermediate");
 	for (size_t j = 0; dg->chain_checked && j < dg->verdict.issue_count; j++)
 		if (dg->verdict.issues[j].cert == (int)i)
 			fprintf(fp, " <span class=\"badge error\">%s</span>",
-				chain_problem_name(dg->verdict.issues[j].problem));
+			        chain_problem_name(dg->verdict.issues[j].problem));
 	if (x && x->self_signed)
 		fputs(" <span class=\"badge plain\">self-signed</span>", fp);
 	if (x && x->is_ca)
@@ -460,7 +509,7 @@ static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struc
 	bool mismatch = i == 0 && dg->host_checked && dg->expected_host[0] && v->clients_ok < v->clients;
 	cert_sans(fp, x, i == 0 ? v : NULL, mismatch ? dg->expected_host : NULL);
 	fprintf(fp, "</dd><dt>Valid</dt><dd>%s &ndash; %s ", x509_time_format(x->not_before, t1, sizeof(t1)),
-		x509_time_format(x->not_after, t2, sizeof(t2)));
+	        x509_time_format(x->not_after, t2, sizeof(t2)));
 	if (at < x->not_before)
 		fputs("<span class=\"badge error\">not yet valid at capture time</span>", fp);
 	else if (at > x->not_after)
@@ -500,17 +549,23 @@ void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		return;
 	}
 	if (!dg || !dg->cert_count) {
-		fprintf(fp, "<p class=\"note\">%u certificate%s sent (not examined: run without --no-diagnose).</p>\n",
-			c->server_certs.total, c->server_certs.total == 1 ? "" : "s");
+		fprintf(fp,
+		        "<p class=\"note\">%u certificate%s sent (not examined: run without "
+		        "--no-diagnose).</p>\n",
+		        c->server_certs.total, c->server_certs.total == 1 ? "" : "s");
 		return;
 	}
 	if (dg->chain_checked) {
 		const struct chain_verdict *vd = &dg->verdict;
 		if (vd->trusted) {
-			fputs("<div class=\"verdict ok\"><span class=\"badge ok\">trusted</span> the chain verifies at "
-			      "capture time</div>", fp);
+			fputs("<div class=\"verdict ok\"><span class=\"badge ok\">trusted</span> the chain "
+			      "verifies at "
+			      "capture time</div>",
+			      fp);
 		} else {
-			fputs("<div class=\"verdict bad\"><span class=\"badge error\">not trusted</span> <code>", fp);
+			fputs("<div class=\"verdict bad\"><span class=\"badge error\">not trusted</span> "
+			      "<code>",
+			      fp);
 			html_escape(fp, vd->verify_error_name);
 			fputs("</code> ", fp);
 			html_escape(fp, vd->verify_error_text);
@@ -524,8 +579,8 @@ void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		cert_card(fp, i, dg->certs[i], dg, &v, c->first_ts_ns / 1000000000LL);
 	if (c->server_certs.total > dg->cert_count)
 		fprintf(fp, "<p class=\"note\">%u more certificate%s sent, not kept.</p>",
-			c->server_certs.total - (unsigned)dg->cert_count,
-			c->server_certs.total - dg->cert_count == 1 ? "" : "s");
+		        c->server_certs.total - (unsigned)dg->cert_count,
+		        c->server_certs.total - dg->cert_count == 1 ? "" : "s");
 	fputc('\n', fp);
 }
 
@@ -560,8 +615,10 @@ void html_findings(FILE *fp, const struct diagnosis *dg)
 		if (!e->fails)
 			continue;
 		if (!any)
-			fputs("<div class=\"scroll\"><table class=\"clients\"><thead><tr><th>client</th><th>would report"
-			      "</th></tr></thead><tbody>", fp);
+			fputs("<div class=\"scroll\"><table "
+			      "class=\"clients\"><thead><tr><th>client</th><th>would report"
+			      "</th></tr></thead><tbody>",
+			      fp);
 		any = true;
 		fprintf(fp, "<tr><td>%s</td><td><code>", tls_client_name((enum tls_client)k));
 		html_escape(fp, e->code);
@@ -572,7 +629,8 @@ void html_findings(FILE *fp, const struct diagnosis *dg)
 	if (any)
 		fputs("</tbody></table></div>", fp);
 	else if (dg->clients_from_chain)
-		fputs("<p class=\"note\">Clients would connect (the findings are warnings or notes).</p>", fp);
+		fputs("<p class=\"note\">Clients would connect (the findings are warnings or notes).</p>",
+		      fp);
 	fputc('\n', fp);
 }
 
@@ -606,21 +664,24 @@ static void table_row(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	clock_text(c->first_ts_ns, true, full, sizeof(full));
 	endpoint_text(conn_client(c), a1, sizeof(a1));
 	endpoint_text(conn_server(c), a2, sizeof(a2));
-	fprintf(fp, "<tr data-id=\"%llu\" data-p=\"%d\" data-f=\"", (unsigned long long)c->id, is_problem(sev));
+	fprintf(fp, "<tr data-id=\"%llu\" data-p=\"%d\" data-f=\"", (unsigned long long)c->id,
+	        is_problem(sev));
 	for (size_t i = 0; dg && i < dg->finding_count; i++)
 		fprintf(fp, "%s ", dg->findings[i].code);
 	if (dg)
 		html_escape(fp, dg->expected_host);
-	fprintf(fp, "\"><td data-v=\"%llu\"><a href=\"#c%llu\">%llu</a></td>"
-		"<td data-v=\"%lld\" title=\"%s UTC\">%s</td><td>%s</td><td>%s</td><td class=\"sni\">",
-		(unsigned long long)c->id, (unsigned long long)c->id, (unsigned long long)c->id,
-		(long long)(c->first_ts_ns / 1000), full, t, a1, a2);
+	fprintf(fp,
+	        "\"><td data-v=\"%llu\"><a href=\"#c%llu\">%llu</a></td>"
+	        "<td data-v=\"%lld\" title=\"%s UTC\">%s</td><td>%s</td><td>%s</td><td class=\"sni\">",
+	        (unsigned long long)c->id, (unsigned long long)c->id, (unsigned long long)c->id,
+	        (long long)(c->first_ts_ns / 1000), full, t, a1, a2);
 	sni_cell(fp, c);
 	uint16_t ver = conn_version(c);
-	fprintf(fp, "</td><td data-v=\"%u\">%s</td><td><span class=\"dot\" style=\"background:%s\"></span>%s</td>"
-		"<td class=\"worst\" data-v=\"%d\">",
-		ver, ver ? tls_version_name(ver, v, sizeof(v)) : "&mdash;", outcome_color(c->outcome),
-		conn_outcome_name(c->outcome), sev + 1);
+	fprintf(fp,
+	        "</td><td data-v=\"%u\">%s</td><td><span class=\"dot\" style=\"background:%s\"></span>%s</td>"
+	        "<td class=\"worst\" data-v=\"%d\">",
+	        ver, ver ? tls_version_name(ver, v, sizeof(v)) : "&mdash;", outcome_color(c->outcome),
+	        conn_outcome_name(c->outcome), sev + 1);
 	if (sev >= 0) {
 		sev_badge(fp, sev);
 		fprintf(fp, " %s", dg->findings[0].code);
@@ -638,7 +699,7 @@ static void fact(FILE *fp, const char *dt)
 }
 
 static void connection_facts(FILE *fp, const struct conn *c, const struct diagnosis *dg,
-			     const struct report_inputs *in)
+                             const struct report_inputs *in)
 {
 	char v[24], full[40];
 	const struct tls_server_hello *sh = c->server_hello;
@@ -670,7 +731,7 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 	}
 	fact(fp, "outcome");
 	fprintf(fp, "<span class=\"dot\" style=\"background:%s\"></span>%s", outcome_color(c->outcome),
-		conn_outcome_name(c->outcome));
+	        conn_outcome_name(c->outcome));
 	if (c->handshake_done)
 		fprintf(fp, " (handshake %.1f ms)", (double)(c->handshake_done_ns - c->first_ts_ns) / 1e6);
 	fputs("</dd></div>", fp);
@@ -690,7 +751,8 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 			continue;
 		if (!any)
 			fact(fp, "anomalies");
-		fprintf(fp, "%s%s &times;%u", any ? ", " : "", conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
+		fprintf(fp, "%s%s &times;%u", any ? ", " : "", conn_anomaly_name((enum conn_anomaly)i),
+		        c->anomalies[i]);
 		any = true;
 	}
 	if (any)
@@ -700,7 +762,7 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 
 /* A connection's section without its <details> tag (details_tag()). */
 static void detail_section(FILE *fp, const struct conn *c, const struct diagnosis *dg,
-			   const struct report_inputs *in)
+                           const struct report_inputs *in)
 {
 	char a1[80], a2[80], v[24];
 	int sev = worst_of(dg);
@@ -711,11 +773,12 @@ static void detail_section(FILE *fp, const struct conn *c, const struct diagnosi
 		sev_badge(fp, sev);
 	else
 		fputs("<span class=\"badge ok\">ok</span>", fp);
-	fprintf(fp, " <b>#%llu</b> <span class=\"mono\">%s &rarr; %s</span> <b>", (unsigned long long)c->id, a1, a2);
+	fprintf(fp, " <b>#%llu</b> <span class=\"mono\">%s &rarr; %s</span> <b>", (unsigned long long)c->id,
+	        a1, a2);
 	sni_cell(fp, c);
 	uint16_t ver = conn_version(c);
 	fprintf(fp, "</b> <span class=\"note\">%s &middot; %s</span></summary><div class=\"body\">\n",
-		ver ? tls_version_name(ver, v, sizeof(v)) : "no ServerHello", conn_outcome_name(c->outcome));
+	        ver ? tls_version_name(ver, v, sizeof(v)) : "no ServerHello", conn_outcome_name(c->outcome));
 	connection_facts(fp, c, dg, in);
 	if (dg) {
 		fputs("<h3>Findings</h3>", fp);
@@ -808,7 +871,7 @@ static void count_finding(struct html_report *h, const struct finding *f)
 }
 
 void html_report_add(struct html_report *h, const struct conn *c, const struct diagnosis *dg,
-		     const struct report_inputs *in)
+                     const struct report_inputs *in)
 {
 	if (!h || h->failed)
 		return;
@@ -830,10 +893,10 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 		h->failed = true;
 		return;
 	}
-	h->points[h->point_count++] = (struct html_point){ c->first_ts_ns, (uint8_t)c->outcome };
+	h->points[h->point_count++] = (struct html_point){c->first_ts_ns, (uint8_t)c->outcome};
 
-	/* Each severity keeps up to HTML_MAX_CONNS blocks, so the worst ones are on disk whatever their order;
-	 * none is written once worse ones alone fill the page. */
+	/* Each severity keeps up to HTML_MAX_CONNS blocks, so the worst ones are on disk whatever their
+	 * order; none is written once worse ones alone fill the page. */
 	size_t *kept = &h->kept_by_class[sev + 1], worse = 0;
 	for (int k = sev + 2; k <= SEV_COUNT; k++)
 		worse += h->kept_by_class[k];
@@ -879,13 +942,13 @@ static void copy_out(struct html_report *h, long off, size_t len, FILE *fp)
 static void details_tag(FILE *fp, uint64_t id, int sev, bool open)
 {
 	fprintf(fp, "<details class=\"conn %s\" id=\"c%llu\"%s>", sev_class(sev), (unsigned long long)id,
-		open ? " open" : "");
+	        open ? " open" : "");
 }
 
 /* A chart panel with horizontal bars (label, bar, count), or `empty` when there is nothing; the caller
  * closes the panel's <div>. */
 static void bar_panel(FILE *fp, const char *title, const char *const *labels, const unsigned long *values,
-		      const char *const *colors, size_t n, const char *empty, bool tall)
+                      const char *const *colors, size_t n, const char *empty, bool tall)
 {
 	fprintf(fp, "<div class=\"panel%s\"><h3>%s</h3>", tall ? " tall" : "", title);
 	if (!n) {
@@ -897,16 +960,18 @@ static void bar_panel(FILE *fp, const char *title, const char *const *labels, co
 		if (values[i] > max)
 			max = values[i];
 	const int row = 24, label_w = 200, bar_w = 150;
-	fprintf(fp, "<svg viewBox=\"0 0 400 %zu\" width=\"400\" role=\"img\" aria-label=\"%s\">", n * (size_t)row + 4,
-		title);
+	fprintf(fp, "<svg viewBox=\"0 0 400 %zu\" width=\"400\" role=\"img\" aria-label=\"%s\">",
+	        n * (size_t)row + 4, title);
 	for (size_t i = 0; i < n; i++) {
 		int y = (int)i * row + 4;
 		double w = values[i] ? 2.0 + (double)bar_w * (double)values[i] / (double)max : 0;
-		fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">", label_w - 8, y + 14);
+		fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">", label_w - 8,
+		        y + 14);
 		html_escape(fp, labels[i]);
-		fprintf(fp, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" rx=\"3\" fill=\"%s\"/>"
-			"<text x=\"%.1f\" y=\"%d\" font-size=\"12.5\">%lu</text>",
-			label_w, y + 2, w, colors[i], label_w + w + 6, y + 14, values[i]);
+		fprintf(fp,
+		        "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" rx=\"3\" fill=\"%s\"/>"
+		        "<text x=\"%.1f\" y=\"%d\" font-size=\"12.5\">%lu</text>",
+		        label_w, y + 2, w, colors[i], label_w + w + 6, y + 14, values[i]);
 	}
 	fputs("</svg>", fp);
 }
@@ -929,7 +994,7 @@ static void outcomes_chart(FILE *fp, const struct html_report *h)
 
 static void findings_chart(FILE *fp, const struct html_report *h)
 {
-	static const char *const sev_colors[SEV_COUNT] = { "#0e7490", "#d97706", "#dc2626", "#7f1d1d" };
+	static const char *const sev_colors[SEV_COUNT] = {"#0e7490", "#d97706", "#dc2626", "#7f1d1d"};
 	const char *labels[HTML_MAX_CODES], *colors[HTML_MAX_CODES];
 	unsigned long values[HTML_MAX_CODES];
 	size_t n = 0;
@@ -954,8 +1019,8 @@ static void findings_chart(FILE *fp, const struct html_report *h)
 	bar_panel(fp, "Findings by code", labels, values, colors, n, "No findings.", true);
 	fputs("<div class=\"legend\">", fp);
 	for (int sev = 0; sev < SEV_COUNT; sev++)
-		fprintf(fp, "<span><span class=\"dot\" style=\"background:%s\"></span>%s</span>", sev_colors[sev],
-			sev_class(sev));
+		fprintf(fp, "<span><span class=\"dot\" style=\"background:%s\"></span>%s</span>",
+		        sev_colors[sev], sev_class(sev));
 	fputs("</div></div>\n", fp);
 }
 
@@ -978,7 +1043,7 @@ static void duration_text(int64_t ns, char *buf, size_t n)
 /* Connections started per slice of the capture span, stacked by outcome. */
 static void timeline_chart(FILE *fp, const struct html_report *h)
 {
-	unsigned long bins[HTML_TIMELINE_BINS][OUTCOME_COUNT] = { { 0 } };
+	unsigned long bins[HTML_TIMELINE_BINS][OUTCOME_COUNT] = {{0}};
 	int64_t span = h->last_ns - h->first_ns;
 	int64_t start_span = 0;
 	for (size_t i = 0; i < h->point_count; i++)
@@ -1012,12 +1077,14 @@ static void timeline_chart(FILE *fp, const struct html_report *h)
 	char span_text[48];
 	duration_text(span, span_text, sizeof(span_text));
 	fputs("<div class=\"panel\"><h3>Connections over time</h3>", fp);
-	fprintf(fp, "<svg viewBox=\"0 0 520 %d\" width=\"520\" role=\"img\" aria-label=\"connections over time\">"
-		"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"currentColor\" stroke-opacity=\".3\"/>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%lu</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">0</text>",
-		top + plot_h + 34, x0, top + plot_h, x0 + plot_w, top + plot_h, x0 - 4, top + 10, max, x0 - 4,
-		top + plot_h);
+	fprintf(
+	    fp,
+	    "<svg viewBox=\"0 0 520 %d\" width=\"520\" role=\"img\" aria-label=\"connections over time\">"
+	    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"currentColor\" stroke-opacity=\".3\"/>"
+	    "<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%lu</text>"
+	    "<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">0</text>",
+	    top + plot_h + 34, x0, top + plot_h, x0 + plot_w, top + plot_h, x0 - 4, top + 10, max, x0 - 4,
+	    top + plot_h);
 	for (int k = 0; k < HTML_TIMELINE_BINS; k++) {
 		double y = top + plot_h;
 		for (int o = 0; o < OUTCOME_COUNT; o++) {
@@ -1025,23 +1092,26 @@ static void timeline_chart(FILE *fp, const struct html_report *h)
 				continue;
 			double hgt = (double)plot_h * (double)bins[k][o] / (double)max;
 			y -= hgt;
-			fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-				"<title>%lu %s</title></rect>",
-				x0 + k * bw + 0.5, y, bw - 1, hgt, outcome_color((enum conn_outcome)o), bins[k][o],
-				conn_outcome_name((enum conn_outcome)o));
+			fprintf(fp,
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+			        "<title>%lu %s</title></rect>",
+			        x0 + k * bw + 0.5, y, bw - 1, hgt, outcome_color((enum conn_outcome)o),
+			        bins[k][o], conn_outcome_name((enum conn_outcome)o));
 		}
 	}
-	fprintf(fp, "<text class=\"muted\" x=\"%d\" y=\"%d\" font-size=\"12.5\">%s</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%s</text>"
-		"<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"12.5\">UTC, span %s</text>"
-		"</svg>",
-		x0, top + plot_h + 16, t1, x0 + plot_w, top + plot_h + 16, t2, x0 + plot_w / 2, top + plot_h + 30,
-		span_text);
+	fprintf(fp,
+	        "<text class=\"muted\" x=\"%d\" y=\"%d\" font-size=\"12.5\">%s</text>"
+	        "<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12.5\">%s</text>"
+	        "<text class=\"muted\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"12.5\">UTC, span "
+	        "%s</text>"
+	        "</svg>",
+	        x0, top + plot_h + 16, t1, x0 + plot_w, top + plot_h + 16, t2, x0 + plot_w / 2,
+	        top + plot_h + 30, span_text);
 	fputs("<div class=\"legend\">", fp);
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		if (h->outcomes[o])
 			fprintf(fp, "<span><span class=\"dot\" style=\"background:%s\"></span>%s</span>",
-				outcome_color((enum conn_outcome)o), conn_outcome_name((enum conn_outcome)o));
+			        outcome_color((enum conn_outcome)o), conn_outcome_name((enum conn_outcome)o));
 	fputs("</div></div>\n", fp);
 }
 
@@ -1051,7 +1121,7 @@ static void tile(FILE *fp, unsigned long n, const char *what, bool bad)
 }
 
 static void page_header(FILE *fp, const struct html_report *h, const struct ts_stats *s,
-			const struct report_inputs *in)
+                        const struct report_inputs *in)
 {
 	char t1[40], t2[40];
 	fputs("<main>\n<h1>TLS handshake report</h1><p class=\"sub\">", fp);
@@ -1066,7 +1136,8 @@ static void page_header(FILE *fp, const struct html_report *h, const struct ts_s
 		fprintf(fp, " &middot; %s &ndash; %s UTC", t1, t2);
 	}
 	fputs("</p>\n<nav class=\"jump\"><a href=\"#connections\">Connections table</a>"
-	      "<a href=\"#details\">Connection details</a></nav>\n<div class=\"tiles\">", fp);
+	      "<a href=\"#details\">Connection details</a></nav>\n<div class=\"tiles\">",
+	      fp);
 	tile(fp, h->total, "connections", false);
 	tile(fp, h->tls, "speak TLS", false);
 	tile(fp, h->problems, "with problems", true);
@@ -1086,14 +1157,18 @@ static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 	fputs("<h2 id=\"connections\">Connections</h2>\n<div class=\"controls\">"
 	      "<input type=\"search\" id=\"q\" placeholder=\"Filter: SNI, IP, finding code&#8230;\" "
 	      "aria-label=\"filter connections\">"
-	      "<label><input type=\"checkbox\" id=\"po\"> problems only</label>", fp);
+	      "<label><input type=\"checkbox\" id=\"po\"> problems only</label>",
+	      fp);
 	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu shown", shown, shown);
 	if (shown < h->total)
-		fprintf(fp, " (the %zu worst of %lu connections: the page keeps at most %d; the JSON output has "
-			"them all)", shown, h->total, HTML_MAX_CONNS);
+		fprintf(fp,
+		        " (the %zu worst of %lu connections: the page keeps at most %d; the JSON output has "
+		        "them all)",
+		        shown, h->total, HTML_MAX_CONNS);
 	fputs("</span></div>\n<div class=\"scroll\"><table id=\"conns\"><thead><tr>"
 	      "<th data-t=\"n\">#</th><th data-t=\"n\">time</th><th>client</th><th>server</th><th>SNI</th>"
-	      "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst finding</th></tr></thead><tbody>\n",
+	      "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst "
+	      "finding</th></tr></thead><tbody>\n",
 	      fp);
 	for (size_t i = 0; i < shown; i++)
 		copy_out(h, h->blocks[i].off, h->blocks[i].row_len, fp);
@@ -1109,13 +1184,15 @@ static void page_footer(FILE *fp, const struct report_inputs *in)
 		fputs("<code>", fp);
 		html_escape(fp, in->names[i]);
 		fprintf(fp, "</code> (%llu frames, %s%s)", (unsigned long long)fi->frames,
-			fi->dlt_name[0] ? fi->dlt_name : "?", fi->truncated ? ", truncated" : "");
+		        fi->dlt_name[0] ? fi->dlt_name : "?", fi->truncated ? ", truncated" : "");
 	}
 	fputs(". Times are capture times (UTC). Certificate checks are made at the time of each handshake."
-	      "</footer>\n", fp);
+	      "</footer>\n",
+	      fp);
 }
 
-bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *s, const struct report_inputs *in)
+bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *s,
+                        const struct report_inputs *in)
 {
 	if (!h)
 		return false;

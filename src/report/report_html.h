@@ -23,9 +23,10 @@ struct html_report;
 
 struct html_report *html_report_new(void);
 void html_report_add(struct html_report *h, const struct conn *c, const struct diagnosis *dg,
-		     const struct report_inputs *in);
+                     const struct report_inputs *in);
 /* Write the page to fp (s may be NULL); false if a write failed. Frees h. */
-bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *s, const struct report_inputs *in);
+bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *s,
+                        const struct report_inputs *in);
 void html_report_discard(struct html_report *h);
 
 /* Text for element content and quoted attribute values: & < > " ' escaped,

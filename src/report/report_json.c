@@ -66,7 +66,7 @@ static void version_value(struct jsonw *w, const char *key, uint16_t v)
 }
 
 static void u16_list(struct jsonw *w, const char *key, const struct tls_u16_list *l,
-		     const char *(*namer)(uint16_t))
+                     const char *(*namer)(uint16_t))
 {
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++)
@@ -276,12 +276,19 @@ static void server_hello(struct jsonw *w, const struct conn *c)
 		jw_bool(w, "status_request", sh->has_status_request);
 		malformed(w, sh->malformed);
 		server_fingerprint(w, sh);
-	}
-	else {
+	} else {
 		/* only a HelloRetryRequest: the same fields, all unknown */
-		static const char *const fields[] = { "legacy_version", "version", "random", "session_id", "cipher",
-						      "cipher_id", "compression_method", "alpn", "key_share_group",
-						      "ja3s", "ja3s_string" };
+		static const char *const fields[] = {"legacy_version",
+		                                     "version",
+		                                     "random",
+		                                     "session_id",
+		                                     "cipher",
+		                                     "cipher_id",
+		                                     "compression_method",
+		                                     "alpn",
+		                                     "key_share_group",
+		                                     "ja3s",
+		                                     "ja3s_string"};
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			jw_null(w, fields[i]);
 	}
@@ -296,9 +303,9 @@ static void strings(struct jsonw *w, const char *key, const struct x509_strings 
 	jw_array_end(w);
 }
 
-static const char *const key_usage_names[] = { "digitalSignature", "nonRepudiation", "keyEncipherment",
-					       "dataEncipherment", "keyAgreement", "keyCertSign",
-					       "cRLSign", "encipherOnly", "decipherOnly" };
+static const char *const key_usage_names[] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
+                                              "dataEncipherment", "keyAgreement",   "keyCertSign",
+                                              "cRLSign",          "encipherOnly",   "decipherOnly"};
 
 /* The parsed fields of one certificate (diagnosis issue; docs/json.md). */
 static void cert_fields(struct jsonw *w, const struct x509_cert *x)
@@ -398,7 +405,8 @@ static void cert_object_memo(struct jsonw *w, const uint8_t *der, uint32_t len, 
 		jw_init(&tmp);
 		cert_object(&tmp, der, len, x);
 		if (!tmp.failed) {
-			struct x509_cert *memo = (struct x509_cert *)x; /* a cache of its own formatting, nothing else */
+			struct x509_cert *memo =
+			    (struct x509_cert *)x; /* a cache of its own formatting, nothing else */
 			memo->json = tmp.buf;
 			memo->json_len = tmp.len;
 			tmp.buf = NULL;
@@ -412,7 +420,7 @@ static void cert_object_memo(struct jsonw *w, const uint8_t *der, uint32_t len, 
 }
 
 static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l,
-		      const struct x509_cert *const *parsed, size_t parsed_count)
+                      const struct x509_cert *const *parsed, size_t parsed_count)
 {
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++) {
@@ -429,12 +437,18 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 static const char *host_result_name(enum host_match_result r)
 {
 	switch (r) {
-	case HOST_MATCH: return "match";
-	case HOST_MATCH_CN: return "match_cn";
-	case HOST_MISMATCH: return "mismatch";
-	case HOST_MISMATCH_WILDCARD: return "wildcard_mismatch";
-	case HOST_IP_NOT_IN_SAN: return "ip_not_in_san";
-	case HOST_NO_NAMES: return "no_names";
+	case HOST_MATCH:
+		return "match";
+	case HOST_MATCH_CN:
+		return "match_cn";
+	case HOST_MISMATCH:
+		return "mismatch";
+	case HOST_MISMATCH_WILDCARD:
+		return "wildcard_mismatch";
+	case HOST_IP_NOT_IN_SAN:
+		return "ip_not_in_san";
+	case HOST_NO_NAMES:
+		return "no_names";
 	}
 	return "unknown";
 }
@@ -502,8 +516,8 @@ static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_ascii(w, "worst_severity", d->finding_count ? severity_name(d->worst) : NULL);
 
 	/* Only the clients named in the issue; browsers are in hostname_match. */
-	static const enum tls_client shown[] = { CLIENT_NODE, CLIENT_OPENSSL, CLIENT_CURL,
-						 CLIENT_PYTHON, CLIENT_GO, CLIENT_JAVA };
+	static const enum tls_client shown[] = {CLIENT_NODE,   CLIENT_OPENSSL, CLIENT_CURL,
+	                                        CLIENT_PYTHON, CLIENT_GO,      CLIENT_JAVA};
 	jw_object_begin(w, "client_errors");
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 		const struct client_error *e = &d->clients[shown[i]];
@@ -518,7 +532,10 @@ static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagno
 		jw_object_end(w);
 	}
 	jw_object_end(w);
-	jw_ascii(w, "client_errors_basis", !c->is_tls ? NULL : d->clients_from_chain ? "chain_and_wire" : "wire_only");
+	jw_ascii(w, "client_errors_basis",
+	         !c->is_tls              ? NULL
+	         : d->clients_from_chain ? "chain_and_wire"
+	                                 : "wire_only");
 }
 
 const char *report_certificates_state(const struct conn *c)
@@ -548,10 +565,23 @@ static const char *side_name(const struct conn *c, uint8_t dir)
 static const char *quic_error_name(uint64_t code)
 {
 	static const char *const names[] = {
-		"NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED", "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR",
-		"STREAM_STATE_ERROR", "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR", "TRANSPORT_PARAMETER_ERROR",
-		"CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION", "INVALID_TOKEN", "APPLICATION_ERROR",
-		"CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR", "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH",
+	    "NO_ERROR",
+	    "INTERNAL_ERROR",
+	    "CONNECTION_REFUSED",
+	    "FLOW_CONTROL_ERROR",
+	    "STREAM_LIMIT_ERROR",
+	    "STREAM_STATE_ERROR",
+	    "FINAL_SIZE_ERROR",
+	    "FRAME_ENCODING_ERROR",
+	    "TRANSPORT_PARAMETER_ERROR",
+	    "CONNECTION_ID_LIMIT_ERROR",
+	    "PROTOCOL_VIOLATION",
+	    "INVALID_TOKEN",
+	    "APPLICATION_ERROR",
+	    "CRYPTO_BUFFER_EXCEEDED",
+	    "KEY_UPDATE_ERROR",
+	    "AEAD_LIMIT_REACHED",
+	    "NO_VIABLE_PATH",
 	};
 	if (code < sizeof(names) / sizeof(names[0]))
 		return names[code];
@@ -747,7 +777,7 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 }
 
 void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
-		      const struct report_inputs *in)
+                      const struct report_inputs *in)
 {
 	bool nano = file_nano(in, c->file_index);
 	const struct tls_client_hello *ch = c->client_hello;
@@ -764,7 +794,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	endpoint(w, "server", conn_server(c));
 	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
 	jw_ascii(w, "transport", c->transport == CONN_TRANSPORT_QUIC ? "quic" : "tcp");
-	jw_string(w, "quic_version", c->transport == CONN_TRANSPORT_QUIC ? quic_version_name(c->quic.version) : NULL);
+	jw_string(w, "quic_version",
+	          c->transport == CONN_TRANSPORT_QUIC ? quic_version_name(c->quic.version) : NULL);
 	if (starttls_name(c->starttls))
 		jw_ascii(w, "starttls", starttls_name(c->starttls));
 	else
@@ -891,7 +922,8 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "timed_out", s->timed_out);
 	jw_uint(w, "evicted", s->evicted);
 	jw_uint(w, "open_at_end", s->open_at_end);
-	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED]) {
+	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] +
+	    s->keylog[CONN_KEYLOG_FAILED]) {
 		jw_object_begin(w, "keylog");
 		jw_uint(w, "matched", s->keylog[CONN_KEYLOG_MATCHED]);
 		jw_uint(w, "not_found", s->keylog[CONN_KEYLOG_NOT_FOUND]);

@@ -27,7 +27,6 @@ void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n)
 		snprintf(buf + k, n - k, ".%06lld", frac / 1000);
 }
 
-
 static const char *who(const struct conn *c, uint8_t dir)
 {
 	return dir == c->client_dir ? "client" : "server";
@@ -58,7 +57,7 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n)
 /* ANSI SGR colours for severities (only when the report goes to a terminal, or --color=always). */
 static const char *color_on(bool color, enum severity s)
 {
-	static const char *const codes[SEV_COUNT] = { "\033[36m", "\033[33m", "\033[31m", "\033[1;31m" };
+	static const char *const codes[SEV_COUNT] = {"\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
 	return color && (unsigned)s < SEV_COUNT ? codes[s] : "";
 }
 
@@ -67,7 +66,7 @@ static const char *color_off(bool color)
 	return color ? "\033[0m" : "";
 }
 
-static const char *const text_clients[] = { "node", "openssl", "curl", "python", "go", "java" };
+static const char *const text_clients[] = {"node", "openssl", "curl", "python", "go", "java"};
 
 /*
  * Print `text` after `lead` (already `col` columns wide), wrapped at
@@ -111,7 +110,8 @@ static void text_fingerprints(FILE *fp, const struct conn *c)
 {
 	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
 	if (c->client_hello) {
-		if (tls_ja4(c->client_hello, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP, ja4))
+		if (tls_ja4(c->client_hello, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP,
+		            ja4))
 			fprintf(fp, "    JA4          %s\n", ja4);
 		if (tls_ja3_string(c->client_hello, text, sizeof(text))) {
 			tls_fp_md5_hex(text, md5);
@@ -128,11 +128,11 @@ static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int w
 {
 	if (d->expected_host[0])
 		fprintf(fp, "    expected     %s (from %s)\n", d->expected_host,
-			expected_source_name(d->expected_source));
+		        expected_source_name(d->expected_source));
 	for (size_t i = 0; i < d->finding_count; i++) {
 		const struct finding *f = &d->findings[i];
 		fprintf(fp, "    %s%-8s%s %s: ", color_on(color, f->severity), severity_name(f->severity),
-			color_off(color), f->code);
+		        color_off(color), f->code);
 		wrapped(fp, 13 + (int)strlen(f->code) + 2, 13, f->message, width);
 		if (f->fix[0]) {
 			fprintf(fp, "             fix: ");
@@ -189,8 +189,9 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 	fprintf(fp, "    chain        %u sent", c->server_certs.total);
 	if (d->chain_checked)
 		fprintf(fp, ", %s at capture time%s%s%s", d->verdict.trusted ? "trusted" : "not trusted",
-			d->verdict.trusted ? "" : " (", d->verdict.trusted ? "" : d->verdict.verify_error_text,
-			d->verdict.trusted ? "" : ")");
+		        d->verdict.trusted ? "" : " (",
+		        d->verdict.trusted ? "" : d->verdict.verify_error_text,
+		        d->verdict.trusted ? "" : ")");
 	fputc('\n', fp);
 	for (size_t i = 0; i < d->cert_count; i++) {
 		const struct x509_cert *x = d->certs[i];
@@ -199,8 +200,8 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 			fprintf(fp, "%*s[%zu] (not parsable: %s)\n", pad, "", i, x ? x->parse_error : "?");
 			continue;
 		}
-		fprintf(fp, "%*s[%zu] %s%s%s\n", pad, "", i, x->subject ? x->subject : "?", x->is_ca ? "  [CA]" : "",
-			x->self_signed ? "  [self-signed]" : "");
+		fprintf(fp, "%*s[%zu] %s%s%s\n", pad, "", i, x->subject ? x->subject : "?",
+		        x->is_ca ? "  [CA]" : "", x->self_signed ? "  [self-signed]" : "");
 		pad += 4;
 		if (i == 0) {
 			san_text(x, buf, sizeof(buf));
@@ -209,21 +210,24 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 			if (d->host_checked && d->expected_host[0]) {
 				const struct host_match *m = &d->host[CLIENT_OPENSSL];
 				if (m->ok)
-					snprintf(buf, sizeof(buf), "covers the expected %s%s%s%s", d->expected_host,
-						 m->matched ? " (by " : "", m->matched ? m->matched : "",
-						 m->matched ? ")" : "");
+					snprintf(buf, sizeof(buf), "covers the expected %s%s%s%s",
+					         d->expected_host, m->matched ? " (by " : "",
+					         m->matched ? m->matched : "", m->matched ? ")" : "");
 				else
-					snprintf(buf, sizeof(buf), "does NOT cover the expected %s", d->expected_host);
-				fprintf(fp, "%*s%s%s%s\n", pad, "", m->ok ? "" : color_on(color, SEV_ERROR), buf,
-					m->ok ? "" : color_off(color));
+					snprintf(buf, sizeof(buf), "does NOT cover the expected %s",
+					         d->expected_host);
+				fprintf(fp, "%*s%s%s%s\n", pad, "", m->ok ? "" : color_on(color, SEV_ERROR),
+				        buf, m->ok ? "" : color_off(color));
 			}
 		}
 		bool expired = at > x->not_after, early = at < x->not_before;
-		fprintf(fp, "%*svalid  %s .. %s%s%s%s   sha256 ", pad, "", date_text(x->not_before, d1, sizeof(d1)),
-			date_text(x->not_after, d2, sizeof(d2)),
-			(expired || early) ? color_on(color, SEV_ERROR) : "",
-			expired ? "  EXPIRED at capture" : early ? "  NOT YET VALID at capture" : "",
-			(expired || early) ? color_off(color) : "");
+		fprintf(fp, "%*svalid  %s .. %s%s%s%s   sha256 ", pad, "",
+		        date_text(x->not_before, d1, sizeof(d1)), date_text(x->not_after, d2, sizeof(d2)),
+		        (expired || early) ? color_on(color, SEV_ERROR) : "",
+		        expired ? "  EXPIRED at capture"
+		        : early ? "  NOT YET VALID at capture"
+		                : "",
+		        (expired || early) ? color_off(color) : "");
 		for (int k = 0; k < 6; k++)
 			fprintf(fp, "%02x", x->sha256[k]);
 		fprintf(fp, "...\n%*s`- issued by %s\n", pad, "", x->issuer ? x->issuer : "?");
@@ -248,7 +252,8 @@ static void text_ladder(FILE *fp, const struct conn *c, bool color, int width)
 		uint16_t j = i;
 		/* A burst: same sender, within a tenth of a millisecond. */
 		for (; j < c->event_count && c->events[j].dir == e->dir &&
-		       c->events[j].ts_ns - e->ts_ns < 100000; j++) {
+		       c->events[j].ts_ns - e->ts_ns < 100000;
+		     j++) {
 			const struct conn_event *f = &c->events[j];
 			report_text_event(f, ev, sizeof(ev));
 			bad |= f->type == EV_ALERT || f->type == EV_ENCRYPTED_ALERT || f->type == EV_RST;
@@ -257,7 +262,7 @@ static void text_ladder(FILE *fp, const struct conn *c, bool color, int width)
 		}
 		bool from_client = e->dir == c->client_dir;
 		fprintf(fp, "      %10.3f  client %s server  %s", (double)(e->ts_ns - c->first_ts_ns) / 1e6,
-			from_client ? "---->" : "<----", bad ? color_on(color, SEV_ERROR) : "");
+		        from_client ? "---->" : "<----", bad ? color_on(color, SEV_ERROR) : "");
 		if (bad && color) {
 			fprintf(fp, "%s%s\n", line, color_off(color));
 		} else {
@@ -269,7 +274,8 @@ static void text_ladder(FILE *fp, const struct conn *c, bool color, int width)
 		fprintf(fp, "      ... %u more events not kept\n", c->event_total - c->event_count);
 }
 
-void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
+void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in)
 {
 	bool nano = in && c->file_index < in->count && in->info[c->file_index].nanosecond;
 	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
@@ -281,7 +287,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	bool color = in && in->color;
 	int width = in ? in->width : 0;
 	fprintf(fp, "#%llu  %s  %s%s%s:%u -> %s%s%s:%u", (unsigned long long)c->id, t, v6 ? "[" : "", a1,
-		v6 ? "]" : "", cli->port, v6 ? "[" : "", a2, v6 ? "]" : "", srv->port);
+	        v6 ? "]" : "", cli->port, v6 ? "[" : "", a2, v6 ? "]" : "", srv->port);
 	if (c->transport == CONN_TRANSPORT_QUIC)
 		fputs("  QUIC", fp);
 	if (in && c->file_index < in->count && in->count > 1)
@@ -297,8 +303,9 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		if (c->quic.packets[c->client_dir ^ 1][QUIC_PKT_RETRY])
 			fputs(", Retry", fp);
 		if (c->quic.close_seen)
-			fprintf(fp, ", CONNECTION_CLOSE 0x%llx from %s", (unsigned long long)c->quic.close_error_code,
-				c->quic.close_dir == c->client_dir ? "client" : "server");
+			fprintf(fp, ", CONNECTION_CLOSE 0x%llx from %s",
+			        (unsigned long long)c->quic.close_error_code,
+			        c->quic.close_dir == c->client_dir ? "client" : "server");
 		fputc('\n', fp);
 	}
 
@@ -327,18 +334,20 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 			if (!tls_is_grease(ch->supported_versions.v[i]) && ch->supported_versions.v[i] > best)
 				best = ch->supported_versions.v[i];
 		fprintf(fp, "    version      (no ServerHello; client offered up to %s)\n",
-			tls_version_name(best, v, sizeof(v)));
+		        tls_version_name(best, v, sizeof(v)));
 	}
 	text_fingerprints(fp, c);
 	if (c->hello_retry)
 		fprintf(fp, "    retry        HelloRetryRequest (group %s)\n",
-			tls_group_name(c->hello_retry->key_share_group) ? tls_group_name(c->hello_retry->key_share_group)
-									: "?");
+		        tls_group_name(c->hello_retry->key_share_group)
+		            ? tls_group_name(c->hello_retry->key_share_group)
+		            : "?");
 	const char *cs = report_certificates_state(c);
 	if (c->server_certs.present && dg && dg->cert_count)
 		text_chain(fp, c, dg, color, width);
 	else if (c->server_certs.present)
-		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total, c->server_certs.cut ? " (some not kept)" : "");
+		fprintf(fp, "    certificates %u sent%s\n", c->server_certs.total,
+		        c->server_certs.cut ? " (some not kept)" : "");
 	else if (!strcmp(cs, "encrypted"))
 		fprintf(fp, "    certificates encrypted (TLS 1.3): not visible without a key log\n");
 	else if (!strcmp(cs, "compressed"))
@@ -346,12 +355,11 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	if (c->decryption.keylog != CONN_KEYLOG_NONE) {
 		const char *note = conn_decrypt_note_text((enum conn_decrypt_note)c->decryption.note);
 		fprintf(fp, "    key log      %s, %u client and %u server %s decrypted%s%s\n",
-			conn_keylog_name((enum conn_keylog)c->decryption.keylog), c->decryption.records[c->client_dir],
-			c->decryption.records[conn_server_dir(c)],
-			c->transport == CONN_TRANSPORT_QUIC ? "Handshake packets" : "records",
-			note ? ": " : "", note ? note : "");
-	}
-	else if (!strcmp(cs, "not_sent"))
+		        conn_keylog_name((enum conn_keylog)c->decryption.keylog),
+		        c->decryption.records[c->client_dir], c->decryption.records[conn_server_dir(c)],
+		        c->transport == CONN_TRANSPORT_QUIC ? "Handshake packets" : "records",
+		        note ? ": " : "", note ? note : "");
+	} else if (!strcmp(cs, "not_sent"))
 		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");
 	if (c->client_certs.present)
 		fprintf(fp, "    client certs %u sent\n", c->client_certs.total);
@@ -363,26 +371,28 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		const struct conn_alert *al = &c->alerts[i];
 		if (al->encrypted && !al->decrypted)
 			fprintf(fp, "    alert        encrypted, from %s, %s\n", who(c, al->dir),
-				conn_stage_name((enum conn_stage)al->stage));
+			        conn_stage_name((enum conn_stage)al->stage));
 		else
 			fprintf(fp, "    alert        %s %s(%u) from %s, %s%s\n",
-				tls_alert_level_name(al->level) ? tls_alert_level_name(al->level) : "?",
-				tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
-				al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage),
-				al->decrypted ? " (decrypted with the key log)" : "");
+			        tls_alert_level_name(al->level) ? tls_alert_level_name(al->level) : "?",
+			        tls_alert_name(al->description) ? tls_alert_name(al->description) : "?",
+			        al->description, who(c, al->dir), conn_stage_name((enum conn_stage)al->stage),
+			        al->decrypted ? " (decrypted with the key log)" : "");
 	}
 	if (starttls_name(c->starttls))
 		fprintf(fp, "    STARTTLS     %s: %u bytes from client, %u from server before TLS\n",
-			starttls_name(c->starttls), cli->prelude_bytes, srv->prelude_bytes);
+		        starttls_name(c->starttls), cli->prelude_bytes, srv->prelude_bytes);
 	else if (cli->prelude_bytes || srv->prelude_bytes)
-		fprintf(fp, "    prelude      %u bytes from client, %u from server before TLS (protocol upgrade)\n",
-			cli->prelude_bytes, srv->prelude_bytes);
+		fprintf(
+		    fp,
+		    "    prelude      %u bytes from client, %u from server before TLS (protocol upgrade)\n",
+		    cli->prelude_bytes, srv->prelude_bytes);
 	bool any = false;
 	for (int i = 0; i < ANOM_COUNT; i++) {
 		if (!c->anomalies[i])
 			continue;
-		fprintf(fp, "%s%s x%u", any ? ", " : "    anomalies    ", conn_anomaly_name((enum conn_anomaly)i),
-			c->anomalies[i]);
+		fprintf(fp, "%s%s x%u", any ? ", " : "    anomalies    ",
+		        conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 		any = true;
 	}
 	if (any)
@@ -404,46 +414,49 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		const struct capture_info *fi = &in->info[i];
 		if (in->count > 5 && !fi->truncated && !fi->error[0])
 			continue; /* many inputs: name only those with something to say */
-		fprintf(fp, "%s %s: %llu frames, link type %s%s\n", in->capture ? "interface" : "file", in->names[i],
-			(unsigned long long)fi->frames, fi->dlt_name[0] ? fi->dlt_name : "?",
-			fi->truncated ? ", TRUNCATED" : "");
+		fprintf(fp, "%s %s: %llu frames, link type %s%s\n", in->capture ? "interface" : "file",
+		        in->names[i], (unsigned long long)fi->frames, fi->dlt_name[0] ? fi->dlt_name : "?",
+		        fi->truncated ? ", TRUNCATED" : "");
 		if (fi->error[0])
 			fprintf(fp, "  %s\n", fi->error);
 	}
 	if (in && in->capture)
 		fprintf(fp, "capture: received %llu, dropped by kernel %llu, dropped by interface %llu\n",
-			(unsigned long long)in->capture->received, (unsigned long long)in->capture->dropped_by_kernel,
-			(unsigned long long)in->capture->dropped_by_interface);
+		        (unsigned long long)in->capture->received,
+		        (unsigned long long)in->capture->dropped_by_kernel,
+		        (unsigned long long)in->capture->dropped_by_interface);
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
-		(unsigned long long)s->captured_bytes);
+	        (unsigned long long)s->captured_bytes);
 	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n",
-		(unsigned long long)(s->connections - s->quic_flows), (unsigned long long)(s->tls_connections - s->quic_connections),
-		(unsigned long long)s->reported);
+	        (unsigned long long)(s->connections - s->quic_flows),
+	        (unsigned long long)(s->tls_connections - s->quic_connections),
+	        (unsigned long long)s->reported);
 	if (s->quic_flows)
 		fprintf(fp, "QUIC flows %llu, with a TLS handshake %llu\n", (unsigned long long)s->quic_flows,
-			(unsigned long long)s->quic_connections);
+		        (unsigned long long)s->quic_connections);
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		if (s->outcomes[i])
 			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i),
-				(unsigned long long)s->outcomes[i]);
+			        (unsigned long long)s->outcomes[i]);
 	for (int i = 1; i < DECODE_SKIP_COUNT; i++)
 		if (s->skipped[i])
 			fprintf(fp, "skipped (%s) %llu\n", decode_skip_name((enum decode_skip)i),
-				(unsigned long long)s->skipped[i]);
+			        (unsigned long long)s->skipped[i]);
 	if (s->udp_packets > s->quic_packets)
-		fprintf(fp, "UDP packets not analysed %llu\n", (unsigned long long)(s->udp_packets - s->quic_packets));
+		fprintf(fp, "UDP packets not analysed %llu\n",
+		        (unsigned long long)(s->udp_packets - s->quic_packets));
 	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED])
 		fprintf(fp, "key log: %llu connections decrypted, %llu not in it, %llu failed to decrypt\n",
-			(unsigned long long)s->keylog[CONN_KEYLOG_MATCHED],
-			(unsigned long long)s->keylog[CONN_KEYLOG_NOT_FOUND],
-			(unsigned long long)s->keylog[CONN_KEYLOG_FAILED]);
+		        (unsigned long long)s->keylog[CONN_KEYLOG_MATCHED],
+		        (unsigned long long)s->keylog[CONN_KEYLOG_NOT_FOUND],
+		        (unsigned long long)s->keylog[CONN_KEYLOG_FAILED]);
 	if (s->timed_out || s->evicted)
 		fprintf(fp, "timed out %llu, evicted (memory cap) %llu\n", (unsigned long long)s->timed_out,
-			(unsigned long long)s->evicted);
+		        (unsigned long long)s->evicted);
 	for (int i = 0; i < ANOM_COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(fp, "anomaly %s %llu\n", conn_anomaly_name((enum conn_anomaly)i),
-				(unsigned long long)s->anomalies[i]);
+			        (unsigned long long)s->anomalies[i]);
 }
 
 /* ------------------------------------------------------------ whole report */
@@ -514,7 +527,7 @@ static void count_server(struct text_report *t, const struct conn *c, const stru
 	const struct conn_side *srv = conn_server(c);
 	ts_addr_format(&srv->addr, ip, sizeof(ip));
 	snprintf(key, sizeof(key), srv->addr.family == 6 ? "[%s]:%u %s" : "%s:%u %s", ip, srv->port,
-		 dg->expected_source == EXPECT_SNI ? dg->expected_host : "(no SNI)");
+	         dg->expected_source == EXPECT_SNI ? dg->expected_host : "(no SNI)");
 	for (size_t i = 0; i < t->server_count; i++)
 		if (!strcmp(t->servers[i].key, key)) {
 			t->servers[i].problems++;
@@ -534,17 +547,19 @@ static void one_line(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 	ts_addr_format(&conn_client(c)->addr, a1, sizeof(a1));
 	ts_addr_format(&conn_server(c)->addr, a2, sizeof(a2));
 	bool v6 = conn_client(c)->addr.family == 6;
-	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u%s  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "", a1,
-		v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "", conn_server(c)->port,
-		c->transport == CONN_TRANSPORT_QUIC ? " QUIC" : "",
-		dg && dg->expected_host[0] ? dg->expected_host : "-",
-		conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-", conn_outcome_name(c->outcome));
+	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u%s  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "",
+	        a1, v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "",
+	        conn_server(c)->port, c->transport == CONN_TRANSPORT_QUIC ? " QUIC" : "",
+	        dg && dg->expected_host[0] ? dg->expected_host : "-",
+	        conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-",
+	        conn_outcome_name(c->outcome));
 	for (size_t i = 0; dg && i < dg->finding_count; i++)
 		fprintf(fp, "%s%s", i ? "," : "  (", dg->findings[i].code);
 	fputs(dg && dg->finding_count ? ")\n" : "\n", fp);
 }
 
-void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg, const struct report_inputs *in)
+void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                       const struct report_inputs *in)
 {
 	bool nano = in && c->file_index < in->count && in->info[c->file_index].nanosecond;
 	bool color = in && in->color;
@@ -555,12 +570,12 @@ void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *d
 	for (size_t i = 0; dg && i < dg->finding_count; i++) {
 		const struct finding *f = &dg->findings[i];
 		fprintf(fp, "    %s%-8s%s %s: %s\n", color_on(color, f->severity), severity_name(f->severity),
-			color_off(color), f->code, f->message);
+		        color_off(color), f->code, f->message);
 	}
 }
 
 void text_report_add(struct text_report *t, const struct conn *c, const struct diagnosis *dg,
-		     const struct report_inputs *in)
+                     const struct report_inputs *in)
 {
 	if (!t || t->failed)
 		return;
@@ -632,7 +647,8 @@ static void copy_block(struct text_report *t, const struct text_block *b, FILE *
 		t->failed = true;
 }
 
-bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s, const struct report_inputs *in)
+bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s,
+                        const struct report_inputs *in)
 {
 	if (!t)
 		return false;
@@ -651,16 +667,17 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 		for (int sev = SEV_COUNT - 1; sev >= 0; sev--)
 			for (size_t i = 0; i < t->code_count; i++)
 				if (t->by_code[i][sev])
-					fprintf(fp, "  %s%-8s%s %-28s %lu\n", color_on(color, (enum severity)sev),
-						severity_name((enum severity)sev), color_off(color), t->codes[i],
-						t->by_code[i][sev]);
+					fprintf(fp, "  %s%-8s%s %-28s %lu\n",
+					        color_on(color, (enum severity)sev),
+					        severity_name((enum severity)sev), color_off(color),
+					        t->codes[i], t->by_code[i][sev]);
 	}
 	if (s && t->server_count) {
 		qsort(t->servers, t->server_count, sizeof(*t->servers), most_problems);
 		fprintf(fp, "servers with the most problems:\n");
 		for (size_t i = 0; i < t->server_count && i < 5; i++)
 			fprintf(fp, "  %-50s %lu connection%s\n", t->servers[i].key, t->servers[i].problems,
-				t->servers[i].problems == 1 ? "" : "s");
+			        t->servers[i].problems == 1 ? "" : "s");
 	}
 	fflush(t->tmp);
 	if (t->count)

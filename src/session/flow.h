@@ -28,15 +28,15 @@ enum flow_key_phase {
 struct flow_decrypt {
 	const struct keylog_entry *keys;
 	struct tls_decrypt_dir dir[2];
-	uint8_t phase[2];          /* enum flow_key_phase */
-	uint16_t late_records[2];  /* records read in KEY_PHASE_LATE */
-	uint16_t record_alert[2];  /* 1 + index of the alert the current record's header added, or 0 */
-	bool missing[2];           /* no secret for this side: a failure once it sends an encrypted record */
+	uint8_t phase[2];         /* enum flow_key_phase */
+	uint16_t late_records[2]; /* records read in KEY_PHASE_LATE */
+	uint16_t record_alert[2]; /* 1 + index of the alert the current record's header added, or 0 */
+	bool missing[2];          /* no secret for this side: a failure once it sends an encrypted record */
 	uint16_t record_app_bytes[2]; /* what the current record's header added to app_data_bytes */
 	bool record_first_app[2];     /* ... and whether it was taken as this side's first application data */
 	bool tls13;
 	uint16_t suite;
-	uint8_t *plain;            /* plaintext of the record being read */
+	uint8_t *plain; /* plaintext of the record being read */
 	uint32_t plain_cap;
 };
 
@@ -53,12 +53,12 @@ struct flow {
 	struct conn conn;
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
-	struct quic_conn *quic; /* UDP flows only */
+	struct quic_conn *quic;        /* UDP flows only */
 	struct starttls_dir *starttls; /* [2]: from the first plaintext byte until both directions are TLS or
-					  the flow ends (776 bytes, counted in mem) */
-	const struct keylog *keylog; /* from the engine options; NULL: no decryption */
+	                                  the flow ends (776 bytes, counted in mem) */
+	const struct keylog *keylog;   /* from the engine options; NULL: no decryption */
 	struct flow_decrypt *dec;
-	bool in_decrypted;           /* handshake messages being delivered came out of decryption */
+	bool in_decrypted; /* handshake messages being delivered came out of decryption */
 };
 
 /*
@@ -66,11 +66,11 @@ struct flow {
  * session calls these; decrypted handshake messages and alerts come back
  * through the flow's sink and tls_session_decrypted_alert().
  */
-void tls_session_decrypt_start(struct flow *f);  /* at the (non-HRR) ServerHello */
+void tls_session_decrypt_start(struct flow *f); /* at the (non-HRR) ServerHello */
 bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_t length, bool encrypted,
-			      uint16_t header_alert); /* at a record header: collect its body? */
+                              uint16_t header_alert); /* at a record header: collect its body? */
 void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5], const uint8_t *body,
-				uint32_t len);
+                                uint32_t len);
 void tls_session_decrypt_finished(struct flow *f, uint8_t dir); /* a decrypted Finished: keys change */
 void tls_session_decrypt_free(struct flow *f);
 /* QUIC: a Handshake packet from `dir` did not open with the key log's secrets. */
@@ -79,7 +79,8 @@ void tls_session_decrypt_quic_failed(struct flow *f, uint8_t dir);
  * was taken for (TLS 1.3): take back what on_record counted. */
 void tls_session_not_application_data(struct flow *f, uint8_t dir);
 /* A decrypted alert; header_alert is 1 + the index of the alert its record's header added, or 0. */
-void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert);
+void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc,
+                                 uint16_t header_alert);
 
 /* The sink that applies what the record layer finds to flow->conn. */
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink);

@@ -52,7 +52,8 @@ static void on_packet(void *ctx, uint8_t dir, const struct quic_packet_info *pi)
 	switch (pi->type) {
 	case QUIC_PKT_INITIAL:
 	case QUIC_PKT_HANDSHAKE:
-		if (pi->type == QUIC_PKT_INITIAL && from_client && pi->decrypted && !c->quic.client_dcid_set) {
+		if (pi->type == QUIC_PKT_INITIAL && from_client && pi->decrypted &&
+		    !c->quic.client_dcid_set) {
 			copy_cid(c->quic.client_initial_dcid, &c->quic.client_initial_dcid_len, &pi->dcid);
 			c->quic.client_dcid_set = true;
 		}
@@ -102,7 +103,7 @@ static void on_role(void *ctx, uint8_t dir, enum quic_role role)
 }
 
 static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t msg_type, const uint8_t *body,
-			 uint32_t len)
+                         uint32_t len)
 {
 	struct flow *f = ctx;
 	struct conn *c = &f->conn;
@@ -117,7 +118,7 @@ static void on_handshake(void *ctx, uint8_t dir, enum quic_space space, uint8_t 
 }
 
 static void on_close(void *ctx, uint8_t dir, bool application, uint64_t code, uint64_t frame_type,
-		     const uint8_t *reason, size_t reason_len)
+                     const uint8_t *reason, size_t reason_len)
 {
 	struct flow *f = ctx;
 	struct conn *c = &f->conn;
@@ -130,7 +131,8 @@ static void on_close(void *ctx, uint8_t dir, bool application, uint64_t code, ui
 		q->close_error_code = code;
 		q->close_frame_type = frame_type;
 		q->close_reason_wire_len = (uint16_t)(reason_len < UINT16_MAX ? reason_len : UINT16_MAX);
-		q->close_reason_len = (uint8_t)(reason_len < QUIC_MAX_CLOSE_REASON ? reason_len : QUIC_MAX_CLOSE_REASON);
+		q->close_reason_len =
+		    (uint8_t)(reason_len < QUIC_MAX_CLOSE_REASON ? reason_len : QUIC_MAX_CLOSE_REASON);
 		if (q->close_reason_len)
 			memcpy(q->close_reason, reason, q->close_reason_len);
 	}
@@ -158,17 +160,27 @@ static void on_anomaly(void *ctx, uint8_t dir, enum quic_anomaly a)
 		c->quic.undecryptable++;
 		conn_add_anomaly(c, ANOM_QUIC_UNDECRYPTABLE);
 		break;
-	case QUIC_ANOM_MALFORMED_PACKET: conn_add_anomaly(c, ANOM_QUIC_MALFORMED); break;
-	case QUIC_ANOM_CRYPTO_LIMIT: conn_add_anomaly(c, ANOM_QUIC_CRYPTO_LIMIT); break;
-	case QUIC_ANOM_UNKNOWN_VERSION: conn_add_anomaly(c, ANOM_QUIC_UNKNOWN_VERSION); break;
-	case QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE: tls_session_decrypt_quic_failed(f, dir); break;
-	case QUIC_ANOM_NOMEM: conn_add_anomaly(c, ANOM_OUT_OF_MEMORY); break;
+	case QUIC_ANOM_MALFORMED_PACKET:
+		conn_add_anomaly(c, ANOM_QUIC_MALFORMED);
+		break;
+	case QUIC_ANOM_CRYPTO_LIMIT:
+		conn_add_anomaly(c, ANOM_QUIC_CRYPTO_LIMIT);
+		break;
+	case QUIC_ANOM_UNKNOWN_VERSION:
+		conn_add_anomaly(c, ANOM_QUIC_UNKNOWN_VERSION);
+		break;
+	case QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE:
+		tls_session_decrypt_quic_failed(f, dir);
+		break;
+	case QUIC_ANOM_NOMEM:
+		conn_add_anomaly(c, ANOM_OUT_OF_MEMORY);
+		break;
 	}
 }
 
 void quic_session_datagram(struct flow *f, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch)
 {
-	struct quic_sink sink = { f, on_packet, on_role, on_handshake, on_close, on_anomaly };
+	struct quic_sink sink = {f, on_packet, on_role, on_handshake, on_close, on_anomaly};
 	quic_conn_datagram(f->quic, dir, data, len, scratch, &sink, &f->mem);
 	f->conn.quic.crypto_cut_bytes = f->quic->crypto_cut_bytes;
 }

@@ -76,7 +76,8 @@ void tls_session_not_application_data(struct flow *f, uint8_t dir)
 	s->app_data = false;
 	for (uint16_t i = c->event_count; i-- > 0;) {
 		if (c->events[i].dir == dir && c->events[i].type == EV_APPLICATION_DATA) {
-			memmove(&c->events[i], &c->events[i + 1], (size_t)(c->event_count - i - 1) * sizeof(c->events[0]));
+			memmove(&c->events[i], &c->events[i + 1],
+			        (size_t)(c->event_count - i - 1) * sizeof(c->events[0]));
 			c->event_count--;
 			c->event_total--;
 			break;
@@ -84,7 +85,8 @@ void tls_session_not_application_data(struct flow *f, uint8_t dir)
 	}
 }
 
-void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert)
+void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc,
+                                 uint16_t header_alert)
 {
 	struct conn *c = &f->conn;
 	if (!header_alert || header_alert > c->alert_count || c->alerts[header_alert - 1].dir != dir) {
@@ -218,21 +220,24 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 			bool is_client = dir == c->client_dir;
 			if (is_client && s->app_data && length == TLS13_END_OF_EARLY_DATA_RECORD)
 				break; /* EndOfEarlyData closes the early data; Finished follows */
-			if (is_client && (length == TLS13_ALERT_RECORD || length == TLS13_ALERT_RECORD_CCM8)) {
+			if (is_client &&
+			    (length == TLS13_ALERT_RECORD || length == TLS13_ALERT_RECORD_CCM8)) {
 				add_alert(f, dir, true, true, 0, 0);
 				break;
 			}
 			s->encrypted_handshake = true;
 			handshake_record = true;
 			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
-		} else if (negotiated_tls13(c) && dir != c->client_dir && !c->side[c->client_dir].encrypted_handshake) {
+		} else if (negotiated_tls13(c) && dir != c->client_dir &&
+		           !c->side[c->client_dir].encrypted_handshake) {
 			handshake_record = true; /* still the server's encrypted flight */
 		}
 		if (!handshake_record) {
 			s->app_data_bytes += length;
 			if (!s->app_data) {
 				/* detail 1: early data, sent before any ServerHello */
-				uint16_t early = c->client_hello_count && !c->server_hello && dir == c->client_dir;
+				uint16_t early =
+				    c->client_hello_count && !c->server_hello && dir == c->client_dir;
 				conn_add_event(c, f->now_ns, dir, EV_APPLICATION_DATA, early);
 			}
 			s->app_data = true;
@@ -248,7 +253,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 		f->dec->record_app_bytes[dir] = (uint16_t)(s->app_data_bytes - app_bytes_before);
 		f->dec->record_first_app[dir] = !app_before && s->app_data;
 		if (tls_session_decrypt_want(f, dir, type, length, encrypted,
-					     c->alert_count > alerts_before ? c->alert_count : 0))
+		                             c->alert_count > alerts_before ? c->alert_count : 0))
 			tls_stream_collect_record(&f->tls[dir]);
 	}
 }
@@ -263,11 +268,12 @@ static void set_client(struct conn *c, uint8_t dir, uint8_t source)
 
 /* Keep a copy of the certificates of one Certificate message. */
 static void keep_certificates(struct conn *c, struct conn_cert_list *list, const uint8_t *body, uint32_t len,
-			      uint32_t wire_len, bool tls13, size_t *mem)
+                              uint32_t wire_len, bool tls13, size_t *mem)
 {
 	struct tls_cert_view views[TLS_MAX_CERTS_PER_MSG];
 	size_t count = 0, total = 0;
-	enum ts_status st = tls_certificate_parse(body, len, tls13, views, TLS_MAX_CERTS_PER_MSG, &count, &total);
+	enum ts_status st =
+	    tls_certificate_parse(body, len, tls13, views, TLS_MAX_CERTS_PER_MSG, &count, &total);
 	if (st != TS_OK)
 		conn_add_anomaly(c, ANOM_MALFORMED_CERTIFICATE);
 	if (list->present && list->total > 0)
@@ -345,7 +351,8 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 	}
 }
 
-static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len, uint32_t wire_len)
+static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
+                         uint32_t wire_len)
 {
 	struct flow *f = ctx;
 	struct conn *c = &f->conn;
@@ -373,7 +380,8 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 			conn_add_anomaly(c, ANOM_MALFORMED_SERVER_HELLO);
 		set_client(c, dir ^ 1, ROLE_FROM_SERVER_HELLO);
 		c->server_hello_count++;
-		struct tls_server_hello **slot = sh->is_hello_retry_request ? &c->hello_retry : &c->server_hello;
+		struct tls_server_hello **slot =
+		    sh->is_hello_retry_request ? &c->hello_retry : &c->server_hello;
 		add_event(f, dir, sh->is_hello_retry_request ? EV_HELLO_RETRY_REQUEST : EV_HANDSHAKE, type);
 		if (*slot && f->in_decrypted) {
 			/* A renegotiation read with the key log: the record keeps the first handshake. */
@@ -402,7 +410,7 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 	switch (type) {
 	case TLS_HS_CERTIFICATE:
 		keep_certificates(c, from_server ? &c->server_certs : &c->client_certs, body, len, wire_len,
-				  negotiated_tls13(c), &f->mem);
+		                  negotiated_tls13(c), &f->mem);
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
@@ -427,14 +435,14 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 			c->certificate_status = true;
 			c->ocsp_response_len = rlen;
 		} else if (st == TS_MALFORMED) {
-			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE); /* an unknown status_type is not an error */
+			conn_add_anomaly(
+			    c, ANOM_MALFORMED_HANDSHAKE); /* an unknown status_type is not an error */
 		}
 		break;
 	}
 	case TLS_HS_SERVER_KEY_EXCHANGE:
-		if (c->server_hello &&
-		    tls_server_key_exchange_parse(body, len, c->server_hello->cipher_suite, &c->ske_group,
-						  &c->ske_dh_bits) != TS_OK)
+		if (c->server_hello && tls_server_key_exchange_parse(body, len, c->server_hello->cipher_suite,
+		                                                     &c->ske_group, &c->ske_dh_bits) != TS_OK)
 			conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
 		break;
 	default:
@@ -469,10 +477,18 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 {
 	struct flow *f = ctx;
 	switch (a) {
-	case TLS_ANOM_RECORD_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_RECORD_TOO_LONG); break;
-	case TLS_ANOM_BAD_RECORD_HEADER: conn_add_anomaly(&f->conn, ANOM_RECORD_SYNC_LOST); break;
-	case TLS_ANOM_HANDSHAKE_TOO_LONG: conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG); break;
-	case TLS_ANOM_NOMEM: conn_add_anomaly(&f->conn, ANOM_OUT_OF_MEMORY); break;
+	case TLS_ANOM_RECORD_TOO_LONG:
+		conn_add_anomaly(&f->conn, ANOM_RECORD_TOO_LONG);
+		break;
+	case TLS_ANOM_BAD_RECORD_HEADER:
+		conn_add_anomaly(&f->conn, ANOM_RECORD_SYNC_LOST);
+		break;
+	case TLS_ANOM_HANDSHAKE_TOO_LONG:
+		conn_add_anomaly(&f->conn, ANOM_HANDSHAKE_TOO_LONG);
+		break;
+	case TLS_ANOM_NOMEM:
+		conn_add_anomaly(&f->conn, ANOM_OUT_OF_MEMORY);
+		break;
 	}
 }
 

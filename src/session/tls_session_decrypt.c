@@ -70,7 +70,7 @@ static bool start12(struct flow *f, struct flow_decrypt *d, const struct keylog_
 		return false;
 	}
 	if (!tls_decrypt_init12(&d->dir[cd], &d->dir[sd], d->suite, ms->v, ms->len, c->client_hello->random,
-				c->server_hello->random)) {
+	                        c->server_hello->random)) {
 		set_failed(c, DECRYPT_NOTE_BAD_SECRET);
 		return false;
 	}
@@ -93,8 +93,8 @@ static void start_quic(struct flow *f, const struct keylog_entry *e)
 	enum ts_status st = TS_MALFORMED;
 	if (!cs->len || !ss->len || cs->len == ss->len)
 		st = quic_conn_set_handshake_secrets(f->quic, c->server_hello->cipher_suite,
-						     cs->len ? cs->v : NULL, ss->len ? ss->v : NULL,
-						     cs->len ? cs->len : ss->len);
+		                                     cs->len ? cs->v : NULL, ss->len ? ss->v : NULL,
+		                                     cs->len ? cs->len : ss->len);
 	if (st == TS_UNSUPPORTED)
 		set_failed(c, DECRYPT_NOTE_UNSUPPORTED_SUITE);
 	else if (st != TS_OK)
@@ -142,7 +142,8 @@ void tls_session_decrypt_start(struct flow *f)
 		return;
 	}
 	const EVP_MD *md;
-	if ((!tls13 && version != 0x0303) || tls_decrypt_suite(c->server_hello->cipher_suite, tls13, &md) == TLS_AEAD_NONE) {
+	if ((!tls13 && version != 0x0303) ||
+	    tls_decrypt_suite(c->server_hello->cipher_suite, tls13, &md) == TLS_AEAD_NONE) {
 		set_failed(c, DECRYPT_NOTE_UNSUPPORTED_SUITE);
 		return;
 	}
@@ -184,7 +185,7 @@ static void stop_dir(struct flow_decrypt *d, uint8_t dir)
 }
 
 bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_t length, bool encrypted,
-			      uint16_t header_alert)
+                              uint16_t header_alert)
 {
 	struct flow_decrypt *d = f->dec;
 	if (d->phase[0] == KEY_PHASE_OFF && d->phase[1] == KEY_PHASE_OFF) {
@@ -210,7 +211,8 @@ bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_
 	if (d->phase[dir] == KEY_PHASE_LATE) {
 		/* TLS 1.3 hides alerts among application data: only short records can be one. TLS 1.2
 		 * shows the type: its alerts and renegotiation handshakes, whatever their size. */
-		bool wanted = d->tls13 ? length <= TLS_DECRYPT_LATE_RECORD_LEN : type != TLS_CT_APPLICATION_DATA;
+		bool wanted =
+		    d->tls13 ? length <= TLS_DECRYPT_LATE_RECORD_LEN : type != TLS_CT_APPLICATION_DATA;
 		if (!wanted) {
 			tls_decrypt_skip(&d->dir[dir]);
 			return false;
@@ -232,7 +234,8 @@ void tls_session_decrypt_finished(struct flow *f, uint8_t dir)
 		/* The next record of this side is under its application traffic secret (RFC 8446 7.1). */
 		bool client = dir == f->conn.client_dir;
 		const struct keylog_secret *s =
-			&d->keys->secret[client ? KEYLOG_CLIENT_TRAFFIC_SECRET_0 : KEYLOG_SERVER_TRAFFIC_SECRET_0];
+		    &d->keys
+		         ->secret[client ? KEYLOG_CLIENT_TRAFFIC_SECRET_0 : KEYLOG_SERVER_TRAFFIC_SECRET_0];
 		if (!s->len || !tls_decrypt_init13(&d->dir[dir], d->suite, s->v, s->len)) {
 			stop_dir(d, dir);
 			if (!f->conn.decryption.note)
@@ -244,7 +247,7 @@ void tls_session_decrypt_finished(struct flow *f, uint8_t dir)
 }
 
 void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5], const uint8_t *body,
-				uint32_t len)
+                                uint32_t len)
 {
 	struct flow_decrypt *d = f->dec;
 	struct conn *c = &f->conn;

@@ -21,8 +21,9 @@
  * a 4-byte packet number `pn`, the frames `plain` (n bytes). Returns the
  * packet's length in `out`, 0 if it does not fit in `cap`.
  */
-static inline size_t quic_seal_initial(const struct quic_packet_keys *k, const uint8_t *dcid, uint8_t dcid_len,
-				       uint32_t pn, const uint8_t *plain, size_t n, uint8_t *out, size_t cap)
+static inline size_t quic_seal_initial(const struct quic_packet_keys *k, const uint8_t *dcid,
+                                       uint8_t dcid_len, uint32_t pn, const uint8_t *plain, size_t n,
+                                       uint8_t *out, size_t cap)
 {
 	/* first byte (4-byte packet number), version, DCID, SCID, token length, Length (2-byte varint) */
 	size_t hdr = 1 + 4 + 1 + (size_t)dcid_len + 1 + 1 + 2, total = hdr + 4 + n + 16;
@@ -47,10 +48,10 @@ static inline size_t quic_seal_initial(const struct quic_packet_keys *k, const u
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0;
 	bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce) == 1 &&
-		  EVP_EncryptUpdate(c, NULL, &len, out, (int)(hdr + 4)) == 1 &&
-		  EVP_EncryptUpdate(c, out + hdr + 4, &len, plain, (int)n) == 1 &&
-		  EVP_EncryptFinal_ex(c, out + hdr + 4 + n, &len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + hdr + 4 + n) == 1;
+	          EVP_EncryptUpdate(c, NULL, &len, out, (int)(hdr + 4)) == 1 &&
+	          EVP_EncryptUpdate(c, out + hdr + 4, &len, plain, (int)n) == 1 &&
+	          EVP_EncryptFinal_ex(c, out + hdr + 4 + n, &len) == 1 &&
+	          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + hdr + 4 + n) == 1;
 	EVP_CIPHER_CTX_free(c);
 	uint8_t mask[16];
 	c = EVP_CIPHER_CTX_new();

@@ -31,14 +31,14 @@ static void on_conn(struct conn *c, void *user)
 /* Read a capture of pcaps/ into one side, diagnosed against pcaps/ca/root.pem. */
 static void load(struct conn_diff *d, enum diff_side_index side, const char *name)
 {
-	static const char *ca[] = { "pcaps/ca/root.pem" };
-	struct trust_options topts = { .ca_files = ca, .ca_file_count = 1 };
+	static const char *ca[] = {"pcaps/ca/root.pem"};
+	struct trust_options topts = {.ca_files = ca, .ca_file_count = 1};
 	char err[1200], path[256];
-	struct loader l = { .diff = d, .side = side };
+	struct loader l = {.diff = d, .side = side};
 	l.ctx.trust = trust_store_new(&topts, err, sizeof(err));
 	l.ctx.cache = cert_cache_new(0);
 	CHECK(l.ctx.trust && l.ctx.cache);
-	struct engine_options eopts = { 0 };
+	struct engine_options eopts = {0};
 	struct engine *e = engine_new(&eopts, on_conn, &l);
 	struct capture_info info;
 	memset(&info, 0, sizeof(info));
@@ -196,12 +196,14 @@ static void test_cipher_alert(void)
 static void test_client_rejects(void)
 {
 	struct conn_diff d;
-	const struct diff_pair *p = one_pair(&d, "20-self-signed-leaf.pcap", "14-client-alert-unknown-ca.pcap");
+	const struct diff_pair *p =
+	    one_pair(&d, "20-self-signed-leaf.pcap", "14-client-alert-unknown-ca.pcap");
 	if (p) {
 		CHECK(value_has(bad_of(&d, 0), DF_ALERTS, "client fatal unknown_ca"));
 		if (!p->differs[DF_CERTIFICATES]) {
-			CHECK(starts_with(p->verdict, "same handshake; the failing client rejected the certificate "
-						      "(unknown_ca)"));
+			CHECK(starts_with(p->verdict,
+			                  "same handshake; the failing client rejected the certificate "
+			                  "(unknown_ca)"));
 		} else {
 			/* A different self-signed certificate: the chain is then the first difference. */
 			CHECK(starts_with(p->verdict, "the server sent a different certificate chain"));
@@ -294,9 +296,10 @@ static void test_verdict_priority(void)
 		bad.has_server_hello = false;
 		bad.outcome = OUTCOME_SERVER_ALERT;
 		bad.alert_count = 1;
-		bad.alerts[0] = (struct diff_alert){ .from_server = true, .level = 2, .description = 70 };
+		bad.alerts[0] = (struct diff_alert){.from_server = true, .level = 2, .description = 70};
 		diff_verdict(&good, &bad, v, sizeof(v));
-		CHECK_STR(v, "the failing client offers only TLSv1.2; the server answered with a protocol_version alert");
+		CHECK_STR(v, "the failing client offers only TLSv1.2; the server answered with a "
+		             "protocol_version alert");
 		bad.sni_present = false;
 		diff_verdict(&good, &bad, v, sizeof(v));
 		CHECK(starts_with(v, "the failing client sent no SNI"));
@@ -333,7 +336,7 @@ static void grease_check(struct conn *c, void *user)
 static void test_grease(void)
 {
 	int seen = 0;
-	struct engine_options eopts = { 0 };
+	struct engine_options eopts = {0};
 	struct engine *e = engine_new(&eopts, grease_check, &seen);
 	struct capture_info info;
 	memset(&info, 0, sizeof(info));

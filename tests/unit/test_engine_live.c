@@ -30,7 +30,7 @@ static void add_flight(void *user, uint8_t dir, const uint8_t *p, size_t n)
 	if (cv->n && cv->f[cv->n - 1].dir == dir) {
 		tls_bytes_add(&cv->f[cv->n - 1].b, p, n);
 	} else if (cv->n < MAX_FLIGHTS) {
-		cv->f[cv->n] = (struct flight){ dir, { 0 } };
+		cv->f[cv->n] = (struct flight){dir, {0}};
 		tls_bytes_add(&cv->f[cv->n++].b, p, n);
 	}
 }
@@ -72,7 +72,7 @@ struct wire {
 
 static void send_segment(struct wire *w, uint8_t dir, uint8_t flags, const uint8_t *payload, size_t len)
 {
-	struct packet p = { 0 };
+	struct packet p = {0};
 	p.ts_ns = w->now;
 	w->now += MS;
 	p.src.family = p.dst.family = 4;
@@ -93,9 +93,10 @@ static void send_segment(struct wire *w, uint8_t dir, uint8_t flags, const uint8
 
 static struct engine *start(struct wire *w, struct seen *s, bool live)
 {
-	struct engine_options o = { .report_when_decided = live };
+	struct engine_options o = {.report_when_decided = live};
 	memset(s, 0, sizeof(*s));
-	*w = (struct wire){ .e = engine_new(&o, on_conn, s), .seq = { 1000, 5000 }, .now = 1700000000LL * 1000 * MS };
+	*w = (struct wire){
+	    .e = engine_new(&o, on_conn, s), .seq = {1000, 5000}, .now = 1700000000LL * 1000 * MS};
 	send_segment(w, 0, TCP_SYN, NULL, 0);
 	send_segment(w, 1, TCP_SYN | TCP_ACK, NULL, 0);
 	send_segment(w, 0, TCP_ACK, NULL, 0);
@@ -117,7 +118,7 @@ static void close_both(struct wire *w)
 /* TLS 1.2 with a request: decided at the client's first application data, not before, and once. */
 static void test_established_at_client_data(void)
 {
-	struct conversation cv = { 0 };
+	struct conversation cv = {0};
 	CHECK(converse(TLS1_2_VERSION, false, true, &cv));
 	CHECK(cv.n >= 5 && cv.f[cv.n - 2].dir == 0 && cv.f[cv.n - 1].dir == 1);
 	struct wire w;
@@ -153,7 +154,7 @@ static void test_established_at_client_data(void)
 /* TLS 1.3 without a request: the grace runs on the clock, also when no packet comes. */
 static void test_grace_on_quiet_clock(void)
 {
-	struct conversation cv = { 0 };
+	struct conversation cv = {0};
 	CHECK(converse(TLS1_3_VERSION, false, false, &cv));
 	struct wire w;
 	struct seen s;
@@ -178,7 +179,7 @@ static void test_grace_on_quiet_clock(void)
 /* A client that rejects the certificate: decided at its alert, before the close. */
 static void test_client_alert(void)
 {
-	struct conversation cv = { 0 };
+	struct conversation cv = {0};
 	CHECK(!converse(TLS1_2_VERSION, true, false, &cv));
 	CHECK(cv.n >= 3 && cv.f[cv.n - 1].dir == 0);
 	struct wire w;
@@ -200,7 +201,7 @@ static void test_client_alert(void)
 /* A server that resets after the ClientHello: decided and ended by the same packet. */
 static void test_reset_after_client_hello(void)
 {
-	struct conversation cv = { 0 };
+	struct conversation cv = {0};
 	converse(TLS1_3_VERSION, false, false, &cv);
 	struct wire w;
 	struct seen s;

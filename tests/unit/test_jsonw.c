@@ -36,25 +36,25 @@ int main(void)
 	CHECK_STR(text(&w), "{\"a\":0,\"b\":-12,\"c\":[true,null,{}],\"d\":null}");
 
 	/* wire bytes: quote, control, DEL, valid UTF-8, invalid byte, backslash, NUL */
-	const uint8_t wire[] = { 'x', '"', '\n', 0x01, 0x7f, 0xc3, 0xa9, 0xc0, '\\', 0x00, 'y' };
+	const uint8_t wire[] = {'x', '"', '\n', 0x01, 0x7f, 0xc3, 0xa9, 0xc0, '\\', 0x00, 'y'};
 	jw_bytes(&w, NULL, wire, sizeof(wire));
 	CHECK_STR(text(&w), "\"x\\\"\\n\\u0001\\u007f\xc3\xa9\\\\xc0\\\\x5c\\u0000y\"");
 	/* the text "\xc0" and the byte 0xc0 must not come out alike */
-	const uint8_t lookalike[] = { '\\', 'x', 'c', '0' };
+	const uint8_t lookalike[] = {'\\', 'x', 'c', '0'};
 	jw_bytes(&w, NULL, lookalike, sizeof(lookalike));
 	CHECK_STR(text(&w), "\"\\\\x5cxc0\"");
 	/* overlong encodings and surrogates are not valid UTF-8 */
-	const uint8_t overlong[] = { 0xe0, 0x80, 0xaf, 0xed, 0xa0, 0x80 };
+	const uint8_t overlong[] = {0xe0, 0x80, 0xaf, 0xed, 0xa0, 0x80};
 	jw_bytes(&w, NULL, overlong, sizeof(overlong));
 	CHECK_STR(text(&w), "\"\\\\xe0\\\\x80\\\\xaf\\\\xed\\\\xa0\\\\x80\"");
 	/* our own strings: plain JSON escaping */
 	jw_string(&w, NULL, "C:\\pcaps\\a \"b\".pcap");
 	CHECK_STR(text(&w), "\"C:\\\\pcaps\\\\a \\\"b\\\".pcap\"");
 
-	const uint8_t bin[] = { 0x00, 0xff, 0x10 };
+	const uint8_t bin[] = {0x00, 0xff, 0x10};
 	jw_hex(&w, NULL, bin, 3);
 	CHECK_STR(text(&w), "\"00ff10\"");
-	const uint8_t b64[] = { 'M', 'a', 'n', 'M', 'a' };
+	const uint8_t b64[] = {'M', 'a', 'n', 'M', 'a'};
 	jw_base64(&w, NULL, b64, 5);
 	CHECK_STR(text(&w), "\"TWFuTWE=\"");
 	jw_base64(&w, NULL, b64, 4);

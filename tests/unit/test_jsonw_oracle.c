@@ -36,20 +36,46 @@ static size_t hostile(uint8_t *b, size_t cap)
 	while (n < want && n + 4 <= cap) {
 		uint32_t k = next() % 10, cp;
 		switch (k) {
-		case 0: b[n++] = (uint8_t)(0x20 + next() % 95); break;
-		case 1: b[n++] = "\"\\/\b\f\n\r\t"[next() % 8]; break;
-		case 2: b[n++] = (uint8_t)(next() % 0x20); break;
-		case 3: b[n++] = 0x7f; break;
-		case 4: b[n++] = (uint8_t)(0x80 + next() % 0x80); break; /* any high byte */
-		case 5: cp = 0x80 + next() % 0x780; b[n++] = (uint8_t)(0xc0 | cp >> 6); b[n++] = (uint8_t)(0x80 | (cp & 63)); break;
-		case 6: cp = 0x800 + next() % 0xf800; /* surrogates included */
-			b[n++] = (uint8_t)(0xe0 | cp >> 12); b[n++] = (uint8_t)(0x80 | (cp >> 6 & 63));
-			b[n++] = (uint8_t)(0x80 | (cp & 63)); break;
-		case 7: cp = 0x10000 + next() % 0x1f0000; /* past U+10FFFF too */
-			b[n++] = (uint8_t)(0xf0 | (cp >> 18 & 7)); b[n++] = (uint8_t)(0x80 | (cp >> 12 & 63));
-			b[n++] = (uint8_t)(0x80 | (cp >> 6 & 63)); b[n++] = (uint8_t)(0x80 | (cp & 63)); break;
-		case 8: b[n++] = 0xc0 | (next() & 1); b[n++] = (uint8_t)(0x80 + next() % 64); break; /* overlong */
-		default: b[n++] = (uint8_t)(0xe0 + next() % 16); break; /* a cut sequence */
+		case 0:
+			b[n++] = (uint8_t)(0x20 + next() % 95);
+			break;
+		case 1:
+			b[n++] = "\"\\/\b\f\n\r\t"[next() % 8];
+			break;
+		case 2:
+			b[n++] = (uint8_t)(next() % 0x20);
+			break;
+		case 3:
+			b[n++] = 0x7f;
+			break;
+		case 4:
+			b[n++] = (uint8_t)(0x80 + next() % 0x80);
+			break; /* any high byte */
+		case 5:
+			cp = 0x80 + next() % 0x780;
+			b[n++] = (uint8_t)(0xc0 | cp >> 6);
+			b[n++] = (uint8_t)(0x80 | (cp & 63));
+			break;
+		case 6:
+			cp = 0x800 + next() % 0xf800; /* surrogates included */
+			b[n++] = (uint8_t)(0xe0 | cp >> 12);
+			b[n++] = (uint8_t)(0x80 | (cp >> 6 & 63));
+			b[n++] = (uint8_t)(0x80 | (cp & 63));
+			break;
+		case 7:
+			cp = 0x10000 + next() % 0x1f0000; /* past U+10FFFF too */
+			b[n++] = (uint8_t)(0xf0 | (cp >> 18 & 7));
+			b[n++] = (uint8_t)(0x80 | (cp >> 12 & 63));
+			b[n++] = (uint8_t)(0x80 | (cp >> 6 & 63));
+			b[n++] = (uint8_t)(0x80 | (cp & 63));
+			break;
+		case 8:
+			b[n++] = 0xc0 | (next() & 1);
+			b[n++] = (uint8_t)(0x80 + next() % 64);
+			break; /* overlong */
+		default:
+			b[n++] = (uint8_t)(0xe0 + next() % 16);
+			break; /* a cut sequence */
 		}
 	}
 	return n;
@@ -75,7 +101,8 @@ static size_t expected_text(const uint8_t *b, size_t n, char *out)
 		memset(&st, 0, sizeof(st));
 		size_t len = mbrtowc(&wc, (const char *)b + i, n - i, &st);
 		/* glibc decodes past U+10FFFF; RFC 3629 ends there */
-		if (len != (size_t)-1 && len != (size_t)-2 && len > 0 && !(wc >= 0xd800 && wc <= 0xdfff) && wc <= 0x10ffff) {
+		if (len != (size_t)-1 && len != (size_t)-2 && len > 0 && !(wc >= 0xd800 && wc <= 0xdfff) &&
+		    wc <= 0x10ffff) {
 			memcpy(out + o, b + i, len);
 			o += len;
 			i += len;
@@ -111,18 +138,20 @@ int main(void)
 		parsed++;
 		json_t *s = json_object_get(v, "wire");
 		size_t wn = expected_text(bytes, n, want);
-		if (json_is_string(s) && json_string_length(s) == wn && !memcmp(json_string_value(s), want, wn))
+		if (json_is_string(s) && json_string_length(s) == wn &&
+		    !memcmp(json_string_value(s), want, wn))
 			matched++;
 		else
-			fprintf(stderr, "decoded %s, expected %s\n", json_is_string(s) ? json_string_value(s) : "?", want);
+			fprintf(stderr, "decoded %s, expected %s\n",
+			        json_is_string(s) ? json_string_value(s) : "?", want);
 		json_decref(v);
 	}
 	CHECK_EQ(parsed, total);
 	CHECK_EQ(matched, total);
 
 	/* Our own strings (file names, messages) come back exactly. */
-	const char *own[] = { "plain", "quote \" back\\slash", "tab\tnew\nline", "caf\xc3\xa9 \xe2\x9c\x93",
-			      "\x01\x1f\x7f" };
+	const char *own[] = {"plain", "quote \" back\\slash", "tab\tnew\nline", "caf\xc3\xa9 \xe2\x9c\x93",
+	                     "\x01\x1f\x7f"};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		jw_reset(&w);
 		jw_array_begin(&w, NULL);

@@ -32,7 +32,7 @@ static void test_lines(void)
 	CHECK_EQ(add(kl, "   "), KEYLOG_LINE_SKIPPED);
 	CHECK_EQ(add(kl, "RSA 0011 2233"), KEYLOG_LINE_BAD); /* not a 32-byte random */
 	CHECK_EQ(add(kl, "CLIENT_ECH_SECRET " R1 " " S32), KEYLOG_LINE_UNKNOWN);
-	CHECK_EQ(add(kl, "CLIENT_RANDOM " R1 " " S32), KEYLOG_LINE_BAD);       /* master secret is 48 */
+	CHECK_EQ(add(kl, "CLIENT_RANDOM " R1 " " S32), KEYLOG_LINE_BAD);           /* master secret is 48 */
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 " R1 " a0a1"), KEYLOG_LINE_BAD); /* cut secret */
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32 "0"), KEYLOG_LINE_BAD); /* odd digits */
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32 " extra"), KEYLOG_LINE_BAD);
@@ -40,7 +40,8 @@ static void test_lines(void)
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 " R1 "zz " S32), KEYLOG_LINE_BAD);
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 x" R1 " " S32), KEYLOG_LINE_BAD);
 	CHECK_EQ(add(kl, "CLIENT_TRAFFIC_SECRET_0 " R1), KEYLOG_LINE_BAD);
-	CHECK_EQ(add(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET " R2 " " S48), KEYLOG_LINE_SECRET); /* again: last wins */
+	CHECK_EQ(add(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET " R2 " " S48),
+	         KEYLOG_LINE_SECRET); /* again: last wins */
 
 	const struct keylog_stats *st = keylog_stats(kl);
 	CHECK_EQ(st->lines, 17);
@@ -92,7 +93,7 @@ static void test_many(void)
 	CHECK_EQ(keylog_stats(kl)->entries, 5000);
 	int missing = 0;
 	for (unsigned i = 0; i < 5000; i++) {
-		uint8_t r[32] = { 0 };
+		uint8_t r[32] = {0};
 		r[28] = (uint8_t)(i >> 24);
 		r[29] = (uint8_t)(i >> 16);
 		r[30] = (uint8_t)(i >> 8);

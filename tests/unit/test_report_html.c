@@ -92,7 +92,7 @@ static void test_cap(void)
 	struct diagnosis *dg = calloc(1, sizeof(*dg));
 	dg->finding_count = 1;
 	dg->worst = SEV_ERROR;
-	dg->findings[0] = (struct finding){ .code = "hostname-mismatch", .severity = SEV_ERROR, .cert = -1 };
+	dg->findings[0] = (struct finding){.code = "hostname-mismatch", .severity = SEV_ERROR, .cert = -1};
 	snprintf(dg->expected_host, sizeof(dg->expected_host), "<b>shop</b>.example.test");
 	for (uint64_t id = 1; id <= HTML_MAX_CONNS + 1; id++) {
 		one_conn(&c, id);
@@ -108,7 +108,8 @@ static void test_cap(void)
 	CHECK(strstr(buf, want) != NULL);
 	snprintf(want, sizeof(want), "the %d worst of %d connections", HTML_MAX_CONNS, HTML_MAX_CONNS + 1);
 	CHECK(strstr(buf, want) != NULL);
-	snprintf(want, sizeof(want), ">%d</text>", HTML_MAX_CONNS + 1); /* the outcome chart counts them all */
+	snprintf(want, sizeof(want), ">%d</text>",
+	         HTML_MAX_CONNS + 1); /* the outcome chart counts them all */
 	CHECK(strstr(buf, want) != NULL);
 	CHECK(strstr(buf, "&lt;b&gt;shop&lt;/b&gt;") != NULL && strstr(buf, "<b>shop") == NULL);
 	CHECK(strstr(buf, "</html>\n") != NULL);

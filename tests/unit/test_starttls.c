@@ -38,41 +38,44 @@ static enum starttls_proto text_session(const char *client, const char *server)
 static void test_text_protocols(void)
 {
 	CHECK_EQ(text_session("EHLO mail.example.com\r\nSTARTTLS\r\n",
-			      "220 mail.example.org ESMTP\r\n250-mail.example.org\r\n250 STARTTLS\r\n"
-			      "220 2.0.0 Ready to start TLS\r\n"),
-		 STARTTLS_SMTP);
-	CHECK_EQ(text_session("ehlo x\r\nstarttls\r\n", "220 x\r\n250 ok\r\n220 go ahead\r\n"), STARTTLS_SMTP);
+	                      "220 mail.example.org ESMTP\r\n250-mail.example.org\r\n250 STARTTLS\r\n"
+	                      "220 2.0.0 Ready to start TLS\r\n"),
+	         STARTTLS_SMTP);
+	CHECK_EQ(text_session("ehlo x\r\nstarttls\r\n", "220 x\r\n250 ok\r\n220 go ahead\r\n"),
+	         STARTTLS_SMTP);
 	CHECK_EQ(text_session("a001 CAPABILITY\r\na002 STARTTLS\r\n",
-			      "* OK IMAP4rev1 Service Ready\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\n"
-			      "a001 OK CAPABILITY completed\r\na002 OK Begin TLS negotiation now\r\n"),
-		 STARTTLS_IMAP);
-	CHECK_EQ(text_session("CAPA\r\nSTLS\r\n", "+OK POP3 server ready\r\n+OK\r\nSTLS\r\n.\r\n+OK Begin TLS\r\n"),
-		 STARTTLS_POP3);
+	                      "* OK IMAP4rev1 Service Ready\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\n"
+	                      "a001 OK CAPABILITY completed\r\na002 OK Begin TLS negotiation now\r\n"),
+	         STARTTLS_IMAP);
+	CHECK_EQ(text_session("CAPA\r\nSTLS\r\n",
+	                      "+OK POP3 server ready\r\n+OK\r\nSTLS\r\n.\r\n+OK Begin TLS\r\n"),
+	         STARTTLS_POP3);
 	CHECK_EQ(text_session("AUTH TLS\r\n", "220 FTP ready\r\n234 AUTH TLS OK.\r\n"), STARTTLS_FTP);
 	CHECK_EQ(text_session("auth ssl\r\n", "220 FTP ready\r\n334 ok\r\n"), STARTTLS_FTP);
 	CHECK_EQ(text_session("CAP LS\r\nSTARTTLS\r\n", ":irc.example.net 670 * :STARTTLS successful\r\n"),
-		 STARTTLS_IRC);
-	CHECK_EQ(text_session("<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' "
-			      "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
-			      "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
-			      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/>"
-			      "</starttls></stream:features><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
-		 STARTTLS_XMPP);
+	         STARTTLS_IRC);
+	CHECK_EQ(
+	    text_session("<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' "
+	                 "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+	                 "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+	                 "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/>"
+	                 "</starttls></stream:features><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+	    STARTTLS_XMPP);
 }
 
 static void test_not_an_upgrade(void)
 {
 	/* NNTP (RFC 4642) and ManageSieve use the same word, answered otherwise. */
 	CHECK_EQ(text_session("STARTTLS\r\n", "200 news ready\r\n382 Continue with TLS negotiation\r\n"),
-		 STARTTLS_NONE);
+	         STARTTLS_NONE);
 	CHECK_EQ(text_session("STARTTLS\r\n", "\"IMPLEMENTATION\" \"x\"\r\nOK\r\n"), STARTTLS_NONE);
 	/* The upgrade command must be the client's last complete line. */
 	CHECK_EQ(text_session("STARTTLS\r\nQUIT\r\n", "220 ok\r\n"), STARTTLS_NONE);
 	CHECK_EQ(text_session("EHLO x\r\nSTARTTLS", "220 x\r\n"), STARTTLS_NONE);
 	/* HTTP CONNECT and SOCKS preludes are not upgrades. */
 	CHECK_EQ(text_session("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
-			      "HTTP/1.1 200 Connection established\r\n\r\n"),
-		 STARTTLS_NONE);
+	                      "HTTP/1.1 200 Connection established\r\n\r\n"),
+	         STARTTLS_NONE);
 	CHECK_EQ(text_session("", ""), STARTTLS_NONE);
 	CHECK_EQ(text_session("AUTH\r\n", "220 x\r\n"), STARTTLS_NONE);
 	CHECK_EQ(text_session("AUTH TL\r\n", "220 x\r\n"), STARTTLS_NONE);
@@ -113,8 +116,9 @@ static enum starttls_proto binary_session(const uint8_t *c, size_t cn, const uin
 
 static void test_postgresql(void)
 {
-	static const uint8_t ssl_request[] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f };
-	static const uint8_t gss_request[] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30 }; /* GSSENCRequest: not TLS */
+	static const uint8_t ssl_request[] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+	static const uint8_t gss_request[] = {0,    0,    0,    8,
+	                                      0x04, 0xd2, 0x16, 0x30}; /* GSSENCRequest: not TLS */
 	CHECK_EQ(binary_session(ssl_request, 8, (const uint8_t *)"S", 1), STARTTLS_POSTGRESQL);
 	CHECK_EQ(binary_session(gss_request, 8, (const uint8_t *)"G", 1), STARTTLS_NONE);
 	CHECK_EQ(binary_session(ssl_request, 7, (const uint8_t *)"S", 1), STARTTLS_NONE);
@@ -124,11 +128,12 @@ static void test_mysql(void)
 {
 	/* HandshakeV10: length 74, seq 0, protocol 10, "8.0.36\0", thread id, 8 bytes of salt, filler,
 	 * capabilities 0xffff (CLIENT_SSL among them), then the rest. */
-	static uint8_t greeting[78] = { 74, 0, 0, 0, 10, '8', '.', '0', '.', '3', '6', 0, 1, 0, 0, 0,
-					'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 0, 0xff, 0xff, 0xff };
+	static uint8_t greeting[78] = {74, 0, 0,   0,   10,  '8', '.', '0', '.', '3', '6', 0,    1,    0,
+	                               0,  0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 0,   0xff, 0xff, 0xff};
 	/* SSLRequest: length 32, seq 1, capabilities 0x000aa200 | CLIENT_SSL, max packet, charset, zeros. */
-	static uint8_t ssl_request[36] = { 32, 0, 0, 1, 0x00, 0xaa, 0x0a, 0x00, 0, 0, 0, 1, 0x21 };
-	CHECK_EQ(binary_session(ssl_request, sizeof(ssl_request), greeting, sizeof(greeting)), STARTTLS_MYSQL);
+	static uint8_t ssl_request[36] = {32, 0, 0, 1, 0x00, 0xaa, 0x0a, 0x00, 0, 0, 0, 1, 0x21};
+	CHECK_EQ(binary_session(ssl_request, sizeof(ssl_request), greeting, sizeof(greeting)),
+	         STARTTLS_MYSQL);
 
 	/* A server without CLIENT_SSL cannot be asked for TLS. */
 	greeting[26] = 0xf7;
@@ -139,20 +144,23 @@ static void test_mysql(void)
 	CHECK_EQ(binary_session(ssl_request, sizeof(ssl_request), greeting, sizeof(greeting)), STARTTLS_NONE);
 	ssl_request[0] = 32;
 	/* A greeting whose version string never ends inside the kept head. */
-	static uint8_t long_version[STARTTLS_HEAD_BYTES] = { 200, 0, 0, 0, 10 };
+	static uint8_t long_version[STARTTLS_HEAD_BYTES] = {200, 0, 0, 0, 10};
 	memset(long_version + 5, 'x', sizeof(long_version) - 5);
-	CHECK_EQ(binary_session(ssl_request, sizeof(ssl_request), long_version, sizeof(long_version)), STARTTLS_NONE);
+	CHECK_EQ(binary_session(ssl_request, sizeof(ssl_request), long_version, sizeof(long_version)),
+	         STARTTLS_NONE);
 	CHECK_EQ(binary_session(ssl_request, 4, greeting, 20), STARTTLS_NONE);
 }
 
 static void test_ldap(void)
 {
-	/* RFC 4511 4.14.1 ExtendedRequest, messageID 1: 30 1d 02 01 01 77 18 80 16 "1.3.6.1.4.1.1466.20037". */
-	static const uint8_t req[] = { 0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16, '1', '.', '3', '.', '6',
-				       '.', '1', '.', '4', '.', '1', '.', '1', '4', '6', '6', '.', '2', '0', '0',
-				       '3', '7' };
+	/* RFC 4511 4.14.1 ExtendedRequest, messageID 1: 30 1d 02 01 01 77 18 80 16 "1.3.6.1.4.1.1466.20037".
+	 */
+	static const uint8_t req[] = {0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16, '1', '.',
+	                              '3',  '.',  '6',  '.',  '1',  '.',  '4',  '.',  '1',  '.', '1',
+	                              '4',  '6',  '6',  '.',  '2',  '0',  '0',  '3',  '7'};
 	/* ExtendedResponse, success. */
-	static const uint8_t resp[] = { 0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00 };
+	static const uint8_t resp[] = {0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07,
+	                               0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00};
 	CHECK_EQ(binary_session(req, sizeof(req), resp, sizeof(resp)), STARTTLS_LDAP);
 	CHECK_EQ(binary_session(req, sizeof(req) - 1, resp, sizeof(resp)), STARTTLS_NONE);
 }

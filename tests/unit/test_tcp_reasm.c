@@ -35,13 +35,13 @@ static void fill(void)
 
 static void test_in_order_and_reordered(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	uint32_t isn = 1000;
 	reasm_start(&d, isn);
 	/* segments 0..9 of 100 bytes, delivered 0,2,1,4,3,5,5(dup),7,6,9,8 */
-	int order[] = { 0, 2, 1, 4, 3, 5, 5, 7, 6, 9, 8 };
+	int order[] = {0, 2, 1, 4, 3, 5, 5, 7, 6, 9, 8};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int k = order[i];
 		reasm_segment(&d, isn + (uint32_t)k * 100, stream + k * 100, 100, collect, s, &mem);
@@ -58,7 +58,7 @@ static void test_in_order_and_reordered(void)
 
 static void test_overlap_first_wins(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	uint8_t other[300];
@@ -78,7 +78,7 @@ static void test_overlap_first_wins(void)
 
 static void test_sequence_wrap(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	uint32_t isn = 0xffffff00u;
@@ -94,7 +94,7 @@ static void test_sequence_wrap(void)
 
 static void test_queue_cap_skips_gap(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0, peak = 0;
 	reasm_start(&d, 0);
@@ -118,12 +118,13 @@ static void test_queue_cap_skips_gap(void)
 
 static void test_flood_of_tiny_segments(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0, peak = 0;
 	reasm_start(&d, 0);
 	for (uint32_t i = 0; i < 100000; i++) {
-		reasm_segment(&d, 10 + i * 2, stream, 1, collect, s, &mem); /* every other byte: never in order */
+		reasm_segment(&d, 10 + i * 2, stream, 1, collect, s,
+		              &mem); /* every other byte: never in order */
 		if (mem > peak)
 			peak = mem;
 	}
@@ -136,7 +137,7 @@ static void test_flood_of_tiny_segments(void)
 
 static void test_count_only(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	reasm_start(&d, 0);
@@ -163,7 +164,7 @@ static void test_count_only(void)
 
 static void test_far_future_ignored(void)
 {
-	struct reasm_dir d = { 0 };
+	struct reasm_dir d = {0};
 	struct sink *s = calloc(1, sizeof(*s));
 	size_t mem = 0;
 	reasm_start(&d, 5);

@@ -94,7 +94,7 @@ static void ext_alpn(struct hello *h, const uint8_t *first, size_t n)
 
 static void ext_sni(struct hello *h)
 {
-	static const uint8_t sni[] = { 0, 14, 0, 0, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm' };
+	static const uint8_t sni[] = {0, 14, 0, 0, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'};
 	ext(h, 0, sni, sizeof(sni));
 }
 
@@ -108,18 +108,18 @@ static void hello_parse(struct hello *h, struct tls_client_hello *ch)
 }
 
 /* JA4.md's example hello: 15 suites, 16 extensions in the listed order, ALPN h2, 8 signature algorithms. */
-static const uint16_t spec_suites[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-					0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035 };
-static const uint16_t spec_extensions[] = { 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
-					    0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015 };
-static const uint16_t spec_sigalgs[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601 };
+static const uint16_t spec_suites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
+                                       0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+static const uint16_t spec_extensions[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
+                                           0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015};
+static const uint16_t spec_sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
 
 struct spec_options {
-	bool grease;       /* add GREASE to suites, extensions, groups, versions, signature algorithms */
-	bool sni;          /* send server_name */
-	bool sigalgs;      /* send signature_algorithms */
+	bool grease;  /* add GREASE to suites, extensions, groups, versions, signature algorithms */
+	bool sni;     /* send server_name */
+	bool sigalgs; /* send signature_algorithms */
 	const uint8_t *alpn;
-	size_t alpn_len;   /* 0: no ALPN extension at all */
+	size_t alpn_len; /* 0: no ALPN extension at all */
 };
 
 static void spec_hello(const struct spec_options *o, struct tls_client_hello *ch)
@@ -152,13 +152,13 @@ static void spec_hello(const struct spec_options *o, struct tls_client_hello *ch
 				ext_u16_list(&h, t, s, n + 8, false);
 			}
 		} else if (t == 0x002b) {
-			uint16_t v[] = { 0x3a3a, 0x0304, 0x0303 };
+			uint16_t v[] = {0x3a3a, 0x0304, 0x0303};
 			ext_u16_list(&h, t, o->grease ? v : v + 1, o->grease ? 3 : 2, true);
 		} else if (t == 0x000a) {
-			uint16_t g[] = { 0x4a4a, 0x001d, 0x0017 };
+			uint16_t g[] = {0x4a4a, 0x001d, 0x0017};
 			ext_u16_list(&h, t, o->grease ? g : g + 1, o->grease ? 3 : 2, false);
 		} else if (t == 0x000b) {
-			static const uint8_t pf[] = { 1, 0 };
+			static const uint8_t pf[] = {1, 0};
 			ext(&h, t, pf, sizeof(pf));
 		} else {
 			ext(&h, t, NULL, 0);
@@ -173,15 +173,16 @@ static void test_ja4_spec_example(void)
 {
 	static struct tls_client_hello ch;
 	char ja4[TLS_FP_JA4_LEN], raw[TLS_FP_STRING_MAX];
-	struct spec_options o = { false, true, true, (const uint8_t *)"h2", 2 };
+	struct spec_options o = {false, true, true, (const uint8_t *)"h2", 2};
 
 	spec_hello(&o, &ch);
 	CHECK(tls_ja4(&ch, TLS_FP_TCP, ja4));
 	CHECK_STR(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	CHECK(tls_ja4_r(&ch, TLS_FP_TCP, raw, sizeof(raw)));
-	CHECK_STR(raw, "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9_"
-		       "0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01_"
-		       "0403,0804,0401,0503,0805,0501,0806,0601");
+	CHECK_STR(raw,
+	          "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9_"
+	          "0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01_"
+	          "0403,0804,0401,0503,0805,0501,0806,0601");
 
 	/* GREASE anywhere changes nothing. */
 	o.grease = true;
@@ -204,8 +205,9 @@ static void test_ja4_spec_example(void)
 	o.sigalgs = false;
 	spec_hello(&o, &ch);
 	CHECK(tls_ja4_r(&ch, TLS_FP_TCP, raw, sizeof(raw)));
-	CHECK_STR(raw, "t13d1515h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9_"
-		       "0005,000a,000b,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01");
+	CHECK_STR(raw,
+	          "t13d1515h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9_"
+	          "0005,000a,000b,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01");
 }
 
 /* JA4.md: "0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01 = 6d807ffa2a79":
@@ -222,7 +224,7 @@ static void test_ja4_no_sigalgs_hash(void)
 		if (t == 0x0010)
 			ext_alpn(&h, (const uint8_t *)"h2", 2);
 		else if (t == 0x002b)
-			ext_u16_list(&h, t, (const uint16_t[]){ 0x0304 }, 1, true);
+			ext_u16_list(&h, t, (const uint16_t[]){0x0304}, 1, true);
 		else
 			ext(&h, t, NULL, 0); /* 000d (and 0000) empty: bad extensions, but present */
 	}
@@ -235,7 +237,7 @@ static void alpn_case(const uint8_t *alpn, size_t n, const char *want_a)
 {
 	static struct tls_client_hello ch;
 	char ja4[TLS_FP_JA4_LEN];
-	struct spec_options o = { false, true, true, alpn, n };
+	struct spec_options o = {false, true, true, alpn, n};
 
 	spec_hello(&o, &ch);
 	CHECK(tls_ja4(&ch, TLS_FP_TCP, ja4));
@@ -248,16 +250,22 @@ static void test_ja4_alpn_rules(void)
 {
 	alpn_case((const uint8_t *)"http/1.1", 8, "t13d1516h1_");
 	alpn_case((const uint8_t *)"h", 1, "t13d1516hh_");
-	alpn_case((const uint8_t[]){ 0xab }, 1, "t13d1516ab_");
-	alpn_case((const uint8_t[]){ 0xab, 0xcd }, 2, "t13d1516ad_");
-	alpn_case((const uint8_t[]){ 0x30, 0xab }, 2, "t13d1516" "3b_");
-	alpn_case((const uint8_t[]){ 0x30, 0x31, 0xab, 0xcd }, 4, "t13d1516" "3d_");
-	alpn_case((const uint8_t[]){ 0x30, 0xab, 0xcd, 0x31 }, 4, "t13d1516" "01_");
+	alpn_case((const uint8_t[]){0xab}, 1, "t13d1516ab_");
+	alpn_case((const uint8_t[]){0xab, 0xcd}, 2, "t13d1516ad_");
+	alpn_case((const uint8_t[]){0x30, 0xab}, 2,
+	          "t13d1516"
+	          "3b_");
+	alpn_case((const uint8_t[]){0x30, 0x31, 0xab, 0xcd}, 4,
+	          "t13d1516"
+	          "3d_");
+	alpn_case((const uint8_t[]){0x30, 0xab, 0xcd, 0x31}, 4,
+	          "t13d1516"
+	          "01_");
 
 	/* No ALPN extension: "00", and one extension fewer. */
 	static struct tls_client_hello ch;
 	char ja4[TLS_FP_JA4_LEN];
-	struct spec_options o = { false, true, true, NULL, 0 };
+	struct spec_options o = {false, true, true, NULL, 0};
 	spec_hello(&o, &ch);
 	CHECK(tls_ja4(&ch, TLS_FP_TCP, ja4));
 	CHECK_STR(ja4, "t13d151500_8daaf6152771_e5627efa2ab1");
@@ -280,15 +288,15 @@ static void test_ja4_empty_lists(void)
 
 static void test_ja3_readme_example(void)
 {
-	static const uint16_t suites[] = { 47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4 };
+	static const uint16_t suites[] = {47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4};
 	static struct hello h;
 	static struct tls_client_hello ch;
 	char text[TLS_FP_STRING_MAX], md5[TLS_FP_MD5_HEX];
 
 	hello_begin(&h, 769, suites, sizeof(suites) / 2);
 	ext_sni(&h);
-	ext_u16_list(&h, 10, (const uint16_t[]){ 23, 24, 25 }, 3, false);
-	ext(&h, 11, (const uint8_t[]){ 1, 0 }, 2);
+	ext_u16_list(&h, 10, (const uint16_t[]){23, 24, 25}, 3, false);
+	ext(&h, 11, (const uint8_t[]){1, 0}, 2);
 	hello_parse(&h, &ch);
 	CHECK(tls_ja3_string(&ch, text, sizeof(text)));
 	CHECK_STR(text, "769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0");
@@ -296,12 +304,12 @@ static void test_ja3_readme_example(void)
 	CHECK_STR(md5, "ada70206e40642a3e4461f35503241d5");
 
 	/* GREASE in suites, extensions and groups is left out (JA3 README, "GREASE"). */
-	static const uint16_t greased[] = { 0x0a0a, 47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4 };
+	static const uint16_t greased[] = {0x0a0a, 47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4};
 	hello_begin(&h, 769, greased, sizeof(greased) / 2);
 	ext(&h, 0xdada, NULL, 0);
 	ext_sni(&h);
-	ext_u16_list(&h, 10, (const uint16_t[]){ 0xfafa, 23, 24, 25 }, 4, false);
-	ext(&h, 11, (const uint8_t[]){ 1, 0 }, 2);
+	ext_u16_list(&h, 10, (const uint16_t[]){0xfafa, 23, 24, 25}, 4, false);
+	ext(&h, 11, (const uint8_t[]){1, 0}, 2);
 	hello_parse(&h, &ch);
 	CHECK(tls_ja3_string(&ch, text, sizeof(text)));
 	CHECK_STR(text, "769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0");
@@ -356,15 +364,15 @@ static void test_ja3s(void)
 	static struct hello h;
 	static struct tls_server_hello sh;
 	char text[TLS_FP_STRING_MAX];
-	static const uint8_t key_share[36] = { 0x00, 0x1d, 0x00, 0x20 };
+	static const uint8_t key_share[36] = {0x00, 0x1d, 0x00, 0x20};
 
-	hello_begin(&h, 0x0303, (const uint16_t[]){ 0x1301 }, 1);
+	hello_begin(&h, 0x0303, (const uint16_t[]){0x1301}, 1);
 	h.len -= 2 + 2 + 2 + 2; /* back to the suite list length: a ServerHello has one suite, no vector */
 	put16(&h, 0x1301);
 	put8(&h, 0);
 	h.ext_start = h.len;
 	put16(&h, 0);
-	ext(&h, 43, (const uint8_t[]){ 0x03, 0x04 }, 2);
+	ext(&h, 43, (const uint8_t[]){0x03, 0x04}, 2);
 	ext(&h, 51, key_share, sizeof(key_share));
 	size_t ext_len = h.len - h.ext_start - 2;
 	h.b[h.ext_start] = (uint8_t)(ext_len >> 8);

@@ -31,7 +31,8 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 	logf_(ctx, "R%u/%u ", type, length);
 }
 
-static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len, uint32_t wire)
+static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
+                         uint32_t wire)
 {
 	struct log *l = ctx;
 	l->handshakes++;
@@ -69,13 +70,14 @@ static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
 }
 
 static void on_handshake_ignore(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
-				uint32_t wire)
+                                uint32_t wire)
 {
 }
 
 static struct tls_stream_sink sink_for(struct log *l)
 {
-	struct tls_stream_sink s = { l, on_record, on_handshake, on_alert, on_sslv2, on_anomaly, on_prelude, NULL };
+	struct tls_stream_sink s = {l,        on_record,  on_handshake, on_alert,
+	                            on_sslv2, on_anomaly, on_prelude,   NULL};
 	return s;
 }
 
@@ -95,35 +97,35 @@ static void run(const struct tls_bytes *b, size_t piece, struct log *l, size_t *
 
 static void test_real_streams(int version)
 {
-	struct tls_bytes c2s = { 0 }, s2c = { 0 };
+	struct tls_bytes c2s = {0}, s2c = {0};
 	CHECK(tls_pair_run(version, "split.example.test", &c2s, &s2c));
-	const struct tls_bytes *dirs[2] = { &c2s, &s2c };
+	const struct tls_bytes *dirs[2] = {&c2s, &s2c};
 	for (int d = 0; d < 2; d++) {
-		struct log whole = { 0 };
+		struct log whole = {0};
 		size_t mem = 0;
 		run(dirs[d], 0, &whole, &mem);
 		CHECK_EQ(mem, 0);
 		CHECK(whole.handshakes >= 1);
 		/* The same events whatever the cut, byte by byte included. */
-		size_t pieces[] = { 1, 2, 3, 4, 5, 6, 7, 13, 100, 1460 };
+		size_t pieces[] = {1, 2, 3, 4, 5, 6, 7, 13, 100, 1460};
 		for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
-			struct log l = { 0 };
+			struct log l = {0};
 			run(dirs[d], pieces[i], &l, &mem);
 			CHECK_STR(l.text, whole.text);
 			CHECK_EQ(mem, 0);
 		}
 	}
 	/* The client's first message is its ClientHello, in a handshake record. */
-	struct log l = { 0 };
+	struct log l = {0};
 	size_t mem = 0;
 	run(&c2s, 0, &l, &mem);
 	CHECK(strncmp(l.text, "R22/", 4) == 0);
 	CHECK(strstr(l.text, "H1/") != NULL);
-	struct log ls = { 0 };
+	struct log ls = {0};
 	run(&s2c, 0, &ls, &mem);
 	CHECK(strstr(ls.text, "H2/") != NULL);
 	if (version == TLS1_2_VERSION) {
-		CHECK(strstr(ls.text, "H11/") != NULL); /* Certificate in clear */
+		CHECK(strstr(ls.text, "H11/") != NULL);  /* Certificate in clear */
 		CHECK(strstr(ls.text, "H14/0") != NULL); /* ServerHelloDone, empty body */
 	} else {
 		CHECK(strstr(ls.text, "H11/") == NULL); /* encrypted in TLS 1.3 */
@@ -135,9 +137,9 @@ static void test_real_streams(int version)
 
 static void test_starttls_prelude(void)
 {
-	struct tls_bytes c2s = { 0 }, s2c = { 0 };
+	struct tls_bytes c2s = {0}, s2c = {0};
 	CHECK(tls_pair_run(TLS1_2_VERSION, NULL, &c2s, &s2c));
-	struct log l = { 0 }, ref = { 0 };
+	struct log l = {0}, ref = {0};
 	size_t mem = 0;
 	run(&c2s, 0, &ref, &mem);
 	struct tls_stream s;
@@ -158,7 +160,7 @@ static void test_starttls_prelude(void)
 
 	/* PostgreSQL's server: a 1-byte 'S' segment, held until the ServerHello's segment shows it is
 	 * not the start of TLS, then passed on as prelude. */
-	struct log ls = { 0 }, sref = { 0 };
+	struct log ls = {0}, sref = {0};
 	run(&s2c, 0, &sref, &mem);
 	sink = sink_for(&ls);
 	tls_stream_init(&s, 1);
@@ -178,7 +180,7 @@ static void test_starttls_prelude(void)
 
 static void test_not_tls_budget(void)
 {
-	struct log l = { 0 };
+	struct log l = {0};
 	size_t mem = 0;
 	struct tls_stream s;
 	struct tls_stream_sink sink = sink_for(&l);
@@ -195,7 +197,7 @@ static void test_not_tls_budget(void)
 
 static void test_hostile_lengths(void)
 {
-	struct log l = { 0 };
+	struct log l = {0};
 	size_t mem = 0, peak = 0;
 	struct tls_stream s;
 	struct tls_stream_sink sink = sink_for(&l);
@@ -203,8 +205,15 @@ static void test_hostile_lengths(void)
 	/* A ClientHello claiming 16 MiB, carried in full-size records. */
 	uint8_t rec[5 + 16384];
 	memset(rec, 0x41, sizeof(rec));
-	rec[0] = 22; rec[1] = 3; rec[2] = 1; rec[3] = 0x40; rec[4] = 0x00;
-	rec[5] = 1; rec[6] = 0xff; rec[7] = 0xff; rec[8] = 0xff;
+	rec[0] = 22;
+	rec[1] = 3;
+	rec[2] = 1;
+	rec[3] = 0x40;
+	rec[4] = 0x00;
+	rec[5] = 1;
+	rec[6] = 0xff;
+	rec[7] = 0xff;
+	rec[8] = 0xff;
 	tls_stream_feed(&s, rec, sizeof(rec), true, false, &sink, &mem);
 	rec[5] = 0x41;
 	size_t left = 0xffffff - (16384 - 4); /* the rest of the message body, exactly */
@@ -219,14 +228,14 @@ static void test_hostile_lengths(void)
 	}
 	CHECK_EQ(l.anomalies[TLS_ANOM_HANDSHAKE_TOO_LONG], 1);
 	CHECK(peak <= TLS_MAX_HANDSHAKE_MSG);
-	CHECK_EQ(l.handshakes, 1);              /* delivered once, cut at the cap */
+	CHECK_EQ(l.handshakes, 1); /* delivered once, cut at the cap */
 	CHECK_EQ(l.last_wire_len, 0xffffff);
 	tls_stream_free(&s, &mem);
 	CHECK_EQ(mem, 0);
 
 	/* A bad header after a good record: sync lost, reported once. */
 	tls_stream_init(&s, 0);
-	uint8_t two[] = { 22, 3, 3, 0, 4, 14, 0, 0, 0, 0x99, 0x99, 0x99, 0x99, 0x99 };
+	uint8_t two[] = {22, 3, 3, 0, 4, 14, 0, 0, 0, 0x99, 0x99, 0x99, 0x99, 0x99};
 	tls_stream_feed(&s, two, sizeof(two), true, false, &sink, &mem);
 	CHECK_EQ(s.state, TLS_STREAM_RESYNC);
 	CHECK_EQ(l.anomalies[TLS_ANOM_BAD_RECORD_HEADER], 1);
@@ -235,17 +244,17 @@ static void test_hostile_lengths(void)
 
 static void test_alerts_and_encrypted(void)
 {
-	struct log l = { 0 };
+	struct log l = {0};
 	size_t mem = 0;
 	struct tls_stream s;
 	struct tls_stream_sink sink = sink_for(&l);
 	tls_stream_init(&s, 1);
 	s.peer_is_tls = true;
 	/* cleartext fatal handshake_failure, then (after CCS) an encrypted alert */
-	uint8_t bytes[] = { 21, 3, 3, 0, 2, 2, 40, 20, 3, 3, 0, 1, 1 };
+	uint8_t bytes[] = {21, 3, 3, 0, 2, 2, 40, 20, 3, 3, 0, 1, 1};
 	tls_stream_feed(&s, bytes, sizeof(bytes), true, false, &sink, &mem);
 	tls_stream_set_encrypted(&s);
-	uint8_t enc[5 + 26] = { 21, 3, 3, 0, 26 };
+	uint8_t enc[5 + 26] = {21, 3, 3, 0, 26};
 	tls_stream_feed(&s, enc, sizeof(enc), true, false, &sink, &mem);
 	CHECK_STR(l.text, "R21/2 A2/40 R20/1 R21/26 ");
 	tls_stream_free(&s, &mem);
@@ -253,10 +262,11 @@ static void test_alerts_and_encrypted(void)
 
 static void test_sslv2_hello(void)
 {
-	/* SSLv2 CLIENT-HELLO: len 0x8000|N, type 1, version 3.1, 3 ciphers, no session id, 16-byte challenge */
-	uint8_t h[2 + 9 + 9 + 16] = { 0x80, 9 + 9 + 16, 1, 3, 1, 0, 9, 0, 0, 0, 16,
-				      0, 0, 0x2f, 0, 0, 0x35, 0x01, 0x00, 0x80 };
-	struct log l = { 0 };
+	/* SSLv2 CLIENT-HELLO: len 0x8000|N, type 1, version 3.1, 3 ciphers, no session id, 16-byte challenge
+	 */
+	uint8_t h[2 + 9 + 9 + 16] = {0x80, 9 + 9 + 16, 1, 3,    1, 0, 9,    0,    0,    0,
+	                             16,   0,          0, 0x2f, 0, 0, 0x35, 0x01, 0x00, 0x80};
+	struct log l = {0};
 	size_t mem = 0;
 	struct tls_stream s;
 	struct tls_stream_sink sink = sink_for(&l);
@@ -277,7 +287,8 @@ struct collect {
 	int bodies;
 };
 
-static void collect_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length, bool encrypted)
+static void collect_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, uint16_t length,
+                           bool encrypted)
 {
 	struct collect *c = ctx;
 	if (type == TLS_CT_APPLICATION_DATA)
@@ -307,8 +318,9 @@ static void anomaly_ignore(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 
 static struct tls_stream_sink collect_sink(struct collect *c)
 {
-	struct tls_stream_sink s = { c, collect_record, on_handshake_ignore, alert_ignore, sslv2_ignore,
-				     anomaly_ignore, NULL, collect_body };
+	struct tls_stream_sink s = {
+	    c,    collect_record, on_handshake_ignore, alert_ignore, sslv2_ignore, anomaly_ignore,
+	    NULL, collect_body};
 	return s;
 }
 
@@ -317,18 +329,18 @@ static void test_collect(void)
 	/* A handshake record (not asked for), then a 300-byte application_data record. */
 	uint8_t wire[5 + 4 + 5 + 300];
 	size_t n = 0;
-	const uint8_t hs[] = { 0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00 };
+	const uint8_t hs[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00};
 	memcpy(wire, hs, sizeof(hs));
 	n = sizeof(hs);
-	const uint8_t ad[] = { 0x17, 0x03, 0x03, 0x01, 0x2c };
+	const uint8_t ad[] = {0x17, 0x03, 0x03, 0x01, 0x2c};
 	memcpy(wire + n, ad, 5);
 	n += 5;
 	for (int i = 0; i < 300; i++)
 		wire[n++] = (uint8_t)(i * 7);
-	size_t cuts[] = { 0, 1, 9, 10, 14, 15, 100, n - 1 };
+	size_t cuts[] = {0, 1, 9, 10, 14, 15, 100, n - 1};
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
 		struct tls_stream s;
-		struct collect c = { &s, { 0 }, 0, { 0 }, 0 };
+		struct collect c = {&s, {0}, 0, {0}, 0};
 		struct tls_stream_sink sink = collect_sink(&c);
 		size_t mem = 0;
 		tls_stream_init(&s, 0);
@@ -343,7 +355,7 @@ static void test_collect(void)
 	}
 	/* Bytes lost inside the record: nothing is handed on. */
 	struct tls_stream s;
-	struct collect c = { &s, { 0 }, 0, { 0 }, 0 };
+	struct collect c = {&s, {0}, 0, {0}, 0};
 	struct tls_stream_sink sink = collect_sink(&c);
 	size_t mem = 0;
 	tls_stream_init(&s, 0);

@@ -64,8 +64,8 @@ static inline X509 *tls_pair_self_signed(EVP_PKEY **key, const char *cn)
  * an alert. app: after the handshake, one application record each way.
  * Returns whether the handshake finished.
  */
-static inline int tls_pair_converse(int version, const char *sni, bool client_verify, bool app, tls_pair_sink_fn sink,
-				    void *user)
+static inline int tls_pair_converse(int version, const char *sni, bool client_verify, bool app,
+                                    tls_pair_sink_fn sink, void *user)
 {
 	EVP_PKEY *key;
 	X509 *cert = tls_pair_self_signed(&key, "pair.test");
@@ -127,7 +127,7 @@ static inline void tls_pair_collect(void *user, uint8_t dir, const uint8_t *p, s
 /* A full handshake plus one application record each way, each direction's bytes in one buffer. */
 static inline int tls_pair_run(int version, const char *sni, struct tls_bytes *c2s, struct tls_bytes *s2c)
 {
-	struct tls_bytes *dirs[2] = { c2s, s2c };
+	struct tls_bytes *dirs[2] = {c2s, s2c};
 	return tls_pair_converse(version, sni, false, true, tls_pair_collect, dirs);
 }
 
