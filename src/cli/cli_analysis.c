@@ -45,6 +45,8 @@ struct analysis {
 	analysis_sink_fn sink;
 	void *user;
 	bool keylog; /* --keylog given: warn when it matched nothing */
+	const struct capture_control *control; /* stop flag and progress, or NULL */
+	unsigned empty_inputs;                 /* inputs that held no connection at all */
 	int worst;
 };
 
@@ -316,15 +318,32 @@ struct engine *analysis_engine(struct analysis *a)
 bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info)
 {
 	engine_set_file(a->engine, file_index);
-	enum ts_status st = capture_read_file(name, a->engine, info);
+	uint64_t before = engine_stats(a->engine)->connections;
+	enum ts_status st = capture_read_file_controlled(name, a->engine, info, a->control);
 	engine_flush(a->engine);
 	if (st != TS_OK) {
 		fprintf(stderr, "tlsscope: %s\n", info->error);
 		return false;
 	}
-	if (info->truncated)
+	if (info->truncated || info->interrupted)
 		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", info->error);
+	if (engine_stats(a->engine)->connections == before) {
+		fprintf(stderr, "tlsscope: warning: %s: no connection in %llu frames%s\n",
+		        strcmp(name, "-") ? name : "standard input", (unsigned long long)info->frames,
+		        info->frames ? "" : " (a tcpdump stopped before it wrote its buffer? use tcpdump -U)");
+		a->empty_inputs++;
+	}
 	return true;
+}
+
+void analysis_set_control(struct analysis *a, const struct capture_control *control)
+{
+	a->control = control;
+}
+
+unsigned analysis_empty_inputs(const struct analysis *a)
+{
+	return a->empty_inputs;
 }
 
 void analysis_drain(struct analysis *a)

@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,50 @@ static int terminal_width(FILE *fp)
 	const char *cols = getenv("COLUMNS");
 	int n = cols ? atoi(cols) : 0;
 	return n >= 40 ? n : 80;
+}
+
+/* Set by SIGINT/SIGTERM: stop reading, then report what was read. */
+static volatile sig_atomic_t analyze_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	analyze_stop = 1;
+}
+
+/* No SA_RESTART, so a read blocked on a pipe returns EINTR; SA_RESETHAND, so
+ * a second Ctrl-C ends tlsscope at once. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The writer thread must not take the signal, or the blocked read goes on. */
+static void block_stop_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* Progress on a terminal: one line, rewritten in place. */
+static void show_progress(void *user, uint64_t bytes_read, uint64_t bytes_total, uint64_t frames)
+{
+	const char *name = user;
+	if (bytes_total)
+		fprintf(stderr, "\rtlsscope: %s: %3u%% (%llu frames)", name,
+		        (unsigned)(bytes_read * 100 / bytes_total), (unsigned long long)frames);
+	else
+		fprintf(stderr, "\rtlsscope: %s: %llu frames", name, (unsigned long long)frames);
+	fflush(stderr);
 }
 
 static FILE *open_output(const char *path)
@@ -244,15 +290,26 @@ static int cmd_analyze(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	block_stop_signals(true); /* inherited by the writer thread */
 	a = analysis_start(&cfg, write_conn, &o);
+	block_stop_signals(false);
 	if (!a) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-
-	for (size_t i = 0; i < nfiles; i++)
+	catch_stop_signals();
+	bool progress = isatty(STDERR_FILENO);
+	struct capture_control control = {.stop = &analyze_stop, .progress = progress ? show_progress : NULL};
+	analysis_set_control(a, &control);
+	for (size_t i = 0; i < nfiles && !analyze_stop; i++) {
+		control.user = (void *)o.inputs.names[i];
 		if (!analysis_read_file(a, (uint32_t)i, o.inputs.names[i], &o.inputs.info[i]))
 			status = EXIT_USAGE;
+		if (progress)
+			fprintf(stderr, "\r\033[K"); /* clear the progress line */
+	}
+	if (analyze_stop)
+		fprintf(stderr, "tlsscope: interrupted: reporting what was read so far\n");
 	analysis_drain(a); /* every record written before the summary */
 	const struct ts_stats *stats = engine_stats(analysis_engine(a));
 	if (summary) {
@@ -301,6 +358,9 @@ static int cmd_analyze(int argc, char **argv)
 	}
 	/* Unusable input (2) outranks findings (1): a CI job must see both apart. */
 	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+		status = EXIT_FINDINGS;
+	/* An input with no connection at all is an error-level problem for --fail-on. */
+	if (status == 0 && fail_on <= SEV_ERROR && analysis_empty_inputs(a))
 		status = EXIT_FINDINGS;
 out:
 	/* One way out, so every early error frees what was made before it. */
