@@ -322,6 +322,32 @@ static const char *event_class(const struct conn *c, const struct conn_event *e)
 	}
 }
 
+/* Width a 12px label may take, by the widest glyphs of the page's sans-serif fonts. */
+#define LADDER_LABEL_PX_PER_CHAR 7
+#define LADDER_LABEL_MARGIN 4
+
+/* An endpoint under its lane: centred on the lane when it fits in its half of the ladder, else held
+ * against the ladder's outer edge, and squeezed (textLength) when longer than the half: an IPv6
+ * address with a port must not run out of the SVG. */
+static void ladder_endpoint_label(FILE *fp, bool client, const char *text)
+{
+	const int half = LADDER_W / 2 - 2 * LADDER_LABEL_MARGIN;
+	int lane = client ? LADDER_CLIENT_X : LADDER_SERVER_X;
+	int width = (int)strlen(text) * LADDER_LABEL_PX_PER_CHAR;
+	int left = client ? LADDER_LABEL_MARGIN : LADDER_W / 2 + LADDER_LABEL_MARGIN;
+	int x = lane;
+	const char *anchor = "middle";
+	if (lane - width / 2 < left || lane + width / 2 > left + half) {
+		x = client ? left : left + half;
+		anchor = client ? "start" : "end";
+	}
+	fprintf(fp, "<text class=\"muted ep\" x=\"%d\" y=\"34\" text-anchor=\"%s\" font-size=\"12\"", x,
+	        anchor);
+	if (width > half)
+		fprintf(fp, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"", half);
+	fprintf(fp, ">%s</text>", text);
+}
+
 void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs *in)
 {
 	(void)in;
@@ -337,13 +363,13 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 		const struct conn_side *s = k == 0 ? conn_client(c) : conn_server(c);
 		endpoint_text(s, a, sizeof(a));
 		fprintf(fp,
-		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>"
-		        "<text class=\"muted\" x=\"%d\" y=\"34\" text-anchor=\"middle\" "
-		        "font-size=\"12\">%s</text>"
-		        "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>",
-		        lanes[k], k == 0 ? "client" : "server", lanes[k], a, lanes[k], lanes[k], h - 6);
+		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>",
+		        lanes[k], k == 0 ? "client" : "server");
+		ladder_endpoint_label(fp, k == 0, a);
+		fprintf(fp, "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>", lanes[k],
+		        lanes[k], h - 6);
 	}
-	fputs("<text class=\"muted\" x=\"4\" y=\"34\" font-size=\"12\">time</text>", fp);
+	fputs("<text class=\"muted\" x=\"4\" y=\"50\" font-size=\"12\">time</text>", fp);
 	for (uint16_t i = 0; i < c->event_count; i++) {
 		const struct conn_event *e = &c->events[i];
 		bool from_client = e->dir == c->client_dir;

@@ -198,6 +198,18 @@ def browse(d, By, page, conns, by_code, problems, mismatch, reset):
     check("hostname-mismatch: finding, fix and a client error",
           "hostname-mismatch" in text and "Fix:" in text and "ERR_TLS_CERT_ALTNAME_INVALID" in text)
 
+    # Every endpoint label of every ladder inside its SVG (an IPv6 server address was cut off).
+    clipped = d.execute_script(
+        "var bad=[];document.querySelectorAll('svg.ladder-svg').forEach(function(svg){"
+        "var w=svg.viewBox.baseVal.width;svg.querySelectorAll('text.ep').forEach(function(t){"
+        "var b=t.getBBox();if(b.x<0||b.x+b.width>w+0.5)bad.push(t.textContent+' '+b.x+'+'+b.width);});});"
+        "return bad;")
+    labels = d.execute_script("return document.querySelectorAll('svg.ladder-svg text.ep').length;")
+    check("ladders: %d endpoint labels, none outside its SVG" % labels, labels >= 2 and not clipped, clipped[:5])
+    check("ladders: an IPv6 endpoint is among them (09-ipv6.pcap)",
+          d.execute_script("return Array.prototype.some.call(document.querySelectorAll('svg.ladder-svg text.ep'),"
+                           "function(t){return t.textContent.indexOf('[')===0;});"))
+
     rst = d.find_element(By.ID, "c%d" % reset)
     check("reset after ClientHello: RST marked in the ladder",
           len(rst.find_elements(By.CSS_SELECTOR, "svg.ladder-svg g.ev.rst")) == 1)
