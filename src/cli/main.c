@@ -20,6 +20,7 @@
 #include "jsonw.h"
 #include "report.h"
 #include "report_html.h"
+#include "report_rollup.h"
 
 /* The outputs of `analyze`: the text report or JSON Lines, and the extras. */
 struct analyze_outputs {
@@ -33,6 +34,7 @@ struct analyze_outputs {
 	struct cert_export export; /* --export-certs */
 	struct text_report *text;  /* the text report being gathered (text mode) */
 	struct html_report *html;  /* --html: the page being gathered */
+	struct rollup *rollup;     /* the roll-up both the text and HTML reports show */
 };
 
 static void usage(FILE *fp)
@@ -74,6 +76,7 @@ static void write_conn(const struct conn *c, const struct diagnosis *dg, void *u
 	if (o->json_file && !json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	html_report_add(o->html, c, dg, &o->inputs);
+	rollup_add(o->rollup, c, dg);
 	cert_export_conn(&o->export, c, &o->inputs);
 }
 
@@ -291,6 +294,12 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	block_stop_signals(true); /* inherited by the writer thread */
+	if ((o.text || o.html) && !(o.rollup = rollup_new())) {
+		block_stop_signals(false);
+		fprintf(stderr, "tlsscope: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	a = analysis_start(&cfg, write_conn, &o);
 	block_stop_signals(false);
 	if (!a) {
@@ -312,6 +321,8 @@ static int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "tlsscope: interrupted: reporting what was read so far\n");
 	analysis_drain(a); /* every record written before the summary */
 	const struct ts_stats *stats = engine_stats(analysis_engine(a));
+	rollup_sort(o.rollup);
+	o.inputs.rollup = o.rollup;
 	if (summary) {
 		if (o.json) {
 			report_json_summary(&o.w, stats, &o.inputs);
@@ -369,6 +380,7 @@ out:
 	jw_free(&o.wf);
 	text_report_discard(o.text);
 	html_report_discard(o.html);
+	rollup_free(o.rollup);
 	if (html_fp)
 		fclose(html_fp);
 	if (o.json_file)

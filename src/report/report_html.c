@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "report_html.h"
+#include "report_rollup.h"
 #include "tls_names.h"
 
 #ifndef TLSSCOPE_VERSION
@@ -1178,6 +1179,34 @@ static void page_header(FILE *fp, const struct html_report *h, const struct ts_s
 	fputs("</div>\n", fp);
 }
 
+/* The roll-up above the table: the largest groups, each example linked to its connection. */
+static void rollup_section(FILE *fp, const struct rollup *r)
+{
+	if (!rollup_worth_showing(r))
+		return;
+	fprintf(fp,
+	        "<h2 id=\"rollup\">Roll-up</h2>\n<p class=\"note\">%lu connections with problems by cause, "
+	        "server and client%s.</p>\n<div class=\"scroll\"><table id=\"rollup-table\"><thead><tr>"
+	        "<th>severity</th><th>count</th><th>cause</th><th>server</th><th>client</th><th>example</th>"
+	        "</tr></thead><tbody>\n",
+	        r->problems, r->count > ROLLUP_SHOWN ? ", the largest groups" : "");
+	for (size_t i = 0; i < r->count && i < ROLLUP_SHOWN; i++) {
+		const struct rollup_group *g = &r->groups[i];
+		fprintf(fp, "<tr class=\"%s\"><td>%s</td><td>%lu</td><td><code>", sev_class(g->severity),
+		        severity_name((enum severity)g->severity), g->count);
+		html_escape(fp, g->cause);
+		fputs("</code></td><td>", fp);
+		html_escape(fp, g->server);
+		fputs("</td><td>", fp);
+		html_escape(fp, g->client);
+		fprintf(fp, "</td><td><a href=\"#c%llu\">#%llu</a></td></tr>\n", (unsigned long long)g->example_id,
+		        (unsigned long long)g->example_id);
+	}
+	fputs("</tbody></table></div>\n", fp);
+	if (r->count > ROLLUP_SHOWN)
+		fprintf(fp, "<p class=\"note\">%zu more groups.</p>\n", r->count - ROLLUP_SHOWN);
+}
+
 static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 {
 	fputs("<h2 id=\"connections\">Connections</h2>\n<div class=\"controls\">"
@@ -1228,6 +1257,7 @@ bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *
 	size_t shown = h->count < HTML_MAX_CONNS ? h->count : HTML_MAX_CONNS;
 	html_page_begin(fp, "tlsscope report");
 	page_header(fp, h, s, in);
+	rollup_section(fp, in ? in->rollup : NULL);
 	connection_table(fp, h, shown);
 	fputs("<h2 id=\"details\">Connection details</h2>\n", fp);
 	if (!shown)

@@ -100,6 +100,27 @@ def main():
             by_code.setdefault(f["code"], set()).add(c["id"])
     problems = [c for c in conns if c["worst_severity"] in ("warning", "error", "critical")]
 
+    # The roll-up (text): one group per (worst finding, server, name, client), counts adding up to
+    # the connections with a problem, each example one of the group's connections.
+    text_groups = {}
+    for c in problems:
+        f = c["findings"][0]
+        key = (f["code"], c["server"]["ip"], c["client"]["ip"])
+        text_groups[key] = text_groups.get(key, 0) + 1
+    m = re.search(r"== roll-up: (\d+) connections with problems", r.stdout)
+    check("text roll-up heads the report with the problem count",
+          m and int(m.group(1)) == len(problems), m and m.group(1))
+    rows = re.findall(r"^  (warning|error|critical)\s+(\d+)  (\S+)\s+(\S+) (.+?)\s+(\S+)\s+#(\d+)$",
+                      r.stdout, re.M)
+    by_id = {c["id"]: c for c in conns}
+    ok_examples = all(int(ex) in by_id and by_id[int(ex)]["findings"][0]["code"] == cause
+                      for _, _, cause, _, _, _, ex in rows)
+    check("text roll-up: its rows name real example connections of their cause", rows and ok_examples,
+          rows[:3])
+    shown = sum(int(n) for _, n, *_ in rows)
+    check("text roll-up: the largest groups shown (counts within the problems)",
+          0 < shown <= len(problems) and int(rows[0][1]) == max(text_groups.values()), shown)
+
     def conn_of(capture, code=None):
         want = os.path.join(PCAPS, capture)
         for c in conns:
@@ -209,6 +230,16 @@ def browse(d, By, page, conns, by_code, problems, mismatch, reset):
     check("ladders: an IPv6 endpoint is among them (09-ipv6.pcap)",
           d.execute_script("return Array.prototype.some.call(document.querySelectorAll('svg.ladder-svg text.ep'),"
                            "function(t){return t.textContent.indexOf('[')===0;});"))
+
+    # The roll-up (HTML): above the table, each example a link to a connection on the page.
+    links = d.execute_script("return Array.prototype.map.call(document.querySelectorAll("
+                             "'#rollup-table a'),function(a){return a.getAttribute('href');});")
+    check("HTML roll-up: rows whose examples link to connections on the page",
+          links and all(d.execute_script("return !!document.getElementById(%r);" % l[1:]) for l in links),
+          links[:5])
+    check("HTML roll-up: before the connection table", d.execute_script(
+        "var a=document.getElementById('rollup'),b=document.getElementById('connections');"
+        "return !!a&&!!(a.compareDocumentPosition(b)&Node.DOCUMENT_POSITION_FOLLOWING);"))
 
     rst = d.find_element(By.ID, "c%d" % reset)
     check("reset after ClientHello: RST marked in the ladder",
