@@ -263,9 +263,13 @@ check("01 diag", "trusted at capture time, built leaf-intermediate-store",
 check("01 diag", "leaf parsed with its SANs", c["certificates"][0]["san"]["dns"][:1] == ["www.example.test"]
       and c["certificates"][0]["subject_cn"] == ["www.example.test"])
 check("01 diag", "every client would connect", all(v is None for v in c["client_errors"].values()))
-c = analyze("01-tls12-good")[0][0]
-check("01 system store", "the private root is unknown to the system store",
-      "unknown-issuer" in [f["code"] for f in c["findings"]] or not os.path.exists("/etc/ssl/certs/ca-certificates.crt"))
+skipped = []
+if os.path.exists("/etc/ssl/certs/ca-certificates.crt"):
+    c = analyze("01-tls12-good")[0][0]
+    check("01 system store", "the private root is unknown to the system store",
+          "unknown-issuer" in [f["code"] for f in c["findings"]])
+else:
+    skipped.append("01 system store: no system CA bundle (/etc/ssl/certs/ca-certificates.crt)")
 c = analyze("15-hostname-mismatch", "--ca", CA)[0][0]
 check("15 diag", "Node's message names host and altnames",
       c["client_errors"]["node"]["message"] == "Hostname/IP does not match certificate's altnames: Host: "
@@ -405,5 +409,7 @@ for f in sorted(os.listdir(PCAPS)):
         conns, s = analyze(f[:-5])
         check(f, "at least one TLS connection", any(c["client_hello"] or c["server_hello"] for c in conns))
 
+for why in skipped:
+    print("SKIP " + why)
 print("%d checks failed" % len(failures) if failures else "all sample-capture checks passed")
-sys.exit(1 if failures else 0)
+sys.exit(1 if failures else 77 if skipped else 0)
