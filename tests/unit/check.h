@@ -57,7 +57,8 @@ static inline void check_skip(const char *test, const char *what)
 
 static inline int check_report(const char *name)
 {
-	printf("%s: %d checks, %d failed, %d parts skipped\n", name, check_count, check_failures, check_skips);
+	printf("%s: %d checks, %d failed, %d parts skipped\n", name, check_count, check_failures,
+	       check_skips);
 	return check_failures ? 1 : check_skips ? 77 : 0;
 }
 

@@ -1587,7 +1587,8 @@ static void test_captures(const char *dir)
 	};
 	struct stat st;
 	if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		check_skip("test_decode", "no corpus directory given (argv[1]) or found: capture checks not run");
+		check_skip("test_decode",
+		           "no corpus directory given (argv[1]) or found: capture checks not run");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
