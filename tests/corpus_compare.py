@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare tlsscope's JSON records with tshark's ground truth (TRUTH.tsv).
 
-Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--proto tls|quic] [--verbose]
+Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--proto tls|quic] [--known FILE] [--verbose]
 
 For every capture named in CORPUS_DIR/TRUTH.tsv, runs `TLSSCOPE analyze --json`
 once, then matches each `tls` row of the truth (TLS over TCP; or with
@@ -38,10 +38,10 @@ from tlsscope_run import run  # noqa: E402
 KNOWN_DIFFERENCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus_known_differences.tsv")
 
 
-def known_differences(proto):
+def known_differences(path, proto):
     """{(file, stream, client, server, field): (tshark, tlsscope, why)} of one protocol."""
     known = {}
-    with open(KNOWN_DIFFERENCES) as fh:
+    with open(path) as fh:
         lines = [l.rstrip("\n").split("\t") for l in fh if l.strip() and not l.startswith("#")]
     for l in lines[1:]:
         row = dict(zip(lines[0], l))
@@ -165,16 +165,20 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     verbose = "--verbose" in sys.argv
     proto = "tls"
+    known_path = KNOWN_DIFFERENCES
     for i, a in enumerate(sys.argv):
         if a == "--proto":
             proto = sys.argv[i + 1]
+            args = [x for x in args if x != sys.argv[i + 1]]
+        if a == "--known":  # another list (the self-test's)
+            known_path = sys.argv[i + 1]
             args = [x for x in args if x != sys.argv[i + 1]]
     transport = "quic" if proto == "quic" else "tcp"
     tool, corpus = args[0], args[1]
     rows = tls_rows(corpus, "TRUTH.tsv", proto)
     if rows is None:
         return 77
-    known = known_differences(proto)
+    known = known_differences(known_path, proto)
     by_file = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
@@ -228,8 +232,8 @@ def main():
                     print("    %-8s tshark=%s tlsscope=%s: known, tshark is wrong: %s" % (f, t, o, entry[2]))
                 else:
                     unexpected += 1
-                    print("    %-8s tshark=%s tlsscope=%s: NOT LISTED in %s" % (f, t, o,
-                                                                            os.path.basename(KNOWN_DIFFERENCES)))
+                    print("    %-8s tshark=%s tlsscope=%s: NOT LISTED in %s"
+                          % (f, t, o, os.path.basename(known_path)))
     stale = sorted(set(known) - seen_known)
     for key in stale:
         print("STALE %s stream %s %s -> %s field %s: listed as tshark=%s tlsscope=%s, no longer differs so"
