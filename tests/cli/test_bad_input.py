@@ -11,6 +11,8 @@ import os
 import struct
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pcapgen import Conn, Pcap, tcp_frame  # noqa: E402
@@ -22,7 +24,7 @@ failures = []
 
 def run(args, stdin=None):
     try:
-        r = subprocess.run([TOOL] + args, capture_output=True, timeout=120, input=stdin)
+        r = run_tlsscope([TOOL] + args, capture_output=True, timeout=120, input=stdin)
     except subprocess.TimeoutExpired:
         return None
     return r
