@@ -9,9 +9,11 @@
 
 #include "cert_cache.h"
 #include "cli_analysis.h"
+#include "cli_number.h"
 #include "keylog.h"
 #include "ts_limits.h"
 #include "output_queue.h"
+#include "text_escape.h"
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
  * enough that their memory does not matter. */
@@ -69,37 +71,6 @@ void analysis_config_free(struct analysis_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end || v < (1u << 20))
-		return false; /* below 1 MiB nothing useful fits */
-	*out = (size_t)v;
-	return true;
-}
 
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
  * nothing usable is an error; lines that do not parse only a warning. */
@@ -138,26 +109,22 @@ static bool load_keylog(struct keylog **kl, const char *path)
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg)
 {
 	char err[1200];
+	uint64_t v;
 	switch (code) {
 	case OPT_ALL:
 		cfg->engine.report_all = true;
 		return 1;
 	case OPT_MEMORY_CAP:
-		if (!parse_size(arg, &cfg->engine.memory_cap)) {
-			fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", arg);
+		/* Below 1 MiB nothing useful fits; past 1 TiB is a typo, not a machine. */
+		if (!cli_parse_size("--memory-cap", arg, 1u << 20, 1ull << 40, &v))
 			return -1;
-		}
+		cfg->engine.memory_cap = (size_t)v;
 		return 1;
-	case OPT_IDLE_TIMEOUT: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-		if (*end || v <= 0 || v > 86400 * 7) {
-			fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", arg);
+	case OPT_IDLE_TIMEOUT:
+		if (!cli_parse_number("--idle-timeout", arg, 1, 86400 * 7, &v))
 			return -1;
-		}
 		cfg->engine.idle_timeout_s = (int)v;
 		return 1;
-	}
 	case OPT_EXPECT:
 		if (!expect_add(&cfg->rules, arg, err, sizeof(err))) {
 			fprintf(stderr, "tlsscope: --expect %s\n", err);
@@ -318,12 +285,14 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 	engine_set_file(a->engine, file_index);
 	enum ts_status st = capture_read_file(name, a->engine, info);
 	engine_flush(a->engine);
+	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
+	text_escape(info->error, why, sizeof(why));
 	if (st != TS_OK) {
-		fprintf(stderr, "tlsscope: %s\n", info->error);
+		fprintf(stderr, "tlsscope: %s\n", why);
 		return false;
 	}
 	if (info->truncated)
-		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", info->error);
+		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
 	return true;
 }
 

@@ -18,6 +18,7 @@
 
 #include "capture_live.h"
 #include "cli_analysis.h"
+#include "cli_number.h"
 #include "cli_tui.h"
 #include "tui.h"
 
@@ -136,14 +137,10 @@ static int64_t monotonic_ns(void)
 
 static bool parse_count(const char *opt, const char *arg, long long max, long long *out)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > max) {
-		fprintf(stderr, "tlsscope: %s: '%s' is not a number from 1 to %lld\n", opt, arg, max);
+	uint64_t v;
+	if (!cli_parse_number(opt, arg, 1, (uint64_t)max, &v))
 		return false;
-	}
-	*out = v;
+	*out = (long long)v;
 	return true;
 }
 
