@@ -5,6 +5,7 @@
 #ifndef TLSSCOPE_TS_UTF8_H
 #define TLSSCOPE_TS_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,16 @@ static inline size_t ts_utf8_sequence(const uint8_t *s, size_t n, uint32_t *cp)
 		return 0;
 	*cp = v;
 	return len;
+}
+
+/* Code points a terminal acts on or that change how a line reads: C1
+ * controls (U+009B is CSI), bidi embeddings, overrides and isolates
+ * (Unicode TR 9), zero-width and line/paragraph separators, the BOM. */
+static inline bool ts_utf8_invisible(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 #endif

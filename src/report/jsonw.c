@@ -135,12 +135,6 @@ void jw_array_end(struct jsonw *w)
 	close_(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
-static size_t utf8_len(const uint8_t *s, size_t n)
-{
-	uint32_t cp;
-	return s[0] < 0x80 ? 1 : ts_utf8_sequence(s, n, &cp);
-}
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -197,8 +191,14 @@ static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
 			i++;
 			continue;
 		}
-		size_t ul = utf8_len(s + i, n - i);
-		if (ul) {
+		uint32_t cp;
+		size_t ul = ts_utf8_sequence(s + i, n - i, &cp);
+		if (ul && ts_utf8_invisible(cp)) {
+			/* the same string to a JSON reader; never a raw CSI or bidi override to a terminal */
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)(cp & 0xffff)); /* all in the BMP */
+			put(w, esc, 6);
+			i += ul;
+		} else if (ul) {
 			put(w, (const char *)s + i, ul);
 			i += ul;
 		} else {

@@ -8,16 +8,6 @@
 
 #include "ts_utf8.h"
 
-/* Code points a terminal acts on or that change how the line reads: C1
- * controls (U+009B is CSI), bidi embeddings, overrides and isolates
- * (Unicode TR 9), zero-width and line/paragraph separators, the BOM. */
-static bool invisible(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-	       (cp >= 0xfff9 && cp <= 0xfffb);
-}
-
 /* Bytes of b[0..n) that pass as they are: a printable ASCII byte or one
  * visible UTF-8 character; 0 means the byte at b is to be escaped. */
 static size_t passes(const uint8_t *b, size_t n)
@@ -26,7 +16,7 @@ static size_t passes(const uint8_t *b, size_t n)
 	if (b[0] >= 0x20 && b[0] < 0x7f)
 		return 1;
 	size_t len = b[0] >= 0x80 ? ts_utf8_sequence(b, n, &cp) : 0;
-	return len && !invisible(cp) ? len : 0;
+	return len && !ts_utf8_invisible(cp) ? len : 0;
 }
 
 size_t text_escape_bytes(const uint8_t *b, size_t n, char *out, size_t outlen)
