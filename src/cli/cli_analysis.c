@@ -18,6 +18,8 @@
 /* Records waiting for the writer thread: enough to ride out bursts, few
  * enough that their memory does not matter. */
 #define ANALYSIS_OUTPUT_SLOTS 64
+/* Live, where a full queue drops records: room for a reader that pauses for a while. */
+#define ANALYSIS_LIVE_OUTPUT_SLOTS 1024
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
@@ -47,6 +49,8 @@ struct analysis {
 	analysis_sink_fn sink;
 	void *user;
 	bool keylog; /* --keylog given: warn when it matched nothing */
+	bool drop_when_full;
+	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
 };
 
@@ -235,7 +239,9 @@ static void handle_record(struct conn *c, void *user)
 static void on_conn(struct conn *c, void *user)
 {
 	struct analysis *a = user;
-	if (a->queue)
+	if (a->queue && a->drop_when_full)
+		output_queue_offer(a->queue, c); /* a dropped record is counted there */
+	else if (a->queue)
 		output_queue_push(a->queue, c);
 	else
 		handle_record(c, a);
@@ -271,8 +277,15 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 	/* The writer thread formats while this one analyses; without it, inline. */
 	/* Live records are written at once; offline the writer wakes for batches. */
 	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
-	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, batch, handle_record, a);
+	a->drop_when_full = cfg->drop_records_when_full;
+	a->queue = output_queue_start(a->drop_when_full ? ANALYSIS_LIVE_OUTPUT_SLOTS : ANALYSIS_OUTPUT_SLOTS,
+	                              batch, handle_record, a);
 	return a;
+}
+
+uint64_t analysis_records_dropped(const struct analysis *a)
+{
+	return a->queue ? output_queue_dropped(a->queue) : a->records_dropped;
 }
 
 struct engine *analysis_engine(struct analysis *a)
@@ -298,7 +311,10 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 
 void analysis_drain(struct analysis *a)
 {
+	/* The capture has stopped: the open connections wait for the reader, as the summary does. */
+	a->drop_when_full = false;
 	engine_flush(a->engine);
+	a->records_dropped = output_queue_dropped(a->queue);
 	output_queue_finish(a->queue); /* every record through the sink */
 	a->queue = NULL;
 	const struct ts_stats *st = engine_stats(a->engine);

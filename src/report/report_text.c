@@ -439,10 +439,13 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		}
 	}
 	if (in && in->capture)
-		fprintf(fp, "capture: received %llu, dropped by kernel %llu, dropped by interface %llu\n",
+		fprintf(fp,
+		        "capture: received %llu, dropped by kernel %llu, dropped by interface %llu, records "
+		        "dropped (output not read) %llu\n",
 		        (unsigned long long)in->capture->received,
 		        (unsigned long long)in->capture->dropped_by_kernel,
-		        (unsigned long long)in->capture->dropped_by_interface);
+		        (unsigned long long)in->capture->dropped_by_interface,
+		        (unsigned long long)in->capture->records_dropped);
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
 	        (unsigned long long)s->captured_bytes);
 	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n",
