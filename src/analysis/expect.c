@@ -187,7 +187,8 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 			break;
 		}
 		if (len == EXPECT_MAX_LINE && line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%u: line longer than %u bytes", path, lineno, EXPECT_MAX_LINE - 1);
+			snprintf(err, errlen, "%s:%u: line longer than %u bytes", path, lineno,
+			         EXPECT_MAX_LINE - 1);
 			ok = false;
 			break;
 		}

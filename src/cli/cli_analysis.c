@@ -75,7 +75,6 @@ void analysis_config_free(struct analysis_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
  * nothing usable is an error; lines that do not parse only a warning. */
 static bool load_keylog(struct keylog **kl, const char *path)

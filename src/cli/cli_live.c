@@ -439,7 +439,7 @@ int cmd_live(int argc, char **argv)
 	o.inputs.count = 1;
 	o.inputs.color = !o.json && !tui && color_wanted(color, stdout);
 	cfg.engine.report_when_decided = true; /* and the writer wakes for each record */
-	cfg.drop_records_when_full = !tui;      /* the view keeps every record itself */
+	cfg.drop_records_when_full = !tui;     /* the view keeps every record itself */
 	if (tui && !(model = tui_model_new(&o.inputs))) {
 		fprintf(stderr, "tlsscope: out of memory (or no temporary file for the view)\n");
 		status = EXIT_USAGE;

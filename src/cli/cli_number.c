@@ -81,9 +81,10 @@ bool cli_parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max
 		char lo[32], hi[32];
 		size_text(min, lo, sizeof(lo));
 		size_text(max, hi, sizeof(hi));
-		fprintf(stderr,
-		        "tlsscope: %s: '%s' is not a size from %s to %s (a number of bytes, or with k, M or G)\n",
-		        opt, arg, lo, hi);
+		fprintf(
+		    stderr,
+		    "tlsscope: %s: '%s' is not a size from %s to %s (a number of bytes, or with k, M or G)\n",
+		    opt, arg, lo, hi);
 		return false;
 	}
 	*out = v;

@@ -13,10 +13,12 @@
 
 static const char *kind_of(mode_t m)
 {
-	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
-	       : S_ISCHR(m) || S_ISBLK(m)                 ? "a device"
-	       : S_ISLNK(m)                                ? "a symbolic link"
-	                                                   : "not a regular file";
+	return S_ISDIR(m)                 ? "a directory"
+	       : S_ISFIFO(m)              ? "a FIFO"
+	       : S_ISSOCK(m)              ? "a socket"
+	       : S_ISCHR(m) || S_ISBLK(m) ? "a device"
+	       : S_ISLNK(m)               ? "a symbolic link"
+	                                  : "not a regular file";
 }
 
 FILE *ts_file_open_regular(const char *path, char *err, size_t errlen)

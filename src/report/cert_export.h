@@ -20,7 +20,7 @@
 
 struct cert_export {
 	char *dir;
-	FILE *index;               /* index_out.fp: written as a temporary, renamed at close */
+	FILE *index; /* index_out.fp: written as a temporary, renamed at close */
 	struct ts_file_out index_out;
 	unsigned long written; /* PEM files written this run */
 	bool failed;           /* a write failed (reported once by the caller) */

@@ -135,7 +135,6 @@ void jw_array_end(struct jsonw *w)
 	close_(w, ']');
 }
 
-
 static const char hexdig[] = "0123456789abcdef";
 
 static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)

@@ -42,7 +42,8 @@ void html_escape(FILE *fp, const char *s)
 			break;
 		default: {
 			uint32_t cp;
-			/* A C1 control, bidi override or invalid UTF-8 is shown as its bytes, as the text report does. */
+			/* A C1 control, bidi override or invalid UTF-8 is shown as its bytes, as the text
+			 * report does. */
 			size_t k = ch >= 0x80 ? ts_utf8_sequence((const uint8_t *)s, strlen(s), &cp) : 0;
 			if (k && !ts_utf8_invisible(cp)) {
 				fwrite(s, 1, k, fp);

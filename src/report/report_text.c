@@ -131,8 +131,7 @@ static void text_fingerprints(FILE *fp, const struct conn *c)
 
 static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int width)
 {
-	if (d->expected_host[0])
-	{
+	if (d->expected_host[0]) {
 		fputs("    expected     ", fp);
 		text_escape_put(fp, d->expected_host);
 		fprintf(fp, " (from %s)\n", expected_source_name(d->expected_source));
@@ -431,8 +430,7 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		fprintf(fp, "%s %s: %llu frames, link type %s%s\n", in->capture ? "interface" : "file",
 		        in->names[i], (unsigned long long)fi->frames, fi->dlt_name[0] ? fi->dlt_name : "?",
 		        fi->truncated ? ", TRUNCATED" : "");
-		if (fi->error[0])
-		{
+		if (fi->error[0]) {
 			fputs("  ", fp);
 			text_escape_put(fp, fi->error);
 			fputc('\n', fp);
