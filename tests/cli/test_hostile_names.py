@@ -152,5 +152,8 @@ diff_text = clean("diff text", r.stdout)
 check("diff: the leaf names, escaped", "\\x1b" in diff_text and "\x1b" not in diff_text, diff_text)
 r = run(["diff", "--json", good, pcap])
 clean("diff JSON", r.stdout)
+run(["diff", "--html", path("diff.html"), good, pcap])
+with open(path("diff.html"), "rb") as fh:
+    clean("diff HTML", fh.read())
 
 sys.exit(1 if failures else 0)
