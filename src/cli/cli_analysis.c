@@ -62,7 +62,8 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
-	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs;
+	cfg->read_files = calloc(n, sizeof(char *));
+	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs && cfg->read_files;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -72,6 +73,7 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
+	free(cfg->read_files);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -113,6 +115,8 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 {
 	char err[1200];
 	uint64_t v;
+	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD)
+		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
 		cfg->engine.report_all = true;

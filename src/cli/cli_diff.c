@@ -165,7 +165,9 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	if (!cli_output_not_input("-o", output, argv + optind, 2) ||
-	    !cli_output_not_input("--html", html_file, argv + optind, 2)) {
+	    !cli_output_not_input("--html", html_file, argv + optind, 2) ||
+	    !cli_output_not_input("-o", output, cfg.read_files, cfg.read_file_count) ||
+	    !cli_output_not_input("--html", html_file, cfg.read_files, cfg.read_file_count)) {
 		status = EXIT_USAGE;
 		goto out;
 	}

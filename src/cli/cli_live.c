@@ -19,6 +19,7 @@
 #include "capture_live.h"
 #include "cli_analysis.h"
 #include "cli_number.h"
+#include "cli_same_file.h"
 #include "cli_tui.h"
 #include "tui.h"
 
@@ -424,6 +425,10 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 
+	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	enum live_error why;
 	lc = live_open(&lo, &why, err, sizeof(err));
 	if (!lc) {

@@ -18,10 +18,10 @@ bool cli_output_not_input(const char *opt, const char *output, char *const *inpu
 			char out[1024], in[1024];
 			text_escape(output, out, sizeof(out));
 			text_escape(inputs[i], in, sizeof(in));
-			fprintf(stderr,
-			        "tlsscope: %s %s is the input file %s: refusing to overwrite the capture it "
-			        "reads\n",
-			        opt, out, in);
+			fprintf(
+			    stderr,
+			    "tlsscope: %s %s is the input file %s: refusing to overwrite a file it reads\n",
+			    opt, out, in);
 			return false;
 		}
 	}

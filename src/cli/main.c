@@ -97,7 +97,7 @@ static FILE *open_output(const char *path)
 	return fp;
 }
 
-/* Every output of analyze against every capture it reads, before any is opened. */
+/* Every output of analyze against every file it reads, before any is opened. */
 static bool outputs_not_inputs(const char *output, const char *json_file, const char *html_file,
                                const char *export_dir, char *const *inputs, size_t n)
 {
@@ -208,7 +208,9 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	if (!outputs_not_inputs(output, json_file, html_file, export_dir, argv + optind,
-	                        (size_t)(argc - optind))) {
+	                        (size_t)(argc - optind)) ||
+	    !outputs_not_inputs(output, json_file, html_file, export_dir, cfg.read_files,
+	                        cfg.read_file_count)) {
 		status = EXIT_USAGE;
 		goto out;
 	}

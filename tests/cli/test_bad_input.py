@@ -326,5 +326,20 @@ for args in (["analyze", "-o", cap, cap], ["analyze", "-o", path("same-hard.pcap
     check("%s: the capture is untouched" % " ".join(a.replace(WORK + "/", "") for a in args),
           os.path.getsize(cap) == size)
 
+# ... nor one of the files the options read (a rule file, a key log, a CA file)
+rules = path("same.rules")
+with open(rules, "w") as fh:
+    fh.write("example.test\n")
+for args in (["analyze", "--expect-file", rules, "-o", rules, cap],
+             ["analyze", "--ca", rules, "--html", rules, cap],
+             ["diff", "--expect-file", rules, "-o", rules, GOOD, cap],
+             ["live", "-i", "lo", "--expect-file", rules, "--write", rules]):
+    r = run(args)
+    err = r.stderr.decode() if r else ""
+    check("%s: refused, exit 2" % " ".join(a.replace(WORK + "/", "") for a in args),
+          r is not None and r.returncode == 2 and "is the input file" in err, err)
+    check("%s: the file is untouched" % " ".join(a.replace(WORK + "/", "") for a in args),
+          open(rules).read() == "example.test\n")
+
 print("%d passed, %d failed" % (0, len(failures)) if failures else "all bad-input checks passed")
 sys.exit(1 if failures else 0)
