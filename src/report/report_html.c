@@ -15,6 +15,9 @@
 #include "ts_utf8.h"
 #include "tls_names.h"
 
+#define HTML_STRINGIFY_(x) #x
+#define HTML_STRINGIFY(x) HTML_STRINGIFY_(x)
+
 #ifndef TLSSCOPE_VERSION
 #define TLSSCOPE_VERSION "unknown"
 #endif
@@ -252,10 +255,20 @@ static const char page_js[] =
     "cnt=document.getElementById('shown'),rows=Array.prototype.slice.call(tb.rows);"
     "rows.forEach(function(r,i){r._i=i;r._s=(r.textContent+' "
     "'+(r.getAttribute('data-f')||'')).toLowerCase();});"
-    "function apply(){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
-    "rows.forEach(function(r){var ok=(!only||r.getAttribute('data-p')==='1')&&"
-    "w.every(function(x){return r._s.indexOf(x)>=0;});r.hidden=!ok;if(ok)n++;});cnt.textContent=n;}"
-    "q.addEventListener('input',apply);po.addEventListener('change',apply);apply();"
+    "var size=parseInt(t.getAttribute('data-page'),10)||500,pg=0,pages=1,"
+    "pe=document.getElementById('page'),pv=document.getElementById('prev'),"
+    "nx=document.getElementById('next');"
+    "function apply(keep){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
+    "if(!keep)pg=0;var m=rows.filter(function(r){return (!only||r.getAttribute('data-p')==='1')&&"
+    "w.every(function(x){return r._s.indexOf(x)>=0;});});n=m.length;pages=Math.max(1,Math.ceil(n/size));"
+    "if(pg>=pages)pg=pages-1;rows.forEach(function(r){r.hidden=true;});"
+    "m.slice(pg*size,(pg+1)*size).forEach(function(r){r.hidden=false;});cnt.textContent=n;"
+    "pe.textContent='page '+(pg+1)+' of '+pages;pv.disabled=pg===0;nx.disabled=pg>=pages-1;"
+    "document.getElementById('pager').hidden=pages<2;}"
+    "pv.addEventListener('click',function(){if(pg>0){pg--;apply(true);}});"
+    "nx.addEventListener('click',function(){if(pg<pages-1){pg++;apply(true);}});"
+    "q.addEventListener('input',function(){apply();});po.addEventListener('change',function(){apply();});"
+    "apply();"
     "var ths=Array.prototype.slice.call(t.tHead.rows[0].cells);"
     "function key(r,i,num){var "
     "c=r.cells[i],v=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;"
@@ -266,7 +279,7 @@ static const char page_js[] =
     "th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
     "rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
     "return (x<y?-dir:x>y?dir:0)||a._i-b._i;});var f=document.createDocumentFragment();"
-    "rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);}"
+    "rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);apply(true);}"
     "ths.forEach(function(th,i){th.tabIndex=0;th.addEventListener('click',function(){sortBy(th,i);});"
     "th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' "
     "'){e.preventDefault();sortBy(th,i);}});});"
@@ -937,7 +950,9 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	size_t *kept = &h->kept_by_class[sev + 1], worse = 0;
 	for (int k = sev + 2; k <= SEV_COUNT; k++)
 		worse += h->kept_by_class[k];
-	if (*kept >= HTML_MAX_CONNS || worse >= HTML_MAX_CONNS)
+	bool details = *kept < HTML_MAX_CONNS && worse < HTML_MAX_CONNS;
+	/* Every connection has its row (the filter must find them all), up to HTML_MAX_ROWS. */
+	if (h->count >= HTML_MAX_ROWS)
 		return;
 	if (!grow((void **)&h->blocks, &h->cap, h->count + 1, sizeof(*h->blocks))) {
 		h->failed = true;
@@ -946,7 +961,8 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	long off = ftell(h->tmp);
 	table_row(h->tmp, c, dg);
 	long mid = ftell(h->tmp);
-	detail_section(h->tmp, c, dg, in);
+	if (details)
+		detail_section(h->tmp, c, dg, in);
 	long end = ftell(h->tmp);
 	if (off < 0 || mid < 0 || end < 0 || ferror(h->tmp)) {
 		h->failed = true;
@@ -958,7 +974,8 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	b->row_len = (uint32_t)(mid - off);
 	b->detail_len = (uint32_t)(end - mid);
 	b->severity = (int8_t)sev;
-	(*kept)++;
+	if (details)
+		(*kept)++;
 }
 
 static int worst_first(const void *a, const void *b)
@@ -1224,18 +1241,22 @@ static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 	      "aria-label=\"filter connections\">"
 	      "<label><input type=\"checkbox\" id=\"po\"> problems only</label>",
 	      fp);
-	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu shown", shown, shown);
-	if (shown < h->total)
-		fprintf(fp,
-		        " (the %zu worst of %lu connections: the page keeps at most %d; the JSON output has "
-		        "them all)",
-		        shown, h->total, HTML_MAX_CONNS);
-	fputs("</span></div>\n<div class=\"scroll\"><table id=\"conns\"><thead><tr>"
+	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu match", h->count, h->count);
+	if (h->count < h->total)
+		fprintf(fp, " (the table holds the first %zu of %lu connections; the JSON output has them all)",
+		        h->count, h->total);
+	if (shown < h->count)
+		fprintf(fp, "; details of the %zu worst", shown);
+	fprintf(fp,
+	        "</span><span class=\"pager\" id=\"pager\"><button type=\"button\" id=\"prev\">&#8592; "
+	        "previous</button> <span id=\"page\"></span> <button type=\"button\" id=\"next\">next "
+	        "&#8594;</button></span></div>\n");
+	fputs("<div class=\"scroll\"><table id=\"conns\" data-page=\"" HTML_STRINGIFY(HTML_TABLE_PAGE) "\"><thead><tr>"
 	      "<th data-t=\"n\">#</th><th data-t=\"n\">time</th><th>client</th><th>server</th><th>SNI</th>"
 	      "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst "
 	      "finding</th></tr></thead><tbody>\n",
 	      fp);
-	for (size_t i = 0; i < shown; i++)
+	for (size_t i = 0; i < h->count; i++)
 		copy_out(h, h->blocks[i].off, h->blocks[i].row_len, fp);
 	fputs("</tbody></table></div>\n", fp);
 }
@@ -1274,6 +1295,8 @@ bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *
 		fputs("<p class=\"note\">No connections.</p>\n", fp);
 	for (size_t i = 0; i < shown; i++) {
 		const struct html_block *b = &h->blocks[i];
+		if (!b->detail_len)
+			continue; /* its severity's details were full when it came */
 		details_tag(fp, b->id, b->severity, i < HTML_OPEN_DETAILS && is_problem(b->severity));
 		copy_out(h, b->off + (long)b->row_len, b->detail_len, fp);
 	}

@@ -27,6 +27,7 @@ from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import hello_then_reset  # noqa: E402
+from test_progress import make_large  # noqa: E402
 
 TOOL, PCAPS, ART = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 SKIP = 77
@@ -166,6 +167,7 @@ def main():
         return SKIP
     try:
         browse(d, By, page, conns, by_code, problems, mismatch, reset)
+        browse_large(d, By)
     finally:
         d.quit()
     if failures:
@@ -173,6 +175,43 @@ def main():
         return 1
     print("all HTML report checks passed; screenshots in %s" % ART)
     return 0
+
+
+def browse_large(d, By):
+    """More connections than the page details (HTML_MAX_CONNS) and than one page of rows: the filter
+    must count every match and page through all of them (it once showed 119 of 498)."""
+    big, page = os.path.join(ART, "large.pcap"), os.path.join(ART, "large.html")
+    make_large(os.path.join(PCAPS, "13-many-connections.pcap"), big)
+    jsonl = os.path.join(ART, "large.jsonl")
+    r = subprocess.run([TOOL, "analyze", "--ca", os.path.join(PCAPS, "ca", "root.pem"), "--html", page,
+                        "--json-file", jsonl, "-o", os.devnull, big], capture_output=True, text=True,
+                       timeout=300)
+    conns = [json.loads(line) for line in open(jsonl)]
+    conns = [c for c in conns if c["type"] == "connection"]
+    check("large: tlsscope exits 0 or 1", r.returncode in (0, 1), r.stderr)
+    d.get("file://" + page)
+    want = sorted(c["id"] for c in conns if c["server"]["ip"] == "10.0.0.2")
+    q = d.find_element(By.ID, "q")
+    d.execute_script("var q=document.getElementById('q');q.value='10.0.0.2';q.dispatchEvent(new Event('input'));")
+    check("large: more matches than a page (%d)" % len(want), len(want) > 500)
+    check("large: the counter counts every match", d.find_element(By.ID, "shown").text == str(len(want)),
+          d.find_element(By.ID, "shown").text)
+    seen, largest = [], 0
+    for _ in range(len(want) // 500 + 2):
+        ids = visible_ids(d)
+        largest = max(largest, len(ids))
+        seen += ids
+        nxt = d.find_element(By.ID, "next")
+        if nxt.get_attribute("disabled") is not None:
+            break
+        nxt.click()
+    check("large: a page holds 500 rows (HTML_TABLE_PAGE)", largest == 500, largest)
+    check("large: paging reaches every match exactly once", sorted(seen) == want, (len(seen), len(want)))
+    check("large: the pager says where it is", "of %d" % ((len(want) + 499) // 500) in
+          d.find_element(By.ID, "page").text, d.find_element(By.ID, "page").text)
+    q.clear()
+    severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    check("large: no console errors", not severe, severe[:3])
 
 
 def viewport(d, w, h):
