@@ -130,6 +130,10 @@ def main():
         check("%s: " % finding["code"] in text, "finding code in the detail", text)
         check("expected  %s (from sni)" % rec["expected_host"] in text, "expected host in the detail", text)
         check(("fix: " + finding["fix"])[:60] in text, "fix in the detail", text)
+        # At 120 columns the fix wraps at spaces: each of its words whole on one screen line.
+        screen_words = set(w for line in text.splitlines() for w in line.split())
+        split = [w for w in finding["fix"].split() if len(w) < 100 and w not in screen_words]
+        check(len(finding["fix"]) > 120 and not split, "the fix wraps between words", split[:5])
         s.keys("G")
         text = s.wait("x expected %s matches none" % rec["expected_host"], why="the failed name comparison")
         check("DNS:www.example.test" in text, "SANs listed", text)
