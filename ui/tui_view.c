@@ -250,6 +250,9 @@ static void list(struct tui_state *s)
 		s->top = s->selected;
 	if (s->selected >= s->top + (size_t)rows)
 		s->top = s->selected - (size_t)rows + 1;
+	/* A view that shrank (a filter) is drawn from the top it now needs, not with blank lines below. */
+	if (rows > 0 && s->top + (size_t)rows > n)
+		s->top = n > (size_t)rows ? n - (size_t)rows : 0;
 	size_t visible = n - s->top < (size_t)rows ? n - s->top : (size_t)rows;
 	if (s->top > n)
 		visible = 0;

@@ -115,6 +115,22 @@ def main():
             if re.search(r" ok +-$", plain):
                 check(fg == 39, "healthy row in the default colour (SGR %s): %s" % (fg, plain))
 
+        # At the end of the list, a filter that leaves fewer rows than the screen holds: all of
+        # them drawn from the list's first line (the list once kept its old scroll position).
+        s.keys("G")
+        few = [r for r in conns if "www" in (r.get("server_name") or "")]
+        s.keys("/")
+        s.keys("C-u")
+        s.type("www")
+        s.keys("Enter")
+        text = s.wait("%d shown," % len(few), why="the www filter applied")
+        check(0 < len(few) <= 35 and len(list_rows(text)) == len(few),
+              "after G and a filter, every row drawn (%d of %d)" % (len(list_rows(text)), len(few)), text)
+        s.keys("/")
+        s.keys("C-u")
+        s.keys("Enter")
+        s.wait("%d shown," % len(conns), why="the filter cleared")
+
         # Filter to the hostname-mismatch capture, open it.
         s.keys("/")
         s.type("shop")
