@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from live_common import SKIP, e2e, free_base, log, port_filter, s_server, start_live_or_skip
+from live_common import SKIP, e2e, free_base, log, make_pki, port_filter, s_server, start_live_or_skip
 
 failures = []
 
@@ -71,9 +71,9 @@ def main():
     procs = []
     live = None
     try:
-        r = e2e.run(["sh", os.path.join(e2e.HERE, "make_pki.sh"), pki], timeout=60)
-        if r.returncode != 0:
-            log("FAIL: make_pki.sh: %s" % e2e.first_line(r.stderr))
+        err = make_pki(pki)
+        if err:
+            log("FAIL: %s" % err)
             return 1
         procs.append(s_server(pki, "good", e2e.GOOD_CHAIN, port, ["-no_tls1_3"], outdir))
         err = e2e.wait_listening([port], procs, time.monotonic() + e2e.TIMEOUT)
