@@ -100,8 +100,9 @@ cap = summary.get("capture", {})
 print("records written %d, capture %s" % (len(conns), cap), flush=True)
 check("the summary came last", summary.get("type") == "summary", summary)
 check("records were dropped and counted", cap.get("records_dropped", 0) > 0, cap)
+# A packet the kernel did drop (a loaded machine) can cost at most one connection.
 check("written and dropped records account for every handshake",
-      len(conns) + cap.get("records_dropped", 0) >= done, (len(conns), cap))
+      len(conns) + cap.get("records_dropped", 0) >= done - cap.get("dropped_by_kernel", 0), (len(conns), cap))
 # lo counts each packet twice; a handshake here is about a dozen packets.
 check("the kernel dropped (almost) no packets", cap.get("received", 0) >= 10 * done
       and cap.get("dropped_by_kernel", 1) <= cap.get("received", 0) // 100, cap)
