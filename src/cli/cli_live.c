@@ -465,6 +465,7 @@ int cmd_live(int argc, char **argv)
 	}
 	live_counters_get(lc, &counters);
 	info.frames = counters.frames;
+	info.timed_frames = counters.timed_frames;
 	info.first_ts_ns = counters.first_ts_ns;
 	info.last_ts_ns = counters.last_ts_ns;
 	o.inputs.capture = &counters;
