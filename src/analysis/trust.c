@@ -36,6 +36,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "ts_hash.h"
+
 #define TRUST_MAX_SENT TLS_MAX_CERTS_PER_MSG /* the dissector keeps no more */
 #define TRUST_MAX_ERRORS 32                  /* verify-callback errors kept per chain */
 #define TRUST_MAX_RELATED 64     /* store certificates whose validity a cached verdict may depend on */
@@ -845,10 +847,11 @@ static void chain_key(const struct trust_store *ts, const struct x509_cert *cons
 		SHA256(buf, len, key);
 }
 
+/* Keyed (ts_hash.h): the key is a digest of certificates anyone can make,
+ * and grinding them into one bucket must not pay. */
 static uint32_t key_bucket(const uint8_t *key)
 {
-	return ((uint32_t)key[0] | (uint32_t)key[1] << 8 | (uint32_t)key[2] << 16 | (uint32_t)key[3] << 24) &
-	       (TRUST_CACHE_BUCKETS - 1);
+	return (uint32_t)ts_hash(key, SHA256_DIGEST_LENGTH) & (TRUST_CACHE_BUCKETS - 1);
 }
 
 static struct cache_entry *cache_find(struct trust_store *ts, const uint8_t *key, int64_t at)
