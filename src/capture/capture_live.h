@@ -53,6 +53,9 @@ struct live_counters {
 	uint64_t frames;                 /* frames handed to the engine */
 	uint64_t timed_frames;           /* of which had a timestamp in range (ts_time.h) */
 	int64_t first_ts_ns, last_ts_ns; /* first and last of those */
+	/* Not libpcap's: records tlsscope live dropped because its output was
+	 * not read (set by the command; 0 here). */
+	uint64_t records_dropped;
 };
 
 struct live_capture;
