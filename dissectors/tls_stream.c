@@ -69,6 +69,8 @@ static void hs_reset(struct tls_stream *s)
 	s->hs_have = 0;
 }
 
+#define TLS_STREAM_HS_GROW 4096u /* handshake buffer growth step: what is held is what is charged */
+
 /* Make room for `need` kept bytes; the buffer only grows, up to the cap. */
 static bool hs_reserve(struct tls_stream *s, uint32_t need, size_t *mem)
 {
@@ -122,13 +124,6 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
 			s->hs_have = 0;
 			if (s->hs_len > TLS_MAX_HANDSHAKE_MSG)
 				sink->anomaly(sink->ctx, s->dir, TLS_ANOM_HANDSHAKE_TOO_LONG);
-			uint32_t keep = s->hs_len < TLS_MAX_HANDSHAKE_MSG ? s->hs_len : TLS_MAX_HANDSHAKE_MSG;
-			if (!hs_reserve(s, keep, mem)) {
-				sink->anomaly(sink->ctx, s->dir, TLS_ANOM_NOMEM);
-				s->state = TLS_STREAM_RESYNC;
-				hs_reset(s);
-				return;
-			}
 			if (s->hs_len == 0) {
 				hs_deliver(s, s->hs_buf, sink);
 				continue;
@@ -138,8 +133,20 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
 		if (take > n)
 			take = n;
 		if (s->hs_have < TLS_MAX_HANDSHAKE_MSG) {
-			size_t room = TLS_MAX_HANDSHAKE_MSG - s->hs_have;
-			memcpy(s->hs_buf + s->hs_have, p, take < room ? take : room);
+			/* The buffer grows as bytes arrive, never to what the length
+			 * field claims: a 100-byte segment announcing 16 MiB holds (and
+			 * is charged) 4 KiB, not the whole cap. */
+			uint32_t keep = s->hs_len < TLS_MAX_HANDSHAKE_MSG ? s->hs_len : TLS_MAX_HANDSHAKE_MSG;
+			size_t copy = take < keep - s->hs_have ? take : keep - s->hs_have;
+			uint32_t want = (uint32_t)(s->hs_have + copy + TLS_STREAM_HS_GROW - 1) &
+			                ~(TLS_STREAM_HS_GROW - 1);
+			if (!hs_reserve(s, want < keep ? want : keep, mem)) {
+				sink->anomaly(sink->ctx, s->dir, TLS_ANOM_NOMEM);
+				s->state = TLS_STREAM_RESYNC;
+				hs_reset(s);
+				return;
+			}
+			memcpy(s->hs_buf + s->hs_have, p, copy);
 		}
 		s->hs_have += (uint32_t)take;
 		p += take;

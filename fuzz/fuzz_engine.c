@@ -17,6 +17,7 @@
 #include "cert_cache.h"
 #include "diagnose.h"
 #include "engine.h"
+#include "fuzz_diag.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -35,13 +36,7 @@ static void on_conn(struct conn *c, void *user)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!diag.cache) {
-		/* Made once per process: an empty store (no system files), a small cache. */
-		struct trust_options to = {.no_system = true};
-		char err[256];
-		diag.cache = cert_cache_new(0);
-		diag.trust = trust_store_new(&to, err, sizeof(err));
-	}
+	fuzz_diag_init(&diag);
 	struct jsonw w;
 	jw_init(&w);
 	struct engine_options o = {.memory_cap = 1u << 20};

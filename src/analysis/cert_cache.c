@@ -7,20 +7,20 @@
  * the tail. Entries are allocated one by one so the x509_cert pointer
  * handed out stays put while the table grows.
  *
- * A fast hash of the DER picks the bucket and the bytes are compared whole:
- * anyone can make the hash collide, but that only lengthens a chain (bounded
- * by the cap, and each compare stops at the first differing byte); it never
- * returns another certificate.
+ * The run's keyed hash of the DER (ts_hash.h) picks the bucket, so no one
+ * can choose certificates that share one; the bytes are then compared whole,
+ * so a collision never returns another certificate.
  */
 #include "cert_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_hash.h"
 #include "ts_limits.h"
 
 struct cache_entry {
-	uint64_t key; /* fast hash of the DER (see der_hash) */
+	uint64_t key; /* ts_hash() of the DER */
 	uint8_t *der; /* a copy, compared whole on a lookup */
 	size_t der_len;
 	struct cache_entry *chain;         /* next in the bucket */
@@ -41,31 +41,6 @@ struct cert_cache {
 static size_t bucket_of(uint64_t key, size_t nbuckets)
 {
 	return (size_t)(key & (nbuckets - 1));
-}
-
-/*
- * A multiply-xorshift hash over the DER, 8 bytes at a time. It only picks
- * the bucket: equality is decided by comparing the bytes, so no collision
- * can return the wrong certificate. A lookup costs a tenth of a SHA-256
- * (which x509_cert_parse still computes once, for the fingerprints).
- */
-static uint64_t der_hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
-		memcpy(&v, p + i, 8);
-		h ^= v * 0xbf58476d1ce4e5b9ull;
-		h = (h << 27 | h >> 37) * 0x94d049bb133111ebull;
-	}
-	uint64_t tail = 0;
-	if (n > i)
-		memcpy(&tail, p + i, n - i);
-	h ^= tail * 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 31;
-	h *= 0xd6e8feb86659fd93ull;
-	return h ^ (h >> 32);
 }
 
 struct cert_cache *cert_cache_new(size_t max_entries)
@@ -168,7 +143,7 @@ static void evict_oldest(struct cert_cache *cc)
 const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der, size_t len)
 {
 	struct cache_entry *e;
-	uint64_t key = der_hash(der, len);
+	uint64_t key = ts_hash(der, len);
 	size_t b = bucket_of(key, cc->nbuckets);
 
 	cc->stats.lookups++;

@@ -11,6 +11,7 @@
 #include "conn_diff.h"
 #include "report.h"
 #include "tls_names.h"
+#include "ts_hash.h"
 #include "x509_cert.h"
 
 /* Candidates whose fields are compared when one BAD group looks for its
@@ -834,13 +835,10 @@ void diff_verdict(const struct diff_shape *good, const struct diff_shape *bad, c
 
 /* ------------------------------------------------------------------ groups */
 
+/* Keyed (ts_hash.h): the shapes come from captures anyone can write. */
 static uint64_t shape_hash(const struct diff_shape *s)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < sizeof(*s); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
+	return ts_hash(s, sizeof(*s));
 }
 
 void conn_diff_init(struct conn_diff *d, size_t max_conns_per_side)

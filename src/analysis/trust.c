@@ -21,6 +21,7 @@
  */
 #include "trust.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+
+#include "ts_hash.h"
 
 #define TRUST_MAX_SENT TLS_MAX_CERTS_PER_MSG /* the dissector keeps no more */
 #define TRUST_MAX_ERRORS 32                  /* verify-callback errors kept per chain */
@@ -303,6 +306,40 @@ static bool load_cert_dir(X509_STORE *store, const char *path, char *err, size_t
 	return ok;
 }
 
+/*
+ * The system store (OpenSSL's default file and hashed directories, or
+ * SSL_CERT_FILE / SSL_CERT_DIR), read once into memory. Left to
+ * X509_STORE_set_default_paths(), every verification that misses the store
+ * lists and opens the directory's files again: most of the time of a
+ * capture of many distinct certificates.
+ */
+static void load_system_store(X509_STORE *store)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dirs = getenv(X509_get_default_cert_dir_env());
+	X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
+	ERR_clear_error();
+	char list[4096], path[4096];
+	snprintf(list, sizeof(list), "%s", dirs ? dirs : X509_get_default_cert_dir());
+	char *save = NULL;
+	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		DIR *d = opendir(dir);
+		if (!d)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			struct stat st;
+			if (de->d_name[0] == '.' ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+			    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+				continue;
+			X509_STORE_load_file(store, path); /* a certificate already held is skipped */
+			ERR_clear_error();
+		}
+		closedir(d);
+	}
+}
+
 struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen)
 {
 	static const struct trust_options none;
@@ -331,7 +368,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 	/* --ca replaces the system bundle, as Node's `ca` and curl's --cacert do. A
 	 * missing system bundle is an empty store, not an error: verdicts say so. */
 	if (!o->no_system && o->ca_file_count == 0)
-		X509_STORE_set_default_paths(ts->store);
+		load_system_store(ts->store);
 	ERR_clear_error();
 	for (size_t i = 0; i < o->ca_file_count; i++)
 		if (!load_cert_file(ts->store, o->ca_files[i], err, errlen))
@@ -845,10 +882,11 @@ static void chain_key(const struct trust_store *ts, const struct x509_cert *cons
 		SHA256(buf, len, key);
 }
 
+/* Keyed (ts_hash.h): the key is a digest of certificates anyone can make,
+ * and grinding them into one bucket must not pay. */
 static uint32_t key_bucket(const uint8_t *key)
 {
-	return ((uint32_t)key[0] | (uint32_t)key[1] << 8 | (uint32_t)key[2] << 16 | (uint32_t)key[3] << 24) &
-	       (TRUST_CACHE_BUCKETS - 1);
+	return (uint32_t)ts_hash(key, SHA256_DIGEST_LENGTH) & (TRUST_CACHE_BUCKETS - 1);
 }
 
 static struct cache_entry *cache_find(struct trust_store *ts, const uint8_t *key, int64_t at)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "decode.h"
+#include "ts_time.h"
 
 #define CAPTURE_READ_BUFFER (1u << 20)
 
@@ -27,14 +28,8 @@ static uint32_t get32(const uint8_t *p, bool big)
  * libpcap hands out nanoseconds either way; this only decides how many
  * digits the outputs print.
  */
-static bool file_is_nanosecond(const char *path)
+static bool header_is_nanosecond(const uint8_t *b, size_t n)
 {
-	uint8_t b[512];
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return false;
-	size_t n = fread(b, 1, sizeof(b), fp);
-	fclose(fp);
 	if (n < 4)
 		return false;
 	uint32_t magic = get32(b, true);
@@ -64,9 +59,17 @@ static bool file_is_nanosecond(const char *path)
 	return false;
 }
 
-enum ts_status capture_read_file(const char *path, struct engine *e, struct capture_info *info)
+#define CAPTURE_HEADER_PEEK 512 /* enough for a Section Header and the first Interface Description */
+
+static bool file_is_nanosecond(const char *path)
 {
-	return capture_read_file_controlled(path, e, info, NULL);
+	uint8_t b[CAPTURE_HEADER_PEEK];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return false;
+	size_t n = fread(b, 1, sizeof(b), fp);
+	fclose(fp);
+	return header_is_nanosecond(b, n);
 }
 
 static bool stop_requested(const struct capture_control *control)
@@ -91,19 +94,14 @@ static void report_progress(const struct capture_control *control, FILE *fp, uin
 	control->progress(control->user, at > 0 ? (uint64_t)at : 0, total, frames);
 }
 
-enum ts_status capture_read_file_controlled(const char *path, struct engine *e, struct capture_info *info,
-                                            const struct capture_control *control)
+/* Read every frame of the open capture `fp` (closed here unless stdin). */
+static enum ts_status read_stream(FILE *fp, bool is_stdin, const char *path, bool nanosecond,
+                                  struct engine *e, struct capture_info *info,
+                                  const struct capture_control *control)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	memset(info, 0, sizeof(*info));
-	/* Our own FILE with a large buffer: libpcap's default stdio buffer
-	 * costs a read() system call every 4 KiB. */
-	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-	if (!fp) {
-		snprintf(info->error, sizeof(info->error), "%s: cannot open: %s", path, strerror(errno));
-		return TS_MALFORMED;
-	}
+	/* Our own FILE buffer, large: libpcap's default stdio buffer costs a
+	 * read() system call every 4 KiB. */
 	char *iobuf = malloc(CAPTURE_READ_BUFFER); /* glibc ignores the size unless given the buffer */
 	if (iobuf)
 		setvbuf(fp, iobuf, _IOFBF, CAPTURE_READ_BUFFER);
@@ -127,17 +125,20 @@ enum ts_status capture_read_file_controlled(const char *path, struct engine *e, 
 		free(iobuf);
 		return TS_UNSUPPORTED;
 	}
-	info->nanosecond = strcmp(path, "-") != 0 && file_is_nanosecond(path);
+	info->nanosecond = nanosecond;
 
 	uint64_t total = file_size(fp);
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = 0;
 	while (!stop_requested(control) && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		int64_t ts = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
-		if (!info->frames)
-			info->first_ts_ns = ts;
-		info->last_ts_ns = ts;
+		/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
+		int64_t ts = ts_time_from_parts(h->ts.tv_sec, h->ts.tv_usec, 1);
+		if (ts != TS_TIME_INVALID) {
+			if (!info->timed_frames++)
+				info->first_ts_ns = ts;
+			info->last_ts_ns = ts;
+		}
 		info->frames++;
 		engine_frame(e, info->dlt, ts, data, h->caplen, h->len);
 		if (info->frames % CAPTURE_PROGRESS_FRAMES == 0)
@@ -157,4 +158,35 @@ enum ts_status capture_read_file_controlled(const char *path, struct engine *e, 
 	pcap_close(pc);
 	free(iobuf);
 	return TS_OK;
+}
+
+enum ts_status capture_read_file_controlled(const char *path, struct engine *e, struct capture_info *info,
+                                            const struct capture_control *control)
+{
+	memset(info, 0, sizeof(*info));
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+	if (!fp) {
+		snprintf(info->error, sizeof(info->error), "%s: cannot open: %s", path, strerror(errno));
+		return TS_MALFORMED;
+	}
+	return read_stream(fp, is_stdin, path, !is_stdin && file_is_nanosecond(path), e, info, control);
+}
+
+enum ts_status capture_read_file(const char *path, struct engine *e, struct capture_info *info)
+{
+	return capture_read_file_controlled(path, e, info, NULL);
+}
+
+enum ts_status capture_read_memory(const uint8_t *data, size_t len, const char *name, struct engine *e,
+                                   struct capture_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	FILE *fp = len ? fmemopen((void *)data, len, "rb") : NULL;
+	if (!fp) {
+		snprintf(info->error, sizeof(info->error), "%s: not a readable pcap or pcapng capture (%s)",
+		         name, len ? strerror(errno) : "empty");
+		return TS_MALFORMED;
+	}
+	return read_stream(fp, false, name, header_is_nanosecond(data, len), e, info, NULL);
 }

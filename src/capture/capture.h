@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -23,10 +24,11 @@ struct capture_info {
 	char dlt_name[32]; /* libpcap's name for it */
 	bool nanosecond;   /* the file stores nanosecond timestamps */
 	uint64_t frames;
-	int64_t first_ts_ns, last_ts_ns;
-	bool truncated;   /* reading stopped at a damaged or cut record */
-	bool interrupted; /* reading stopped because control->stop was set */
-	char error[1024]; /* why the file could not be used, or why it stopped */
+	uint64_t timed_frames;           /* of which had a timestamp in range (ts_time.h) */
+	int64_t first_ts_ns, last_ts_ns; /* first and last of those; 0 if none */
+	bool truncated;                  /* reading stopped at a damaged or cut record */
+	bool interrupted;                /* reading stopped because control->stop was set */
+	char error[1024];                /* why the file could not be used, or why it stopped */
 };
 
 /*
@@ -54,5 +56,10 @@ struct capture_control {
  * info->interrupted is set; the status is TS_OK. */
 enum ts_status capture_read_file_controlled(const char *path, struct engine *e, struct capture_info *info,
                                             const struct capture_control *control);
+
+/* The same for a whole capture held in memory (`name` only names it in
+ * info->error); the fuzz harnesses and tests read captures this way. */
+enum ts_status capture_read_memory(const uint8_t *data, size_t len, const char *name, struct engine *e,
+                                   struct capture_info *info);
 
 #endif

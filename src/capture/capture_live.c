@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "ts_time.h"
 
 /* libpcap's default snap length: whole packets, TSO super-frames included. */
 #define LIVE_DEFAULT_SNAPLEN 262144
@@ -149,10 +150,12 @@ bool live_nanosecond(const struct live_capture *lc)
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct live_capture *lc = (struct live_capture *)user;
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec * (lc->nano ? 1 : 1000);
-	if (!lc->counters.frames)
-		lc->counters.first_ts_ns = ts;
-	lc->counters.last_ts_ns = ts;
+	int64_t ts = ts_time_from_parts(h->ts.tv_sec, h->ts.tv_usec, lc->nano ? 1 : 1000);
+	if (ts != TS_TIME_INVALID) {
+		if (!lc->counters.timed_frames++)
+			lc->counters.first_ts_ns = ts;
+		lc->counters.last_ts_ns = ts;
+	}
 	lc->counters.frames++;
 	if (lc->dumper) {
 		pcap_dump((u_char *)lc->dumper, h, data);

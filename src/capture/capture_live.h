@@ -47,11 +47,12 @@ struct live_options {
 
 /* libpcap's counters (pcap_stats): what the kernel handed over or dropped. */
 struct live_counters {
-	uint64_t received;             /* packets the filter passed (ps_recv) */
-	uint64_t dropped_by_kernel;    /* no room in the buffer (ps_drop) */
-	uint64_t dropped_by_interface; /* dropped by the interface or its driver (ps_ifdrop) */
-	uint64_t frames;               /* frames handed to the engine */
-	int64_t first_ts_ns, last_ts_ns;
+	uint64_t received;               /* packets the filter passed (ps_recv) */
+	uint64_t dropped_by_kernel;      /* no room in the buffer (ps_drop) */
+	uint64_t dropped_by_interface;   /* dropped by the interface or its driver (ps_ifdrop) */
+	uint64_t frames;                 /* frames handed to the engine */
+	uint64_t timed_frames;           /* of which had a timestamp in range (ts_time.h) */
+	int64_t first_ts_ns, last_ts_ns; /* first and last of those */
 	/* Not libpcap's: records tlsscope live dropped because its output was
 	 * not read (set by the command; 0 here). */
 	uint64_t records_dropped;

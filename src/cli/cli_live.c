@@ -551,6 +551,7 @@ int cmd_live(int argc, char **argv)
 	live_counters_get(lc, &counters);
 	counters.records_dropped = analysis_records_dropped(a);
 	info.frames = counters.frames;
+	info.timed_frames = counters.timed_frames;
 	info.first_ts_ns = counters.first_ts_ns;
 	info.last_ts_ns = counters.last_ts_ns;
 	o.inputs.capture = &counters;

@@ -23,6 +23,14 @@
 	                without client data or close (a client that rejects the server                       \
 	                closes within milliseconds) */
 
+/* Capture time. A frame dated this far past the running clock is an
+ * anomaly read at the running time (one forged far-future frame would
+ * otherwise stop idle expiry for the rest of the capture); the clock
+ * follows only once CAPTURE_TIME_JUMP_CONFIRM frames in a row agree on the
+ * new window (a merged capture, or one paused for hours, then resumed). */
+#define CAPTURE_TIME_JUMP_MAX_NS (3600LL * 1000000000LL) /* an hour: twelve default idle timeouts */
+#define CAPTURE_TIME_JUMP_CONFIRM 16
+
 /* TCP reassembly, per direction. */
 #define REASM_MAX_OOO_BYTES (256u << 10)      /* bytes held waiting for a gap to fill */
 #define REASM_MAX_OOO_BYTES_QUIET (64u << 10) /* the same once the handshake is over: reordering only */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_hash.h"
 #include "ts_limits.h"
 
 struct keylog {
@@ -67,12 +68,11 @@ const struct keylog_stats *keylog_stats(const struct keylog *kl)
 	return &kl->stats;
 }
 
-/* The client random is chosen at random by the client: its first bytes hash well enough. */
+/* The whole random, keyed (ts_hash.h): a key log is a file anyone can
+ * write, and lines sharing their first bytes must not share a bucket. */
 static size_t bucket_of(const struct keylog *kl, const uint8_t *random)
 {
-	uint64_t h;
-	memcpy(&h, random, sizeof(h));
-	return (size_t)(h ^ (h >> 29)) & (kl->nbuckets - 1);
+	return (size_t)ts_hash(random, KEYLOG_RANDOM_LEN) & (kl->nbuckets - 1);
 }
 
 static void grow(struct keylog *kl)

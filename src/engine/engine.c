@@ -8,6 +8,7 @@
 
 #include "flow.h"
 #include "ts_limits.h"
+#include "ts_time.h"
 
 struct engine {
 	struct engine_options opts;
@@ -20,6 +21,9 @@ struct engine {
 	uint32_t file_index;
 	int64_t now_ns; /* latest capture time seen */
 	int64_t next_expiry_ns;
+	/* A run of frames past CAPTURE_TIME_JUMP_MAX_NS: the first one's time and how many agree with it. */
+	int64_t jump_start_ns;
+	unsigned jump_frames;
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
@@ -562,6 +566,32 @@ void engine_advance_time(struct engine *e, int64_t now_ns)
 	clock_moved(e);
 }
 
+/* The time a decoded frame is analysed at: its own, unless it cannot be
+ * represented or lies far ahead of the running clock without enough frames
+ * after it agreeing (ts_limits.h, Capture time); then the running time. */
+static int64_t frame_time(struct engine *e, int64_t ts_ns)
+{
+	if (ts_ns == TS_TIME_INVALID) {
+		e->stats.timestamps_out_of_window++;
+		return e->now_ns;
+	}
+	if (!e->now_ns || ts_ns - e->now_ns <= CAPTURE_TIME_JUMP_MAX_NS) {
+		e->jump_frames = 0;
+		return ts_ns;
+	}
+	if (!e->jump_frames || ts_ns < e->jump_start_ns ||
+	    ts_ns - e->jump_start_ns > CAPTURE_TIME_JUMP_MAX_NS) {
+		e->jump_start_ns = ts_ns;
+		e->jump_frames = 0;
+	}
+	if (++e->jump_frames >= CAPTURE_TIME_JUMP_CONFIRM) {
+		e->jump_frames = 0;
+		return ts_ns;
+	}
+	e->stats.timestamps_out_of_window++;
+	return e->now_ns;
+}
+
 void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen,
                   size_t wirelen)
 {
@@ -573,7 +603,7 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame
 		e->stats.skipped[why < DECODE_SKIP_COUNT ? why : DECODE_SKIP_TRUNCATED]++;
 		return;
 	}
-	p.ts_ns = ts_ns;
+	p.ts_ns = frame_time(e, ts_ns);
 	/* Only a frame the capture cut short can be missing payload; an IP length
 	 * past the end of a whole frame is a lie (or offload), not lost bytes. */
 	if (caplen >= wirelen)
@@ -593,6 +623,7 @@ void engine_flush(struct engine *e)
 	/* The next input has its own clock. */
 	e->now_ns = 0;
 	e->next_expiry_ns = 0;
+	e->jump_frames = 0;
 }
 
 void engine_free(struct engine *e)

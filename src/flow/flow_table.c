@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_hash.h"
+
 bool flow_table_init(struct flow_table *t, size_t initial_buckets)
 {
 	size_t n = 64;
@@ -39,31 +41,20 @@ void flow_key_of(const struct packet *p, struct flow_key *key, bool *from_lo)
 	*from_lo = src_lo;
 }
 
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* Multiply-xorshift over the key's 64-bit words: a few cycles per packet. */
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v * 0x9e3779b97f4a7c15ull;
-	h ^= h >> 29;
-	return h * 0xbf58476d1ce4e5b9ull;
-}
-
+/* Keyed (ts_hash.h): the addresses and ports are the sender's to choose,
+ * and flows chosen to share a bucket would make every lookup a walk. */
 uint32_t flow_key_hash(const struct flow_key *key)
 {
-	uint64_t h = 0x243f6a8885a308d3ull;
-	h = mix(h, load64(key->addr_lo));
-	h = mix(h, load64(key->addr_lo + 8));
-	h = mix(h, load64(key->addr_hi));
-	h = mix(h, load64(key->addr_hi + 8));
-	h = mix(h, (uint64_t)key->port_lo << 24 | (uint64_t)key->port_hi << 8 | key->proto);
-	h ^= h >> 32;
-	return (uint32_t)h;
+	uint8_t b[sizeof(key->addr_lo) + sizeof(key->addr_hi) + 5];
+	memcpy(b, key->addr_lo, 16);
+	memcpy(b + 16, key->addr_hi, 16);
+	b[32] = (uint8_t)(key->port_lo >> 8);
+	b[33] = (uint8_t)key->port_lo;
+	b[34] = (uint8_t)(key->port_hi >> 8);
+	b[35] = (uint8_t)key->port_hi;
+	b[36] = key->proto;
+	uint64_t h = ts_hash(b, sizeof(b));
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)

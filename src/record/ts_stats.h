@@ -25,10 +25,11 @@ struct ts_stats {
 	uint64_t tls_connections;  /* of which TLS was found in */
 	uint64_t reported;         /* records handed to the outputs */
 	uint64_t outcomes[OUTCOME_COUNT];
-	uint64_t timed_out;   /* ended by the idle timeout (capture time) */
-	uint64_t evicted;     /* ended early because the memory cap was reached */
-	uint64_t open_at_end; /* still open when their capture file ended */
-	uint64_t keylog[4];   /* reported connections by enum conn_keylog (index 0: not looked up) */
+	uint64_t timed_out;                /* ended by the idle timeout (capture time) */
+	uint64_t evicted;                  /* ended early because the memory cap was reached */
+	uint64_t open_at_end;              /* still open when their capture file ended */
+	uint64_t timestamps_out_of_window; /* frames read at the running time (ts_limits.h, Capture time) */
+	uint64_t keylog[4]; /* reported connections by enum conn_keylog (index 0: not looked up) */
 	uint64_t anomalies[ANOM_COUNT]; /* summed over all connections */
 	uint64_t gap_bytes;             /* TCP bytes never seen */
 	uint64_t duplicate_bytes;       /* TCP bytes seen more than once */

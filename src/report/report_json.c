@@ -884,7 +884,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 		jw_string(w, "name", in->names[i]);
 		jw_string(w, "link_type", fi->dlt_name[0] ? fi->dlt_name : NULL);
 		jw_uint(w, "frames", fi->frames);
-		if (fi->frames) {
+		if (fi->timed_frames) {
 			jw_time(w, "first_ts", fi->first_ts_ns, fi->nanosecond);
 			jw_time(w, "last_ts", fi->last_ts_ns, fi->nanosecond);
 		} else {
@@ -922,6 +922,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "timed_out", s->timed_out);
 	jw_uint(w, "evicted", s->evicted);
 	jw_uint(w, "open_at_end", s->open_at_end);
+	jw_uint(w, "timestamps_out_of_window", s->timestamps_out_of_window);
 	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] +
 	    s->keylog[CONN_KEYLOG_FAILED]) {
 		jw_object_begin(w, "keylog");

@@ -474,6 +474,9 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 	if (s->timed_out || s->evicted)
 		fprintf(fp, "timed out %llu, evicted (memory cap) %llu\n", (unsigned long long)s->timed_out,
 		        (unsigned long long)s->evicted);
+	if (s->timestamps_out_of_window)
+		fprintf(fp, "timestamps out of window %llu (read at the capture's running time)\n",
+		        (unsigned long long)s->timestamps_out_of_window);
 	for (int i = 0; i < ANOM_COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(fp, "anomaly %s %llu\n", conn_anomaly_name((enum conn_anomaly)i),
