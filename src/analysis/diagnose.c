@@ -46,20 +46,91 @@ const char *expected_source_name(enum expected_source s)
 	}
 }
 
+/* ------------------------------------------------------------ the table */
+
+#define KIND(c, n, s, a) [FINDING_##c] = {FINDING_##c, n, SEV_##s, a}
+static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
+    KIND(HOSTNAME_MISMATCH, "hostname-mismatch", ERROR, "hostname-mismatch"),
+    KIND(WILDCARD_MISMATCH, "wildcard-mismatch", ERROR, "wildcard-mismatch"),
+    KIND(IP_NOT_IN_SAN, "ip-not-in-san", ERROR, "ip-not-in-san"),
+    KIND(CN_ONLY, "cn-only", WARNING, "cn-only"),
+    KIND(SELF_SIGNED_LEAF, "self-signed-leaf", ERROR, "self-signed-leaf"),
+    KIND(SELF_SIGNED_IN_CHAIN, "self-signed-in-chain", ERROR, "self-signed-in-chain"),
+    KIND(UNKNOWN_ISSUER, "unknown-issuer", ERROR, "unknown-issuer"),
+    KIND(MISSING_INTERMEDIATE, "missing-intermediate", ERROR, "missing-intermediate"),
+    KIND(EXPIRED, "expired", ERROR, "expired"),
+    KIND(NOT_YET_VALID, "not-yet-valid", ERROR, "not-yet-valid"),
+    KIND(CHAIN_ORDER, "chain-order", WARNING, "chain-order"),
+    KIND(WEAK_SIGNATURE, "weak-signature", ERROR, "weak-signature"),
+    KIND(WEAK_KEY, "weak-key", WARNING, "weak-key"),
+    KIND(NOT_FOR_SERVER_AUTH, "not-for-server-auth", ERROR, "not-for-server-auth"),
+    KIND(CA_AS_LEAF, "ca-as-leaf", WARNING, "ca-as-leaf"),
+    KIND(UNPARSABLE_CERTIFICATE, "unparsable-certificate", ERROR, "unparsable-certificate"),
+    KIND(CERTIFICATE_NOT_VISIBLE, "certificate-not-visible", INFO, "certificate-not-visible"),
+    KIND(RESET_AFTER_CLIENT_HELLO, "reset-after-client-hello", ERROR, "reset-after-client-hello"),
+    KIND(UNKNOWN_SNI, "unknown-sni", ERROR, "unknown-sni"),
+    KIND(ALERT, "alert", ERROR, "alert"),
+    KIND(CLIENT_REJECTED_CERTIFICATE, "client-rejected-certificate", ERROR, "client-rejected-certificate"),
+    KIND(NO_SNI, "no-sni", INFO, "no-sni"),
+    KIND(SNI_IS_IP_LITERAL, "sni-is-ip-literal", WARNING, "sni-is-ip-literal"),
+    KIND(OBSOLETE_VERSION, "obsolete-version", WARNING, "obsolete-version"),
+    KIND(WEAK_CIPHER, "weak-cipher", ERROR, "weak-cipher"),
+    KIND(CLIENT_RENEGOTIATION, "client-renegotiation", WARNING, "client-renegotiation"),
+};
+#undef KIND
+
+/* The finding each chain problem raises (trust.h names them alike). */
+static const enum finding_code chain_finding[CHAIN_PROBLEM_COUNT] = {
+    [CHAIN_SELF_SIGNED_LEAF] = FINDING_SELF_SIGNED_LEAF,
+    [CHAIN_SELF_SIGNED_IN_CHAIN] = FINDING_SELF_SIGNED_IN_CHAIN,
+    [CHAIN_UNKNOWN_ISSUER] = FINDING_UNKNOWN_ISSUER,
+    [CHAIN_MISSING_INTERMEDIATE] = FINDING_MISSING_INTERMEDIATE,
+    [CHAIN_EXPIRED] = FINDING_EXPIRED,
+    [CHAIN_NOT_YET_VALID] = FINDING_NOT_YET_VALID,
+    [CHAIN_ORDER] = FINDING_CHAIN_ORDER,
+    [CHAIN_WEAK_SIGNATURE] = FINDING_WEAK_SIGNATURE,
+    [CHAIN_WEAK_KEY] = FINDING_WEAK_KEY,
+    [CHAIN_NOT_FOR_SERVER_AUTH] = FINDING_NOT_FOR_SERVER_AUTH,
+    [CHAIN_CA_AS_LEAF] = FINDING_CA_AS_LEAF,
+    [CHAIN_UNPARSABLE] = FINDING_UNPARSABLE_CERTIFICATE,
+};
+
+const struct finding_kind *finding_kind(enum finding_code code)
+{
+	return (unsigned)code < FINDING_CODE_COUNT ? &finding_kinds[code] : NULL;
+}
+
+bool finding_code_parse(const char *name, enum finding_code *out)
+{
+	for (int i = 0; i < FINDING_CODE_COUNT; i++)
+		if (!strcmp(name, finding_kinds[i].name)) {
+			*out = (enum finding_code)i;
+			return true;
+		}
+	return false;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
-static struct finding *add(struct diagnosis *d, const char *code, enum severity sev, int cert)
+static struct finding *add_as(struct diagnosis *d, enum finding_code code, enum severity sev, int cert)
 {
 	if (d->finding_count == DIAG_MAX_FINDINGS)
 		return NULL;
 	struct finding *f = &d->findings[d->finding_count++];
-	f->code = code;
+	f->kind = code;
+	f->code = finding_kinds[code].name;
 	f->severity = sev;
 	f->cert = cert;
 	f->message[0] = f->fix[0] = 0;
 	if (sev > d->worst)
 		d->worst = sev;
 	return f;
+}
+
+/* A finding at its usual severity. */
+static struct finding *add(struct diagnosis *d, enum finding_code code, int cert)
+{
+	return add_as(d, code, finding_kinds[code].severity, cert);
 }
 
 __attribute__((format(printf, 3, 4))) static void say(char *dst, size_t n, const char *fmt, ...)
@@ -356,89 +427,94 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 	return buf;
 }
 
-static void wire_findings(const struct conn *c, struct diagnosis *d)
-{
-	const struct tls_client_hello *ch = c->client_hello;
-	char sni[300] = "";
-	if (ch && ch->sni_count)
-		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
-	const struct conn_side *srv = conn_server(c);
+/* The SNI as text ("" without one) and the server's address, which most wire rules quote. */
+struct wire_view {
+	const struct tls_client_hello *ch;
+	const struct conn_side *srv;
+	char sni[300];
 	char ip[64];
-	ts_addr_format(&srv->addr, ip, sizeof(ip));
+};
 
-	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ||
-	    c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
-		const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
-		struct finding *f = add(d, "reset-after-client-hello", SEV_ERROR, -1);
-		if (sni[0]) {
-			MSG(f,
-			    "The server %s the connection right after the ClientHello for '%s': it does not "
-			    "serve "
-			    "that name (unknown SNI).",
-			    how, sni);
-			FIX(f,
-			    "Send the name the server is configured for: Node tls.connect({host, servername: "
-			    "'NAME'}), "
-			    "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client "
-			    "-servername "
-			    "NAME; or configure the server (virtual host and certificate) for '%s'.",
-			    srv->port, ip, sni);
-		} else {
-			MSG(f,
-			    "The client sent no SNI and the server %s the connection right after the "
-			    "ClientHello: "
-			    "the server requires SNI.",
-			    how);
-			FIX(f,
-			    "Connect by host name so the client sends SNI: Node tls.connect({host: IP, "
-			    "servername: "
-			    "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername "
-			    "NAME.",
-			    srv->port, ip);
-		}
+static void wire_view_init(const struct conn *c, struct wire_view *w)
+{
+	w->ch = c->client_hello;
+	w->sni[0] = 0;
+	if (w->ch && w->ch->sni_count)
+		conn_wire_text(w->ch->sni[0].bytes, w->ch->sni[0].len, w->sni, sizeof(w->sni));
+	w->srv = conn_server(c);
+	ts_addr_format(&w->srv->addr, w->ip, sizeof(w->ip));
+}
+
+static void rule_reset_after_client_hello(const struct conn *c, const struct wire_view *w,
+                                          struct diagnosis *d)
+{
+	if (c->outcome != OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO &&
+	    c->outcome != OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO)
+		return;
+	const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
+	struct finding *f = add(d, FINDING_RESET_AFTER_CLIENT_HELLO, -1);
+	if (w->sni[0]) {
+		MSG(f,
+		    "The server %s the connection right after the ClientHello for '%s': it does not "
+		    "serve "
+		    "that name (unknown SNI).",
+		    how, w->sni);
+		FIX(f,
+		    "Send the name the server is configured for: Node tls.connect({host, servername: "
+		    "'NAME'}), "
+		    "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client "
+		    "-servername "
+		    "NAME; or configure the server (virtual host and certificate) for '%s'.",
+		    w->srv->port, w->ip, w->sni);
+	} else {
+		MSG(f,
+		    "The client sent no SNI and the server %s the connection right after the "
+		    "ClientHello: "
+		    "the server requires SNI.",
+		    how);
+		FIX(f,
+		    "Connect by host name so the client sends SNI: Node tls.connect({host: IP, "
+		    "servername: "
+		    "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername "
+		    "NAME.",
+		    w->srv->port, w->ip);
 	}
+}
 
-	if (d->rule && ch && ch->sni_count) {
-		bool known = false;
-		for (size_t i = 0; i < d->rule->name_count; i++)
-			if (!strcasecmp(d->rule->names[i], sni))
-				known = true;
-		if (!known) {
-			struct finding *f = add(d, "unknown-sni", SEV_ERROR, -1);
-			MSG(f,
-			    "The client asked for '%s', which is not among the names expected for %s:%u "
-			    "(%s%s).",
-			    sni, ip, srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
-			FIX(f,
-			    "Make the client send one of the server's names as SNI (Node servername, curl "
-			    "--resolve, "
-			    "openssl s_client -servername), or add '%s' to the server's configuration and "
-			    "certificate.",
-			    sni);
-		}
-	}
+static void rule_unknown_sni(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!d->rule || !w->sni[0])
+		return;
+	for (size_t i = 0; i < d->rule->name_count; i++)
+		if (!strcasecmp(d->rule->names[i], w->sni))
+			return;
+	struct finding *f = add(d, FINDING_UNKNOWN_SNI, -1);
+	MSG(f,
+	    "The client asked for '%s', which is not among the names expected for %s:%u "
+	    "(%s%s).",
+	    w->sni, w->ip, w->srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
+	FIX(f,
+	    "Make the client send one of the server's names as SNI (Node servername, curl "
+	    "--resolve, "
+	    "openssl s_client -servername), or add '%s' to the server's configuration and "
+	    "certificate.",
+	    w->sni);
+}
 
-	bool client_rejected = false;
-	const char *rejected_by = NULL;
+/* One finding per cleartext (or decrypted) alert but close_notify. */
+static void rule_alerts(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	static const char *const stage_text[] = {"before the ServerHello", "during the handshake",
+	                                         "after the handshake"};
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		bool from_server = a->dir != c->client_dir;
-		if (a->encrypted && !a->decrypted) {
-			if (!from_server && a->stage != STAGE_AFTER_HANDSHAKE) {
-				client_rejected = true;
-				rejected_by = a->inferred
-				                  ? "an encrypted alert (TLS 1.3, inferred from its size)"
-				                  : "an encrypted alert";
-			}
+		if ((a->encrypted && !a->decrypted) || a->description == 0)
 			continue;
-		}
-		if (a->description == 0)
-			continue; /* close_notify */
 		const char *name = tls_alert_name(a->description);
 		const char *meaning = alert_meaning(a, from_server);
-		struct finding *f = add(d, "alert", a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
-		static const char *const stage_text[] = {"before the ServerHello", "during the handshake",
-		                                         "after the handshake"};
+		struct finding *f = add_as(d, FINDING_ALERT, a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
 		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
 		    a->level == 2   ? "fatal"
 		    : a->level == 1 ? "warning"
@@ -449,110 +525,169 @@ static void wire_findings(const struct conn *c, struct diagnosis *d)
 			FIX(f,
 			    "Send an SNI the server is configured for, or add '%s' to the server's "
 			    "configuration.",
-			    sni[0] ? sni : "the name");
+			    w->sni[0] ? w->sni : "the name");
 		else if (from_server &&
 		         (a->description == 40 || a->description == 70 || a->description == 71))
 			FIX(f,
 			    "The client offered %s; enable a version and suite both sides support (TLS 1.2+ "
 			    "with "
 			    "AEAD suites) on the side that lacks them.",
-			    offered_summary(ch));
+			    offered_summary(w->ch));
 		else if (!from_server && rejects_certificate(a->description))
 			FIX(f, "See the certificate findings: fix the chain the server sends (or the "
 			       "client's trust store "
 			       "for a private CA) rather than turning verification off.");
-		if (!from_server && rejects_certificate(a->description)) {
-			client_rejected = true;
-			rejected_by = name;
-		}
 	}
-	bool only_closed = false;
-	/* A close_notify read with the key log says the client closed in good order (a probe, or a
-	 * client with nothing to send), which a client rejecting the certificate does not send. */
+}
+
+/* How the client showed it rejected the connection, or NULL: a certificate alert, an encrypted
+ * alert before the handshake ended, or (a hint only) a close right after the handshake. */
+static const char *client_rejection(const struct conn *c, bool *only_closed)
+{
+	const char *rejected_by = NULL;
 	bool orderly_close = false;
-	for (uint16_t i = 0; i < c->alert_count; i++)
-		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir &&
-		    c->alerts[i].description == 0)
+	*only_closed = false;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir)
+			continue;
+		if (a->encrypted && !a->decrypted) {
+			if (a->stage != STAGE_AFTER_HANDSHAKE)
+				rejected_by = a->inferred
+				                  ? "an encrypted alert (TLS 1.3, inferred from its size)"
+				                  : "an encrypted alert";
+		} else if (a->description != 0 && rejects_certificate(a->description)) {
+			rejected_by = tls_alert_name(a->description);
+		}
+		/* A close_notify read with the key log says the client closed in good order (a probe,
+		 * or a client with nothing to send), which a client rejecting the certificate does not
+		 * send. */
+		if (a->decrypted && a->description == 0)
 			orderly_close = true;
-	if (!client_rejected && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
-		client_rejected = only_closed = true;
+	}
+	if (!rejected_by && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+		*only_closed = true;
 		rejected_by =
 		    "closing right after the handshake without sending data (what Node.js does when its "
 		    "certificate check fails; a client that only probes the server looks the same)";
 	}
-	if (client_rejected) {
-		/* A close without an alert is only a hint: an error if the certificate
-		 * findings explain it, a warning otherwise (set after the chain checks). */
-		struct finding *f =
-		    add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
-		MSG(f, "The client rejected the connection by %s.", rejected_by);
-		FIX(f,
-		    "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key "
-		    "log "
-		    "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
-	}
-
-	if (ch && !ch->sni_count && !ch->sslv2_format) {
-		struct finding *f = add(d, "no-sni", SEV_INFO, -1);
-		MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
-		       "SNI; "
-		       "servers hosting several names cannot tell which certificate to send.");
-		FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
-	}
-	if (sni_is_ip(ch)) {
-		struct finding *f = add(d, "sni-is-ip-literal", SEV_WARNING, -1);
-		MSG(f,
-		    "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or "
-		    "reject it.",
-		    sni);
-		FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set "
-		       "servername "
-		       "to an IP).");
-	}
-	uint16_t v = conn_version(c);
-	if (v && v < 0x0303 && !tls_is_grease(v)) {
-		char vn[24];
-		struct finding *f = add(d, "obsolete-version", v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
-		MSG(f,
-		    "The connection uses %s, deprecated by RFC 8996 and refused by current clients' "
-		    "defaults.",
-		    tls_version_name(v, vn, sizeof(vn)));
-		FIX(f,
-		    "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
-	}
-	if (c->server_hello) {
-		const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
-		if (cs && (strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
-		           strstr(cs, "RC4") || strstr(cs, "3DES") || strstr(cs, "_DES_") ||
-		           strstr(cs, "_DES40_"))) {
-			bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
-			              strstr(cs, "_DES_") || strstr(cs, "_DES40_");
-			struct finding *f = add(d, "weak-cipher", broken ? SEV_ERROR : SEV_WARNING, -1);
-			MSG(f, "The server chose %s: %s.", cs,
-			    strstr(cs, "_NULL_")   ? "no encryption at all"
-			    : strstr(cs, "_anon_") ? "no server authentication"
-			    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
-			                           : "a weak or export-grade cipher");
-			FIX(f,
-			    "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
-		}
-	}
-	if (c->renegotiation) {
-		uint8_t who = c->client_dir;
-		for (uint16_t i = 0; i < c->event_count; i++)
-			if (c->events[i].type == EV_RENEGOTIATION)
-				who = c->events[i].dir;
-		if (who == c->client_dir) {
-			struct finding *f = add(d, "client-renegotiation", SEV_WARNING, -1);
-			MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated "
-			       "renegotiation "
-			       "costs the server a full handshake and many servers refuse it.");
-			FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new "
-			       "connections.");
-		}
-	}
+	return rejected_by;
 }
 
+static void rule_client_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	bool only_closed;
+	const char *rejected_by = client_rejection(c, &only_closed);
+	if (!rejected_by)
+		return;
+	/* A close without an alert is only a hint: an error if the certificate
+	 * findings explain it, a warning otherwise (set after the chain checks). */
+	struct finding *f =
+	    add_as(d, FINDING_CLIENT_REJECTED_CERTIFICATE, only_closed ? SEV_WARNING : SEV_ERROR, -1);
+	MSG(f, "The client rejected the connection by %s.", rejected_by);
+	FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key "
+	       "log "
+	       "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
+}
+
+static void rule_no_sni(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!w->ch || w->ch->sni_count || w->ch->sslv2_format)
+		return;
+	struct finding *f = add(d, FINDING_NO_SNI, -1);
+	MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
+	       "SNI; "
+	       "servers hosting several names cannot tell which certificate to send.");
+	FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
+}
+
+static void rule_sni_is_ip(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!sni_is_ip(w->ch))
+		return;
+	struct finding *f = add(d, FINDING_SNI_IS_IP_LITERAL, -1);
+	MSG(f,
+	    "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or "
+	    "reject it.",
+	    w->sni);
+	FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set "
+	       "servername "
+	       "to an IP).");
+}
+
+static void rule_obsolete_version(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	uint16_t v = conn_version(c);
+	if (!v || v >= 0x0303 || tls_is_grease(v))
+		return;
+	char vn[24];
+	struct finding *f = add_as(d, FINDING_OBSOLETE_VERSION, v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
+	MSG(f,
+	    "The connection uses %s, deprecated by RFC 8996 and refused by current clients' "
+	    "defaults.",
+	    tls_version_name(v, vn, sizeof(vn)));
+	FIX(f, "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
+}
+
+static void rule_weak_cipher(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!c->server_hello)
+		return;
+	const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
+	if (!cs || !(strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+	             strstr(cs, "RC4") || strstr(cs, "3DES") || strstr(cs, "_DES_") || strstr(cs, "_DES40_")))
+		return;
+	bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+	              strstr(cs, "_DES_") || strstr(cs, "_DES40_");
+	struct finding *f = add_as(d, FINDING_WEAK_CIPHER, broken ? SEV_ERROR : SEV_WARNING, -1);
+	MSG(f, "The server chose %s: %s.", cs,
+	    strstr(cs, "_NULL_")   ? "no encryption at all"
+	    : strstr(cs, "_anon_") ? "no server authentication"
+	    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
+	                           : "a weak or export-grade cipher");
+	FIX(f, "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
+}
+
+static void rule_client_renegotiation(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!c->renegotiation)
+		return;
+	uint8_t who = c->client_dir;
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_RENEGOTIATION)
+			who = c->events[i].dir;
+	if (who != c->client_dir)
+		return;
+	struct finding *f = add(d, FINDING_CLIENT_RENEGOTIATION, -1);
+	MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated "
+	       "renegotiation "
+	       "costs the server a full handshake and many servers refuse it.");
+	FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new "
+	       "connections.");
+}
+
+typedef void wire_rule(const struct conn *c, const struct wire_view *w, struct diagnosis *d);
+
+/* In the order their findings are listed (before sorting by severity). */
+static wire_rule *const wire_rules[] = {
+    rule_reset_after_client_hello, rule_unknown_sni, rule_alerts,
+    rule_client_rejected,          rule_no_sni,      rule_sni_is_ip,
+    rule_obsolete_version,         rule_weak_cipher, rule_client_renegotiation,
+};
+
+static void wire_findings(const struct conn *c, struct diagnosis *d)
+{
+	struct wire_view w;
+	wire_view_init(c, &w);
+	for (size_t i = 0; i < sizeof(wire_rules) / sizeof(wire_rules[0]); i++)
+		wire_rules[i](c, &w, d);
+}
 /* ------------------------------------------------- certificate findings */
 
 static const char *chain_fix(enum chain_problem p)
@@ -600,20 +735,6 @@ static const char *chain_fix(enum chain_problem p)
 	}
 }
 
-static enum severity chain_severity(enum chain_problem p)
-{
-	switch (p) {
-	case CHAIN_ORDER:
-		return SEV_WARNING;
-	case CHAIN_WEAK_KEY:
-		return SEV_WARNING;
-	case CHAIN_CA_AS_LEAF:
-		return SEV_WARNING;
-	default:
-		return SEV_ERROR;
-	}
-}
-
 static void chain_findings(const struct conn *c, struct diagnosis *d)
 {
 	for (size_t i = 0; i < d->verdict.issue_count; i++) {
@@ -622,8 +743,7 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 		    is->cert >= 0 && (size_t)is->cert < d->cert_count ? d->certs[is->cert] : NULL;
 		const char *subj = cert && cert->subject ? cert->subject : "?";
 		char dur[48], when[32];
-		struct finding *f =
-		    add(d, chain_problem_name(is->problem), chain_severity(is->problem), is->cert);
+		struct finding *f = add(d, chain_finding[is->problem], is->cert);
 		switch (is->problem) {
 		case CHAIN_SELF_SIGNED_LEAF:
 			MSG(f,
@@ -728,7 +848,7 @@ static void host_findings(struct diagnosis *d)
 	case HOST_MATCH_CN:
 		if (!node->ok) {
 			/* An IP host whose only name is a CN: Node refuses, IP SANs only. */
-			f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+			f = add(d, FINDING_IP_NOT_IN_SAN, 0);
 			MSG(f,
 			    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks "
 			    "only IP "
@@ -753,7 +873,7 @@ static void host_findings(struct diagnosis *d)
 					                      r ? ", " : "",
 					                      tls_client_name((enum tls_client)k));
 			}
-			f = add(d, "cn-only", SEV_WARNING, 0);
+			f = add(d, FINDING_CN_ONLY, 0);
 			MSG(f,
 			    "The certificate has no DNS subjectAltName; '%s' matches only its subject CN "
 			    "(%s). Accepted by: "
@@ -767,7 +887,7 @@ static void host_findings(struct diagnosis *d)
 			break;
 		}
 	case HOST_MISMATCH_WILDCARD:
-		f = add(d, "wildcard-mismatch", SEV_ERROR, 0);
+		f = add(d, FINDING_WILDCARD_MISMATCH, 0);
 		MSG(f,
 		    "Host: %s. is not in the cert's altnames: %s (the wildcard %s covers exactly one label).",
 		    host, names, node->near_wildcard ? node->near_wildcard : "");
@@ -778,7 +898,7 @@ static void host_findings(struct diagnosis *d)
 		    host);
 		break;
 	case HOST_IP_NOT_IN_SAN:
-		f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+		f = add(d, FINDING_IP_NOT_IN_SAN, 0);
 		MSG(f,
 		    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
 		    "subjectAltNames).",
@@ -792,7 +912,7 @@ static void host_findings(struct diagnosis *d)
 	case HOST_MISMATCH:
 	case HOST_NO_NAMES:
 	default:
-		f = add(d, "hostname-mismatch", SEV_ERROR, 0);
+		f = add(d, FINDING_HOSTNAME_MISMATCH, 0);
 		if (leaf &&
 		    leaf->san_dns.count) /* Node's wording depends on DNS SANs, not on the extension */
 			MSG(f, "Host: %s. is not in the cert's altnames: %s", host,
@@ -1082,7 +1202,7 @@ static void raise_rejection(struct diagnosis *d)
 	bool reason = false;
 	for (size_t i = 0; i < d->finding_count; i++) {
 		struct finding *f = &d->findings[i];
-		if (!strcmp(f->code, "client-rejected-certificate"))
+		if (f->kind == FINDING_CLIENT_REJECTED_CERTIFICATE)
 			hint = f;
 		else if (f->cert >= 0 && f->severity >= SEV_ERROR)
 			reason = true;
@@ -1137,7 +1257,7 @@ static void certificate_not_visible(const struct conn *c, struct diagnosis *d)
 	const struct conn_decryption *dc = &c->decryption;
 	if (dc->server_flight_read && !c->certificate_compressed)
 		return; /* decrypted, and the server sent no certificate (a resumption): nothing to check */
-	struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
+	struct finding *f = add(d, FINDING_CERTIFICATE_NOT_VISIBLE, -1);
 	if (c->certificate_compressed) {
 		MSG(f,
 		    "The server sent its certificate compressed (RFC 8879 CompressedCertificate), which "
