@@ -48,34 +48,42 @@ const char *expected_source_name(enum expected_source s)
 
 /* ------------------------------------------------------------ the table */
 
-#define KIND(c, n, s, a) [FINDING_##c] = {FINDING_##c, n, SEV_##s, a}
+#define KIND(c, n, s, a, r) [FINDING_##c] = {FINDING_##c, n, SEV_##s, a, FINDING_##r}
 static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
-    KIND(HOSTNAME_MISMATCH, "hostname-mismatch", ERROR, "hostname-mismatch"),
-    KIND(WILDCARD_MISMATCH, "wildcard-mismatch", ERROR, "wildcard-mismatch"),
-    KIND(IP_NOT_IN_SAN, "ip-not-in-san", ERROR, "ip-not-in-san"),
-    KIND(CN_ONLY, "cn-only", WARNING, "cn-only"),
-    KIND(SELF_SIGNED_LEAF, "self-signed-leaf", ERROR, "self-signed-leaf"),
-    KIND(SELF_SIGNED_IN_CHAIN, "self-signed-in-chain", ERROR, "self-signed-in-chain"),
-    KIND(UNKNOWN_ISSUER, "unknown-issuer", ERROR, "unknown-issuer"),
-    KIND(MISSING_INTERMEDIATE, "missing-intermediate", ERROR, "missing-intermediate"),
-    KIND(EXPIRED, "expired", ERROR, "expired"),
-    KIND(NOT_YET_VALID, "not-yet-valid", ERROR, "not-yet-valid"),
-    KIND(CHAIN_ORDER, "chain-order", WARNING, "chain-order"),
-    KIND(WEAK_SIGNATURE, "weak-signature", ERROR, "weak-signature"),
-    KIND(WEAK_KEY, "weak-key", WARNING, "weak-key"),
-    KIND(NOT_FOR_SERVER_AUTH, "not-for-server-auth", ERROR, "not-for-server-auth"),
-    KIND(CA_AS_LEAF, "ca-as-leaf", WARNING, "ca-as-leaf"),
-    KIND(UNPARSABLE_CERTIFICATE, "unparsable-certificate", ERROR, "unparsable-certificate"),
-    KIND(CERTIFICATE_NOT_VISIBLE, "certificate-not-visible", INFO, "certificate-not-visible"),
-    KIND(RESET_AFTER_CLIENT_HELLO, "reset-after-client-hello", ERROR, "reset-after-client-hello"),
-    KIND(UNKNOWN_SNI, "unknown-sni", ERROR, "unknown-sni"),
-    KIND(ALERT, "alert", ERROR, "alert"),
-    KIND(CLIENT_REJECTED_CERTIFICATE, "client-rejected-certificate", ERROR, "client-rejected-certificate"),
-    KIND(NO_SNI, "no-sni", INFO, "no-sni"),
-    KIND(SNI_IS_IP_LITERAL, "sni-is-ip-literal", WARNING, "sni-is-ip-literal"),
-    KIND(OBSOLETE_VERSION, "obsolete-version", WARNING, "obsolete-version"),
-    KIND(WEAK_CIPHER, "weak-cipher", ERROR, "weak-cipher"),
-    KIND(CLIENT_RENEGOTIATION, "client-renegotiation", WARNING, "client-renegotiation"),
+    KIND(HOSTNAME_MISMATCH, "hostname-mismatch", ERROR, "hostname-mismatch", CAUSE),
+    KIND(WILDCARD_MISMATCH, "wildcard-mismatch", ERROR, "wildcard-mismatch", CAUSE),
+    KIND(IP_NOT_IN_SAN, "ip-not-in-san", ERROR, "ip-not-in-san", CAUSE),
+    KIND(CN_ONLY, "cn-only", WARNING, "cn-only", CAUSE),
+    KIND(SELF_SIGNED_LEAF, "self-signed-leaf", ERROR, "self-signed-leaf", CAUSE),
+    KIND(SELF_SIGNED_IN_CHAIN, "self-signed-in-chain", ERROR, "self-signed-in-chain", CAUSE),
+    KIND(UNKNOWN_ISSUER, "unknown-issuer", ERROR, "unknown-issuer", CAUSE),
+    KIND(MISSING_INTERMEDIATE, "missing-intermediate", ERROR, "missing-intermediate", CAUSE),
+    KIND(EXPIRED, "expired", ERROR, "expired", CAUSE),
+    KIND(NOT_YET_VALID, "not-yet-valid", ERROR, "not-yet-valid", CAUSE),
+    KIND(CHAIN_ORDER, "chain-order", WARNING, "chain-order", CAUSE),
+    KIND(WEAK_SIGNATURE, "weak-signature", ERROR, "weak-signature", CAUSE),
+    KIND(WEAK_KEY, "weak-key", WARNING, "weak-key", CAUSE),
+    KIND(NOT_FOR_SERVER_AUTH, "not-for-server-auth", ERROR, "not-for-server-auth", CAUSE),
+    KIND(CA_AS_LEAF, "ca-as-leaf", WARNING, "ca-as-leaf", CAUSE),
+    KIND(UNPARSABLE_CERTIFICATE, "unparsable-certificate", ERROR, "unparsable-certificate", CAUSE),
+    KIND(CERTIFICATE_NOT_VISIBLE, "certificate-not-visible", INFO, "certificate-not-visible", CAUSE),
+    KIND(RESET_AFTER_CLIENT_HELLO, "reset-after-client-hello", ERROR, "reset-after-client-hello", SIGNAL),
+    KIND(UNKNOWN_SNI, "unknown-sni", ERROR, "unknown-sni", CAUSE),
+    KIND(ALERT, "alert", ERROR, "alert", SYMPTOM),
+    KIND(CLIENT_REJECTED_CERTIFICATE, "client-rejected-certificate", ERROR, "client-rejected-certificate",
+         SIGNAL),
+    KIND(NO_SNI, "no-sni", INFO, "no-sni", CAUSE),
+    KIND(SNI_IS_IP_LITERAL, "sni-is-ip-literal", WARNING, "sni-is-ip-literal", CAUSE),
+    KIND(OBSOLETE_VERSION, "obsolete-version", WARNING, "obsolete-version", CAUSE),
+    KIND(WEAK_CIPHER, "weak-cipher", ERROR, "weak-cipher", CAUSE),
+    KIND(CLIENT_RENEGOTIATION, "client-renegotiation", WARNING, "client-renegotiation", CAUSE),
+    KIND(PLAIN_HTTP_SERVER, "plain-http-server", ERROR, "plain-http-server", CAUSE),
+    KIND(NO_SERVER_HELLO, "no-server-hello", ERROR, "no-server-hello", SIGNAL),
+    KIND(HANDSHAKE_CUT_OFF, "handshake-cut-off", ERROR, "handshake-cut-off", SIGNAL),
+    KIND(CLIENT_CERTIFICATE_MISSING, "client-certificate-missing", ERROR, "client-certificate-missing",
+         CAUSE),
+    KIND(TLS13_CLIENT_REJECTED, "tls13-client-rejected", ERROR, "tls13-client-rejected", SIGNAL),
+    KIND(TLS13_SERVER_REJECTED, "tls13-server-rejected", ERROR, "tls13-server-rejected", SIGNAL),
 };
 #undef KIND
 
@@ -165,6 +173,23 @@ static void set_error(struct client_error *e, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+}
+
+/* Java throws javax.net.ssl.SSLHandshakeException with its cause's message; the cause
+ * (ValidatorException, CertificateException) is named after it, as the stack trace shows it. */
+static void java_error(struct client_error *e, const char *cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void java_error(struct client_error *e, const char *cause, const char *fmt, ...)
+{
+	if (e->fails)
+		return;
+	char msg[DIAG_TEXT - 96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_error(e, "javax.net.ssl.SSLHandshakeException", "%s (caused by %s)", msg, cause);
 }
 
 /* "DNS:a, DNS:b, IP Address:10.0.0.2" as Node prints a certificate's subjectaltname. */
@@ -445,11 +470,16 @@ static void wire_view_init(const struct conn *c, struct wire_view *w)
 	ts_addr_format(&w->srv->addr, w->ip, sizeof(w->ip));
 }
 
+static bool server_speaks_http(const struct conn *c);
+static bool tls13_hidden(const struct conn *c);
+static bool client_certificate_refused(const struct conn *c);
+
 static void rule_reset_after_client_hello(const struct conn *c, const struct wire_view *w,
                                           struct diagnosis *d)
 {
-	if (c->outcome != OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO &&
-	    c->outcome != OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO)
+	if ((c->outcome != OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO &&
+	     c->outcome != OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) ||
+	    server_speaks_http(c))
 		return;
 	const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
 	struct finding *f = add(d, FINDING_RESET_AFTER_CLIENT_HELLO, -1);
@@ -514,13 +544,23 @@ static void rule_alerts(const struct conn *c, const struct wire_view *w, struct 
 			continue;
 		const char *name = tls_alert_name(a->description);
 		const char *meaning = alert_meaning(a, from_server);
-		struct finding *f = add_as(d, FINDING_ALERT, a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
-		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
+		if (from_server && a->description == 40 && client_certificate_refused(c))
+			meaning = "the server requires a client certificate and none was sent";
+		/* An alert the server sent after the client had already closed answers that close: a
+		 * consequence, never the headline. */
+		const struct conn_side *cli = conn_client(c);
+		bool after_close = from_server && cli->close_ns && a->ts_ns > cli->close_ns;
+		enum severity sev = a->level == 2 && !after_close ? SEV_ERROR : SEV_WARNING;
+		struct finding *f = add_as(d, FINDING_ALERT, sev, -1);
+		MSG(f, "The %s sent %s %s(%u) %s%s%s%s.", from_server ? "server" : "client",
 		    a->level == 2   ? "fatal"
 		    : a->level == 1 ? "warning"
 		                    : "unknown-level",
 		    name ? name : "alert", a->description, stage_text[a->stage < 3 ? a->stage : 2],
-		    meaning ? ": " : "", meaning ? meaning : "");
+		    meaning && !after_close ? ": " : "", meaning && !after_close ? meaning : "",
+		    after_close ? ", after the client had closed the connection (its answer to that close, "
+		                  "not the cause)"
+		                : "");
 		if (from_server && a->description == 112)
 			FIX(f,
 			    "Send an SNI the server is configured for, or add '%s' to the server's "
@@ -579,8 +619,8 @@ static void rule_client_rejected(const struct conn *c, const struct wire_view *w
 	(void)w;
 	bool only_closed;
 	const char *rejected_by = client_rejection(c, &only_closed);
-	if (!rejected_by)
-		return;
+	if (!rejected_by || (tls13_hidden(c) && conn_server(c)->encrypted_handshake))
+		return; /* TLS 1.3 with the certificate hidden: rule_tls13_client_rejected says it */
 	/* A close without an alert is only a hint: an error if the certificate
 	 * findings explain it, a warning otherwise (set after the chain checks). */
 	struct finding *f =
@@ -672,13 +712,244 @@ static void rule_client_renegotiation(const struct conn *c, const struct wire_vi
 	       "connections.");
 }
 
+/* The server answered the ClientHello in clear text ("HTTP/1.1 400", or an HTML page with no status
+ * line, as an HTTP/0.9 answer has): the port speaks HTTP, not TLS. */
+static bool server_speaks_http(const struct conn *c)
+{
+	const struct conn_side *srv = conn_server(c);
+	if (!c->client_hello || srv->is_tls || srv->plain_head_len < 5)
+		return false;
+	if (!memcmp(srv->plain_head, "HTTP/", 5))
+		return true;
+	for (size_t i = 0; i < srv->plain_head_len; i++)
+		if (srv->plain_head[i] != '\n' && srv->plain_head[i] != '\r' &&
+		    (srv->plain_head[i] < 0x20 || srv->plain_head[i] >= 0x7f))
+			return false;
+	return srv->plain_head[0] == '<';
+}
+
+static void rule_plain_http_server(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!server_speaks_http(c))
+		return;
+	const struct conn_side *srv = w->srv;
+	char head[sizeof(srv->plain_head) + 1];
+	size_t n = 0;
+	for (; n < srv->plain_head_len && srv->plain_head[n] >= 0x20 && srv->plain_head[n] < 0x7f; n++)
+		head[n] = (char)srv->plain_head[n];
+	head[n] = 0;
+	struct finding *f = add(d, FINDING_PLAIN_HTTP_SERVER, -1);
+	MSG(f,
+	    "The server answered the ClientHello in plain text ('%s...'): port %u speaks HTTP, not TLS "
+	    "(wrong port or scheme). OpenSSL-based clients report \"wrong version number\".",
+	    head, srv->port);
+	FIX(f,
+	    "Use the server's HTTPS port (the one its TLS listener uses, 443 by default), or http:// if "
+	    "this service is meant to be plain HTTP on port %u; check the port in the URL, the proxy and "
+	    "the load balancer's listener.",
+	    srv->port);
+}
+
+static int64_t ms_between(int64_t from_ns, int64_t to_ns)
+{
+	return to_ns > from_ns ? (to_ns - from_ns) / 1000000 : 0;
+}
+
+static int64_t client_hello_ns(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_HANDSHAKE && c->events[i].detail == TLS_HS_CLIENT_HELLO)
+			return c->events[i].ts_ns;
+	return c->first_ts_ns;
+}
+
+/* A ClientHello with no answer at all: the client timed out, or the capture ended first. */
+static void rule_no_server_hello(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	const struct conn_side *cli = conn_client(c);
+	if (!w->ch || c->server_hello || w->srv->payload_bytes || c->outcome != OUTCOME_INCOMPLETE)
+		return;
+	int64_t hello = client_hello_ns(c);
+	/* A capture that ended while the client still waited shows no failure yet: a warning. */
+	struct finding *f = add_as(d, FINDING_NO_SERVER_HELLO, cli->close_ns ? SEV_ERROR : SEV_WARNING, -1);
+	if (cli->close_ns)
+		MSG(f,
+		    "The server never answered the ClientHello: the client gave up after %lld ms and "
+		    "%s the connection (a handshake timeout: curl 28, Python TimeoutError, Go \"TLS "
+		    "handshake timeout\", Java SocketTimeoutException).",
+		    (long long)ms_between(hello, cli->close_ns), cli->close_rst ? "reset" : "closed");
+	else
+		MSG(f,
+		    "The server had not answered the ClientHello when the capture ended, %lld ms later "
+		    "(a client waits until its handshake timeout).",
+		    (long long)ms_between(hello, c->last_ts_ns));
+	FIX(f,
+	    "Check that a TLS server listens on %s:%u and is not stalled (its accept queue, a firewall "
+	    "or a proxy that holds the connection); capture on the server side to see whether the "
+	    "ClientHello arrives.",
+	    w->ip, w->srv->port);
+}
+
+/* Every side that rejected or left a handshake, seen by the rules before this one. */
+static bool rejection_found(const struct diagnosis *d)
+{
+	for (size_t i = 0; i < d->finding_count; i++)
+		if (finding_kinds[d->findings[i].kind].role == FINDING_SIGNAL ||
+		    d->findings[i].kind == FINDING_ALERT)
+			return true;
+	return false;
+}
+
+/* The server answered, then the handshake stopped before both Finished messages. */
+static void rule_handshake_cut_off(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!c->server_hello || c->outcome != OUTCOME_INCOMPLETE || rejection_found(d))
+		return;
+	const struct conn_side *cli = conn_client(c);
+	const struct conn_side *srv = w->srv;
+	bool server_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	const char *step = cli->encrypted_handshake || cli->ccs   ? "after the client's Finished"
+	                   : srv->encrypted_handshake || srv->ccs ? "before the client's Finished"
+	                                                          : "after the ServerHello";
+	struct finding *f = add_as(d, FINDING_HANDSHAKE_CUT_OFF,
+	                           srv->close_ns || cli->close_ns ? SEV_ERROR : SEV_WARNING, -1);
+	if (server_first)
+		MSG(f,
+		    "The handshake stopped %s: the server %s the connection mid-way without an alert (the "
+		    "client sees an unexpected EOF or ECONNRESET).",
+		    step, srv->close_rst ? "reset" : "closed");
+	else if (cli->close_ns)
+		MSG(f,
+		    "The handshake stopped %s: the client %s the connection without an alert (it gave up: a "
+		    "timeout, or a check it failed silently).",
+		    step, cli->close_rst ? "reset" : "closed");
+	else
+		MSG(f, "The handshake stopped %s and the capture ended before either side closed.", step);
+	FIX(f, "Look at the side that closed: its log names the reason (a crash, a timeout, a middlebox or "
+	       "proxy cutting TLS); capture longer if the capture itself ended first.");
+}
+
+/* The server asked for a client certificate, got none, and refused the handshake. */
+static bool client_certificate_refused(const struct conn *c)
+{
+	if (!c->certificate_request || c->client_certs.count)
+		return false;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir && (!a->encrypted || a->decrypted) && a->level == 2 &&
+		    (a->description == 40 || a->description == 42 || a->description == 116))
+			return true;
+	}
+	return false;
+}
+
+static void rule_client_certificate_missing(const struct conn *c, const struct wire_view *w,
+                                            struct diagnosis *d)
+{
+	(void)w;
+	if (!client_certificate_refused(c))
+		return;
+	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_MISSING, -1);
+	MSG(f, "The server asked for a client certificate (CertificateRequest) and the client sent none "
+	       "(an empty Certificate); the server then refused the handshake (mutual TLS).");
+	FIX(f, "Give the client the certificate and key the server accepts: curl --cert client.pem "
+	       "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
+	       "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
+	       "Java a key store (javax.net.ssl.keyStore).");
+}
+
+/* TLS 1.3 whose certificate the capture does not show (no key log, or it did not open it). */
+static bool tls13_hidden(const struct conn *c)
+{
+	return conn_is_tls13(c) && c->transport != CONN_TRANSPORT_QUIC && !c->server_certs.present &&
+	       !c->decryption.server_flight_read;
+}
+
+static bool alert_sized(uint64_t bytes)
+{
+	return bytes == TLS13_ALERT_RECORD || bytes == TLS13_ALERT_RECORD_CCM8;
+}
+
+static const char tls13_keylog_adds[] =
+    "A key log of this connection (tlsscope --keylog) would show the certificate and the alert's "
+    "reason, and so which check failed.";
+
+/* TLS 1.3 without the certificate: where the client stopped says that it rejected the server. */
+static void rule_tls13_client_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!tls13_hidden(c) || !w->srv->encrypted_handshake)
+		return;
+	const struct conn_side *cli = conn_client(c);
+	const char *how = NULL;
+	bool alerted = false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir == c->client_dir && c->alerts[i].encrypted && !c->alerts[i].decrypted &&
+		    c->alerts[i].stage != STAGE_AFTER_HANDSHAKE)
+			alerted = true;
+	if (alerted)
+		how = "sent an encrypted alert where its Finished was due";
+	else if (!cli->encrypted_handshake && cli->close_ns)
+		how = cli->close_rst ? "reset the connection where its Finished was due"
+		                     : "closed the connection where its Finished was due";
+	else if (cli->encrypted_handshake && alert_sized(cli->app_data_bytes) && cli->close_ns)
+		how = "sent its Finished, then one alert-sized record instead of a request, and closed";
+	else if (cli->encrypted_handshake && !cli->app_data && cli->close_ns &&
+	         c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE)
+		how = "sent its Finished and closed without sending any data";
+	if (!how)
+		return;
+	struct finding *f = add(d, FINDING_TLS13_CLIENT_REJECTED, -1);
+	MSG(f,
+	    "The client rejected the server's encrypted flight: it %s. In TLS 1.3 a client stops there "
+	    "when its check of the server's certificate fails (trust or host name; Node.js closes "
+	    "without an alert, curl and OpenSSL send one); a client that only probes looks the same. %s",
+	    how, tls13_keylog_adds);
+	FIX(f, "Run the client again with a key log and give it to tlsscope --keylog to see the certificate "
+	       "and the name it was checked against: curl and browsers SSLKEYLOGFILE=FILE, node "
+	       "--tls-keylog=FILE, openssl s_client -keylogfile FILE. Then fix what the certificate "
+	       "findings name (the SAN, the chain, the client's trust for a private CA).");
+}
+
+/* TLS 1.3 without the key log: the server's only word after the client's Finished was an alert. */
+static void rule_tls13_server_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	const struct conn_side *cli = conn_client(c);
+	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
+	    !alert_sized(w->srv->app_data_bytes) || !w->srv->close_ns)
+		return;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
+			return; /* the key log read it: the alert finding says what it was */
+	struct finding *f = add(d, FINDING_TLS13_SERVER_REJECTED, -1);
+	MSG(f,
+	    "The server answered the client's Finished with one alert-sized encrypted record and closed: "
+	    "it rejected the client after the handshake. In TLS 1.3 that is where a server that requires "
+	    "a client certificate says certificate_required (none sent) or rejects the one sent. %s",
+	    tls13_keylog_adds);
+	FIX(f, "If the server requires client certificates (mutual TLS), give the client one it accepts: "
+	       "curl --cert client.pem --key client.key, Node tls.connect({key, cert}), openssl s_client "
+	       "-cert -key, Python load_cert_chain(). The server's log, or a key log, names the reason.");
+}
+
 typedef void wire_rule(const struct conn *c, const struct wire_view *w, struct diagnosis *d);
 
 /* In the order their findings are listed (before sorting by severity). */
 static wire_rule *const wire_rules[] = {
-    rule_reset_after_client_hello, rule_unknown_sni, rule_alerts,
-    rule_client_rejected,          rule_no_sni,      rule_sni_is_ip,
-    rule_obsolete_version,         rule_weak_cipher, rule_client_renegotiation,
+    rule_plain_http_server,
+    rule_reset_after_client_hello,
+    rule_unknown_sni,
+    rule_client_certificate_missing,
+    rule_alerts,
+    rule_client_rejected,
+    rule_tls13_client_rejected,
+    rule_tls13_server_rejected,
+    rule_no_server_hello,
+    rule_handshake_cut_off,
+    rule_no_sni,
+    rule_sni_is_ip,
+    rule_obsolete_version,
+    rule_weak_cipher,
+    rule_client_renegotiation,
 };
 
 static void wire_findings(const struct conn *c, struct diagnosis *d)
@@ -1016,18 +1287,18 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	/* Java (PKIX through the default trust manager). */
 	struct client_error *java = &d->clients[CLIENT_JAVA];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
-		set_error(java, "sun.security.validator.ValidatorException",
-		          "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
-		          "validity check failed");
+		java_error(java, "sun.security.validator.ValidatorException",
+		           "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
+		           "validity check failed");
 	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
 	    has[CHAIN_MISSING_INTERMEDIATE])
-		set_error(
+		java_error(
 		    java, "sun.security.validator.ValidatorException",
 		    "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
 		    "unable to find valid certification path to requested target");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
-		set_error(java, "sun.security.validator.ValidatorException",
-		          "Extended key usage does not permit use for TLS server authentication");
+		java_error(java, "sun.security.validator.ValidatorException",
+		           "Extended key usage does not permit use for TLS server authentication");
 }
 
 static void host_errors(struct diagnosis *d)
@@ -1106,15 +1377,76 @@ static void host_errors(struct diagnosis *d)
 	}
 	if (!d->host[CLIENT_JAVA].ok) {
 		if (is_ip)
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No subject alternative names matching IP address %s found", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No subject alternative names matching IP address %s found", host);
 		else if (leaf->san_dns.count)
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No subject alternative DNS name matching %s found.", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No subject alternative DNS name matching %s found.", host);
 		else
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No name matching %s found", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No name matching %s found", host);
 	}
+}
+
+/* The peer reset the connection during the handshake, in each client's words. */
+static void reset_errors(struct diagnosis *d, const char *ip, unsigned port)
+{
+	set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
+	set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
+	set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
+	set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError", "[Errno 104] Connection reset by peer");
+	set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
+	          "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, port);
+	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
+}
+
+/* The peer closed the connection during the handshake without an alert. */
+static void eof_errors(struct diagnosis *d, const char *host, unsigned port)
+{
+	set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
+	          "Client network socket disconnected before secure TLS connection was established");
+	set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
+	set_error(&d->clients[CLIENT_CURL], "35",
+	          "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, port);
+	set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError",
+	          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
+	          "violation of protocol");
+	set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
+	          "Remote host terminated the handshake (caused by java.io.EOFException: SSL peer shut down "
+	          "incorrectly)");
+}
+
+/* A plain-HTTP answer to the ClientHello: the record layer reads "HTTP" as a bad version. */
+static void plain_http_errors(struct diagnosis *d)
+{
+	set_error(&d->clients[CLIENT_NODE], "EPROTO",
+	          "error:0A00010B:SSL routines:ssl3_get_record:wrong version number");
+	set_error(&d->clients[CLIENT_OPENSSL], "SSL_R_WRONG_VERSION_NUMBER",
+	          "error:0A00010B:SSL routines:ssl3_get_record:wrong version number");
+	set_error(&d->clients[CLIENT_CURL], "35",
+	          "OpenSSL/%s: error:0A00010B:SSL routines::wrong version number",
+	          OpenSSL_version(OPENSSL_VERSION_STRING));
+	set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: WRONG_VERSION_NUMBER] wrong version number");
+	set_error(&d->clients[CLIENT_GO], "tls.RecordHeaderError",
+	          "tls: first record does not look like a TLS handshake");
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLException",
+	          "Unsupported or unrecognized SSL message");
+}
+
+/* No answer to the ClientHello: each client waits for its own timeout. */
+static void timeout_errors(struct diagnosis *d, const char *host, unsigned port)
+{
+	set_error(
+	    &d->clients[CLIENT_NODE], "ETIMEDOUT",
+	    "no answer to the ClientHello: the socket waits (a 'timeout' event with socket.setTimeout)");
+	set_error(&d->clients[CLIENT_OPENSSL], "ETIMEDOUT", "no answer: s_client waits until interrupted");
+	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout (to %s:%u)", host, port);
+	set_error(&d->clients[CLIENT_PYTHON], "TimeoutError",
+	          "_ssl.c:980: The handshake operation timed out");
+	set_error(&d->clients[CLIENT_GO], "net/http.tlsHandshakeTimeoutError",
+	          "net/http: TLS handshake timeout");
+	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketTimeoutException", "Read timed out");
 }
 
 /* What the wire alone shows: resets, closes and alerts before the certificate matters. */
@@ -1125,29 +1457,30 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	ts_addr_format(&srv->addr, ip, sizeof(ip));
 	const char *host = d->expected_host[0] ? d->expected_host : ip;
 
+	if (server_speaks_http(c)) {
+		plain_http_errors(d);
+		return;
+	}
 	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO) {
-		set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
-		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
-		set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
-		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError",
-		          "[Errno 104] Connection reset by peer");
-		set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
-		          "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, srv->port);
-		set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
+		reset_errors(d, ip, srv->port);
 		return;
 	}
 	if (c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
-		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
-		          "Client network socket disconnected before secure TLS connection was established");
-		set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
-		set_error(&d->clients[CLIENT_CURL], "35",
-		          "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, srv->port);
-		set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError",
-		          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
-		          "violation of protocol");
-		set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
-		          "Remote host terminated the handshake");
+		eof_errors(d, host, srv->port);
+		return;
+	}
+	if (c->outcome == OUTCOME_INCOMPLETE && c->client_hello && !c->server_hello && !srv->payload_bytes &&
+	    conn_client(c)->close_ns) {
+		timeout_errors(d, host, srv->port);
+		return;
+	}
+	/* The server left mid-handshake without an alert. */
+	if (c->outcome == OUTCOME_INCOMPLETE && c->server_hello && !c->alert_count && srv->close_ns &&
+	    (!conn_client(c)->close_ns || srv->close_ns <= conn_client(c)->close_ns)) {
+		if (srv->close_rst)
+			reset_errors(d, ip, srv->port);
+		else
+			eof_errors(d, host, srv->port);
 		return;
 	}
 	/* A fatal alert from the server ends every client's handshake the same way. */
@@ -1186,6 +1519,18 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 
 /* ------------------------------------------------------------- entry */
 
+/* Zeek's sni_matches_cert: the leaf covers the SNI the client sent (whatever name a rule expects). */
+static void sni_match(const struct conn *c, struct diagnosis *d)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	if (!ch || !ch->sni_count || !d->certs[0]->parsed)
+		return;
+	char sni[300];
+	conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+	d->sni_checked = true;
+	d->sni_matches_cert = hostname_match(CLIENT_NODE, d->certs[0], sni).ok;
+}
+
 static int64_t handshake_time_s(const struct conn *c)
 {
 	for (uint16_t i = 0; i < c->event_count; i++)
@@ -1214,17 +1559,44 @@ static void raise_rejection(struct diagnosis *d)
 	}
 }
 
-/* Worst first; equal severities keep the order they were found in. */
+/* Worst first; at equal severity causes before signals before alerts (the certificate or policy
+ * reason, then the rejection and the alert it caused); otherwise the order they were found in. */
+static bool listed_before(const struct finding *a, const struct finding *b)
+{
+	if (a->severity != b->severity)
+		return a->severity > b->severity;
+	return finding_kinds[a->kind].role < finding_kinds[b->kind].role;
+}
+
 static void sort_findings(struct diagnosis *d)
 {
 	for (size_t i = 1; i < d->finding_count; i++) {
 		struct finding f = d->findings[i];
 		size_t j = i;
-		while (j > 0 && d->findings[j - 1].severity < f.severity) {
+		while (j > 0 && listed_before(&f, &d->findings[j - 1])) {
 			d->findings[j] = d->findings[j - 1];
 			j--;
 		}
 		d->findings[j] = f;
+	}
+}
+
+/* The rejections and alerts a listed cause explains name it in their fix, so that the fix a
+ * reader meets under a symptom is the cause's. */
+static void fixes_name_cause(struct diagnosis *d)
+{
+	if (!d->finding_count)
+		return;
+	const struct finding *cause = &d->findings[0];
+	if (finding_kinds[cause->kind].role != FINDING_CAUSE || cause->severity < SEV_ERROR)
+		return;
+	for (size_t i = 1; i < d->finding_count; i++) {
+		struct finding *f = &d->findings[i];
+		if (finding_kinds[f->kind].role == FINDING_CAUSE)
+			continue;
+		char fix[DIAG_TEXT];
+		say(fix, sizeof(fix), "Caused by %s (listed first): %s", cause->code, cause->fix);
+		memcpy(f->fix, fix, sizeof(fix));
 	}
 }
 
@@ -1237,6 +1609,7 @@ static void diagnosis_reset(struct diagnosis *d)
 	d->rule = NULL;
 	d->cert_count = 0;
 	d->chain_checked = d->host_checked = d->clients_from_chain = false;
+	d->sni_checked = d->sni_matches_cert = false;
 	memset(&d->verdict, 0, sizeof(d->verdict));
 	memset(d->host, 0, sizeof(d->host));
 	d->finding_count = 0;
@@ -1323,9 +1696,11 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_findings(d);
 			host_errors(d);
 		}
+		sni_match(c, d);
 	} else if (conn_is_tls13(c) && !c->server_certs.present) {
 		certificate_not_visible(c, d);
 	}
 	raise_rejection(d);
 	sort_findings(d);
+	fixes_name_cause(d);
 }

@@ -60,7 +60,22 @@ enum finding_code {
 	FINDING_OBSOLETE_VERSION,
 	FINDING_WEAK_CIPHER,
 	FINDING_CLIENT_RENEGOTIATION,
+	/* what a failed handshake shows when its content is hidden or missing */
+	FINDING_PLAIN_HTTP_SERVER,
+	FINDING_NO_SERVER_HELLO,
+	FINDING_HANDSHAKE_CUT_OFF,
+	FINDING_CLIENT_CERTIFICATE_MISSING,
+	FINDING_TLS13_CLIENT_REJECTED,
+	FINDING_TLS13_SERVER_REJECTED,
 	FINDING_CODE_COUNT
+};
+
+/* Where a finding stands in the chain of events: findings are listed worst
+ * first and, at equal severity, causes before the signals and alerts they led to. */
+enum finding_role {
+	FINDING_CAUSE = 0, /* a certificate, policy or configuration reason */
+	FINDING_SIGNAL,    /* a side rejecting or leaving: what the cause made it do */
+	FINDING_SYMPTOM,   /* an alert: the message that carried the rejection */
 };
 
 struct finding_kind {
@@ -68,6 +83,7 @@ struct finding_kind {
 	const char *name;       /* stable: "hostname-mismatch", ... (JSON "code") */
 	enum severity severity; /* the usual one; some rules raise or lower it */
 	const char *doc;        /* anchor in docs/findings.md */
+	enum finding_role role;
 };
 
 /* The table entry of a code; NULL when out of range. */
@@ -107,12 +123,15 @@ struct diagnosis {
 	struct host_match host[CLIENT_COUNT];
 	bool host_checked;
 
-	struct finding findings[DIAG_MAX_FINDINGS]; /* worst first */
+	struct finding findings[DIAG_MAX_FINDINGS]; /* worst first; causes before their symptoms */
 	size_t finding_count;
 	enum severity worst; /* SEV_INFO when there are none */
 
 	struct client_error clients[CLIENT_COUNT];
 	bool clients_from_chain; /* predictions include the certificate checks */
+
+	bool sni_checked;      /* an SNI was sent and the leaf was visible and parsed */
+	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
 };
 
 struct diag_context {
