@@ -334,7 +334,8 @@ def resume_twice(port, tmp):
     """openssl s_client twice: a full handshake saving the session, then one resuming it."""
     sess = os.path.join(tmp, "sess-%d.pem" % port)
     for flag in ("-sess_out", "-sess_in"):
-        subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", WWW, flag, sess],
+        subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", WWW, "-ign_eof",
+                        flag, sess],
                        input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, env=ENV, timeout=20)
 
 
