@@ -794,8 +794,7 @@ static void rule_no_server_hello(const struct conn *c, const struct wire_view *w
 static bool rejection_found(const struct diagnosis *d)
 {
 	for (size_t i = 0; i < d->finding_count; i++)
-		if (finding_kinds[d->findings[i].kind].role == FINDING_SIGNAL ||
-		    d->findings[i].kind == FINDING_ALERT)
+		if (role_of(&d->findings[i]) == FINDING_SIGNAL || d->findings[i].kind == FINDING_ALERT)
 			return true;
 	return false;
 }
@@ -1561,11 +1560,17 @@ static void raise_rejection(struct diagnosis *d)
 
 /* Worst first; at equal severity causes before signals before alerts (the certificate or policy
  * reason, then the rejection and the alert it caused); otherwise the order they were found in. */
+/* A finding added by another module (diagnosis_add_finding) stands with the symptoms. */
+static enum finding_role role_of(const struct finding *f)
+{
+	return (unsigned)f->kind < FINDING_CODE_COUNT ? finding_kinds[f->kind].role : FINDING_SYMPTOM;
+}
+
 static bool listed_before(const struct finding *a, const struct finding *b)
 {
 	if (a->severity != b->severity)
 		return a->severity > b->severity;
-	return finding_kinds[a->kind].role < finding_kinds[b->kind].role;
+	return role_of(a) < role_of(b);
 }
 
 static void sort_findings(struct diagnosis *d)
@@ -1588,16 +1593,36 @@ static void fixes_name_cause(struct diagnosis *d)
 	if (!d->finding_count)
 		return;
 	const struct finding *cause = &d->findings[0];
-	if (finding_kinds[cause->kind].role != FINDING_CAUSE || cause->severity < SEV_ERROR)
+	if (role_of(cause) != FINDING_CAUSE || cause->severity < SEV_ERROR)
 		return;
 	for (size_t i = 1; i < d->finding_count; i++) {
 		struct finding *f = &d->findings[i];
-		if (finding_kinds[f->kind].role == FINDING_CAUSE)
+		if (role_of(f) == FINDING_CAUSE || (unsigned)f->kind >= FINDING_CODE_COUNT)
 			continue;
 		char fix[DIAG_TEXT];
 		say(fix, sizeof(fix), "Caused by %s (listed first): %s", cause->code, cause->fix);
 		memcpy(f->fix, fix, sizeof(fix));
 	}
+}
+
+struct finding *diagnosis_add_finding(struct diagnosis *d, const char *code, enum severity sev)
+{
+	if (d->finding_count == DIAG_MAX_FINDINGS)
+		return NULL;
+	size_t at = d->finding_count;
+	while (at > 0 && d->findings[at - 1].severity < sev)
+		at--; /* after the findings at least as severe: the order stays worst first */
+	memmove(&d->findings[at + 1], &d->findings[at], (d->finding_count - at) * sizeof(d->findings[0]));
+	d->finding_count++;
+	struct finding *f = &d->findings[at];
+	f->code = code;
+	f->kind = FINDING_CODE_COUNT; /* a finding of another module, not in the table */
+	f->severity = sev;
+	f->cert = -1;
+	f->message[0] = f->fix[0] = 0;
+	if (sev > d->worst)
+		d->worst = sev;
+	return f;
 }
 
 /* Clear what a diagnosis is read by (counts, flags, first bytes of texts):
