@@ -135,6 +135,12 @@ static struct finding *add_as(struct diagnosis *d, enum finding_code code, enum 
 	return f;
 }
 
+/* A finding added by another module (diagnosis_add_finding) stands with the symptoms. */
+static enum finding_role role_of(const struct finding *f)
+{
+	return (unsigned)f->kind < FINDING_CODE_COUNT ? finding_kinds[f->kind].role : FINDING_SYMPTOM;
+}
+
 /* A finding at its usual severity. */
 static struct finding *add(struct diagnosis *d, enum finding_code code, int cert)
 {
@@ -1560,12 +1566,6 @@ static void raise_rejection(struct diagnosis *d)
 
 /* Worst first; at equal severity causes before signals before alerts (the certificate or policy
  * reason, then the rejection and the alert it caused); otherwise the order they were found in. */
-/* A finding added by another module (diagnosis_add_finding) stands with the symptoms. */
-static enum finding_role role_of(const struct finding *f)
-{
-	return (unsigned)f->kind < FINDING_CODE_COUNT ? finding_kinds[f->kind].role : FINDING_SYMPTOM;
-}
-
 static bool listed_before(const struct finding *a, const struct finding *b)
 {
 	if (a->severity != b->severity)
