@@ -46,20 +46,105 @@ const char *expected_source_name(enum expected_source s)
 	}
 }
 
+/* ------------------------------------------------------------ the table */
+
+#define KIND(c, n, s, a, r) [FINDING_##c] = {FINDING_##c, n, SEV_##s, a, FINDING_##r}
+static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
+    KIND(HOSTNAME_MISMATCH, "hostname-mismatch", ERROR, "hostname-mismatch", CAUSE),
+    KIND(WILDCARD_MISMATCH, "wildcard-mismatch", ERROR, "wildcard-mismatch", CAUSE),
+    KIND(IP_NOT_IN_SAN, "ip-not-in-san", ERROR, "ip-not-in-san", CAUSE),
+    KIND(CN_ONLY, "cn-only", WARNING, "cn-only", CAUSE),
+    KIND(SELF_SIGNED_LEAF, "self-signed-leaf", ERROR, "self-signed-leaf", CAUSE),
+    KIND(SELF_SIGNED_IN_CHAIN, "self-signed-in-chain", ERROR, "self-signed-in-chain", CAUSE),
+    KIND(UNKNOWN_ISSUER, "unknown-issuer", ERROR, "unknown-issuer", CAUSE),
+    KIND(MISSING_INTERMEDIATE, "missing-intermediate", ERROR, "missing-intermediate", CAUSE),
+    KIND(EXPIRED, "expired", ERROR, "expired", CAUSE),
+    KIND(NOT_YET_VALID, "not-yet-valid", ERROR, "not-yet-valid", CAUSE),
+    KIND(CHAIN_ORDER, "chain-order", WARNING, "chain-order", CAUSE),
+    KIND(WEAK_SIGNATURE, "weak-signature", ERROR, "weak-signature", CAUSE),
+    KIND(WEAK_KEY, "weak-key", WARNING, "weak-key", CAUSE),
+    KIND(NOT_FOR_SERVER_AUTH, "not-for-server-auth", ERROR, "not-for-server-auth", CAUSE),
+    KIND(CA_AS_LEAF, "ca-as-leaf", WARNING, "ca-as-leaf", CAUSE),
+    KIND(UNPARSABLE_CERTIFICATE, "unparsable-certificate", ERROR, "unparsable-certificate", CAUSE),
+    KIND(CERTIFICATE_NOT_VISIBLE, "certificate-not-visible", INFO, "certificate-not-visible", CAUSE),
+    KIND(RESET_AFTER_CLIENT_HELLO, "reset-after-client-hello", ERROR, "reset-after-client-hello", SIGNAL),
+    KIND(UNKNOWN_SNI, "unknown-sni", ERROR, "unknown-sni", CAUSE),
+    KIND(ALERT, "alert", ERROR, "alert", SYMPTOM),
+    KIND(CLIENT_REJECTED_CERTIFICATE, "client-rejected-certificate", ERROR, "client-rejected-certificate",
+         SIGNAL),
+    KIND(NO_SNI, "no-sni", INFO, "no-sni", CAUSE),
+    KIND(SNI_IS_IP_LITERAL, "sni-is-ip-literal", WARNING, "sni-is-ip-literal", CAUSE),
+    KIND(OBSOLETE_VERSION, "obsolete-version", WARNING, "obsolete-version", CAUSE),
+    KIND(WEAK_CIPHER, "weak-cipher", ERROR, "weak-cipher", CAUSE),
+    KIND(CLIENT_RENEGOTIATION, "client-renegotiation", WARNING, "client-renegotiation", CAUSE),
+    KIND(PLAIN_HTTP_SERVER, "plain-http-server", ERROR, "plain-http-server", CAUSE),
+    KIND(NO_SERVER_HELLO, "no-server-hello", ERROR, "no-server-hello", SIGNAL),
+    KIND(HANDSHAKE_CUT_OFF, "handshake-cut-off", ERROR, "handshake-cut-off", SIGNAL),
+    KIND(CLIENT_CERTIFICATE_MISSING, "client-certificate-missing", ERROR, "client-certificate-missing",
+         CAUSE),
+    KIND(TLS13_CLIENT_REJECTED, "tls13-client-rejected", ERROR, "tls13-client-rejected", SIGNAL),
+    KIND(TLS13_SERVER_REJECTED, "tls13-server-rejected", ERROR, "tls13-server-rejected", SIGNAL),
+};
+#undef KIND
+
+/* The finding each chain problem raises (trust.h names them alike). */
+static const enum finding_code chain_finding[CHAIN_PROBLEM_COUNT] = {
+    [CHAIN_SELF_SIGNED_LEAF] = FINDING_SELF_SIGNED_LEAF,
+    [CHAIN_SELF_SIGNED_IN_CHAIN] = FINDING_SELF_SIGNED_IN_CHAIN,
+    [CHAIN_UNKNOWN_ISSUER] = FINDING_UNKNOWN_ISSUER,
+    [CHAIN_MISSING_INTERMEDIATE] = FINDING_MISSING_INTERMEDIATE,
+    [CHAIN_EXPIRED] = FINDING_EXPIRED,
+    [CHAIN_NOT_YET_VALID] = FINDING_NOT_YET_VALID,
+    [CHAIN_ORDER] = FINDING_CHAIN_ORDER,
+    [CHAIN_WEAK_SIGNATURE] = FINDING_WEAK_SIGNATURE,
+    [CHAIN_WEAK_KEY] = FINDING_WEAK_KEY,
+    [CHAIN_NOT_FOR_SERVER_AUTH] = FINDING_NOT_FOR_SERVER_AUTH,
+    [CHAIN_CA_AS_LEAF] = FINDING_CA_AS_LEAF,
+    [CHAIN_UNPARSABLE] = FINDING_UNPARSABLE_CERTIFICATE,
+};
+
+const struct finding_kind *finding_kind(enum finding_code code)
+{
+	return (unsigned)code < FINDING_CODE_COUNT ? &finding_kinds[code] : NULL;
+}
+
+bool finding_code_parse(const char *name, enum finding_code *out)
+{
+	for (int i = 0; i < FINDING_CODE_COUNT; i++)
+		if (!strcmp(name, finding_kinds[i].name)) {
+			*out = (enum finding_code)i;
+			return true;
+		}
+	return false;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
-static struct finding *add(struct diagnosis *d, const char *code, enum severity sev, int cert)
+static struct finding *add_as(struct diagnosis *d, enum finding_code code, enum severity sev, int cert)
 {
 	if (d->finding_count == DIAG_MAX_FINDINGS)
 		return NULL;
 	struct finding *f = &d->findings[d->finding_count++];
-	f->code = code;
+	f->kind = code;
+	f->code = finding_kinds[code].name;
 	f->severity = sev;
 	f->cert = cert;
 	f->message[0] = f->fix[0] = 0;
 	if (sev > d->worst)
 		d->worst = sev;
 	return f;
+}
+
+/* A finding added by another module (diagnosis_add_finding) stands with the symptoms. */
+static enum finding_role role_of(const struct finding *f)
+{
+	return (unsigned)f->kind < FINDING_CODE_COUNT ? finding_kinds[f->kind].role : FINDING_SYMPTOM;
+}
+
+/* A finding at its usual severity. */
+static struct finding *add(struct diagnosis *d, enum finding_code code, int cert)
+{
+	return add_as(d, code, finding_kinds[code].severity, cert);
 }
 
 __attribute__((format(printf, 3, 4))) static void say(char *dst, size_t n, const char *fmt, ...)
@@ -94,6 +179,23 @@ static void set_error(struct client_error *e, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+}
+
+/* Java throws javax.net.ssl.SSLHandshakeException with its cause's message; the cause
+ * (ValidatorException, CertificateException) is named after it, as the stack trace shows it. */
+static void java_error(struct client_error *e, const char *cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void java_error(struct client_error *e, const char *cause, const char *fmt, ...)
+{
+	if (e->fails)
+		return;
+	char msg[DIAG_TEXT - 96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_error(e, "javax.net.ssl.SSLHandshakeException", "%s (caused by %s)", msg, cause);
 }
 
 /* "DNS:a, DNS:b, IP Address:10.0.0.2" as Node prints a certificate's subjectaltname. */
@@ -356,203 +458,512 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 	return buf;
 }
 
-static void wire_findings(const struct conn *c, struct diagnosis *d)
-{
-	const struct tls_client_hello *ch = c->client_hello;
-	char sni[300] = "";
-	if (ch && ch->sni_count)
-		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
-	const struct conn_side *srv = conn_server(c);
+/* The SNI as text ("" without one) and the server's address, which most wire rules quote. */
+struct wire_view {
+	const struct tls_client_hello *ch;
+	const struct conn_side *srv;
+	char sni[300];
 	char ip[64];
-	ts_addr_format(&srv->addr, ip, sizeof(ip));
+};
 
-	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ||
-	    c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
-		const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
-		struct finding *f = add(d, "reset-after-client-hello", SEV_ERROR, -1);
-		if (sni[0]) {
-			MSG(f,
-			    "The server %s the connection right after the ClientHello for '%s': it does not "
-			    "serve "
-			    "that name (unknown SNI).",
-			    how, sni);
-			FIX(f,
-			    "Send the name the server is configured for: Node tls.connect({host, servername: "
-			    "'NAME'}), "
-			    "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client "
-			    "-servername "
-			    "NAME; or configure the server (virtual host and certificate) for '%s'.",
-			    srv->port, ip, sni);
-		} else {
-			MSG(f,
-			    "The client sent no SNI and the server %s the connection right after the "
-			    "ClientHello: "
-			    "the server requires SNI.",
-			    how);
-			FIX(f,
-			    "Connect by host name so the client sends SNI: Node tls.connect({host: IP, "
-			    "servername: "
-			    "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername "
-			    "NAME.",
-			    srv->port, ip);
-		}
+static void wire_view_init(const struct conn *c, struct wire_view *w)
+{
+	w->ch = c->client_hello;
+	w->sni[0] = 0;
+	if (w->ch && w->ch->sni_count)
+		conn_wire_text(w->ch->sni[0].bytes, w->ch->sni[0].len, w->sni, sizeof(w->sni));
+	w->srv = conn_server(c);
+	ts_addr_format(&w->srv->addr, w->ip, sizeof(w->ip));
+}
+
+static bool server_speaks_http(const struct conn *c);
+static bool tls13_hidden(const struct conn *c);
+static bool client_certificate_refused(const struct conn *c);
+
+static void rule_reset_after_client_hello(const struct conn *c, const struct wire_view *w,
+                                          struct diagnosis *d)
+{
+	if ((c->outcome != OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO &&
+	     c->outcome != OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) ||
+	    server_speaks_http(c))
+		return;
+	const char *how = c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO ? "reset" : "closed";
+	struct finding *f = add(d, FINDING_RESET_AFTER_CLIENT_HELLO, -1);
+	if (w->sni[0]) {
+		MSG(f,
+		    "The server %s the connection right after the ClientHello for '%s': it does not "
+		    "serve "
+		    "that name (unknown SNI).",
+		    how, w->sni);
+		FIX(f,
+		    "Send the name the server is configured for: Node tls.connect({host, servername: "
+		    "'NAME'}), "
+		    "curl --resolve NAME:%u:%s https://NAME/ (or --connect-to), openssl s_client "
+		    "-servername "
+		    "NAME; or configure the server (virtual host and certificate) for '%s'.",
+		    w->srv->port, w->ip, w->sni);
+	} else {
+		MSG(f,
+		    "The client sent no SNI and the server %s the connection right after the "
+		    "ClientHello: "
+		    "the server requires SNI.",
+		    how);
+		FIX(f,
+		    "Connect by host name so the client sends SNI: Node tls.connect({host: IP, "
+		    "servername: "
+		    "'NAME'}), curl --resolve NAME:%u:%s https://NAME/, openssl s_client -servername "
+		    "NAME.",
+		    w->srv->port, w->ip);
 	}
+}
 
-	if (d->rule && ch && ch->sni_count) {
-		bool known = false;
-		for (size_t i = 0; i < d->rule->name_count; i++)
-			if (!strcasecmp(d->rule->names[i], sni))
-				known = true;
-		if (!known) {
-			struct finding *f = add(d, "unknown-sni", SEV_ERROR, -1);
-			MSG(f,
-			    "The client asked for '%s', which is not among the names expected for %s:%u "
-			    "(%s%s).",
-			    sni, ip, srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
-			FIX(f,
-			    "Make the client send one of the server's names as SNI (Node servername, curl "
-			    "--resolve, "
-			    "openssl s_client -servername), or add '%s' to the server's configuration and "
-			    "certificate.",
-			    sni);
-		}
-	}
+static void rule_unknown_sni(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!d->rule || !w->sni[0])
+		return;
+	for (size_t i = 0; i < d->rule->name_count; i++)
+		if (!strcasecmp(d->rule->names[i], w->sni))
+			return;
+	struct finding *f = add(d, FINDING_UNKNOWN_SNI, -1);
+	MSG(f,
+	    "The client asked for '%s', which is not among the names expected for %s:%u "
+	    "(%s%s).",
+	    w->sni, w->ip, w->srv->port, d->rule->names[0], d->rule->name_count > 1 ? ", ..." : "");
+	FIX(f,
+	    "Make the client send one of the server's names as SNI (Node servername, curl "
+	    "--resolve, "
+	    "openssl s_client -servername), or add '%s' to the server's configuration and "
+	    "certificate.",
+	    w->sni);
+}
 
-	bool client_rejected = false;
-	const char *rejected_by = NULL;
+/* One finding per cleartext (or decrypted) alert but close_notify. */
+static void rule_alerts(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	static const char *const stage_text[] = {"before the ServerHello", "during the handshake",
+	                                         "after the handshake"};
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		bool from_server = a->dir != c->client_dir;
-		if (a->encrypted && !a->decrypted) {
-			if (!from_server && a->stage != STAGE_AFTER_HANDSHAKE) {
-				client_rejected = true;
-				rejected_by = a->inferred
-				                  ? "an encrypted alert (TLS 1.3, inferred from its size)"
-				                  : "an encrypted alert";
-			}
+		if ((a->encrypted && !a->decrypted) || a->description == 0)
 			continue;
-		}
-		if (a->description == 0)
-			continue; /* close_notify */
 		const char *name = tls_alert_name(a->description);
 		const char *meaning = alert_meaning(a, from_server);
-		struct finding *f = add(d, "alert", a->level == 2 ? SEV_ERROR : SEV_WARNING, -1);
-		static const char *const stage_text[] = {"before the ServerHello", "during the handshake",
-		                                         "after the handshake"};
-		MSG(f, "The %s sent %s %s(%u) %s%s%s.", from_server ? "server" : "client",
+		if (from_server && a->description == 40 && client_certificate_refused(c))
+			meaning = "the server requires a client certificate and none was sent";
+		/* An alert the server sent after the client had already closed answers that close: a
+		 * consequence, never the headline. */
+		const struct conn_side *cli = conn_client(c);
+		bool after_close = from_server && cli->close_ns && a->ts_ns > cli->close_ns;
+		enum severity sev = a->level == 2 && !after_close ? SEV_ERROR : SEV_WARNING;
+		struct finding *f = add_as(d, FINDING_ALERT, sev, -1);
+		MSG(f, "The %s sent %s %s(%u) %s%s%s%s.", from_server ? "server" : "client",
 		    a->level == 2   ? "fatal"
 		    : a->level == 1 ? "warning"
 		                    : "unknown-level",
 		    name ? name : "alert", a->description, stage_text[a->stage < 3 ? a->stage : 2],
-		    meaning ? ": " : "", meaning ? meaning : "");
+		    meaning && !after_close ? ": " : "", meaning && !after_close ? meaning : "",
+		    after_close ? ", after the client had closed the connection (its answer to that close, "
+		                  "not the cause)"
+		                : "");
 		if (from_server && a->description == 112)
 			FIX(f,
 			    "Send an SNI the server is configured for, or add '%s' to the server's "
 			    "configuration.",
-			    sni[0] ? sni : "the name");
+			    w->sni[0] ? w->sni : "the name");
 		else if (from_server &&
 		         (a->description == 40 || a->description == 70 || a->description == 71))
 			FIX(f,
 			    "The client offered %s; enable a version and suite both sides support (TLS 1.2+ "
 			    "with "
 			    "AEAD suites) on the side that lacks them.",
-			    offered_summary(ch));
+			    offered_summary(w->ch));
 		else if (!from_server && rejects_certificate(a->description))
 			FIX(f, "See the certificate findings: fix the chain the server sends (or the "
 			       "client's trust store "
 			       "for a private CA) rather than turning verification off.");
-		if (!from_server && rejects_certificate(a->description)) {
-			client_rejected = true;
-			rejected_by = name;
-		}
 	}
-	bool only_closed = false;
-	/* A close_notify read with the key log says the client closed in good order (a probe, or a
-	 * client with nothing to send), which a client rejecting the certificate does not send. */
+}
+
+/* How the client showed it rejected the connection, or NULL: a certificate alert, an encrypted
+ * alert before the handshake ended, or (a hint only) a close right after the handshake. */
+static const char *client_rejection(const struct conn *c, bool *only_closed)
+{
+	const char *rejected_by = NULL;
 	bool orderly_close = false;
-	for (uint16_t i = 0; i < c->alert_count; i++)
-		if (c->alerts[i].decrypted && c->alerts[i].dir == c->client_dir &&
-		    c->alerts[i].description == 0)
+	*only_closed = false;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir)
+			continue;
+		if (a->encrypted && !a->decrypted) {
+			if (a->stage != STAGE_AFTER_HANDSHAKE)
+				rejected_by = a->inferred
+				                  ? "an encrypted alert (TLS 1.3, inferred from its size)"
+				                  : "an encrypted alert";
+		} else if (a->description != 0 && rejects_certificate(a->description)) {
+			rejected_by = tls_alert_name(a->description);
+		}
+		/* A close_notify read with the key log says the client closed in good order (a probe,
+		 * or a client with nothing to send), which a client rejecting the certificate does not
+		 * send. */
+		if (a->decrypted && a->description == 0)
 			orderly_close = true;
-	if (!client_rejected && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
-		client_rejected = only_closed = true;
+	}
+	if (!rejected_by && !orderly_close && c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE) {
+		*only_closed = true;
 		rejected_by =
 		    "closing right after the handshake without sending data (what Node.js does when its "
 		    "certificate check fails; a client that only probes the server looks the same)";
 	}
-	if (client_rejected) {
-		/* A close without an alert is only a hint: an error if the certificate
-		 * findings explain it, a warning otherwise (set after the chain checks). */
-		struct finding *f =
-		    add(d, "client-rejected-certificate", only_closed ? SEV_WARNING : SEV_ERROR, -1);
-		MSG(f, "The client rejected the connection by %s.", rejected_by);
-		FIX(f,
-		    "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key "
-		    "log "
-		    "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
-	}
-
-	if (ch && !ch->sni_count && !ch->sslv2_format) {
-		struct finding *f = add(d, "no-sni", SEV_INFO, -1);
-		MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
-		       "SNI; "
-		       "servers hosting several names cannot tell which certificate to send.");
-		FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
-	}
-	if (sni_is_ip(ch)) {
-		struct finding *f = add(d, "sni-is-ip-literal", SEV_WARNING, -1);
-		MSG(f,
-		    "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or "
-		    "reject it.",
-		    sni);
-		FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set "
-		       "servername "
-		       "to an IP).");
-	}
-	uint16_t v = conn_version(c);
-	if (v && v < 0x0303 && !tls_is_grease(v)) {
-		char vn[24];
-		struct finding *f = add(d, "obsolete-version", v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
-		MSG(f,
-		    "The connection uses %s, deprecated by RFC 8996 and refused by current clients' "
-		    "defaults.",
-		    tls_version_name(v, vn, sizeof(vn)));
-		FIX(f,
-		    "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
-	}
-	if (c->server_hello) {
-		const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
-		if (cs && (strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
-		           strstr(cs, "RC4") || strstr(cs, "3DES") || strstr(cs, "_DES_") ||
-		           strstr(cs, "_DES40_"))) {
-			bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
-			              strstr(cs, "_DES_") || strstr(cs, "_DES40_");
-			struct finding *f = add(d, "weak-cipher", broken ? SEV_ERROR : SEV_WARNING, -1);
-			MSG(f, "The server chose %s: %s.", cs,
-			    strstr(cs, "_NULL_")   ? "no encryption at all"
-			    : strstr(cs, "_anon_") ? "no server authentication"
-			    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
-			                           : "a weak or export-grade cipher");
-			FIX(f,
-			    "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
-		}
-	}
-	if (c->renegotiation) {
-		uint8_t who = c->client_dir;
-		for (uint16_t i = 0; i < c->event_count; i++)
-			if (c->events[i].type == EV_RENEGOTIATION)
-				who = c->events[i].dir;
-		if (who == c->client_dir) {
-			struct finding *f = add(d, "client-renegotiation", SEV_WARNING, -1);
-			MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated "
-			       "renegotiation "
-			       "costs the server a full handshake and many servers refuse it.");
-			FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new "
-			       "connections.");
-		}
-	}
+	return rejected_by;
 }
 
+static void rule_client_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	bool only_closed;
+	const char *rejected_by = client_rejection(c, &only_closed);
+	if (!rejected_by || (tls13_hidden(c) && conn_server(c)->encrypted_handshake))
+		return; /* TLS 1.3 with the certificate hidden: rule_tls13_client_rejected says it */
+	/* A close without an alert is only a hint: an error if the certificate
+	 * findings explain it, a warning otherwise (set after the chain checks). */
+	struct finding *f =
+	    add_as(d, FINDING_CLIENT_REJECTED_CERTIFICATE, only_closed ? SEV_WARNING : SEV_ERROR, -1);
+	MSG(f, "The client rejected the connection by %s.", rejected_by);
+	FIX(f, "Fix what the certificate findings name; if none are visible (TLS 1.3), capture a key "
+	       "log "
+	       "(SSLKEYLOGFILE, node --tls-keylog) and give it to tlsscope --keylog to see the chain.");
+}
+
+static void rule_no_sni(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!w->ch || w->ch->sni_count || w->ch->sslv2_format)
+		return;
+	struct finding *f = add(d, FINDING_NO_SNI, -1);
+	MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
+	       "SNI; "
+	       "servers hosting several names cannot tell which certificate to send.");
+	FIX(f, "Connect by host name (or set Node's servername / curl --resolve) so SNI is sent.");
+}
+
+static void rule_sni_is_ip(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)c;
+	if (!sni_is_ip(w->ch))
+		return;
+	struct finding *f = add(d, FINDING_SNI_IS_IP_LITERAL, -1);
+	MSG(f,
+	    "The SNI '%s' is an IP address, which RFC 6066 section 3 forbids; servers may ignore or "
+	    "reject it.",
+	    w->sni);
+	FIX(f, "Send a DNS name as SNI, or none when connecting to an IP address (Node: do not set "
+	       "servername "
+	       "to an IP).");
+}
+
+static void rule_obsolete_version(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	uint16_t v = conn_version(c);
+	if (!v || v >= 0x0303 || tls_is_grease(v))
+		return;
+	char vn[24];
+	struct finding *f = add_as(d, FINDING_OBSOLETE_VERSION, v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
+	MSG(f,
+	    "The connection uses %s, deprecated by RFC 8996 and refused by current clients' "
+	    "defaults.",
+	    tls_version_name(v, vn, sizeof(vn)));
+	FIX(f, "Enable TLS 1.2 and 1.3 on the server (and the client), and turn the old versions off.");
+}
+
+static void rule_weak_cipher(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!c->server_hello)
+		return;
+	const char *cs = tls_cipher_suite_name(c->server_hello->cipher_suite);
+	if (!cs || !(strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+	             strstr(cs, "RC4") || strstr(cs, "3DES") || strstr(cs, "_DES_") || strstr(cs, "_DES40_")))
+		return;
+	bool broken = strstr(cs, "_NULL_") || strstr(cs, "EXPORT") || strstr(cs, "_anon_") ||
+	              strstr(cs, "_DES_") || strstr(cs, "_DES40_");
+	struct finding *f = add_as(d, FINDING_WEAK_CIPHER, broken ? SEV_ERROR : SEV_WARNING, -1);
+	MSG(f, "The server chose %s: %s.", cs,
+	    strstr(cs, "_NULL_")   ? "no encryption at all"
+	    : strstr(cs, "_anon_") ? "no server authentication"
+	    : strstr(cs, "RC4")    ? "RC4 is broken (RFC 7465)"
+	                           : "a weak or export-grade cipher");
+	FIX(f, "Configure the server for AEAD suites (AES-GCM, ChaCha20-Poly1305) with ECDHE.");
+}
+
+static void rule_client_renegotiation(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!c->renegotiation)
+		return;
+	uint8_t who = c->client_dir;
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_RENEGOTIATION)
+			who = c->events[i].dir;
+	if (who != c->client_dir)
+		return;
+	struct finding *f = add(d, FINDING_CLIENT_RENEGOTIATION, -1);
+	MSG(f, "The client renegotiated after the handshake (TLS 1.2): client-initiated "
+	       "renegotiation "
+	       "costs the server a full handshake and many servers refuse it.");
+	FIX(f, "Avoid renegotiation: use TLS 1.3 (post-handshake auth or KeyUpdate) or new "
+	       "connections.");
+}
+
+/* The server answered the ClientHello in clear text ("HTTP/1.1 400", or an HTML page with no status
+ * line, as an HTTP/0.9 answer has): the port speaks HTTP, not TLS. */
+static bool server_speaks_http(const struct conn *c)
+{
+	const struct conn_side *srv = conn_server(c);
+	if (!c->client_hello || srv->is_tls || srv->plain_head_len < 5)
+		return false;
+	if (!memcmp(srv->plain_head, "HTTP/", 5))
+		return true;
+	for (size_t i = 0; i < srv->plain_head_len; i++)
+		if (srv->plain_head[i] != '\n' && srv->plain_head[i] != '\r' &&
+		    (srv->plain_head[i] < 0x20 || srv->plain_head[i] >= 0x7f))
+			return false;
+	return srv->plain_head[0] == '<';
+}
+
+static void rule_plain_http_server(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!server_speaks_http(c))
+		return;
+	const struct conn_side *srv = w->srv;
+	char head[sizeof(srv->plain_head) + 1];
+	size_t n = 0;
+	for (; n < srv->plain_head_len && srv->plain_head[n] >= 0x20 && srv->plain_head[n] < 0x7f; n++)
+		head[n] = (char)srv->plain_head[n];
+	head[n] = 0;
+	struct finding *f = add(d, FINDING_PLAIN_HTTP_SERVER, -1);
+	MSG(f,
+	    "The server answered the ClientHello in plain text ('%s...'): port %u speaks HTTP, not TLS "
+	    "(wrong port or scheme). OpenSSL-based clients report \"wrong version number\".",
+	    head, srv->port);
+	FIX(f,
+	    "Use the server's HTTPS port (the one its TLS listener uses, 443 by default), or http:// if "
+	    "this service is meant to be plain HTTP on port %u; check the port in the URL, the proxy and "
+	    "the load balancer's listener.",
+	    srv->port);
+}
+
+static int64_t ms_between(int64_t from_ns, int64_t to_ns)
+{
+	return to_ns > from_ns ? (to_ns - from_ns) / 1000000 : 0;
+}
+
+static int64_t client_hello_ns(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_HANDSHAKE && c->events[i].detail == TLS_HS_CLIENT_HELLO)
+			return c->events[i].ts_ns;
+	return c->first_ts_ns;
+}
+
+/* A ClientHello with no answer at all: the client timed out, or the capture ended first. */
+static void rule_no_server_hello(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	const struct conn_side *cli = conn_client(c);
+	if (!w->ch || c->server_hello || w->srv->payload_bytes || c->outcome != OUTCOME_INCOMPLETE)
+		return;
+	int64_t hello = client_hello_ns(c);
+	/* A capture that ended while the client still waited shows no failure yet: a warning. */
+	struct finding *f = add_as(d, FINDING_NO_SERVER_HELLO, cli->close_ns ? SEV_ERROR : SEV_WARNING, -1);
+	if (cli->close_ns)
+		MSG(f,
+		    "The server never answered the ClientHello: the client gave up after %lld ms and "
+		    "%s the connection (a handshake timeout: curl 28, Python TimeoutError, Go \"TLS "
+		    "handshake timeout\", Java SocketTimeoutException).",
+		    (long long)ms_between(hello, cli->close_ns), cli->close_rst ? "reset" : "closed");
+	else
+		MSG(f,
+		    "The server had not answered the ClientHello when the capture ended, %lld ms later "
+		    "(a client waits until its handshake timeout).",
+		    (long long)ms_between(hello, c->last_ts_ns));
+	FIX(f,
+	    "Check that a TLS server listens on %s:%u and is not stalled (its accept queue, a firewall "
+	    "or a proxy that holds the connection); capture on the server side to see whether the "
+	    "ClientHello arrives.",
+	    w->ip, w->srv->port);
+}
+
+/* Every side that rejected or left a handshake, seen by the rules before this one. */
+static bool rejection_found(const struct diagnosis *d)
+{
+	for (size_t i = 0; i < d->finding_count; i++)
+		if (role_of(&d->findings[i]) == FINDING_SIGNAL || d->findings[i].kind == FINDING_ALERT)
+			return true;
+	return false;
+}
+
+/* The server answered, then the handshake stopped before both Finished messages. */
+static void rule_handshake_cut_off(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!c->server_hello || c->outcome != OUTCOME_INCOMPLETE || rejection_found(d))
+		return;
+	const struct conn_side *cli = conn_client(c);
+	const struct conn_side *srv = w->srv;
+	bool server_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	const char *step = cli->encrypted_handshake || cli->ccs   ? "after the client's Finished"
+	                   : srv->encrypted_handshake || srv->ccs ? "before the client's Finished"
+	                                                          : "after the ServerHello";
+	struct finding *f = add_as(d, FINDING_HANDSHAKE_CUT_OFF,
+	                           srv->close_ns || cli->close_ns ? SEV_ERROR : SEV_WARNING, -1);
+	if (server_first)
+		MSG(f,
+		    "The handshake stopped %s: the server %s the connection mid-way without an alert (the "
+		    "client sees an unexpected EOF or ECONNRESET).",
+		    step, srv->close_rst ? "reset" : "closed");
+	else if (cli->close_ns)
+		MSG(f,
+		    "The handshake stopped %s: the client %s the connection without an alert (it gave up: a "
+		    "timeout, or a check it failed silently).",
+		    step, cli->close_rst ? "reset" : "closed");
+	else
+		MSG(f, "The handshake stopped %s and the capture ended before either side closed.", step);
+	FIX(f, "Look at the side that closed: its log names the reason (a crash, a timeout, a middlebox or "
+	       "proxy cutting TLS); capture longer if the capture itself ended first.");
+}
+
+/* The server asked for a client certificate, got none, and refused the handshake. */
+static bool client_certificate_refused(const struct conn *c)
+{
+	if (!c->certificate_request || c->client_certs.count)
+		return false;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir && (!a->encrypted || a->decrypted) && a->level == 2 &&
+		    (a->description == 40 || a->description == 42 || a->description == 116))
+			return true;
+	}
+	return false;
+}
+
+static void rule_client_certificate_missing(const struct conn *c, const struct wire_view *w,
+                                            struct diagnosis *d)
+{
+	(void)w;
+	if (!client_certificate_refused(c))
+		return;
+	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_MISSING, -1);
+	MSG(f, "The server asked for a client certificate (CertificateRequest) and the client sent none "
+	       "(an empty Certificate); the server then refused the handshake (mutual TLS).");
+	FIX(f, "Give the client the certificate and key the server accepts: curl --cert client.pem "
+	       "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
+	       "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
+	       "Java a key store (javax.net.ssl.keyStore).");
+}
+
+/* TLS 1.3 whose certificate the capture does not show (no key log, or it did not open it). */
+static bool tls13_hidden(const struct conn *c)
+{
+	return conn_is_tls13(c) && c->transport != CONN_TRANSPORT_QUIC && !c->server_certs.present &&
+	       !c->decryption.server_flight_read;
+}
+
+static bool alert_sized(uint64_t bytes)
+{
+	return bytes == TLS13_ALERT_RECORD || bytes == TLS13_ALERT_RECORD_CCM8;
+}
+
+static const char tls13_keylog_adds[] =
+    "A key log of this connection (tlsscope --keylog) would show the certificate and the alert's "
+    "reason, and so which check failed.";
+
+/* TLS 1.3 without the certificate: where the client stopped says that it rejected the server. */
+static void rule_tls13_client_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	if (!tls13_hidden(c) || !w->srv->encrypted_handshake)
+		return;
+	const struct conn_side *cli = conn_client(c);
+	const char *how = NULL;
+	bool alerted = false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir == c->client_dir && c->alerts[i].encrypted && !c->alerts[i].decrypted &&
+		    c->alerts[i].stage != STAGE_AFTER_HANDSHAKE)
+			alerted = true;
+	if (alerted)
+		how = "sent an encrypted alert where its Finished was due";
+	else if (!cli->encrypted_handshake && cli->close_ns)
+		how = cli->close_rst ? "reset the connection where its Finished was due"
+		                     : "closed the connection where its Finished was due";
+	else if (cli->encrypted_handshake && alert_sized(cli->app_data_bytes) && cli->close_ns)
+		how = "sent its Finished, then one alert-sized record instead of a request, and closed";
+	else if (cli->encrypted_handshake && !cli->app_data && cli->close_ns &&
+	         c->outcome == OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE)
+		how = "sent its Finished and closed without sending any data";
+	if (!how)
+		return;
+	struct finding *f = add(d, FINDING_TLS13_CLIENT_REJECTED, -1);
+	MSG(f,
+	    "The client rejected the server's encrypted flight: it %s. In TLS 1.3 a client stops there "
+	    "when its check of the server's certificate fails (trust or host name; Node.js closes "
+	    "without an alert, curl and OpenSSL send one); a client that only probes looks the same. %s",
+	    how, tls13_keylog_adds);
+	FIX(f, "Run the client again with a key log and give it to tlsscope --keylog to see the certificate "
+	       "and the name it was checked against: curl and browsers SSLKEYLOGFILE=FILE, node "
+	       "--tls-keylog=FILE, openssl s_client -keylogfile FILE. Then fix what the certificate "
+	       "findings name (the SAN, the chain, the client's trust for a private CA).");
+}
+
+/* TLS 1.3 without the key log: the server's only word after the client's Finished was an alert. */
+static void rule_tls13_server_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	const struct conn_side *cli = conn_client(c);
+	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
+	    !alert_sized(w->srv->app_data_bytes) || !w->srv->close_ns)
+		return;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
+			return; /* the key log read it: the alert finding says what it was */
+	struct finding *f = add(d, FINDING_TLS13_SERVER_REJECTED, -1);
+	MSG(f,
+	    "The server answered the client's Finished with one alert-sized encrypted record and closed: "
+	    "it rejected the client after the handshake. In TLS 1.3 that is where a server that requires "
+	    "a client certificate says certificate_required (none sent) or rejects the one sent. %s",
+	    tls13_keylog_adds);
+	FIX(f, "If the server requires client certificates (mutual TLS), give the client one it accepts: "
+	       "curl --cert client.pem --key client.key, Node tls.connect({key, cert}), openssl s_client "
+	       "-cert -key, Python load_cert_chain(). The server's log, or a key log, names the reason.");
+}
+
+typedef void wire_rule(const struct conn *c, const struct wire_view *w, struct diagnosis *d);
+
+/* In the order their findings are listed (before sorting by severity). */
+static wire_rule *const wire_rules[] = {
+    rule_plain_http_server,
+    rule_reset_after_client_hello,
+    rule_unknown_sni,
+    rule_client_certificate_missing,
+    rule_alerts,
+    rule_client_rejected,
+    rule_tls13_client_rejected,
+    rule_tls13_server_rejected,
+    rule_no_server_hello,
+    rule_handshake_cut_off,
+    rule_no_sni,
+    rule_sni_is_ip,
+    rule_obsolete_version,
+    rule_weak_cipher,
+    rule_client_renegotiation,
+};
+
+static void wire_findings(const struct conn *c, struct diagnosis *d)
+{
+	struct wire_view w;
+	wire_view_init(c, &w);
+	for (size_t i = 0; i < sizeof(wire_rules) / sizeof(wire_rules[0]); i++)
+		wire_rules[i](c, &w, d);
+}
 /* ------------------------------------------------- certificate findings */
 
 static const char *chain_fix(enum chain_problem p)
@@ -600,20 +1011,6 @@ static const char *chain_fix(enum chain_problem p)
 	}
 }
 
-static enum severity chain_severity(enum chain_problem p)
-{
-	switch (p) {
-	case CHAIN_ORDER:
-		return SEV_WARNING;
-	case CHAIN_WEAK_KEY:
-		return SEV_WARNING;
-	case CHAIN_CA_AS_LEAF:
-		return SEV_WARNING;
-	default:
-		return SEV_ERROR;
-	}
-}
-
 static void chain_findings(const struct conn *c, struct diagnosis *d)
 {
 	for (size_t i = 0; i < d->verdict.issue_count; i++) {
@@ -622,8 +1019,7 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 		    is->cert >= 0 && (size_t)is->cert < d->cert_count ? d->certs[is->cert] : NULL;
 		const char *subj = cert && cert->subject ? cert->subject : "?";
 		char dur[48], when[32];
-		struct finding *f =
-		    add(d, chain_problem_name(is->problem), chain_severity(is->problem), is->cert);
+		struct finding *f = add(d, chain_finding[is->problem], is->cert);
 		switch (is->problem) {
 		case CHAIN_SELF_SIGNED_LEAF:
 			MSG(f,
@@ -728,7 +1124,7 @@ static void host_findings(struct diagnosis *d)
 	case HOST_MATCH_CN:
 		if (!node->ok) {
 			/* An IP host whose only name is a CN: Node refuses, IP SANs only. */
-			f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+			f = add(d, FINDING_IP_NOT_IN_SAN, 0);
 			MSG(f,
 			    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks "
 			    "only IP "
@@ -753,7 +1149,7 @@ static void host_findings(struct diagnosis *d)
 					                      r ? ", " : "",
 					                      tls_client_name((enum tls_client)k));
 			}
-			f = add(d, "cn-only", SEV_WARNING, 0);
+			f = add(d, FINDING_CN_ONLY, 0);
 			MSG(f,
 			    "The certificate has no DNS subjectAltName; '%s' matches only its subject CN "
 			    "(%s). Accepted by: "
@@ -767,7 +1163,7 @@ static void host_findings(struct diagnosis *d)
 			break;
 		}
 	case HOST_MISMATCH_WILDCARD:
-		f = add(d, "wildcard-mismatch", SEV_ERROR, 0);
+		f = add(d, FINDING_WILDCARD_MISMATCH, 0);
 		MSG(f,
 		    "Host: %s. is not in the cert's altnames: %s (the wildcard %s covers exactly one label).",
 		    host, names, node->near_wildcard ? node->near_wildcard : "");
@@ -778,7 +1174,7 @@ static void host_findings(struct diagnosis *d)
 		    host);
 		break;
 	case HOST_IP_NOT_IN_SAN:
-		f = add(d, "ip-not-in-san", SEV_ERROR, 0);
+		f = add(d, FINDING_IP_NOT_IN_SAN, 0);
 		MSG(f,
 		    "IP: %s is not in the cert's list: %s (a client that dials an IP address checks only IP "
 		    "subjectAltNames).",
@@ -792,7 +1188,7 @@ static void host_findings(struct diagnosis *d)
 	case HOST_MISMATCH:
 	case HOST_NO_NAMES:
 	default:
-		f = add(d, "hostname-mismatch", SEV_ERROR, 0);
+		f = add(d, FINDING_HOSTNAME_MISMATCH, 0);
 		if (leaf &&
 		    leaf->san_dns.count) /* Node's wording depends on DNS SANs, not on the extension */
 			MSG(f, "Host: %s. is not in the cert's altnames: %s", host,
@@ -896,18 +1292,18 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	/* Java (PKIX through the default trust manager). */
 	struct client_error *java = &d->clients[CLIENT_JAVA];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
-		set_error(java, "sun.security.validator.ValidatorException",
-		          "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
-		          "validity check failed");
+		java_error(java, "sun.security.validator.ValidatorException",
+		           "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
+		           "validity check failed");
 	if (has[CHAIN_SELF_SIGNED_LEAF] || has[CHAIN_SELF_SIGNED_IN_CHAIN] || has[CHAIN_UNKNOWN_ISSUER] ||
 	    has[CHAIN_MISSING_INTERMEDIATE])
-		set_error(
+		java_error(
 		    java, "sun.security.validator.ValidatorException",
 		    "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
 		    "unable to find valid certification path to requested target");
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
-		set_error(java, "sun.security.validator.ValidatorException",
-		          "Extended key usage does not permit use for TLS server authentication");
+		java_error(java, "sun.security.validator.ValidatorException",
+		           "Extended key usage does not permit use for TLS server authentication");
 }
 
 static void host_errors(struct diagnosis *d)
@@ -986,15 +1382,76 @@ static void host_errors(struct diagnosis *d)
 	}
 	if (!d->host[CLIENT_JAVA].ok) {
 		if (is_ip)
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No subject alternative names matching IP address %s found", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No subject alternative names matching IP address %s found", host);
 		else if (leaf->san_dns.count)
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No subject alternative DNS name matching %s found.", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No subject alternative DNS name matching %s found.", host);
 		else
-			set_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
-			          "No name matching %s found", host);
+			java_error(&d->clients[CLIENT_JAVA], "java.security.cert.CertificateException",
+			           "No name matching %s found", host);
 	}
+}
+
+/* The peer reset the connection during the handshake, in each client's words. */
+static void reset_errors(struct diagnosis *d, const char *ip, unsigned port)
+{
+	set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
+	set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
+	set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
+	set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError", "[Errno 104] Connection reset by peer");
+	set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
+	          "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, port);
+	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
+}
+
+/* The peer closed the connection during the handshake without an alert. */
+static void eof_errors(struct diagnosis *d, const char *host, unsigned port)
+{
+	set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
+	          "Client network socket disconnected before secure TLS connection was established");
+	set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
+	set_error(&d->clients[CLIENT_CURL], "35",
+	          "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, port);
+	set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError",
+	          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
+	          "violation of protocol");
+	set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
+	          "Remote host terminated the handshake (caused by java.io.EOFException: SSL peer shut down "
+	          "incorrectly)");
+}
+
+/* A plain-HTTP answer to the ClientHello: the record layer reads "HTTP" as a bad version. */
+static void plain_http_errors(struct diagnosis *d)
+{
+	set_error(&d->clients[CLIENT_NODE], "EPROTO",
+	          "error:0A00010B:SSL routines:ssl3_get_record:wrong version number");
+	set_error(&d->clients[CLIENT_OPENSSL], "SSL_R_WRONG_VERSION_NUMBER",
+	          "error:0A00010B:SSL routines:ssl3_get_record:wrong version number");
+	set_error(&d->clients[CLIENT_CURL], "35",
+	          "OpenSSL/%s: error:0A00010B:SSL routines::wrong version number",
+	          OpenSSL_version(OPENSSL_VERSION_STRING));
+	set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: WRONG_VERSION_NUMBER] wrong version number");
+	set_error(&d->clients[CLIENT_GO], "tls.RecordHeaderError",
+	          "tls: first record does not look like a TLS handshake");
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLException",
+	          "Unsupported or unrecognized SSL message");
+}
+
+/* No answer to the ClientHello: each client waits for its own timeout. */
+static void timeout_errors(struct diagnosis *d, const char *host, unsigned port)
+{
+	set_error(
+	    &d->clients[CLIENT_NODE], "ETIMEDOUT",
+	    "no answer to the ClientHello: the socket waits (a 'timeout' event with socket.setTimeout)");
+	set_error(&d->clients[CLIENT_OPENSSL], "ETIMEDOUT", "no answer: s_client waits until interrupted");
+	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout (to %s:%u)", host, port);
+	set_error(&d->clients[CLIENT_PYTHON], "TimeoutError",
+	          "_ssl.c:980: The handshake operation timed out");
+	set_error(&d->clients[CLIENT_GO], "net/http.tlsHandshakeTimeoutError",
+	          "net/http: TLS handshake timeout");
+	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketTimeoutException", "Read timed out");
 }
 
 /* What the wire alone shows: resets, closes and alerts before the certificate matters. */
@@ -1005,29 +1462,30 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	ts_addr_format(&srv->addr, ip, sizeof(ip));
 	const char *host = d->expected_host[0] ? d->expected_host : ip;
 
+	if (server_speaks_http(c)) {
+		plain_http_errors(d);
+		return;
+	}
 	if (c->outcome == OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO) {
-		set_error(&d->clients[CLIENT_NODE], "ECONNRESET", "read ECONNRESET");
-		set_error(&d->clients[CLIENT_OPENSSL], "ECONNRESET", "write:errno=104");
-		set_error(&d->clients[CLIENT_CURL], "35", "Recv failure: Connection reset by peer");
-		set_error(&d->clients[CLIENT_PYTHON], "ConnectionResetError",
-		          "[Errno 104] Connection reset by peer");
-		set_error(&d->clients[CLIENT_GO], "syscall.ECONNRESET",
-		          "read tcp CLIENT->%s:%u: read: connection reset by peer", ip, srv->port);
-		set_error(&d->clients[CLIENT_JAVA], "java.net.SocketException", "Connection reset");
+		reset_errors(d, ip, srv->port);
 		return;
 	}
 	if (c->outcome == OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO) {
-		set_error(&d->clients[CLIENT_NODE], "ECONNRESET",
-		          "Client network socket disconnected before secure TLS connection was established");
-		set_error(&d->clients[CLIENT_OPENSSL], "SSL_ERROR_SYSCALL", "unexpected eof while reading");
-		set_error(&d->clients[CLIENT_CURL], "35",
-		          "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to %s:%u", host, srv->port);
-		set_error(&d->clients[CLIENT_PYTHON], "SSLEOFError",
-		          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in "
-		          "violation of protocol");
-		set_error(&d->clients[CLIENT_GO], "io.EOF", "EOF");
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
-		          "Remote host terminated the handshake");
+		eof_errors(d, host, srv->port);
+		return;
+	}
+	if (c->outcome == OUTCOME_INCOMPLETE && c->client_hello && !c->server_hello && !srv->payload_bytes &&
+	    conn_client(c)->close_ns) {
+		timeout_errors(d, host, srv->port);
+		return;
+	}
+	/* The server left mid-handshake without an alert. */
+	if (c->outcome == OUTCOME_INCOMPLETE && c->server_hello && !c->alert_count && srv->close_ns &&
+	    (!conn_client(c)->close_ns || srv->close_ns <= conn_client(c)->close_ns)) {
+		if (srv->close_rst)
+			reset_errors(d, ip, srv->port);
+		else
+			eof_errors(d, host, srv->port);
 		return;
 	}
 	/* A fatal alert from the server ends every client's handshake the same way. */
@@ -1066,6 +1524,18 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 
 /* ------------------------------------------------------------- entry */
 
+/* Zeek's sni_matches_cert: the leaf covers the SNI the client sent (whatever name a rule expects). */
+static void sni_match(const struct conn *c, struct diagnosis *d)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	if (!ch || !ch->sni_count || !d->certs[0]->parsed)
+		return;
+	char sni[300];
+	conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
+	d->sni_checked = true;
+	d->sni_matches_cert = hostname_match(CLIENT_NODE, d->certs[0], sni).ok;
+}
+
 static int64_t handshake_time_s(const struct conn *c)
 {
 	for (uint16_t i = 0; i < c->event_count; i++)
@@ -1082,7 +1552,7 @@ static void raise_rejection(struct diagnosis *d)
 	bool reason = false;
 	for (size_t i = 0; i < d->finding_count; i++) {
 		struct finding *f = &d->findings[i];
-		if (!strcmp(f->code, "client-rejected-certificate"))
+		if (f->kind == FINDING_CLIENT_REJECTED_CERTIFICATE)
 			hint = f;
 		else if (f->cert >= 0 && f->severity >= SEV_ERROR)
 			reason = true;
@@ -1094,17 +1564,44 @@ static void raise_rejection(struct diagnosis *d)
 	}
 }
 
-/* Worst first; equal severities keep the order they were found in. */
+/* Worst first; at equal severity causes before signals before alerts (the certificate or policy
+ * reason, then the rejection and the alert it caused); otherwise the order they were found in. */
+static bool listed_before(const struct finding *a, const struct finding *b)
+{
+	if (a->severity != b->severity)
+		return a->severity > b->severity;
+	return role_of(a) < role_of(b);
+}
+
 static void sort_findings(struct diagnosis *d)
 {
 	for (size_t i = 1; i < d->finding_count; i++) {
 		struct finding f = d->findings[i];
 		size_t j = i;
-		while (j > 0 && d->findings[j - 1].severity < f.severity) {
+		while (j > 0 && listed_before(&f, &d->findings[j - 1])) {
 			d->findings[j] = d->findings[j - 1];
 			j--;
 		}
 		d->findings[j] = f;
+	}
+}
+
+/* The rejections and alerts a listed cause explains name it in their fix, so that the fix a
+ * reader meets under a symptom is the cause's. */
+static void fixes_name_cause(struct diagnosis *d)
+{
+	if (!d->finding_count)
+		return;
+	const struct finding *cause = &d->findings[0];
+	if (role_of(cause) != FINDING_CAUSE || cause->severity < SEV_ERROR)
+		return;
+	for (size_t i = 1; i < d->finding_count; i++) {
+		struct finding *f = &d->findings[i];
+		if (role_of(f) == FINDING_CAUSE || (unsigned)f->kind >= FINDING_CODE_COUNT)
+			continue;
+		char fix[DIAG_TEXT];
+		say(fix, sizeof(fix), "Caused by %s (listed first): %s", cause->code, cause->fix);
+		memcpy(f->fix, fix, sizeof(fix));
 	}
 }
 
@@ -1119,6 +1616,7 @@ struct finding *diagnosis_add_finding(struct diagnosis *d, const char *code, enu
 	d->finding_count++;
 	struct finding *f = &d->findings[at];
 	f->code = code;
+	f->kind = FINDING_CODE_COUNT; /* a finding of another module, not in the table */
 	f->severity = sev;
 	f->cert = -1;
 	f->message[0] = f->fix[0] = 0;
@@ -1136,6 +1634,7 @@ static void diagnosis_reset(struct diagnosis *d)
 	d->rule = NULL;
 	d->cert_count = 0;
 	d->chain_checked = d->host_checked = d->clients_from_chain = false;
+	d->sni_checked = d->sni_matches_cert = false;
 	memset(&d->verdict, 0, sizeof(d->verdict));
 	memset(d->host, 0, sizeof(d->host));
 	d->finding_count = 0;
@@ -1156,7 +1655,7 @@ static void certificate_not_visible(const struct conn *c, struct diagnosis *d)
 	const struct conn_decryption *dc = &c->decryption;
 	if (dc->server_flight_read && !c->certificate_compressed)
 		return; /* decrypted, and the server sent no certificate (a resumption): nothing to check */
-	struct finding *f = add(d, "certificate-not-visible", SEV_INFO, -1);
+	struct finding *f = add(d, FINDING_CERTIFICATE_NOT_VISIBLE, -1);
 	if (c->certificate_compressed) {
 		MSG(f,
 		    "The server sent its certificate compressed (RFC 8879 CompressedCertificate), which "
@@ -1222,9 +1721,11 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_findings(d);
 			host_errors(d);
 		}
+		sni_match(c, d);
 	} else if (conn_is_tls13(c) && !c->server_certs.present) {
 		certificate_not_visible(c, d);
 	}
 	raise_rejection(d);
 	sort_findings(d);
+	fixes_name_cause(d);
 }

@@ -29,8 +29,71 @@ bool severity_parse(const char *s, enum severity *out);
 #define DIAG_MAX_FINDINGS 24
 #define DIAG_TEXT 640
 
+/* Every finding tlsscope raises; finding_kind() gives its stable name,
+ * usual severity and where docs/findings.md explains it. */
+enum finding_code {
+	/* certificate and chain */
+	FINDING_HOSTNAME_MISMATCH = 0,
+	FINDING_WILDCARD_MISMATCH,
+	FINDING_IP_NOT_IN_SAN,
+	FINDING_CN_ONLY,
+	FINDING_SELF_SIGNED_LEAF,
+	FINDING_SELF_SIGNED_IN_CHAIN,
+	FINDING_UNKNOWN_ISSUER,
+	FINDING_MISSING_INTERMEDIATE,
+	FINDING_EXPIRED,
+	FINDING_NOT_YET_VALID,
+	FINDING_CHAIN_ORDER,
+	FINDING_WEAK_SIGNATURE,
+	FINDING_WEAK_KEY,
+	FINDING_NOT_FOR_SERVER_AUTH,
+	FINDING_CA_AS_LEAF,
+	FINDING_UNPARSABLE_CERTIFICATE,
+	FINDING_CERTIFICATE_NOT_VISIBLE,
+	/* behaviour on the wire */
+	FINDING_RESET_AFTER_CLIENT_HELLO,
+	FINDING_UNKNOWN_SNI,
+	FINDING_ALERT,
+	FINDING_CLIENT_REJECTED_CERTIFICATE,
+	FINDING_NO_SNI,
+	FINDING_SNI_IS_IP_LITERAL,
+	FINDING_OBSOLETE_VERSION,
+	FINDING_WEAK_CIPHER,
+	FINDING_CLIENT_RENEGOTIATION,
+	/* what a failed handshake shows when its content is hidden or missing */
+	FINDING_PLAIN_HTTP_SERVER,
+	FINDING_NO_SERVER_HELLO,
+	FINDING_HANDSHAKE_CUT_OFF,
+	FINDING_CLIENT_CERTIFICATE_MISSING,
+	FINDING_TLS13_CLIENT_REJECTED,
+	FINDING_TLS13_SERVER_REJECTED,
+	FINDING_CODE_COUNT
+};
+
+/* Where a finding stands in the chain of events: findings are listed worst
+ * first and, at equal severity, causes before the signals and alerts they led to. */
+enum finding_role {
+	FINDING_CAUSE = 0, /* a certificate, policy or configuration reason */
+	FINDING_SIGNAL,    /* a side rejecting or leaving: what the cause made it do */
+	FINDING_SYMPTOM,   /* an alert: the message that carried the rejection */
+};
+
+struct finding_kind {
+	enum finding_code code;
+	const char *name;       /* stable: "hostname-mismatch", ... (JSON "code") */
+	enum severity severity; /* the usual one; some rules raise or lower it */
+	const char *doc;        /* anchor in docs/findings.md */
+	enum finding_role role;
+};
+
+/* The table entry of a code; NULL when out of range. */
+const struct finding_kind *finding_kind(enum finding_code code);
+/* The code of a stable name ("expired"); false when there is none. */
+bool finding_code_parse(const char *name, enum finding_code *out);
+
 struct finding {
-	const char *code; /* stable: "hostname-mismatch", ... */
+	const char *code; /* stable: "hostname-mismatch", ... (finding_kind(kind)->name) */
+	enum finding_code kind;
 	enum severity severity;
 	int cert; /* index into the certificates as sent, -1 if none */
 	char message[DIAG_TEXT];
@@ -60,12 +123,15 @@ struct diagnosis {
 	struct host_match host[CLIENT_COUNT];
 	bool host_checked;
 
-	struct finding findings[DIAG_MAX_FINDINGS]; /* worst first */
+	struct finding findings[DIAG_MAX_FINDINGS]; /* worst first; causes before their symptoms */
 	size_t finding_count;
 	enum severity worst; /* SEV_INFO when there are none */
 
 	struct client_error clients[CLIENT_COUNT];
 	bool clients_from_chain; /* predictions include the certificate checks */
+
+	bool sni_checked;      /* an SNI was sent and the leaf was visible and parsed */
+	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
 };
 
 struct diag_context {

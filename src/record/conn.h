@@ -72,6 +72,11 @@ enum conn_stage {
 
 const char *conn_stage_name(enum conn_stage s);
 
+/* An encrypted TLS 1.3 alert record's length (RFC 8446 5.2): a 2-byte alert, the inner content
+ * type, and the AEAD tag (16 bytes, 8 for CCM_8). A record of this size holds nothing else. */
+#define TLS13_ALERT_RECORD (2 + 1 + 16)
+#define TLS13_ALERT_RECORD_CCM8 (2 + 1 + 8)
+
 struct conn_alert {
 	int64_t ts_ns;
 	uint8_t dir;
@@ -140,10 +145,12 @@ struct conn_side {
 	uint64_t tls_records;
 	uint64_t app_data_bytes; /* application_data record bodies */
 	bool syn, fin, rst;
-	int64_t close_ns;         /* time of this side's first FIN or RST (0: none) */
-	bool close_rst;           /* ... and it was a RST (a FIN may be followed by a RST) */
-	bool is_tls;              /* a TLS record was found in this direction */
-	uint32_t prelude_bytes;   /* plaintext before the first TLS record (STARTTLS etc.) */
+	int64_t close_ns;       /* time of this side's first FIN or RST (0: none) */
+	bool close_rst;         /* ... and it was a RST (a FIN may be followed by a RST) */
+	bool is_tls;            /* a TLS record was found in this direction */
+	uint32_t prelude_bytes; /* plaintext before the first TLS record (STARTTLS etc.) */
+	uint8_t plain_head[8];  /* the first bytes sent in clear before any TLS record ("HTTP/1.1") */
+	uint8_t plain_head_len;
 	bool ccs;                 /* ChangeCipherSpec sent */
 	bool encrypted_handshake; /* a record under handshake keys (Finished or TLS 1.3 flight) */
 	bool app_data;            /* application data sent */

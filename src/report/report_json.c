@@ -497,6 +497,10 @@ static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagno
 	} else {
 		jw_null(w, "hostname_match");
 	}
+	if (d->sni_checked)
+		jw_bool(w, "sni_matches_cert", d->sni_matches_cert);
+	else
+		jw_null(w, "sni_matches_cert");
 
 	jw_array_begin(w, "findings");
 	for (size_t i = 0; i < d->finding_count; i++) {
@@ -662,6 +666,23 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_object_end(w);
 }
 
+/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
+ * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
+ * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
+static const char *resumption(const struct conn *c)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+	if (!ch || !sh)
+		return NULL;
+	if (sh->has_pre_shared_key)
+		return "psk";
+	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
+		return NULL;
+	return ch->session_ticket_len ? "ticket" : "session_id";
+}
+
 static const char *end_reason(const struct conn *c)
 {
 	if (c->anomalies[ANOM_EVICTED])
@@ -823,6 +844,12 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	else
 		jw_null(w, "handshake_ms");
 	jw_bool(w, "renegotiation", c->renegotiation);
+	const char *how = resumption(c);
+	jw_bool(w, "resumed", how != NULL);
+	if (how)
+		jw_ascii(w, "resumption", how);
+	else
+		jw_null(w, "resumption");
 	jw_ascii(w, "end_reason", end_reason(c));
 	jw_string(w, "closed_by", closed_by(c));
 

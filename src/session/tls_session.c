@@ -22,9 +22,8 @@
 #include "tls_names.h"
 
 /* Sizes of TLS 1.3 records whose content the wire does not show (RFC 8446 5.2):
- * inner plaintext + 1 content-type byte + AEAD tag (16, or 8 for CCM_8). */
-#define TLS13_ALERT_RECORD (2 + 1 + 16)
-#define TLS13_ALERT_RECORD_CCM8 (2 + 1 + 8)
+ * inner plaintext + 1 content-type byte + AEAD tag (16, or 8 for CCM_8);
+ * TLS13_ALERT_RECORD is in conn.h, where the diagnosis reads it too. */
 #define TLS13_END_OF_EARLY_DATA_RECORD (4 + 1 + 16)
 
 static bool negotiated_tls13(const struct conn *c)
@@ -142,6 +141,14 @@ void tls_session_free(struct flow *f)
 static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
 {
 	struct flow *f = ctx;
+	struct conn_side *s = &f->conn.side[dir];
+	/* The first clear bytes say what answered a ClientHello instead of TLS (an HTTP server). */
+	if (!s->is_tls && s->plain_head_len < sizeof(s->plain_head)) {
+		size_t take = sizeof(s->plain_head) - s->plain_head_len;
+		take = take < n ? take : n;
+		memcpy(s->plain_head + s->plain_head_len, p, take);
+		s->plain_head_len = (uint8_t)(s->plain_head_len + take);
+	}
 	if (f->conn.side[0].is_tls && f->conn.side[1].is_tls)
 		return;
 	if (!f->starttls) {

@@ -148,7 +148,8 @@ static const struct sample SAMPLES[] = {
     {"06-reset-after-client-hello", true, {{"reset-after-client-hello", SEV_ERROR}}},
     {"14-client-alert-unknown-ca",
      true,
-     {{"alert", SEV_ERROR}, {"client-rejected-certificate", SEV_ERROR}, {"self-signed-leaf", SEV_ERROR}}},
+     /* causes before symptoms: the certificate, the rejection, then the alert that carried it */
+     {{"self-signed-leaf", SEV_ERROR}, {"client-rejected-certificate", SEV_ERROR}, {"alert", SEV_ERROR}}},
     {"15-hostname-mismatch", true, {{"hostname-mismatch", SEV_ERROR}}},
     {"16-wildcard-mismatch", true, {{"wildcard-mismatch", SEV_ERROR}}},
     {"17-ip-not-in-san", true, {{"ip-not-in-san", SEV_ERROR}, {"no-sni", SEV_INFO}}},
@@ -170,11 +171,12 @@ static const struct sample SAMPLES[] = {
     {"34-client-renegotiation", true, {{"client-renegotiation", SEV_WARNING}}},
     {"35-client-close-no-data-tls12",
      true,
-     {{"client-rejected-certificate", SEV_ERROR}, {"self-signed-leaf", SEV_ERROR}}},
-    /* The certificate is encrypted: the close without data is all there is to go on. */
+     {{"self-signed-leaf", SEV_ERROR}, {"client-rejected-certificate", SEV_ERROR}}},
+    /* The certificate is encrypted: the close without data is all there is to go on, and in TLS 1.3
+     * it is the client's rejection (an error), with what a key log would add. */
     {"36-client-close-no-data-tls13",
      true,
-     {{"client-rejected-certificate", SEV_WARNING}, {"certificate-not-visible", SEV_INFO}}},
+     {{"tls13-client-rejected", SEV_ERROR}, {"certificate-not-visible", SEV_INFO}}},
     {"37-warning-unrecognized-name", true, {{"hostname-mismatch", SEV_ERROR}, {"alert", SEV_WARNING}}},
     /* Without the root, a complete chain leads nowhere known. */
     {"01-tls12-good", false, {{"unknown-issuer", SEV_ERROR}}},
