@@ -14,40 +14,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cert_cache.h"
-#include "diagnose.h"
-#include "engine.h"
 #include "jsonw.h"
+#include "pipeline.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct diag_context diag;
-static struct diagnosis dg;
-
-static void on_conn(struct conn *c, void *user)
+static void on_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct jsonw *w = user;
-	diagnose_conn(&diag, c, &dg);
-	report_json_conn(w, c, &dg, NULL);
+	report_json_conn(w, c, dg, NULL);
 	jw_reset(w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!diag.cache) {
-		/* Made once per process: an empty store (no system files), a small cache. */
-		struct trust_options to = {.no_system = true};
-		char err[256];
-		diag.cache = cert_cache_new(0);
-		diag.trust = trust_store_new(&to, err, sizeof(err));
-	}
+	/* The library's pipeline, inline: an empty store (no system files), a
+	 * fresh certificate cache per input so that each run stands alone. */
+	struct pipeline_options o = {.engine = {.memory_cap = 1u << 20},
+	                             .trust = {.no_system = true},
+	                             .diagnose = true,
+	                             .no_thread = true};
 	struct jsonw w;
 	jw_init(&w);
-	struct engine_options o = {.memory_cap = 1u << 20};
-	struct engine *e = engine_new(&o, on_conn, &w);
-	if (!e)
+	struct pipeline *p;
+	char err[256];
+	if (pipeline_new(&o, on_record, &w, &p, err, sizeof(err)) != TS_OK) {
+		jw_free(&w);
 		return 0;
+	}
+	struct engine *e = pipeline_engine(p);
 	int64_t ts = 1700000000LL * 1000000000LL;
 	size_t off = 0, n = 0;
 	while (size - off >= 2) {
@@ -59,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 		ts += (++n % 64) ? 1000000 : 400LL * 1000000000LL;
 	}
-	engine_flush(e);
-	engine_free(e);
+	pipeline_drain(p);
+	pipeline_free(p);
 	jw_free(&w);
 	return 0;
 }

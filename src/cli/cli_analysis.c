@@ -1,21 +1,15 @@
 /*
- * cli_analysis.c - the shared analysis options and the frames-to-findings
- * pipeline of the commands (see cli_analysis.h).
+ * cli_analysis.c - the shared analysis options of the commands and the
+ * messages of their pipeline (see cli_analysis.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cert_cache.h"
 #include "cli_analysis.h"
 #include "keylog.h"
 #include "ts_limits.h"
-#include "output_queue.h"
-
-/* Records waiting for the writer thread: enough to ride out bursts, few
- * enough that their memory does not matter. */
-#define ANALYSIS_OUTPUT_SLOTS 64
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
@@ -35,18 +29,6 @@ const char analysis_options_help[] =
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
     "  --no-diagnose        only the connection records: no certificate parsing,\n"
     "                       verification, findings or client_errors\n";
-
-struct analysis {
-	struct engine *engine;
-	struct output_queue *queue; /* NULL: records are handled inline */
-	struct diag_context diag;   /* used only by the thread that runs the sink */
-	struct diagnosis dg;
-	bool diagnose;
-	analysis_sink_fn sink;
-	void *user;
-	bool keylog; /* --keylog given: warn when it matched nothing */
-	int worst;
-};
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
 {
@@ -252,73 +234,22 @@ bool parse_fail_on(const char *arg, int *out)
 	return false;
 }
 
-static void handle_record(struct conn *c, void *user)
-{
-	struct analysis *a = user;
-	const struct diagnosis *dg = NULL;
-	if (a->diagnose) {
-		diagnose_conn(&a->diag, c, &a->dg);
-		dg = &a->dg;
-		if (dg->finding_count && (int)dg->worst > a->worst)
-			a->worst = (int)dg->worst;
-	}
-	a->sink(c, dg, a->user);
-}
-
-static void on_conn(struct conn *c, void *user)
-{
-	struct analysis *a = user;
-	if (a->queue)
-		output_queue_push(a->queue, c);
-	else
-		handle_record(c, a);
-}
-
-struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink_fn sink, void *user)
+struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink_fn sink, void *user)
 {
 	char err[1200];
-	struct analysis *a = calloc(1, sizeof(*a));
-	if (!a) {
-		fprintf(stderr, "tlsscope: out of memory\n");
-		return NULL;
-	}
-	a->diagnose = cfg->diagnose;
-	a->keylog = cfg->keylog != NULL;
-	a->sink = sink;
-	a->user = user;
-	a->worst = -1;
-	a->diag.rules = &cfg->rules;
-	a->diag.trust = trust_store_new(&cfg->trust, err, sizeof(err));
-	if (!a->diag.trust) {
+	struct pipeline_options opts = {
+	    .engine = cfg->engine, .rules = &cfg->rules, .trust = cfg->trust, .diagnose = cfg->diagnose};
+	struct pipeline *p;
+	if (pipeline_new(&opts, sink, user, &p, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tlsscope: %s\n", err);
-		analysis_free(a);
 		return NULL;
 	}
-	a->diag.cache = cert_cache_new(0);
-	a->engine = engine_new(&cfg->engine, on_conn, a);
-	if (!a->diag.cache || !a->engine) {
-		fprintf(stderr, "tlsscope: out of memory\n");
-		analysis_free(a);
-		return NULL;
-	}
-	/* The writer thread formats while this one analyses; without it, inline. */
-	/* Live records are written at once; offline the writer wakes for batches. */
-	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
-	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, batch, handle_record, a);
-	return a;
+	return p;
 }
 
-struct engine *analysis_engine(struct analysis *a)
+bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *name, struct capture_info *info)
 {
-	return a->engine;
-}
-
-bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info)
-{
-	engine_set_file(a->engine, file_index);
-	enum ts_status st = capture_read_file(name, a->engine, info);
-	engine_flush(a->engine);
-	if (st != TS_OK) {
+	if (pipeline_read_file(p, file_index, name, info) != TS_OK) {
 		fprintf(stderr, "tlsscope: %s\n", info->error);
 		return false;
 	}
@@ -327,30 +258,10 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 	return true;
 }
 
-void analysis_drain(struct analysis *a)
+void analysis_drain(struct pipeline *p)
 {
-	engine_flush(a->engine);
-	output_queue_finish(a->queue); /* every record through the sink */
-	a->queue = NULL;
-	const struct ts_stats *st = engine_stats(a->engine);
-	if (a->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
-	    st->keylog[CONN_KEYLOG_NOT_FOUND])
+	pipeline_drain(p);
+	if (pipeline_keylog_unused(p))
 		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
 		                "(a key log from another client or run?)\n");
-}
-
-int analysis_worst(const struct analysis *a)
-{
-	return a->worst;
-}
-
-void analysis_free(struct analysis *a)
-{
-	if (!a)
-		return;
-	output_queue_finish(a->queue);
-	engine_free(a->engine);
-	cert_cache_free(a->diag.cache);
-	trust_store_free(a->diag.trust);
-	free(a);
 }

@@ -172,7 +172,7 @@ static void watch_drops(struct drop_watch *dw, const struct live_counters *k, in
 struct live_run {
 	struct live_capture *lc;
 	struct engine *engine;
-	struct analysis *analysis;
+	struct pipeline *analysis;
 	struct tui_model *model; /* --tui, else NULL */
 	const char *interface;
 	long long duration_s, count;
@@ -295,7 +295,7 @@ int cmd_live(int argc, char **argv)
 	struct live_options lo = {.filter = "tcp"};
 	struct live_output o = {0};
 	struct analysis_config cfg;
-	struct analysis *a = NULL;
+	struct pipeline *a = NULL;
 	struct live_capture *lc = NULL;
 	struct capture_info info = {0};
 	struct live_counters counters = {0};
@@ -449,7 +449,7 @@ int cmd_live(int argc, char **argv)
 	/* As tcpdump does: a person (or a test) sees when packets start to count. */
 	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
 	        lo.filter);
-	struct engine *e = analysis_engine(a);
+	struct engine *e = pipeline_engine(a);
 	struct live_run run = {.lc = lc,
 	                       .engine = e,
 	                       .analysis = a,
@@ -487,10 +487,10 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "tlsscope: writing the output failed: %s\n", strerror(errno));
 		status = EXIT_USAGE;
 	}
-	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
-	analysis_free(a); /* before the model: the writer thread feeds it */
+	pipeline_free(a); /* before the model: the writer thread feeds it */
 	tui_model_free(model);
 	live_close(lc);
 	jw_free(&o.w);

@@ -125,7 +125,7 @@ static int cmd_analyze(int argc, char **argv)
 	};
 	struct analyze_outputs o = {.out = stdout};
 	struct analysis_config cfg;
-	struct analysis *a = NULL;
+	struct pipeline *a = NULL;
 	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto", *html_file = NULL;
 	FILE *html_fp = NULL;
 	bool problems_only = false, summary = true;
@@ -254,7 +254,7 @@ static int cmd_analyze(int argc, char **argv)
 		if (!analysis_read_file(a, (uint32_t)i, o.inputs.names[i], &o.inputs.info[i]))
 			status = EXIT_USAGE;
 	analysis_drain(a); /* every record written before the summary */
-	const struct ts_stats *stats = engine_stats(analysis_engine(a));
+	const struct ts_stats *stats = engine_stats(pipeline_engine(a));
 	if (summary) {
 		if (o.json) {
 			report_json_summary(&o.w, stats, &o.inputs);
@@ -300,11 +300,11 @@ static int cmd_analyze(int argc, char **argv)
 		status = EXIT_USAGE;
 	}
 	/* Unusable input (2) outranks findings (1): a CI job must see both apart. */
-	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
 	/* One way out, so every early error frees what was made before it. */
-	analysis_free(a);
+	pipeline_free(a);
 	jw_free(&o.w);
 	jw_free(&o.wf);
 	text_report_discard(o.text);

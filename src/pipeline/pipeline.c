@@ -1,0 +1,128 @@
+/*
+ * pipeline.c - frames to diagnosed records, assembled once (see pipeline.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cert_cache.h"
+#include "output_queue.h"
+#include "pipeline.h"
+
+/* Records waiting for the writer thread: enough to ride out bursts, few
+ * enough that their memory does not matter. */
+#define PIPELINE_OUTPUT_SLOTS 64
+
+struct pipeline {
+	struct engine *engine;
+	struct output_queue *queue; /* NULL: records are handled inline */
+	struct diag_context diag;   /* used only by the thread that runs the sink */
+	struct diagnosis dg;
+	bool diagnose;
+	pipeline_sink_fn sink;
+	void *user;
+	bool keylog; /* key logs given: say when they matched nothing */
+	int worst;
+};
+
+static void handle_record(struct conn *c, void *user)
+{
+	struct pipeline *p = user;
+	const struct diagnosis *dg = NULL;
+	if (p->diagnose) {
+		diagnose_conn(&p->diag, c, &p->dg);
+		dg = &p->dg;
+		if (dg->finding_count && (int)dg->worst > p->worst)
+			p->worst = (int)dg->worst;
+	}
+	p->sink(c, dg, p->user);
+}
+
+static void on_conn(struct conn *c, void *user)
+{
+	struct pipeline *p = user;
+	if (p->queue)
+		output_queue_push(p->queue, c);
+	else
+		handle_record(c, p);
+}
+
+enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_fn sink, void *user,
+                            struct pipeline **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct pipeline *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return TS_NOMEM;
+	}
+	p->diagnose = opts->diagnose;
+	p->keylog = opts->engine.keylog != NULL;
+	p->sink = sink;
+	p->user = user;
+	p->worst = -1;
+	p->diag.rules = opts->rules;
+	p->diag.trust = trust_store_new(&opts->trust, err, errlen);
+	if (!p->diag.trust) {
+		pipeline_free(p);
+		return TS_MALFORMED;
+	}
+	p->diag.cache = cert_cache_new(0);
+	p->engine = engine_new(&opts->engine, on_conn, p);
+	if (!p->diag.cache || !p->engine) {
+		pipeline_free(p);
+		snprintf(err, errlen, "out of memory");
+		return TS_NOMEM;
+	}
+	/* The writer thread formats while this one analyses; without it, inline.
+	 * Live records are written at once; offline the writer wakes for batches. */
+	if (!opts->no_thread) {
+		size_t batch = opts->engine.report_when_decided ? 1 : PIPELINE_OUTPUT_SLOTS / 4;
+		p->queue = output_queue_start(PIPELINE_OUTPUT_SLOTS, batch, handle_record, p);
+	}
+	*out = p;
+	return TS_OK;
+}
+
+struct engine *pipeline_engine(struct pipeline *p)
+{
+	return p->engine;
+}
+
+enum ts_status pipeline_read_file(struct pipeline *p, uint32_t file_index, const char *name,
+                                  struct capture_info *info)
+{
+	engine_set_file(p->engine, file_index);
+	enum ts_status st = capture_read_file(name, p->engine, info);
+	engine_flush(p->engine);
+	return st;
+}
+
+void pipeline_drain(struct pipeline *p)
+{
+	engine_flush(p->engine);
+	output_queue_finish(p->queue); /* every record through the sink */
+	p->queue = NULL;
+}
+
+bool pipeline_keylog_unused(const struct pipeline *p)
+{
+	const struct ts_stats *st = engine_stats(p->engine);
+	return p->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
+	       st->keylog[CONN_KEYLOG_NOT_FOUND];
+}
+
+int pipeline_worst(const struct pipeline *p)
+{
+	return p->worst;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	output_queue_finish(p->queue);
+	engine_free(p->engine);
+	cert_cache_free(p->diag.cache);
+	trust_store_free(p->diag.trust);
+	free(p);
+}
