@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "quic_session.h"
+#include "tls_session.h"
+#include "tls_session_decrypt.h"
 #include "ts_limits.h"
 
 struct engine {
