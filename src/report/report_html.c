@@ -534,7 +534,7 @@ static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struc
 
 void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 {
-	const char *state = report_certificates_state(c);
+	const char *state = conn_certificates_state(c);
 	if (!c->server_certs.present) {
 		fputs("<p class=\"note\">", fp);
 		if (!strcmp(state, "encrypted"))
@@ -736,7 +736,7 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 		fprintf(fp, " (handshake %.1f ms)", (double)(c->handshake_done_ns - c->first_ts_ns) / 1e6);
 	fputs("</dd></div>", fp);
 	fact(fp, "certificates");
-	fprintf(fp, "%s", report_certificates_state(c));
+	fprintf(fp, "%s", conn_certificates_state(c));
 	if (c->server_certs.present)
 		fprintf(fp, " (%u sent)", c->server_certs.total);
 	fputs("</dd></div>", fp);

@@ -342,7 +342,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		        tls_group_name(c->hello_retry->key_share_group)
 		            ? tls_group_name(c->hello_retry->key_share_group)
 		            : "?");
-	const char *cs = report_certificates_state(c);
+	const char *cs = conn_certificates_state(c);
 	if (c->server_certs.present && dg && dg->cert_count)
 		text_chain(fp, c, dg, color, width);
 	else if (c->server_certs.present)
