@@ -373,7 +373,8 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 		fprintf(fp,
 		        "<text class=\"muted\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12\">"
 		        "&#8230; %u more events not kept</text>",
-		        (LADDER_CLIENT_X + LADDER_SERVER_X) / 2, LADDER_TOP + c->event_count * LADDER_ROW + 8,
+		        (LADDER_CLIENT_X + LADDER_SERVER_X) / 2,
+		        (unsigned)(LADDER_TOP + c->event_count * LADDER_ROW + 8),
 		        c->event_total - c->event_count);
 	fputs("</svg></div>\n", fp);
 }

@@ -425,7 +425,7 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++) {
 		const uint8_t *der = l->blob + l->certs[i].off;
-		const struct x509_cert *x = i < parsed_count ? parsed[i] : NULL;
+		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
 		if (x)
 			cert_object_memo(w, der, l->certs[i].len, x);
 		else

@@ -43,7 +43,8 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n)
 	case EV_ALERT: {
 		const char *lv = tls_alert_level_name((uint8_t)(e->detail >> 8));
 		const char *ds = tls_alert_name((uint8_t)e->detail);
-		snprintf(buf, n, "alert %s %s(%u)", lv ? lv : "?", ds ? ds : "?", e->detail & 0xff);
+		snprintf(buf, n, "alert %s %s(%u)", lv ? lv : "?", ds ? ds : "?",
+		         (unsigned)(e->detail & 0xff));
 		break;
 	}
 	case EV_APPLICATION_DATA:
