@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "cli_analysis.h"
+#include "cli_number.h"
 #include "keylog.h"
 #include "ts_limits.h"
+#include "text_escape.h"
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
@@ -38,7 +40,8 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
-	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs;
+	cfg->read_files = calloc(n, sizeof(char *));
+	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs && cfg->read_files;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -48,39 +51,8 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
+	free(cfg->read_files);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end || v < (1u << 20))
-		return false; /* below 1 MiB nothing useful fits */
-	*out = (size_t)v;
-	return true;
 }
 
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
@@ -120,26 +92,24 @@ static bool load_keylog(struct keylog **kl, const char *path)
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg)
 {
 	char err[1200];
+	uint64_t v;
+	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD)
+		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
 		cfg->engine.report_all = true;
 		return 1;
 	case OPT_MEMORY_CAP:
-		if (!parse_size(arg, &cfg->engine.memory_cap)) {
-			fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", arg);
+		/* Below 1 MiB nothing useful fits; past 1 TiB is a typo, not a machine. */
+		if (!cli_parse_size("--memory-cap", arg, 1u << 20, 1ull << 40, &v))
 			return -1;
-		}
+		cfg->engine.memory_cap = (size_t)v;
 		return 1;
-	case OPT_IDLE_TIMEOUT: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-		if (*end || v <= 0 || v > 86400 * 7) {
-			fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", arg);
+	case OPT_IDLE_TIMEOUT:
+		if (!cli_parse_number("--idle-timeout", arg, 1, 86400 * 7, &v))
 			return -1;
-		}
 		cfg->engine.idle_timeout_s = (int)v;
 		return 1;
-	}
 	case OPT_EXPECT:
 		if (!expect_add(&cfg->rules, arg, err, sizeof(err))) {
 			fprintf(stderr, "tlsscope: --expect %s\n", err);
@@ -237,8 +207,11 @@ bool parse_fail_on(const char *arg, int *out)
 struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink_fn sink, void *user)
 {
 	char err[1200];
-	struct pipeline_options opts = {
-	    .engine = cfg->engine, .rules = &cfg->rules, .trust = cfg->trust, .diagnose = cfg->diagnose};
+	struct pipeline_options opts = {.engine = cfg->engine,
+	                                .rules = &cfg->rules,
+	                                .trust = cfg->trust,
+	                                .diagnose = cfg->diagnose,
+	                                .drop_records_when_full = cfg->drop_records_when_full};
 	struct pipeline *p;
 	if (pipeline_new(&opts, sink, user, &p, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tlsscope: %s\n", err);
@@ -249,12 +222,15 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 
 bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *name, struct capture_info *info)
 {
-	if (pipeline_read_file(p, file_index, name, info) != TS_OK) {
-		fprintf(stderr, "tlsscope: %s\n", info->error);
+	enum ts_status st = pipeline_read_file(p, file_index, name, info);
+	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
+	text_escape(info->error, why, sizeof(why));
+	if (st != TS_OK) {
+		fprintf(stderr, "tlsscope: %s\n", why);
 		return false;
 	}
 	if (info->truncated)
-		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", info->error);
+		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
 	return true;
 }
 

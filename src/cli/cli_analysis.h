@@ -65,6 +65,13 @@ struct analysis_config {
 	struct trust_options trust;
 	bool diagnose;         /* false with --no-diagnose */
 	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
+	/* Live: when the output is not read and the queue is full, a record is
+	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
+	bool drop_records_when_full;
+	/* Every file the options read (--keylog, --expect-file, --ca, --ca-add):
+	 * an output must not be one of them. */
+	char **read_files;
+	size_t read_file_count;
 };
 
 /* argc bounds how many files the repeatable options can name. False: out of memory. */

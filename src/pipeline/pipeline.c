@@ -11,6 +11,8 @@
 /* Records waiting for the writer thread: enough to ride out bursts, few
  * enough that their memory does not matter. */
 #define PIPELINE_OUTPUT_SLOTS 64
+/* Live, where a full queue drops records: room for a reader that pauses for a while. */
+#define PIPELINE_LIVE_OUTPUT_SLOTS 1024
 
 struct pipeline {
 	struct engine *engine;
@@ -21,6 +23,8 @@ struct pipeline {
 	pipeline_sink_fn sink;
 	void *user;
 	bool keylog; /* key logs given: say when they matched nothing */
+	bool drop_when_full;
+	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
 };
 
@@ -40,7 +44,9 @@ static void handle_record(struct conn *c, void *user)
 static void on_conn(struct conn *c, void *user)
 {
 	struct pipeline *p = user;
-	if (p->queue)
+	if (p->queue && p->drop_when_full)
+		output_queue_offer(p->queue, c); /* a dropped record is counted there */
+	else if (p->queue)
 		output_queue_push(p->queue, c);
 	else
 		handle_record(c, p);
@@ -77,7 +83,10 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 	 * Live records are written at once; offline the writer wakes for batches. */
 	if (!opts->no_thread) {
 		size_t batch = opts->engine.report_when_decided ? 1 : PIPELINE_OUTPUT_SLOTS / 4;
-		p->queue = output_queue_start(PIPELINE_OUTPUT_SLOTS, batch, handle_record, p);
+		p->drop_when_full = opts->drop_records_when_full;
+		p->queue =
+		    output_queue_start(p->drop_when_full ? PIPELINE_LIVE_OUTPUT_SLOTS : PIPELINE_OUTPUT_SLOTS,
+		                       batch, handle_record, p);
 	}
 	*out = p;
 	return TS_OK;
@@ -99,7 +108,10 @@ enum ts_status pipeline_read_file(struct pipeline *p, uint32_t file_index, const
 
 void pipeline_drain(struct pipeline *p)
 {
+	/* The capture has stopped: the open connections wait for the reader, as the summary does. */
+	p->drop_when_full = false;
 	engine_flush(p->engine);
+	p->records_dropped = output_queue_dropped(p->queue);
 	output_queue_finish(p->queue); /* every record through the sink */
 	p->queue = NULL;
 }
@@ -109,6 +121,11 @@ bool pipeline_keylog_unused(const struct pipeline *p)
 	const struct ts_stats *st = engine_stats(p->engine);
 	return p->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
 	       st->keylog[CONN_KEYLOG_NOT_FOUND];
+}
+
+uint64_t pipeline_records_dropped(const struct pipeline *p)
+{
+	return p->queue ? output_queue_dropped(p->queue) : p->records_dropped;
 }
 
 int pipeline_worst(const struct pipeline *p)

@@ -31,6 +31,9 @@ struct pipeline_options {
 	struct trust_options trust;
 	bool diagnose;  /* false: records only, no certificate parsing or findings */
 	bool no_thread; /* call the sink on the analysing thread (tests, fuzzers) */
+	/* Live: when the output is not read and the queue is full, a record is
+	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
+	bool drop_records_when_full;
 };
 
 /* Runs on the writer thread (or inline), once per finished connection, in
@@ -59,6 +62,9 @@ void pipeline_drain(struct pipeline *p);
 /* True after a drain when key logs were given but matched no connection
  * that looked for one (a key log from another client or run). */
 bool pipeline_keylog_unused(const struct pipeline *p);
+
+/* Records dropped because the output queue was full (drop_records_when_full). */
+uint64_t pipeline_records_dropped(const struct pipeline *p);
 
 /* Worst finding severity passed to the sink so far, -1 if none. */
 int pipeline_worst(const struct pipeline *p);
