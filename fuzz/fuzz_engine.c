@@ -29,19 +29,20 @@ static void on_record(const struct conn *c, const struct diagnosis *dg, void *us
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* The library's pipeline, inline: an empty store (no system files), a
-	 * fresh certificate cache per input so that each run stands alone. */
-	struct pipeline_options o = {.engine = {.memory_cap = 1u << 20},
-	                             .trust = {.no_system = true},
-	                             .diagnose = true,
-	                             .no_thread = true};
-	struct jsonw w;
-	jw_init(&w);
-	struct pipeline *p;
-	char err[256];
-	if (pipeline_new(&o, on_record, &w, &p, err, sizeof(err)) != TS_OK) {
-		jw_free(&w);
-		return 0;
+	/* The library's pipeline, inline, made once per process (an empty store,
+	 * no system files): each input is then read as the CLI reads one more
+	 * file, its connections all finished by the drain at its end. */
+	static struct jsonw w;
+	static struct pipeline *p;
+	if (!p) {
+		struct pipeline_options o = {.engine = {.memory_cap = 1u << 20},
+		                             .trust = {.no_system = true},
+		                             .diagnose = true,
+		                             .no_thread = true};
+		char err[256];
+		jw_init(&w);
+		if (pipeline_new(&o, on_record, &w, &p, err, sizeof(err)) != TS_OK)
+			return 0;
 	}
 	struct engine *e = pipeline_engine(p);
 	int64_t ts = 1700000000LL * 1000000000LL;
@@ -56,7 +57,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ts += (++n % 64) ? 1000000 : 400LL * 1000000000LL;
 	}
 	pipeline_drain(p);
-	pipeline_free(p);
-	jw_free(&w);
 	return 0;
 }
