@@ -12,7 +12,7 @@ import sys
 
 # Pipeline order: a folder may include its own headers and those of earlier ones.
 STAGES = ["common", "crypto", "dissectors", "packet", "record", "flow", "session", "engine",
-          "capture", "analysis", "report", "pipeline", "ui", "cli"]
+          "capture", "analysis", "state", "report", "pipeline", "ui", "cli"]
 NOT_LIBRARY = {"cli", "ui"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -11,6 +11,7 @@
 #include "cli_number.h"
 #include "keylog.h"
 #include "ts_limits.h"
+#include "state_store.h"
 #include "text_escape.h"
 
 const char analysis_options_help[] =
@@ -30,7 +31,10 @@ const char analysis_options_help[] =
     "  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
     "  --no-diagnose        only the connection records: no certificate parsing,\n"
-    "                       verification, findings or client_errors\n";
+    "                       verification, findings or client_errors\n"
+    "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
+    "                       missing): chains, versions, outcomes per server; findings\n"
+    "                       chain-changed and new-failure-mode (docs/state.md)\n";
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
 {
@@ -134,6 +138,9 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	case OPT_NO_DIAGNOSE:
 		cfg->diagnose = false;
 		return 1;
+	case OPT_STATE:
+		cfg->state_path = arg;
+		return 1;
 	case OPT_KEYLOG:
 		if (!load_keylog(&cfg->keylog, arg))
 			return -1;
@@ -217,6 +224,13 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 		fprintf(stderr, "tlsscope: %s\n", err);
 		return NULL;
 	}
+	struct state_store *state = NULL;
+	if (cfg->state_path && !(state = state_store_open(cfg->state_path, err, sizeof(err)))) {
+		fprintf(stderr, "tlsscope: --state %s\n", err);
+		pipeline_free(p);
+		return NULL;
+	}
+	pipeline_keep_state(p, state);
 	return p;
 }
 
@@ -237,6 +251,9 @@ bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *nam
 void analysis_drain(struct pipeline *p)
 {
 	pipeline_drain(p);
+	const char *state_error = pipeline_state_error(p);
+	if (state_error)
+		fprintf(stderr, "tlsscope: --state: %s; the records before it are kept\n", state_error);
 	if (pipeline_keylog_unused(p))
 		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
 		                "(a key log from another client or run?)\n");

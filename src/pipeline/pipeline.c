@@ -26,6 +26,8 @@ struct pipeline {
 	bool drop_when_full;
 	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
+	struct state_store *state; /* or NULL; used by the thread that runs the sink */
+	bool state_failed;         /* the last drain could not write it */
 };
 
 static void handle_record(struct conn *c, void *user)
@@ -35,9 +37,11 @@ static void handle_record(struct conn *c, void *user)
 	if (p->diagnose) {
 		diagnose_conn(&p->diag, c, &p->dg);
 		dg = &p->dg;
-		if (dg->finding_count && (int)dg->worst > p->worst)
-			p->worst = (int)dg->worst;
 	}
+	if (p->state)
+		state_store_add(p->state, c, p->diagnose ? &p->dg : NULL); /* its change findings into dg */
+	if (dg && dg->finding_count && (int)dg->worst > p->worst)
+		p->worst = (int)dg->worst;
 	p->sink(c, dg, p->user);
 }
 
@@ -114,6 +118,17 @@ void pipeline_drain(struct pipeline *p)
 	p->records_dropped = output_queue_dropped(p->queue);
 	output_queue_finish(p->queue); /* every record through the sink */
 	p->queue = NULL;
+	p->state_failed = p->state && !state_store_flush(p->state);
+}
+
+void pipeline_keep_state(struct pipeline *p, struct state_store *state)
+{
+	p->state = state;
+}
+
+const char *pipeline_state_error(const struct pipeline *p)
+{
+	return p->state_failed ? state_store_error(p->state) : NULL;
 }
 
 bool pipeline_keylog_unused(const struct pipeline *p)
@@ -141,5 +156,6 @@ void pipeline_free(struct pipeline *p)
 	engine_free(p->engine);
 	cert_cache_free(p->diag.cache);
 	trust_store_free(p->diag.trust);
+	state_store_close(p->state);
 	free(p);
 }

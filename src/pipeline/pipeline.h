@@ -22,6 +22,7 @@
 #include "diagnose.h"
 #include "engine.h"
 #include "expect.h"
+#include "state_store.h"
 #include "trust.h"
 #include "ts_status.h"
 
@@ -46,6 +47,14 @@ struct pipeline;
  * (err names the file), TS_NOMEM (err says so). */
 enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_fn sink, void *user,
                             struct pipeline **out, char *err, size_t errlen);
+
+/* Keep a history of every record (state_store.h; NULL: none): the pipeline
+ * adds each diagnosed record to it on the sink's thread, flushes it at each
+ * drain and closes it when freed. Call before any frame. */
+void pipeline_keep_state(struct pipeline *p, struct state_store *state);
+
+/* After a drain: why the history could not be written, or NULL. */
+const char *pipeline_state_error(const struct pipeline *p);
 
 /* Where frames go (live capture feeds it directly). */
 struct engine *pipeline_engine(struct pipeline *p);
