@@ -236,6 +236,7 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 
 bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *name, struct capture_info *info)
 {
+	unsigned empty_before = pipeline_empty_inputs(p);
 	enum ts_status st = pipeline_read_file(p, file_index, name, info);
 	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
 	text_escape(info->error, why, sizeof(why));
@@ -243,8 +244,16 @@ bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *nam
 		fprintf(stderr, "tlsscope: %s\n", why);
 		return false;
 	}
-	if (info->truncated)
+	if (info->truncated || info->interrupted)
 		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
+	if (pipeline_empty_inputs(p) != empty_before) {
+		char shown[4 * 256];
+		text_escape(strcmp(name, "-") ? name : "standard input", shown, sizeof(shown));
+		fprintf(stderr, "tlsscope: warning: %s: no connection in %llu frames%s\n", shown,
+		        (unsigned long long)info->frames,
+		        info->frames ? ""
+		                     : " (a tcpdump stopped before it wrote its buffer? use tcpdump -U)");
+	}
 	return true;
 }
 

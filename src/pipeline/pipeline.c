@@ -26,8 +26,10 @@ struct pipeline {
 	bool drop_when_full;
 	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
-	struct state_store *state; /* or NULL; used by the thread that runs the sink */
-	bool state_failed;         /* the last drain could not write it */
+	struct state_store *state;             /* or NULL; used by the thread that runs the sink */
+	bool state_failed;                     /* the last drain could not write it */
+	const struct capture_control *control; /* stop flag and progress, or NULL */
+	unsigned empty_inputs;                 /* inputs that held no connection at all */
 };
 
 static void handle_record(struct conn *c, void *user)
@@ -105,9 +107,22 @@ enum ts_status pipeline_read_file(struct pipeline *p, uint32_t file_index, const
                                   struct capture_info *info)
 {
 	engine_set_file(p->engine, file_index);
-	enum ts_status st = capture_read_file(name, p->engine, info);
+	uint64_t before = engine_stats(p->engine)->connections;
+	enum ts_status st = capture_read_file_controlled(name, p->engine, info, p->control);
 	engine_flush(p->engine);
+	if (st == TS_OK && engine_stats(p->engine)->connections == before)
+		p->empty_inputs++;
 	return st;
+}
+
+void pipeline_set_control(struct pipeline *p, const struct capture_control *control)
+{
+	p->control = control;
+}
+
+unsigned pipeline_empty_inputs(const struct pipeline *p)
+{
+	return p->empty_inputs;
 }
 
 void pipeline_drain(struct pipeline *p)

@@ -65,6 +65,12 @@ struct engine *pipeline_engine(struct pipeline *p);
 enum ts_status pipeline_read_file(struct pipeline *p, uint32_t file_index, const char *name,
                                   struct capture_info *info);
 
+/* A stop flag and a progress callback for the reads that follow (NULL: none). */
+void pipeline_set_control(struct pipeline *p, const struct capture_control *control);
+
+/* Inputs read (TS_OK) so far that held no connection at all. */
+unsigned pipeline_empty_inputs(const struct pipeline *p);
+
 /* Finish every open connection and wait until the sink has seen all. */
 void pipeline_drain(struct pipeline *p);
 
