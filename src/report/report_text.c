@@ -684,9 +684,10 @@ static void rollup_text(FILE *fp, const struct rollup *r, bool color)
 		const struct rollup_group *g = &r->groups[i];
 		char server[4 * sizeof(g->server)]; /* the name checked may come from the wire */
 		text_escape(g->server, server, sizeof(server));
-		fprintf(fp, "  %s%-8s%s %6lu  %-28s %-40s %-16s #%llu\n", color_on(color, (enum severity)g->severity),
-		        severity_name((enum severity)g->severity), color_off(color), g->count, g->cause, server,
-		        g->client, (unsigned long long)g->example_id);
+		fprintf(fp, "  %s%-8s%s %6lu  %-28s %-40s %-16s #%llu\n",
+		        color_on(color, (enum severity)g->severity),
+		        severity_name((enum severity)g->severity), color_off(color), g->count, g->cause,
+		        server, g->client, (unsigned long long)g->example_id);
 	}
 	if (r->count > ROLLUP_SHOWN)
 		fprintf(fp, "  (%zu more groups)\n", r->count - ROLLUP_SHOWN);
