@@ -443,6 +443,12 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 	feed_records(s, data, len, sink, mem);
 }
 
+void tls_stream_bytes_lost(struct tls_stream *s)
+{
+	if (s->state == TLS_STREAM_RECORDS)
+		s->state = TLS_STREAM_RESYNC;
+}
+
 void tls_stream_set_encrypted(struct tls_stream *s)
 {
 	s->encrypted = true;

@@ -108,6 +108,10 @@ void tls_stream_collect_record(struct tls_stream *s);
 void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
                                          const struct tls_stream_sink *sink, size_t *mem);
 
+/* Bytes after those fed so far were lost for good (cut by the capture): a
+ * stream reading records has lost their boundary and looks for one again. */
+void tls_stream_bytes_lost(struct tls_stream *s);
+
 /* From now on handshake records in this direction are encrypted (TLS <= 1.2 CCS). */
 void tls_stream_set_encrypted(struct tls_stream *s);
 

@@ -14,35 +14,37 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cert_cache.h"
-#include "diagnose.h"
-#include "engine.h"
-#include "fuzz_diag.h"
 #include "jsonw.h"
+#include "pipeline.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct diag_context diag;
-static struct diagnosis dg;
-
-static void on_conn(struct conn *c, void *user)
+static void on_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct jsonw *w = user;
-	diagnose_conn(&diag, c, &dg);
-	report_json_conn(w, c, &dg, NULL);
+	report_json_conn(w, c, dg, NULL);
 	jw_reset(w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_diag_init(&diag);
-	struct jsonw w;
-	jw_init(&w);
-	struct engine_options o = {.memory_cap = 1u << 20};
-	struct engine *e = engine_new(&o, on_conn, &w);
-	if (!e)
-		return 0;
+	/* The library's pipeline, inline, made once per process (an empty store,
+	 * no system files): each input is then read as the CLI reads one more
+	 * file, its connections all finished by the drain at its end. */
+	static struct jsonw w;
+	static struct pipeline *p;
+	if (!p) {
+		struct pipeline_options o = {.engine = {.memory_cap = 1u << 20},
+		                             .trust = {.no_system = true},
+		                             .diagnose = true,
+		                             .no_thread = true};
+		char err[256];
+		jw_init(&w);
+		if (pipeline_new(&o, on_record, &w, &p, err, sizeof(err)) != TS_OK)
+			return 0;
+	}
+	struct engine *e = pipeline_engine(p);
 	int64_t ts = 1700000000LL * 1000000000LL;
 	size_t off = 0, n = 0;
 	while (size - off >= 2) {
@@ -54,8 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 		ts += (++n % 64) ? 1000000 : 400LL * 1000000000LL;
 	}
-	engine_flush(e);
-	engine_free(e);
-	jw_free(&w);
+	pipeline_drain(p);
 	return 0;
 }

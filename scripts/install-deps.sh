@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev libjansson-dev openssl ca-certificates python3 python3-jsonschema
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format cppcheck # clang-format: the format.check test; cppcheck: its test (issue 17)
 	tcpdump curl nodejs
 	libncurses-dev tmux
 	chromium chromium-driver python3-selenium

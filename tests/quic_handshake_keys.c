@@ -9,7 +9,7 @@
  * tshark-made TRUTH_keylog.tsv (the oracle: number of certificates and the
  * leaf's CN once decrypted). This drives the packet layer alone, below the
  * flow table and the connection record: the path `analyze --keylog` takes
- * (src/tls_session_decrypt.c) is checked end to end by quic_keylog_cli.py
+ * (src/session/tls_session_decrypt.c) is checked end to end by quic_keylog_cli.py
  * and corpus_keylog_compare.py. Exits 77 when the corpus is missing.
  */
 #include <pcap/pcap.h>

@@ -198,7 +198,7 @@ static void chain(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 {
 	const struct conn_cert_list *l = &c->server_certs;
 	if (!l->present) {
-		line(fp, TUI_STYLE_HEADING, "Certificates: %s", report_certificates_state(c));
+		line(fp, TUI_STYLE_HEADING, "Certificates: %s", conn_certificates_state(c));
 		return;
 	}
 	if (dg && dg->chain_checked)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "tui_detail.h"
-#include "tui_save.h"
+#include "tui_spill.h"
 
 struct tui_model {
 	pthread_mutex_t lock;
@@ -118,7 +118,7 @@ static bool spill(struct tui_model *m, struct tui_row *r, const struct conn *c, 
 	long a = ftell(fp);
 	report_text_conn(fp, c, dg, m->in);
 	long b = ftell(fp);
-	tui_save_spill_certs(fp, c, m->in);
+	tui_spill_certs(fp, c, m->in);
 	long e = ftell(fp);
 	if (r->spill_off < 0 || a < 0 || b < 0 || e < 0 || fflush(fp) != 0)
 		return false;

@@ -1,8 +1,8 @@
 /*
  * tui_save.h - what the curses view writes to disk on request: the selected
  * connection's certificates (`e`) and the current view as a text report
- * (`w`); and the spilled form of a connection's certificates that `e`
- * reads back.
+ * (`w`). The certificates are read back from the model's spill file
+ * (tui_spill.h).
  */
 #ifndef TLSSCOPE_TUI_SAVE_H
 #define TLSSCOPE_TUI_SAVE_H
@@ -14,10 +14,6 @@
 #include "conn.h"
 #include "report.h"
 #include "tui_model.h"
-
-/* Writer thread: spill the connection's certificates (and the index
- * columns that describe it) to fp. */
-void tui_save_spill_certs(FILE *fp, const struct conn *c, const struct report_inputs *in);
 
 /* Export the row's certificates to DIR/<sha256>.pem and DIR/index.tsv
  * (cert_export.h). Writes a one-line result (count or error) into msg. */

@@ -315,8 +315,8 @@ static size_t detail_lines(const struct tui_state *s, int width, size_t first, i
 				k = 1;
 			size_t skip = 0;
 			if (k < left) {
-				/* Break at the last space that fits, so words stay whole (a word longer than the
-				 * line is still cut); the spaces at the break are not carried over. */
+				/* Break at the last space that fits, so words stay whole (a word longer than
+				 * the line is still cut); the spaces at the break are not carried over. */
 				size_t b = k;
 				while (b > 0 && text[b] != ' ')
 					b--;

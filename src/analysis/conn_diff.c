@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "conn_diff.h"
-#include "report.h"
 #include "tls_names.h"
 #include "ts_hash.h"
 #include "x509_cert.h"
@@ -154,7 +153,7 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 		SHA256(cl->blob + cert->off, cert->len, s->chain_sha256[s->chain_count]);
 		s->chain_count++;
 	}
-	snprintf(s->certificates_state, sizeof(s->certificates_state), "%s", report_certificates_state(c));
+	snprintf(s->certificates_state, sizeof(s->certificates_state), "%s", conn_certificates_state(c));
 	if (dg && dg->cert_count && dg->certs[0] && dg->certs[0]->parsed)
 		leaf_names(s, dg->certs[0]);
 	for (size_t i = 0; i < c->alert_count && s->alert_count < DIFF_MAX_ALERTS; i++) {

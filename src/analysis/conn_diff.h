@@ -69,7 +69,7 @@ struct diff_shape {
 	char server_alpn[48];
 	uint8_t chain_sha256[DIFF_MAX_CHAIN][32];
 	uint8_t chain_count;
-	char certificates_state[12]; /* as report_certificates_state() */
+	char certificates_state[12]; /* as conn_certificates_state() */
 	char leaf_names[160];        /* the leaf's DNS names (or CN), for the verdict */
 	struct diff_alert alerts[DIFF_MAX_ALERTS];
 	uint8_t alert_count;

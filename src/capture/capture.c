@@ -85,8 +85,7 @@ static uint64_t file_size(FILE *fp)
 	return (uint64_t)st.st_size;
 }
 
-static void report_progress(const struct capture_control *control, FILE *fp, uint64_t total,
-                            uint64_t frames)
+static void report_progress(const struct capture_control *control, FILE *fp, uint64_t total, uint64_t frames)
 {
 	if (!control || !control->progress)
 		return;
@@ -147,8 +146,8 @@ static enum ts_status read_stream(FILE *fp, bool is_stdin, const char *path, boo
 	if (stop_requested(control)) {
 		/* A signal, seen between frames or as the EINTR of a blocked read. */
 		info->interrupted = true;
-		snprintf(info->error, sizeof(info->error), "%s: reading interrupted after %llu frames",
-		         path, (unsigned long long)info->frames);
+		snprintf(info->error, sizeof(info->error), "%s: reading interrupted after %llu frames", path,
+		         (unsigned long long)info->frames);
 	} else if (rc == PCAP_ERROR) {
 		info->truncated = true;
 		snprintf(info->error, sizeof(info->error),

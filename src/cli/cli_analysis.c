@@ -1,26 +1,18 @@
 /*
- * cli_analysis.c - the shared analysis options and the frames-to-findings
- * pipeline of the commands (see cli_analysis.h).
+ * cli_analysis.c - the shared analysis options of the commands and the
+ * messages of their pipeline (see cli_analysis.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cert_cache.h"
 #include "cli_analysis.h"
 #include "cli_number.h"
 #include "keylog.h"
 #include "ts_limits.h"
-#include "output_queue.h"
 #include "state_store.h"
 #include "text_escape.h"
-
-/* Records waiting for the writer thread: enough to ride out bursts, few
- * enough that their memory does not matter. */
-#define ANALYSIS_OUTPUT_SLOTS 64
-/* Live, where a full queue drops records: room for a reader that pauses for a while. */
-#define ANALYSIS_LIVE_OUTPUT_SLOTS 1024
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
@@ -43,23 +35,6 @@ const char analysis_options_help[] =
     "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
     "                       missing): chains, versions, outcomes per server; findings\n"
     "                       chain-changed and new-failure-mode (docs/state.md)\n";
-
-struct analysis {
-	struct engine *engine;
-	struct output_queue *queue; /* NULL: records are handled inline */
-	struct diag_context diag;   /* used only by the thread that runs the sink */
-	struct diagnosis dg;
-	bool diagnose;
-	analysis_sink_fn sink;
-	void *user;
-	bool keylog; /* --keylog given: warn when it matched nothing */
-	const struct capture_control *control; /* stop flag and progress, or NULL */
-	unsigned empty_inputs;                 /* inputs that held no connection at all */
-	bool drop_when_full;
-	uint64_t records_dropped; /* once the queue is gone */
-	int worst;
-	struct state_store *state; /* --state, or NULL; used by the thread that runs the sink */
-};
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
 {
@@ -236,89 +211,33 @@ bool parse_fail_on(const char *arg, int *out)
 	return false;
 }
 
-static void handle_record(struct conn *c, void *user)
-{
-	struct analysis *a = user;
-	const struct diagnosis *dg = NULL;
-	if (a->diagnose) {
-		diagnose_conn(&a->diag, c, &a->dg);
-		dg = &a->dg;
-	}
-	if (a->state)
-		state_store_add(a->state, c, a->diagnose ? &a->dg : NULL); /* its change findings into dg */
-	if (dg && dg->finding_count && (int)dg->worst > a->worst)
-		a->worst = (int)dg->worst;
-	a->sink(c, dg, a->user);
-}
-
-static void on_conn(struct conn *c, void *user)
-{
-	struct analysis *a = user;
-	if (a->queue && a->drop_when_full)
-		output_queue_offer(a->queue, c); /* a dropped record is counted there */
-	else if (a->queue)
-		output_queue_push(a->queue, c);
-	else
-		handle_record(c, a);
-}
-
-struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink_fn sink, void *user)
+struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink_fn sink, void *user)
 {
 	char err[1200];
-	struct analysis *a = calloc(1, sizeof(*a));
-	if (!a) {
-		fprintf(stderr, "tlsscope: out of memory\n");
-		return NULL;
-	}
-	a->diagnose = cfg->diagnose;
-	a->keylog = cfg->keylog != NULL;
-	a->sink = sink;
-	a->user = user;
-	a->worst = -1;
-	a->diag.rules = &cfg->rules;
-	a->diag.trust = trust_store_new(&cfg->trust, err, sizeof(err));
-	if (!a->diag.trust) {
+	struct pipeline_options opts = {.engine = cfg->engine,
+	                                .rules = &cfg->rules,
+	                                .trust = cfg->trust,
+	                                .diagnose = cfg->diagnose,
+	                                .drop_records_when_full = cfg->drop_records_when_full};
+	struct pipeline *p;
+	if (pipeline_new(&opts, sink, user, &p, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tlsscope: %s\n", err);
-		analysis_free(a);
 		return NULL;
 	}
-	if (cfg->state_path && !(a->state = state_store_open(cfg->state_path, err, sizeof(err)))) {
+	struct state_store *state = NULL;
+	if (cfg->state_path && !(state = state_store_open(cfg->state_path, err, sizeof(err)))) {
 		fprintf(stderr, "tlsscope: --state %s\n", err);
-		analysis_free(a);
+		pipeline_free(p);
 		return NULL;
 	}
-	a->diag.cache = cert_cache_new(0);
-	a->engine = engine_new(&cfg->engine, on_conn, a);
-	if (!a->diag.cache || !a->engine) {
-		fprintf(stderr, "tlsscope: out of memory\n");
-		analysis_free(a);
-		return NULL;
-	}
-	/* The writer thread formats while this one analyses; without it, inline. */
-	/* Live records are written at once; offline the writer wakes for batches. */
-	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
-	a->drop_when_full = cfg->drop_records_when_full;
-	a->queue = output_queue_start(a->drop_when_full ? ANALYSIS_LIVE_OUTPUT_SLOTS : ANALYSIS_OUTPUT_SLOTS,
-	                              batch, handle_record, a);
-	return a;
+	pipeline_keep_state(p, state);
+	return p;
 }
 
-uint64_t analysis_records_dropped(const struct analysis *a)
+bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *name, struct capture_info *info)
 {
-	return a->queue ? output_queue_dropped(a->queue) : a->records_dropped;
-}
-
-struct engine *analysis_engine(struct analysis *a)
-{
-	return a->engine;
-}
-
-bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info)
-{
-	engine_set_file(a->engine, file_index);
-	uint64_t before = engine_stats(a->engine)->connections;
-	enum ts_status st = capture_read_file_controlled(name, a->engine, info, a->control);
-	engine_flush(a->engine);
+	unsigned empty_before = pipeline_empty_inputs(p);
+	enum ts_status st = pipeline_read_file(p, file_index, name, info);
 	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
 	text_escape(info->error, why, sizeof(why));
 	if (st != TS_OK) {
@@ -327,58 +246,24 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 	}
 	if (info->truncated || info->interrupted)
 		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
-	if (engine_stats(a->engine)->connections == before) {
+	if (pipeline_empty_inputs(p) != empty_before) {
 		char shown[4 * 256];
 		text_escape(strcmp(name, "-") ? name : "standard input", shown, sizeof(shown));
 		fprintf(stderr, "tlsscope: warning: %s: no connection in %llu frames%s\n", shown,
 		        (unsigned long long)info->frames,
-		        info->frames ? "" : " (a tcpdump stopped before it wrote its buffer? use tcpdump -U)");
-		a->empty_inputs++;
+		        info->frames ? ""
+		                     : " (a tcpdump stopped before it wrote its buffer? use tcpdump -U)");
 	}
 	return true;
 }
 
-void analysis_set_control(struct analysis *a, const struct capture_control *control)
+void analysis_drain(struct pipeline *p)
 {
-	a->control = control;
-}
-
-unsigned analysis_empty_inputs(const struct analysis *a)
-{
-	return a->empty_inputs;
-}
-
-void analysis_drain(struct analysis *a)
-{
-	/* The capture has stopped: the open connections wait for the reader, as the summary does. */
-	a->drop_when_full = false;
-	engine_flush(a->engine);
-	a->records_dropped = output_queue_dropped(a->queue);
-	output_queue_finish(a->queue); /* every record through the sink */
-	a->queue = NULL;
-	if (a->state && !state_store_flush(a->state))
-		fprintf(stderr, "tlsscope: --state: %s; the records before it are kept\n",
-		        state_store_error(a->state));
-	const struct ts_stats *st = engine_stats(a->engine);
-	if (a->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
-	    st->keylog[CONN_KEYLOG_NOT_FOUND])
+	pipeline_drain(p);
+	const char *state_error = pipeline_state_error(p);
+	if (state_error)
+		fprintf(stderr, "tlsscope: --state: %s; the records before it are kept\n", state_error);
+	if (pipeline_keylog_unused(p))
 		fprintf(stderr, "tlsscope: warning: --keylog: no connection in the capture is in the key log "
 		                "(a key log from another client or run?)\n");
-}
-
-int analysis_worst(const struct analysis *a)
-{
-	return a->worst;
-}
-
-void analysis_free(struct analysis *a)
-{
-	if (!a)
-		return;
-	output_queue_finish(a->queue);
-	engine_free(a->engine);
-	cert_cache_free(a->diag.cache);
-	trust_store_free(a->diag.trust);
-	state_store_close(a->state);
-	free(a);
 }

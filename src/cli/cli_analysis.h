@@ -6,8 +6,9 @@
  * Part of the command line, not of the library: it parses arguments and
  * prints their errors. A command adds ANALYSIS_LONG_OPTIONS to its own
  * getopt table, hands each code it does not know to analysis_config_option(),
- * then starts an analysis with a sink that receives every finished
- * connection with its diagnosis, on the writer thread, in order.
+ * then starts the library's pipeline (pipeline.h) with a sink that receives
+ * every finished connection with its diagnosis, on the writer thread, in
+ * order; the wrappers here only print what the pipeline returns.
  */
 #ifndef TLSSCOPE_CLI_ANALYSIS_H
 #define TLSSCOPE_CLI_ANALYSIS_H
@@ -21,6 +22,7 @@
 #include "engine.h"
 #include "expect.h"
 #include "jsonw.h"
+#include "pipeline.h"
 #include "report.h"
 #include "trust.h"
 
@@ -63,8 +65,8 @@ struct analysis_config {
 	struct engine_options engine;
 	struct expect_rules rules;
 	struct trust_options trust;
-	bool diagnose;         /* false with --no-diagnose */
-	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
+	bool diagnose;          /* false with --no-diagnose */
+	struct keylog *keylog;  /* --keylog files, loaded; engine.keylog points here */
 	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
@@ -95,39 +97,16 @@ bool parse_color(const char *when);
 /* Colour for this stream: "always", or "auto" on a terminal without NO_COLOR. */
 bool color_wanted(const char *when, FILE *fp);
 
-/* Runs on the writer thread, once per finished connection, in order. `dg`
- * is NULL with --no-diagnose. Both are valid only during the call. */
-typedef void (*analysis_sink_fn)(const struct conn *c, const struct diagnosis *dg, void *user);
+/* pipeline_new() with the configuration, the reason printed: NULL for a
+ * CA file that cannot be read or no memory. Free with pipeline_free(). */
+struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink_fn sink, void *user);
 
-struct analysis;
-
-/* NULL with the reason printed (a CA file that cannot be read, no memory). */
-struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink_fn sink, void *user);
-
-/* Where the frames go. */
-struct engine *analysis_engine(struct analysis *a);
-
-/* Read a capture file into the analysis (its connections are finished at
- * its end). Prints the problem and returns false for an unusable file; a
+/* pipeline_read_file(), the problem printed: false for an unusable file; a
  * truncated one gives a warning and true. */
-bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info);
+bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *name, struct capture_info *info);
 
-/* A stop flag and a progress callback for the reads that follow (NULL: none). */
-void analysis_set_control(struct analysis *a, const struct capture_control *control);
-
-/* Inputs read so far that held no connection at all (each got a warning). */
-unsigned analysis_empty_inputs(const struct analysis *a);
-
-/* Finish every open connection and wait until the sink has seen all. */
-void analysis_drain(struct analysis *a);
-
-/* Records dropped because the output queue was full (drop_records_when_full). */
-uint64_t analysis_records_dropped(const struct analysis *a);
-
-/* Worst finding severity passed to the sink so far, -1 if none. */
-int analysis_worst(const struct analysis *a);
-
-void analysis_free(struct analysis *a);
+/* pipeline_drain(), with a warning when --keylog matched nothing. */
+void analysis_drain(struct pipeline *p);
 
 /* One connection as a JSON line into fp (an error object in its place if it
  * is larger than the JSON writer's limit). False if writing failed. */

@@ -97,7 +97,7 @@ int cmd_diff(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct analysis_config cfg;
-	struct analysis *a = NULL;
+	struct pipeline *a = NULL;
 	struct diff_run run = {.html = NULL};
 	struct jsonw w;
 	struct capture_info info[2];
@@ -232,7 +232,7 @@ int cmd_diff(int argc, char **argv)
 		status = EXIT_USAGE;
 	}
 out:
-	analysis_free(a);
+	pipeline_free(a);
 	conn_diff_free(&run.diff);
 	diff_html_free(run.html);
 	if (html_fp)

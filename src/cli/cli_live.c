@@ -95,7 +95,8 @@ static bool json_file_open(struct live_output *o)
 {
 	o->json_file = fopen(o->json_path, "a");
 	if (!o->json_file) {
-		fprintf(stderr, "tlsscope: --json-file %s: cannot write: %s\n", o->json_path, strerror(errno));
+		fprintf(stderr, "tlsscope: --json-file %s: cannot write: %s\n", o->json_path,
+		        strerror(errno));
 		return false;
 	}
 	return true;
@@ -229,7 +230,7 @@ static void watch_records(struct drop_watch *dw, uint64_t dropped, int64_t now)
 struct live_run {
 	struct live_capture *lc;
 	struct engine *engine;
-	struct analysis *analysis;
+	struct pipeline *analysis;
 	struct tui_model *model; /* --tui, else NULL */
 	const char *interface;
 	long long duration_s, count;
@@ -266,7 +267,7 @@ static int capture_loop(struct live_run *r)
 		}
 		live_counters_get(r->lc, &k);
 		/* Every poll, not only every LIVE_STATUS_NS: records go while a reader stalls. */
-		watch_records(&records, analysis_records_dropped(r->analysis), now);
+		watch_records(&records, pipeline_records_dropped(r->analysis), now);
 		if (r->count && k.frames >= (uint64_t)r->count)
 			break;
 		if (now - last_stats >= LIVE_STATUS_NS) {
@@ -356,7 +357,7 @@ int cmd_live(int argc, char **argv)
 	struct live_options lo = {.filter = "tcp"};
 	struct live_output o = {0};
 	struct analysis_config cfg;
-	struct analysis *a = NULL;
+	struct pipeline *a = NULL;
 	struct live_capture *lc = NULL;
 	struct capture_info info = {0};
 	struct live_counters counters = {0};
@@ -534,7 +535,7 @@ int cmd_live(int argc, char **argv)
 	/* As tcpdump does: a person (or a test) sees when packets start to count. */
 	fprintf(stderr, "tlsscope: listening on %s, link type %s, filter '%s'\n", lo.interface, info.dlt_name,
 	        lo.filter);
-	struct engine *e = analysis_engine(a);
+	struct engine *e = pipeline_engine(a);
 	struct live_run run = {.lc = lc,
 	                       .engine = e,
 	                       .analysis = a,
@@ -549,7 +550,7 @@ int cmd_live(int argc, char **argv)
 		analysis_drain(a); /* open connections reported, every record written */
 	}
 	live_counters_get(lc, &counters);
-	counters.records_dropped = analysis_records_dropped(a);
+	counters.records_dropped = pipeline_records_dropped(a);
 	info.frames = counters.frames;
 	info.timed_frames = counters.timed_frames;
 	info.first_ts_ns = counters.first_ts_ns;
@@ -585,10 +586,10 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "tlsscope: writing the output failed: %s\n", strerror(errno));
 		status = EXIT_USAGE;
 	}
-	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
-	analysis_free(a); /* before the model: the writer thread feeds it */
+	pipeline_free(a); /* before the model: the writer thread feeds it */
 	tui_model_free(model);
 	live_close(lc);
 	if (o.json_file)

@@ -15,7 +15,7 @@
 #include "tui.h"
 
 struct tui_files {
-	struct analysis *analysis;
+	struct pipeline *analysis;
 	struct tui_model *model;
 	struct report_inputs inputs;
 	int unusable;           /* files that could not be read */
@@ -191,7 +191,7 @@ int cmd_tui(int argc, char **argv)
 	if (t.unusable && status == 0)
 		status = EXIT_USAGE;
 out:
-	analysis_free(t.analysis);
+	pipeline_free(t.analysis);
 	tui_model_free(t.model);
 	free(t.inputs.info);
 	analysis_config_free(&cfg);

@@ -188,7 +188,7 @@ static int cmd_analyze(int argc, char **argv)
 	};
 	struct analyze_outputs o = {.out = stdout};
 	struct analysis_config cfg;
-	struct analysis *a = NULL;
+	struct pipeline *a = NULL;
 	const char *output = NULL, *json_file = NULL, *export_dir = NULL, *color = "auto", *html_file = NULL;
 	FILE *html_fp = NULL;
 	bool problems_only = false, summary = true;
@@ -330,7 +330,7 @@ static int cmd_analyze(int argc, char **argv)
 	catch_stop_signals();
 	bool progress = isatty(STDERR_FILENO);
 	struct capture_control control = {.stop = &analyze_stop, .progress = progress ? show_progress : NULL};
-	analysis_set_control(a, &control);
+	pipeline_set_control(a, &control);
 	for (size_t i = 0; i < nfiles && !analyze_stop; i++) {
 		control.user = (void *)o.inputs.names[i];
 		if (!analysis_read_file(a, (uint32_t)i, o.inputs.names[i], &o.inputs.info[i]))
@@ -341,7 +341,7 @@ static int cmd_analyze(int argc, char **argv)
 	if (analyze_stop)
 		fprintf(stderr, "tlsscope: interrupted: reporting what was read so far\n");
 	analysis_drain(a); /* every record written before the summary */
-	const struct ts_stats *stats = engine_stats(analysis_engine(a));
+	const struct ts_stats *stats = engine_stats(pipeline_engine(a));
 	rollup_sort(o.rollup);
 	o.inputs.rollup = o.rollup;
 	if (summary) {
@@ -389,14 +389,14 @@ static int cmd_analyze(int argc, char **argv)
 		status = EXIT_USAGE;
 	}
 	/* Unusable input (2) outranks findings (1): a CI job must see both apart. */
-	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
+	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 	/* An input with no connection at all is an error-level problem for --fail-on. */
-	if (status == 0 && fail_on <= SEV_ERROR && analysis_empty_inputs(a))
+	if (status == 0 && fail_on <= SEV_ERROR && pipeline_empty_inputs(a))
 		status = EXIT_FINDINGS;
 out:
 	/* One way out, so every early error frees what was made before it. */
-	analysis_free(a);
+	pipeline_free(a);
 	jw_free(&o.w);
 	jw_free(&o.wf);
 	text_report_discard(o.text);

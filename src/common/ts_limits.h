@@ -35,8 +35,8 @@
 #define REASM_MAX_OOO_BYTES (256u << 10)      /* bytes held waiting for a gap to fill */
 #define REASM_MAX_OOO_BYTES_QUIET (64u << 10) /* the same once the handshake is over: reordering only */
 #define REASM_MAX_OOO_SEGMENTS 512            /* segments held waiting for a gap to fill */
-#define REASM_MAX_WINDOW (1u << 30) /* a segment further ahead than this is not ours (RFC 7323 max window)   \
-	                             */
+/* a segment further ahead than this is not ours (RFC 7323 max window) */
+#define REASM_MAX_WINDOW (1u << 30)
 
 /* TLS. */
 #define TLS_MAX_RECORD_LEN (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
@@ -72,36 +72,36 @@
 #define QUIC_MAX_CLOSE_REASON 64 /* CONNECTION_CLOSE reason phrase bytes kept */
 
 /* Certificates. */
-#define CERT_CACHE_MAX_ENTRIES 4096  /* distinct certificates kept parsed (a few MiB) */
-#define TRUST_CACHE_MAX_ENTRIES 4096 /* verified chains remembered (key: the chain and its validity window)  \
-	                              */
-#define TLS_MAX_CHAIN_BUILT 16 /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample)   \
-	                        */
+#define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
+/* verified chains remembered (key: the chain and its validity window) */
+#define TRUST_CACHE_MAX_ENTRIES 4096
+/* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
+#define TLS_MAX_CHAIN_BUILT 16
 
 /* Key log (--keylog) and decryption of the handshake with it. */
 #define KEYLOG_MAX_FILE_BYTES                                                                                \
 	(64u << 20)         /* a key log has ~5 lines of ~200 bytes per connection: 64k connections */
 #define KEYLOG_MAX_LINE 512 /* longest NSS line: a 31-byte label + 64 + 96 hex digits, with room */
-#define KEYLOG_MAX_ENTRIES (1u << 18)    /* client randoms kept (~0.4 KiB each) */
-#define TLS_DECRYPT_LATE_RECORDS 16      /* records read per side after its Finished: tickets, alerts */
-#define TLS_DECRYPT_LATE_RECORD_LEN 2048 /* ... only those this short (an alert is 19 bytes, a ticket ~250)  \
-	                                  */
+#define KEYLOG_MAX_ENTRIES (1u << 18) /* client randoms kept (~0.4 KiB each) */
+#define TLS_DECRYPT_LATE_RECORDS 16   /* records read per side after its Finished: tickets, alerts */
+/* ... of those, only records this short (an alert is 19 bytes, a ticket ~250) */
+#define TLS_DECRYPT_LATE_RECORD_LEN 2048
 
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
 
 /* Outputs. */
-#define HTML_MAX_CONNS                                                                                       \
-	1000 /* connections drawn in the HTML report, the worst first: about 7 KB and                        \
-	        150 DOM nodes each; at 2000 a browser takes seconds to open and sort                         \
-	        the page. The charts count them all. */
-#define HTML_MAX_ROWS                                                                                        \
-	100000 /* rows of the HTML report's connection table (each ~400 bytes of HTML; the details      \
-	          are only for the HTML_MAX_CONNS worst): the filter searches them all */
+/* connections drawn in the HTML report, the worst first: about 7 KB and 150 DOM
+ * nodes each; at 2000 a browser takes seconds to open and sort the page. The
+ * charts count them all. */
+#define HTML_MAX_CONNS 1000
+/* rows of the HTML report's connection table (each ~400 bytes of HTML; the
+ * details are only for the HTML_MAX_CONNS worst): the filter searches them all */
+#define HTML_MAX_ROWS 100000
 #define HTML_TABLE_PAGE 500 /* table rows drawn at once; the filter pages through every match */
-#define ROLLUP_MAX_GROUPS                                                                                    \
-	4096 /* cause x server x client groups of the roll-up: a run with more distinct groups                \
-	        than that has no "top" to show; the rest are counted (rollup.dropped). */
+/* cause x server x client groups of the roll-up: a run with more distinct groups
+ * than that has no "top" to show; the rest are counted (rollup.dropped). */
+#define ROLLUP_MAX_GROUPS 4096
 #define ROLLUP_MIN_CONNS 6 /* the roll-up is shown from this many connections: below, the list is short */
 #define ROLLUP_SHOWN 20    /* groups listed at the top of the text and HTML reports, the largest first */
 

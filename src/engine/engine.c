@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "quic_session.h"
+#include "tls_session.h"
+#include "tls_session_decrypt.h"
 #include "ts_limits.h"
 #include "ts_time.h"
 
@@ -428,15 +430,9 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		if (p->payload_wire_len > p->payload_len) {
 			/* Snapped by the capture: the rest of the segment is lost for good. */
 			conn_add_anomaly(c, ANOM_SNAPPED);
-			uint32_t end = p->seq + (uint32_t)p->payload_wire_len;
-			if ((int32_t)(end - r->next_seq) > 0 &&
-			    r->next_seq == p->seq + (uint32_t)p->payload_len) {
-				r->gap_bytes += end - r->next_seq;
-				r->next_seq = end;
-				f->tls[dir].state = f->tls[dir].state == TLS_STREAM_RECORDS
-				                        ? TLS_STREAM_RESYNC
-				                        : f->tls[dir].state;
-			}
+			if (reasm_skip_snapped(r, p->seq + (uint32_t)p->payload_len,
+			                       p->seq + (uint32_t)p->payload_wire_len))
+				tls_stream_bytes_lost(&f->tls[dir]);
 		}
 	}
 	if (p->tcp_flags & TCP_ACK) {

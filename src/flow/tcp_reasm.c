@@ -175,6 +175,15 @@ void reasm_free(struct reasm_dir *d, size_t *mem)
 	d->queued_segs = 0;
 }
 
+bool reasm_skip_snapped(struct reasm_dir *d, uint32_t captured_end, uint32_t wire_end)
+{
+	if ((int32_t)(wire_end - d->next_seq) <= 0 || d->next_seq != captured_end)
+		return false;
+	d->gap_bytes += wire_end - d->next_seq;
+	d->next_seq = wire_end;
+	return true;
+}
+
 void reasm_count_only(struct reasm_dir *d, size_t *mem)
 {
 	(void)mem;

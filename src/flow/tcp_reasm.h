@@ -57,6 +57,11 @@ void reasm_start(struct reasm_dir *d, uint32_t seq);
 void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, reasm_deliver_fn fn,
                    void *ctx, size_t *mem);
 
+/* The segment just added was cut by the capture: captured up to
+ * `captured_end`, sent up to `wire_end`. If delivery reached its captured
+ * end, the rest can never arrive: it is skipped and counted as a gap (true). */
+bool reasm_skip_snapped(struct reasm_dir *d, uint32_t captured_end, uint32_t wire_end);
+
 /* Give up on the gaps: deliver everything queued, gaps skipped and flagged. */
 void reasm_drain(struct reasm_dir *d, reasm_deliver_fn fn, void *ctx, size_t *mem);
 

@@ -304,3 +304,21 @@ void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen)
 	}
 	out[o < outlen ? o : outlen - 1] = 0;
 }
+
+const char *conn_certificates_state(const struct conn *c)
+{
+	const struct conn_side *srv = conn_server(c);
+	if (c->server_certs.present)
+		return c->server_certs.cut ? "cut" : "visible";
+	if (c->certificate_compressed)
+		return "compressed";
+	if (conn_is_tls13(c) && !c->decryption.server_flight_read)
+		return "encrypted";
+	if (conn_is_tls13(c))
+		return "not_sent"; /* the decrypted flight had no Certificate: a resumption (PSK) */
+	/* "not sent" only if the server's flight went on without one (ServerHelloDone,
+	 * or ChangeCipherSpec in a resumption); otherwise we just did not see it */
+	if (c->server_hello && (c->server_hello_done || srv->ccs))
+		return "not_sent";
+	return "not_seen";
+}

@@ -332,4 +332,8 @@ void conn_release(struct conn *c);
 /* Move a record: *dst gets everything, src keeps nothing it would free. */
 void conn_move(struct conn *dst, struct conn *src);
 
+/* What the capture shows of the server's certificates: "visible", "cut",
+ * "compressed", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
+const char *conn_certificates_state(const struct conn *c);
+
 #endif

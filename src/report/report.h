@@ -68,9 +68,6 @@ void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n);
 /* One timeline event as the report words it ("ClientHello", "alert fatal ..."). */
 void report_text_event(const struct conn_event *e, char *buf, size_t n);
 
-/* "visible", "cut", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
-const char *report_certificates_state(const struct conn *c);
-
 /* Copy len bytes at off of a temporary file (the reports' blocks) to fp; false if they cannot be read. */
 bool report_copy_range(FILE *from, long off, size_t len, FILE *fp);
 

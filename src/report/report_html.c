@@ -386,8 +386,7 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 	for (int k = 0; k < 2; k++) {
 		const struct conn_side *s = k == 0 ? conn_client(c) : conn_server(c);
 		endpoint_text(s, a, sizeof(a));
-		fprintf(fp,
-		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>",
+		fprintf(fp, "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>",
 		        lanes[k], k == 0 ? "client" : "server");
 		ladder_endpoint_label(fp, k == 0, a);
 		fprintf(fp, "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>", lanes[k],
@@ -423,7 +422,8 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 		fprintf(fp,
 		        "<text class=\"muted\" x=\"%d\" y=\"%u\" text-anchor=\"middle\" font-size=\"12\">"
 		        "&#8230; %u more events not kept</text>",
-		        (LADDER_CLIENT_X + LADDER_SERVER_X) / 2, LADDER_TOP + c->event_count * LADDER_ROW + 8,
+		        (LADDER_CLIENT_X + LADDER_SERVER_X) / 2,
+		        (unsigned)(LADDER_TOP + c->event_count * LADDER_ROW + 8),
 		        c->event_total - c->event_count);
 	fputs("</svg></div>\n", fp);
 }
@@ -584,7 +584,7 @@ static void cert_card(FILE *fp, size_t i, const struct x509_cert *x, const struc
 
 void html_chain_cards(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 {
-	const char *state = report_certificates_state(c);
+	const char *state = conn_certificates_state(c);
 	if (!c->server_certs.present) {
 		fputs("<p class=\"note\">", fp);
 		if (!strcmp(state, "encrypted"))
@@ -786,7 +786,7 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 		fprintf(fp, " (handshake %.1f ms)", (double)(c->handshake_done_ns - c->first_ts_ns) / 1e6);
 	fputs("</dd></div>", fp);
 	fact(fp, "certificates");
-	fprintf(fp, "%s", report_certificates_state(c));
+	fprintf(fp, "%s", conn_certificates_state(c));
 	if (c->server_certs.present)
 		fprintf(fp, " (%u sent)", c->server_certs.total);
 	fputs("</dd></div>", fp);
@@ -1226,8 +1226,8 @@ static void rollup_section(FILE *fp, const struct rollup *r)
 		html_escape(fp, g->server);
 		fputs("</td><td>", fp);
 		html_escape(fp, g->client);
-		fprintf(fp, "</td><td><a href=\"#c%llu\">#%llu</a></td></tr>\n", (unsigned long long)g->example_id,
-		        (unsigned long long)g->example_id);
+		fprintf(fp, "</td><td><a href=\"#c%llu\">#%llu</a></td></tr>\n",
+		        (unsigned long long)g->example_id, (unsigned long long)g->example_id);
 	}
 	fputs("</tbody></table></div>\n", fp);
 	if (r->count > ROLLUP_SHOWN)
@@ -1243,18 +1243,20 @@ static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 	      fp);
 	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu match", h->count, h->count);
 	if (h->count < h->total)
-		fprintf(fp, " (the table holds the first %zu of %lu connections; the JSON output has them all)",
+		fprintf(fp,
+		        " (the table holds the first %zu of %lu connections; the JSON output has them all)",
 		        h->count, h->total);
 	if (shown < h->count)
 		fprintf(fp, "; details of the %zu worst", shown);
-	fprintf(fp,
-	        "</span><span class=\"pager\" id=\"pager\"><button type=\"button\" id=\"prev\">&#8592; "
-	        "previous</button> <span id=\"page\"></span> <button type=\"button\" id=\"next\">next "
-	        "&#8594;</button></span></div>\n");
-	fputs("<div class=\"scroll\"><table id=\"conns\" data-page=\"" HTML_STRINGIFY(HTML_TABLE_PAGE) "\"><thead><tr>"
-	      "<th data-t=\"n\">#</th><th data-t=\"n\">time</th><th>client</th><th>server</th><th>SNI</th>"
-	      "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst "
-	      "finding</th></tr></thead><tbody>\n",
+	fprintf(fp, "</span><span class=\"pager\" id=\"pager\"><button type=\"button\" id=\"prev\">&#8592; "
+	            "previous</button> <span id=\"page\"></span> <button type=\"button\" id=\"next\">next "
+	            "&#8594;</button></span></div>\n");
+	fputs("<div class=\"scroll\"><table id=\"conns\" data-page=\"" HTML_STRINGIFY(
+	          HTML_TABLE_PAGE) "\"><thead><tr>"
+	                           "<th data-t=\"n\">#</th><th "
+	                           "data-t=\"n\">time</th><th>client</th><th>server</th><th>SNI</th>"
+	                           "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst "
+	                           "finding</th></tr></thead><tbody>\n",
 	      fp);
 	for (size_t i = 0; i < h->count; i++)
 		copy_out(h, h->blocks[i].off, h->blocks[i].row_len, fp);

@@ -425,7 +425,7 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 	jw_array_begin(w, key);
 	for (uint16_t i = 0; i < l->count; i++) {
 		const uint8_t *der = l->blob + l->certs[i].off;
-		const struct x509_cert *x = i < parsed_count ? parsed[i] : NULL;
+		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
 		if (x)
 			cert_object_memo(w, der, l->certs[i].len, x);
 		else
@@ -540,24 +540,6 @@ static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagno
 	         !c->is_tls              ? NULL
 	         : d->clients_from_chain ? "chain_and_wire"
 	                                 : "wire_only");
-}
-
-const char *report_certificates_state(const struct conn *c)
-{
-	const struct conn_side *srv = conn_server(c);
-	if (c->server_certs.present)
-		return c->server_certs.cut ? "cut" : "visible";
-	if (c->certificate_compressed)
-		return "compressed";
-	if (conn_is_tls13(c) && !c->decryption.server_flight_read)
-		return "encrypted";
-	if (conn_is_tls13(c))
-		return "not_sent"; /* the decrypted flight had no Certificate: a resumption (PSK) */
-	/* "not sent" only if the server's flight went on without one (ServerHelloDone,
-	 * or ChangeCipherSpec in a resumption); otherwise we just did not see it */
-	if (c->server_hello && (c->server_hello_done || srv->ccs))
-		return "not_sent";
-	return "not_seen";
 }
 
 static const char *side_name(const struct conn *c, uint8_t dir)
@@ -861,7 +843,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 
 	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
 	jw_uint(w, "certificates_total", c->server_certs.total);
-	jw_ascii(w, "certificates_state", report_certificates_state(c));
+	jw_ascii(w, "certificates_state", conn_certificates_state(c));
 	decryption(w, c);
 	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);

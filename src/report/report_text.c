@@ -46,7 +46,8 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n)
 	case EV_ALERT: {
 		const char *lv = tls_alert_level_name((uint8_t)(e->detail >> 8));
 		const char *ds = tls_alert_name((uint8_t)e->detail);
-		snprintf(buf, n, "alert %s %s(%u)", lv ? lv : "?", ds ? ds : "?", e->detail & 0xff);
+		snprintf(buf, n, "alert %s %s(%u)", lv ? lv : "?", ds ? ds : "?",
+		         (unsigned)(e->detail & 0xff));
 		break;
 	}
 	case EV_APPLICATION_DATA:
@@ -357,7 +358,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		        tls_group_name(c->hello_retry->key_share_group)
 		            ? tls_group_name(c->hello_retry->key_share_group)
 		            : "?");
-	const char *cs = report_certificates_state(c);
+	const char *cs = conn_certificates_state(c);
 	if (c->server_certs.present && dg && dg->cert_count)
 		text_chain(fp, c, dg, color, width);
 	else if (c->server_certs.present)
@@ -686,9 +687,10 @@ static void rollup_text(FILE *fp, const struct rollup *r, bool color)
 		const struct rollup_group *g = &r->groups[i];
 		char server[4 * sizeof(g->server)]; /* the name checked may come from the wire */
 		text_escape(g->server, server, sizeof(server));
-		fprintf(fp, "  %s%-8s%s %6lu  %-28s %-40s %-16s #%llu\n", color_on(color, (enum severity)g->severity),
-		        severity_name((enum severity)g->severity), color_off(color), g->count, g->cause, server,
-		        g->client, (unsigned long long)g->example_id);
+		fprintf(fp, "  %s%-8s%s %6lu  %-28s %-40s %-16s #%llu\n",
+		        color_on(color, (enum severity)g->severity),
+		        severity_name((enum severity)g->severity), color_off(color), g->count, g->cause,
+		        server, g->client, (unsigned long long)g->example_id);
 	}
 	if (r->count > ROLLUP_SHOWN)
 		fprintf(fp, "  (%zu more groups)\n", r->count - ROLLUP_SHOWN);

@@ -2,7 +2,8 @@
  * flow.h - what the engine keeps per live TCP connection or QUIC flow: the
  * table node, the record being filled, and the per-direction reassembly and
  * TLS record-layer state (TCP) or the QUIC packet state (UDP). Private to
- * the engine and its TLS and QUIC glue.
+ * the engine and its TLS and QUIC glue; their functions are declared in
+ * tls_session.h, tls_session_decrypt.h and quic_session.h.
  */
 #ifndef TLSSCOPE_FLOW_H
 #define TLSSCOPE_FLOW_H
@@ -60,35 +61,5 @@ struct flow {
 	struct flow_decrypt *dec;
 	bool in_decrypted; /* handshake messages being delivered came out of decryption */
 };
-
-/*
- * Reading encrypted records with the key log (tls_session_decrypt.c). The
- * session calls these; decrypted handshake messages and alerts come back
- * through the flow's sink and tls_session_decrypted_alert().
- */
-void tls_session_decrypt_start(struct flow *f); /* at the (non-HRR) ServerHello */
-bool tls_session_decrypt_want(struct flow *f, uint8_t dir, uint8_t type, uint16_t length, bool encrypted,
-                              uint16_t header_alert); /* at a record header: collect its body? */
-void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5], const uint8_t *body,
-                                uint32_t len);
-void tls_session_decrypt_finished(struct flow *f, uint8_t dir); /* a decrypted Finished: keys change */
-void tls_session_decrypt_free(struct flow *f);
-/* QUIC: a Handshake packet from `dir` did not open with the key log's secrets. */
-void tls_session_decrypt_quic_failed(struct flow *f, uint8_t dir);
-/* The record just decrypted was a handshake message or an alert, not the application data its header
- * was taken for (TLS 1.3): take back what on_record counted. */
-void tls_session_not_application_data(struct flow *f, uint8_t dir);
-/* A decrypted alert; header_alert is 1 + the index of the alert its record's header added, or 0. */
-void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc,
-                                 uint16_t header_alert);
-
-/* The sink that applies what the record layer finds to flow->conn. */
-void tls_session_sink(struct flow *f, struct tls_stream_sink *sink);
-
-/* One UDP datagram of a QUIC flow, applied to flow->conn (src/quic_session.c).
- * `scratch` is QUIC_SCRATCH_LEN bytes the caller owns. */
-void quic_session_datagram(struct flow *f, uint8_t dir, const uint8_t *data, size_t len, uint8_t *scratch);
-/* Free what the TLS glue holds for the flow beyond the record (the STARTTLS preludes). */
-void tls_session_free(struct flow *f);
 
 #endif

@@ -11,7 +11,9 @@
  */
 #include <string.h>
 
-#include "flow.h"
+#include "quic_session.h"
+#include "tls_session.h"
+#include "tls_session_decrypt.h"
 
 /* RFC 9001 §4.8: CRYPTO_ERROR is 0x0100 + the TLS alert description. */
 #define QUIC_CRYPTO_ERROR_FIRST 0x100u

@@ -17,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
 #include "tls_handshake.h"
 #include "tls_names.h"
+#include "tls_session.h"
+#include "tls_session_decrypt.h"
 
 /* Sizes of TLS 1.3 records whose content the wire does not show (RFC 8446 5.2):
  * inner plaintext + 1 content-type byte + AEAD tag (16, or 8 for CCM_8);
@@ -62,7 +63,8 @@ static void add_alert(struct flow *f, uint8_t dir, bool encrypted, bool inferred
 		add_event(f, dir, EV_ALERT, (uint16_t)(level << 8 | desc));
 }
 
-void tls_session_not_application_data(struct flow *f, uint8_t dir)
+/* The decrypted record was not application data (a tls_decrypt_hooks handler). */
+static void not_application_data(struct flow *f, uint8_t dir)
 {
 	struct conn *c = &f->conn;
 	struct flow_decrypt *d = f->dec;
@@ -84,8 +86,8 @@ void tls_session_not_application_data(struct flow *f, uint8_t dir)
 	}
 }
 
-void tls_session_decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc,
-                                 uint16_t header_alert)
+/* A decrypted alert (a tls_decrypt_hooks handler). */
+static void decrypted_alert(struct flow *f, uint8_t dir, uint8_t level, uint8_t desc, uint16_t header_alert)
 {
 	struct conn *c = &f->conn;
 	if (!header_alert || header_alert > c->alert_count || c->alerts[header_alert - 1].dir != dir) {
@@ -501,7 +503,9 @@ static void on_anomaly(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 
 static void on_record_body(void *ctx, uint8_t dir, const uint8_t hdr[5], const uint8_t *body, uint32_t len)
 {
-	tls_session_decrypt_record(ctx, dir, hdr, body, len);
+	static const struct tls_decrypt_hooks hooks = {
+	    .sink = tls_session_sink, .not_application_data = not_application_data, .alert = decrypted_alert};
+	tls_session_decrypt_record(ctx, &hooks, dir, hdr, body, len);
 }
 
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)

@@ -18,13 +18,13 @@
  *  - QUIC has no records: the handshake traffic secrets go to the packet
  *    layer (quic_conn_set_handshake_secrets()), which opens the Handshake
  *    packets itself and hands their CRYPTO messages to the same handlers
- *    (src/quic_session.c); 1-RTT packets are not opened.
+ *    (src/session/quic_session.c); 1-RTT packets are not opened.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
 #include "tls_handshake.h"
+#include "tls_session_decrypt.h"
 
 static void set_failed(struct conn *c, enum conn_decrypt_note note)
 {
@@ -246,8 +246,8 @@ void tls_session_decrypt_finished(struct flow *f, uint8_t dir)
 	d->phase[dir] = KEY_PHASE_LATE;
 }
 
-void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5], const uint8_t *body,
-                                uint32_t len)
+void tls_session_decrypt_record(struct flow *f, const struct tls_decrypt_hooks *hooks, uint8_t dir,
+                                const uint8_t hdr[5], const uint8_t *body, uint32_t len)
 {
 	struct flow_decrypt *d = f->dec;
 	struct conn *c = &f->conn;
@@ -274,17 +274,17 @@ void tls_session_decrypt_record(struct flow *f, uint8_t dir, const uint8_t hdr[5
 	c->decryption.records[dir]++;
 	uint16_t header_alert = d->record_alert[dir];
 	struct tls_stream_sink sink;
-	tls_session_sink(f, &sink);
+	hooks->sink(f, &sink);
 	f->in_decrypted = true;
 	if (type != TLS_CT_APPLICATION_DATA && d->tls13)
-		tls_session_not_application_data(f, dir);
+		hooks->not_application_data(f, dir);
 	switch (type) {
 	case TLS_CT_HANDSHAKE:
 		tls_stream_feed_decrypted_handshake(&f->tls[dir], d->plain, n, &sink, &f->mem);
 		break;
 	case TLS_CT_ALERT:
 		for (size_t i = 0; i + 1 < n; i += 2) {
-			tls_session_decrypted_alert(f, dir, d->plain[i], d->plain[i + 1], header_alert);
+			hooks->alert(f, dir, d->plain[i], d->plain[i + 1], header_alert);
 			header_alert = 0;
 		}
 		break;

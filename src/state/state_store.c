@@ -54,20 +54,23 @@ enum state_stmt {
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
-    [ST_SERVER] = "INSERT INTO server(ip, port, sni, first_seen, last_seen, handshakes) VALUES(?1, ?2, ?3, ?4, "
-                  "?4, 1) ON CONFLICT(ip, port, sni) DO UPDATE SET first_seen = min(first_seen, ?4),"
-                  " last_seen = max(last_seen, ?4), handshakes = handshakes + 1 RETURNING id, handshakes",
+    [ST_SERVER] =
+        "INSERT INTO server(ip, port, sni, first_seen, last_seen, handshakes) VALUES(?1, ?2, ?3, ?4, "
+        "?4, 1) ON CONFLICT(ip, port, sni) DO UPDATE SET first_seen = min(first_seen, ?4),"
+        " last_seen = max(last_seen, ?4), handshakes = handshakes + 1 RETURNING id, handshakes",
     [ST_LAST_CHAIN] = "SELECT fingerprints, cert_count, leaf_issuer, leaf_key_type, leaf_sans FROM chain"
                       " WHERE server_id = ?1 ORDER BY last_seen DESC, rowid DESC LIMIT 1",
-    [ST_CHAIN] = "INSERT INTO chain(server_id, fingerprints, cert_count, leaf_issuer, leaf_key_type, leaf_sans,"
-                 " leaf_not_after, first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)"
-                 " ON CONFLICT(server_id, fingerprints) DO UPDATE SET first_seen = min(first_seen, ?8),"
-                 " last_seen = max(last_seen, ?8), count = count + 1 RETURNING count",
+    [ST_CHAIN] =
+        "INSERT INTO chain(server_id, fingerprints, cert_count, leaf_issuer, leaf_key_type, leaf_sans,"
+        " leaf_not_after, first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)"
+        " ON CONFLICT(server_id, fingerprints) DO UPDATE SET first_seen = min(first_seen, ?8),"
+        " last_seen = max(last_seen, ?8), count = count + 1 RETURNING count",
     [ST_CHAIN_CHANGE] = "INSERT INTO chain_change(server_id, at, old_fingerprints, new_fingerprints, differs)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
-    [ST_FAILURE_MODE] = "INSERT INTO failure_mode(server_id, mode, first_seen, last_seen, count) VALUES(?1, ?2,"
-                        " ?3, ?3, 1) ON CONFLICT(server_id, mode) DO UPDATE SET first_seen = min(first_seen,"
-                        " ?3), last_seen = max(last_seen, ?3), count = count + 1 RETURNING count",
+    [ST_FAILURE_MODE] =
+        "INSERT INTO failure_mode(server_id, mode, first_seen, last_seen, count) VALUES(?1, ?2,"
+        " ?3, ?3, 1) ON CONFLICT(server_id, mode) DO UPDATE SET first_seen = min(first_seen,"
+        " ?3), last_seen = max(last_seen, ?3), count = count + 1 RETURNING count",
     [ST_HOURLY] = "INSERT INTO hourly(server_id, hour, kind, value, count) VALUES(?1, ?2, ?3, ?4, 1)"
                   " ON CONFLICT(server_id, hour, kind, value) DO UPDATE SET count = count + 1",
 };
@@ -142,15 +145,16 @@ static bool check_schema(struct state_store *st)
 		return true;
 	}
 	if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &q, NULL) != SQLITE_OK) {
-		snprintf(st->error, sizeof(st->error), "a SQLite file, but not a tlsscope state file (no schema_version)");
+		snprintf(st->error, sizeof(st->error),
+		         "a SQLite file, but not a tlsscope state file (no schema_version)");
 		return false;
 	}
 	if (sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	if (version != STATE_SCHEMA_VERSION) {
-		snprintf(st->error, sizeof(st->error), "schema version %d; this tlsscope reads version %d", version,
-		         STATE_SCHEMA_VERSION);
+		snprintf(st->error, sizeof(st->error), "schema version %d; this tlsscope reads version %d",
+		         version, STATE_SCHEMA_VERSION);
 		return false;
 	}
 	return true;
@@ -163,7 +167,8 @@ struct state_store *state_store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	bool ok = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK;
+	bool ok =
+	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK;
 	if (!ok)
 		fail(st, "cannot open");
 	/* Another tlsscope on the same file waits a little rather than failing at once. */
@@ -178,8 +183,8 @@ struct state_store *state_store_open(const char *path, char *err, size_t errlen)
 	/* NORMAL under WAL: a commit survives a crash of the process; only power loss may undo the last. */
 	ok = ok && sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK;
 	for (int i = 0; ok && i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) !=
-		    SQLITE_OK)
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+		                       NULL) != SQLITE_OK)
 			ok = fail(st, "preparing the statements");
 	if (!ok) {
 		snprintf(err, errlen, "%s: %s", path, st->error[0] ? st->error : "cannot open");
@@ -339,14 +344,17 @@ static bool count_chain(struct state_store *st, int64_t server, int64_t at, cons
 	done(st, ST_CHAIN_CHANGE);
 	struct finding *f = dg ? diagnosis_add_finding(dg, "chain-changed", SEV_WARNING) : NULL;
 	if (f) {
-		snprintf(f->message, sizeof(f->message),
-		         "the server's certificate chain changed: leaf %.16s... now, %.16s... before; differs: %s",
-		         now.fingerprints, old.fingerprints, differs);
+		snprintf(
+		    f->message, sizeof(f->message),
+		    "the server's certificate chain changed: leaf %.16s... now, %.16s... before; differs: %s",
+		    now.fingerprints, old.fingerprints, differs);
 		snprintf(f->fix, sizeof(f->fix), "%s",
 		         now.cert_count < 2 && old.cert_count >= 2
-		             ? "the new chain lacks the intermediate the old one sent: configure the server to send "
+		             ? "the new chain lacks the intermediate the old one sent: configure the server "
+		               "to send "
 		               "the leaf with its intermediate certificates (the full chain file)"
-		             : "if the change was not planned, find which deployment installed it; clients that pin "
+		             : "if the change was not planned, find which deployment installed it; clients "
+		               "that pin "
 		               "the old key or issuer fail against the new chain");
 	}
 	return ok;
@@ -365,8 +373,8 @@ static bool count_failure_modes(struct state_store *st, int64_t server, int64_t 
 			snprintf(modes[n++], sizeof(modes[0]), "finding %s", dg->findings[i].code);
 	for (int k = 0; k < CLIENT_COUNT; k++)
 		if (dg->clients[k].fails)
-			snprintf(modes[n++], sizeof(modes[0]), "client %s %s", tls_client_name((enum tls_client)k),
-			         dg->clients[k].code);
+			snprintf(modes[n++], sizeof(modes[0]), "client %s %s",
+			         tls_client_name((enum tls_client)k), dg->clients[k].code);
 	for (size_t i = 0; i < n; i++) {
 		bool is_new;
 		if (!failure_mode(st, server, at, modes[i], &is_new))
@@ -379,11 +387,13 @@ static bool count_failure_modes(struct state_store *st, int64_t server, int64_t 
 		char when[32];
 		utc_text(at, when, sizeof(when));
 		snprintf(f->message, sizeof(f->message),
-		         "first seen on this server at %s (its earlier handshakes never showed it): %s", when, fresh);
-		snprintf(f->fix, sizeof(f->fix),
-		         "look at what changed on the server or its clients just before %s; the other findings of "
-		         "this connection give the fix",
-		         when);
+		         "first seen on this server at %s (its earlier handshakes never showed it): %s", when,
+		         fresh);
+		snprintf(
+		    f->fix, sizeof(f->fix),
+		    "look at what changed on the server or its clients just before %s; the other findings of "
+		    "this connection give the fix",
+		    when);
 	}
 	return true;
 }

@@ -6,50 +6,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "cert_cache.h"
 #include "check.h"
 #include "conn_diff.h"
-#include "diagnose.h"
 #include "engine.h"
-#include "trust.h"
+#include "pipeline.h"
 
 struct loader {
 	struct conn_diff *diff;
 	enum diff_side_index side;
-	struct diag_context ctx;
-	struct diagnosis dg;
 };
 
-static void on_conn(struct conn *c, void *user)
+static void on_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct loader *l = user;
-	diagnose_conn(&l->ctx, c, &l->dg);
-	conn_diff_add(l->diff, l->side, c, &l->dg);
+	conn_diff_add(l->diff, l->side, c, dg);
 }
 
-/* Read a capture of pcaps/ into one side, diagnosed against pcaps/ca/root.pem. */
+/* Read a capture of pcaps/ into one side through the library's pipeline,
+ * diagnosed against pcaps/ca/root.pem. */
 static void load(struct conn_diff *d, enum diff_side_index side, const char *name)
 {
 	static const char *ca[] = {"pcaps/ca/root.pem"};
-	struct trust_options topts = {.ca_files = ca, .ca_file_count = 1};
+	struct pipeline_options opts = {
+	    .trust = {.ca_files = ca, .ca_file_count = 1}, .diagnose = true, .no_thread = true};
 	char err[1200], path[256];
 	struct loader l = {.diff = d, .side = side};
-	l.ctx.trust = trust_store_new(&topts, err, sizeof(err));
-	l.ctx.cache = cert_cache_new(0);
-	CHECK(l.ctx.trust && l.ctx.cache);
-	struct engine_options eopts = {0};
-	struct engine *e = engine_new(&eopts, on_conn, &l);
+	struct pipeline *p;
+	CHECK(pipeline_new(&opts, on_record, &l, &p, err, sizeof(err)) == TS_OK);
+	if (!p)
+		return;
 	struct capture_info info;
 	memset(&info, 0, sizeof(info));
 	snprintf(path, sizeof(path), "pcaps/%s", name);
-	engine_set_file(e, (uint32_t)side);
-	if (capture_read_file(path, e, &info) != TS_OK)
+	if (pipeline_read_file(p, (uint32_t)side, path, &info) != TS_OK)
 		fprintf(stderr, "%s: %s\n", path, info.error);
-	engine_flush(e);
-	engine_free(e);
-	cert_cache_free(l.ctx.cache);
-	trust_store_free(l.ctx.trust);
+	pipeline_drain(p);
+	pipeline_free(p);
 }
 
 /* Diff two sample captures; the caller frees d. */
