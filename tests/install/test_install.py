@@ -2,7 +2,8 @@
 """What `cmake --install` and the Debian package deliver, checked as a user would meet it.
 
   completion SRC BUILD  every long option of every command (read from the getopt tables in
-                        src/cli/) is in both completions, and bash really completes them
+                        src/cli/) is in both completions; bash (COMP_WORDS/COMPREPLY) and
+                        zsh (Tab in a pseudo-terminal) really complete them
   version    SRC BUILD  --version names the libpcap, OpenSSL and ncurses that the binary
                         loads (asked of those very .so files through ctypes)
   unit       SRC BUILD  the installed tlsscope@.service passes `systemd-analyze verify`
@@ -123,9 +124,19 @@ def check_completion(src, build):
                      'compinit -u -d /dev/null; print -r -- $_comps[tlsscope]'])
             if r.stdout.strip() != "_tlsscope":
                 fail(f"zsh compinit did not register _tlsscope: {r.stdout!r} {r.stderr!r}")
+            # And zsh really completes: a unique prefix of each command's last option, then Tab.
+            for cmd in commands:
+                opt = options[cmd][-2]  # the last is --help
+                prefix = next(opt[:n] for n in range(1, len(opt) + 1)
+                              if [o for o in options[cmd] if o.startswith(opt[:n])] == [opt])
+                line = f"tlsscope {cmd} --{prefix}"
+                r = run(["zsh", "-f", os.path.join(os.path.dirname(__file__), "zsh_complete.zsh"),
+                         os.path.dirname(zsh), line], timeout=30)
+                if not r.stdout.strip().startswith(f"tlsscope {cmd} --{opt}"):
+                    fail(f"zsh completed {line!r} to {r.stdout.strip()!r}, not --{opt}")
         else:
             print("zsh not installed: its completion checked as text only")
-    print(f"ok: {checked} options of {len(commands)} commands complete in bash and are in zsh's")
+    print(f"ok: {checked} options of {len(commands)} commands complete in bash and are in zsh's (zsh: {bool(shutil.which('zsh'))})")
 
 
 def loaded_libraries(binary):
