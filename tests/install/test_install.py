@@ -9,6 +9,9 @@
   unit       SRC BUILD  the installed tlsscope@.service passes `systemd-analyze verify`
   package    SRC BUILD  cpack builds the .deb; extracted, its libraries resolve, it runs,
                         analyses a sample, its man page renders without warnings; lintian
+  chroot     SRC BUILD  the .deb installed with apt into a fresh debootstrap (minbase) root:
+                        Depends pull in what it needs, and it runs there (root and Debian's
+                        mirror needed, about a minute)
 Exit 77 when a tool the check needs is missing.
 """
 import ctypes
@@ -244,7 +247,63 @@ def check_package(src, build):
     print(f"ok: {debs[0]}, Depends: {depends.strip()}")
 
 
+def debian_mirror():
+    """The mirror apt uses here (debootstrap does not read apt's sources)."""
+    for path in ("/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"):
+        if os.path.exists(path):
+            m = re.search(r"^(?:URIs:\s*|deb\s+)(https?://\S+/debian)\s*$", open(path).read(), re.M)
+            if m:
+                return m.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def check_chroot(src, build):
+    need("debootstrap", "chroot", "cpack")
+    if os.geteuid() != 0:
+        print("skipped: debootstrap and chroot need root")
+        sys.exit(SKIP)
+    r = run(["cpack", "-G", "DEB"], cwd=build)
+    debs = [f for f in os.listdir(os.path.join(build, "deb")) if f.endswith(".deb")]
+    if r.returncode or len(debs) != 1:
+        fail(f"cpack: {r.stdout}{r.stderr}")
+    root = tempfile.mkdtemp(prefix="tlsscope-chroot-", dir=build)
+    try:
+        r = run(["debootstrap", "--variant=minbase", "bookworm", root, debian_mirror()], timeout=240)
+        if r.returncode:
+            print("skipped: debootstrap could not make the root (no mirror?):", r.stdout[-500:], r.stderr[-500:])
+            sys.exit(SKIP)
+        shutil.copy(os.path.join(build, "deb", debs[0]), os.path.join(root, "tmp", debs[0]))
+        shutil.copy(os.path.join(src, "pcaps/01-tls12-good.pcap"), os.path.join(root, "tmp/sample.pcap"))
+        shutil.copy(os.path.join(src, "pcaps/ca/root.pem"), os.path.join(root, "tmp/root.pem"))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "/tmp/" + debs[0]]):
+            r = run(["chroot", root] + cmd, env=env, timeout=240)
+            if r.returncode:
+                fail(f"in the chroot, {' '.join(cmd)}: {r.stdout[-1500:]}{r.stderr[-1500:]}")
+        r = run(["chroot", root, "tlsscope", "--version"])
+        if r.returncode or not r.stdout.startswith("tlsscope 0.1.0\nlibpcap version"):
+            fail(f"tlsscope --version in the chroot: {r.stdout}{r.stderr}")
+        version = r.stdout.strip().split("\n")
+        # The same relative names inside (chroot starts in /) and outside: identical JSON.
+        sample = ["analyze", "--json", "--ca", "tmp/root.pem", "tmp/sample.pcap"]
+        r = run(["chroot", root, "tlsscope"] + sample)
+        ref = run([os.path.join(build, "tlsscope")] + sample, cwd=root)
+        if r.returncode or r.stdout != ref.stdout or '"type":"connection"' not in r.stdout:
+            fail(f"tlsscope analyze in the chroot differs from the build's: {r.stdout[:400]}{r.stderr}")
+        r = run(["chroot", root, "dpkg", "-L", "tlsscope"])
+        for path in ("/usr/bin/tlsscope", "/usr/share/man/man1/tlsscope.1.gz", "/usr/lib/systemd/system/tlsscope@.service"):
+            if path not in r.stdout.split("\n"):
+                fail(f"dpkg -L tlsscope lacks {path}")
+        r = run(["chroot", root, "dpkg", "--purge", "tlsscope"])
+        if r.returncode or os.path.exists(os.path.join(root, "usr/bin/tlsscope")):
+            fail(f"dpkg --purge: {r.stdout}{r.stderr}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("ok: installed with apt into a debootstrap root and run there:", version)
+
+
 if __name__ == "__main__":
-    mode, src, build = sys.argv[1:4]
+    mode, src, build = sys.argv[1], *map(os.path.abspath, sys.argv[2:4])
     {"completion": check_completion, "version": check_version, "unit": check_unit,
-     "package": check_package}[mode](src, build)
+     "package": check_package, "chroot": check_chroot}[mode](src, build)
