@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare tlsscope's JSON records with tshark's ground truth (TRUTH.tsv).
 
-Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--proto tls|quic] [--min-agreement 0.99] [--verbose]
+Usage: corpus_compare.py TLSSCOPE CORPUS_DIR [--proto tls|quic] [--known FILE] [--verbose]
 
 For every capture named in CORPUS_DIR/TRUTH.tsv, runs `TLSSCOPE analyze --json`
 once, then matches each `tls` row of the truth (TLS over TCP; or with
@@ -19,28 +19,37 @@ transport by client and server address and port (in stream order when a
              record lengths are left out: tshark cannot see those)
   close      the first FIN or RST before the ServerHello, and whether the
              server reset the connection before it
-A row agrees when every field agrees. Prints each disagreement, the
-per-field agreement, and fails (exit 1) below the minimum row agreement.
 
-Rows where tshark itself is wrong are listed in TSHARK_WRONG with the
-evidence; they are reported but not counted.
+Every field must agree. The only differences allowed are the ones listed in
+corpus_known_differences.tsv (capture, stream, endpoints, field, both values
+and why tshark is wrong, checked against the bytes). The test fails (exit 1)
+on any difference not listed there, on a listed one that no longer occurs,
+and at once on any abnormal end of tlsscope (tlsscope_run.py); 77 when the
+corpus is missing.
 """
 import json
 import os
-import subprocess
 import sys
 from collections import defaultdict
 
-# (file, client, server): why tshark's row is not the truth.
-TSHARK_WRONG = {
-    ("nDPI__KakaoTalk_chat.pcap", "10.24.82.188:35503", "173.252.97.2:443"):
-        "a second SYN-ACK with another ISN (frame 46) makes tshark take the real server flight for "
-        "retransmissions; frame 91 carries 16 03 01 00 59 02 00 00 55 03 01: a TLS 1.0 ServerHello "
-        "choosing 0xc007, followed by a Certificate (16 03 01 0c d9 0b)",
-    ("nDPI__KakaoTalk_chat.pcap", "10.24.82.188:58964", "54.255.253.199:5223"):
-        "tshark does not dissect port 5223 as TLS in the server direction; frame 347 starts "
-        "16 03 01 06 b5 02 00 00 46 03 01: a TLS 1.0 ServerHello",
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tlsscope_run import run  # noqa: E402
+
+KNOWN_DIFFERENCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus_known_differences.tsv")
+
+
+def known_differences(path, proto):
+    """{(file, stream, client, server, field): (tshark, tlsscope, why)} of one protocol."""
+    known = {}
+    with open(path) as fh:
+        lines = [l.rstrip("\n").split("\t") for l in fh if l.strip() and not l.startswith("#")]
+    for l in lines[1:]:
+        row = dict(zip(lines[0], l))
+        if row["proto"] == proto:
+            key = (row["file"], row["stream"], row["client"], row["server"], row["field"])
+            known[key] = (row["tshark"], row["tlsscope"], row["why"])
+    return known
+
 
 VERSION_MAP = {"SSLv2": "SSL2", "SSLv3": "SSL3"}
 
@@ -155,32 +164,33 @@ def compare(row, rec):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     verbose = "--verbose" in sys.argv
-    minimum = 0.99
     proto = "tls"
+    known_path = KNOWN_DIFFERENCES
     for i, a in enumerate(sys.argv):
-        if a == "--min-agreement":
-            minimum = float(sys.argv[i + 1])
-            args = [x for x in args if x != sys.argv[i + 1]]
         if a == "--proto":
             proto = sys.argv[i + 1]
+            args = [x for x in args if x != sys.argv[i + 1]]
+        if a == "--known":  # another list (the self-test's)
+            known_path = sys.argv[i + 1]
             args = [x for x in args if x != sys.argv[i + 1]]
     transport = "quic" if proto == "quic" else "tcp"
     tool, corpus = args[0], args[1]
     rows = tls_rows(corpus, "TRUTH.tsv", proto)
     if rows is None:
         return 77
+    known = known_differences(known_path, proto)
     by_file = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
 
     fields = ["sni", "version", "cipher", "certs", "alerts", "close"]
     field_bad = defaultdict(int)
-    agree = disagree = excluded = 0
+    agree = disagree = 0
+    unexpected = 0
+    seen_known = set()
     for fname in sorted(by_file):
         path = os.path.join(corpus, fname)
-        res = subprocess.run([tool, "analyze", "--json", path], capture_output=True, text=True)
-        if res.returncode not in (0, 1):  # 1: findings of error severity
-            print("FAIL %s: tlsscope exited %d: %s" % (fname, res.returncode, res.stderr.strip()))
+        res = run([tool, "analyze", "--json", path], allowed=(0, 1), text=True, timeout=300)  # 1: error findings
         recs = []
         for line in res.stdout.splitlines():
             o = json.loads(line)
@@ -196,10 +206,8 @@ def main():
             if not cands:
                 cands = [r for r in index.get((row["server"], row["client"]), []) if id(r) not in used]
                 swapped = bool(cands)
-            key = (fname, row["client"], row["server"])
             if not cands:
                 diffs = {"missing": ("a %s connection" % proto.upper(), "none")}
-                rec = None
             else:
                 # prefer a record that saw a hello, in stream order
                 cands.sort(key=lambda r: (r["client_hello"] is None and r["server_hello"] is None, r["id"]))
@@ -208,30 +216,36 @@ def main():
                 diffs = compare(row, rec)
                 if swapped:
                     diffs["roles"] = ("client " + row["client"], "client " + endpoint(rec["client"]))
-            if key in TSHARK_WRONG:
-                excluded += 1
-                print("TSHARK-WRONG %s %s -> %s: %s" % (fname, row["client"], row["server"], TSHARK_WRONG[key]))
-                continue
-            if diffs:
-                disagree += 1
-                for f in diffs:
-                    field_bad[f] += 1
-                print("DISAGREE %s stream %s %s -> %s" % (fname, row["stream"], row["client"], row["server"]))
-                for f, (t, o) in diffs.items():
-                    print("    %-8s tshark=%s tlsscope=%s" % (f, t, o))
-            else:
+            if not diffs:
                 agree += 1
                 if verbose:
                     print("agree %s stream %s" % (fname, row["stream"]))
+                continue
+            disagree += 1
+            print("DIFFER %s stream %s %s -> %s" % (fname, row["stream"], row["client"], row["server"]))
+            for f, (t, o) in diffs.items():
+                field_bad[f] += 1
+                key = (fname, row["stream"], row["client"], row["server"], f)
+                entry = known.get(key)
+                if entry and entry[:2] == (str(t), str(o)):
+                    seen_known.add(key)
+                    print("    %-8s tshark=%s tlsscope=%s: known, tshark is wrong: %s" % (f, t, o, entry[2]))
+                else:
+                    unexpected += 1
+                    print("    %-8s tshark=%s tlsscope=%s: NOT LISTED in %s"
+                          % (f, t, o, os.path.basename(known_path)))
+    stale = sorted(set(known) - seen_known)
+    for key in stale:
+        print("STALE %s stream %s %s -> %s field %s: listed as tshark=%s tlsscope=%s, no longer differs so"
+              % (key + known[key][:2]))
     total = agree + disagree
-    rate = agree / total if total else 0.0
     print()
     for f in fields + ["missing", "roles"]:
         if f in field_bad or f in fields:
             print("field %-8s agreement %d/%d" % (f, total - field_bad.get(f, 0), total))
-    print("%s rows agreeing: %d/%d = %.2f%% (minimum %.2f%%), %d excluded as tshark errors"
-          % (proto, agree, total, 100 * rate, 100 * minimum, excluded))
-    return 0 if rate >= minimum else 1
+    print("%s rows agreeing: %d/%d; %d field differences listed as tshark errors, %d not listed, %d listed "
+          "but gone" % (proto, agree, total, len(seen_known), unexpected, len(stale)))
+    return 0 if total and not unexpected and not stale else 1
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """What tests/fingerprint_compare.py and tests/starttls_test.py share: running tlsscope on a
-capture, ctest's skip code, and a command line of the form MODE TLSSCOPE WHERE."""
+capture (any abnormal end fails the test: tlsscope_run.py), ctest's skip code, and a command line of
+the form MODE TLSSCOPE WHERE."""
 import json
 import re
-import subprocess
 import sys
+
+from tlsscope_run import run
 
 
 def skip(msg):
@@ -13,8 +15,8 @@ def skip(msg):
 
 def analyze(tlsscope, path, *options):
     """The connection records of `tlsscope analyze --json` on one capture, in order of id."""
-    r = subprocess.run([tlsscope, "analyze", "--json", "--no-summary", "--fail-on", "never"] + list(options) +
-                       [path], capture_output=True, text=True, timeout=300)
+    r = run([tlsscope, "analyze", "--json", "--no-summary", "--fail-on", "never"] + list(options) + [path],
+            allowed=(0,), text=True, timeout=300)
     recs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     return sorted((x for x in recs if x.get("type") == "connection"), key=lambda x: x["id"])
 
@@ -31,8 +33,7 @@ def run_modes(doc, modes):
 def text_blocks(tlsscope, path):
     """{connection id: its block} of the text report of one capture. Only connections with a
     finding get a block (healthy ones get one line), so callers check the blocks there are."""
-    r = subprocess.run([tlsscope, "analyze", "--fail-on", "never", path], capture_output=True, text=True,
-                       timeout=300)
+    r = run([tlsscope, "analyze", "--fail-on", "never", path], allowed=(0,), text=True, timeout=300)
     blocks, current = {}, None
     for line in r.stdout.splitlines():
         m = re.match(r"#(\d+)  \d{4}-", line)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cert_export.h"
+#include "ts_file.h"
 
 /* A spilled certificate: its place, then its DER bytes. */
 struct spilled_cert {
@@ -75,7 +76,7 @@ bool tui_save_certs(struct tui_model *m, const struct tui_row *r, const char *di
 		snprintf(msg, msglen, "wrote %u certificate%s of #%llu to %s/ (index.tsv lists them)", count,
 		         count == 1 ? "" : "s", (unsigned long long)r->id, dir);
 	else
-		snprintf(msg, msglen, "export to %s failed: %s", dir, strerror(errno));
+		snprintf(msg, msglen, "export to %s failed: %s", dir, x.error);
 	return ok;
 }
 
@@ -124,11 +125,13 @@ static void view_summary(struct tui_model *m, FILE *fp)
 
 bool tui_save_report(struct tui_model *m, const char *path, char *msg, size_t msglen)
 {
-	FILE *fp = fopen(path, "w");
-	if (!fp) {
-		snprintf(msg, msglen, "%s: cannot write: %s", path, strerror(errno));
+	struct ts_file_out out; /* a symlink at path is refused, never followed */
+	char err[1200];
+	if (!ts_file_create(&out, path, err, sizeof(err))) {
+		snprintf(msg, msglen, "%s", err);
 		return false;
 	}
+	FILE *fp = out.fp;
 	view_summary(m, fp);
 	bool ok = true;
 	size_t n = tui_model_view_count(m);
@@ -136,10 +139,15 @@ bool tui_save_report(struct tui_model *m, const char *path, char *msg, size_t ms
 		const struct tui_row *r = tui_model_view_row(m, i);
 		ok = copy_spill(m, r->spill_off + (long)r->detail_len, r->report_len, fp);
 	}
-	ok = fclose(fp) == 0 && ok;
+	if (!ok) {
+		snprintf(msg, msglen, "%s: writing failed: %s", path, strerror(errno));
+		ts_file_abandon(&out);
+		return false;
+	}
+	ok = ts_file_commit(&out, err, sizeof(err));
 	if (ok)
 		snprintf(msg, msglen, "wrote %zu connection%s to %s", n, n == 1 ? "" : "s", path);
 	else
-		snprintf(msg, msglen, "%s: writing failed: %s", path, strerror(errno));
+		snprintf(msg, msglen, "%s", err);
 	return ok;
 }

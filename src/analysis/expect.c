@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_file.h"
+
 static bool parse_addr(const char *s, size_t n, struct ts_addr *out)
 {
 	char buf[64];
@@ -166,20 +168,27 @@ bool expect_add(struct expect_rules *r, const char *text, char *err, size_t errl
 
 bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	FILE *fp = ts_file_open_regular(path, err, errlen);
+	if (!fp)
 		return false;
-	}
-	char *line = NULL, inner[3000];
-	size_t cap = 0;
-	ssize_t len;
+	char *line = malloc(EXPECT_MAX_LINE + 1), inner[3000];
+	size_t total = 0;
 	unsigned lineno = 0;
-	bool ok = true;
-	while (ok && (len = getline(&line, &cap, fp)) >= 0) { /* whole lines, however long */
+	bool ok = line != NULL;
+	if (!ok)
+		snprintf(err, errlen, "%s: out of memory", path);
+	while (ok && fgets(line, EXPECT_MAX_LINE + 1, fp)) {
 		lineno++;
-		if (len > 64 * 1024) {
-			snprintf(err, errlen, "%s:%u: line longer than 64 KiB", path, lineno);
+		size_t len = strlen(line); /* a NUL in the line ends it early: never past the buffer */
+		total += len;
+		if (total > EXPECT_MAX_FILE_BYTES) {
+			snprintf(err, errlen, "%s: larger than %u MiB", path, EXPECT_MAX_FILE_BYTES >> 20);
+			ok = false;
+			break;
+		}
+		if (len == EXPECT_MAX_LINE && line[len - 1] != '\n') {
+			snprintf(err, errlen, "%s:%u: line longer than %u bytes", path, lineno,
+			         EXPECT_MAX_LINE - 1);
 			ok = false;
 			break;
 		}
@@ -197,6 +206,10 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, inner);
 			ok = false;
 		}
+	}
+	if (ok && ferror(fp)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		ok = false;
 	}
 	free(line);
 	fclose(fp);

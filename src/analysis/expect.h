@@ -19,6 +19,10 @@
 
 #define EXPECT_MAX_RULES 4096
 #define EXPECT_MAX_NAMES 32 /* names in one rule */
+/* An --expect-file: 4096 rules of 32 names of 253 characters would be far
+ * more; real files are a few KiB. Past either cap the file is refused. */
+#define EXPECT_MAX_FILE_BYTES (4u << 20)
+#define EXPECT_MAX_LINE 16384 /* bytes, newline included: 32 names of 253 characters and more */
 
 struct expect_rule {
 	bool has_addr;

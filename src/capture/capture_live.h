@@ -52,6 +52,9 @@ struct live_counters {
 	uint64_t dropped_by_interface; /* dropped by the interface or its driver (ps_ifdrop) */
 	uint64_t frames;               /* frames handed to the engine */
 	int64_t first_ts_ns, last_ts_ns;
+	/* Not libpcap's: records tlsscope live dropped because its output was
+	 * not read (set by the command; 0 here). */
+	uint64_t records_dropped;
 };
 
 struct live_capture;

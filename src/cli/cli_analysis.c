@@ -9,13 +9,17 @@
 
 #include "cert_cache.h"
 #include "cli_analysis.h"
+#include "cli_number.h"
 #include "keylog.h"
 #include "ts_limits.h"
 #include "output_queue.h"
+#include "text_escape.h"
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
  * enough that their memory does not matter. */
 #define ANALYSIS_OUTPUT_SLOTS 64
+/* Live, where a full queue drops records: room for a reader that pauses for a while. */
+#define ANALYSIS_LIVE_OUTPUT_SLOTS 1024
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
@@ -45,6 +49,8 @@ struct analysis {
 	analysis_sink_fn sink;
 	void *user;
 	bool keylog; /* --keylog given: warn when it matched nothing */
+	bool drop_when_full;
+	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
 };
 
@@ -56,7 +62,8 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
-	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs;
+	cfg->read_files = calloc(n, sizeof(char *));
+	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs && cfg->read_files;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -66,39 +73,8 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
+	free(cfg->read_files);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end || v < (1u << 20))
-		return false; /* below 1 MiB nothing useful fits */
-	*out = (size_t)v;
-	return true;
 }
 
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
@@ -138,26 +114,24 @@ static bool load_keylog(struct keylog **kl, const char *path)
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg)
 {
 	char err[1200];
+	uint64_t v;
+	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD)
+		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
 		cfg->engine.report_all = true;
 		return 1;
 	case OPT_MEMORY_CAP:
-		if (!parse_size(arg, &cfg->engine.memory_cap)) {
-			fprintf(stderr, "tlsscope: --memory-cap: '%s' is not a size of at least 1M\n", arg);
+		/* Below 1 MiB nothing useful fits; past 1 TiB is a typo, not a machine. */
+		if (!cli_parse_size("--memory-cap", arg, 1u << 20, 1ull << 40, &v))
 			return -1;
-		}
+		cfg->engine.memory_cap = (size_t)v;
 		return 1;
-	case OPT_IDLE_TIMEOUT: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-		if (*end || v <= 0 || v > 86400 * 7) {
-			fprintf(stderr, "tlsscope: --idle-timeout: '%s' is not a number of seconds\n", arg);
+	case OPT_IDLE_TIMEOUT:
+		if (!cli_parse_number("--idle-timeout", arg, 1, 86400 * 7, &v))
 			return -1;
-		}
 		cfg->engine.idle_timeout_s = (int)v;
 		return 1;
-	}
 	case OPT_EXPECT:
 		if (!expect_add(&cfg->rules, arg, err, sizeof(err))) {
 			fprintf(stderr, "tlsscope: --expect %s\n", err);
@@ -268,7 +242,9 @@ static void handle_record(struct conn *c, void *user)
 static void on_conn(struct conn *c, void *user)
 {
 	struct analysis *a = user;
-	if (a->queue)
+	if (a->queue && a->drop_when_full)
+		output_queue_offer(a->queue, c); /* a dropped record is counted there */
+	else if (a->queue)
 		output_queue_push(a->queue, c);
 	else
 		handle_record(c, a);
@@ -304,8 +280,15 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 	/* The writer thread formats while this one analyses; without it, inline. */
 	/* Live records are written at once; offline the writer wakes for batches. */
 	size_t batch = cfg->engine.report_when_decided ? 1 : ANALYSIS_OUTPUT_SLOTS / 4;
-	a->queue = output_queue_start(ANALYSIS_OUTPUT_SLOTS, batch, handle_record, a);
+	a->drop_when_full = cfg->drop_records_when_full;
+	a->queue = output_queue_start(a->drop_when_full ? ANALYSIS_LIVE_OUTPUT_SLOTS : ANALYSIS_OUTPUT_SLOTS,
+	                              batch, handle_record, a);
 	return a;
+}
+
+uint64_t analysis_records_dropped(const struct analysis *a)
+{
+	return a->queue ? output_queue_dropped(a->queue) : a->records_dropped;
 }
 
 struct engine *analysis_engine(struct analysis *a)
@@ -318,18 +301,23 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 	engine_set_file(a->engine, file_index);
 	enum ts_status st = capture_read_file(name, a->engine, info);
 	engine_flush(a->engine);
+	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
+	text_escape(info->error, why, sizeof(why));
 	if (st != TS_OK) {
-		fprintf(stderr, "tlsscope: %s\n", info->error);
+		fprintf(stderr, "tlsscope: %s\n", why);
 		return false;
 	}
 	if (info->truncated)
-		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", info->error);
+		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
 	return true;
 }
 
 void analysis_drain(struct analysis *a)
 {
+	/* The capture has stopped: the open connections wait for the reader, as the summary does. */
+	a->drop_when_full = false;
 	engine_flush(a->engine);
+	a->records_dropped = output_queue_dropped(a->queue);
 	output_queue_finish(a->queue); /* every record through the sink */
 	a->queue = NULL;
 	const struct ts_stats *st = engine_stats(a->engine);

@@ -63,6 +63,13 @@ struct analysis_config {
 	struct trust_options trust;
 	bool diagnose;         /* false with --no-diagnose */
 	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
+	/* Live: when the output is not read and the queue is full, a record is
+	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
+	bool drop_records_when_full;
+	/* Every file the options read (--keylog, --expect-file, --ca, --ca-add):
+	 * an output must not be one of them. */
+	char **read_files;
+	size_t read_file_count;
 };
 
 /* argc bounds how many files the repeatable options can name. False: out of memory. */
@@ -104,6 +111,9 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 
 /* Finish every open connection and wait until the sink has seen all. */
 void analysis_drain(struct analysis *a);
+
+/* Records dropped because the output queue was full (drop_records_when_full). */
+uint64_t analysis_records_dropped(const struct analysis *a);
 
 /* Worst finding severity passed to the sink so far, -1 if none. */
 int analysis_worst(const struct analysis *a);

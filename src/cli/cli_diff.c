@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli_number.h"
+#include "cli_same_file.h"
 #include "cli_analysis.h"
 #include "cli_completion.h"
 #include "cli_diff.h"
@@ -135,17 +137,12 @@ int cmd_diff(int argc, char **argv)
 			html_file = optarg;
 			break;
 		case OPT_DIFF_MAX_CONNECTIONS: {
-			char *end;
-			errno = 0;
-			max_conns = strtoul(optarg, &end, 10);
-			if (errno || *end || !max_conns || max_conns > 10000000) {
-				fprintf(
-				    stderr,
-				    "tlsscope: --max-connections: '%s' is not a number from 1 to 10000000\n",
-				    optarg);
+			uint64_t v;
+			if (!cli_parse_number("--max-connections", optarg, 1, 10000000, &v)) {
 				status = EXIT_USAGE;
 				goto out;
 			}
+			max_conns = (unsigned long)v;
 			break;
 		}
 		case 'h':
@@ -168,6 +165,13 @@ int cmd_diff(int argc, char **argv)
 	const char *names[2] = {argv[optind], argv[optind + 1]};
 	if (!strcmp(names[0], "-") && !strcmp(names[1], "-")) {
 		fprintf(stderr, "tlsscope: diff: only one of GOOD and BAD can be standard input\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (!cli_output_not_input("-o", output, argv + optind, 2) ||
+	    !cli_output_not_input("--html", html_file, argv + optind, 2) ||
+	    !cli_output_not_input("-o", output, cfg.read_files, cfg.read_file_count) ||
+	    !cli_output_not_input("--html", html_file, cfg.read_files, cfg.read_file_count)) {
 		status = EXIT_USAGE;
 		goto out;
 	}

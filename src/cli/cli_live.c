@@ -19,6 +19,8 @@
 #include "capture_live.h"
 #include "cli_analysis.h"
 #include "cli_completion.h"
+#include "cli_number.h"
+#include "cli_same_file.h"
 #include "cli_tui.h"
 #include "tui.h"
 
@@ -137,14 +139,10 @@ static int64_t monotonic_ns(void)
 
 static bool parse_count(const char *opt, const char *arg, long long max, long long *out)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > max) {
-		fprintf(stderr, "tlsscope: %s: '%s' is not a number from 1 to %lld\n", opt, arg, max);
+	uint64_t v;
+	if (!cli_parse_number(opt, arg, 1, (uint64_t)max, &v))
 		return false;
-	}
-	*out = v;
+	*out = (long long)v;
 	return true;
 }
 
@@ -154,10 +152,20 @@ struct drop_watch {
 	int64_t last_warning_ns;
 };
 
+/* True when `count` grew since the last warning and the last one is old enough. */
+static bool warning_due(struct drop_watch *dw, uint64_t count, int64_t now)
+{
+	if (count <= dw->reported || now - dw->last_warning_ns < LIVE_DROP_WARNING_NS)
+		return false;
+	dw->reported = count;
+	dw->last_warning_ns = now;
+	return true;
+}
+
 static void watch_drops(struct drop_watch *dw, const struct live_counters *k, int64_t now)
 {
 	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
-	if (dropped <= dw->reported || now - dw->last_warning_ns < LIVE_DROP_WARNING_NS)
+	if (!warning_due(dw, dropped, now))
 		return;
 	fprintf(stderr,
 	        "tlsscope: warning: %llu packets dropped so far (%llu by the kernel, %llu by the interface) "
@@ -165,8 +173,16 @@ static void watch_drops(struct drop_watch *dw, const struct live_counters *k, in
 	        "received; connections may be missed or incomplete\n",
 	        (unsigned long long)dropped, (unsigned long long)k->dropped_by_kernel,
 	        (unsigned long long)k->dropped_by_interface, (unsigned long long)k->received);
-	dw->reported = dropped;
-	dw->last_warning_ns = now;
+}
+
+/* The output queue full: standard output is not read, so records go, packets do not. */
+static void watch_records(struct drop_watch *dw, uint64_t dropped, int64_t now)
+{
+	if (warning_due(dw, dropped, now))
+		fprintf(stderr,
+		        "tlsscope: warning: %llu connection records dropped so far: the output is not being "
+		        "read (the capture goes on)\n",
+		        (unsigned long long)dropped);
 }
 
 /* One run of the capture loop; with --tui it runs on its own thread and feeds the view's summary bar. */
@@ -195,7 +211,7 @@ static void show_counters(struct live_run *r, const char *state, const struct li
 static int capture_loop(struct live_run *r)
 {
 	struct live_counters k = {0};
-	struct drop_watch drops = {0};
+	struct drop_watch drops = {0}, records = {0};
 	int64_t started = monotonic_ns(), last_stats = started;
 	if (r->model)
 		show_counters(r, "live on", &k);
@@ -209,6 +225,8 @@ static int capture_loop(struct live_run *r)
 			return EXIT_USAGE;
 		}
 		live_counters_get(r->lc, &k);
+		/* Every poll, not only every LIVE_STATUS_NS: records go while a reader stalls. */
+		watch_records(&records, analysis_records_dropped(r->analysis), now);
 		if (r->count && k.frames >= (uint64_t)r->count)
 			break;
 		if (now - last_stats >= LIVE_STATUS_NS) {
@@ -411,6 +429,10 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 
+	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	enum live_error why;
 	lc = live_open(&lo, &why, err, sizeof(err));
 	if (!lc) {
@@ -426,6 +448,7 @@ int cmd_live(int argc, char **argv)
 	o.inputs.count = 1;
 	o.inputs.color = !o.json && !tui && color_wanted(color, stdout);
 	cfg.engine.report_when_decided = true; /* and the writer wakes for each record */
+	cfg.drop_records_when_full = !tui;     /* the view keeps every record itself */
 	if (tui && !(model = tui_model_new(&o.inputs))) {
 		fprintf(stderr, "tlsscope: out of memory (or no temporary file for the view)\n");
 		status = EXIT_USAGE;
@@ -468,6 +491,7 @@ int cmd_live(int argc, char **argv)
 		analysis_drain(a); /* open connections reported, every record written */
 	}
 	live_counters_get(lc, &counters);
+	counters.records_dropped = analysis_records_dropped(a);
 	info.frames = counters.frames;
 	info.first_ts_ns = counters.first_ts_ns;
 	info.last_ts_ns = counters.last_ts_ns;

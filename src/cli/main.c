@@ -17,6 +17,7 @@
 #include "cli_version.h"
 #include "cli_live.h"
 #include "cli_diff.h"
+#include "cli_same_file.h"
 #include "jsonw.h"
 #include "report.h"
 #include "report_html.h"
@@ -96,6 +97,19 @@ static FILE *open_output(const char *path)
 	if (!fp)
 		fprintf(stderr, "tlsscope: %s: cannot write: %s\n", path, strerror(errno));
 	return fp;
+}
+
+/* Every output of analyze against every file it reads, before any is opened. */
+static bool outputs_not_inputs(const char *output, const char *json_file, const char *html_file,
+                               const char *export_dir, char *const *inputs, size_t n)
+{
+	char index[4096];
+	if (export_dir)
+		snprintf(index, sizeof(index), "%s/index.tsv", export_dir);
+	return cli_output_not_input("-o", output, inputs, n) &&
+	       cli_output_not_input("--json-file", json_file, inputs, n) &&
+	       cli_output_not_input("--html", html_file, inputs, n) &&
+	       cli_output_not_input("--export-certs", export_dir ? index : NULL, inputs, n);
 }
 
 enum analyze_option_code {
@@ -198,6 +212,13 @@ static int cmd_analyze(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (!outputs_not_inputs(output, json_file, html_file, export_dir, argv + optind,
+	                        (size_t)(argc - optind)) ||
+	    !outputs_not_inputs(output, json_file, html_file, export_dir, cfg.read_files,
+	                        cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (output && !(o.out = open_output(output))) {
 		status = EXIT_USAGE;
 		goto out;
@@ -293,7 +314,7 @@ static int cmd_analyze(int argc, char **argv)
 		o.json_file = NULL;
 	}
 	if (export_dir && !cert_export_close(&o.export)) {
-		fprintf(stderr, "tlsscope: --export-certs %s: writing failed\n", export_dir);
+		fprintf(stderr, "tlsscope: --export-certs %s\n", o.export.error);
 		status = EXIT_USAGE;
 	}
 	if (output) {

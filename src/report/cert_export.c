@@ -30,12 +30,13 @@ bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t 
 		return false;
 	}
 	snprintf(path, n, "%s/index.tsv", dir);
-	x->index = fopen(path, "w");
-	if (!x->index) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+	if (!ts_file_create(&x->index_out, path, err, errlen)) {
 		free(path);
+		free(x->dir);
+		x->dir = NULL;
 		return false;
 	}
+	x->index = x->index_out.fp;
 	free(path);
 	fprintf(x->index, "connection\tfile\tclient\tserver\tserver_name\trole\tposition\tsha256\n");
 	return true;
@@ -87,6 +88,13 @@ void cert_export_describe(const struct conn *c, const struct report_inputs *in,
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, out->server_name, sizeof(out->server_name));
 }
 
+static void export_failed(struct cert_export *x, const char *err)
+{
+	if (!x->failed)
+		snprintf(x->error, sizeof(x->error), "%s", err);
+	x->failed = true;
+}
+
 void cert_export_write(struct cert_export *x, const struct cert_export_conn_info *ci, const char *role,
                        unsigned position, const uint8_t *der, size_t len)
 {
@@ -95,17 +103,24 @@ void cert_export_write(struct cert_export *x, const struct cert_export_conn_info
 	size_t n = strlen(x->dir) + 70;
 	char *path = malloc(n);
 	if (!path) {
-		x->failed = true;
+		export_failed(x, "out of memory");
 		return;
 	}
 	snprintf(path, n, "%s/%s.pem", x->dir, sha);
-	if (access(path, F_OK) != 0) { /* named by content: an existing file is this certificate */
-		FILE *fp = fopen(path, "w");
-		if (!fp || !write_pem(fp, der, len))
-			x->failed = true;
-		if (fp && fclose(fp) != 0)
-			x->failed = true;
-		x->written++;
+	struct stat st;
+	/* Named by content: an existing regular file is this certificate. */
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		struct ts_file_out pem;
+		char err[sizeof(x->error)];
+		bool ok = ts_file_create(&pem, path, err, sizeof(err));
+		if (ok) {
+			write_pem(pem.fp, der, len);
+			ok = ts_file_commit(&pem, err, sizeof(err));
+		}
+		if (ok)
+			x->written++;
+		else
+			export_failed(x, err);
 	}
 	free(path);
 	fprintf(x->index, "%llu\t%s\t%s\t%s\t%s\t%s\t%u\t%s\n", ci->id, ci->file, ci->client, ci->server,
@@ -128,9 +143,10 @@ void cert_export_conn(struct cert_export *x, const struct conn *c, const struct 
 
 bool cert_export_close(struct cert_export *x)
 {
+	char err[sizeof(x->error)];
+	if (x->index && !ts_file_commit(&x->index_out, err, sizeof(err)))
+		export_failed(x, err);
 	bool ok = !x->failed;
-	if (x->index && fclose(x->index) != 0)
-		ok = false;
 	x->index = NULL;
 	free(x->dir);
 	x->dir = NULL;

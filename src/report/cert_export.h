@@ -5,7 +5,8 @@
  *
  * Owns the export directory: DIR/<sha256>.pem once per certificate (an
  * existing file of that name is the same certificate and is left alone)
- * and DIR/index.tsv, one line per certificate per connection.
+ * and DIR/index.tsv, one line per certificate per connection. A name in
+ * DIR that is a symlink or not a regular file is refused, never followed.
  */
 #ifndef TLSSCOPE_CERT_EXPORT_H
 #define TLSSCOPE_CERT_EXPORT_H
@@ -14,13 +15,16 @@
 #include <stdio.h>
 
 #include "conn.h"
+#include "ts_file.h"
 #include "report.h"
 
 struct cert_export {
 	char *dir;
-	FILE *index;
+	FILE *index; /* index_out.fp: written as a temporary, renamed at close */
+	struct ts_file_out index_out;
 	unsigned long written; /* PEM files written this run */
 	bool failed;           /* a write failed (reported once by the caller) */
+	char error[1200];      /* the first failure, for that report */
 };
 
 /* Create DIR if needed and start its index; false with a message in err. */
@@ -47,7 +51,7 @@ void cert_export_write(struct cert_export *x, const struct cert_export_conn_info
 /* Export the certificates of one finished connection. */
 void cert_export_conn(struct cert_export *x, const struct conn *c, const struct report_inputs *in);
 
-/* Close the index; false if any write failed. */
+/* Close the index (renamed into place); false if any write failed (x->error says which). */
 bool cert_export_close(struct cert_export *x);
 
 #endif

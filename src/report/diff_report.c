@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diff_report.h"
+#include "text_escape.h"
 
 /* ------------------------------------------------------------------ text */
 
@@ -26,7 +27,7 @@ static void lines_push(struct text_lines *t, const char *s, size_t n)
 
 static void wrap_value(const struct diff_value *v, enum diff_field f, size_t width, struct text_lines *t)
 {
-	char cur[DIFF_TEXT_MAX_WIDTH + 1];
+	char cur[DIFF_TEXT_MAX_WIDTH + 4]; /* a UTF-8 character is never cut: up to 3 bytes over */
 	size_t len = 0;
 	t->count = 0;
 	t->used = 0;
@@ -35,12 +36,12 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 		return;
 	}
 	for (size_t i = 0; i < v->count; i++) {
-		char item[96];
+		char item[4 * 96]; /* items hold wire names: escaped as text_escape does */
 		/* Fingerprints are long: position and the first 16 hex digits tell chains apart. */
 		if (f == DF_CERTIFICATES)
 			snprintf(item, sizeof(item), "%zu:%.16s", i, v->items[i]);
 		else
-			snprintf(item, sizeof(item), "%s", v->items[i]);
+			text_escape(v->items[i], item, sizeof(item));
 		size_t n = strlen(item);
 		size_t need = n + (i + 1 < v->count ? 1 : 0); /* the comma */
 		if (len && len + 1 + need > width) {
@@ -51,7 +52,7 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 			cur[len++] = ' ';
 		/* An item longer than the column is cut across lines. */
 		for (size_t k = 0; k < n; k++) {
-			if (len >= width) {
+			if (len >= width && ((unsigned char)item[k] & 0xc0) != 0x80) {
 				lines_push(t, cur, len);
 				len = 0;
 			}
@@ -86,8 +87,11 @@ struct text_layout {
 };
 
 /* A sentence after a lead, wrapped at spaces to `width`, continued under its start. */
-static void text_wrapped(FILE *out, const char *lead, const char *text, size_t width)
+static void text_wrapped(FILE *out, const char *lead, const char *raw, size_t width)
 {
+	char safe[4 * sizeof(((struct diff_pair *)0)->verdict)];
+	const char *text = safe;
+	text_escape(raw, safe, sizeof(safe));
 	size_t indent = strlen(lead), col = indent;
 	fputs(lead, out);
 	while (*text) {

@@ -2,6 +2,7 @@
  * jsonw.c - streaming JSON writer (see jsonw.h).
  */
 #include "jsonw.h"
+#include "ts_utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -134,39 +135,6 @@ void jw_array_end(struct jsonw *w)
 	close_(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
-static size_t utf8_len(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static const char hexdig[] = "0123456789abcdef";
 
 static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
@@ -222,8 +190,14 @@ static void put_escaped(struct jsonw *w, const uint8_t *s, size_t n, bool wire)
 			i++;
 			continue;
 		}
-		size_t ul = utf8_len(s + i, n - i);
-		if (ul) {
+		uint32_t cp;
+		size_t ul = ts_utf8_sequence(s + i, n - i, &cp);
+		if (ul && ts_utf8_invisible(cp)) {
+			/* the same string to a JSON reader; never a raw CSI or bidi override to a terminal */
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)(cp & 0xffff)); /* all in the BMP */
+			put(w, esc, 6);
+			i += ul;
+		} else if (ul) {
 			put(w, (const char *)s + i, ul);
 			i += ul;
 		} else {

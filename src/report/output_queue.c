@@ -16,6 +16,7 @@ struct output_queue {
 	size_t cap, head, count;
 	size_t batch; /* wake a sleeping writer only once this many records wait */
 	bool done;
+	uint64_t dropped; /* by output_queue_offer; read with atomics */
 	bool writer_waiting,
 	    producer_waiting; /* wake only a thread that sleeps: a futex call per record costs */
 	output_fn fn;
@@ -83,6 +84,20 @@ struct output_queue *output_queue_start(size_t slots, size_t batch, output_fn fn
 	return q;
 }
 
+/* Fill the slot at tail (free: the writer does not touch slots beyond count). */
+static void enqueue(struct output_queue *q, size_t tail, struct conn *c)
+{
+
+	conn_release(&q->slots[tail]); /* the record written from this slot before */
+	conn_move(&q->slots[tail], c);
+
+	pthread_mutex_lock(&q->lock);
+	q->count++;
+	if (q->writer_waiting && q->count >= q->batch)
+		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+}
+
 void output_queue_push(struct output_queue *q, struct conn *c)
 {
 	pthread_mutex_lock(&q->lock);
@@ -93,15 +108,26 @@ void output_queue_push(struct output_queue *q, struct conn *c)
 	}
 	size_t tail = (q->head + q->count) % q->cap;
 	pthread_mutex_unlock(&q->lock);
+	enqueue(q, tail, c);
+}
 
-	conn_release(&q->slots[tail]); /* the record written from this slot before */
-	conn_move(&q->slots[tail], c); /* the writer does not touch slots beyond count */
-
+bool output_queue_offer(struct output_queue *q, struct conn *c)
+{
 	pthread_mutex_lock(&q->lock);
-	q->count++;
-	if (q->writer_waiting && q->count >= q->batch)
-		pthread_cond_signal(&q->not_empty);
+	bool full = q->count == q->cap;
+	size_t tail = (q->head + q->count) % q->cap;
 	pthread_mutex_unlock(&q->lock);
+	if (full) {
+		__atomic_add_fetch(&q->dropped, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	enqueue(q, tail, c);
+	return true;
+}
+
+uint64_t output_queue_dropped(struct output_queue *q)
+{
+	return q ? __atomic_load_n(&q->dropped, __ATOMIC_RELAXED) : 0;
 }
 
 void output_queue_finish(struct output_queue *q)

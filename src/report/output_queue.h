@@ -12,7 +12,9 @@
 #ifndef TLSSCOPE_OUTPUT_QUEUE_H
 #define TLSSCOPE_OUTPUT_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conn.h"
 
@@ -27,6 +29,14 @@ struct output_queue *output_queue_start(size_t slots, size_t batch, output_fn fn
 
 /* Move the record into the queue (waits while the queue is full). */
 void output_queue_push(struct output_queue *q, struct conn *c);
+
+/* Move the record into the queue if a slot is free; false (the record left
+ * to the caller, counted as dropped) if not. For a live capture, whose
+ * packets must not wait for a reader that has stopped reading. */
+bool output_queue_offer(struct output_queue *q, struct conn *c);
+
+/* Records output_queue_offer() dropped so far (any thread). */
+uint64_t output_queue_dropped(struct output_queue *q);
 
 /* Wait until every pushed record is written, then stop the thread and free. */
 void output_queue_finish(struct output_queue *q);

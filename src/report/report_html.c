@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "report_html.h"
+#include "ts_utf8.h"
 #include "tls_names.h"
 
 #ifndef TLSSCOPE_VERSION
@@ -39,11 +40,20 @@ void html_escape(FILE *fp, const char *s)
 		case '\'':
 			fputs("&#39;", fp);
 			break;
-		default:
-			if ((ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f)
+		default: {
+			uint32_t cp;
+			/* A C1 control, bidi override or invalid UTF-8 is shown as its bytes, as the text
+			 * report does. */
+			size_t k = ch >= 0x80 ? ts_utf8_sequence((const uint8_t *)s, strlen(s), &cp) : 0;
+			if (k && !ts_utf8_invisible(cp)) {
+				fwrite(s, 1, k, fp);
+				s += k - 1;
+			} else if (ch >= 0x80 || (ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f) {
 				fprintf(fp, "\\x%02x", ch);
-			else
+			} else {
 				fputc(ch, fp);
+			}
+		}
 		}
 	}
 }

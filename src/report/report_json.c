@@ -945,6 +945,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 		jw_uint(w, "received", in->capture->received);
 		jw_uint(w, "dropped_by_kernel", in->capture->dropped_by_kernel);
 		jw_uint(w, "dropped_by_interface", in->capture->dropped_by_interface);
+		jw_uint(w, "records_dropped", in->capture->records_dropped);
 		jw_object_end(w);
 	}
 	jw_object_end(w);

@@ -8,6 +8,7 @@
 
 #include "report.h"
 #include "starttls.h"
+#include "text_escape.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
 
@@ -75,7 +76,9 @@ static const char *const text_clients[] = {"node", "openssl", "curl", "python", 
  */
 static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
 {
-	const char *p = text;
+	char safe[4 * DIAG_TEXT]; /* every text here is built from wire strings */
+	text_escape(text, safe, sizeof(safe));
+	const char *p = safe;
 	while (*p) {
 		int room = width > 0 ? width - col : 0;
 		size_t n = strlen(p);
@@ -95,6 +98,8 @@ static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
 			cut--;
 		if (cut == 0)
 			cut = (size_t)room;
+		while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+			cut--; /* never inside a UTF-8 character */
 		fprintf(fp, "%.*s\n%*s", (int)cut, p, indent, "");
 		p += cut;
 		while (*p == ' ')
@@ -126,9 +131,11 @@ static void text_fingerprints(FILE *fp, const struct conn *c)
 
 static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int width)
 {
-	if (d->expected_host[0])
-		fprintf(fp, "    expected     %s (from %s)\n", d->expected_host,
-		        expected_source_name(d->expected_source));
+	if (d->expected_host[0]) {
+		fputs("    expected     ", fp);
+		text_escape_put(fp, d->expected_host);
+		fprintf(fp, " (from %s)\n", expected_source_name(d->expected_source));
+	}
 	for (size_t i = 0; i < d->finding_count; i++) {
 		const struct finding *f = &d->findings[i];
 		fprintf(fp, "    %s%-8s%s %s: ", color_on(color, f->severity), severity_name(f->severity),
@@ -197,11 +204,14 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 		const struct x509_cert *x = d->certs[i];
 		int pad = 6 + 3 * (int)i;
 		if (!x || !x->parsed) {
-			fprintf(fp, "%*s[%zu] (not parsable: %s)\n", pad, "", i, x ? x->parse_error : "?");
+			fprintf(fp, "%*s[%zu] (not parsable: ", pad, "", i);
+			text_escape_put(fp, x ? x->parse_error : "?");
+			fputs(")\n", fp);
 			continue;
 		}
-		fprintf(fp, "%*s[%zu] %s%s%s\n", pad, "", i, x->subject ? x->subject : "?",
-		        x->is_ca ? "  [CA]" : "", x->self_signed ? "  [self-signed]" : "");
+		fprintf(fp, "%*s[%zu] ", pad, "", i);
+		text_escape_put(fp, x->subject ? x->subject : "?");
+		fprintf(fp, "%s%s\n", x->is_ca ? "  [CA]" : "", x->self_signed ? "  [self-signed]" : "");
 		pad += 4;
 		if (i == 0) {
 			san_text(x, buf, sizeof(buf));
@@ -216,8 +226,9 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 				else
 					snprintf(buf, sizeof(buf), "does NOT cover the expected %s",
 					         d->expected_host);
-				fprintf(fp, "%*s%s%s%s\n", pad, "", m->ok ? "" : color_on(color, SEV_ERROR),
-				        buf, m->ok ? "" : color_off(color));
+				fprintf(fp, "%*s%s", pad, "", m->ok ? "" : color_on(color, SEV_ERROR));
+				text_escape_put(fp, buf);
+				fprintf(fp, "%s\n", m->ok ? "" : color_off(color));
 			}
 		}
 		bool expired = at > x->not_after, early = at < x->not_before;
@@ -230,7 +241,9 @@ static void text_chain(FILE *fp, const struct conn *c, const struct diagnosis *d
 		        (expired || early) ? color_off(color) : "");
 		for (int k = 0; k < 6; k++)
 			fprintf(fp, "%02x", x->sha256[k]);
-		fprintf(fp, "...\n%*s`- issued by %s\n", pad, "", x->issuer ? x->issuer : "?");
+		fprintf(fp, "...\n%*s`- issued by ", pad, "");
+		text_escape_put(fp, x->issuer ? x->issuer : "?");
+		fputc('\n', fp);
 	}
 	if (c->server_certs.total > d->cert_count)
 		fprintf(fp, "      ... %u more not kept\n", c->server_certs.total - (unsigned)d->cert_count);
@@ -417,14 +430,20 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		fprintf(fp, "%s %s: %llu frames, link type %s%s\n", in->capture ? "interface" : "file",
 		        in->names[i], (unsigned long long)fi->frames, fi->dlt_name[0] ? fi->dlt_name : "?",
 		        fi->truncated ? ", TRUNCATED" : "");
-		if (fi->error[0])
-			fprintf(fp, "  %s\n", fi->error);
+		if (fi->error[0]) {
+			fputs("  ", fp);
+			text_escape_put(fp, fi->error);
+			fputc('\n', fp);
+		}
 	}
 	if (in && in->capture)
-		fprintf(fp, "capture: received %llu, dropped by kernel %llu, dropped by interface %llu\n",
+		fprintf(fp,
+		        "capture: received %llu, dropped by kernel %llu, dropped by interface %llu, records "
+		        "dropped (output not read) %llu\n",
 		        (unsigned long long)in->capture->received,
 		        (unsigned long long)in->capture->dropped_by_kernel,
-		        (unsigned long long)in->capture->dropped_by_interface);
+		        (unsigned long long)in->capture->dropped_by_interface,
+		        (unsigned long long)in->capture->records_dropped);
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
 	        (unsigned long long)s->captured_bytes);
 	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n",
@@ -547,11 +566,11 @@ static void one_line(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 	ts_addr_format(&conn_client(c)->addr, a1, sizeof(a1));
 	ts_addr_format(&conn_server(c)->addr, a2, sizeof(a2));
 	bool v6 = conn_client(c)->addr.family == 6;
-	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u%s  %s  %s  %s", (unsigned long long)c->id, v6 ? "[" : "",
-	        a1, v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "",
-	        conn_server(c)->port, c->transport == CONN_TRANSPORT_QUIC ? " QUIC" : "",
-	        dg && dg->expected_host[0] ? dg->expected_host : "-",
-	        conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-",
+	fprintf(fp, "#%-5llu %s%s%s:%u -> %s%s%s:%u%s  ", (unsigned long long)c->id, v6 ? "[" : "", a1,
+	        v6 ? "]" : "", conn_client(c)->port, v6 ? "[" : "", a2, v6 ? "]" : "", conn_server(c)->port,
+	        c->transport == CONN_TRANSPORT_QUIC ? " QUIC" : "");
+	text_escape_put(fp, dg && dg->expected_host[0] ? dg->expected_host : "-");
+	fprintf(fp, "  %s  %s", conn_version(c) ? tls_version_name(conn_version(c), v, sizeof(v)) : "-",
 	        conn_outcome_name(c->outcome));
 	for (size_t i = 0; dg && i < dg->finding_count; i++)
 		fprintf(fp, "%s%s", i ? "," : "  (", dg->findings[i].code);
@@ -569,8 +588,10 @@ void report_text_brief(FILE *fp, const struct conn *c, const struct diagnosis *d
 	one_line(fp, c, dg);
 	for (size_t i = 0; dg && i < dg->finding_count; i++) {
 		const struct finding *f = &dg->findings[i];
-		fprintf(fp, "    %s%-8s%s %s: %s\n", color_on(color, f->severity), severity_name(f->severity),
-		        color_off(color), f->code, f->message);
+		fprintf(fp, "    %s%-8s%s %s: ", color_on(color, f->severity), severity_name(f->severity),
+		        color_off(color), f->code);
+		text_escape_put(fp, f->message);
+		fputc('\n', fp);
 	}
 }
 
@@ -675,9 +696,12 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 	if (s && t->server_count) {
 		qsort(t->servers, t->server_count, sizeof(*t->servers), most_problems);
 		fprintf(fp, "servers with the most problems:\n");
-		for (size_t i = 0; i < t->server_count && i < 5; i++)
-			fprintf(fp, "  %-50s %lu connection%s\n", t->servers[i].key, t->servers[i].problems,
+		for (size_t i = 0; i < t->server_count && i < 5; i++) {
+			char key[4 * sizeof(t->servers[0].key)];
+			text_escape(t->servers[i].key, key, sizeof(key));
+			fprintf(fp, "  %-50s %lu connection%s\n", key, t->servers[i].problems,
 			        t->servers[i].problems == 1 ? "" : "s");
+		}
 	}
 	fflush(t->tmp);
 	if (t->count)

@@ -11,6 +11,8 @@ import os
 import struct
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pcapgen import Conn, Pcap, tcp_frame  # noqa: E402
@@ -22,7 +24,7 @@ failures = []
 
 def run(args, stdin=None):
     try:
-        r = subprocess.run([TOOL] + args, capture_output=True, timeout=120, input=stdin)
+        r = run_tlsscope([TOOL] + args, capture_output=True, timeout=120, input=stdin)
     except subprocess.TimeoutExpired:
         return None
     return r
@@ -227,6 +229,119 @@ r = run(["analyze", "--memory-cap", "lots", path("full.pcap")])
 check("bad size: exit 2", r is not None and r.returncode == 2)
 r = run(["frobnicate"])
 check("unknown command: exit 2", r is not None and r.returncode == 2)
+
+# 14. numbers: one strict parser, exit 2 and a line naming the option for each bad value
+FULL = path("full.pcap")
+for opt, val in [("--memory-cap", "-1"), ("--memory-cap", "-1M"), ("--memory-cap", "17592186044417M"),
+                 ("--memory-cap", "0"), ("--memory-cap", "1k"), ("--memory-cap", "64Mx"),
+                 ("--memory-cap", " 64M"), ("--memory-cap", "+64M"), ("--memory-cap", "99999999999999999999"),
+                 ("--idle-timeout", "-5"), ("--idle-timeout", "0"), ("--idle-timeout", "10s"),
+                 ("--idle-timeout", "18446744073709551617"), ("--idle-timeout", "0x10")]:
+    r = run(["analyze", opt, val, FULL])
+    err = r.stderr.decode() if r else ""
+    check("%s %r: exit 2 with a message naming it" % (opt, val),
+          r is not None and r.returncode == 2 and opt in err and repr(val)[1:-1] in err, err)
+r = run(["analyze", "--json", "--fail-on", "never", "--memory-cap", "1M", "--idle-timeout", "604800", FULL])
+check("--memory-cap 1M and --idle-timeout 604800 (the bounds) are taken", r is not None and r.returncode == 0,
+      r and r.stderr.decode())
+for sub, opt, val in [("diff", "--max-connections", "-1"), ("diff", "--max-connections", "0"),
+                      ("live", "--count", "-1"), ("live", "--duration", "1e3"), ("live", "--snaplen", "70000x"),
+                      ("live", "--count", "18446744073709551616")]:
+    args = [sub, opt, val] + ([FULL, FULL] if sub == "diff" else ["-i", "lo"])
+    r = run(args)
+    err = r.stderr.decode() if r else ""
+    check("%s %s %r: exit 2 with a message naming it" % (sub, opt, val),
+          r is not None and r.returncode == 2 and opt in err, err)
+
+# 15. argument files: regular files only, a size and a line cap
+os.mkfifo(path("rules.fifo")) if not os.path.exists(path("rules.fifo")) else None
+for what, target in [("a device", "/dev/zero"), ("a directory", WORK), ("a FIFO", path("rules.fifo"))]:
+    r = run(["analyze", "--expect-file", target, FULL])
+    err = r.stderr.decode() if r else ""
+    check("--expect-file %s: refused at once, exit 2" % what,
+          r is not None and r.returncode == 2 and what in err and "regular file" in err, err)
+with open(path("long-line.rules"), "w") as fh:
+    fh.write("a" * 100000 + "\n")
+r = run(["analyze", "--expect-file", path("long-line.rules"), FULL])
+check("--expect-file: a line past the cap is refused", r is not None and r.returncode == 2
+      and "line longer than" in r.stderr.decode(), r and r.stderr.decode())
+with open(path("huge.rules"), "w") as fh:
+    for _ in range(5 * 1024 * 1024 // 64):
+        fh.write("# " + "x" * 61 + "\n")
+r = run(["analyze", "--expect-file", path("huge.rules"), FULL])
+check("--expect-file: a file past the size cap is refused", r is not None and r.returncode == 2
+      and "larger than 4 MiB" in r.stderr.decode(), r and r.stderr.decode())
+
+# 16. files written never follow a symlink planted where they go
+GOOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pcaps", "01-tls12-good.pcap")
+victim = path("victim.txt")
+with open(victim, "w") as fh:
+    fh.write("precious\n")
+exp = path("export-link")
+if os.path.isdir(exp):
+    for n in os.listdir(exp):
+        os.unlink(os.path.join(exp, n))
+else:
+    os.mkdir(exp)
+os.symlink(victim, os.path.join(exp, "index.tsv"))
+r = run(["analyze", "--export-certs", exp, GOOD])
+err = r.stderr.decode() if r else ""
+check("--export-certs: a symlinked index.tsv is refused, exit 2",
+      r is not None and r.returncode == 2 and "index.tsv" in err and "symbolic link" in err, err)
+check("--export-certs: the symlink's target is untouched", open(victim).read() == "precious\n")
+# A dangling symlink named as a certificate's file: the file it points to is never created.
+r = run(["analyze", "--json", GOOD])
+sha = json.loads(r.stdout.decode().splitlines()[0])["certificates"][0]["der_sha256"]
+os.unlink(os.path.join(exp, "index.tsv"))
+dangling = path("created-through-symlink.pem")
+os.symlink(dangling, os.path.join(exp, sha + ".pem"))
+r = run(["analyze", "--export-certs", exp, GOOD])
+err = r.stderr.decode() if r else ""
+check("--export-certs: a dangling <sha256>.pem symlink is refused, exit 2",
+      r is not None and r.returncode == 2 and sha + ".pem" in err and "symbolic link" in err, err)
+check("--export-certs: nothing created through the dangling symlink", not os.path.exists(dangling))
+check("--export-certs: the symlink is left as it was", os.path.islink(os.path.join(exp, sha + ".pem")))
+
+# 17. an output that is an input is refused before anything is opened for writing
+cap = path("same.pcap")
+with open(GOOD, "rb") as src, open(cap, "wb") as dst:
+    dst.write(src.read())
+size = os.path.getsize(cap)
+if os.path.exists(path("same-hard.pcap")):
+    os.unlink(path("same-hard.pcap"))
+os.link(cap, path("same-hard.pcap"))
+if os.path.lexists(path("same-sym.pcap")):
+    os.unlink(path("same-sym.pcap"))
+os.symlink(cap, path("same-sym.pcap"))
+os.makedirs(path("same-dir"), exist_ok=True)
+if os.path.lexists(path("same-dir/index.tsv")):
+    os.unlink(path("same-dir/index.tsv"))
+os.link(cap, path("same-dir/index.tsv"))
+for args in (["analyze", "-o", cap, cap], ["analyze", "-o", path("same-hard.pcap"), cap],
+             ["analyze", "--json-file", path("same-sym.pcap"), cap], ["analyze", "--html", cap, cap],
+             ["analyze", "--export-certs", path("same-dir"), cap],
+             ["diff", "-o", cap, GOOD, cap], ["diff", "--html", path("same-sym.pcap"), cap, GOOD]):
+    r = run(args)
+    err = r.stderr.decode() if r else ""
+    check("%s: refused, exit 2" % " ".join(a.replace(WORK + "/", "") for a in args),
+          r is not None and r.returncode == 2 and "is the input file" in err, err)
+    check("%s: the capture is untouched" % " ".join(a.replace(WORK + "/", "") for a in args),
+          os.path.getsize(cap) == size)
+
+# ... nor one of the files the options read (a rule file, a key log, a CA file)
+rules = path("same.rules")
+with open(rules, "w") as fh:
+    fh.write("example.test\n")
+for args in (["analyze", "--expect-file", rules, "-o", rules, cap],
+             ["analyze", "--ca", rules, "--html", rules, cap],
+             ["diff", "--expect-file", rules, "-o", rules, GOOD, cap],
+             ["live", "-i", "lo", "--expect-file", rules, "--write", rules]):
+    r = run(args)
+    err = r.stderr.decode() if r else ""
+    check("%s: refused, exit 2" % " ".join(a.replace(WORK + "/", "") for a in args),
+          r is not None and r.returncode == 2 and "is the input file" in err, err)
+    check("%s: the file is untouched" % " ".join(a.replace(WORK + "/", "") for a in args),
+          open(rules).read() == "example.test\n")
 
 print("%d passed, %d failed" % (0, len(failures)) if failures else "all bad-input checks passed")
 sys.exit(1 if failures else 0)

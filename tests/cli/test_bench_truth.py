@@ -24,6 +24,8 @@ import json
 import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 tool = sys.argv[1]
 if sys.argv[2] == "--capture":
@@ -51,7 +53,7 @@ with open(tsv) as fh:
         row = dict(zip(cols, line.rstrip("\n").split("\t")))
         truth[(row["client"], row["server"])] = row
 
-res = subprocess.run([tool, "analyze", "--json", "--ca", root, pcap], capture_output=True, text=True)
+res = run_tlsscope([tool, "analyze", "--json", "--ca", root, pcap], capture_output=True, text=True)
 if res.returncode not in (0, 1):  # 1: error findings, as expected here
     print("tlsscope failed:", res.stderr)
     sys.exit(1)

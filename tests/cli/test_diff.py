@@ -9,8 +9,9 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import DIFF_EXITS, run as run_tlsscope  # noqa: E402
 
 try:
     import jsonschema
@@ -36,7 +37,7 @@ def run(args, env=None):
     e = dict(os.environ)
     e.pop("COLUMNS", None)
     e.update(env or {})
-    return subprocess.run([tool, "diff"] + args, capture_output=True, text=True, timeout=120, env=e)
+    return run_tlsscope([tool, "diff"] + args, allowed=DIFF_EXITS, text=True, timeout=120, env=e)
 
 
 def diff_json(good, bad, extra=()):

@@ -22,6 +22,8 @@ import shutil
 import struct
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import hello_then_reset  # noqa: E402
@@ -80,7 +82,7 @@ def main():
     hostile_capture(hostile)
     page, jsonl = os.path.join(ART, "report.html"), os.path.join(ART, "report.jsonl")
     captures = sorted(glob.glob(os.path.join(PCAPS, "*.pcap"))) + [hostile]
-    r = subprocess.run([TOOL, "analyze", "--ca", os.path.join(PCAPS, "ca", "root.pem"), "--html", page,
+    r = run_tlsscope([TOOL, "analyze", "--ca", os.path.join(PCAPS, "ca", "root.pem"), "--html", page,
                         "--json-file", jsonl, *captures], capture_output=True, text=True, timeout=120)
     check("tlsscope exits 0 or 1 (findings)", r.returncode in (0, 1), r.stderr)
     check("the text report still goes to stdout", "== summary ==" in r.stdout and "hostname-mismatch" in r.stdout)

@@ -30,6 +30,8 @@ import time
 
 import lo_capture
 from run_e2e import ENV, HERE, TIMEOUT, log, port_free, run, stop, wait_listening
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 PORT_BASES = (22100, 22300, 22500, 22700)
 WWW = "www.example.test"
@@ -160,7 +162,7 @@ def analyze(tool, pcap, pki, keylogs, out_path):
     cmd = [tool, "analyze", "--json", "--fail-on", "never", "--ca", os.path.join(pki, "root.pem")]
     for k in keylogs:
         cmd += ["--keylog", k]
-    r = run(cmd + [pcap], timeout=60)
+    r = run_tlsscope(cmd + [pcap], allowed=(0,), timeout=60, env=ENV)
     with open(out_path, "wb") as f:
         f.write(r.stdout)
     recs = {}

@@ -123,8 +123,9 @@ def json_run(tlsscope, validator, pki, ports, outdir, tmp):
     if summary:
         s = summary[0]
         cap = s.get("capture") or {}
-        check(set(cap) == {"received", "dropped_by_kernel", "dropped_by_interface"},
-              "summary has libpcap's counters (%s)" % cap)
+        check(set(cap) == {"received", "dropped_by_kernel", "dropped_by_interface", "records_dropped"},
+              "summary has libpcap's counters and the records dropped (%s)" % cap)
+        check(cap.get("records_dropped") == 0, "no record dropped while the output is read (%s)" % cap)
         check(cap.get("received", 0) >= s["packets"] > 0, "received >= packets analysed > 0")
         check(s["reported"] == len(conns), "summary reported %s == %d records" % (s["reported"], len(conns)))
     ids = [c["id"] for c in conns]

@@ -1560,7 +1560,7 @@ static void check_capture(const char *dir, const struct capture_expect *e)
 	CHECK_EQ(tcp_bytes, e->tcp_bytes);
 }
 
-static void test_captures(void)
+static void test_captures(const char *dir)
 {
 	/* Expected numbers from tshark 4.x on the same files:
 	 *   tshark -r FILE -Y '(tcp || udp) && !icmp && !icmpv6' -T fields -e tcp.len */
@@ -1585,19 +1585,18 @@ static void test_captures(void)
 	    {"zeek__quic-go_quic-go__handshake.pcap", DLT_PPP, 0, 9, 0, "193.167.0.100", "193.167.100.100",
 	     40084, 443, 0},
 	};
-	const char *dir = getenv("TLSSCOPE_CORPUS");
-	if (!dir)
-		dir = "/work/shared/corpus/public";
 	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		printf("test_decode: %s not found, capture checks skipped\n", dir);
+	if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		check_skip("test_decode",
+		           "no corpus directory given (argv[1]) or found: capture checks not run");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		check_capture(dir, &caps[i]);
 }
 
-int main(void)
+/* argv[1]: the public capture corpus (CMake passes TLSSCOPE_CORPUS). */
+int main(int argc, char **argv)
 {
 	test_names_and_links();
 	test_addr_format();
@@ -1617,6 +1616,6 @@ int main(void)
 	test_udp();
 	test_tunnels();
 	test_truncation_sweeps();
-	test_captures();
+	test_captures(argc > 1 ? argv[1] : NULL);
 	return check_report("test_decode");
 }

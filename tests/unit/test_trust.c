@@ -395,8 +395,9 @@ static bool have_system_bundle(void)
 static void test_system_store(void)
 {
 	if (!have_system_bundle()) {
-		printf("test_trust: note: no system CA bundle (/etc/ssl/certs/ca-certificates.crt); "
-		       "system-store checks skipped\n");
+		check_skip("test_trust",
+		           "no system CA bundle (/etc/ssl/certs/ca-certificates.crt): system-store "
+		           "checks not run");
 		return;
 	}
 	struct chain_verdict v;
