@@ -4,9 +4,11 @@ zmodload zsh/zpty || exit 77
 zpty z zsh -f -i
 zpty -w z "PS1='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -d /dev/null; tlsscope() { :; }"
 zpty -w z "print RE""ADY"
-zpty -r -m z out '*READY*'
+# Type only once the next prompt is up (zle drops keys typed before it starts).
+zpty -r -m z out '*READY*> *'
+sleep 0.2
 zpty -n -w z "$2"$'\t'
-sleep 0.5
+sleep 1
 # Ctrl-A, a print in front of the completed line, Ctrl-E, its end marker, Enter.
 zpty -n -w z $'\x01print -r -- GOT:\x05:END\n'
 zpty -r -m z out '*GOT:*:END*'
