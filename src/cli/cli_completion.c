@@ -95,7 +95,8 @@ static void print_zsh_options(FILE *fp, const struct completion_command *c)
 		if (*s != ':')
 			fprintf(fp, " \\\n\t\t\t'-%c%s'", *s, s[1] == ':' ? ":value:_files" : "");
 	for (const struct option *o = c->long_options; o->name; o++)
-		fprintf(fp, " \\\n\t\t\t'--%s%s'", o->name, o->has_arg != no_argument ? "=:value:_files" : "");
+		fprintf(fp, " \\\n\t\t\t'--%s%s'", o->name,
+		        o->has_arg != no_argument ? "=:value:_files" : "");
 }
 
 static void print_zsh(FILE *fp)
