@@ -3,7 +3,7 @@
 # Idempotent: packages already present are skipped; run as root (or with sudo).
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libjansson-dev openssl ca-certificates python3 python3-jsonschema
+packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev libjansson-dev openssl ca-certificates python3 python3-jsonschema
 	clang libclang-rt-14-dev
 	tcpdump curl nodejs
 	libncurses-dev tmux

@@ -1108,6 +1108,25 @@ static void sort_findings(struct diagnosis *d)
 	}
 }
 
+struct finding *diagnosis_add_finding(struct diagnosis *d, const char *code, enum severity sev)
+{
+	if (d->finding_count == DIAG_MAX_FINDINGS)
+		return NULL;
+	size_t at = d->finding_count;
+	while (at > 0 && d->findings[at - 1].severity < sev)
+		at--; /* after the findings at least as severe: the order stays worst first */
+	memmove(&d->findings[at + 1], &d->findings[at], (d->finding_count - at) * sizeof(d->findings[0]));
+	d->finding_count++;
+	struct finding *f = &d->findings[at];
+	f->code = code;
+	f->severity = sev;
+	f->cert = -1;
+	f->message[0] = f->fix[0] = 0;
+	if (sev > d->worst)
+		d->worst = sev;
+	return f;
+}
+
 /* Clear what a diagnosis is read by (counts, flags, first bytes of texts):
  * the whole struct is ~40 KiB and is reused for every connection. */
 static void diagnosis_reset(struct diagnosis *d)

@@ -78,4 +78,8 @@ struct diag_context {
  * it before the next diagnose_conn() on the same cache. */
 void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *out);
 
+/* A finding added after the diagnosis (by a later stage: the state store's change findings), in its
+ * place by severity, with no certificate; the caller fills message and fix. NULL when there is no room. */
+struct finding *diagnosis_add_finding(struct diagnosis *d, const char *code, enum severity sev);
+
 #endif

@@ -13,6 +13,7 @@
 #include "keylog.h"
 #include "ts_limits.h"
 #include "output_queue.h"
+#include "state_store.h"
 #include "text_escape.h"
 
 /* Records waiting for the writer thread: enough to ride out bursts, few
@@ -38,7 +39,10 @@ const char analysis_options_help[] =
     "  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
     "  --no-diagnose        only the connection records: no certificate parsing,\n"
-    "                       verification, findings or client_errors\n";
+    "                       verification, findings or client_errors\n"
+    "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
+    "                       missing): chains, versions, outcomes per server; findings\n"
+    "                       chain-changed and new-failure-mode (docs/state.md)\n";
 
 struct analysis {
 	struct engine *engine;
@@ -52,6 +56,7 @@ struct analysis {
 	bool drop_when_full;
 	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
+	struct state_store *state; /* --state, or NULL; used by the thread that runs the sink */
 };
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
@@ -156,6 +161,9 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	case OPT_NO_DIAGNOSE:
 		cfg->diagnose = false;
 		return 1;
+	case OPT_STATE:
+		cfg->state_path = arg;
+		return 1;
 	case OPT_KEYLOG:
 		if (!load_keylog(&cfg->keylog, arg))
 			return -1;
@@ -233,9 +241,11 @@ static void handle_record(struct conn *c, void *user)
 	if (a->diagnose) {
 		diagnose_conn(&a->diag, c, &a->dg);
 		dg = &a->dg;
-		if (dg->finding_count && (int)dg->worst > a->worst)
-			a->worst = (int)dg->worst;
 	}
+	if (a->state)
+		state_store_add(a->state, c, a->diagnose ? &a->dg : NULL); /* its change findings into dg */
+	if (dg && dg->finding_count && (int)dg->worst > a->worst)
+		a->worst = (int)dg->worst;
 	a->sink(c, dg, a->user);
 }
 
@@ -267,6 +277,11 @@ struct analysis *analysis_start(const struct analysis_config *cfg, analysis_sink
 	a->diag.trust = trust_store_new(&cfg->trust, err, sizeof(err));
 	if (!a->diag.trust) {
 		fprintf(stderr, "tlsscope: %s\n", err);
+		analysis_free(a);
+		return NULL;
+	}
+	if (cfg->state_path && !(a->state = state_store_open(cfg->state_path, err, sizeof(err)))) {
+		fprintf(stderr, "tlsscope: --state %s\n", err);
 		analysis_free(a);
 		return NULL;
 	}
@@ -320,6 +335,9 @@ void analysis_drain(struct analysis *a)
 	a->records_dropped = output_queue_dropped(a->queue);
 	output_queue_finish(a->queue); /* every record through the sink */
 	a->queue = NULL;
+	if (a->state && !state_store_flush(a->state))
+		fprintf(stderr, "tlsscope: --state: %s; the records before it are kept\n",
+		        state_store_error(a->state));
 	const struct ts_stats *st = engine_stats(a->engine);
 	if (a->keylog && !st->keylog[CONN_KEYLOG_MATCHED] && !st->keylog[CONN_KEYLOG_FAILED] &&
 	    st->keylog[CONN_KEYLOG_NOT_FOUND])
@@ -340,5 +358,6 @@ void analysis_free(struct analysis *a)
 	engine_free(a->engine);
 	cert_cache_free(a->diag.cache);
 	trust_store_free(a->diag.trust);
+	state_store_close(a->state);
 	free(a);
 }

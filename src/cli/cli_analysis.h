@@ -39,6 +39,7 @@ enum analysis_option_code {
 	OPT_CA_DIR,
 	OPT_NO_DIAGNOSE,
 	OPT_KEYLOG,
+	OPT_STATE,
 	OPT_ANALYSIS_LAST
 };
 
@@ -50,6 +51,7 @@ enum analysis_option_code {
 	    {"ca", required_argument, NULL, OPT_CA}, {"ca-add", required_argument, NULL, OPT_CA_ADD},        \
 	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                                 \
 	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
+	    {"state", required_argument, NULL, OPT_STATE},                                                   \
 	{                                                                                                    \
 		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
 	}
@@ -63,6 +65,7 @@ struct analysis_config {
 	struct trust_options trust;
 	bool diagnose;         /* false with --no-diagnose */
 	struct keylog *keylog; /* --keylog files, loaded; engine.keylog points here */
+	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;

@@ -3,7 +3,7 @@
  * plainly why it cannot be opened), the capture loop with its limits and
  * drop warnings, one line or JSON object per connection as soon as it is
  * decided, and the summary when the run stops (SIGINT, SIGTERM, --duration,
- * --count).
+ * --count). SIGHUP reopens the --json-file (logrotate) and never stops a run.
  */
 #include "cli_live.h"
 
@@ -47,13 +47,14 @@ static void usage(FILE *fp)
 	        "  --write FILE         also save the captured packets to FILE (pcap), for analyze or diff\n"
 	        "  --list               list the interfaces that can be captured, then exit\n"
 	        "  --json               one JSON object per connection, then a summary object\n"
+	        "  --json-file FILE     also append JSON Lines to FILE; SIGHUP reopens it (logrotate)\n"
 	        "  --tui                the curses view, filled as connections are decided (q stops)\n"
 	        "  --no-summary         leave out the summary\n"
 	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
 	        "  --color=WHEN         colours: auto (a terminal), always, never\n"
 	        "%s"
 	        "Stops on SIGINT or SIGTERM (a second one stops at once): open connections are reported,\n"
-	        "then the summary. Capturing"
+	        "then the summary. SIGHUP reopens --json-file and goes on. Capturing"
 	        " needs root or CAP_NET_RAW and CAP_NET_ADMIN. See tlsscope(1) and docs/deploying.md.\n",
 	        analysis_options_help);
 }
@@ -67,6 +68,15 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
+/* SIGHUP: the --json-file is reopened by the next write (logrotate has moved it). */
+static volatile sig_atomic_t reopen_requested;
+
+static void on_reopen_signal(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
+
 /* How often the view's summary bar gets libpcap's counters. */
 #define LIVE_STATUS_NS 1000000000LL
 
@@ -75,7 +85,34 @@ struct live_output {
 	struct jsonw w;
 	struct report_inputs inputs;
 	bool write_failed;
+	/* --json-file: touched by the writer thread, then by the main thread after the drain. */
+	const char *json_path;
+	FILE *json_file;
+	struct jsonw wf;
 };
+
+/* Open (append: a restart adds to the day's file) the --json-file; false with the reason printed. */
+static bool json_file_open(struct live_output *o)
+{
+	o->json_file = fopen(o->json_path, "a");
+	if (!o->json_file) {
+		fprintf(stderr, "tlsscope: --json-file %s: cannot write: %s\n", o->json_path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* After SIGHUP: the old file (renamed by logrotate) is closed, a new one opened at the path. */
+static void json_file_reopen_if_asked(struct live_output *o)
+{
+	if (!o->json_path || !__atomic_exchange_n(&reopen_requested, 0, __ATOMIC_RELAXED))
+		return;
+	if (o->json_file && fclose(o->json_file) != 0)
+		o->write_failed = true;
+	o->json_file = NULL;
+	if (!json_file_open(o))
+		o->write_failed = true;
+}
 
 /* On the writer thread: each record as it is decided, flushed at once for a reader at the other end of a
  * pipe. */
@@ -89,6 +126,10 @@ static void write_record(const struct conn *c, const struct diagnosis *dg, void 
 		report_text_brief(stdout, c, dg, &o->inputs);
 	}
 	if (fflush(stdout) != 0)
+		o->write_failed = true;
+	json_file_reopen_if_asked(o);
+	if (o->json_file &&
+	    (!json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs) || fflush(o->json_file) != 0))
 		o->write_failed = true;
 }
 
@@ -290,6 +331,7 @@ enum live_option_code {
 	OPT_WRITE,
 	OPT_LIST,
 	OPT_TUI,
+	OPT_JSON_FILE,
 };
 
 /* The options of `live`, also the source of the shell completions (cli_completion.c). */
@@ -303,6 +345,7 @@ const struct option live_long_options[] = {
     {"write", required_argument, NULL, OPT_WRITE},
     {"list", no_argument, NULL, OPT_LIST},
     {"json", no_argument, NULL, OPT_JSON},
+    {"json-file", required_argument, NULL, OPT_JSON_FILE},
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -330,6 +373,7 @@ int cmd_live(int argc, char **argv)
 	int c;
 	char err[1200];
 	jw_init(&o.w);
+	jw_init(&o.wf);
 	if (!analysis_config_init(&cfg, argc)) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
@@ -374,6 +418,9 @@ int cmd_live(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o.json = true;
+			break;
+		case OPT_JSON_FILE:
+			o.json_path = optarg;
 			break;
 		case OPT_TUI:
 			tui = true;
@@ -424,12 +471,21 @@ int cmd_live(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (tui && o.json_path) {
+		fprintf(stderr, "tlsscope: live: --tui and --json-file cannot be used together\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (tui && !cli_tui_need_terminal("live --tui")) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-
-	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count)) {
+	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count) ||
+	    !cli_output_not_input("--json-file", o.json_path, cfg.read_files, cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (o.json_path && !json_file_open(&o)) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -461,10 +517,16 @@ int cmd_live(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGHUP's default would end the run with no summary: under --tui the terminal has gone,
+	 * so it stops the run; otherwise it only asks for the --json-file to be reopened. */
+	struct sigaction hup = {.sa_handler = tui ? on_stop_signal : on_reopen_signal};
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
 	sigset_t stop_set, old_set;
 	sigemptyset(&stop_set);
 	sigaddset(&stop_set, SIGINT);
 	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
 	a = tui ? analysis_start(&cfg, cli_tui_sink, model) : analysis_start(&cfg, write_record, &o);
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
@@ -505,6 +567,17 @@ int cmd_live(int argc, char **argv)
 		} else {
 			report_text_summary(stdout, stats, &o.inputs);
 		}
+		json_file_reopen_if_asked(&o);
+		if (o.json_file) {
+			report_json_summary(&o.wf, stats, &o.inputs);
+			if (!jw_flush_line(&o.wf, o.json_file))
+				o.write_failed = true;
+		}
+	}
+	if (o.json_file) {
+		if (fclose(o.json_file) != 0)
+			o.write_failed = true;
+		o.json_file = NULL;
 	}
 	if (!live_close(lc)) {
 		fprintf(stderr, "tlsscope: --write %s: writing failed\n", lo.write_path);
@@ -521,7 +594,10 @@ out:
 	analysis_free(a); /* before the model: the writer thread feeds it */
 	tui_model_free(model);
 	live_close(lc);
+	if (o.json_file)
+		fclose(o.json_file);
 	jw_free(&o.w);
+	jw_free(&o.wf);
 	analysis_config_free(&cfg);
 	return status;
 }

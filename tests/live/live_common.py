@@ -126,6 +126,12 @@ def s_server(pki, leaf, chain, port, extra, logdir):
                                                    stdin=subprocess.DEVNULL, env=e2e.ENV))
 
 
+def make_pki(pki):
+    """The e2e test PKI in pki (tests/e2e/make_pki.sh); None, or why it could not be made."""
+    r = e2e.run(["sh", os.path.join(e2e.HERE, "make_pki.sh"), pki], timeout=60)
+    return None if r.returncode == 0 else "make_pki.sh: %s" % e2e.first_line(r.stderr)
+
+
 def start_live_or_skip(tlsscope, args):
     """A running Live, or (None, SKIP) when this machine does not let us capture on lo."""
     live = Live(tlsscope, args)
