@@ -250,6 +250,9 @@ static void list(struct tui_state *s)
 		s->top = s->selected;
 	if (s->selected >= s->top + (size_t)rows)
 		s->top = s->selected - (size_t)rows + 1;
+	/* A view that shrank (a filter) is drawn from the top it now needs, not with blank lines below. */
+	if (rows > 0 && s->top + (size_t)rows > n)
+		s->top = n > (size_t)rows ? n - (size_t)rows : 0;
 	size_t visible = n - s->top < (size_t)rows ? n - s->top : (size_t)rows;
 	if (s->top > n)
 		visible = 0;
@@ -310,6 +313,18 @@ static size_t detail_lines(const struct tui_state *s, int width, size_t first, i
 			size_t k = fit(text, left, width, &used);
 			if (k == 0 && left)
 				k = 1;
+			size_t skip = 0;
+			if (k < left) {
+				/* Break at the last space that fits, so words stay whole (a word longer than the
+				 * line is still cut); the spaces at the break are not carried over. */
+				size_t b = k;
+				while (b > 0 && text[b] != ' ')
+					b--;
+				if (b > 0)
+					k = b;
+				while (k + skip < left && text[k + skip] == ' ')
+					skip++;
+			}
 			if (count >= first && count < first + (size_t)rows) {
 				int y = y0 + (int)(count - first);
 				move(y, 0);
@@ -319,8 +334,8 @@ static size_t detail_lines(const struct tui_state *s, int width, size_t first, i
 				attroff(attr);
 			}
 			count++;
-			text += k;
-			left -= k;
+			text += k + skip;
+			left -= k + skip;
 		} while (left);
 		p = nl + 1;
 	}

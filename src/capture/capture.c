@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode.h"
 
@@ -65,6 +66,34 @@ static bool file_is_nanosecond(const char *path)
 
 enum ts_status capture_read_file(const char *path, struct engine *e, struct capture_info *info)
 {
+	return capture_read_file_controlled(path, e, info, NULL);
+}
+
+static bool stop_requested(const struct capture_control *control)
+{
+	return control && control->stop && *control->stop;
+}
+
+static uint64_t file_size(FILE *fp)
+{
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+static void report_progress(const struct capture_control *control, FILE *fp, uint64_t total,
+                            uint64_t frames)
+{
+	if (!control || !control->progress)
+		return;
+	off_t at = ftello(fp);
+	control->progress(control->user, at > 0 ? (uint64_t)at : 0, total, frames);
+}
+
+enum ts_status capture_read_file_controlled(const char *path, struct engine *e, struct capture_info *info,
+                                            const struct capture_control *control)
+{
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	memset(info, 0, sizeof(*info));
 	/* Our own FILE with a large buffer: libpcap's default stdio buffer
@@ -100,18 +129,26 @@ enum ts_status capture_read_file(const char *path, struct engine *e, struct capt
 	}
 	info->nanosecond = strcmp(path, "-") != 0 && file_is_nanosecond(path);
 
+	uint64_t total = file_size(fp);
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc;
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+	int rc = 0;
+	while (!stop_requested(control) && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		int64_t ts = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
 		if (!info->frames)
 			info->first_ts_ns = ts;
 		info->last_ts_ns = ts;
 		info->frames++;
 		engine_frame(e, info->dlt, ts, data, h->caplen, h->len);
+		if (info->frames % CAPTURE_PROGRESS_FRAMES == 0)
+			report_progress(control, fp, total, info->frames);
 	}
-	if (rc == PCAP_ERROR) {
+	if (stop_requested(control)) {
+		/* A signal, seen between frames or as the EINTR of a blocked read. */
+		info->interrupted = true;
+		snprintf(info->error, sizeof(info->error), "%s: reading interrupted after %llu frames",
+		         path, (unsigned long long)info->frames);
+	} else if (rc == PCAP_ERROR) {
 		info->truncated = true;
 		snprintf(info->error, sizeof(info->error),
 		         "%s: capture damaged or cut after %llu frames (%s)", path,

@@ -11,6 +11,7 @@
 #ifndef TLSSCOPE_CAPTURE_H
 #define TLSSCOPE_CAPTURE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct capture_info {
 	uint64_t frames;
 	int64_t first_ts_ns, last_ts_ns;
 	bool truncated;   /* reading stopped at a damaged or cut record */
+	bool interrupted; /* reading stopped because control->stop was set */
 	char error[1024]; /* why the file could not be used, or why it stopped */
 };
 
@@ -34,5 +36,23 @@ struct capture_info {
  * decode.c does not know. info->error says what happened, naming the file.
  */
 enum ts_status capture_read_file(const char *path, struct engine *e, struct capture_info *info);
+
+/* How often (in frames) capture_control's progress callback is called. */
+#define CAPTURE_PROGRESS_FRAMES 8192
+
+/* The caller's hold on a long read: a flag a signal handler sets to end it
+ * early (a read blocked on a pipe is ended by the signal's EINTR), and a
+ * progress callback (bytes read so far, the file's size or 0 if unknown). */
+struct capture_control {
+	const volatile sig_atomic_t *stop; /* NULL: read to the end */
+	void (*progress)(void *user, uint64_t bytes_read, uint64_t bytes_total, uint64_t frames);
+	void *user;
+};
+
+/* capture_read_file() under control (NULL: as capture_read_file). When the
+ * stop flag ends the read, the frames before it were analysed and
+ * info->interrupted is set; the status is TS_OK. */
+enum ts_status capture_read_file_controlled(const char *path, struct engine *e, struct capture_info *info,
+                                            const struct capture_control *control);
 
 #endif

@@ -53,6 +53,8 @@ struct analysis {
 	analysis_sink_fn sink;
 	void *user;
 	bool keylog; /* --keylog given: warn when it matched nothing */
+	const struct capture_control *control; /* stop flag and progress, or NULL */
+	unsigned empty_inputs;                 /* inputs that held no connection at all */
 	bool drop_when_full;
 	uint64_t records_dropped; /* once the queue is gone */
 	int worst;
@@ -314,7 +316,8 @@ struct engine *analysis_engine(struct analysis *a)
 bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info)
 {
 	engine_set_file(a->engine, file_index);
-	enum ts_status st = capture_read_file(name, a->engine, info);
+	uint64_t before = engine_stats(a->engine)->connections;
+	enum ts_status st = capture_read_file_controlled(name, a->engine, info, a->control);
 	engine_flush(a->engine);
 	char why[4 * sizeof(info->error)]; /* may quote the file's bytes */
 	text_escape(info->error, why, sizeof(why));
@@ -322,9 +325,27 @@ bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *nam
 		fprintf(stderr, "tlsscope: %s\n", why);
 		return false;
 	}
-	if (info->truncated)
+	if (info->truncated || info->interrupted)
 		fprintf(stderr, "tlsscope: warning: %s; the packets before it were analysed\n", why);
+	if (engine_stats(a->engine)->connections == before) {
+		char shown[4 * 256];
+		text_escape(strcmp(name, "-") ? name : "standard input", shown, sizeof(shown));
+		fprintf(stderr, "tlsscope: warning: %s: no connection in %llu frames%s\n", shown,
+		        (unsigned long long)info->frames,
+		        info->frames ? "" : " (a tcpdump stopped before it wrote its buffer? use tcpdump -U)");
+		a->empty_inputs++;
+	}
 	return true;
+}
+
+void analysis_set_control(struct analysis *a, const struct capture_control *control)
+{
+	a->control = control;
+}
+
+unsigned analysis_empty_inputs(const struct analysis *a)
+{
+	return a->empty_inputs;
 }
 
 void analysis_drain(struct analysis *a)

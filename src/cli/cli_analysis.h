@@ -112,6 +112,12 @@ struct engine *analysis_engine(struct analysis *a);
  * truncated one gives a warning and true. */
 bool analysis_read_file(struct analysis *a, uint32_t file_index, const char *name, struct capture_info *info);
 
+/* A stop flag and a progress callback for the reads that follow (NULL: none). */
+void analysis_set_control(struct analysis *a, const struct capture_control *control);
+
+/* Inputs read so far that held no connection at all (each got a warning). */
+unsigned analysis_empty_inputs(const struct analysis *a);
+
 /* Finish every open connection and wait until the sink has seen all. */
 void analysis_drain(struct analysis *a);
 

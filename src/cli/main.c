@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "jsonw.h"
 #include "report.h"
 #include "report_html.h"
+#include "report_rollup.h"
 
 /* The outputs of `analyze`: the text report or JSON Lines, and the extras. */
 struct analyze_outputs {
@@ -34,6 +37,7 @@ struct analyze_outputs {
 	struct cert_export export; /* --export-certs */
 	struct text_report *text;  /* the text report being gathered (text mode) */
 	struct html_report *html;  /* --html: the page being gathered */
+	struct rollup *rollup;     /* the roll-up both the text and HTML reports show */
 };
 
 static void usage(FILE *fp)
@@ -75,6 +79,7 @@ static void write_conn(const struct conn *c, const struct diagnosis *dg, void *u
 	if (o->json_file && !json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	html_report_add(o->html, c, dg, &o->inputs);
+	rollup_add(o->rollup, c, dg);
 	cert_export_conn(&o->export, c, &o->inputs);
 }
 
@@ -89,6 +94,50 @@ static int terminal_width(FILE *fp)
 	const char *cols = getenv("COLUMNS");
 	int n = cols ? atoi(cols) : 0;
 	return n >= 40 ? n : 80;
+}
+
+/* Set by SIGINT/SIGTERM: stop reading, then report what was read. */
+static volatile sig_atomic_t analyze_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	analyze_stop = 1;
+}
+
+/* No SA_RESTART, so a read blocked on a pipe returns EINTR; SA_RESETHAND, so
+ * a second Ctrl-C ends tlsscope at once. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The writer thread must not take the signal, or the blocked read goes on. */
+static void block_stop_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* Progress on a terminal: one line, rewritten in place. */
+static void show_progress(void *user, uint64_t bytes_read, uint64_t bytes_total, uint64_t frames)
+{
+	const char *name = user;
+	if (bytes_total)
+		fprintf(stderr, "\rtlsscope: %s: %3u%% (%llu frames)", name,
+		        (unsigned)(bytes_read * 100 / bytes_total), (unsigned long long)frames);
+	else
+		fprintf(stderr, "\rtlsscope: %s: %llu frames", name, (unsigned long long)frames);
+	fflush(stderr);
 }
 
 static FILE *open_output(const char *path)
@@ -270,17 +319,36 @@ static int cmd_analyze(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	block_stop_signals(true); /* inherited by the writer thread */
+	if ((o.text || o.html) && !(o.rollup = rollup_new())) {
+		block_stop_signals(false);
+		fprintf(stderr, "tlsscope: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	a = analysis_start(&cfg, write_conn, &o);
+	block_stop_signals(false);
 	if (!a) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-
-	for (size_t i = 0; i < nfiles; i++)
+	catch_stop_signals();
+	bool progress = isatty(STDERR_FILENO);
+	struct capture_control control = {.stop = &analyze_stop, .progress = progress ? show_progress : NULL};
+	analysis_set_control(a, &control);
+	for (size_t i = 0; i < nfiles && !analyze_stop; i++) {
+		control.user = (void *)o.inputs.names[i];
 		if (!analysis_read_file(a, (uint32_t)i, o.inputs.names[i], &o.inputs.info[i]))
 			status = EXIT_USAGE;
+		if (progress)
+			fprintf(stderr, "\r\033[K"); /* clear the progress line */
+	}
+	if (analyze_stop)
+		fprintf(stderr, "tlsscope: interrupted: reporting what was read so far\n");
 	analysis_drain(a); /* every record written before the summary */
 	const struct ts_stats *stats = engine_stats(analysis_engine(a));
+	rollup_sort(o.rollup);
+	o.inputs.rollup = o.rollup;
 	if (summary) {
 		if (o.json) {
 			report_json_summary(&o.w, stats, &o.inputs);
@@ -328,6 +396,9 @@ static int cmd_analyze(int argc, char **argv)
 	/* Unusable input (2) outranks findings (1): a CI job must see both apart. */
 	if (status == 0 && fail_on < SEV_COUNT && analysis_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
+	/* An input with no connection at all is an error-level problem for --fail-on. */
+	if (status == 0 && fail_on <= SEV_ERROR && analysis_empty_inputs(a))
+		status = EXIT_FINDINGS;
 out:
 	/* One way out, so every early error frees what was made before it. */
 	analysis_free(a);
@@ -335,6 +406,7 @@ out:
 	jw_free(&o.wf);
 	text_report_discard(o.text);
 	html_report_discard(o.html);
+	rollup_free(o.rollup);
 	if (html_fp)
 		fclose(html_fp);
 	if (o.json_file)

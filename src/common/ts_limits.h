@@ -87,5 +87,14 @@
 	1000 /* connections drawn in the HTML report, the worst first: about 7 KB and                        \
 	        150 DOM nodes each; at 2000 a browser takes seconds to open and sort                         \
 	        the page. The charts count them all. */
+#define HTML_MAX_ROWS                                                                                        \
+	100000 /* rows of the HTML report's connection table (each ~400 bytes of HTML; the details      \
+	          are only for the HTML_MAX_CONNS worst): the filter searches them all */
+#define HTML_TABLE_PAGE 500 /* table rows drawn at once; the filter pages through every match */
+#define ROLLUP_MAX_GROUPS                                                                                    \
+	4096 /* cause x server x client groups of the roll-up: a run with more distinct groups                \
+	        than that has no "top" to show; the rest are counted (rollup.dropped). */
+#define ROLLUP_MIN_CONNS 6 /* the roll-up is shown from this many connections: below, the list is short */
+#define ROLLUP_SHOWN 20    /* groups listed at the top of the text and HTML reports, the largest first */
 
 #endif

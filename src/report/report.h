@@ -17,6 +17,8 @@
 #include "jsonw.h"
 #include "ts_stats.h"
 
+struct rollup; /* report_rollup.h */
+
 /* The inputs of the run, indexed by conn.file_index. */
 struct report_inputs {
 	const char **names;
@@ -25,6 +27,7 @@ struct report_inputs {
 	bool color; /* the text report may use ANSI colours (a terminal, or --color=always) */
 	int width;  /* the text report wraps long lines at this many columns (0: never) */
 	const struct live_counters *capture; /* live capture (names[0] is the interface); NULL for files */
+	const struct rollup *rollup; /* the run's roll-up (sorted), rendered by text and HTML; or NULL */
 };
 
 /* `dg` may be NULL (no diagnosis run): its fields are then left out. */

@@ -11,8 +11,12 @@
 #include <time.h>
 
 #include "report_html.h"
+#include "report_rollup.h"
 #include "ts_utf8.h"
 #include "tls_names.h"
+
+#define HTML_STRINGIFY_(x) #x
+#define HTML_STRINGIFY(x) HTML_STRINGIFY_(x)
 
 #ifndef TLSSCOPE_VERSION
 #define TLSSCOPE_VERSION "unknown"
@@ -251,10 +255,20 @@ static const char page_js[] =
     "cnt=document.getElementById('shown'),rows=Array.prototype.slice.call(tb.rows);"
     "rows.forEach(function(r,i){r._i=i;r._s=(r.textContent+' "
     "'+(r.getAttribute('data-f')||'')).toLowerCase();});"
-    "function apply(){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
-    "rows.forEach(function(r){var ok=(!only||r.getAttribute('data-p')==='1')&&"
-    "w.every(function(x){return r._s.indexOf(x)>=0;});r.hidden=!ok;if(ok)n++;});cnt.textContent=n;}"
-    "q.addEventListener('input',apply);po.addEventListener('change',apply);apply();"
+    "var size=parseInt(t.getAttribute('data-page'),10)||500,pg=0,pages=1,"
+    "pe=document.getElementById('page'),pv=document.getElementById('prev'),"
+    "nx=document.getElementById('next');"
+    "function apply(keep){var w=q.value.toLowerCase().split(/\\s+/).filter(Boolean),only=po.checked,n=0;"
+    "if(!keep)pg=0;var m=rows.filter(function(r){return (!only||r.getAttribute('data-p')==='1')&&"
+    "w.every(function(x){return r._s.indexOf(x)>=0;});});n=m.length;pages=Math.max(1,Math.ceil(n/size));"
+    "if(pg>=pages)pg=pages-1;rows.forEach(function(r){r.hidden=true;});"
+    "m.slice(pg*size,(pg+1)*size).forEach(function(r){r.hidden=false;});cnt.textContent=n;"
+    "pe.textContent='page '+(pg+1)+' of '+pages;pv.disabled=pg===0;nx.disabled=pg>=pages-1;"
+    "document.getElementById('pager').hidden=pages<2;}"
+    "pv.addEventListener('click',function(){if(pg>0){pg--;apply(true);}});"
+    "nx.addEventListener('click',function(){if(pg<pages-1){pg++;apply(true);}});"
+    "q.addEventListener('input',function(){apply();});po.addEventListener('change',function(){apply();});"
+    "apply();"
     "var ths=Array.prototype.slice.call(t.tHead.rows[0].cells);"
     "function key(r,i,num){var "
     "c=r.cells[i],v=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;"
@@ -265,7 +279,7 @@ static const char page_js[] =
     "th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
     "rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
     "return (x<y?-dir:x>y?dir:0)||a._i-b._i;});var f=document.createDocumentFragment();"
-    "rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);}"
+    "rows.forEach(function(r){f.appendChild(r);});tb.appendChild(f);apply(true);}"
     "ths.forEach(function(th,i){th.tabIndex=0;th.addEventListener('click',function(){sortBy(th,i);});"
     "th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' "
     "'){e.preventDefault();sortBy(th,i);}});});"
@@ -332,6 +346,32 @@ static const char *event_class(const struct conn *c, const struct conn_event *e)
 	}
 }
 
+/* Width a 12px label may take, by the widest glyphs of the page's sans-serif fonts. */
+#define LADDER_LABEL_PX_PER_CHAR 7
+#define LADDER_LABEL_MARGIN 4
+
+/* An endpoint under its lane: centred on the lane when it fits in its half of the ladder, else held
+ * against the ladder's outer edge, and squeezed (textLength) when longer than the half: an IPv6
+ * address with a port must not run out of the SVG. */
+static void ladder_endpoint_label(FILE *fp, bool client, const char *text)
+{
+	const int half = LADDER_W / 2 - 2 * LADDER_LABEL_MARGIN;
+	int lane = client ? LADDER_CLIENT_X : LADDER_SERVER_X;
+	int width = (int)strlen(text) * LADDER_LABEL_PX_PER_CHAR;
+	int left = client ? LADDER_LABEL_MARGIN : LADDER_W / 2 + LADDER_LABEL_MARGIN;
+	int x = lane;
+	const char *anchor = "middle";
+	if (lane - width / 2 < left || lane + width / 2 > left + half) {
+		x = client ? left : left + half;
+		anchor = client ? "start" : "end";
+	}
+	fprintf(fp, "<text class=\"muted ep\" x=\"%d\" y=\"34\" text-anchor=\"%s\" font-size=\"12\"", x,
+	        anchor);
+	if (width > half)
+		fprintf(fp, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"", half);
+	fprintf(fp, ">%s</text>", text);
+}
+
 void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs *in)
 {
 	(void)in;
@@ -347,13 +387,13 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 		const struct conn_side *s = k == 0 ? conn_client(c) : conn_server(c);
 		endpoint_text(s, a, sizeof(a));
 		fprintf(fp,
-		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>"
-		        "<text class=\"muted\" x=\"%d\" y=\"34\" text-anchor=\"middle\" "
-		        "font-size=\"12\">%s</text>"
-		        "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>",
-		        lanes[k], k == 0 ? "client" : "server", lanes[k], a, lanes[k], lanes[k], h - 6);
+		        "<text class=\"lanehead\" x=\"%d\" y=\"18\" text-anchor=\"middle\">%s</text>",
+		        lanes[k], k == 0 ? "client" : "server");
+		ladder_endpoint_label(fp, k == 0, a);
+		fprintf(fp, "<line class=\"lane\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%u\"/>", lanes[k],
+		        lanes[k], h - 6);
 	}
-	fputs("<text class=\"muted\" x=\"4\" y=\"34\" font-size=\"12\">time</text>", fp);
+	fputs("<text class=\"muted\" x=\"4\" y=\"50\" font-size=\"12\">time</text>", fp);
 	for (uint16_t i = 0; i < c->event_count; i++) {
 		const struct conn_event *e = &c->events[i];
 		bool from_client = e->dir == c->client_dir;
@@ -910,7 +950,9 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	size_t *kept = &h->kept_by_class[sev + 1], worse = 0;
 	for (int k = sev + 2; k <= SEV_COUNT; k++)
 		worse += h->kept_by_class[k];
-	if (*kept >= HTML_MAX_CONNS || worse >= HTML_MAX_CONNS)
+	bool details = *kept < HTML_MAX_CONNS && worse < HTML_MAX_CONNS;
+	/* Every connection has its row (the filter must find them all), up to HTML_MAX_ROWS. */
+	if (h->count >= HTML_MAX_ROWS)
 		return;
 	if (!grow((void **)&h->blocks, &h->cap, h->count + 1, sizeof(*h->blocks))) {
 		h->failed = true;
@@ -919,7 +961,8 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	long off = ftell(h->tmp);
 	table_row(h->tmp, c, dg);
 	long mid = ftell(h->tmp);
-	detail_section(h->tmp, c, dg, in);
+	if (details)
+		detail_section(h->tmp, c, dg, in);
 	long end = ftell(h->tmp);
 	if (off < 0 || mid < 0 || end < 0 || ferror(h->tmp)) {
 		h->failed = true;
@@ -931,7 +974,8 @@ void html_report_add(struct html_report *h, const struct conn *c, const struct d
 	b->row_len = (uint32_t)(mid - off);
 	b->detail_len = (uint32_t)(end - mid);
 	b->severity = (int8_t)sev;
-	(*kept)++;
+	if (details)
+		(*kept)++;
 }
 
 static int worst_first(const void *a, const void *b)
@@ -1162,6 +1206,34 @@ static void page_header(FILE *fp, const struct html_report *h, const struct ts_s
 	fputs("</div>\n", fp);
 }
 
+/* The roll-up above the table: the largest groups, each example linked to its connection. */
+static void rollup_section(FILE *fp, const struct rollup *r)
+{
+	if (!rollup_worth_showing(r))
+		return;
+	fprintf(fp,
+	        "<h2 id=\"rollup\">Roll-up</h2>\n<p class=\"note\">%lu connections with problems by cause, "
+	        "server and client%s.</p>\n<div class=\"scroll\"><table id=\"rollup-table\"><thead><tr>"
+	        "<th>severity</th><th>count</th><th>cause</th><th>server</th><th>client</th><th>example</th>"
+	        "</tr></thead><tbody>\n",
+	        r->problems, r->count > ROLLUP_SHOWN ? ", the largest groups" : "");
+	for (size_t i = 0; i < r->count && i < ROLLUP_SHOWN; i++) {
+		const struct rollup_group *g = &r->groups[i];
+		fprintf(fp, "<tr class=\"%s\"><td>%s</td><td>%lu</td><td><code>", sev_class(g->severity),
+		        severity_name((enum severity)g->severity), g->count);
+		html_escape(fp, g->cause);
+		fputs("</code></td><td>", fp);
+		html_escape(fp, g->server);
+		fputs("</td><td>", fp);
+		html_escape(fp, g->client);
+		fprintf(fp, "</td><td><a href=\"#c%llu\">#%llu</a></td></tr>\n", (unsigned long long)g->example_id,
+		        (unsigned long long)g->example_id);
+	}
+	fputs("</tbody></table></div>\n", fp);
+	if (r->count > ROLLUP_SHOWN)
+		fprintf(fp, "<p class=\"note\">%zu more groups.</p>\n", r->count - ROLLUP_SHOWN);
+}
+
 static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 {
 	fputs("<h2 id=\"connections\">Connections</h2>\n<div class=\"controls\">"
@@ -1169,18 +1241,22 @@ static void connection_table(FILE *fp, struct html_report *h, size_t shown)
 	      "aria-label=\"filter connections\">"
 	      "<label><input type=\"checkbox\" id=\"po\"> problems only</label>",
 	      fp);
-	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu shown", shown, shown);
-	if (shown < h->total)
-		fprintf(fp,
-		        " (the %zu worst of %lu connections: the page keeps at most %d; the JSON output has "
-		        "them all)",
-		        shown, h->total, HTML_MAX_CONNS);
-	fputs("</span></div>\n<div class=\"scroll\"><table id=\"conns\"><thead><tr>"
+	fprintf(fp, "<span class=\"count\"><span id=\"shown\">%zu</span> of %zu match", h->count, h->count);
+	if (h->count < h->total)
+		fprintf(fp, " (the table holds the first %zu of %lu connections; the JSON output has them all)",
+		        h->count, h->total);
+	if (shown < h->count)
+		fprintf(fp, "; details of the %zu worst", shown);
+	fprintf(fp,
+	        "</span><span class=\"pager\" id=\"pager\"><button type=\"button\" id=\"prev\">&#8592; "
+	        "previous</button> <span id=\"page\"></span> <button type=\"button\" id=\"next\">next "
+	        "&#8594;</button></span></div>\n");
+	fputs("<div class=\"scroll\"><table id=\"conns\" data-page=\"" HTML_STRINGIFY(HTML_TABLE_PAGE) "\"><thead><tr>"
 	      "<th data-t=\"n\">#</th><th data-t=\"n\">time</th><th>client</th><th>server</th><th>SNI</th>"
 	      "<th data-t=\"n\">version</th><th>outcome</th><th data-t=\"n\">worst "
 	      "finding</th></tr></thead><tbody>\n",
 	      fp);
-	for (size_t i = 0; i < shown; i++)
+	for (size_t i = 0; i < h->count; i++)
 		copy_out(h, h->blocks[i].off, h->blocks[i].row_len, fp);
 	fputs("</tbody></table></div>\n", fp);
 }
@@ -1212,12 +1288,15 @@ bool html_report_finish(struct html_report *h, FILE *fp, const struct ts_stats *
 	size_t shown = h->count < HTML_MAX_CONNS ? h->count : HTML_MAX_CONNS;
 	html_page_begin(fp, "tlsscope report");
 	page_header(fp, h, s, in);
+	rollup_section(fp, in ? in->rollup : NULL);
 	connection_table(fp, h, shown);
 	fputs("<h2 id=\"details\">Connection details</h2>\n", fp);
 	if (!shown)
 		fputs("<p class=\"note\">No connections.</p>\n", fp);
 	for (size_t i = 0; i < shown; i++) {
 		const struct html_block *b = &h->blocks[i];
+		if (!b->detail_len)
+			continue; /* its severity's details were full when it came */
 		details_tag(fp, b->id, b->severity, i < HTML_OPEN_DETAILS && is_problem(b->severity));
 		copy_out(h, b->off + (long)b->row_len, b->detail_len, fp);
 	}

@@ -7,10 +7,12 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_rollup.h"
 #include "starttls.h"
 #include "text_escape.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
+#include "ts_limits.h"
 
 void report_time_text(int64_t ts_ns, bool nano, char *buf, size_t n)
 {
@@ -668,6 +670,30 @@ static void copy_block(struct text_report *t, const struct text_block *b, FILE *
 		t->failed = true;
 }
 
+/* The roll-up after the summary: the largest groups, each with a connection to look at. */
+static void rollup_text(FILE *fp, const struct rollup *r, bool color)
+{
+	if (!rollup_worth_showing(r))
+		return;
+	fprintf(fp, "\n== roll-up: %lu connections with problems by cause, server and client ==\n",
+	        r->problems);
+	fprintf(fp, "  %-8s %6s  %-28s %-40s %-16s %s\n", "severity", "count", "cause", "server", "client",
+	        "example");
+	for (size_t i = 0; i < r->count && i < ROLLUP_SHOWN; i++) {
+		const struct rollup_group *g = &r->groups[i];
+		char server[4 * sizeof(g->server)]; /* the name checked may come from the wire */
+		text_escape(g->server, server, sizeof(server));
+		fprintf(fp, "  %s%-8s%s %6lu  %-28s %-40s %-16s #%llu\n", color_on(color, (enum severity)g->severity),
+		        severity_name((enum severity)g->severity), color_off(color), g->count, g->cause, server,
+		        g->client, (unsigned long long)g->example_id);
+	}
+	if (r->count > ROLLUP_SHOWN)
+		fprintf(fp, "  (%zu more groups)\n", r->count - ROLLUP_SHOWN);
+	if (r->dropped)
+		fprintf(fp, "  (%lu connections in groups past the first %d, not grouped)\n", r->dropped,
+		        ROLLUP_MAX_GROUPS);
+}
+
 bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *s,
                         const struct report_inputs *in)
 {
@@ -703,6 +729,8 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 			        t->servers[i].problems == 1 ? "" : "s");
 		}
 	}
+	if (s)
+		rollup_text(fp, in ? in->rollup : NULL, color);
 	fflush(t->tmp);
 	if (t->count)
 		qsort(t->blocks, t->count, sizeof(*t->blocks), worst_first);

@@ -27,6 +27,7 @@ from tlsscope_run import run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import hello_then_reset  # noqa: E402
+from test_progress import make_large  # noqa: E402
 
 TOOL, PCAPS, ART = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 SKIP = 77
@@ -102,6 +103,27 @@ def main():
             by_code.setdefault(f["code"], set()).add(c["id"])
     problems = [c for c in conns if c["worst_severity"] in ("warning", "error", "critical")]
 
+    # The roll-up (text): one group per (worst finding, server, name, client), counts adding up to
+    # the connections with a problem, each example one of the group's connections.
+    text_groups = {}
+    for c in problems:
+        f = c["findings"][0]
+        key = (f["code"], c["server"]["ip"], c["client"]["ip"])
+        text_groups[key] = text_groups.get(key, 0) + 1
+    m = re.search(r"== roll-up: (\d+) connections with problems", r.stdout)
+    check("text roll-up heads the report with the problem count",
+          m and int(m.group(1)) == len(problems), m and m.group(1))
+    rows = re.findall(r"^  (warning|error|critical)\s+(\d+)  (\S+)\s+(\S+) (.+?)\s+(\S+)\s+#(\d+)$",
+                      r.stdout, re.M)
+    by_id = {c["id"]: c for c in conns}
+    ok_examples = all(int(ex) in by_id and by_id[int(ex)]["findings"][0]["code"] == cause
+                      for _, _, cause, _, _, _, ex in rows)
+    check("text roll-up: its rows name real example connections of their cause", rows and ok_examples,
+          rows[:3])
+    shown = sum(int(n) for _, n, *_ in rows)
+    check("text roll-up: the largest groups shown (counts within the problems)",
+          0 < shown <= len(problems) and int(rows[0][1]) == max(text_groups.values()), shown)
+
     def conn_of(capture, code=None):
         want = os.path.join(PCAPS, capture)
         for c in conns:
@@ -145,6 +167,7 @@ def main():
         return SKIP
     try:
         browse(d, By, page, conns, by_code, problems, mismatch, reset)
+        browse_large(d, By)
     finally:
         d.quit()
     if failures:
@@ -152,6 +175,43 @@ def main():
         return 1
     print("all HTML report checks passed; screenshots in %s" % ART)
     return 0
+
+
+def browse_large(d, By):
+    """More connections than the page details (HTML_MAX_CONNS) and than one page of rows: the filter
+    must count every match and page through all of them (it once showed 119 of 498)."""
+    big, page = os.path.join(ART, "large.pcap"), os.path.join(ART, "large.html")
+    make_large(os.path.join(PCAPS, "13-many-connections.pcap"), big)
+    jsonl = os.path.join(ART, "large.jsonl")
+    r = subprocess.run([TOOL, "analyze", "--ca", os.path.join(PCAPS, "ca", "root.pem"), "--html", page,
+                        "--json-file", jsonl, "-o", os.devnull, big], capture_output=True, text=True,
+                       timeout=300)
+    conns = [json.loads(line) for line in open(jsonl)]
+    conns = [c for c in conns if c["type"] == "connection"]
+    check("large: tlsscope exits 0 or 1", r.returncode in (0, 1), r.stderr)
+    d.get("file://" + page)
+    want = sorted(c["id"] for c in conns if c["server"]["ip"] == "10.0.0.2")
+    q = d.find_element(By.ID, "q")
+    d.execute_script("var q=document.getElementById('q');q.value='10.0.0.2';q.dispatchEvent(new Event('input'));")
+    check("large: more matches than a page (%d)" % len(want), len(want) > 500)
+    check("large: the counter counts every match", d.find_element(By.ID, "shown").text == str(len(want)),
+          d.find_element(By.ID, "shown").text)
+    seen, largest = [], 0
+    for _ in range(len(want) // 500 + 2):
+        ids = visible_ids(d)
+        largest = max(largest, len(ids))
+        seen += ids
+        nxt = d.find_element(By.ID, "next")
+        if nxt.get_attribute("disabled") is not None:
+            break
+        nxt.click()
+    check("large: a page holds 500 rows (HTML_TABLE_PAGE)", largest == 500, largest)
+    check("large: paging reaches every match exactly once", sorted(seen) == want, (len(seen), len(want)))
+    check("large: the pager says where it is", "of %d" % ((len(want) + 499) // 500) in
+          d.find_element(By.ID, "page").text, d.find_element(By.ID, "page").text)
+    q.clear()
+    severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    check("large: no console errors", not severe, severe[:3])
 
 
 def viewport(d, w, h):
@@ -199,6 +259,28 @@ def browse(d, By, page, conns, by_code, problems, mismatch, reset):
     text = sec.get_attribute("textContent")
     check("hostname-mismatch: finding, fix and a client error",
           "hostname-mismatch" in text and "Fix:" in text and "ERR_TLS_CERT_ALTNAME_INVALID" in text)
+
+    # Every endpoint label of every ladder inside its SVG (an IPv6 server address was cut off).
+    clipped = d.execute_script(
+        "var bad=[];document.querySelectorAll('svg.ladder-svg').forEach(function(svg){"
+        "var w=svg.viewBox.baseVal.width;svg.querySelectorAll('text.ep').forEach(function(t){"
+        "var b=t.getBBox();if(b.x<0||b.x+b.width>w+0.5)bad.push(t.textContent+' '+b.x+'+'+b.width);});});"
+        "return bad;")
+    labels = d.execute_script("return document.querySelectorAll('svg.ladder-svg text.ep').length;")
+    check("ladders: %d endpoint labels, none outside its SVG" % labels, labels >= 2 and not clipped, clipped[:5])
+    check("ladders: an IPv6 endpoint is among them (09-ipv6.pcap)",
+          d.execute_script("return Array.prototype.some.call(document.querySelectorAll('svg.ladder-svg text.ep'),"
+                           "function(t){return t.textContent.indexOf('[')===0;});"))
+
+    # The roll-up (HTML): above the table, each example a link to a connection on the page.
+    links = d.execute_script("return Array.prototype.map.call(document.querySelectorAll("
+                             "'#rollup-table a'),function(a){return a.getAttribute('href');});")
+    check("HTML roll-up: rows whose examples link to connections on the page",
+          links and all(d.execute_script("return !!document.getElementById(%r);" % l[1:]) for l in links),
+          links[:5])
+    check("HTML roll-up: before the connection table", d.execute_script(
+        "var a=document.getElementById('rollup'),b=document.getElementById('connections');"
+        "return !!a&&!!(a.compareDocumentPosition(b)&Node.DOCUMENT_POSITION_FOLLOWING);"))
 
     rst = d.find_element(By.ID, "c%d" % reset)
     check("reset after ClientHello: RST marked in the ladder",

@@ -115,6 +115,22 @@ def main():
             if re.search(r" ok +-$", plain):
                 check(fg == 39, "healthy row in the default colour (SGR %s): %s" % (fg, plain))
 
+        # At the end of the list, a filter that leaves fewer rows than the screen holds: all of
+        # them drawn from the list's first line (the list once kept its old scroll position).
+        s.keys("G")
+        few = [r for r in conns if "www" in (r.get("server_name") or "")]
+        s.keys("/")
+        s.keys("C-u")
+        s.type("www")
+        s.keys("Enter")
+        text = s.wait("%d shown," % len(few), why="the www filter applied")
+        check(0 < len(few) <= 35 and len(list_rows(text)) == len(few),
+              "after G and a filter, every row drawn (%d of %d)" % (len(list_rows(text)), len(few)), text)
+        s.keys("/")
+        s.keys("C-u")
+        s.keys("Enter")
+        s.wait("%d shown," % len(conns), why="the filter cleared")
+
         # Filter to the hostname-mismatch capture, open it.
         s.keys("/")
         s.type("shop")
@@ -130,6 +146,10 @@ def main():
         check("%s: " % finding["code"] in text, "finding code in the detail", text)
         check("expected  %s (from sni)" % rec["expected_host"] in text, "expected host in the detail", text)
         check(("fix: " + finding["fix"])[:60] in text, "fix in the detail", text)
+        # At 120 columns the fix wraps at spaces: each of its words whole on one screen line.
+        screen_words = set(w for line in text.splitlines() for w in line.split())
+        split = [w for w in finding["fix"].split() if len(w) < 100 and w not in screen_words]
+        check(len(finding["fix"]) > 120 and not split, "the fix wraps between words", split[:5])
         s.keys("G")
         text = s.wait("x expected %s matches none" % rec["expected_host"], why="the failed name comparison")
         check("DNS:www.example.test" in text, "SANs listed", text)
