@@ -8,7 +8,8 @@ packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev
 	tcpdump curl nodejs
 	libncurses-dev tmux
 	chromium chromium-driver python3-selenium
-	ngtcp2-client ngtcp2-server tshark) # tshark: the oracle of the JA3/JA3S and QUIC tests; DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
+	ngtcp2-client ngtcp2-server tshark # tshark: the oracle of the JA3/JA3S and QUIC tests; DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
+	lintian zsh man-db groff-base debootstrap) # the install.* tests: lintian, zsh completion, man -l, a clean root
 
 missing=()
 for p in "${packages[@]}"; do

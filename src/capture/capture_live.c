@@ -236,3 +236,8 @@ bool live_list_interfaces(live_iface_fn fn, void *user, char *err, size_t errlen
 	pcap_freealldevs(devs);
 	return true;
 }
+
+const char *live_pcap_version(void)
+{
+	return pcap_lib_version();
+}

@@ -87,4 +87,7 @@ bool live_close(struct live_capture *lc);
 typedef void (*live_iface_fn)(const char *name, const char *description, bool up, bool loopback, void *user);
 bool live_list_interfaces(live_iface_fn fn, void *user, char *err, size_t errlen);
 
+/* The libpcap the program runs with, as libpcap names itself ("libpcap version 1.10.3 ..."). */
+const char *live_pcap_version(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_analysis.h"
+#include "cli_completion.h"
 #include "cli_diff.h"
 #include "conn_diff.h"
 #include "diff_html.h"
@@ -84,18 +85,21 @@ enum diff_option_code {
 	OPT_DIFF_HTML,
 };
 
+/* The options of `diff`, also the source of the shell completions (cli_completion.c). */
+const struct option diff_long_options[] = {
+    ANALYSIS_LONG_OPTIONS,
+    {"json", no_argument, NULL, OPT_DIFF_JSON},
+    {"output", required_argument, NULL, 'o'},
+    {"all-fields", no_argument, NULL, OPT_DIFF_ALL_FIELDS},
+    {"html", required_argument, NULL, OPT_DIFF_HTML},
+    {"max-connections", required_argument, NULL, OPT_DIFF_MAX_CONNECTIONS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const char diff_short_options[] = "o:h";
+
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    ANALYSIS_LONG_OPTIONS,
-	    {"json", no_argument, NULL, OPT_DIFF_JSON},
-	    {"output", required_argument, NULL, 'o'},
-	    {"all-fields", no_argument, NULL, OPT_DIFF_ALL_FIELDS},
-	    {"html", required_argument, NULL, OPT_DIFF_HTML},
-	    {"max-connections", required_argument, NULL, OPT_DIFF_MAX_CONNECTIONS},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct analysis_config cfg;
 	struct pipeline *a = NULL;
 	struct diff_run run = {.html = NULL};
@@ -115,7 +119,7 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
+	while ((c = analysis_getopt(&cfg, argc, argv, diff_short_options, diff_long_options)) != -1) {
 		switch (c) {
 		case ANALYSIS_OPTION_BAD:
 			status = EXIT_USAGE;

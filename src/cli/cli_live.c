@@ -18,6 +18,7 @@
 
 #include "capture_live.h"
 #include "cli_analysis.h"
+#include "cli_completion.h"
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_tui.h"
@@ -334,26 +335,29 @@ enum live_option_code {
 	OPT_JSON_FILE,
 };
 
+/* The options of `live`, also the source of the shell completions (cli_completion.c). */
+const struct option live_long_options[] = {
+    ANALYSIS_LONG_OPTIONS,
+    {"interface", required_argument, NULL, 'i'},
+    {"filter", required_argument, NULL, 'f'},
+    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"write", required_argument, NULL, OPT_WRITE},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"json-file", required_argument, NULL, OPT_JSON_FILE},
+    {"tui", no_argument, NULL, OPT_TUI},
+    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const char live_short_options[] = "i:f:h";
+
 int cmd_live(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    ANALYSIS_LONG_OPTIONS,
-	    {"interface", required_argument, NULL, 'i'},
-	    {"filter", required_argument, NULL, 'f'},
-	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
-	    {"duration", required_argument, NULL, OPT_DURATION},
-	    {"count", required_argument, NULL, OPT_COUNT},
-	    {"write", required_argument, NULL, OPT_WRITE},
-	    {"list", no_argument, NULL, OPT_LIST},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"json-file", required_argument, NULL, OPT_JSON_FILE},
-	    {"tui", no_argument, NULL, OPT_TUI},
-	    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
-	    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-	    {"color", required_argument, NULL, OPT_COLOR},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct live_options lo = {.filter = "tcp"};
 	struct live_output o = {0};
 	struct analysis_config cfg;
@@ -377,7 +381,7 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = analysis_getopt(&cfg, argc, argv, "i:f:h", opts)) != -1) {
+	while ((c = analysis_getopt(&cfg, argc, argv, live_short_options, live_long_options)) != -1) {
 		switch (c) {
 		case ANALYSIS_OPTION_BAD:
 			status = EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_analysis.h"
+#include "cli_completion.h"
 #include "cli_tui.h"
 #include "tui.h"
 
@@ -121,13 +122,16 @@ static void *read_files(void *arg)
 	return NULL;
 }
 
+/* The options of `tui`, also the source of the shell completions (cli_completion.c). */
+const struct option tui_long_options[] = {
+    ANALYSIS_LONG_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const char tui_short_options[] = "h";
+
 int cmd_tui(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    ANALYSIS_LONG_OPTIONS,
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct analysis_config cfg;
 	struct tui_files t = {0};
 	int status = 0, c;
@@ -137,7 +141,7 @@ int cmd_tui(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = analysis_getopt(&cfg, argc, argv, "h", opts)) != -1) {
+	while ((c = analysis_getopt(&cfg, argc, argv, tui_short_options, tui_long_options)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			goto out;

@@ -14,7 +14,9 @@
 
 #include "cert_export.h"
 #include "cli_analysis.h"
+#include "cli_completion.h"
 #include "cli_tui.h"
+#include "cli_version.h"
 #include "cli_live.h"
 #include "cli_diff.h"
 #include "cli_same_file.h"
@@ -170,22 +172,25 @@ enum analyze_option_code {
 	OPT_HTML,
 };
 
+/* The options of `analyze`, also the source of the shell completions (cli_completion.c). */
+const struct option analyze_long_options[] = {
+    ANALYSIS_LONG_OPTIONS,
+    {"json", no_argument, NULL, OPT_JSON},
+    {"output", required_argument, NULL, 'o'},
+    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+    {"json-file", required_argument, NULL, OPT_JSON_FILE},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"export-certs", required_argument, NULL, OPT_EXPORT_CERTS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const char analyze_short_options[] = "o:h";
+
 static int cmd_analyze(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    ANALYSIS_LONG_OPTIONS,
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"output", required_argument, NULL, 'o'},
-	    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
-	    {"json-file", required_argument, NULL, OPT_JSON_FILE},
-	    {"html", required_argument, NULL, OPT_HTML},
-	    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-	    {"problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY},
-	    {"color", required_argument, NULL, OPT_COLOR},
-	    {"export-certs", required_argument, NULL, OPT_EXPORT_CERTS},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct analyze_outputs o = {.out = stdout};
 	struct analysis_config cfg;
 	struct pipeline *a = NULL;
@@ -202,7 +207,7 @@ static int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = analysis_getopt(&cfg, argc, argv, "o:h", opts)) != -1) {
+	while ((c = analysis_getopt(&cfg, argc, argv, analyze_short_options, analyze_long_options)) != -1) {
 		switch (c) {
 		case ANALYSIS_OPTION_BAD:
 			status = EXIT_USAGE;
@@ -421,7 +426,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("tlsscope 0.1.0\n");
+		cli_version_print(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -436,6 +441,8 @@ int main(int argc, char **argv)
 		return cmd_live(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "completion")) /* hidden: the build makes the installed completions */
+		return cmd_completion(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
