@@ -127,6 +127,28 @@ int tui_view_detail_rows(const struct tui_state *s)
 	return LINES - SUMMARY_LINES - 2 - tui_view_list_rows(s) - 1; /* minus the pane's title line */
 }
 
+/* The outcome as the list shows it: short enough that 120 columns hold every
+ * column whole (the detail pane and the reports give the full name). */
+static const char *outcome_label(int outcome)
+{
+	switch ((enum conn_outcome)outcome) {
+	case OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO:
+		return "server reset";
+	case OUTCOME_SERVER_CLOSED_AFTER_CLIENT_HELLO:
+		return "server closed";
+	case OUTCOME_SERVER_ALERT:
+		return "server alert";
+	case OUTCOME_CLIENT_ALERT:
+		return "client alert";
+	case OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE:
+		return "client closed";
+	case OUTCOME_NOT_TLS:
+		return "not TLS";
+	default:
+		return conn_outcome_name((enum conn_outcome)outcome);
+	}
+}
+
 static void summary_bar(const struct tui_state *s)
 {
 	struct tui_model *m = s->model;
@@ -148,8 +170,7 @@ static void summary_bar(const struct tui_state *s)
 	for (int i = 0; i < OUTCOME_COUNT && at < sizeof(buf); i++)
 		if (k->outcomes[i])
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", at ? "," : "",
-			                       conn_outcome_name((enum conn_outcome)i),
-			                       (unsigned long long)k->outcomes[i]);
+			                       outcome_label((int)i), (unsigned long long)k->outcomes[i]);
 	for (size_t i = 0; i < k->code_count && at < sizeof(buf); i++)
 		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu",
 		                       i ? "," : "  | findings:", tui_model_code_name(m, i),
@@ -185,19 +206,20 @@ static void row_cells(const struct tui_state *s, const struct tui_row *r, char c
 	snprintf(cells[COL_SERVER], 80, "%s", r->server);
 	snprintf(cells[COL_SNI], 80, "%s", r->sni[0] ? r->sni : "-");
 	snprintf(cells[COL_VERSION], 80, "%s", r->version ? tls_version_name(r->version, v, sizeof(v)) : "-");
-	snprintf(cells[COL_OUTCOME], 80, "%s", conn_outcome_name((enum conn_outcome)r->outcome));
+	snprintf(cells[COL_OUTCOME], 80, "%s", outcome_label(r->outcome));
 	snprintf(cells[COL_SEVERITY], 80, "%s",
 	         r->worst >= 0 ? severity_name((enum severity)r->worst) : "ok");
 	snprintf(cells[COL_FINDING], 80, "%s",
 	         r->worst >= 0 ? tui_model_code_name(s->model, r->worst_code) : "-");
 }
 
-/* Widths: what the visible rows need, then shrunk (client first) to fit the terminal. */
+/* Widths: what the visible rows need, then shrunk (the endpoints first: an
+ * IPv6 address is the widest cell and its port the least telling part) to fit. */
 static void fit_columns(const struct tui_state *s, struct column *cols, size_t first, size_t count)
 {
 	static const char *const titles[COL_COUNT] = {"time (UTC)", "client",  "server",   "SNI",
 	                                              "version",    "outcome", "severity", "worst finding"};
-	static const int mins[COL_COUNT] = {12, 15, 15, 14, 7, 11, 8, 16};
+	static const int mins[COL_COUNT] = {12, 14, 14, 14, 7, 13, 8, 16};
 	for (int c = 0; c < COL_COUNT; c++) {
 		cols[c].title = titles[c];
 		cols[c].min = mins[c];
@@ -216,7 +238,7 @@ static void fit_columns(const struct tui_state *s, struct column *cols, size_t f
 	for (int c = 0; c < COL_COUNT; c++)
 		total += cols[c].width;
 	/* Shrink the least telling columns first, to a comfortable width, then all to a tight one. */
-	static const int shrink_order[] = {COL_OUTCOME, COL_FINDING, COL_SNI, COL_CLIENT, COL_SERVER};
+	static const int shrink_order[] = {COL_CLIENT, COL_SERVER, COL_SNI, COL_FINDING, COL_OUTCOME};
 	static const int tight[COL_COUNT] = {12, 9, 10, 10, 7, 8, 8, 10};
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < sizeof(shrink_order) / sizeof(shrink_order[0]) && total > COLS; i++) {

@@ -105,6 +105,10 @@ def main():
             check((rec.get("server_name") or "-") in cells, "row SNI of #%d: %s" % (rec["id"], line), text)
             check(sev in cells, "row severity of #%d: %s" % (rec["id"], line), text)
             check(code[:12] in line, "row finding of #%d: %s" % (rec["id"], line), text)
+            # 120 columns hold a row whole: only an IPv6 endpoint may be cut ('~').
+            if ":" not in rec["client"]["ip"]:
+                check("~" not in line and (code == "-" or code in cells),
+                      "row of #%d whole at 120 columns: %s" % (rec["id"], line), text)
         # Colours as the text report's: error red, warning yellow, healthy rows default.
         colours = line_colours(s.screen(escapes=True))
         for plain, fg in colours:

@@ -60,7 +60,7 @@ def run(tlsscope, work, pki, ports):
         check(not res["ok"], "s_client refuses the self-signed server: %s" % res)
         text = wait_row(s, ports["self"], "the self-signed connection's row while live runs")
         row = row_for(text, ports["self"])
-        check(WWW in row.split() and " client_alert " in row and " error " in row, "self-signed row: " + row, text)
+        check(WWW in row.split() and " client alert " in row and " error " in row, "self-signed row: " + row, text)
         check("self-signed-leaf 1" in text, "self-signed-leaf counted in the summary bar", text)
 
         # The summary bar: the interface and libpcap's count, refreshed while it runs.
