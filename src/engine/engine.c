@@ -232,6 +232,9 @@ static void flow_end(struct engine *e, struct flow *f)
 		tls_session_sink(f, &d.sink);
 		if (f->reasm[dir].queue)
 			reasm_drain(&f->reasm[dir], deliver, &d, &f->mem);
+		if (!f->quic)
+			tls_stream_end(&f->tls[dir],
+			               &d.sink); /* a Certificate cut by a reset: what arrived */
 	}
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		e->stats.gap_bytes += f->reasm[dir].gap_bytes;

@@ -135,6 +135,7 @@ struct conn_cert_list {
 	uint16_t total; /* in the message on the wire */
 	bool present;   /* a Certificate message was seen */
 	bool cut;       /* some certificates or bytes were not kept (a limit) */
+	bool truncated; /* the stream ended inside the message: the rest never arrived */
 };
 
 struct conn_side {
