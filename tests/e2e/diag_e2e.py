@@ -217,9 +217,16 @@ def analyze(tool, pcap, ca, *extra):
 
 
 def by_port(conns):
+    """The records of each case's port that carry a ClientHello. A record without one on the same
+    port (a packet that arrived after the connection ended: an open bug, issue 11) is printed, not
+    counted as the case's connection."""
     out = {}
     for c in conns:
         port = c.get("server", {}).get("port")
+        if not (c.get("client_hello") or {}).get("count"):
+            print("note: port %s: a record without a ClientHello: outcome %s, client %s, %s packets" %
+                  (port, c.get("outcome"), c.get("client", {}).get("port"), c.get("client", {}).get("packets")))
+            continue
         out.setdefault(port, []).append(c)
     return out
 

@@ -104,7 +104,9 @@ check("records were dropped and counted", cap.get("records_dropped", 0) > 0, cap
 check("written and dropped records account for every handshake",
       len(conns) + cap.get("records_dropped", 0) >= done - cap.get("dropped_by_kernel", 0), (len(conns), cap))
 # lo counts each packet twice; a handshake here is about a dozen packets.
+# A blocked capture loop loses most packets (94% before records could be dropped); a loaded
+# machine or a sanitizer build may still lose a few.
 check("the kernel dropped (almost) no packets", cap.get("received", 0) >= 10 * done
-      and cap.get("dropped_by_kernel", 1) <= cap.get("received", 0) // 100, cap)
+      and cap.get("dropped_by_kernel", 1) <= cap.get("received", 0) // 20, cap)
 check("stderr warned of dropped records", "connection records dropped so far" in stderr, stderr)
 sys.exit(1 if failures else 0)
