@@ -450,6 +450,17 @@ void tls_stream_bytes_lost(struct tls_stream *s)
 		s->state = TLS_STREAM_RESYNC;
 }
 
+void tls_stream_end(struct tls_stream *s, const struct tls_stream_sink *sink)
+{
+	/* hs_hdr_have == 4 only for a TLS handshake header (not an SSLv2 hello) */
+	if (s->headers_only || s->hs_hdr_have < 4 || s->hs_have == 0 || s->hs_have >= s->hs_len || !s->hs_buf)
+		return;
+	uint32_t held = s->hs_have < TLS_MAX_HANDSHAKE_MSG ? s->hs_have : TLS_MAX_HANDSHAKE_MSG;
+	if (sink->handshake_partial)
+		sink->handshake_partial(sink->ctx, s->dir, s->hs_hdr[0], s->hs_buf, held, s->hs_len);
+	hs_reset(s);
+}
+
 void tls_stream_set_encrypted(struct tls_stream *s)
 {
 	s->encrypted = true;

@@ -49,6 +49,10 @@ struct tls_stream_sink {
 	void (*prelude)(void *ctx, uint8_t dir, const uint8_t *p, size_t n);
 	/* The whole body of a record the sink asked for with tls_stream_collect_record(). */
 	void (*record_body)(void *ctx, uint8_t dir, const uint8_t hdr[5], const uint8_t *body, uint32_t len);
+	/* A cleartext handshake message the stream ended in: its first `len` bytes
+	 * (all that arrived, up to the cap) of `wire_len`. May be NULL. */
+	void (*handshake_partial)(void *ctx, uint8_t dir, uint8_t msg_type, const uint8_t *body, uint32_t len,
+	                          uint32_t wire_len);
 };
 
 struct tls_stream {
@@ -111,6 +115,10 @@ void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p,
 /* Bytes after those fed so far were lost for good (cut by the capture): a
  * stream reading records has lost their boundary and looks for one again. */
 void tls_stream_bytes_lost(struct tls_stream *s);
+
+/* The stream is over (a reset, a close, the capture's end): a handshake
+ * message still arriving goes to sink->handshake_partial with what is held. */
+void tls_stream_end(struct tls_stream *s, const struct tls_stream_sink *sink);
 
 /* From now on handshake records in this direction are encrypted (TLS <= 1.2 CCS). */
 void tls_stream_set_encrypted(struct tls_stream *s);

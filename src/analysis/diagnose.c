@@ -813,8 +813,14 @@ static void rule_handshake_cut_off(const struct conn *c, const struct wire_view 
 	const struct conn_side *cli = conn_client(c);
 	const struct conn_side *srv = w->srv;
 	bool server_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	char in_certificate[160];
+	snprintf(in_certificate, sizeof(in_certificate),
+	         "inside the server's Certificate message (the chain was cut after %u whole certificate%s, "
+	         "listed as they came; no missing issuer is inferred)",
+	         (unsigned)c->server_certs.total, c->server_certs.total == 1 ? "" : "s");
 	const char *step = cli->encrypted_handshake || cli->ccs   ? "after the client's Finished"
 	                   : srv->encrypted_handshake || srv->ccs ? "before the client's Finished"
+	                   : c->server_certs.truncated            ? in_certificate
 	                                                          : "after the ServerHello";
 	struct finding *f = add_as(d, FINDING_HANDSHAKE_CUT_OFF,
 	                           srv->close_ns || cli->close_ns ? SEV_ERROR : SEV_WARNING, -1);
@@ -1009,6 +1015,20 @@ static const char *chain_fix(enum chain_problem p)
 	default:
 		return "";
 	}
+}
+
+/* A Certificate message cut short lists only the certificates that arrived: an
+ * issuer absent from them may have been on its way, so no link is judged
+ * missing or out of order (the cut itself is said by handshake-cut-off). */
+static void drop_unsent_link_issues(struct chain_verdict *v)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < v->issue_count; i++) {
+		enum chain_problem p = v->issues[i].problem;
+		if (p != CHAIN_MISSING_INTERMEDIATE && p != CHAIN_UNKNOWN_ISSUER && p != CHAIN_ORDER)
+			v->issues[kept++] = v->issues[i];
+	}
+	v->issue_count = kept;
 }
 
 static void chain_findings(const struct conn *c, struct diagnosis *d)
@@ -1710,9 +1730,12 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		int64_t at = handshake_time_s(c);
 		trust_verify(ctx->trust, d->certs, d->cert_count, at, &d->verdict);
 		d->chain_checked = true;
-		d->clients_from_chain = true;
+		if (c->server_certs.truncated)
+			drop_unsent_link_issues(&d->verdict);
+		d->clients_from_chain = !c->server_certs.truncated; /* no client got this chain whole */
 		chain_findings(c, d);
-		chain_errors(d, at);
+		if (d->clients_from_chain)
+			chain_errors(d, at);
 		if (d->certs[0]->parsed && d->expected_host[0]) {
 			for (int k = 0; k < CLIENT_COUNT; k++)
 				d->host[k] =

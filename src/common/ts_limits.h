@@ -35,6 +35,9 @@
 #define REASM_MAX_OOO_BYTES (256u << 10)      /* bytes held waiting for a gap to fill */
 #define REASM_MAX_OOO_BYTES_QUIET (64u << 10) /* the same once the handshake is over: reordering only */
 #define REASM_MAX_OOO_SEGMENTS 512            /* segments held waiting for a gap to fill */
+/* delivered bytes kept to compare retransmissions with (a power of two): a
+ * few MSS-sized segments, the span a spurious retransmission goes back */
+#define REASM_OVERLAP_HISTORY 4096u
 /* a segment further ahead than this is not ours (RFC 7323 max window) */
 #define REASM_MAX_WINDOW (1u << 30)
 

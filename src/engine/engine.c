@@ -120,6 +120,7 @@ static void record_reassembly(const struct flow *f, struct conn *c)
 {
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		c->side[dir].gaps = f->reasm[dir].gap_bytes;
+		c->side[dir].overlap_mismatch_segments = f->reasm[dir].overlap_mismatch_segments;
 		if (f->reasm[dir].gap_bytes)
 			conn_add_anomaly(c, ANOM_CAPTURE_GAP);
 		if (f->reasm[dir].limit_hits)
@@ -231,10 +232,14 @@ static void flow_end(struct engine *e, struct flow *f)
 		tls_session_sink(f, &d.sink);
 		if (f->reasm[dir].queue)
 			reasm_drain(&f->reasm[dir], deliver, &d, &f->mem);
+		if (!f->quic)
+			tls_stream_end(&f->tls[dir],
+			               &d.sink); /* a Certificate cut by a reset: what arrived */
 	}
 	for (uint8_t dir = 0; dir < 2; dir++) {
 		e->stats.gap_bytes += f->reasm[dir].gap_bytes;
 		e->stats.duplicate_bytes += f->reasm[dir].dup_bytes;
+		e->stats.overlap_mismatch_segments += f->reasm[dir].overlap_mismatch_segments;
 	}
 	record_reassembly(f, c);
 	conn_finish(c);

@@ -27,22 +27,78 @@ void reasm_start(struct reasm_dir *d, uint32_t seq)
 	d->next_seq = seq;
 }
 
-/* Deliver the part of [seq, seq+len) not yet delivered; false if none was new. */
+/* Whether the `n` bytes at `seq`, all already delivered, differ from the ones kept. */
+static bool history_differs(const struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t n)
+{
+	if (!d->history)
+		return false;
+	uint32_t oldest = d->next_seq - d->history_len;
+	int64_t before_kept = seq_diff(oldest, seq);
+	if (before_kept > 0) { /* the start is no longer kept: compare the rest */
+		if ((uint64_t)before_kept >= n)
+			return false;
+		data += before_kept;
+		n -= (size_t)before_kept;
+		seq = oldest;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (d->history[(seq + (uint32_t)i) & (REASM_OVERLAP_HISTORY - 1)] != data[i])
+			return true;
+	return false;
+}
+
+/* Keep the bytes just delivered at `seq` (not in count-only mode, or without memory). */
+static void history_keep(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, size_t *mem)
+{
+	if (d->count_only)
+		return;
+	if (!d->history) {
+		d->history = malloc(REASM_OVERLAP_HISTORY);
+		if (!d->history)
+			return;
+		*mem += REASM_OVERLAP_HISTORY;
+	}
+	if (len > REASM_OVERLAP_HISTORY) {
+		seq += (uint32_t)(len - REASM_OVERLAP_HISTORY);
+		data += len - REASM_OVERLAP_HISTORY;
+		len = REASM_OVERLAP_HISTORY;
+	}
+	for (size_t i = 0; i < len; i++)
+		d->history[(seq + (uint32_t)i) & (REASM_OVERLAP_HISTORY - 1)] = data[i];
+	d->history_len = (uint32_t)(d->history_len + len > REASM_OVERLAP_HISTORY ? REASM_OVERLAP_HISTORY
+	                                                                         : d->history_len + len);
+}
+
+static void history_free(struct reasm_dir *d, size_t *mem)
+{
+	if (!d->history)
+		return;
+	free(d->history);
+	d->history = NULL;
+	d->history_len = 0;
+	*mem -= REASM_OVERLAP_HISTORY;
+}
+
+/* Deliver the part of [seq, seq+len) not yet delivered; the delivered part wins
+ * (counted when its bytes differ). */
 static void deliver_new(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len, unsigned flags,
-                        reasm_deliver_fn fn, void *ctx)
+                        reasm_deliver_fn fn, void *ctx, size_t *mem)
 {
 	int64_t behind = -seq_diff(seq, d->next_seq);
 	if (behind > 0) {
-		if ((uint64_t)behind >= len) {
-			d->dup_bytes += len;
+		size_t overlap = (uint64_t)behind >= len ? len : (size_t)behind;
+		if (history_differs(d, seq, data, overlap))
+			d->overlap_mismatch_segments++;
+		d->dup_bytes += overlap;
+		if (overlap == len)
 			return;
-		}
-		d->dup_bytes += (uint64_t)behind;
-		data += behind;
-		len -= (size_t)behind;
+		seq += (uint32_t)overlap;
+		data += overlap;
+		len -= overlap;
 		flags &= ~(unsigned)REASM_SEGMENT_START;
 	}
 	d->next_seq += (uint32_t)len;
+	history_keep(d, seq, data, len, mem);
 	fn(ctx, data, len, flags);
 }
 
@@ -55,7 +111,7 @@ static void deliver_queued(struct reasm_dir *d, reasm_deliver_fn fn, void *ctx, 
 		d->queued_bytes -= s->len;
 		d->queued_segs--;
 		*mem -= sizeof(*s) + s->len;
-		deliver_new(d, s->seq, s->data, s->len, REASM_SEGMENT_START, fn, ctx);
+		deliver_new(d, s->seq, s->data, s->len, REASM_SEGMENT_START, fn, ctx, mem);
 		free(s);
 	}
 }
@@ -67,6 +123,7 @@ static void skip_to(struct reasm_dir *d, uint32_t seq)
 	if (gap > 0) {
 		d->gap_bytes += (uint64_t)gap;
 		d->next_seq = seq;
+		d->history_len = 0; /* what is kept must end at next_seq */
 	}
 }
 
@@ -76,6 +133,8 @@ static bool enqueue(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size
 	while (*at && seq_diff((*at)->seq, seq) < 0)
 		at = &(*at)->next;
 	if (*at && (*at)->seq == seq && (*at)->len >= len) {
+		if (memcmp((*at)->data, data, len) != 0)
+			d->overlap_mismatch_segments++;
 		d->dup_bytes += len; /* the same segment again: keep the first */
 		return true;
 	}
@@ -103,7 +162,7 @@ void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_
 
 	int64_t ahead = seq_diff(seq, d->next_seq);
 	if (ahead <= 0) {
-		deliver_new(d, seq, data, len, REASM_SEGMENT_START, fn, ctx);
+		deliver_new(d, seq, data, len, REASM_SEGMENT_START, fn, ctx, mem);
 		deliver_queued(d, fn, ctx, mem);
 		return;
 	}
@@ -134,6 +193,7 @@ void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_
 			d->queued_segs--;
 			*mem -= sizeof(*s) + s->len;
 			d->next_seq += s->len;
+			history_keep(d, s->seq, s->data, s->len, mem);
 			fn(ctx, s->data, s->len, REASM_SEGMENT_START | REASM_AFTER_GAP);
 			free(s);
 			deliver_queued(d, fn, ctx, mem);
@@ -158,7 +218,7 @@ void reasm_drain(struct reasm_dir *d, reasm_deliver_fn fn, void *ctx, size_t *me
 		d->queued_bytes -= s->len;
 		d->queued_segs--;
 		*mem -= sizeof(*s) + s->len;
-		deliver_new(d, s->seq, s->data, s->len, flags, fn, ctx);
+		deliver_new(d, s->seq, s->data, s->len, flags, fn, ctx, mem);
 		free(s);
 	}
 }
@@ -173,6 +233,7 @@ void reasm_free(struct reasm_dir *d, size_t *mem)
 	}
 	d->queued_bytes = 0;
 	d->queued_segs = 0;
+	history_free(d, mem);
 }
 
 bool reasm_skip_snapped(struct reasm_dir *d, uint32_t captured_end, uint32_t wire_end)
@@ -181,11 +242,12 @@ bool reasm_skip_snapped(struct reasm_dir *d, uint32_t captured_end, uint32_t wir
 		return false;
 	d->gap_bytes += wire_end - d->next_seq;
 	d->next_seq = wire_end;
+	d->history_len = 0;
 	return true;
 }
 
 void reasm_count_only(struct reasm_dir *d, size_t *mem)
 {
-	(void)mem;
 	d->count_only = true;
+	history_free(d, mem); /* overlaps are compared during the handshake only */
 }

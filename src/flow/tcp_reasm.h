@@ -14,7 +14,10 @@
  *  - in count-only mode (the handshake is over) segments in order are handed
  *    on in place and never copied (the consumer only reads record headers);
  *    out-of-order segments are still queued, up to the smaller
- *    REASM_MAX_OOO_BYTES_QUIET, so reordering does not cost record sync.
+ *    REASM_MAX_OOO_BYTES_QUIET, so reordering does not cost record sync;
+ *  - until count-only mode the last REASM_OVERLAP_HISTORY delivered bytes are
+ *    kept, so a segment overlapping them with different bytes is counted
+ *    (Suricata's "overlap with different data"); the first bytes still win.
  * It knows nothing of what the bytes mean.
  */
 #ifndef TLSSCOPE_TCP_REASM_H
@@ -33,9 +36,12 @@ struct reasm_dir {
 	struct reasm_seg *queue; /* out-of-order segments, sorted by sequence */
 	uint32_t queued_bytes;
 	uint16_t queued_segs;
-	uint64_t gap_bytes;  /* bytes skipped as lost */
-	uint64_t dup_bytes;  /* bytes received again and dropped */
-	uint32_t limit_hits; /* times the queue cap forced a skip */
+	uint64_t gap_bytes;                 /* bytes skipped as lost */
+	uint64_t dup_bytes;                 /* bytes received again and dropped */
+	uint32_t limit_hits;                /* times the queue cap forced a skip */
+	uint8_t *history;                   /* ring of the last delivered bytes, indexed by seq */
+	uint32_t history_len;               /* bytes of it valid, ending at next_seq */
+	uint64_t overlap_mismatch_segments; /* segments overlapping held bytes with other bytes */
 };
 
 /* Delivery flags. */

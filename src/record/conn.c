@@ -309,7 +309,7 @@ const char *conn_certificates_state(const struct conn *c)
 {
 	const struct conn_side *srv = conn_server(c);
 	if (c->server_certs.present)
-		return c->server_certs.cut ? "cut" : "visible";
+		return c->server_certs.truncated ? "truncated" : c->server_certs.cut ? "cut" : "visible";
 	if (c->certificate_compressed)
 		return "compressed";
 	if (conn_is_tls13(c) && !c->decryption.server_flight_read)

@@ -135,6 +135,7 @@ struct conn_cert_list {
 	uint16_t total; /* in the message on the wire */
 	bool present;   /* a Certificate message was seen */
 	bool cut;       /* some certificates or bytes were not kept (a limit) */
+	bool truncated; /* the stream ended inside the message: the rest never arrived */
 };
 
 struct conn_side {
@@ -151,11 +152,12 @@ struct conn_side {
 	uint32_t prelude_bytes; /* plaintext before the first TLS record (STARTTLS etc.) */
 	uint8_t plain_head[8];  /* the first bytes sent in clear before any TLS record ("HTTP/1.1") */
 	uint8_t plain_head_len;
-	bool ccs;                 /* ChangeCipherSpec sent */
-	bool encrypted_handshake; /* a record under handshake keys (Finished or TLS 1.3 flight) */
-	bool app_data;            /* application data sent */
-	bool finished;            /* this side's handshake is over, as far as the wire shows */
-	uint64_t gaps;            /* bytes never seen (capture loss) */
+	bool ccs;                           /* ChangeCipherSpec sent */
+	bool encrypted_handshake;           /* a record under handshake keys (Finished or TLS 1.3 flight) */
+	bool app_data;                      /* application data sent */
+	bool finished;                      /* this side's handshake is over, as far as the wire shows */
+	uint64_t gaps;                      /* bytes never seen (capture loss) */
+	uint64_t overlap_mismatch_segments; /* segments whose overlap with held bytes differed */
 };
 
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */

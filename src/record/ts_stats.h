@@ -30,11 +30,12 @@ struct ts_stats {
 	uint64_t open_at_end;              /* still open when their capture file ended */
 	uint64_t timestamps_out_of_window; /* frames read at the running time (ts_limits.h, Capture time) */
 	uint64_t keylog[4]; /* reported connections by enum conn_keylog (index 0: not looked up) */
-	uint64_t anomalies[ANOM_COUNT]; /* summed over all connections */
-	uint64_t gap_bytes;             /* TCP bytes never seen */
-	uint64_t duplicate_bytes;       /* TCP bytes seen more than once */
-	size_t memory_peak;             /* peak bytes of flow state */
-	size_t flows_peak;              /* peak live connections */
+	uint64_t anomalies[ANOM_COUNT];     /* summed over all connections */
+	uint64_t gap_bytes;                 /* TCP bytes never seen */
+	uint64_t duplicate_bytes;           /* TCP bytes seen more than once */
+	uint64_t overlap_mismatch_segments; /* TCP segments overlapping delivered bytes with other bytes */
+	size_t memory_peak;                 /* peak bytes of flow state */
+	size_t flows_peak;                  /* peak live connections */
 };
 
 #endif

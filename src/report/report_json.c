@@ -645,6 +645,7 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_uint(w, "application_data_bytes", s->app_data_bytes);
 	jw_uint(w, "prelude_bytes", s->prelude_bytes);
 	jw_uint(w, "gap_bytes", s->gaps);
+	jw_uint(w, "overlap_mismatch_segments", s->overlap_mismatch_segments);
 	jw_object_end(w);
 }
 
@@ -944,6 +945,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	}
 	jw_uint(w, "gap_bytes", s->gap_bytes);
 	jw_uint(w, "duplicate_bytes", s->duplicate_bytes);
+	jw_uint(w, "overlap_mismatch_segments", s->overlap_mismatch_segments);
 	jw_object_begin(w, "anomalies");
 	for (int i = 0; i < ANOM_COUNT; i++)
 		jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), s->anomalies[i]);

@@ -275,15 +275,16 @@ static void set_client(struct conn *c, uint8_t dir, uint8_t source)
 	c->role_source = source;
 }
 
-/* Keep a copy of the certificates of one Certificate message. */
+/* Keep a copy of the certificates of one Certificate message; `truncated`: the
+ * stream ended inside it, and only the whole certificates before the end count. */
 static void keep_certificates(struct conn *c, struct conn_cert_list *list, const uint8_t *body, uint32_t len,
-                              uint32_t wire_len, bool tls13, size_t *mem)
+                              uint32_t wire_len, bool tls13, bool truncated, size_t *mem)
 {
 	struct tls_cert_view views[TLS_MAX_CERTS_PER_MSG];
 	size_t count = 0, total = 0;
 	enum ts_status st =
 	    tls_certificate_parse(body, len, tls13, views, TLS_MAX_CERTS_PER_MSG, &count, &total);
-	if (st != TS_OK)
+	if (st != TS_OK && !truncated) /* a message that ended early claims more than it holds */
 		conn_add_anomaly(c, ANOM_MALFORMED_CERTIFICATE);
 	if (list->present && list->total > 0)
 		return; /* keep the first non-empty chain */
@@ -300,7 +301,9 @@ static void keep_certificates(struct conn *c, struct conn_cert_list *list, const
 		c->scts_stapled = ext.sct_count;
 	}
 	list->total = (uint16_t)(total < UINT16_MAX ? total : UINT16_MAX);
-	list->cut = total > count || wire_len > len; /* a message cut at the cap holds more than we saw */
+	list->truncated = truncated;
+	/* a message cut at the cap holds more than we saw */
+	list->cut = total > count || (!truncated && wire_len > len);
 
 	size_t bytes = 0, keep = 0;
 	for (; keep < count && bytes + views[keep].len <= TLS_MAX_CERT_BYTES; keep++)
@@ -419,7 +422,7 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 	switch (type) {
 	case TLS_HS_CERTIFICATE:
 		keep_certificates(c, from_server ? &c->server_certs : &c->client_certs, body, len, wire_len,
-		                  negotiated_tls13(c), &f->mem);
+		                  negotiated_tls13(c), false, &f->mem);
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
@@ -508,8 +511,28 @@ static void on_record_body(void *ctx, uint8_t dir, const uint8_t hdr[5], const u
 	tls_session_decrypt_record(ctx, &hooks, dir, hdr, body, len);
 }
 
+/* The stream ended inside a handshake message: only a Certificate's whole
+ * certificates are worth keeping (the other messages are useless in part). */
+static void on_handshake_partial(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
+                                 uint32_t wire_len)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	if (type != TLS_HS_CERTIFICATE)
+		return;
+	struct conn_cert_list *list = dir != c->client_dir ? &c->server_certs : &c->client_certs;
+	if (list->present && list->total > 0)
+		return; /* an earlier whole chain stays */
+	size_t total = 0;
+	(void)tls_certificate_parse(body, len, negotiated_tls13(c), NULL, 0, NULL, &total);
+	if (total == 0)
+		return; /* not one whole certificate arrived: as if none was seen */
+	keep_certificates(c, list, body, len, wire_len, negotiated_tls13(c), true, &f->mem);
+}
+
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
 {
+	sink->handshake_partial = on_handshake_partial;
 	sink->record_body = on_record_body;
 	sink->ctx = f;
 	sink->record = on_record;

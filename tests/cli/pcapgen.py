@@ -1,4 +1,4 @@
-"""Small helpers to write classic pcap files of hand-made TCP/IPv4 frames.
+"""Small helpers to write classic pcap files of hand-made TCP/IPv4 frames, and to edit real ones.
 
 Used by the CLI tests to make hostile or odd captures on the fly; the sample
 captures of real handshakes come from the capture maker (tests/capmaker).
@@ -17,6 +17,90 @@ def tcp_frame(src, sport, dst, dport, seq, ack=0, flags=0x18, payload=b""):
     total = 20 + len(tcp) + len(payload)
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
     return ETH_IPV4 + ip + tcp + payload
+
+
+def read_pcap(path):
+    """(file header, [[sec, usec, wire length, frame bytes], ...]) of a little-endian Ethernet pcap (frames None if not one)."""
+    data = open(path, "rb").read()
+    if struct.unpack_from("<I", data, 0)[0] != 0xa1b2c3d4 or struct.unpack_from("<I", data, 20)[0] != 1:
+        return data[:24], None
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, caplen, wirelen = struct.unpack_from("<IIII", data, off)
+        frames.append([sec, usec, wirelen, data[off + 16:off + 16 + caplen]])
+        off += 16 + caplen
+    return data[:24], frames
+
+
+def tcp_payload(frame):
+    """(offset of the TCP header, offset of the payload, source port) of an IPv4 TCP frame, or None."""
+    if frame[12:14] != b"\x08\x00" or frame[23] != 6:
+        return None
+    ip_len = (frame[14] & 0x0f) * 4
+    tcp = 14 + ip_len
+    total = struct.unpack_from(">H", frame, 16)[0]
+    payload = tcp + (frame[tcp + 12] >> 4) * 4
+    if 14 + total <= payload:
+        return None
+    return tcp, payload, struct.unpack_from(">H", frame, tcp)[0]
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def fix_tcp_checksum(frame):
+    tcp, _, _ = tcp_payload(frame)
+    total = struct.unpack_from(">H", frame, 16)[0]
+    seg = bytearray(frame[tcp:14 + total])
+    seg[16:18] = b"\0\0"
+    pseudo = frame[26:34] + struct.pack(">BBH", 0, 6, len(seg))
+    seg[16:18] = struct.pack(">H", csum(pseudo + bytes(seg)))
+    return frame[:tcp] + bytes(seg) + frame[14 + total:]
+
+
+def open_sample(path, work):
+    """read_pcap() of a sample capture to edit; exits 77 (skipped) if it is missing or not one."""
+    import os
+    import sys
+    if not os.path.exists(path):
+        print("SKIP: %s missing" % path)
+        sys.exit(77)
+    header, frames = read_pcap(path)
+    if frames is None:
+        print("SKIP: %s is not a little-endian Ethernet pcap" % path)
+        sys.exit(77)
+    os.makedirs(work, exist_ok=True)
+    return header, frames
+
+
+class Checks:
+    """Named predicates, printed as they are checked; exit() fails if any did not hold."""
+
+    def __init__(self):
+        self.failed = []
+
+    def __call__(self, what, ok, detail=""):
+        print("%s: %s %s" % ("ok" if ok else "FAIL", what, detail))
+        if not ok:
+            self.failed.append(what)
+
+    def exit(self, only_if_failed=False):
+        import sys
+        if self.failed or not only_if_failed:
+            sys.exit(1 if self.failed else 0)
+
+
+def write_pcap(path, header, frames):
+    with open(path, "wb") as fh:
+        fh.write(header)
+        for sec, usec, wirelen, f in frames:
+            fh.write(struct.pack("<IIII", sec, usec, len(f), wirelen) + f)
 
 
 class Pcap:

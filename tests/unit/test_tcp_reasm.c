@@ -50,7 +50,8 @@ static void test_in_order_and_reordered(void)
 	CHECK(memcmp(s->out, stream, 1000) == 0);
 	CHECK_EQ(d.dup_bytes, 100);
 	CHECK_EQ(d.gap_bytes, 0);
-	CHECK_EQ(mem, 0);
+	CHECK_EQ(d.overlap_mismatch_segments, 0); /* the duplicate carried the same bytes */
+	CHECK_EQ(mem, REASM_OVERLAP_HISTORY);     /* only the delivered bytes kept for comparison */
 	CHECK_EQ(d.queued_segs, 0);
 	reasm_free(&d, &mem);
 	free(s);
@@ -72,7 +73,63 @@ static void test_overlap_first_wins(void)
 	CHECK(memcmp(s->out, stream, 300) == 0);
 	CHECK_EQ(d.dup_bytes, 100);
 	CHECK_EQ(s->starts, 1); /* the trimmed retransmission does not start a segment */
+	CHECK_EQ(d.overlap_mismatch_segments, 1);
 	reasm_free(&d, &mem);
+	free(s);
+}
+
+/* A segment overlapping bytes already delivered or queued is counted when its
+ * bytes there differ, never when they are equal; the first bytes always win. */
+static void test_overlap_mismatch_counted(void)
+{
+	struct reasm_dir d = {0};
+	struct sink *s = calloc(1, sizeof(*s));
+	size_t mem = 0;
+	uint8_t forged[1000];
+	uint32_t isn = 0xfffffe00u; /* the comparison crosses the 2^32 wrap */
+	reasm_start(&d, isn);
+	reasm_segment(&d, isn, stream, 1000, collect, s, &mem);
+	reasm_segment(&d, isn, stream, 1000, collect, s, &mem);            /* equal retransmission */
+	reasm_segment(&d, isn + 400, stream + 400, 600, collect, s, &mem); /* equal, inside */
+	reasm_segment(&d, isn + 900, stream + 900, 200, collect, s, &mem); /* equal overlap, then new */
+	CHECK_EQ(d.overlap_mismatch_segments, 0);
+	CHECK_EQ(d.dup_bytes, 1000 + 600 + 100);
+	memcpy(forged, stream, sizeof(forged));
+	forged[999] ^= 0x01; /* one byte differs, at the last overlapping position */
+	reasm_segment(&d, isn, forged, 1000, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 1);
+	memcpy(forged, stream + 1000, 100);
+	forged[0] ^= 0x80;
+	memcpy(forged + 100, stream + 1100, 100); /* overlaps 1000..1099 (differs), then new bytes */
+	reasm_segment(&d, isn + 1000, forged, 200, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 2);
+	CHECK_EQ(s->len, 1200);
+	CHECK(memcmp(s->out, stream, 1200) == 0); /* the first bytes won */
+
+	/* queued out of order: the same segment again with other bytes, then equal bytes */
+	memset(forged, 0x5a, 300);
+	reasm_segment(&d, isn + 1500, stream + 1500, 300, collect, s, &mem);
+	reasm_segment(&d, isn + 1500, forged, 300, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 3);
+	reasm_segment(&d, isn + 1500, stream + 1500, 300, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 3);
+	reasm_segment(&d, isn + 1200, stream + 1200, 300, collect, s, &mem); /* fills the hole */
+	CHECK_EQ(s->len, 1800);
+	CHECK(memcmp(s->out, stream, 1800) == 0);
+
+	/* bytes older than the kept history cannot be compared: not counted */
+	for (uint32_t off = 1800; off < 1800 + 2 * REASM_OVERLAP_HISTORY; off += 1000)
+		reasm_segment(&d, isn + off, stream + off, 1000, collect, s, &mem);
+	reasm_segment(&d, isn, forged, 300, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 3);
+
+	/* after the handshake the history is given back and nothing is compared */
+	reasm_count_only(&d, &mem);
+	CHECK_EQ(mem, 0);
+	reasm_segment(&d, isn + 1800, forged, 300, collect, s, &mem);
+	CHECK_EQ(d.overlap_mismatch_segments, 3);
+	reasm_free(&d, &mem);
+	CHECK_EQ(mem, 0);
 	free(s);
 }
 
@@ -111,8 +168,9 @@ static void test_queue_cap_skips_gap(void)
 	CHECK(peak <= REASM_MAX_OOO_BYTES + REASM_MAX_OOO_SEGMENTS * 64);
 	reasm_drain(&d, collect, s, &mem);
 	CHECK_EQ(s->len, n * seg); /* everything but the lost first segment */
-	CHECK_EQ(mem, 0);
+	CHECK_EQ(mem, REASM_OVERLAP_HISTORY);
 	reasm_free(&d, &mem);
+	CHECK_EQ(mem, 0);
 	free(s);
 }
 
@@ -181,6 +239,7 @@ int main(void)
 	fill();
 	test_in_order_and_reordered();
 	test_overlap_first_wins();
+	test_overlap_mismatch_counted();
 	test_sequence_wrap();
 	test_queue_cap_skips_gap();
 	test_flood_of_tiny_segments();

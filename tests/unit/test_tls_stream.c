@@ -74,10 +74,17 @@ static void on_handshake_ignore(void *ctx, uint8_t dir, uint8_t type, const uint
 {
 }
 
+static void on_partial(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len, uint32_t wire)
+{
+	struct log *l = ctx;
+	l->last_wire_len = wire;
+	logf_(ctx, "P%u/%u ", type, len);
+}
+
 static struct tls_stream_sink sink_for(struct log *l)
 {
-	struct tls_stream_sink s = {l,        on_record,  on_handshake, on_alert,
-	                            on_sslv2, on_anomaly, on_prelude,   NULL};
+	struct tls_stream_sink s = {l,          on_record,  on_handshake, on_alert,  on_sslv2,
+	                            on_anomaly, on_prelude, NULL,         on_partial};
 	return s;
 }
 
@@ -318,9 +325,15 @@ static void anomaly_ignore(void *ctx, uint8_t dir, enum tls_stream_anomaly a)
 
 static struct tls_stream_sink collect_sink(struct collect *c)
 {
-	struct tls_stream_sink s = {
-	    c,    collect_record, on_handshake_ignore, alert_ignore, sslv2_ignore, anomaly_ignore,
-	    NULL, collect_body};
+	struct tls_stream_sink s = {c,
+	                            collect_record,
+	                            on_handshake_ignore,
+	                            alert_ignore,
+	                            sslv2_ignore,
+	                            anomaly_ignore,
+	                            NULL,
+	                            collect_body,
+	                            NULL};
 	return s;
 }
 
@@ -366,8 +379,53 @@ static void test_collect(void)
 	CHECK_EQ(mem, 0);
 }
 
+/* The stream ends inside a Certificate spanning records: what arrived is handed
+ * on once, as a part, and a message that was whole is never handed on again. */
+static void test_end_inside_message(void)
+{
+	uint8_t wire[5 + 4 + 100 + 5 + 50];
+	size_t n = 0;
+	const uint8_t rec1[] = {0x16, 0x03, 0x03, 0x00, 104, 0x0b, 0x00, 0x01, 0x00}; /* claims 256 */
+	memcpy(wire, rec1, sizeof(rec1));
+	n = sizeof(rec1);
+	for (int i = 0; i < 100; i++)
+		wire[n++] = (uint8_t)i;
+	const uint8_t rec2[] = {0x16, 0x03, 0x03, 0x00, 50};
+	memcpy(wire + n, rec2, 5);
+	n += 5;
+	for (int i = 0; i < 40; i++) /* the second record itself is cut after 40 of 50 bytes */
+		wire[n++] = (uint8_t)(100 + i);
+	struct log l = {0};
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	size_t mem = 0;
+	tls_stream_init(&s, 1);
+	tls_stream_feed(&s, wire, n, true, false, &sink, &mem);
+	CHECK_EQ(l.handshakes, 0);
+	tls_stream_end(&s, &sink);
+	CHECK(strstr(l.text, "P11/140 ") != NULL);
+	CHECK_EQ(l.last_wire_len, 256);
+	size_t before = l.len;
+	tls_stream_end(&s, &sink); /* nothing held any more */
+	CHECK_EQ(l.len, before);
+	tls_stream_free(&s, &mem);
+	CHECK_EQ(mem, 0);
+
+	/* a whole message, then the end: no part */
+	const uint8_t whole[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00};
+	struct log l2 = {0};
+	sink = sink_for(&l2);
+	tls_stream_init(&s, 1);
+	tls_stream_feed(&s, whole, sizeof(whole), true, false, &sink, &mem);
+	tls_stream_end(&s, &sink);
+	CHECK_EQ(l2.handshakes, 1);
+	CHECK(strstr(l2.text, "P") == NULL);
+	tls_stream_free(&s, &mem);
+}
+
 int main(void)
 {
+	test_end_inside_message();
 	test_real_streams(TLS1_2_VERSION);
 	test_real_streams(TLS1_3_VERSION);
 	test_starttls_prelude();
