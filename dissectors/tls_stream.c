@@ -148,7 +148,8 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
 				hs_reset(s);
 				return;
 			}
-			memcpy(s->hs_buf + s->hs_have, p, copy);
+			if (copy) /* nothing held yet may mean no buffer at all */
+				memcpy(s->hs_buf + s->hs_have, p, copy);
 		}
 		s->hs_have += (uint32_t)take;
 		p += take;
