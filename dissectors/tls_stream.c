@@ -129,8 +129,6 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
 				continue;
 			}
 		}
-		if (n == 0)
-			return; /* the header ended the record: the body follows in the next one */
 		size_t take = s->hs_len - s->hs_have;
 		if (take > n)
 			take = n;
