@@ -171,6 +171,13 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 	FILE *fp = ts_file_open_regular(path, err, errlen);
 	if (!fp)
 		return false;
+	bool ok = expect_add_stream(r, fp, path, err, errlen);
+	fclose(fp);
+	return ok;
+}
+
+bool expect_add_stream(struct expect_rules *r, FILE *fp, const char *path, char *err, size_t errlen)
+{
 	char *line = malloc(EXPECT_MAX_LINE + 1), inner[3000];
 	size_t total = 0;
 	unsigned lineno = 0;
@@ -212,7 +219,6 @@ bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t
 		ok = false;
 	}
 	free(line);
-	fclose(fp);
 	return ok;
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "decode.h"
 
@@ -42,6 +43,10 @@ bool expect_add(struct expect_rules *r, const char *text, char *err, size_t errl
 
 /* Add every rule of a file; false with a message (naming file and line) in err. */
 bool expect_add_file(struct expect_rules *r, const char *path, char *err, size_t errlen);
+
+/* The same for rules already open (the file's lines from fp; `path` names it
+ * in err): the fuzz harness reads them from memory. fp stays open. */
+bool expect_add_stream(struct expect_rules *r, FILE *fp, const char *path, char *err, size_t errlen);
 
 /* The most specific rule for a server, or NULL. */
 const struct expect_rule *expect_lookup(const struct expect_rules *r, const struct ts_addr *addr,

@@ -98,6 +98,17 @@ int main(void)
 	unlink(path);
 	CHECK(!expect_add_file(&f, "/nonexistent/rules", err, sizeof(err)));
 	CHECK(strstr(err, "/nonexistent/rules") != NULL);
+	/* the same lines from an open stream (how fuzz_expect reads them): named as given, fp left open */
+	static char mem_rules[] = "10.0.0.9:8443=Nine.Example.Test\n# none\nbad name!\n";
+	fp = fmemopen(mem_rules, strlen(mem_rules), "r");
+	struct expect_rules m = {0};
+	CHECK(fp && !expect_add_stream(&m, fp, "rules-in-memory", err, sizeof(err)));
+	CHECK(!strncmp(err, "rules-in-memory:3: ", 19));
+	CHECK(m.count == 1 && m.v[0].port == 8443 && !strcmp(m.v[0].names[0], "nine.example.test"));
+	CHECK(fp && fgetc(fp) == EOF && !ferror(fp));
+	if (fp)
+		fclose(fp);
+	expect_free(&m);
 
 	expect_free(&f);
 	expect_free(&r);

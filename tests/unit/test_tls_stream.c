@@ -249,6 +249,27 @@ static void test_hostile_lengths(void)
 	tls_stream_free(&s, &mem);
 }
 
+/* A record that ends right after a handshake header: the body is in the
+ * next record (no bytes are copied until then; found by fuzz_html). */
+static void test_header_ends_record(void)
+{
+	struct log l = {0};
+	size_t mem = 0;
+	struct tls_stream s;
+	struct tls_stream_sink sink = sink_for(&l);
+	tls_stream_init(&s, 0);
+	uint8_t header_only[] = {22, 3, 3, 0, 4, 11, 0, 0, 5};
+	uint8_t body[] = {22, 3, 3, 0, 5, 1, 2, 3, 4, 5};
+	tls_stream_feed(&s, header_only, sizeof(header_only), true, false, &sink, &mem);
+	CHECK_EQ(l.handshakes, 0);
+	CHECK_EQ(s.state, TLS_STREAM_RECORDS);
+	tls_stream_feed(&s, body, sizeof(body), true, false, &sink, &mem);
+	CHECK_EQ(l.handshakes, 1);
+	CHECK(strstr(l.text, "R22/4 R22/5 H11/5 ") != NULL);
+	tls_stream_free(&s, &mem);
+	CHECK_EQ(mem, 0);
+}
+
 static void test_alerts_and_encrypted(void)
 {
 	struct log l = {0};
@@ -431,6 +452,7 @@ int main(void)
 	test_starttls_prelude();
 	test_not_tls_budget();
 	test_hostile_lengths();
+	test_header_ends_record();
 	test_alerts_and_encrypted();
 	test_sslv2_hello();
 	test_collect();
