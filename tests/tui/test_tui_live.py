@@ -76,8 +76,8 @@ def run(tlsscope, work, pki, ports):
         check(len(rows) == 1 and "127.0.0.1:%d " % ports["self"] in rows[0],
               "the filter matches the finding: only the self-signed server's row", text)
         s.keys("Enter")
-        text = s.wait("detail of #", why="the detail pane")
-        check("self-signed-leaf: " in text and "fix: " in text, "the finding and its fix in the detail", text)
+        text = s.wait(lambda t: "detail of #" in t and "self-signed-leaf: " in t and "fix: " in t, 10,
+                      "the finding and its fix in the detail")
         s.keys("Escape")
         s.wait(lambda t: "detail of" not in t, why="the detail pane to close")
         s.keys("Escape")

@@ -59,8 +59,12 @@ class Session:
         self.tmux("resize-window", "-t", "0", "-x", str(width), "-y", str(height))
 
     def wait(self, what, timeout=15.0, why=""):
-        """Poll the screen until what (a string, a regex or a predicate over the text) holds."""
+        """Poll the screen until what (a string, a regex or a predicate over the text) holds and the
+        screen has settled: curses writes a redraw in pieces, and a capture taken between two of
+        them shows a title whose body is not drawn yet. Two equal captures 0.15 s apart count as
+        settled."""
         deadline = time.monotonic() + timeout
+        last = None
         while True:
             text = self.screen()
             if callable(what):
@@ -69,12 +73,15 @@ class Session:
                 ok = what.search(text)
             else:
                 ok = what in text
-            if ok:
+            if ok and text == last:
                 return text
+            last = text if ok else None
             if time.monotonic() > deadline:
+                if ok:
+                    return text  # it holds, though the screen keeps changing (a live count)
                 raise Fail("timed out waiting for %s%s; the screen was:\n%s" %
                            (why or repr(what), "", text))
-            time.sleep(0.1)
+            time.sleep(0.15 if ok else 0.1)
 
     def exit_status(self, timeout=10.0):
         text = self.wait(EXIT_MARK, timeout, "the view to exit")
