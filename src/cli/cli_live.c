@@ -513,8 +513,9 @@ int cmd_live(int argc, char **argv)
 	}
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
-	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
-	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
+	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. glibc
+	 * defines it as an unsigned 0x80000000 for the int sa_flags: the cast is the bit. */
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = (int)SA_RESETHAND};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -399,7 +399,7 @@ void html_ladder_svg(FILE *fp, const struct conn *c, const struct report_inputs 
 		int x1 = from_client ? LADDER_CLIENT_X : LADDER_SERVER_X;
 		int x2 = from_client ? LADDER_SERVER_X - 3 : LADDER_CLIENT_X + 3;
 		int tip = from_client ? -9 : 9;
-		unsigned y = LADDER_TOP + i * LADDER_ROW + 8;
+		unsigned y = LADDER_TOP + (unsigned)i * LADDER_ROW + 8;
 		if (e->type == EV_RST)
 			snprintf(label, sizeof(label), "RST");
 		else if (e->type == EV_FIN)
