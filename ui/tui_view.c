@@ -392,11 +392,11 @@ static void detail(struct tui_state *s)
 
 static void status_line(const struct tui_state *s)
 {
-	char buf[400];
 	static const char *const prompts[] = {
 	    "", "filter (SNI, IP, finding; Esc clears): ", "export certificates to directory: ",
 	    "write the view as a report to: "};
 	if (s->prompt != TUI_PROMPT_NONE) {
+		char buf[400];
 		snprintf(buf, sizeof(buf), "%s%s", prompts[s->prompt], s->input);
 		cell(LINES - 1, 0, COLS, buf, A_BOLD);
 		return;

@@ -204,6 +204,15 @@ static bool warning_due(struct drop_watch *dw, uint64_t count, int64_t now)
 	return true;
 }
 
+/* The interface's frames and capture span, as the summary reads a file's. */
+static void info_take_counters(struct capture_info *info, const struct live_counters *k)
+{
+	info->frames = k->frames;
+	info->timed_frames = k->timed_frames;
+	info->first_ts_ns = k->first_ts_ns;
+	info->last_ts_ns = k->last_ts_ns;
+}
+
 static void watch_drops(struct drop_watch *dw, const struct live_counters *k, int64_t now)
 {
 	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
@@ -556,10 +565,7 @@ int cmd_live(int argc, char **argv)
 	}
 	live_counters_get(lc, &counters);
 	counters.records_dropped = pipeline_records_dropped(a);
-	info.frames = counters.frames;
-	info.timed_frames = counters.timed_frames;
-	info.first_ts_ns = counters.first_ts_ns;
-	info.last_ts_ns = counters.last_ts_ns;
+	info_take_counters(&info, &counters);
 	o.inputs.capture = &counters;
 	if (summary) {
 		const struct ts_stats *stats = engine_stats(e);

@@ -116,8 +116,9 @@ static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
 /* JA4 and JA3 of the first ClientHello, JA3S of the ServerHello (the JSON also has their texts). */
 static void text_fingerprints(FILE *fp, const struct conn *c)
 {
-	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	char text[TLS_FP_STRING_MAX], md5[TLS_FP_MD5_HEX];
 	if (c->client_hello) {
+		char ja4[TLS_FP_JA4_LEN];
 		if (tls_ja4(c->client_hello, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP,
 		            ja4))
 			fprintf(fp, "    JA4          %s\n", ja4);
@@ -705,10 +706,10 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 	if (!t)
 		return false;
 	bool color = in && in->color;
-	char t1[64], t2[64];
 	if (s)
 		report_text_summary(fp, s, in);
 	if (s && (t->count || t->first_ns)) {
+		char t1[64], t2[64];
 		report_time_text(t->first_ns, false, t1, sizeof(t1));
 		report_time_text(t->last_ns, false, t2, sizeof(t2));
 		/* The end's date only when it differs: the line fits 72 columns. */
