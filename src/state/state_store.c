@@ -366,7 +366,7 @@ static bool count_failure_modes(struct state_store *st, int64_t server, int64_t 
                                 struct diagnosis *dg)
 {
 	char modes[DIAG_MAX_FINDINGS + CLIENT_COUNT][128];
-	char fresh[DIAG_TEXT] = "";
+	char fresh[DIAG_TEXT - 128] = ""; /* the message keeps room for its own words and the time */
 	size_t n = 0, o = 0;
 	for (size_t i = 0; i < dg->finding_count; i++)
 		if (dg->findings[i].severity >= SEV_WARNING)
