@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "cert_export.h"
+#include "report_text.h"
 #include "tls_names.h"
 
 /* Width of the arrow between "client" and "server" in the ladder. */

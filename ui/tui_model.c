@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tui_detail.h"
+#include "report_text.h"
 #include "tui_spill.h"
 
 struct tui_model {

@@ -20,7 +20,7 @@
 
 #include "conn.h"
 #include "diagnose.h"
-#include "report.h"
+#include "report_inputs.h"
 
 /* Rows kept: about 220 bytes each, so at most ~45 MB; later connections
  * are counted, and the summary bar says so. */

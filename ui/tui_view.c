@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "report_text.h"
 #include "tls_names.h"
 #include "tui_detail.h"
 

@@ -22,6 +22,7 @@
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_tui.h"
+#include "report_text.h"
 #include "tui.h"
 
 /* Drops are reported on stderr at most this often while they go on. */

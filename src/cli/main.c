@@ -21,7 +21,8 @@
 #include "cli_diff.h"
 #include "cli_same_file.h"
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 #include "report_html.h"
 #include "report_rollup.h"
 

@@ -12,6 +12,7 @@
 
 #include "report_html.h"
 #include "report_rollup.h"
+#include "report_text.h"
 #include "ts_utf8.h"
 #include "tls_names.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "report_text.h"
 #include "report_rollup.h"
 #include "starttls.h"
 #include "text_escape.h"
