@@ -218,6 +218,11 @@ static bool begin_record(struct tls_stream *s, const struct tls_stream_sink *sin
 	return true;
 }
 
+void tls_stream_peer_is_tls(struct tls_stream *s)
+{
+	s->peer_is_tls = true;
+}
+
 void tls_stream_collect_record(struct tls_stream *s)
 {
 	s->collect = true;

@@ -177,7 +177,7 @@ static void test_starttls_prelude(void)
 	run(&s2c, 0, &sref, &mem);
 	sink = sink_for(&ls);
 	tls_stream_init(&s, 1);
-	s.peer_is_tls = true;
+	tls_stream_peer_is_tls(&s);
 	tls_stream_feed(&s, (const uint8_t *)"S", 1, true, false, &sink, &mem);
 	CHECK_EQ(ls.prelude_len, 0);
 	tls_stream_feed(&s, s2c.p, s2c.len, true, false, &sink, &mem);
@@ -283,7 +283,7 @@ static void test_alerts_and_encrypted(void)
 	struct tls_stream s;
 	struct tls_stream_sink sink = sink_for(&l);
 	tls_stream_init(&s, 1);
-	s.peer_is_tls = true;
+	tls_stream_peer_is_tls(&s);
 	/* cleartext fatal handshake_failure, then (after CCS) an encrypted alert */
 	uint8_t bytes[] = {21, 3, 3, 0, 2, 2, 40, 20, 3, 3, 0, 1, 1};
 	tls_stream_feed(&s, bytes, sizeof(bytes), true, false, &sink, &mem);
