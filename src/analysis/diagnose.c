@@ -1658,6 +1658,7 @@ static void diagnosis_reset(struct diagnosis *d)
 	memset(&d->verdict, 0, sizeof(d->verdict));
 	memset(d->host, 0, sizeof(d->host));
 	d->finding_count = 0;
+	d->resumed.conn_id = 0;
 	for (int k = 0; k < CLIENT_COUNT; k++) {
 		d->clients[k].fails = false;
 		d->clients[k].code[0] = d->clients[k].message[0] = 0;
@@ -1745,9 +1746,11 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_errors(d);
 		}
 		sni_match(c, d);
-	} else if (conn_is_tls13(c) && !c->server_certs.present) {
-		certificate_not_visible(c, d);
+	} else if (conn_is_tls13(c) && !c->server_certs.present && !conn_resumption(c)) {
+		certificate_not_visible(c, d); /* a PSK resumption sends no certificate to see */
 	}
+	resume_links_note(ctx->resume, c, d->certs, d->cert_count, d->chain_checked ? &d->verdict : NULL,
+	                  &d->resumed);
 	raise_rejection(d);
 	sort_findings(d);
 	fixes_name_cause(d);

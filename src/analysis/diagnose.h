@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "expect.h"
 #include "hostname.h"
+#include "resume_link.h"
 #include "trust.h"
 
 enum severity { SEV_INFO = 0, SEV_WARNING, SEV_ERROR, SEV_CRITICAL, SEV_COUNT };
@@ -132,12 +133,15 @@ struct diagnosis {
 
 	bool sni_checked;      /* an SNI was sent and the leaf was visible and parsed */
 	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
+
+	struct resume_origin resumed; /* a resumption: the connection that created its session */
 };
 
 struct diag_context {
 	struct cert_cache *cache;
 	struct trust_store *trust;
 	const struct expect_rules *rules; /* may be NULL */
+	struct resume_links *resume;      /* the run's sessions; NULL: resumptions are not linked */
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

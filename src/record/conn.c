@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *conn_outcome_name(enum conn_outcome o)
 {
@@ -321,4 +322,18 @@ const char *conn_certificates_state(const struct conn *c)
 	if (c->server_hello && (c->server_hello_done || srv->ccs))
 		return "not_sent";
 	return "not_seen";
+}
+
+const char *conn_resumption(const struct conn *c)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+	if (!ch || !sh)
+		return NULL;
+	if (sh->has_pre_shared_key)
+		return "psk";
+	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
+		return NULL;
+	return ch->session_ticket_len ? "ticket" : "session_id";
 }

@@ -265,6 +265,8 @@ struct conn {
 	bool first_close_rst;    /* ... and whether with a RST */
 	bool server_hello_done;  /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
 	struct conn_decryption decryption;
+	uint64_t tickets_issued[CONN_MAX_TICKETS]; /* tls_ticket_hash() of each NewSessionTicket's ticket */
+	uint8_t ticket_count;                      /* kept; more are not linked */
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */
@@ -337,5 +339,10 @@ void conn_move(struct conn *dst, struct conn *src);
 /* What the capture shows of the server's certificates: "visible", "cut",
  * "compressed", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *conn_certificates_state(const struct conn *c);
+
+/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
+ * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
+ * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
+const char *conn_resumption(const struct conn *c);
 
 #endif

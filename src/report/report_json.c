@@ -649,23 +649,6 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_object_end(w);
 }
 
-/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
- * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
- * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
-static const char *resumption(const struct conn *c)
-{
-	const struct tls_client_hello *ch = c->client_hello;
-	const struct tls_server_hello *sh = c->server_hello;
-	if (!ch || !sh)
-		return NULL;
-	if (sh->has_pre_shared_key)
-		return "psk";
-	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
-	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
-		return NULL;
-	return ch->session_ticket_len ? "ticket" : "session_id";
-}
-
 static const char *end_reason(const struct conn *c)
 {
 	if (c->anomalies[ANOM_EVICTED])
@@ -780,6 +763,31 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_end(w);
 }
 
+/* resumed_from, resumed_chain: the earlier connection whose handshake created the session. */
+static void resumed_link(struct jsonw *w, const struct resume_origin *o)
+{
+	if (!o->conn_id) {
+		jw_null(w, "resumed_from");
+		jw_null(w, "resumed_chain");
+		return;
+	}
+	jw_uint(w, "resumed_from", o->conn_id);
+	jw_object_begin(w, "resumed_chain");
+	jw_array_begin(w, "der_sha256");
+	for (uint8_t i = 0; i < o->cert_count; i++)
+		jw_hex(w, NULL, o->sha256[i], 32);
+	jw_array_end(w);
+	jw_uint(w, "certificates_total", o->cert_total);
+	if (o->chain_checked) {
+		jw_bool(w, "trusted", o->trusted);
+		jw_ascii(w, "verify_result", o->verify_result);
+	} else {
+		jw_null(w, "trusted");
+		jw_null(w, "verify_result");
+	}
+	jw_object_end(w);
+}
+
 void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
                       const struct report_inputs *in)
 {
@@ -827,7 +835,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	else
 		jw_null(w, "handshake_ms");
 	jw_bool(w, "renegotiation", c->renegotiation);
-	const char *how = resumption(c);
+	const char *how = conn_resumption(c);
 	jw_bool(w, "resumed", how != NULL);
 	if (how)
 		jw_ascii(w, "resumption", how);
@@ -880,6 +888,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->anomalies[i])
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
+	if (dg)
+		resumed_link(w, &dg->resumed);
 	jw_object_end(w);
 }
 

@@ -363,6 +363,18 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 	}
 }
 
+/* A ticket the server issued: a later connection that resumes with it links back here. */
+static void keep_ticket(struct conn *c, const uint8_t *body, uint32_t len)
+{
+	uint64_t h;
+	if (tls_new_session_ticket_parse(body, len, negotiated_tls13(c), &h) != TS_OK) {
+		conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		return;
+	}
+	if (h && c->ticket_count < CONN_MAX_TICKETS)
+		c->tickets_issued[c->ticket_count++] = h;
+}
+
 static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
                          uint32_t wire_len)
 {
@@ -426,6 +438,10 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
+		break;
+	case TLS_HS_NEW_SESSION_TICKET:
+		if (from_server)
+			keep_ticket(c, body, len);
 		break;
 	case TLS_HS_COMPRESSED_CERTIFICATE:
 		if (from_server)

@@ -1853,11 +1853,58 @@ static void test_cert_entry_extensions(void)
 	CHECK_EQ(e.sct_count, 1);
 }
 
+/* NewSessionTicket, built from the RFC's layout: the ticket is what a resumption sends back. */
+static void test_new_session_ticket(void)
+{
+	static const uint8_t tls12[] = {0, 0, 0x1c, 0x20, 0, 5, 't', 'i', 'c', 'k', 'e'};
+	static const uint8_t tls12_empty[] = {0, 0, 0, 0, 0, 0};
+	static const uint8_t tls13[] = {0, 0,   0x1c, 0x20, 1,   2,   3, 4, 2, 0xaa, 0xbb, 0,
+	                                5, 't', 'i',  'c',  'k', 'e', 0, 4, 0, 42,   0,    0};
+	static const uint8_t tls13_no_ticket[] = {0, 0, 0x1c, 0x20, 1, 2, 3, 4, 0, 0, 0, 0, 0};
+	uint64_t h = 7;
+
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), false, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), true, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls12_empty, sizeof(tls12_empty), false, &h), TS_OK);
+	CHECK_EQ(h, 0); /* RFC 5077 3.3: the server will not resume after all */
+	CHECK_EQ(tls_new_session_ticket_parse(tls13_no_ticket, sizeof(tls13_no_ticket), true, &h),
+	         TS_MALFORMED); /* ticket<1..2^16-1> */
+	/* The TLS 1.2 layout read as TLS 1.3 (and the reverse) does not fit. */
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), true, &h), TS_MALFORMED);
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), false, &h), TS_MALFORMED);
+	for (size_t n = 0; n < sizeof(tls13); n++) {
+		uint8_t *b = dup_exact(tls13, n);
+		prefix_fail(tls_new_session_ticket_parse(b, n, true, &h) == TS_MALFORMED, "NewSessionTicket",
+		            n, sizeof(tls13));
+		free(b);
+	}
+	uint8_t *b = dup_over(tls12, sizeof(tls12));
+	CHECK_EQ(tls_new_session_ticket_parse(b, sizeof(tls12) + 1, false, &h), TS_MALFORMED);
+	free(b);
+}
+
+/* The resumption's first PSK identity and a ClientHello's ticket are kept as their hashes. */
+static void test_resumption_hashes(void)
+{
+	struct tls_client_hello ch;
+	CHECK_EQ(tls_client_hello_parse(tls13_resume_client_hello, sizeof(tls13_resume_client_hello), &ch),
+	         TS_OK);
+	/* pre_shared_key is the last extension, 91 bytes: identities<..>, identity<..> first. */
+	const uint8_t *psk = tls13_resume_client_hello + sizeof(tls13_resume_client_hello) - 91;
+	size_t id_len = (size_t)psk[2] << 8 | psk[3];
+	CHECK_EQ(ch.psk_identity_hash, tls_ticket_hash(psk + 4, id_len));
+	CHECK_EQ(ch.session_ticket_hash, 0); /* session_ticket was not offered with a ticket */
+}
+
 int main(void)
 {
 	test_rfc8448();
 	test_tls13_hellos();
 	test_tls13_resumption();
+	test_new_session_ticket();
+	test_resumption_hashes();
 	test_hello_retry_request();
 	test_tls12_hellos();
 	test_tls10_client_hello();
