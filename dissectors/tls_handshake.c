@@ -869,21 +869,33 @@ enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, s
  *   opaque DistinguishedName<1..2^16-1>;
  *   DistinguishedName certificate_authorities<0..2^16-1>;
  */
-static bool dn_list_count(struct rd *r, uint16_t *count)
+static bool dn_list_read(struct rd *r, struct tls_certificate_request *out)
 {
 	struct rd list = rd_vec16(r);
 	uint16_t n = 0;
 
 	if (r->err)
 		return false;
+	out->ca_kept = out->ca_der_used = 0;
+	out->ca_names_cut = false;
 	while (rd_left(&list) > 0) {
 		struct rd dn = rd_vec16(&list);
+		size_t len = rd_left(&dn);
 
-		if (list.err || rd_left(&dn) == 0)
+		if (list.err || len == 0)
 			return false;
 		n = count_up16(n);
+		if (out->ca_kept == TLS_MAX_CA_NAMES || len > TLS_MAX_CA_NAME_LEN ||
+		    len > sizeof(out->ca_der) - out->ca_der_used) {
+			out->ca_names_cut = true;
+			continue;
+		}
+		memcpy(out->ca_der + out->ca_der_used, rd_bytes(&dn, len), len);
+		out->ca_off[out->ca_kept] = out->ca_der_used;
+		out->ca_len[out->ca_kept++] = (uint16_t)len;
+		out->ca_der_used = (uint16_t)(out->ca_der_used + len);
 	}
-	*count = n;
+	out->ca_name_count = n;
 	return true;
 }
 
@@ -919,7 +931,7 @@ static enum ts_status certificate_request_parse13(struct rd *r, struct tls_certi
 			if (!u16_list_read(&list, &out->signature_algorithms, &notes) || !rd_done(&e))
 				ok = false;
 		} else if (type == 47) { /* certificate_authorities */
-			if (!dn_list_count(&e, &out->ca_name_count) || !rd_done(&e))
+			if (!dn_list_read(&e, out) || !rd_done(&e))
 				ok = false;
 		}
 	}
@@ -946,7 +958,6 @@ enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bo
 	struct rd r = rd_init(body, len);
 	struct rd types, try12, try10, algs_vec;
 	struct tls_u16_list algs;
-	uint16_t cas = 0;
 	unsigned notes = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -966,17 +977,14 @@ enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bo
 	memset(&algs, 0, sizeof(algs));
 	try12 = r;
 	algs_vec = rd_vec16(&try12);
-	if (!try12.err && u16_list_read(&algs_vec, &algs, &notes) && dn_list_count(&try12, &cas) &&
+	if (!try12.err && u16_list_read(&algs_vec, &algs, &notes) && dn_list_read(&try12, out) &&
 	    rd_done(&try12)) {
 		out->signature_algorithms = algs;
-		out->ca_name_count = cas;
 		return TS_OK;
 	}
 	try10 = r;
-	if (dn_list_count(&try10, &cas) && rd_done(&try10)) {
-		out->ca_name_count = cas;
+	if (dn_list_read(&try10, out) && rd_done(&try10))
 		return TS_OK;
-	}
 	return TS_MALFORMED;
 }
 

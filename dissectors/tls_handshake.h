@@ -227,6 +227,13 @@ struct tls_certificate_request {
 	uint8_t cert_type_count;
 	struct tls_u16_list signature_algorithms;
 	uint16_t ca_name_count; /* certificate_authorities entries */
+	/* The first TLS_MAX_CA_NAMES of them as DER DistinguishedNames (RFC 5280 Name), copied into
+	 * ca_der; a name too long for the caps is left out (ca_names_cut) but counted above. */
+	uint8_t ca_der[TLS_MAX_CA_NAME_BYTES];
+	uint16_t ca_off[TLS_MAX_CA_NAMES], ca_len[TLS_MAX_CA_NAMES];
+	uint16_t ca_kept;
+	uint16_t ca_der_used;
+	bool ca_names_cut;
 };
 
 enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bool tls13,

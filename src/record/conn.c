@@ -278,6 +278,8 @@ void conn_release(struct conn *c)
 	free(c->hello_retry);
 	free(c->server_certs.blob);
 	free(c->client_certs.blob);
+	free(c->certificate_request_info);
+	c->certificate_request_info = NULL;
 	c->client_hello = c->client_hello2 = NULL;
 	c->server_hello = c->hello_retry = NULL;
 	c->server_certs.blob = c->client_certs.blob = NULL;
@@ -287,6 +289,7 @@ void conn_move(struct conn *dst, struct conn *src)
 {
 	*dst = *src;
 	src->client_hello = src->client_hello2 = NULL;
+	src->certificate_request_info = NULL;
 	src->server_hello = src->hello_retry = NULL;
 	src->server_certs.blob = src->client_certs.blob = NULL;
 	src->server_certs.count = src->client_certs.count = 0;

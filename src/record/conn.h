@@ -76,6 +76,11 @@ const char *conn_stage_name(enum conn_stage s);
  * type, and the AEAD tag (16 bytes, 8 for CCM_8). A record of this size holds nothing else. */
 #define TLS13_ALERT_RECORD (2 + 1 + 16)
 #define TLS13_ALERT_RECORD_CCM8 (2 + 1 + 8)
+/* ... and an empty client Certificate's (RFC 8446 4.4.2): the 4-byte handshake header, an empty
+ * request context and an empty certificate_list (1 + 3 bytes), the inner type, the tag. No other
+ * message a client sends first under its handshake keys is this short (Finished is 36 or more). */
+#define TLS13_EMPTY_CERTIFICATE_RECORD (4 + 1 + 3 + 1 + 16)
+#define TLS13_EMPTY_CERTIFICATE_RECORD_CCM8 (4 + 1 + 3 + 1 + 8)
 
 struct conn_alert {
 	int64_t ts_ns;
@@ -158,6 +163,7 @@ struct conn_side {
 	bool finished;                      /* this side's handshake is over, as far as the wire shows */
 	uint64_t gaps;                      /* bytes never seen (capture loss) */
 	uint64_t overlap_mismatch_segments; /* segments whose overlap with held bytes differed */
+	uint16_t first_encrypted_len;       /* TLS 1.3: length of its first record under handshake keys */
 };
 
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
@@ -267,6 +273,7 @@ struct conn {
 	struct conn_decryption decryption;
 	uint64_t tickets_issued[CONN_MAX_TICKETS]; /* tls_ticket_hash() of each NewSessionTicket's ticket */
 	uint8_t ticket_count;                      /* kept; more are not linked */
+	struct tls_certificate_request *certificate_request_info; /* the first one parsed, NULL if none */
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */

@@ -763,6 +763,57 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_end(w);
 }
 
+/* RFC 5246 7.4.4 ClientCertificateType names (IANA "TLS ClientCertificateType Identifiers"). */
+static const char *client_certificate_type_name(uint8_t t)
+{
+	switch (t) {
+	case 1:
+		return "rsa_sign";
+	case 2:
+		return "dss_sign";
+	case 3:
+		return "rsa_fixed_dh";
+	case 4:
+		return "dss_fixed_dh";
+	case 64:
+		return "ecdsa_sign";
+	case 65:
+		return "rsa_fixed_ecdh";
+	case 66:
+		return "ecdsa_fixed_ecdh";
+	default:
+		return NULL;
+	}
+}
+
+/* What the server asked of a client certificate (TLS <= 1.2 in clear, TLS 1.3 with the key log). */
+static void certificate_request_details(struct jsonw *w, const struct tls_certificate_request *cr)
+{
+	if (!cr) {
+		jw_null(w, "certificate_request_details");
+		return;
+	}
+	char tmp[24];
+	jw_object_begin(w, "certificate_request_details");
+	jw_array_begin(w, "certificate_types");
+	for (uint8_t i = 0; i < cr->cert_type_count; i++)
+		jw_ascii(w, NULL,
+		         code_text(cr->cert_types[i], client_certificate_type_name(cr->cert_types[i]), tmp));
+	jw_array_end(w);
+	u16_list(w, "signature_algorithms", &cr->signature_algorithms, tls_signature_scheme_name);
+	jw_array_begin(w, "certificate_authorities");
+	for (uint16_t i = 0; i < cr->ca_kept; i++) {
+		char dn[512];
+		if (x509_name_der_text(cr->ca_der + cr->ca_off[i], cr->ca_len[i], dn, sizeof(dn)))
+			jw_string(w, NULL, dn);
+		else
+			jw_null(w, NULL); /* not a Name: the server's bytes are wrong */
+	}
+	jw_array_end(w);
+	jw_uint(w, "certificate_authorities_total", cr->ca_name_count);
+	jw_object_end(w);
+}
+
 /* resumed_from, resumed_chain: the earlier connection whose handshake created the session. */
 static void resumed_link(struct jsonw *w, const struct resume_origin *o)
 {
@@ -888,6 +939,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->anomalies[i])
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
+	certificate_request_details(w, c->certificate_request_info);
 	if (dg)
 		resumed_link(w, &dg->resumed);
 	jw_object_end(w);

@@ -235,6 +235,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 				break;
 			}
 			s->encrypted_handshake = true;
+			s->first_encrypted_len = length;
 			handshake_record = true;
 			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
 		} else if (negotiated_tls13(c) && dir != c->client_dir &&
@@ -363,6 +364,27 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 	}
 }
 
+/* What the server asked of a client certificate; a second request (renegotiation, TLS 1.3
+ * post-handshake authentication) is not kept. */
+static void keep_certificate_request(struct flow *f, const uint8_t *body, uint32_t len)
+{
+	struct conn *c = &f->conn;
+	if (c->certificate_request_info)
+		return;
+	struct tls_certificate_request *cr = alloc_hello(sizeof(*cr), &f->mem);
+	if (!cr) {
+		conn_add_anomaly(c, ANOM_OUT_OF_MEMORY);
+		return;
+	}
+	if (tls_certificate_request_parse(body, len, negotiated_tls13(c), cr) != TS_OK) {
+		conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		free(cr);
+		f->mem -= sizeof(*cr);
+		return;
+	}
+	c->certificate_request_info = cr;
+}
+
 /* A ticket the server issued: a later connection that resumes with it links back here. */
 static void keep_ticket(struct conn *c, const uint8_t *body, uint32_t len)
 {
@@ -438,6 +460,8 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
+		if (from_server)
+			keep_certificate_request(f, body, len);
 		break;
 	case TLS_HS_NEW_SESSION_TICKET:
 		if (from_server)

@@ -12,12 +12,21 @@ read by tlsscope with and without the clients' key log. Asserted:
   right means, raises no certificate or chain finding, and (where the capture shows the session's
   origin: TLS 1.2 always, TLS 1.3 with the key log) `resumed_from` is the first connection's id with
   its chain fingerprints and verify result in `resumed_chain`.
+- client certificates: `openssl s_server -Verify 1 -CAfile root.pem` (TLS 1.2 and 1.3) met by
+  openssl s_client, curl, Node.js and Python with no certificate, a good one, one from a CA the
+  server does not accept, an expired one and a server certificate (no clientAuth): the real client
+  fails (or connects) as predicted, its error code is `client_errors`' (Node's `err.code`, curl's exit
+  code and error line, openssl's reason, Python's class and reason), and the findings are
+  client-certificate-missing (inferred from record sizes in TLS 1.3 without the key log),
+  client-certificate-invalid and client-certificate-rejected; `certificate_request_details` names
+  the CA the server asked for.
 
 Exit 0 when every assertion holds, 1 otherwise, 77 when lo cannot be captured or a tool is missing.
 OUTDIR keeps the capture, the key log, the PKI's root and tlsscope's output.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,8 +47,53 @@ RESUME = ((BASE + 0, ["-tls1_2", "-no_ticket"], "session_id"),
           (BASE + 2, ["-tls1_3"], "psk"))
 
 
+# Client certificate cases: (name, the certificate the clients present, the chain after it, finding codes
+# that must be there with a readable alert (TLS 1.2, or TLS 1.3 with the key log), the alert)
+MTLS = (("none", None, None, ["client-certificate-missing"], 40),
+        ("good", "clientauth", "chain-int.pem", [], None),
+        ("other-ca", "clientother", "chain-other.pem", ["client-certificate-invalid", "client-certificate-rejected"],
+         48),
+        ("expired", "clientexpired", "chain-int.pem", ["client-certificate-invalid", "client-certificate-rejected"],
+         45),
+        ("no-client-auth", "good", "chain-int.pem", ["client-certificate-invalid", "client-certificate-rejected"],
+         43))
+MTLS_PORTS = {"-tls1_2": BASE + 10, "-tls1_3": BASE + 11}
+MTLS_CLIENTS = ("openssl", "curl", "node", "python")
+
+NODE_CLIENT = r"""
+const tls = require('tls'), fs = require('fs');
+const [port, ca, keylog, cert, key] = process.argv.slice(1);
+const o = {host: '127.0.0.1', port: +port, servername: 'www.example.test', ca: fs.readFileSync(ca)};
+if (cert) { o.cert = fs.readFileSync(cert); o.key = fs.readFileSync(key); }
+const s = tls.connect(o, () => { s.write('GET / HTTP/1.0\r\n\r\n'); });
+s.on('keylog', line => fs.appendFileSync(keylog, line));
+s.on('data', () => {});
+s.on('end', () => { console.log('OK'); process.exit(0); });
+s.on('error', e => { console.log(e.code + '\t' + e.message); process.exit(1); });
+setTimeout(() => { console.log('TIMEOUT\t'); process.exit(2); }, 8000);
+"""
+
+PYTHON_CLIENT = r"""
+import socket, ssl, sys
+port, ca, keylog = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.keylog_filename = keylog
+if len(sys.argv) > 4:
+    ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+try:
+    with socket.create_connection(("127.0.0.1", port), timeout=8) as raw:
+        with ctx.wrap_socket(raw, server_hostname="www.example.test") as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            while s.recv(4096):
+                pass
+    print("OK")
+except Exception as e:
+    print("%s\t%s" % (type(e).__name__, e))
+"""
+
+
 def check(name, what, ok, detail=""):
-    print("%s %s: %s%s" % ("ok  " if ok else "FAIL", name, what, "" if ok else "  [%s]" % detail), flush=True)
+    print("%s %s: %s%s" % ("ok  " if ok else "FAIL", name, what, "" if ok else "  [%s]" % (detail,)), flush=True)
     if not ok:
         FAILS.append(name)
 
@@ -75,6 +129,114 @@ def by_port(conns):
     for v in out.values():
         v.sort(key=lambda j: j["ts"])
     return out
+
+
+def client_files(pki, tmp, leaf, chain):
+    """(certificate file with its chain, key file) the clients are given, or (None, None)."""
+    if not leaf:
+        return None, None
+    path = os.path.join(tmp, "%s-with-chain.pem" % leaf)
+    with open(path, "w") as out:
+        for part in (leaf + ".pem", chain):
+            with open(os.path.join(pki, part)) as f:
+                out.write(f.read())
+    return path, os.path.join(pki, leaf + ".key")
+
+
+def mtls_attempt(client, port, pki, tmp, keylog, leaf, chain):
+    """One real client with (or without) a client certificate: (ok, code, message)."""
+    cert, key = client_files(pki, tmp, leaf, chain)
+    ca = os.path.join(pki, "root.pem")
+    if client == "openssl":
+        # s_client sends only the first certificate of -cert: the chain goes in -cert_chain
+        extra = ["-cert", os.path.join(pki, leaf + ".pem"), "-key", key, "-cert_chain",
+                 os.path.join(pki, chain)] if cert else []
+        rc, out = s_client(port, pki, keylog, *extra)
+        m = re.search(r"error:([0-9A-F]{8}):SSL routines:[^:]*:([^:]*):", out)
+        if not m:
+            return rc == 0, None, out.strip().splitlines()[-1] if out.strip() else ""
+        return False, "SSL_R_" + re.sub(r"[^A-Za-z0-9]+", "_", m.group(2)).upper(), m.group(0)
+    if client == "curl":
+        cmd = ["curl", "-q", "-sS", "--noproxy", "*", "--max-time", "8", "-o", "/dev/null", "--cacert", ca,
+               "--resolve", "%s:%d:127.0.0.1" % (WWW, port), "https://%s:%d/" % (WWW, port)]
+        if cert:
+            cmd += ["--cert", cert, "--key", key]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=dict(ENV, SSLKEYLOGFILE=keylog), timeout=20)
+        line = next((m.group(1) for m in map(re.compile(r"curl: \(\d+\) (.*)").match, r.stderr.splitlines()) if m),
+                    "")
+        return r.returncode == 0, (str(r.returncode) if r.returncode else None), line
+    script, runner = (NODE_CLIENT, "node") if client == "node" else (PYTHON_CLIENT, sys.executable)
+    args = [str(port), ca, keylog] + ([cert, key] if cert else [])
+    flag = "-e" if client == "node" else "-c"
+    r = subprocess.run([runner, flag, script, *args], capture_output=True, text=True, env=ENV, timeout=20)
+    out = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "NO_OUTPUT\t" + r.stderr.strip()[:200]
+    if out == "OK":
+        return True, None, ""
+    code, _, message = out.partition("\t")
+    return False, code, message
+
+
+def prediction_agrees(client, real_code, real_message, pred):
+    """The real client's error against client_errors[client]: the code it prints, and for curl and
+    Python the reason in its message."""
+    if pred is None:
+        return real_code is None
+    if client == "curl":
+        return pred["code"] == real_code and pred["message"] == real_message
+    if client == "python":
+        reason = re.search(r"\[SSL: [A-Z0-9_]+\]", real_message or "")
+        return pred["code"] == real_code and bool(reason) and reason.group(0) in pred["message"]
+    return pred["code"] == real_code
+
+
+def run_mtls(pki, tmp, keylog):
+    said = {}
+    for version, port in MTLS_PORTS.items():
+        for name, leaf, chain, _, _ in MTLS:
+            for client in MTLS_CLIENTS:
+                said[(version, name, client)] = mtls_attempt(client, port, pki, tmp, keylog, leaf, chain)
+                print("  %-8s %-15s %-8s %s" % (version, name, client, said[(version, name, client)]), flush=True)
+    return said
+
+
+def assess_mtls(said, plain, keyed):
+    for version, port in MTLS_PORTS.items():
+        for label, table in (("no key log", plain), ("key log", keyed)):
+            conns = table.get(port, [])
+            want = len(MTLS) * len(MTLS_CLIENTS)
+            if len(conns) != want:
+                check("mtls %s" % version, "%s: %d connections" % (label, want), False, len(conns))
+                continue
+            it = iter(conns)
+            for name, leaf, _, codes, alert in MTLS:
+                for client in MTLS_CLIENTS:
+                    j = next(it)
+                    case = "mtls %s %s %s" % (version, name, client)
+                    ok, code, message = said[(version, name, client)]
+                    check(case, "the real client %s" % ("connects" if not codes else "fails"), ok == (not codes),
+                          (code, message))
+                    found = [f["code"] for f in j["findings"]]
+                    readable = version == "-tls1_2" or label == "key log"
+                    if readable:
+                        for want_code in codes:
+                            check(case, "%s: finding %s" % (label, want_code), want_code in found, found)
+                        if not codes:
+                            check(case, "%s: no finding above info" % label,
+                                  all(f["severity"] == "info" for f in j["findings"]), found)
+                        cr = j.get("certificate_request_details") or {}
+                        check(case, "%s: certificate_request_details names the root" % label,
+                              cr.get("certificate_authorities") == ["CN=tlsscope e2e Root CA,O=tlsscope e2e"] and
+                              cr.get("certificate_authorities_total") == 1, cr)
+                    elif name == "none":
+                        first = j["findings"][0] if j["findings"] else {}
+                        check(case, "%s: client-certificate-missing first, said to be inferred" % label,
+                              first.get("code") == "client-certificate-missing" and
+                              "Inferred" in first.get("message", ""), found)
+                    if readable or name == "none":
+                        pred = j["client_errors"].get(client)
+                        check(case, "%s: client_errors.%s is what the client printed" % (label, client),
+                              prediction_agrees(client, code, message, pred), "real %s %r, predicted %s" %
+                              (code, message, pred))
 
 
 CHAIN_CODES = {"hostname-mismatch", "wildcard-mismatch", "ip-not-in-san", "cn-only", "self-signed-leaf",
@@ -129,7 +291,7 @@ def assess_resumption(said, plain, keyed):
 
 def main():
     tool, outdir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    for t in ("openssl", "tcpdump"):
+    for t in ("openssl", "tcpdump", "curl", "node"):
         if not shutil.which(t):
             print("SKIP: %s not installed" % t)
             return 77
@@ -152,11 +314,15 @@ def main():
     try:
         for port, opts, _ in RESUME:
             procs.append(("resume-%d" % port, s_server(port, pki, "good", *opts)))
-        err = wait_listening([p for p, _, _ in RESUME], procs, time.monotonic() + 10)
+        for version, port in MTLS_PORTS.items():
+            procs.append(("mtls%s" % version, s_server(port, pki, "good", version, "-Verify", "1", "-CAfile",
+                                                       os.path.join(pki, "root.pem"), "-verify_return_error")))
+        err = wait_listening([p for p, _, _ in RESUME] + list(MTLS_PORTS.values()), procs, time.monotonic() + 10)
         if err:
             print("FAIL: %s" % err)
             return 1
         said = run_resumption(pki, keylog)
+        mtls_said = run_mtls(pki, tmp, keylog)
     finally:
         stop(procs)
         lo_capture.finish(cap, pcap, caplog)
@@ -167,6 +333,7 @@ def main():
         with open(os.path.join(outdir, name), "w") as f:
             f.writelines(json.dumps(c) + "\n" for c in conns)
     assess_resumption(said, by_port(plain), by_port(keyed))
+    assess_mtls(mtls_said, by_port(plain), by_port(keyed))
     shutil.rmtree(tmp, ignore_errors=True)
     print("%d failed" % len(FAILS))
     return 1 if FAILS else 0
