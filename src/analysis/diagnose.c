@@ -1681,6 +1681,11 @@ static bool client_ca_not_asked_for(const struct conn *c, const struct x509_cert
 	return true;
 }
 
+static const char client_ca_fix[] =
+    "Use a client certificate issued by one of the CAs the server accepts, or, if this CA should be "
+    "accepted, add it to the server's client CA list (nginx ssl_client_certificate, Apache "
+    "SSLCACertificateFile, openssl s_server -CAfile)";
+
 /* What is wrong with the client's leaf at capture time `at`, as text ("" when nothing shows), and the
  * fix for the first thing. */
 static void client_leaf_problems(const struct conn *c, const struct x509_cert *const *certs, size_t n,
@@ -1719,12 +1724,24 @@ static void client_leaf_problems(const struct conn *c, const struct x509_cert *c
 		         "; it is issued by '%s', which is not among the CAs the server asked for",
 		         leaf->issuer ? leaf->issuer : "?");
 		if (!*fix)
-			*fix =
-			    "Use a client certificate issued by one of the CAs the server asked for, or, if "
-			    "this "
-			    "CA should be accepted, add it to the server's client CA list (nginx "
-			    "ssl_client_certificate, Apache SSLCACertificateFile, openssl s_server -CAfile)";
+			*fix = client_ca_fix;
 	}
+}
+
+/* --client-ca: the client's chain verified at capture time as a server verifies it (purpose sslclient);
+ * said only when the checks above found nothing, which it would repeat. */
+static void client_chain_unverified(struct trust_store *client_trust, const struct x509_cert *const *certs,
+                                    size_t n, int64_t at, char *why, size_t len, const char **fix)
+{
+	struct chain_verdict v;
+	if (!client_trust || why[0])
+		return;
+	trust_verify(client_trust, certs, n, at, &v);
+	if (v.trusted)
+		return;
+	snprintf(why, len, "; it does not verify against --client-ca at the capture time: %s (%s)",
+	         v.verify_error_name, v.verify_error_text);
+	*fix = client_ca_fix;
 }
 
 /* Findings on the client's own certificate: what is wrong with it (client-certificate-invalid), and
@@ -1741,6 +1758,7 @@ static void client_certificate_findings(struct diag_context *ctx, const struct c
 	char why[DIAG_TEXT / 2];
 	const char *fix;
 	client_leaf_problems(c, certs, n, at, why, sizeof(why), &fix);
+	client_chain_unverified(ctx->client_trust, certs, n, at, why, sizeof(why), &fix);
 	if (why[0]) {
 		struct finding *f =
 		    add_as(d, FINDING_CLIENT_CERTIFICATE_INVALID, a ? SEV_ERROR : SEV_WARNING, -1);

@@ -145,6 +145,7 @@ struct diag_context {
 	struct trust_store *trust;
 	const struct expect_rules *rules; /* may be NULL */
 	struct resume_links *resume;      /* the run's sessions; NULL: resumptions are not linked */
+	struct trust_store *client_trust; /* --client-ca (purpose sslclient), or NULL */
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

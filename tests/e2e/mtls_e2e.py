@@ -59,6 +59,9 @@ MTLS = (("none", None, None, ["client-certificate-missing"], 40),
          43))
 MTLS_PORTS = {"-tls1_2": BASE + 10, "-tls1_3": BASE + 11}
 MTLS_CLIENTS = ("openssl", "curl", "node", "python")
+# A server that asks for a certificate without naming CAs and takes any (s_server -verify): only
+# --client-ca tells that the client's certificate is from a CA it should not be.
+LAX_PORT = BASE + 12
 
 NODE_CLIENT = r"""
 const tls = require('tls'), fs = require('fs');
@@ -239,6 +242,18 @@ def assess_mtls(said, plain, keyed):
                               (code, message, pred))
 
 
+def assess_client_ca(said, plain, with_client_ca):
+    name = "client-ca"
+    check(name, "the lax server takes the certificate from the other CA", said[0], said)
+    j, k = (plain.get(LAX_PORT) or [{}])[0], (with_client_ca.get(LAX_PORT) or [{}])[0]
+    check(name, "without --client-ca: no CA list, no finding", not j.get("findings") and
+          (j.get("certificate_request_details") or {}).get("certificate_authorities_total") == 0, j.get("findings"))
+    f = [x for x in k.get("findings", []) if x["code"] == "client-certificate-invalid"]
+    check(name, "with --client-ca: client-certificate-invalid, a warning (the server went on), naming OpenSSL's "
+          "result", len(f) == 1 and f[0]["severity"] == "warning" and
+          "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY" in f[0]["message"], f)
+
+
 CHAIN_CODES = {"hostname-mismatch", "wildcard-mismatch", "ip-not-in-san", "cn-only", "self-signed-leaf",
                "self-signed-in-chain", "unknown-issuer", "missing-intermediate", "expired", "not-yet-valid",
                "chain-order", "weak-signature", "weak-key", "not-for-server-auth", "ca-as-leaf",
@@ -317,12 +332,15 @@ def main():
         for version, port in MTLS_PORTS.items():
             procs.append(("mtls%s" % version, s_server(port, pki, "good", version, "-Verify", "1", "-CAfile",
                                                        os.path.join(pki, "root.pem"), "-verify_return_error")))
-        err = wait_listening([p for p, _, _ in RESUME] + list(MTLS_PORTS.values()), procs, time.monotonic() + 10)
+        procs.append(("lax", s_server(LAX_PORT, pki, "good", "-tls1_2", "-verify", "1")))
+        err = wait_listening([p for p, _, _ in RESUME] + list(MTLS_PORTS.values()) + [LAX_PORT], procs,
+                             time.monotonic() + 10)
         if err:
             print("FAIL: %s" % err)
             return 1
         said = run_resumption(pki, keylog)
         mtls_said = run_mtls(pki, tmp, keylog)
+        lax_said = mtls_attempt("openssl", LAX_PORT, pki, tmp, keylog, "clientother", "chain-other.pem")
     finally:
         stop(procs)
         lo_capture.finish(cap, pcap, caplog)
@@ -334,6 +352,7 @@ def main():
             f.writelines(json.dumps(c) + "\n" for c in conns)
     assess_resumption(said, by_port(plain), by_port(keyed))
     assess_mtls(mtls_said, by_port(plain), by_port(keyed))
+    assess_client_ca(lax_said, by_port(plain), by_port(analyze(tool, pcap, ca, "--client-ca", ca)))
     shutil.rmtree(tmp, ignore_errors=True)
     print("%d failed" % len(FAILS))
     return 1 if FAILS else 0
