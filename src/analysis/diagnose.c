@@ -41,6 +41,8 @@ const char *expected_source_name(enum expected_source s)
 		return "sni";
 	case EXPECT_SERVER_IP:
 		return "server_ip";
+	case EXPECT_CONNECT:
+		return "connect";
 	default:
 		return NULL;
 	}
@@ -341,6 +343,19 @@ static const char *go_alert_text(uint8_t desc)
 
 /* ------------------------------------------------------- expected host */
 
+/* Through a CONNECT tunnel the server's address is the proxy's: the CONNECT line names the host the
+ * client dialled. An IP literal there with an SNI beside it is a client that resolved the name
+ * itself: the SNI is the name it checks. */
+static bool connect_names_host(const struct conn *c)
+{
+	char host[300];
+	uint8_t addr[16], len;
+	if (!c->http_connect)
+		return false;
+	conn_wire_text(c->connect_host.bytes, c->connect_host.len, host, sizeof(host));
+	return !(hostname_parse_ip(host, addr, &len) && c->client_hello && c->client_hello->sni_count);
+}
+
 static void expected_host(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
 	const struct conn_side *srv = conn_server(c);
@@ -359,6 +374,10 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		}
 		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
+	} else if (connect_names_host(c)) {
+		conn_wire_text(c->connect_host.bytes, c->connect_host.len, d->expected_host,
+		               sizeof(d->expected_host));
+		d->expected_source = EXPECT_CONNECT;
 	} else if (ch && ch->sni_count) {
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
@@ -1528,15 +1547,17 @@ static void plain_http_errors(struct diagnosis *d)
 }
 
 /* No answer to the ClientHello: each client waits for its own timeout. */
-static void timeout_errors(struct diagnosis *d, const char *host, unsigned port)
+static void timeout_errors(struct diagnosis *d)
 {
 	set_error(
 	    &d->clients[CLIENT_NODE], "ETIMEDOUT",
 	    "no answer to the ClientHello: the socket waits (a 'timeout' event with socket.setTimeout)");
 	set_error(&d->clients[CLIENT_OPENSSL], "ETIMEDOUT", "no answer: s_client waits until interrupted");
-	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout (to %s:%u)", host, port);
+	/* curl's connect timeout (300 s by default, --connect-timeout) covers the handshake; --max-time
+	 * says "Connection timed out after N milliseconds" instead. Python: Debian 12's 3.11. */
+	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout");
 	set_error(&d->clients[CLIENT_PYTHON], "TimeoutError",
-	          "_ssl.c:980: The handshake operation timed out");
+	          "_ssl.c:975: The handshake operation timed out");
 	set_error(&d->clients[CLIENT_GO], "net/http.tlsHandshakeTimeoutError",
 	          "net/http: TLS handshake timeout");
 	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketTimeoutException", "Read timed out");
@@ -1610,7 +1631,7 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	}
 	if (c->outcome == OUTCOME_INCOMPLETE && c->client_hello && !c->server_hello && !srv->payload_bytes &&
 	    conn_client(c)->close_ns) {
-		timeout_errors(d, host, srv->port);
+		timeout_errors(d);
 		return;
 	}
 	/* The server left mid-handshake without an alert. */

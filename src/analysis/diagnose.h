@@ -111,9 +111,10 @@ struct client_error {
 	char message[DIAG_TEXT];
 };
 
-enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_IP };
+enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_IP, EXPECT_CONNECT };
 
-const char *expected_source_name(enum expected_source s); /* "rule", "sni", "server_ip", NULL */
+/* "rule", "sni", "server_ip", "connect", NULL */
+const char *expected_source_name(enum expected_source s);
 
 struct diagnosis {
 	char expected_host[256]; /* the name checked (the first, with a rule) */

@@ -274,6 +274,9 @@ struct conn {
 	uint64_t tickets_issued[CONN_MAX_TICKETS]; /* tls_ticket_hash() of each NewSessionTicket's ticket */
 	uint8_t ticket_count;                      /* kept; more are not linked */
 	struct tls_certificate_request *certificate_request_info; /* the first one parsed, NULL if none */
+	bool http_connect;                                        /* TLS through an HTTP CONNECT tunnel */
+	uint16_t connect_port;                                    /* ... to this port */
+	struct tls_name connect_host; /* ... of this host, as the CONNECT line names it (wire bytes) */
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */

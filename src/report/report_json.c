@@ -940,6 +940,14 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
 	certificate_request_details(w, c->certificate_request_info);
+	if (c->http_connect) {
+		jw_object_begin(w, "http_connect");
+		jw_bytes(w, "host", c->connect_host.bytes, c->connect_host.len);
+		jw_uint(w, "port", c->connect_port);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "http_connect");
+	}
 	if (dg)
 		resumed_link(w, &dg->resumed);
 	jw_object_end(w);

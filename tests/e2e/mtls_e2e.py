@@ -19,7 +19,15 @@ read by tlsscope with and without the clients' key log. Asserted:
   code and error line, openssl's reason, Python's class and reason), and the findings are
   client-certificate-missing (inferred from record sizes in TLS 1.3 without the key log),
   client-certificate-invalid and client-certificate-rejected; `certificate_request_details` names
-  the CA the server asked for.
+  the CA the server asked for. A lax server (s_server -verify, no CA list) takes any certificate:
+  only `--client-ca root.pem` shows the one from the other CA (client-certificate-invalid, warning).
+- HTTPS through a CONNECT proxy (a small one in this file, on 127.0.0.1): curl -p -x and openssl
+  s_client -proxy; the client-to-proxy connection carries `http_connect`, its expected host is the
+  CONNECT line's (`expected_host_source` "connect"), a wrong name gives hostname-mismatch with
+  curl's own error, and without SNI no ip-not-in-san is raised against the proxy's address.
+- a server that accepts TCP and never answers: curl (--connect-timeout 2) and Python (timeout 2 s)
+  give up; no-server-hello names it a handshake timeout and client_errors holds their errors
+  (curl's code and line, Python's class).
 
 Exit 0 when every assertion holds, 1 otherwise, 77 when lo cannot be captured or a tool is missing.
 OUTDIR keeps the capture, the key log, the PKI's root and tlsscope's output.
@@ -28,9 +36,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import lo_capture
@@ -93,6 +103,170 @@ try:
 except Exception as e:
     print("%s\t%s" % (type(e).__name__, e))
 """
+
+
+PROXY_PORT, PROXIED_PORT = BASE + 20, BASE + 21
+SILENT_PORT = BASE + 30
+
+
+def silent_server(port, stop_event):
+    """Accepts, reads, never answers: the ClientHello waits until the client's timeout."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    held = []
+    while not stop_event.is_set():
+        try:
+            held.append(srv.accept()[0])
+        except socket.timeout:
+            pass
+    for c in held:
+        c.close()
+    srv.close()
+
+
+SILENT_PYTHON = r"""
+import socket, ssl, sys
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as raw:
+        ssl.create_default_context().wrap_socket(raw, server_hostname="www.example.test")
+    print("OK")
+except Exception as e:
+    print("%s\t%s" % (type(e).__name__, e))
+"""
+
+
+def run_silent():
+    r = subprocess.run(["curl", "-q", "-sS", "--connect-timeout", "2", "-o", "/dev/null", "--resolve",
+                        "%s:%d:127.0.0.1" % (WWW, SILENT_PORT), "https://%s:%d/" % (WWW, SILENT_PORT)],
+                       capture_output=True, text=True, env=ENV, timeout=20)
+    line = next((m.group(1) for m in map(re.compile(r"curl: \(\d+\) (.*)").match, r.stderr.splitlines()) if m), "")
+    p = subprocess.run([sys.executable, "-c", SILENT_PYTHON, str(SILENT_PORT)], capture_output=True, text=True,
+                       env=ENV, timeout=20)
+    return {"curl": (str(r.returncode), line), "python": tuple(p.stdout.strip().split("\t", 1))}
+
+
+def assess_silent(said, plain):
+    conns = plain.get(SILENT_PORT, [])
+    check("silent", "two connections (curl, python)", len(conns) == 2, len(conns))
+    for client, j in zip(("curl", "python"), conns):
+        case = "silent " + client
+        first = j["findings"][0] if j["findings"] else {}
+        check(case, "no-server-hello, error, said to be the client's handshake timeout",
+              first.get("code") == "no-server-hello" and first.get("severity") == "error" and
+              "handshake timeout" in first.get("message", ""), first)
+        pred = j["client_errors"].get(client) or {}
+        real = said[client]
+        agree = (pred.get("code"), pred.get("message")) == real if client == "curl" else pred.get("code") == real[0]
+        check(case, "client_errors.%s is what it printed (%s)" % (client, real), agree, pred)
+
+
+def relay(a, b):
+    try:
+        while True:
+            data = a.recv(65536)
+            if not data:
+                break
+            b.sendall(data)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def proxy_one(conn):
+    """An HTTP CONNECT proxy's work for one client: every host is 127.0.0.1."""
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 8192:
+        data = conn.recv(4096)
+        if not data:
+            conn.close()
+            return
+        head += data
+    m = re.match(rb"CONNECT \[?([^\]\s]+?)\]?:(\d+) HTTP/1\.[01]\r\n", head)
+    if not m:
+        conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+        conn.close()
+        return
+    up = socket.create_connection(("127.0.0.1", int(m.group(2))), timeout=10)
+    conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    t = threading.Thread(target=relay, args=(up, conn), daemon=True)
+    t.start()
+    relay(conn, up)
+    t.join(10)
+    conn.close()
+    up.close()
+
+
+def connect_proxy(port, stop_event):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    while not stop_event.is_set():
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=proxy_one, args=(conn,), daemon=True).start()
+    srv.close()
+
+
+# (name, client, the host the client asks the proxy for)
+PROXY_CASES = (("curl-good", "curl", WWW), ("curl-wrong-host", "curl", "shop.example.test"),
+               ("openssl-no-sni", "openssl", WWW))
+
+
+def run_proxied(pki, keylog):
+    said = {}
+    ca = os.path.join(pki, "root.pem")
+    for name, client, host in PROXY_CASES:
+        if client == "curl":
+            r = subprocess.run(["curl", "-q", "-sS", "--max-time", "8", "-o", "/dev/null", "--cacert", ca, "-p", "-x",
+                                "http://127.0.0.1:%d" % PROXY_PORT, "https://%s:%d/" % (host, PROXIED_PORT)],
+                               capture_output=True, text=True, env=ENV, timeout=20)
+            line = next((m.group(1) for m in map(re.compile(r"curl: \(\d+\) (.*)").match, r.stderr.splitlines())
+                         if m), "")
+            said[name] = (r.returncode, line)
+        else:
+            r = subprocess.run(["openssl", "s_client", "-proxy", "127.0.0.1:%d" % PROXY_PORT, "-connect",
+                                "%s:%d" % (host, PROXIED_PORT), "-noservername", "-CAfile", ca, "-ign_eof"],
+                               input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, env=ENV, timeout=20)
+            said[name] = (r.returncode, "")
+        print("  proxy %-16s %s" % (name, said[name]), flush=True)
+    return said
+
+
+def assess_proxied(said, plain):
+    tunnels = plain.get(PROXY_PORT, [])
+    if len(tunnels) != len(PROXY_CASES):
+        check("proxy", "%d client-to-proxy connections" % len(PROXY_CASES), False, len(tunnels))
+        return
+    for (name, client, host), j in zip(PROXY_CASES, tunnels):
+        case = "proxy " + name
+        rc, line = said[name]
+        wrong = host != WWW
+        check(case, "the real client %s" % ("fails" if wrong else "connects"), (rc != 0) == wrong, said[name])
+        check(case, "http_connect names %s:%d" % (host, PROXIED_PORT),
+              j.get("http_connect") == {"host": host, "port": PROXIED_PORT}, j.get("http_connect"))
+        check(case, "expected_host %s from the CONNECT line" % host,
+              (j.get("expected_host"), j.get("expected_host_source")) == (host, "connect"),
+              (j.get("expected_host"), j.get("expected_host_source")))
+        found = [f["code"] for f in j["findings"]]
+        if wrong:
+            check(case, "hostname-mismatch first", found[:1] == ["hostname-mismatch"], found)
+            pred = j["client_errors"].get("curl") or {}
+            check(case, "curl: predicted %s %r" % (rc, line), (pred.get("code"), pred.get("message")) ==
+                  (str(rc), line), pred)
+        else:
+            check(case, "no finding above info (no ip-not-in-san against the proxy)",
+                  all(f["severity"] == "info" for f in j["findings"]), found)
 
 
 def check(name, what, ok, detail=""):
@@ -325,7 +499,7 @@ def main():
     if cap is None:
         print("SKIP: cannot capture lo: %s" % why)
         return 77
-    procs = []
+    procs, stop_event = [], threading.Event()
     try:
         for port, opts, _ in RESUME:
             procs.append(("resume-%d" % port, s_server(port, pki, "good", *opts)))
@@ -333,16 +507,24 @@ def main():
             procs.append(("mtls%s" % version, s_server(port, pki, "good", version, "-Verify", "1", "-CAfile",
                                                        os.path.join(pki, "root.pem"), "-verify_return_error")))
         procs.append(("lax", s_server(LAX_PORT, pki, "good", "-tls1_2", "-verify", "1")))
-        err = wait_listening([p for p, _, _ in RESUME] + list(MTLS_PORTS.values()) + [LAX_PORT], procs,
-                             time.monotonic() + 10)
+        procs.append(("proxied", s_server(PROXIED_PORT, pki, "good", "-tls1_2")))
+        proxy = threading.Thread(target=connect_proxy, args=(PROXY_PORT, stop_event), daemon=True)
+        proxy.start()
+        silent = threading.Thread(target=silent_server, args=(SILENT_PORT, stop_event), daemon=True)
+        silent.start()
+        err = wait_listening([p for p, _, _ in RESUME] + list(MTLS_PORTS.values()) +
+                             [LAX_PORT, PROXIED_PORT, PROXY_PORT, SILENT_PORT], procs, time.monotonic() + 10)
         if err:
             print("FAIL: %s" % err)
             return 1
         said = run_resumption(pki, keylog)
         mtls_said = run_mtls(pki, tmp, keylog)
         lax_said = mtls_attempt("openssl", LAX_PORT, pki, tmp, keylog, "clientother", "chain-other.pem")
+        proxy_said = run_proxied(pki, keylog)
+        silent_said = run_silent()
     finally:
         stop(procs)
+        stop_event.set()
         lo_capture.finish(cap, pcap, caplog)
     ca = os.path.join(pki, "root.pem")
     shutil.copy(ca, os.path.join(outdir, "root.pem"))
@@ -352,6 +534,8 @@ def main():
             f.writelines(json.dumps(c) + "\n" for c in conns)
     assess_resumption(said, by_port(plain), by_port(keyed))
     assess_mtls(mtls_said, by_port(plain), by_port(keyed))
+    assess_proxied(proxy_said, by_port(plain))
+    assess_silent(silent_said, by_port(plain))
     assess_client_ca(lax_said, by_port(plain), by_port(analyze(tool, pcap, ca, "--client-ca", ca)))
     shutil.rmtree(tmp, ignore_errors=True)
     print("%d failed" % len(FAILS))
