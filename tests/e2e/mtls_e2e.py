@@ -109,13 +109,18 @@ PROXY_PORT, PROXIED_PORT = BASE + 20, BASE + 21
 SILENT_PORT = BASE + 30
 
 
-def silent_server(port, stop_event):
-    """Accepts, reads, never answers: the ClientHello waits until the client's timeout."""
+def listener(port):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
     srv.listen(8)
-    srv.settimeout(0.2)
+    srv.settimeout(0.2)  # so that the loop sees stop_event
+    return srv
+
+
+def silent_server(port, stop_event):
+    """Accepts, reads, never answers: the ClientHello waits until the client's timeout."""
+    srv = listener(port)
     held = []
     while not stop_event.is_set():
         try:
@@ -204,11 +209,7 @@ def proxy_one(conn):
 
 
 def connect_proxy(port, stop_event):
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen(8)
-    srv.settimeout(0.2)
+    srv = listener(port)
     while not stop_event.is_set():
         try:
             conn, _ = srv.accept()
