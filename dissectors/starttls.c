@@ -205,8 +205,8 @@ static bool connect_authority(struct rd t, struct rd *host, uint16_t *port)
 		return false;
 	size_t start = 0, end = colon - 1;
 	if (p[0] == '[') {
-		if (end < 2 || p[end - 1] != ']')
-			return false;
+		if (end < 3 || p[end - 1] != ']')
+			return false; /* "[]" names no host */
 		start = 1;
 		end--;
 	}

@@ -209,6 +209,7 @@ static void test_http_connect(void)
 	CHECK_STR(connect_host("CONNECT http://www.example.test:443/ HTTP/1.1\r\n\r\n", ok, &port), "");
 	CHECK_STR(connect_host("CONNECT :443 HTTP/1.1\r\n\r\n", ok, &port), "");
 	CHECK_STR(connect_host("CONNECT [::1:443 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT []:443 HTTP/1.1\r\n\r\n", ok, &port), "");
 	CHECK_STR(connect_host("CONNECT www.example.test:443 SMTP/1.0\r\n\r\n", ok, &port), "");
 	CHECK_STR(connect_host("GET / HTTP/1.1\r\n\r\n", ok, &port), "");
 	CHECK_STR(connect_host("CONNECT www.example.test:443\r\nHost: x HTTP/1.1\r\n\r\n", ok, &port), "");
