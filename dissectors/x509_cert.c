@@ -763,3 +763,46 @@ void x509_cert_free(struct x509_cert *c)
 	free(c->aki);
 	memset(c, 0, sizeof(*c));
 }
+
+/* d2i_X509_NAME of bytes from the wire; NULL when they are not one whole Name. */
+static X509_NAME *name_from_der(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	if (len > LONG_MAX)
+		return NULL;
+	X509_NAME *nm = d2i_X509_NAME(NULL, &p, (long)len);
+	if (nm && p != der + len) {
+		X509_NAME_free(nm);
+		return NULL;
+	}
+	return nm;
+}
+
+bool x509_name_der_text(const uint8_t *der, size_t len, char *out, size_t n)
+{
+	if (!n)
+		return false;
+	out[0] = 0;
+	X509_NAME *nm = name_from_der(der, len);
+	BIO *b = nm ? BIO_new(BIO_s_mem()) : NULL;
+	char *text = b ? name_text(b, nm) : NULL;
+	if (text)
+		snprintf(out, n, "%s", text);
+	free(text);
+	BIO_free(b);
+	X509_NAME_free(nm);
+	return text != NULL;
+}
+
+bool x509_cert_names_match(const struct x509_cert *c, const uint8_t *der, size_t len, bool issuer)
+{
+	if (!c->parsed || !c->x509)
+		return false;
+	X509_NAME *nm = name_from_der(der, len);
+	if (!nm)
+		return false;
+	const X509_NAME *mine = issuer ? X509_get_issuer_name(c->x509) : X509_get_subject_name(c->x509);
+	bool same = X509_NAME_cmp(mine, nm) == 0;
+	X509_NAME_free(nm);
+	return same;
+}

@@ -108,4 +108,12 @@ void x509_cert_free(struct x509_cert *c);
 /* "Mar  1 00:00:00 2026 GMT"-free: ISO 8601 UTC "2026-03-01T00:00:00Z" into buf (>= 21 bytes). */
 const char *x509_time_format(int64_t t, char *buf, size_t len);
 
+/* A DER Name from the wire (a CertificateRequest's certificate_authorities entry) as RFC 4514 text,
+ * written like `subject`; cut to fit n. False (and "") when the bytes are not one whole Name. */
+bool x509_name_der_text(const uint8_t *der, size_t len, char *out, size_t n);
+
+/* Whether the certificate's issuer (issuer true) or subject equals that DER Name, as OpenSSL
+ * compares names (X509_NAME_cmp: the canonical encodings). */
+bool x509_cert_names_match(const struct x509_cert *c, const uint8_t *der, size_t len, bool issuer);
+
 #endif

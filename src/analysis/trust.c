@@ -61,6 +61,7 @@ struct trust_store {
 	size_t next_slot;
 	int32_t *buckets;
 	struct trust_stats stats;
+	bool client_auth; /* trust_options.client_auth */
 };
 
 /* clang-format off */
@@ -352,6 +353,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 		set_err(err, errlen, "trust store", "out of memory");
 		return NULL;
 	}
+	ts->client_auth = o->client_auth;
 	ts->store = X509_STORE_new();
 	ts->ctx = X509_STORE_CTX_new();
 	ts->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -820,10 +822,11 @@ static void verify_now(struct trust_store *ts, struct run *r)
 		return;
 	}
 	r->ctx = ctx;
-	/* What libssl sets for a client checking a server: purpose and trust sslserver. */
-	X509_STORE_CTX_set_default(ctx, "ssl_server");
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-	X509_STORE_CTX_set_trust(ctx, X509_TRUST_SSL_SERVER);
+	/* What libssl sets for a client checking a server: purpose and trust sslserver; for a server
+	 * checking a client certificate, sslclient. */
+	X509_STORE_CTX_set_default(ctx, ts->client_auth ? "ssl_client" : "ssl_server");
+	X509_STORE_CTX_set_purpose(ctx, ts->client_auth ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_trust(ctx, ts->client_auth ? X509_TRUST_SSL_CLIENT : X509_TRUST_SSL_SERVER);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)r->at);
 	X509_STORE_CTX_set_app_data(ctx, r);
 	X509_STORE_CTX_set_verify_cb(ctx, collect_cb);

@@ -27,7 +27,8 @@ struct trust_options {
 	size_t ca_add_file_count;
 	const char **ca_dirs; /* --ca-dir: hashed directories (c_rehash layout) */
 	size_t ca_dir_count;
-	bool no_system; /* do not load the system store even without --ca */
+	bool no_system;   /* do not load the system store even without --ca */
+	bool client_auth; /* verify client certificates (purpose sslclient, as a server does: --client-ca) */
 };
 
 struct trust_store;

@@ -30,6 +30,8 @@ const char analysis_options_help[] =
     "                       Node's ca option or curl --cacert\n"
     "  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+    "  --client-ca FILE     the CAs the servers accept client certificates from (PEM;\n"
+    "                       repeatable): each client certificate is verified against them\n"
     "  --no-diagnose        only the connection records: no certificate parsing,\n"
     "                       verification, findings or client_errors\n"
     "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
@@ -44,8 +46,11 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
+	cfg->client_trust.ca_files = calloc(n, sizeof(char *));
+	cfg->client_trust.client_auth = true;
 	cfg->read_files = calloc(n, sizeof(char *));
-	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs && cfg->read_files;
+	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs &&
+	       cfg->client_trust.ca_files && cfg->read_files;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -55,6 +60,7 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
+	free(cfg->client_trust.ca_files);
 	free(cfg->read_files);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -97,7 +103,8 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 {
 	char err[1200];
 	uint64_t v;
-	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD)
+	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD ||
+	    code == OPT_CLIENT_CA)
 		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
@@ -134,6 +141,9 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 		return 1;
 	case OPT_CA_DIR:
 		cfg->trust.ca_dirs[cfg->trust.ca_dir_count++] = arg;
+		return 1;
+	case OPT_CLIENT_CA:
+		cfg->client_trust.ca_files[cfg->client_trust.ca_file_count++] = arg;
 		return 1;
 	case OPT_NO_DIAGNOSE:
 		cfg->diagnose = false;
@@ -217,6 +227,7 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 	struct pipeline_options opts = {.engine = cfg->engine,
 	                                .rules = &cfg->rules,
 	                                .trust = cfg->trust,
+	                                .client_trust = cfg->client_trust,
 	                                .diagnose = cfg->diagnose,
 	                                .drop_records_when_full = cfg->drop_records_when_full};
 	struct pipeline *p;

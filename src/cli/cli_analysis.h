@@ -42,6 +42,7 @@ enum analysis_option_code {
 	OPT_NO_DIAGNOSE,
 	OPT_KEYLOG,
 	OPT_STATE,
+	OPT_CLIENT_CA,
 	OPT_ANALYSIS_LAST
 };
 
@@ -54,6 +55,7 @@ enum analysis_option_code {
 	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                                 \
 	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
 	    {"state", required_argument, NULL, OPT_STATE},                                                   \
+	    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},                                           \
 	{                                                                                                    \
 		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
 	}
@@ -65,9 +67,10 @@ struct analysis_config {
 	struct engine_options engine;
 	struct expect_rules rules;
 	struct trust_options trust;
-	bool diagnose;          /* false with --no-diagnose */
-	struct keylog *keylog;  /* --keylog files, loaded; engine.keylog points here */
-	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
+	struct trust_options client_trust; /* --client-ca: what the servers accept client certificates from */
+	bool diagnose;                     /* false with --no-diagnose */
+	struct keylog *keylog;             /* --keylog files, loaded; engine.keylog points here */
+	const char *state_path;            /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;

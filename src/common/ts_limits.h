@@ -92,6 +92,18 @@
 
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
+/* NewSessionTicket tickets kept per connection for linking resumptions: OpenSSL servers send 2 after
+ * a TLS 1.3 handshake, one in TLS 1.2 (SSL_CTX_set_num_tickets); a client resumes with one of them. */
+#define CONN_MAX_TICKETS 4
+/* Sessions (session IDs and tickets) remembered per run to link a resumption to the full handshake
+ * that created it; the oldest is forgotten first (a capture's resumptions follow soon after). */
+#define RESUME_MAX_SESSIONS 4096
+/* CertificateRequest certificate_authorities kept: a server names its client CAs (a handful in
+ * practice; a public bundle's 140 names would be 20 KiB), each DER DistinguishedName under
+ * TLS_MAX_CA_NAME_LEN, all together under TLS_MAX_CA_NAME_BYTES; the rest are counted. */
+#define TLS_MAX_CA_NAMES 16
+#define TLS_MAX_CA_NAME_LEN 1024
+#define TLS_MAX_CA_NAME_BYTES 4096
 
 /* Outputs. */
 /* connections drawn in the HTML report, the worst first: about 7 KB and 150 DOM

@@ -78,9 +78,17 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		pipeline_free(p);
 		return TS_MALFORMED;
 	}
+	if (opts->client_trust.ca_file_count) {
+		p->diag.client_trust = trust_store_new(&opts->client_trust, err, errlen);
+		if (!p->diag.client_trust) {
+			pipeline_free(p);
+			return TS_MALFORMED;
+		}
+	}
 	p->diag.cache = cert_cache_new(0);
+	p->diag.resume = resume_links_new();
 	p->engine = engine_new(&opts->engine, on_conn, p);
-	if (!p->diag.cache || !p->engine) {
+	if (!p->diag.cache || !p->diag.resume || !p->engine) {
 		pipeline_free(p);
 		snprintf(err, errlen, "out of memory");
 		return TS_NOMEM;
@@ -170,7 +178,9 @@ void pipeline_free(struct pipeline *p)
 	output_queue_finish(p->queue);
 	engine_free(p->engine);
 	cert_cache_free(p->diag.cache);
+	resume_links_free(p->diag.resume);
 	trust_store_free(p->diag.trust);
+	trust_store_free(p->diag.client_trust);
 	state_store_close(p->state);
 	free(p);
 }

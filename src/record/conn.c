@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *conn_outcome_name(enum conn_outcome o)
 {
@@ -277,6 +278,8 @@ void conn_release(struct conn *c)
 	free(c->hello_retry);
 	free(c->server_certs.blob);
 	free(c->client_certs.blob);
+	free(c->certificate_request_info);
+	c->certificate_request_info = NULL;
 	c->client_hello = c->client_hello2 = NULL;
 	c->server_hello = c->hello_retry = NULL;
 	c->server_certs.blob = c->client_certs.blob = NULL;
@@ -286,6 +289,7 @@ void conn_move(struct conn *dst, struct conn *src)
 {
 	*dst = *src;
 	src->client_hello = src->client_hello2 = NULL;
+	src->certificate_request_info = NULL;
 	src->server_hello = src->hello_retry = NULL;
 	src->server_certs.blob = src->client_certs.blob = NULL;
 	src->server_certs.count = src->client_certs.count = 0;
@@ -321,4 +325,18 @@ const char *conn_certificates_state(const struct conn *c)
 	if (c->server_hello && (c->server_hello_done || srv->ccs))
 		return "not_sent";
 	return "not_seen";
+}
+
+const char *conn_resumption(const struct conn *c)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+	if (!ch || !sh)
+		return NULL;
+	if (sh->has_pre_shared_key)
+		return "psk";
+	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
+		return NULL;
+	return ch->session_ticket_len ? "ticket" : "session_id";
 }

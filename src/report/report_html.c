@@ -125,6 +125,8 @@ static const char *source_text(enum expected_source s)
 		return "from the SNI";
 	case EXPECT_SERVER_IP:
 		return "the server's address: no SNI";
+	case EXPECT_CONNECT:
+		return "from the proxy CONNECT line";
 	default:
 		return "";
 	}

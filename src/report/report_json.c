@@ -625,23 +625,6 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_object_end(w);
 }
 
-/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
- * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
- * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
-static const char *resumption(const struct conn *c)
-{
-	const struct tls_client_hello *ch = c->client_hello;
-	const struct tls_server_hello *sh = c->server_hello;
-	if (!ch || !sh)
-		return NULL;
-	if (sh->has_pre_shared_key)
-		return "psk";
-	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
-	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
-		return NULL;
-	return ch->session_ticket_len ? "ticket" : "session_id";
-}
-
 static const char *end_reason(const struct conn *c)
 {
 	if (c->anomalies[ANOM_EVICTED])
@@ -756,6 +739,82 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_end(w);
 }
 
+/* RFC 5246 7.4.4 ClientCertificateType names (IANA "TLS ClientCertificateType Identifiers"). */
+static const char *client_certificate_type_name(uint8_t t)
+{
+	switch (t) {
+	case 1:
+		return "rsa_sign";
+	case 2:
+		return "dss_sign";
+	case 3:
+		return "rsa_fixed_dh";
+	case 4:
+		return "dss_fixed_dh";
+	case 64:
+		return "ecdsa_sign";
+	case 65:
+		return "rsa_fixed_ecdh";
+	case 66:
+		return "ecdsa_fixed_ecdh";
+	default:
+		return NULL;
+	}
+}
+
+/* What the server asked of a client certificate (TLS <= 1.2 in clear, TLS 1.3 with the key log). */
+static void certificate_request_details(struct jsonw *w, const struct tls_certificate_request *cr)
+{
+	if (!cr) {
+		jw_null(w, "certificate_request_details");
+		return;
+	}
+	char tmp[24];
+	jw_object_begin(w, "certificate_request_details");
+	jw_array_begin(w, "certificate_types");
+	for (uint8_t i = 0; i < cr->cert_type_count; i++)
+		jw_ascii(w, NULL,
+		         code_text(cr->cert_types[i], client_certificate_type_name(cr->cert_types[i]), tmp));
+	jw_array_end(w);
+	u16_list(w, "signature_algorithms", &cr->signature_algorithms, tls_signature_scheme_name);
+	jw_array_begin(w, "certificate_authorities");
+	for (uint16_t i = 0; i < cr->ca_kept; i++) {
+		char dn[512];
+		if (x509_name_der_text(cr->ca_der + cr->ca_off[i], cr->ca_len[i], dn, sizeof(dn)))
+			jw_string(w, NULL, dn);
+		else
+			jw_null(w, NULL); /* not a Name: the server's bytes are wrong */
+	}
+	jw_array_end(w);
+	jw_uint(w, "certificate_authorities_total", cr->ca_name_count);
+	jw_object_end(w);
+}
+
+/* resumed_from, resumed_chain: the earlier connection whose handshake created the session. */
+static void resumed_link(struct jsonw *w, const struct resume_origin *o)
+{
+	if (!o->conn_id) {
+		jw_null(w, "resumed_from");
+		jw_null(w, "resumed_chain");
+		return;
+	}
+	jw_uint(w, "resumed_from", o->conn_id);
+	jw_object_begin(w, "resumed_chain");
+	jw_array_begin(w, "der_sha256");
+	for (uint8_t i = 0; i < o->cert_count; i++)
+		jw_hex(w, NULL, o->sha256[i], 32);
+	jw_array_end(w);
+	jw_uint(w, "certificates_total", o->cert_total);
+	if (o->chain_checked) {
+		jw_bool(w, "trusted", o->trusted);
+		jw_ascii(w, "verify_result", o->verify_result);
+	} else {
+		jw_null(w, "trusted");
+		jw_null(w, "verify_result");
+	}
+	jw_object_end(w);
+}
+
 void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
                       const struct report_inputs *in)
 {
@@ -803,7 +862,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	else
 		jw_null(w, "handshake_ms");
 	jw_bool(w, "renegotiation", c->renegotiation);
-	const char *how = resumption(c);
+	const char *how = conn_resumption(c);
 	jw_bool(w, "resumed", how != NULL);
 	if (how)
 		jw_ascii(w, "resumption", how);
@@ -856,6 +915,17 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->anomalies[i])
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
+	certificate_request_details(w, c->certificate_request_info);
+	if (c->http_connect) {
+		jw_object_begin(w, "http_connect");
+		jw_bytes(w, "host", c->connect_host.bytes, c->connect_host.len);
+		jw_uint(w, "port", c->connect_port);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "http_connect");
+	}
+	if (dg)
+		resumed_link(w, &dg->resumed);
 	jw_object_end(w);
 }
 

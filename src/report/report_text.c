@@ -379,6 +379,12 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		        note ? ": " : "", note ? note : "");
 	} else if (!strcmp(cs, "not_sent"))
 		fprintf(fp, "    certificates none sent (session resumed or anonymous)\n");
+	if (dg && dg->resumed.conn_id) {
+		const struct resume_origin *o = &dg->resumed;
+		fprintf(fp, "    resumed from connection %llu (its chain: %u certificate%s, %s)\n",
+		        (unsigned long long)o->conn_id, o->cert_total, o->cert_total == 1 ? "" : "s",
+		        o->chain_checked ? o->verify_result : "not checked");
+	}
 	if (c->client_certs.present)
 		fprintf(fp, "    client certs %u sent\n", c->client_certs.total);
 	fprintf(fp, "    outcome      %s", conn_outcome_name(c->outcome));
