@@ -403,6 +403,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			e->stats.stray_packets++;
 			return;
 		}
+		/* Data or a SYN-ACK of a connection that has just closed: in flight
+		 * when it ended, not a new connection (which would begin with a SYN). */
+		if (!syn_only && flow_table_lingering(&e->table, &key, hash, p->ts_ns)) {
+			e->stats.late_packets++;
+			return;
+		}
+		if (syn_only)
+			flow_table_unlinger(&e->table, &key, hash);
 		f = flow_new(e, p, &key, hash, from_lo);
 		if (!f)
 			return;
@@ -467,6 +475,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 
 	if (s->rst || (c->side[0].fin && c->side[1].fin)) {
 		flow_end(e, f);
+		flow_table_linger(&e->table, &key, hash, p->ts_ns);
 		return;
 	}
 	flow_table_touch(&e->table, &f->node, p->ts_ns);

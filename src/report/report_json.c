@@ -952,6 +952,7 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_object_end(w);
 	jw_uint(w, "memory_peak_bytes", s->memory_peak);
 	jw_uint(w, "connections_peak", s->flows_peak);
+	jw_uint(w, "late_packets", s->late_packets);
 	if (in && in->capture) {
 		jw_object_begin(w, "capture");
 		jw_uint(w, "received", in->capture->received);
