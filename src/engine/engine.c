@@ -611,6 +611,8 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame
 	enum decode_skip why = decode_frame(dlt, frame, caplen, &p);
 	if (why != DECODE_SKIP_NONE) {
 		e->stats.skipped[why < DECODE_SKIP_COUNT ? why : DECODE_SKIP_TRUNCATED]++;
+		if (p.unsupported < DECODE_UNSUPPORTED_COUNT)
+			e->stats.unsupported_encap[p.unsupported]++; /* index 0: nothing named */
 		return;
 	}
 	p.ts_ns = frame_time(e, ts_ns);

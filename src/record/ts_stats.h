@@ -37,6 +37,7 @@ struct ts_stats {
 	size_t memory_peak;                 /* peak bytes of flow state */
 	size_t flows_peak;                  /* peak live connections */
 	uint64_t late_packets;              /* TCP data or SYN-ACKs of a connection closed moments before */
+	uint64_t unsupported_encap[DECODE_UNSUPPORTED_COUNT]; /* skipped frames by what stopped the decode */
 };
 
 #endif

@@ -953,6 +953,12 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_uint(w, "memory_peak_bytes", s->memory_peak);
 	jw_uint(w, "connections_peak", s->flows_peak);
 	jw_uint(w, "late_packets", s->late_packets);
+	jw_object_begin(w, "unsupported_encapsulations");
+	for (int i = 1; i < DECODE_UNSUPPORTED_COUNT; i++)
+		if (s->unsupported_encap[i])
+			jw_uint(w, decode_unsupported_name((enum decode_unsupported)i),
+			        s->unsupported_encap[i]);
+	jw_object_end(w);
 	if (in && in->capture) {
 		jw_object_begin(w, "capture");
 		jw_uint(w, "received", in->capture->received);

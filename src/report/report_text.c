@@ -464,6 +464,11 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		if (s->skipped[i])
 			fprintf(fp, "skipped (%s) %llu\n", decode_skip_name((enum decode_skip)i),
 			        (unsigned long long)s->skipped[i]);
+	for (int i = 1; i < DECODE_UNSUPPORTED_COUNT; i++)
+		if (s->unsupported_encap[i])
+			fprintf(fp, "  of them, in an encapsulation not decoded (%s) %llu\n",
+			        decode_unsupported_name((enum decode_unsupported)i),
+			        (unsigned long long)s->unsupported_encap[i]);
 	if (s->udp_packets > s->quic_packets)
 		fprintf(fp, "UDP packets not analysed %llu\n",
 		        (unsigned long long)(s->udp_packets - s->quic_packets));
