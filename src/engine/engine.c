@@ -377,6 +377,29 @@ static void start_stream(struct flow *f, uint8_t dir, const struct packet *p)
 	reasm_start(r, p->seq);
 }
 
+/* A SYN-ACK from dir after the first one, with another ISN, before any data
+ * from dir: the peer's next ACK decides between them (the latest one kept). */
+static void note_synack(struct flow *f, uint8_t dir, uint32_t isn)
+{
+	const struct reasm_dir *r = &f->reasm[dir];
+	if (r->started && r->next_seq != isn + 1 && !f->conn.side[dir].payload_bytes) {
+		f->synack_alt = (uint8_t)(1 + dir);
+		f->synack_alt_isn = isn;
+	}
+}
+
+/* An ACK from dir: if it takes the peer's other SYN-ACK, the peer's stream
+ * starts after that one. Decided by the first ACK after it. */
+static void follow_acked_synack(struct flow *f, uint8_t dir, uint32_t ack)
+{
+	uint8_t peer = dir ^ 1;
+	if (f->synack_alt != 1 + peer)
+		return;
+	f->synack_alt = 0;
+	if (ack == f->synack_alt_isn + 1 && !f->conn.side[peer].payload_bytes)
+		reasm_start(&f->reasm[peer], ack); /* nothing queued: the peer sent no data yet */
+}
+
 static void tcp_packet(struct engine *e, const struct packet *p)
 {
 	struct flow_key key;
@@ -387,11 +410,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	bool syn_only = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 
 	if (f && syn_only) {
-		/* A new SYN on a tuple still open: port reuse, unless it repeats the first SYN. */
+		/* A new SYN on a tuple still open: port reuse, unless it repeats the
+		 * first SYN (whose data, with TCP Fast Open, has been delivered). */
 		uint8_t dir = flow_dir(&f->node, from_lo);
 		struct conn_side *s = &f->conn.side[dir];
-		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
-		                  !s->payload_bytes;
+		bool retransmit =
+		    s->syn && f->reasm[dir].started &&
+		    (f->syn_data_len ? f->reasm[dir].next_seq == p->seq + 1 + f->syn_data_len
+		                     : f->reasm[dir].next_seq == p->seq + 1 && !s->payload_bytes);
 		if (!retransmit) {
 			f->conn.port_reused = true;
 			flow_end(e, f);
@@ -431,6 +457,8 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			c->client_dir = ack ? dir ^ 1 : dir;
 			c->role_source = ROLE_FROM_SYN;
 		}
+		if (ack)
+			note_synack(f, dir, p->seq);
 		if (!f->reasm[dir].started)
 			reasm_start(&f->reasm[dir], p->seq + 1);
 	}
@@ -439,16 +467,23 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		tls_session_sink(f, &d.sink);
 		start_stream(f, dir, p);
 		struct reasm_dir *r = &f->reasm[dir];
-		reasm_segment(r, p->seq, p->payload, p->payload_len, deliver, &d, &f->mem);
+		/* Data in a SYN (TCP Fast Open, RFC 7413) starts after the SYN's own
+		 * sequence number. */
+		uint32_t seq = p->seq + ((p->tcp_flags & TCP_SYN) ? 1u : 0u);
+		if (syn_only && !f->syn_data_len)
+			f->syn_data_len = p->payload_wire_len < 65535 ? (uint16_t)p->payload_wire_len : 65535;
+		reasm_segment(r, seq, p->payload, p->payload_len, deliver, &d, &f->mem);
 		if (p->payload_wire_len > p->payload_len) {
 			/* Snapped by the capture: the rest of the segment is lost for good. */
 			conn_add_anomaly(c, ANOM_SNAPPED);
-			if (reasm_skip_snapped(r, p->seq + (uint32_t)p->payload_len,
-			                       p->seq + (uint32_t)p->payload_wire_len))
+			if (reasm_skip_snapped(r, seq + (uint32_t)p->payload_len,
+			                       seq + (uint32_t)p->payload_wire_len))
 				tls_stream_bytes_lost(&f->tls[dir]);
 		}
 	}
 	if (p->tcp_flags & TCP_ACK) {
+		if (!(p->tcp_flags & TCP_SYN))
+			follow_acked_synack(f, dir, p->ack);
 		f->last_ack[dir] = p->ack;
 		f->ack_seen[dir] = true;
 	}
