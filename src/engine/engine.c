@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy_protocol.h"
 #include "quic_session.h"
 #include "tls_session.h"
 #include "tls_session_decrypt.h"
@@ -75,10 +76,52 @@ struct delivery {
 	struct tls_stream_sink sink;
 };
 
+/*
+ * A PROXY protocol header (proxy_protocol.h) that a load balancer put before
+ * the client's first bytes: read into the record and stripped, so the TLS
+ * behind it starts the stream. Only a header whole in the first delivery is
+ * taken (a load balancer writes it at once); otherwise the bytes go on as
+ * they are. Returns the bytes to strip.
+ */
+static size_t strip_proxy_header(struct flow *f, uint8_t dir, const uint8_t *data, size_t len)
+{
+	const struct tls_stream *s = &f->tls[dir];
+	struct conn *c = &f->conn;
+	if (dir != c->client_dir || c->proxied.version || s->state != TLS_STREAM_DETECT || s->scanned ||
+	    s->probe_have || s->records)
+		return 0;
+	struct proxy_header h;
+	if (proxy_protocol_parse(data, len, &h) != PROXY_OK)
+		return 0;
+	c->proxied.version = h.version;
+	c->proxied.has_address = h.has_address;
+	if (h.has_address) {
+		struct ts_addr *a = &c->proxied.addr;
+		memset(a, 0, sizeof(*a));
+		if (h.family == 4) {
+			a->bytes[10] = a->bytes[11] = 0xff; /* ::ffff:a.b.c.d, as decode.h stores IPv4 */
+			memcpy(a->bytes + 12, h.src, 4);
+		} else {
+			memcpy(a->bytes, h.src, 16);
+		}
+		a->family = h.family;
+		c->proxied.port = h.src_port;
+	}
+	return h.length;
+}
+
 static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
 {
 	struct delivery *d = ctx;
 	struct flow *f = d->flow;
+	size_t strip = strip_proxy_header(f, d->dir, data, len);
+	if (strip) {
+		data += strip;
+		len -= strip;
+		flags |= REASM_SEGMENT_START; /* what the header wrapped starts here */
+		if (!len)
+			return;
+	}
 	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP,
 	                &d->sink, &f->mem);
 }

@@ -707,6 +707,26 @@ static const char *event_name(const struct conn_event *e, char *buf, size_t n)
 	return conn_event_name((enum conn_event_type)e->type);
 }
 
+/* The client a PROXY protocol header named; null when there was no header. */
+static void proxied_client(struct jsonw *w, const struct conn *c)
+{
+	if (!c->proxied.version) {
+		jw_null(w, "proxied_client");
+		return;
+	}
+	char ip[64];
+	jw_object_begin(w, "proxied_client");
+	if (c->proxied.has_address) {
+		jw_ascii(w, "ip", ts_addr_format(&c->proxied.addr, ip, sizeof(ip)));
+		jw_uint(w, "port", c->proxied.port);
+	} else {
+		jw_null(w, "ip");
+		jw_null(w, "port");
+	}
+	jw_uint(w, "version", c->proxied.version);
+	jw_object_end(w);
+}
+
 static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 {
 	jw_array_begin(w, "timeline");
@@ -880,6 +900,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->anomalies[i])
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
+	proxied_client(w, c);
 	jw_object_end(w);
 }
 

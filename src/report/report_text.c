@@ -309,6 +309,8 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	if (in && c->file_index < in->count && in->count > 1)
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
+	if (c->proxied.version)
+		fprintf(fp, "    real client  %s\n", conn_proxied_text(c, tmp, sizeof(tmp)));
 	if (dg)
 		text_findings(fp, dg, color, width);
 	if (c->transport == CONN_TRANSPORT_QUIC) {
