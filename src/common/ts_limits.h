@@ -22,6 +22,12 @@
 	1000000000LL /* live: a finished handshake is called established after this long                     \
 	                without client data or close (a client that rejects the server                       \
 	                closes within milliseconds) */
+/* A connection closed by both FINs or a RST is remembered this long, so that
+ * a segment still in flight (a retransmission, data racing the RST) is
+ * counted as late, not taken for a new connection: Linux's TIME_WAIT
+ * (TCP_TIMEWAIT_LEN, 60 s). A SYN ends the wait at once. */
+#define FLOW_LINGER_NS (60LL * 1000000000LL)
+#define FLOW_LINGER_MAX 4096 /* closed connections remembered at once; the oldest is forgotten first */
 
 /* Capture time. A frame dated this far past the running clock is an
  * anomaly read at the running time (one forged far-future frame would

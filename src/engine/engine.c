@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy_protocol.h"
 #include "quic_session.h"
 #include "tls_session.h"
 #include "tls_session_decrypt.h"
@@ -75,10 +76,52 @@ struct delivery {
 	struct tls_stream_sink sink;
 };
 
+/*
+ * A PROXY protocol header (proxy_protocol.h) that a load balancer put before
+ * the client's first bytes: read into the record and stripped, so the TLS
+ * behind it starts the stream. Only a header whole in the first delivery is
+ * taken (a load balancer writes it at once); otherwise the bytes go on as
+ * they are. Returns the bytes to strip.
+ */
+static size_t strip_proxy_header(struct flow *f, uint8_t dir, const uint8_t *data, size_t len)
+{
+	const struct tls_stream *s = &f->tls[dir];
+	struct conn *c = &f->conn;
+	if (dir != c->client_dir || c->proxied.version || s->state != TLS_STREAM_DETECT || s->scanned ||
+	    s->probe_have || s->records)
+		return 0;
+	struct proxy_header h;
+	if (proxy_protocol_parse(data, len, &h) != PROXY_OK)
+		return 0;
+	c->proxied.version = h.version;
+	c->proxied.has_address = h.has_address;
+	if (h.has_address) {
+		struct ts_addr *a = &c->proxied.addr;
+		memset(a, 0, sizeof(*a));
+		if (h.family == 4) {
+			a->bytes[10] = a->bytes[11] = 0xff; /* ::ffff:a.b.c.d, as decode.h stores IPv4 */
+			memcpy(a->bytes + 12, h.src, 4);
+		} else {
+			memcpy(a->bytes, h.src, 16);
+		}
+		a->family = h.family;
+		c->proxied.port = h.src_port;
+	}
+	return h.length;
+}
+
 static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
 {
 	struct delivery *d = ctx;
 	struct flow *f = d->flow;
+	size_t strip = strip_proxy_header(f, d->dir, data, len);
+	if (strip) {
+		data += strip;
+		len -= strip;
+		flags |= REASM_SEGMENT_START; /* what the header wrapped starts here */
+		if (!len)
+			return;
+	}
 	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP,
 	                &d->sink, &f->mem);
 }
@@ -378,6 +421,29 @@ static void start_stream(struct flow *f, uint8_t dir, const struct packet *p)
 	reasm_start(r, p->seq);
 }
 
+/* A SYN-ACK from dir after the first one, with another ISN, before any data
+ * from dir: the peer's next ACK decides between them (the latest one kept). */
+static void note_synack(struct flow *f, uint8_t dir, uint32_t isn)
+{
+	const struct reasm_dir *r = &f->reasm[dir];
+	if (r->started && r->next_seq != isn + 1 && !f->conn.side[dir].payload_bytes) {
+		f->synack_alt = (uint8_t)(1 + dir);
+		f->synack_alt_isn = isn;
+	}
+}
+
+/* An ACK from dir: if it takes the peer's other SYN-ACK, the peer's stream
+ * starts after that one. Decided by the first ACK after it. */
+static void follow_acked_synack(struct flow *f, uint8_t dir, uint32_t ack)
+{
+	uint8_t peer = dir ^ 1;
+	if (f->synack_alt != 1 + peer)
+		return;
+	f->synack_alt = 0;
+	if (ack == f->synack_alt_isn + 1 && !f->conn.side[peer].payload_bytes)
+		reasm_start(&f->reasm[peer], ack); /* nothing queued: the peer sent no data yet */
+}
+
 static void tcp_packet(struct engine *e, const struct packet *p)
 {
 	struct flow_key key;
@@ -388,11 +454,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	bool syn_only = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 
 	if (f && syn_only) {
-		/* A new SYN on a tuple still open: port reuse, unless it repeats the first SYN. */
+		/* A new SYN on a tuple still open: port reuse, unless it repeats the
+		 * first SYN (whose data, with TCP Fast Open, has been delivered). */
 		uint8_t dir = flow_dir(&f->node, from_lo);
 		struct conn_side *s = &f->conn.side[dir];
-		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
-		                  !s->payload_bytes;
+		bool retransmit =
+		    s->syn && f->reasm[dir].started &&
+		    (f->syn_data_len ? f->reasm[dir].next_seq == p->seq + 1 + f->syn_data_len
+		                     : f->reasm[dir].next_seq == p->seq + 1 && !s->payload_bytes);
 		if (!retransmit) {
 			f->conn.port_reused = true;
 			flow_end(e, f);
@@ -404,6 +473,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			e->stats.stray_packets++;
 			return;
 		}
+		/* Data or a SYN-ACK of a connection that has just closed: in flight
+		 * when it ended, not a new connection (which would begin with a SYN). */
+		if (!syn_only && flow_table_lingering(&e->table, &key, hash, p->ts_ns)) {
+			e->stats.late_packets++;
+			return;
+		}
+		if (syn_only)
+			flow_table_unlinger(&e->table, &key, hash);
 		f = flow_new(e, p, &key, hash, from_lo);
 		if (!f)
 			return;
@@ -424,6 +501,8 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			c->client_dir = ack ? dir ^ 1 : dir;
 			c->role_source = ROLE_FROM_SYN;
 		}
+		if (ack)
+			note_synack(f, dir, p->seq);
 		if (!f->reasm[dir].started)
 			reasm_start(&f->reasm[dir], p->seq + 1);
 	}
@@ -432,16 +511,23 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		tls_session_sink(f, &d.sink);
 		start_stream(f, dir, p);
 		struct reasm_dir *r = &f->reasm[dir];
-		reasm_segment(r, p->seq, p->payload, p->payload_len, deliver, &d, &f->mem);
+		/* Data in a SYN (TCP Fast Open, RFC 7413) starts after the SYN's own
+		 * sequence number. */
+		uint32_t seq = p->seq + ((p->tcp_flags & TCP_SYN) ? 1u : 0u);
+		if (syn_only && !f->syn_data_len)
+			f->syn_data_len = p->payload_wire_len < 65535 ? (uint16_t)p->payload_wire_len : 65535;
+		reasm_segment(r, seq, p->payload, p->payload_len, deliver, &d, &f->mem);
 		if (p->payload_wire_len > p->payload_len) {
 			/* Snapped by the capture: the rest of the segment is lost for good. */
 			conn_add_anomaly(c, ANOM_SNAPPED);
-			if (reasm_skip_snapped(r, p->seq + (uint32_t)p->payload_len,
-			                       p->seq + (uint32_t)p->payload_wire_len))
+			if (reasm_skip_snapped(r, seq + (uint32_t)p->payload_len,
+			                       seq + (uint32_t)p->payload_wire_len))
 				tls_stream_bytes_lost(&f->tls[dir]);
 		}
 	}
 	if (p->tcp_flags & TCP_ACK) {
+		if (!(p->tcp_flags & TCP_SYN))
+			follow_acked_synack(f, dir, p->ack);
 		f->last_ack[dir] = p->ack;
 		f->ack_seen[dir] = true;
 	}
@@ -468,6 +554,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 
 	if (s->rst || (c->side[0].fin && c->side[1].fin)) {
 		flow_end(e, f);
+		flow_table_linger(&e->table, &key, hash, p->ts_ns);
 		return;
 	}
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
@@ -603,6 +690,8 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame
 	enum decode_skip why = decode_frame(dlt, frame, caplen, &p);
 	if (why != DECODE_SKIP_NONE) {
 		e->stats.skipped[why < DECODE_SKIP_COUNT ? why : DECODE_SKIP_TRUNCATED]++;
+		if (p.unsupported < DECODE_UNSUPPORTED_COUNT)
+			e->stats.unsupported_encap[p.unsupported]++; /* index 0: nothing named */
 		return;
 	}
 	p.ts_ns = frame_time(e, ts_ns);

@@ -295,6 +295,25 @@ void conn_move(struct conn *dst, struct conn *src)
 	src->server_certs.count = src->client_certs.count = 0;
 }
 
+const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen)
+{
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	if (!c->proxied.version)
+		return out;
+	if (!c->proxied.has_address) {
+		snprintf(out, outlen, "none named (PROXY protocol v%u)", c->proxied.version);
+		return out;
+	}
+	char ip[64];
+	ts_addr_format(&c->proxied.addr, ip, sizeof(ip));
+	snprintf(out, outlen,
+	         c->proxied.addr.family == 6 ? "[%s]:%u (PROXY protocol v%u)" : "%s:%u (PROXY protocol v%u)",
+	         ip, c->proxied.port, c->proxied.version);
+	return out;
+}
+
 void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen)
 {
 	size_t o = 0;

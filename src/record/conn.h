@@ -277,6 +277,14 @@ struct conn {
 	bool http_connect;                                        /* TLS through an HTTP CONNECT tunnel */
 	uint16_t connect_port;                                    /* ... to this port */
 	struct tls_name connect_host; /* ... of this host, as the CONNECT line names it (wire bytes) */
+	/* The real client a load balancer named in a PROXY protocol header before
+	 * the client's first bytes (version 0: there was none). */
+	struct {
+		uint8_t version;  /* 1 or 2 */
+		bool has_address; /* false: v1 UNKNOWN, v2 LOCAL (a health check), a family without IP */
+		uint16_t port;
+		struct ts_addr addr;
+	} proxied;
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */
@@ -339,6 +347,10 @@ void conn_finish(struct conn *c);
  * Always NUL-terminated; cut to fit outlen.
  */
 void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen);
+
+/* The client a PROXY protocol header named, for people: "198.51.100.7:51234
+ * (PROXY protocol v1)", "none named (PROXY protocol v2)"; "" without a header. */
+const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen);
 
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);

@@ -36,6 +36,8 @@ struct ts_stats {
 	uint64_t overlap_mismatch_segments; /* TCP segments overlapping delivered bytes with other bytes */
 	size_t memory_peak;                 /* peak bytes of flow state */
 	size_t flows_peak;                  /* peak live connections */
+	uint64_t late_packets;              /* TCP data or SYN-ACKs of a connection closed moments before */
+	uint64_t unsupported_encap[DECODE_UNSUPPORTED_COUNT]; /* skipped frames by what stopped the decode */
 };
 
 #endif

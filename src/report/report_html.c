@@ -753,6 +753,12 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 	fact(fp, "SNI");
 	sni_cell(fp, c);
 	fputs("</dd></div>", fp);
+	if (c->proxied.version) {
+		char real[96];
+		fact(fp, "real client");
+		html_escape(fp, conn_proxied_text(c, real, sizeof(real)));
+		fputs("</dd></div>", fp);
+	}
 	if (dg && dg->expected_host[0]) {
 		fact(fp, "expected");
 		html_escape(fp, dg->expected_host);

@@ -666,6 +666,26 @@ static const char *event_name(const struct conn_event *e, char *buf, size_t n)
 	return conn_event_name((enum conn_event_type)e->type);
 }
 
+/* The client a PROXY protocol header named; null when there was no header. */
+static void proxied_client(struct jsonw *w, const struct conn *c)
+{
+	if (!c->proxied.version) {
+		jw_null(w, "proxied_client");
+		return;
+	}
+	char ip[64];
+	jw_object_begin(w, "proxied_client");
+	if (c->proxied.has_address) {
+		jw_ascii(w, "ip", ts_addr_format(&c->proxied.addr, ip, sizeof(ip)));
+		jw_uint(w, "port", c->proxied.port);
+	} else {
+		jw_null(w, "ip");
+		jw_null(w, "port");
+	}
+	jw_uint(w, "version", c->proxied.version);
+	jw_object_end(w);
+}
+
 static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 {
 	jw_array_begin(w, "timeline");
@@ -926,6 +946,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	}
 	if (dg)
 		resumed_link(w, &dg->resumed);
+	proxied_client(w, c);
 	jw_object_end(w);
 }
 
@@ -998,6 +1019,13 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_object_end(w);
 	jw_uint(w, "memory_peak_bytes", s->memory_peak);
 	jw_uint(w, "connections_peak", s->flows_peak);
+	jw_uint(w, "late_packets", s->late_packets);
+	jw_object_begin(w, "unsupported_encapsulations");
+	for (int i = 1; i < DECODE_UNSUPPORTED_COUNT; i++)
+		if (s->unsupported_encap[i])
+			jw_uint(w, decode_unsupported_name((enum decode_unsupported)i),
+			        s->unsupported_encap[i]);
+	jw_object_end(w);
 	if (in && in->capture) {
 		jw_object_begin(w, "capture");
 		jw_uint(w, "received", in->capture->received);

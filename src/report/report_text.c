@@ -311,6 +311,8 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	if (in && c->file_index < in->count && in->count > 1)
 		fprintf(fp, "  (%s)", in->names[c->file_index]);
 	fputc('\n', fp);
+	if (c->proxied.version)
+		fprintf(fp, "    real client  %s\n", conn_proxied_text(c, tmp, sizeof(tmp)));
 	if (dg)
 		text_findings(fp, dg, color, width);
 	if (c->transport == CONN_TRANSPORT_QUIC) {
@@ -472,6 +474,11 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		if (s->skipped[i])
 			fprintf(fp, "skipped (%s) %llu\n", decode_skip_name((enum decode_skip)i),
 			        (unsigned long long)s->skipped[i]);
+	for (int i = 1; i < DECODE_UNSUPPORTED_COUNT; i++)
+		if (s->unsupported_encap[i])
+			fprintf(fp, "  of them, in an encapsulation not decoded (%s) %llu\n",
+			        decode_unsupported_name((enum decode_unsupported)i),
+			        (unsigned long long)s->unsupported_encap[i]);
 	if (s->udp_packets > s->quic_packets)
 		fprintf(fp, "UDP packets not analysed %llu\n",
 		        (unsigned long long)(s->udp_packets - s->quic_packets));

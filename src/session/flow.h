@@ -60,6 +60,12 @@ struct flow {
 	const struct keylog *keylog;   /* from the engine options; NULL: no decryption */
 	struct flow_decrypt *dec;
 	bool in_decrypted; /* handshake messages being delivered came out of decryption */
+	/* A SYN-ACK with another sequence number than the first one (a
+	 * middlebox, a server answering a retransmitted SYN anew), until the
+	 * peer's next ACK says which one it took: 0, or 1 + its direction. */
+	uint8_t synack_alt;
+	uint16_t syn_data_len; /* payload of the first SYN (TCP Fast Open), up to 65535 */
+	uint32_t synack_alt_isn;
 };
 
 #endif

@@ -137,9 +137,11 @@ enum cm_outcome {
 };
 
 enum cm_close {
-	CM_CLOSE_NOTIFY_FIN,      /* close_notify both ways, FIN, FIN-ACK, ACK */
-	CM_CLOSE_CLIENT_RST,      /* client aborts with RST after the response */
-	CM_CLOSE_CLIENT_FIN_EARLY /* client FIN right after the handshake, no data */
+	CM_CLOSE_NOTIFY_FIN,       /* close_notify both ways, FIN, FIN-ACK, ACK */
+	CM_CLOSE_CLIENT_RST,       /* client aborts with RST after the response */
+	CM_CLOSE_CLIENT_FIN_EARLY, /* client FIN right after the handshake, no data */
+	CM_CLOSE_RST_RACE          /* client RST after the response; the server's close_notify
+	                              and FIN, already on their way, arrive after it */
 };
 
 struct cm_conn_spec {

@@ -298,6 +298,11 @@ static void s_warning_112(struct cm_conn_spec *sp)
 #define ETH CM_LINKTYPE_ETHERNET, 0
 #define ONE(fn) fn, NULL, 1, NULL, NULL
 
+static void s_rst_race(struct cm_conn_spec *sp)
+{
+	sp->close = CM_CLOSE_RST_RACE;
+}
+
 const struct cm_scenario cm_scenarios[] = {
     {"01-tls12-good", ETH, ONE(s_tls12_good),
      "complete TLS 1.2 handshake with SNI, leaf + intermediate in clear, ALPN h2/http1.1 "
@@ -400,6 +405,10 @@ const struct cm_scenario cm_scenarios[] = {
      "SNI old.example.test is unknown to the server: it sends warning alert "
      "unrecognized_name(112) before its ServerHello and continues with its "
      "www.example.test certificate"},
+    {"38-late-data-after-reset", ETH, ONE(s_rst_race),
+     "like 01, but the client ends with a RST after the response, and the server's "
+     "close_notify and FIN, sent before the RST reached it, arrive after the RST: one "
+     "connection, its last two segments late"},
 };
 
 const size_t cm_scenario_count = sizeof cm_scenarios / sizeof cm_scenarios[0];

@@ -404,6 +404,15 @@ check("width", "a wrapped fix still reads whole",
       fix in " ".join(l.strip() for l in tty.split("fix: ", 1)[1].split("\n    clients")[0].splitlines()))
 check("width", "a pipe gets the fix on one line", "fix: " + fix + "\n" in out)
 
+c, s = one("38-late-data-after-reset")
+if c:
+    check("38", "the client's RST ended it", c["end_reason"] == "reset" and c["closed_by"] == "client_rst")
+    check("38", "established", c["outcome"] == "established")
+    check("38", "the server's close_notify after the RST is late, its FIN stray",
+          s["late_packets"] == 1 and s["stray_packets"] == 1)
+for name in ("01-tls12-good", "13-many-connections"):
+    check(name, "nothing late", analyze(name)[1]["late_packets"] == 0)
+
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):
     if f.endswith(".pcap"):
