@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "tls_names.h"
+#include "ts_hash.h"
 
 /* Text built into a caller's buffer; `full` once something did not fit. */
 struct fp_text {
@@ -162,14 +163,53 @@ bool tls_ja3s_string(const struct tls_server_hello *sh, char *out, size_t outlen
 	return text_done(&t);
 }
 
+/* The texts a fingerprint hashes repeat: every connection from the same client software gives
+ * the same JA3 string and JA4 lists. The digests of recent texts are kept per thread, in slots
+ * picked by the run's keyed hash of the text (ts_hash.h) and compared whole, so a hello cannot
+ * pass for another; a text too long for a slot is hashed every time. */
+#define FP_MEMO_SLOTS 128
+#define FP_MEMO_TEXT_MAX 512
+
+struct fp_memo {
+	const EVP_MD *md; /* NULL: empty slot */
+	size_t len;
+	unsigned int dlen;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char text[FP_MEMO_TEXT_MAX];
+};
+
+static _Thread_local struct fp_memo fp_memo[FP_MEMO_SLOTS];
+
+/* The digest of text under md into d (its length; 0 if libcrypto failed). */
+static unsigned int digest_memo(const EVP_MD *md, const char *text, unsigned char d[EVP_MAX_MD_SIZE])
+{
+	size_t len = strlen(text);
+	unsigned int dlen = 0;
+	struct fp_memo *m = NULL;
+	if (len <= FP_MEMO_TEXT_MAX) {
+		m = &fp_memo[ts_hash(text, len) % FP_MEMO_SLOTS];
+		if (m->md == md && m->len == len && !memcmp(m->text, text, len)) {
+			memcpy(d, m->d, m->dlen);
+			return m->dlen;
+		}
+	}
+	if (!EVP_Digest(text, len, d, &dlen, md, NULL))
+		return 0;
+	if (m) {
+		m->md = md;
+		m->len = len;
+		m->dlen = dlen;
+		memcpy(m->d, d, dlen);
+		memcpy(m->text, text, len);
+	}
+	return dlen;
+}
+
 static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex_digits)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
 	static const char hexd[] = "0123456789abcdef";
-
-	if (!EVP_Digest(text, strlen(text), d, &dlen, md, NULL))
-		dlen = 0;
+	unsigned int dlen = md ? digest_memo(md, text, d) : 0;
 	size_t i = 0;
 	for (; i < hex_digits && i / 2 < dlen; i++)
 		out[i] = hexd[(d[i / 2] >> ((i % 2) ? 0 : 4)) & 0xf];
