@@ -746,7 +746,6 @@ void x509_cert_free(struct x509_cert *c)
 	if (!c)
 		return;
 	X509_free(c->x509);
-	free(c->json);
 	free(c->subject);
 	free(c->issuer);
 	free(c->issuer_cn);

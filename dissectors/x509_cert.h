@@ -93,12 +93,6 @@ struct x509_cert {
 	bool self_signed; /* self-issued and the signature verifies with its own key */
 
 	X509 *x509; /* the parsed certificate (NULL if !parsed), owned */
-
-	/* The JSON object the outputs write for this certificate, made on first
-	 * use and owned here: a certificate seen thousands of times is formatted
-	 * once (the output owns its content; this module only frees it). */
-	char *json;
-	size_t json_len;
 };
 
 /* Parse one DER certificate. Never fails on bad input: see `parsed`. TS_NOMEM only. */

@@ -161,23 +161,6 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	}
 }
 
-/* One connection as a JSON line into fp (an error object if too large). */
-bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-                    const struct report_inputs *in)
-{
-	report_json_conn(w, c, dg, in);
-	if (w->failed) {
-		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
-		jw_reset(w);
-		jw_object_begin(w, NULL);
-		jw_ascii(w, "type", "error");
-		jw_uint(w, "id", c->id);
-		jw_ascii(w, "error", "record larger than the JSON writer's limit");
-		jw_object_end(w);
-	}
-	return jw_flush_line(w, fp);
-}
-
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
                     const struct option *longopts)
 {
@@ -204,6 +187,14 @@ bool color_wanted(const char *when, FILE *fp)
 {
 	return !strcmp(when, "always") ||
 	       (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
+}
+
+bool parse_json_detail(const char *arg, enum json_detail *out)
+{
+	if (json_detail_parse(arg, out))
+		return true;
+	fprintf(stderr, "tlsscope: --json-detail: '%s' is not compact or full\n", arg);
+	return false;
 }
 
 bool parse_fail_on(const char *arg, int *out)

@@ -111,10 +111,8 @@ bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *nam
 /* pipeline_drain(), with a warning when --keylog matched nothing. */
 void analysis_drain(struct pipeline *p);
 
-/* One connection as a JSON line into fp (an error object in its place if it
- * is larger than the JSON writer's limit). False if writing failed. */
-bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-                    const struct report_inputs *in);
+/* --json-detail: "compact" or "full". False (message printed) otherwise. */
+bool parse_json_detail(const char *arg, enum json_detail *out);
 
 /* --fail-on: "never" gives SEV_COUNT. False (message printed) for a bad value. */
 bool parse_fail_on(const char *arg, int *out);

@@ -49,6 +49,8 @@ static void usage(FILE *fp)
 	        "  --list               list the interfaces that can be captured, then exit\n"
 	        "  --json               one JSON object per connection, then a summary object\n"
 	        "  --json-file FILE     also append JSON Lines to FILE; SIGHUP reopens it (logrotate)\n"
+	        "  --json-detail LEVEL  compact (the default: each certificate once a day, as its own\n"
+	        "                       line) or full (ClientHello, ServerHello, timeline inline)\n"
 	        "  --tui                the curses view, filled as connections are decided (q stops)\n"
 	        "  --no-summary         leave out the summary\n"
 	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
@@ -83,13 +85,13 @@ static void on_reopen_signal(int sig)
 
 struct live_output {
 	bool json;
-	struct jsonw w;
+	struct json_report *jr; /* --json */
 	struct report_inputs inputs;
 	bool write_failed;
 	/* --json-file: touched by the writer thread, then by the main thread after the drain. */
 	const char *json_path;
 	FILE *json_file;
-	struct jsonw wf;
+	struct json_report *jrf;
 };
 
 /* Open (append: a restart adds to the day's file) the --json-file; false with the reason printed. */
@@ -112,6 +114,7 @@ static void json_file_reopen_if_asked(struct live_output *o)
 	if (o->json_file && fclose(o->json_file) != 0)
 		o->write_failed = true;
 	o->json_file = NULL;
+	json_report_restart(o->jrf); /* the new file gets its own certificate lines */
 	if (!json_file_open(o))
 		o->write_failed = true;
 }
@@ -122,7 +125,7 @@ static void write_record(const struct conn *c, const struct diagnosis *dg, void 
 {
 	struct live_output *o = user;
 	if (o->json) {
-		if (!json_conn_line(&o->w, stdout, c, dg, &o->inputs))
+		if (!json_report_conn(o->jr, stdout, c, dg, &o->inputs))
 			o->write_failed = true;
 	} else {
 		report_text_brief(stdout, c, dg, &o->inputs);
@@ -131,7 +134,7 @@ static void write_record(const struct conn *c, const struct diagnosis *dg, void 
 		o->write_failed = true;
 	json_file_reopen_if_asked(o);
 	if (o->json_file &&
-	    (!json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs) || fflush(o->json_file) != 0))
+	    (!json_report_conn(o->jrf, o->json_file, c, dg, &o->inputs) || fflush(o->json_file) != 0))
 		o->write_failed = true;
 }
 
@@ -343,6 +346,7 @@ enum live_option_code {
 	OPT_LIST,
 	OPT_TUI,
 	OPT_JSON_FILE,
+	OPT_JSON_DETAIL,
 };
 
 /* The options of `live`, also the source of the shell completions (cli_completion.c). */
@@ -357,6 +361,7 @@ const struct option live_long_options[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"json", no_argument, NULL, OPT_JSON},
     {"json-file", required_argument, NULL, OPT_JSON_FILE},
+    {"json-detail", required_argument, NULL, OPT_JSON_DETAIL},
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -383,8 +388,7 @@ int cmd_live(int argc, char **argv)
 	int status = 0;
 	int c;
 	char err[1200];
-	jw_init(&o.w);
-	jw_init(&o.wf);
+	enum json_detail detail = JSON_DETAIL_COMPACT;
 	if (!analysis_config_init(&cfg, argc)) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
@@ -432,6 +436,12 @@ int cmd_live(int argc, char **argv)
 			break;
 		case OPT_JSON_FILE:
 			o.json_path = optarg;
+			break;
+		case OPT_JSON_DETAIL:
+			if (!parse_json_detail(optarg, &detail)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_TUI:
 			tui = true;
@@ -493,6 +503,13 @@ int cmd_live(int argc, char **argv)
 	}
 	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count) ||
 	    !cli_output_not_input("--json-file", o.json_path, cfg.read_files, cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	o.jr = json_report_new(detail, true);
+	o.jrf = json_report_new(detail, true);
+	if (!o.jr || !o.jrf) {
+		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -571,16 +588,14 @@ int cmd_live(int argc, char **argv)
 	if (summary) {
 		const struct ts_stats *stats = engine_stats(e);
 		if (o.json) {
-			report_json_summary(&o.w, stats, &o.inputs);
-			if (!jw_flush_line(&o.w, stdout))
+			if (!json_report_summary(o.jr, stdout, stats, &o.inputs))
 				o.write_failed = true;
 		} else {
 			report_text_summary(stdout, stats, &o.inputs);
 		}
 		json_file_reopen_if_asked(&o);
 		if (o.json_file) {
-			report_json_summary(&o.wf, stats, &o.inputs);
-			if (!jw_flush_line(&o.wf, o.json_file))
+			if (!json_report_summary(o.jrf, o.json_file, stats, &o.inputs))
 				o.write_failed = true;
 		}
 	}
@@ -606,8 +621,8 @@ out:
 	live_close(lc);
 	if (o.json_file)
 		fclose(o.json_file);
-	jw_free(&o.w);
-	jw_free(&o.wf);
+	json_report_free(o.jr);
+	json_report_free(o.jrf);
 	analysis_config_free(&cfg);
 	return status;
 }

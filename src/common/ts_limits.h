@@ -86,6 +86,11 @@
 #define TRUST_CACHE_MAX_ENTRIES 4096
 /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
 #define TLS_MAX_CHAIN_BUILT 16
+/* certificates the JSON writer remembers as already written (~100 bytes each); past it
+ * it forgets them all and writes each again before its next reference */
+#define JSON_CERT_TABLE_MAX_ENTRIES (1u << 17)
+/* --json-detail full: bytes of formatted certificate objects kept for reuse */
+#define JSON_CERT_MEMO_MAX_BYTES (8u << 20)
 
 /* Key log (--keylog) and decryption of the handshake with it. */
 #define KEYLOG_MAX_FILE_BYTES                                                                                \

@@ -2,13 +2,30 @@
  * report_json.c - one JSON object per connection, and the run summary.
  * Every field is documented in docs/json.md; change them together.
  */
+#include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cert_export.h"
+#include "json_cert_table.h"
 #include "report_json.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
+
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md; /* fetched once: an implicit fetch per digest costs more than the digest */
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+bool report_sha256(const uint8_t *der, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+	return EVP_Digest(der, len, out, &n, sha256_md(), NULL) && n == 32;
+}
 
 static bool file_nano(const struct report_inputs *in, uint32_t idx)
 {
@@ -372,30 +389,40 @@ static void cert_object(struct jsonw *w, const uint8_t *der, uint32_t len, const
 	jw_object_end(w);
 }
 
+struct json_report {
+	enum json_detail detail;
+	bool daily;
+	struct json_cert_table certs;
+	struct jsonw w;     /* the connection line */
+	struct jsonw lines; /* compact: the certificate lines it needs, written first */
+	struct jsonw tmp;   /* one certificate's object */
+};
+
 /* A parsed certificate's object is the same every time it is sent: format it
- * once and keep the text with the certificate (it lives in the run's cache). */
-static void cert_object_memo(struct jsonw *w, const uint8_t *der, uint32_t len, const struct x509_cert *x)
+ * once and keep the text in the stream's table. */
+static void cert_object_memo(struct json_report *r, struct jsonw *w, const uint8_t *der, uint32_t len,
+                             const struct x509_cert *x)
 {
-	if (!x->json) {
-		struct jsonw tmp;
-		jw_init(&tmp);
-		cert_object(&tmp, der, len, x);
-		if (!tmp.failed) {
-			struct x509_cert *memo =
-			    (struct x509_cert *)x; /* a cache of its own formatting, nothing else */
-			memo->json = tmp.buf;
-			memo->json_len = tmp.len;
-			tmp.buf = NULL;
+	struct json_cert_entry *e = json_cert_table_get(&r->certs, x->sha256);
+	if (e && !e->json) {
+		struct jsonw *tmp = &r->tmp;
+		jw_reset(tmp);
+		cert_object(tmp, der, len, x);
+		if (!tmp->failed) {
+			char *copy = malloc(tmp->len);
+			if (copy) {
+				memcpy(copy, tmp->buf, tmp->len);
+				json_cert_table_memo(&r->certs, e, copy, tmp->len);
+			}
 		}
-		jw_free(&tmp);
 	}
-	if (x->json)
-		jw_raw(w, NULL, x->json, x->json_len);
+	if (e && e->json)
+		jw_raw(w, NULL, e->json, e->json_len);
 	else
 		cert_object(w, der, len, x);
 }
 
-static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l,
+static void cert_list(struct json_report *r, struct jsonw *w, const char *key, const struct conn_cert_list *l,
                       const struct x509_cert *const *parsed, size_t parsed_count)
 {
 	jw_array_begin(w, key);
@@ -403,9 +430,54 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 		const uint8_t *der = l->blob + l->certs[i].off;
 		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
 		if (x)
-			cert_object_memo(w, der, l->certs[i].len, x);
+			cert_object_memo(r, w, der, l->certs[i].len, x);
 		else
 			cert_object(w, der, l->certs[i].len, NULL);
+	}
+	jw_array_end(w);
+}
+
+static int64_t utc_day(int64_t ts_ns)
+{
+	int64_t day_ns = 86400LL * 1000000000LL;
+	return ts_ns >= 0 ? ts_ns / day_ns : -((-ts_ns + day_ns - 1) / day_ns);
+}
+
+/* Compact detail: the certificates by fingerprint, and a "certificate" line (into r->lines)
+ * for each one this stream has not written yet (today, when daily). The line has the parsed
+ * fields when its first reference has them (a server certificate, with the diagnosis). */
+static void cert_fingerprints(struct json_report *r, struct jsonw *w, const char *key, const struct conn *c,
+                              const struct conn_cert_list *l, const struct x509_cert *const *parsed,
+                              size_t parsed_count, bool nano)
+{
+	int64_t day = r->daily ? utc_day(c->first_ts_ns) : 0;
+	jw_array_begin(w, key);
+	for (uint16_t i = 0; i < l->count; i++) {
+		const uint8_t *der = l->blob + l->certs[i].off;
+		uint32_t len = l->certs[i].len;
+		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
+		uint8_t sha[32];
+		if (x)
+			memcpy(sha, x->sha256, 32); /* computed once per distinct certificate */
+		else if (!report_sha256(der, len, sha))
+			memset(sha, 0, sizeof(sha));
+		jw_hex(w, NULL, sha, 32);
+		struct json_cert_entry *e = json_cert_table_get(&r->certs, sha);
+		if (e && e->day == day)
+			continue;
+		struct jsonw *o = &r->lines;
+		jw_object_begin(o, NULL);
+		jw_ascii(o, "type", "certificate");
+		jw_time(o, "ts", c->first_ts_ns, nano);
+		jw_hex(o, "der_sha256", sha, 32);
+		jw_uint(o, "der_length", len);
+		jw_base64(o, "der_base64", der, len);
+		if (x)
+			cert_fields(o, x);
+		jw_object_end(o);
+		jw_newline(o);
+		if (e)
+			e->day = day;
 	}
 	jw_array_end(w);
 }
@@ -835,9 +907,35 @@ static void resumed_link(struct jsonw *w, const struct resume_origin *o)
 	jw_object_end(w);
 }
 
-void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
-                      const struct report_inputs *in)
+/* ja3, ja4, ja3s of a compact record: the client's first ClientHello and the ServerHello. */
+static void compact_fingerprints(struct jsonw *w, const struct conn *c)
 {
+	enum tls_fp_transport tr = c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP;
+	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	const struct tls_client_hello *ch = c->client_hello;
+	if (ch && tls_ja3_string(ch, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		jw_ascii(w, "ja3", md5);
+	} else {
+		jw_null(w, "ja3");
+	}
+	bool raw_ok;
+	if (ch && tls_ja4_both(ch, tr, ja4, text, sizeof(text), &raw_ok))
+		jw_ascii(w, "ja4", ja4);
+	else
+		jw_null(w, "ja4");
+	if (c->server_hello && tls_ja3s_string(c->server_hello, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		jw_ascii(w, "ja3s", md5);
+	} else {
+		jw_null(w, "ja3s");
+	}
+}
+
+static void conn_record(struct json_report *r, struct jsonw *w, const struct conn *c,
+                        const struct diagnosis *dg, const struct report_inputs *in)
+{
+	bool full = r->detail == JSON_DETAIL_FULL;
 	bool nano = file_nano(in, c->file_index);
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
@@ -891,17 +989,26 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_ascii(w, "end_reason", end_reason(c));
 	jw_string(w, "closed_by", closed_by(c));
 
-	if (ch)
-		client_hello(w, c, ch);
-	else
-		jw_null(w, "client_hello");
-	server_hello(w, c);
-
-	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
+	if (!full) {
+		compact_fingerprints(w, c);
+		cert_fingerprints(r, w, "certificates_sha256", c, &c->server_certs, dg ? dg->certs : NULL,
+		                  dg ? dg->cert_count : 0, nano);
+	} else {
+		if (ch)
+			client_hello(w, c, ch);
+		else
+			jw_null(w, "client_hello");
+		server_hello(w, c);
+		cert_list(r, w, "certificates", &c->server_certs, dg ? dg->certs : NULL,
+		          dg ? dg->cert_count : 0);
+	}
 	jw_uint(w, "certificates_total", c->server_certs.total);
 	jw_ascii(w, "certificates_state", conn_certificates_state(c));
 	decryption(w, c);
-	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
+	if (full)
+		cert_list(r, w, "client_certificates", &c->client_certs, NULL, 0);
+	else
+		cert_fingerprints(r, w, "client_certificates_sha256", c, &c->client_certs, NULL, 0, nano);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
@@ -926,7 +1033,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	alerts(w, c, nano);
 	jw_uint(w, "alerts_total", c->alert_total);
 	quic_object(w, c);
-	timeline(w, c, nano);
+	if (full)
+		timeline(w, c, nano);
 	if (dg)
 		diagnosis(w, c, dg);
 
@@ -950,7 +1058,73 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_object_end(w);
 }
 
-void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
+struct json_report *json_report_new(enum json_detail detail, bool daily)
+{
+	struct json_report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->detail = detail;
+	r->daily = daily;
+	json_cert_table_init(&r->certs);
+	jw_init(&r->w);
+	jw_init(&r->lines);
+	jw_init(&r->tmp);
+	return r;
+}
+
+void json_report_free(struct json_report *r)
+{
+	if (!r)
+		return;
+	json_cert_table_free(&r->certs);
+	jw_free(&r->w);
+	jw_free(&r->lines);
+	jw_free(&r->tmp);
+	free(r);
+}
+
+void json_report_restart(struct json_report *r)
+{
+	if (!r)
+		return;
+	json_cert_table_free(&r->certs);
+	json_cert_table_init(&r->certs);
+}
+
+bool json_detail_parse(const char *word, enum json_detail *out)
+{
+	if (!strcmp(word, "compact"))
+		*out = JSON_DETAIL_COMPACT;
+	else if (!strcmp(word, "full"))
+		*out = JSON_DETAIL_FULL;
+	else
+		return false;
+	return true;
+}
+
+bool json_report_conn(struct json_report *r, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in)
+{
+	struct jsonw *w = &r->w;
+	jw_reset(&r->lines);
+	conn_record(r, w, c, dg, in);
+	bool ok = true;
+	/* A certificate line is at most TLS_MAX_CERT_BYTES in base64: far below the writer's limit. */
+	if (r->lines.len && !r->lines.failed)
+		ok = fwrite(r->lines.buf, 1, r->lines.len, fp) == r->lines.len;
+	if (w->failed) {
+		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+		jw_reset(w);
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "type", "error");
+		jw_uint(w, "id", c->id);
+		jw_ascii(w, "error", "record larger than the JSON writer's limit");
+		jw_object_end(w);
+	}
+	return jw_flush_line(w, fp) && ok;
+}
+
+static void summary_record(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
 {
 	jw_object_begin(w, NULL);
 	jw_ascii(w, "type", "summary");
@@ -1035,4 +1209,12 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 		jw_object_end(w);
 	}
 	jw_object_end(w);
+}
+
+bool json_report_summary(struct json_report *r, FILE *fp, const struct ts_stats *s,
+                         const struct report_inputs *in)
+{
+	jw_reset(&r->w);
+	summary_record(&r->w, s, in);
+	return jw_flush_line(&r->w, fp);
 }

@@ -242,15 +242,22 @@ static void utc_text(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-static void fingerprints_of(const struct conn_cert_list *l, char *out)
+/* The chain's SHA-256s, space-separated: from the diagnosis's parsed certificates (hashed once per
+ * distinct certificate) where it has them, else hashed here. */
+static void fingerprints_of(const struct conn_cert_list *l, const struct diagnosis *dg, char *out)
 {
 	size_t o = 0;
 	out[0] = 0;
 	for (uint16_t i = 0; i < l->count; i++) {
 		uint8_t md[EVP_MAX_MD_SIZE];
 		unsigned mdlen = 0;
-		if (!EVP_Digest(l->blob + l->certs[i].off, l->certs[i].len, md, &mdlen, EVP_sha256(), NULL))
+		if (dg && i < dg->cert_count && dg->certs[i]) {
+			memcpy(md, dg->certs[i]->sha256, 32);
+			mdlen = 32;
+		} else if (!EVP_Digest(l->blob + l->certs[i].off, l->certs[i].len, md, &mdlen, EVP_sha256(),
+		                       NULL)) {
 			mdlen = 0;
+		}
 		if (o)
 			out[o++] = ' ';
 		for (unsigned k = 0; k < mdlen; k++)
@@ -294,7 +301,7 @@ static bool count_chain(struct state_store *st, int64_t server, int64_t at, cons
 	static struct chain_row old, now; /* one thread per store; too large for the stack many times over */
 	const struct x509_cert *leaf = dg && dg->cert_count ? dg->certs[0] : NULL;
 	memset(&now, 0, sizeof(now));
-	fingerprints_of(&c->server_certs, now.fingerprints);
+	fingerprints_of(&c->server_certs, dg, now.fingerprints);
 	now.cert_count = c->server_certs.count;
 	snprintf(now.issuer, sizeof(now.issuer), "%s", leaf && leaf->issuer ? leaf->issuer : "");
 	snprintf(now.key_type, sizeof(now.key_type), "%s", leaf ? leaf->key_type : "");

@@ -12,13 +12,14 @@ raw control byte, a C1 control, a bidi control or invalid UTF-8, and the
 escaped names must be there to read. Capturing needs root or CAP_NET_RAW
 (else 77, as without openssl).
 """
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import load_lines  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import lo_capture  # noqa: E402  (waits until a capture on lo listens)
@@ -130,8 +131,7 @@ check("analyze: the hostname mismatch was found", "hostname-mismatch" in text or
 
 r = run(["analyze", "--json", pcap])
 clean("analyze JSON", r.stdout)
-lines = [json.loads(l) for l in r.stdout.decode().splitlines()]
-conn = next(l for l in lines if l.get("type") == "connection")
+conn = load_lines(r.stdout.decode())[0][0]  # the certificate line joined to the record
 dns = conn["certificates"][0]["san"]["dns"]
 check("JSON keeps the names (escaped the JSON way)",
       "host\x1b[2J.test" in dns and "bidi\u202egnp.test" in dns and "bad\\xff\\xc3.test" in dns, dns)

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tlsscope_run import abnormal, run as run_tlsscope  # noqa: E402
+from tlsscope_run import abnormal, load_lines, run as run_tlsscope  # noqa: E402
 
 TOOL, PCAPS = sys.argv[1], sys.argv[2]
 failures = []
@@ -21,7 +21,7 @@ failures = []
 
 def analyze(name, *extra):
     path = os.path.join(PCAPS, name + ".pcap")
-    r = run_tlsscope([TOOL, "analyze", "--json", *extra, path], capture_output=True, text=True, timeout=120)
+    r = run_tlsscope([TOOL, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True, text=True, timeout=120)
     if r.returncode not in (0, 1):  # 1: findings at or above --fail-on (default error)
         failures.append("%s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
         return [], {}
@@ -303,7 +303,7 @@ with tempfile.TemporaryDirectory() as tmp:
                      capture_output=True, text=True, timeout=120)
     check("json-file", "exit 1 (a self-signed leaf is an error) and the text report on stdout", r.returncode == 1 and "== summary ==" in r.stdout)
     objs = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
-    conns = [o for o in objs if o["type"] == "connection"]
+    conns = load_lines(objs)[0]  # the compact records, their certificate lines joined
     check("json-file", "22 connections and a summary in the file", len(conns) == 22 and objs[-1]["type"] == "summary")
     pems = sorted(f for f in os.listdir(xd) if f.endswith(".pem")) if os.path.isdir(xd) else []
     want = sorted({c["der_sha256"] + ".pem" for o in conns for c in o["certificates"]})

@@ -211,7 +211,7 @@ def run_client(case, pki, tmp, keylog, java_dir):
 
 
 def analyze(tool, pcap, ca, *extra):
-    r = subprocess.run([tool, "analyze", "--json", "--ca", ca, "--fail-on", "error", *extra, pcap],
+    r = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", "--ca", ca, "--fail-on", "error", *extra, pcap],
                        capture_output=True, text=True, timeout=60)
     conns = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     return r.returncode, [c for c in conns if c.get("type", "connection") == "connection"]

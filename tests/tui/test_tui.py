@@ -9,7 +9,6 @@ capture, the certificates' SHA-256 for the export.
 """
 import glob
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -19,15 +18,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tuitest import Fail, Session, skip_without_tmux  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tlsscope_run import run as run_tlsscope  # noqa: E402
+from tlsscope_run import load_lines, run as run_tlsscope  # noqa: E402
 
 SEVERITIES = ["info", "warning", "error", "critical"]
 
 
 def truth(tlsscope, args):
     out = run_tlsscope([tlsscope, "analyze", "--json", *args], allowed=(0, 1)).stdout
-    recs = [json.loads(line) for line in out.decode().splitlines()]
-    conns = [r for r in recs if r["type"] == "connection"]
+    conns = load_lines(out.decode())[0]  # with their certificate lines joined
     conns.sort(key=lambda r: (r["ts"], r["id"]))  # the view's time order
     return conns
 
