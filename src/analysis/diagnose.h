@@ -67,6 +67,8 @@ enum finding_code {
 	FINDING_CLIENT_CERTIFICATE_MISSING,
 	FINDING_TLS13_CLIENT_REJECTED,
 	FINDING_TLS13_SERVER_REJECTED,
+	/* certificate: valid at the handshake, but not for long (diag_context.expiry_warn_days) */
+	FINDING_EXPIRY_SOON,
 	FINDING_CODE_COUNT
 };
 
@@ -138,6 +140,8 @@ struct diag_context {
 	struct cert_cache *cache;
 	struct trust_store *trust;
 	const struct expect_rules *rules; /* may be NULL */
+	/* expiry-soon when a certificate sent expires within this many days of the handshake; 0: never */
+	int expiry_warn_days;
 };
 
 /* Diagnose one finished connection. The result points into the cache: use
