@@ -66,7 +66,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         " leaf_not_after, first_seen, last_seen, count, leaf_subject, chain_not_after)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1, ?9, ?10)"
         " ON CONFLICT(server_id, fingerprints) DO UPDATE SET first_seen = min(first_seen, ?8),"
-        " last_seen = max(last_seen, ?8), count = count + 1 RETURNING count",
+        " last_seen = max(last_seen, ?8), count = count + 1, leaf_subject = coalesce(leaf_subject, ?9),"
+        " chain_not_after = coalesce(chain_not_after, ?10) RETURNING count",
     [ST_CHAIN_CHANGE] = "INSERT INTO chain_change(server_id, at, old_fingerprints, new_fingerprints, differs)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
     [ST_FAILURE_MODE] =
