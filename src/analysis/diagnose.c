@@ -90,6 +90,7 @@ static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
          CAUSE),
     KIND(CLIENT_CERTIFICATE_REJECTED, "client-certificate-rejected", ERROR, "client-certificate-rejected",
          SIGNAL),
+    KIND(EXPIRY_SOON, "expiry-soon", WARNING, "expiry-soon", CAUSE),
 };
 #undef KIND
 
@@ -1219,6 +1220,46 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 	(void)c;
 }
 
+/* The certificate sent that expires first, when that is within warn_days of the handshake: the day the
+ * chain stops verifying. Certificates already out of their validity have their own findings. */
+static void expiry_soon(struct diagnosis *d, int64_t at, int warn_days)
+{
+	int first = -1;
+	for (size_t i = 0; i < d->cert_count; i++) {
+		const struct x509_cert *x = d->certs[i];
+		if (x->parsed && x->not_before <= at && x->not_after >= at &&
+		    (first < 0 || x->not_after < d->certs[first]->not_after))
+			first = (int)i;
+	}
+	if (first < 0 || d->certs[first]->not_after - at >= (int64_t)warn_days * 86400)
+		return;
+	const struct x509_cert *x = d->certs[first];
+	char left[48], when[32], leaf_until[32];
+	fmt_duration(x->not_after - at, left, sizeof(left));
+	x509_time_format(x->not_after, when, sizeof(when));
+	struct finding *f = add(d, FINDING_EXPIRY_SOON, first);
+	if (first == 0) {
+		MSG(f,
+		    "The server's certificate (%s) expires on %s, %s after this handshake (warned within %d "
+		    "days); from then on every client fails with CERT_HAS_EXPIRED.",
+		    x->subject ? x->subject : "?", when, left, warn_days);
+		FIX(f,
+		    "Renew the certificate before %s and install the new one with its intermediates (the "
+		    "full chain) on the server; automate renewal (ACME) so it happens well before expiry.",
+		    when);
+		return;
+	}
+	x509_time_format(d->certs[0]->not_after, leaf_until, sizeof(leaf_until));
+	MSG(f,
+	    "Certificate %d (%s), sent in the chain, expires on %s, %s after this handshake and before the "
+	    "leaf (valid until %s; warned within %d days): from then on the chain no longer verifies.",
+	    first, x->subject ? x->subject : "?", when, left, leaf_until, warn_days);
+	FIX(f,
+	    "Before %s, replace that intermediate in the server's chain file with the one the CA issues "
+	    "under now (from the CA's repository), or renew the leaf under the CA's current intermediate.",
+	    when);
+}
+
 static void host_findings(struct diagnosis *d)
 {
 	const struct x509_cert *leaf = d->certs[0];
@@ -2010,6 +2051,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			drop_unsent_link_issues(&d->verdict);
 		d->clients_from_chain = !c->server_certs.truncated; /* no client got this chain whole */
 		chain_findings(c, d);
+		if (ctx->expiry_warn_days > 0)
+			expiry_soon(d, at, ctx->expiry_warn_days);
 		if (d->clients_from_chain)
 			chain_errors(d, at);
 		if (d->certs[0]->parsed && d->expected_host[0]) {

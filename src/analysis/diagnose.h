@@ -71,6 +71,8 @@ enum finding_code {
 	/* client certificates (mutual TLS) */
 	FINDING_CLIENT_CERTIFICATE_INVALID,
 	FINDING_CLIENT_CERTIFICATE_REJECTED,
+	/* certificate: valid at the handshake, but not for long (diag_context.expiry_warn_days) */
+	FINDING_EXPIRY_SOON,
 	FINDING_CODE_COUNT
 };
 
@@ -147,6 +149,8 @@ struct diag_context {
 	const struct expect_rules *rules; /* may be NULL */
 	struct resume_links *resume;      /* the run's sessions; NULL: resumptions are not linked */
 	struct trust_store *client_trust; /* --client-ca (purpose sslclient), or NULL */
+	/* expiry-soon when a certificate sent expires within this many days of the handshake; 0: never */
+	int expiry_warn_days;
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

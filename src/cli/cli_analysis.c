@@ -36,12 +36,15 @@ const char analysis_options_help[] =
     "                       verification, findings or client_errors\n"
     "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
     "                       missing): chains, versions, outcomes per server; findings\n"
-    "                       chain-changed and new-failure-mode (docs/state.md)\n";
+    "                       chain-changed and new-failure-mode (docs/state.md)\n"
+    "  --expiry-warn DAYS   finding expiry-soon when a certificate sent expires within DAYS\n"
+    "                       of the handshake's capture time (default 30; 0: off)\n";
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->diagnose = true;
+	cfg->expiry_warn_days = ANALYSIS_EXPIRY_WARN_DAYS;
 	size_t n = argc > 0 ? (size_t)argc : 1;
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
@@ -151,6 +154,12 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	case OPT_STATE:
 		cfg->state_path = arg;
 		return 1;
+	case OPT_EXPIRY_WARN:
+		/* Ten years: past it every certificate in use would warn. */
+		if (!cli_parse_number("--expiry-warn", arg, 0, 3650, &v))
+			return -1;
+		cfg->expiry_warn_days = (int)v;
+		return 1;
 	case OPT_KEYLOG:
 		if (!load_keylog(&cfg->keylog, arg))
 			return -1;
@@ -220,6 +229,7 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 	                                .trust = cfg->trust,
 	                                .client_trust = cfg->client_trust,
 	                                .diagnose = cfg->diagnose,
+	                                .expiry_warn_days = cfg->expiry_warn_days,
 	                                .drop_records_when_full = cfg->drop_records_when_full};
 	struct pipeline *p;
 	if (pipeline_new(&opts, sink, user, &p, err, sizeof(err)) != TS_OK) {

@@ -28,6 +28,8 @@
 
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
+/* --expiry-warn's default: the month public CAs and ACME clients renew within. */
+#define ANALYSIS_EXPIRY_WARN_DAYS 30
 
 /* getopt codes of the shared options (above any character a command uses). */
 enum analysis_option_code {
@@ -43,6 +45,7 @@ enum analysis_option_code {
 	OPT_KEYLOG,
 	OPT_STATE,
 	OPT_CLIENT_CA,
+	OPT_EXPIRY_WARN,
 	OPT_ANALYSIS_LAST
 };
 
@@ -56,6 +59,7 @@ enum analysis_option_code {
 	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
 	    {"state", required_argument, NULL, OPT_STATE},                                                   \
 	    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},                                           \
+	    {"expiry-warn", required_argument, NULL, OPT_EXPIRY_WARN},                                       \
 	{                                                                                                    \
 		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
 	}
@@ -69,6 +73,7 @@ struct analysis_config {
 	struct trust_options trust;
 	struct trust_options client_trust; /* --client-ca: what the servers accept client certificates from */
 	bool diagnose;                     /* false with --no-diagnose */
+	int expiry_warn_days;              /* --expiry-warn DAYS (default 30; 0: off) */
 	struct keylog *keylog;             /* --keylog files, loaded; engine.keylog points here */
 	const char *state_path;            /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is

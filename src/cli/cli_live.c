@@ -19,6 +19,7 @@
 #include "capture_live.h"
 #include "cli_analysis.h"
 #include "cli_completion.h"
+#include "cli_metrics.h"
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_tui.h"
@@ -51,6 +52,8 @@ static void usage(FILE *fp)
 	        "  --json-file FILE     also append JSON Lines to FILE; SIGHUP reopens it (logrotate)\n"
 	        "  --json-detail LEVEL  compact (the default: each certificate once a day, as its own\n"
 	        "                       line) or full (ClientHello, ServerHello, timeline inline)\n"
+	        "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (PORT\n"
+	        "                       alone: 127.0.0.1); handshakes, findings, drops, memory\n"
 	        "  --tui                the curses view, filled as connections are decided (q stops)\n"
 	        "  --no-summary         leave out the summary\n"
 	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
@@ -92,6 +95,7 @@ struct live_output {
 	const char *json_path;
 	FILE *json_file;
 	struct json_report *jrf;
+	struct metrics *metrics; /* --metrics, else NULL */
 };
 
 /* Open (append: a restart adds to the day's file) the --json-file; false with the reason printed. */
@@ -124,6 +128,8 @@ static void json_file_reopen_if_asked(struct live_output *o)
 static void write_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct live_output *o = user;
+	if (o->metrics)
+		metrics_count_record(o->metrics, c, dg);
 	if (o->json) {
 		if (!json_report_conn(o->jr, stdout, c, dg, &o->inputs))
 			o->write_failed = true;
@@ -246,6 +252,7 @@ struct live_run {
 	struct engine *engine;
 	struct pipeline *analysis;
 	struct tui_model *model; /* --tui, else NULL */
+	struct metrics *metrics; /* --metrics, else NULL */
 	const char *interface;
 	long long duration_s, count;
 	int status;
@@ -260,6 +267,19 @@ static void show_counters(struct live_run *r, const char *state, const struct li
 	         (unsigned long long)k->received, (unsigned long long)dropped,
 	         dropped ? " (connections may be missed)" : "");
 	tui_model_set_status(r->model, text); /* the view redraws only if the text changed */
+}
+
+/* What a scrape of --metrics shows of the capture. */
+static void set_metrics(struct live_run *r, const struct live_counters *k)
+{
+	struct metrics_capture mc = {.packets_received = k->received,
+	                             .dropped_by_kernel = k->dropped_by_kernel,
+	                             .dropped_by_interface = k->dropped_by_interface,
+	                             .records_dropped = pipeline_records_dropped(r->analysis),
+	                             .flow_memory = engine_memory(r->engine),
+	                             .flow_memory_peak = engine_stats(r->engine)->memory_peak,
+	                             .flow_memory_cap = engine_memory_cap(r->engine)};
+	metrics_set_capture(r->metrics, &mc);
 }
 
 /* Until a signal, q, --duration, --count, or the capture fails (EXIT_USAGE, r->err set). */
@@ -280,6 +300,8 @@ static int capture_loop(struct live_run *r)
 			return EXIT_USAGE;
 		}
 		live_counters_get(r->lc, &k);
+		if (r->metrics)
+			set_metrics(r, &k);
 		/* Every poll, not only every LIVE_STATUS_NS: records go while a reader stalls. */
 		watch_records(&records, pipeline_records_dropped(r->analysis), now);
 		if (r->count && k.frames >= (uint64_t)r->count)
@@ -347,6 +369,7 @@ enum live_option_code {
 	OPT_TUI,
 	OPT_JSON_FILE,
 	OPT_JSON_DETAIL,
+	OPT_METRICS,
 };
 
 /* The options of `live`, also the source of the shell completions (cli_completion.c). */
@@ -362,6 +385,7 @@ const struct option live_long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"json-file", required_argument, NULL, OPT_JSON_FILE},
     {"json-detail", required_argument, NULL, OPT_JSON_DETAIL},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -383,6 +407,8 @@ int cmd_live(int argc, char **argv)
 	const char *color = "auto";
 	long long duration_s = 0, count = 0, v;
 	bool summary = true, list = false, tui = false;
+	const char *metrics_spec = NULL;
+	struct metrics_server *metrics_server = NULL;
 	struct tui_model *model = NULL;
 	int fail_on = SEV_COUNT;
 	int status = 0;
@@ -446,6 +472,9 @@ int cmd_live(int argc, char **argv)
 		case OPT_TUI:
 			tui = true;
 			break;
+		case OPT_METRICS:
+			metrics_spec = optarg;
+			break;
 		case OPT_NO_SUMMARY:
 			summary = false;
 			break;
@@ -494,6 +523,16 @@ int cmd_live(int argc, char **argv)
 	}
 	if (tui && o.json_path) {
 		fprintf(stderr, "tlsscope: live: --tui and --json-file cannot be used together\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (tui && metrics_spec) {
+		fprintf(stderr, "tlsscope: live: --tui and --metrics cannot be used together\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (metrics_spec && !(o.metrics = metrics_new())) {
+		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -558,6 +597,11 @@ int cmd_live(int argc, char **argv)
 	sigaddset(&stop_set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
 	a = tui ? analysis_start(&cfg, cli_tui_sink, model) : analysis_start(&cfg, write_record, &o);
+	if (a && metrics_spec && !(metrics_server = metrics_server_start(metrics_spec, o.metrics))) {
+		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	if (!a) {
 		status = EXIT_USAGE;
@@ -572,6 +616,7 @@ int cmd_live(int argc, char **argv)
 	                       .engine = e,
 	                       .analysis = a,
 	                       .model = model,
+	                       .metrics = o.metrics,
 	                       .interface = lo.interface,
 	                       .duration_s = duration_s,
 	                       .count = count};
@@ -616,6 +661,7 @@ int cmd_live(int argc, char **argv)
 	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
+	metrics_server_stop(metrics_server);
 	pipeline_free(a); /* before the model: the writer thread feeds it */
 	tui_model_free(model);
 	live_close(lc);
@@ -623,6 +669,7 @@ out:
 		fclose(o.json_file);
 	json_report_free(o.jr);
 	json_report_free(o.jrf);
+	metrics_free(o.metrics); /* after the writer thread and the server's */
 	analysis_config_free(&cfg);
 	return status;
 }

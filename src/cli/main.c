@@ -19,6 +19,7 @@
 #include "cli_version.h"
 #include "cli_live.h"
 #include "cli_diff.h"
+#include "cli_servers.h"
 #include "cli_same_file.h"
 #include "jsonw.h"
 #include "report_json.h"
@@ -47,6 +48,7 @@ static void usage(FILE *fp)
 	        "usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
 	        "       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
 	        "       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
+	        "       tlsscope servers --state FILE [--json] [--html FILE]   (the estate report)\n"
 	        "%s"
 	        "       tlsscope --version | --help\n"
 	        "\n"
@@ -451,6 +453,8 @@ int main(int argc, char **argv)
 		return cmd_live(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "servers"))
+		return cmd_servers(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "completion")) /* hidden: the build makes the installed completions */
 		return cmd_completion(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);

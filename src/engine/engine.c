@@ -70,6 +70,16 @@ const struct ts_stats *engine_stats(const struct engine *e)
 	return &e->stats;
 }
 
+size_t engine_memory(const struct engine *e)
+{
+	return e->mem;
+}
+
+size_t engine_memory_cap(const struct engine *e)
+{
+	return e->opts.memory_cap;
+}
+
 struct delivery {
 	struct flow *flow;
 	uint8_t dir;

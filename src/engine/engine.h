@@ -65,4 +65,8 @@ void engine_flush(struct engine *e);
 
 const struct ts_stats *engine_stats(const struct engine *e);
 
+/* Bytes of flow state held now, and the cap it is kept under (--memory-cap). */
+size_t engine_memory(const struct engine *e);
+size_t engine_memory_cap(const struct engine *e);
+
 #endif

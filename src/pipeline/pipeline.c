@@ -73,6 +73,7 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 	p->user = user;
 	p->worst = -1;
 	p->diag.rules = opts->rules;
+	p->diag.expiry_warn_days = opts->expiry_warn_days;
 	p->diag.trust = trust_store_new(&opts->trust, err, errlen);
 	if (!p->diag.trust) {
 		pipeline_free(p);

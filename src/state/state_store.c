@@ -29,7 +29,8 @@ static const char schema_sql[] =
     "CREATE TABLE chain(server_id INTEGER NOT NULL REFERENCES server(id), fingerprints TEXT NOT NULL,"
     " cert_count INTEGER NOT NULL, leaf_issuer TEXT, leaf_key_type TEXT, leaf_sans TEXT,"
     " leaf_not_after INTEGER, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-    " count INTEGER NOT NULL, PRIMARY KEY(server_id, fingerprints));"
+    " count INTEGER NOT NULL, leaf_subject TEXT, chain_not_after INTEGER,"
+    " PRIMARY KEY(server_id, fingerprints));"
     "CREATE TABLE chain_change(server_id INTEGER NOT NULL REFERENCES server(id), at INTEGER NOT NULL,"
     " old_fingerprints TEXT NOT NULL, new_fingerprints TEXT NOT NULL, differs TEXT NOT NULL);"
     "CREATE TABLE failure_mode(server_id INTEGER NOT NULL REFERENCES server(id), mode TEXT NOT NULL,"
@@ -62,9 +63,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " WHERE server_id = ?1 ORDER BY last_seen DESC, rowid DESC LIMIT 1",
     [ST_CHAIN] =
         "INSERT INTO chain(server_id, fingerprints, cert_count, leaf_issuer, leaf_key_type, leaf_sans,"
-        " leaf_not_after, first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)"
+        " leaf_not_after, first_seen, last_seen, count, leaf_subject, chain_not_after)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1, ?9, ?10)"
         " ON CONFLICT(server_id, fingerprints) DO UPDATE SET first_seen = min(first_seen, ?8),"
-        " last_seen = max(last_seen, ?8), count = count + 1 RETURNING count",
+        " last_seen = max(last_seen, ?8), count = count + 1, leaf_subject = coalesce(leaf_subject, ?9),"
+        " chain_not_after = coalesce(chain_not_after, ?10) RETURNING count",
     [ST_CHAIN_CHANGE] = "INSERT INTO chain_change(server_id, at, old_fingerprints, new_fingerprints, differs)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
     [ST_FAILURE_MODE] =
@@ -122,7 +125,14 @@ static void copy_column(sqlite3_stmt *q, int col, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-/* A version this build reads, a new file, or an error. */
+/* Version 1 had no leaf_subject and chain_not_after: added empty, its chains keep NULL there. */
+static const char upgrade_from_1_sql[] = "BEGIN IMMEDIATE;"
+                                         "ALTER TABLE chain ADD COLUMN leaf_subject TEXT;"
+                                         "ALTER TABLE chain ADD COLUMN chain_not_after INTEGER;"
+                                         "UPDATE schema_version SET version = 2;"
+                                         "COMMIT";
+
+/* A version this build reads (an older one upgraded), a new file, or an error. */
 static bool check_schema(struct state_store *st)
 {
 	sqlite3_stmt *q;
@@ -152,6 +162,13 @@ static bool check_schema(struct state_store *st)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	if (version == 1) {
+		if (sqlite3_exec(st->db, upgrade_from_1_sql, NULL, NULL, NULL) == SQLITE_OK)
+			return true;
+		fail(st, "upgrading the file from schema version 1");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return false;
+	}
 	if (version != STATE_SCHEMA_VERSION) {
 		snprintf(st->error, sizeof(st->error), "schema version %d; this tlsscope reads version %d",
 		         version, STATE_SCHEMA_VERSION);
@@ -331,7 +348,15 @@ static bool count_chain(struct state_store *st, int64_t server, int64_t at, cons
 		sqlite3_bind_text(q, 5, now.key_type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 6, now.sans, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 7, leaf->not_after);
+		if (leaf->subject)
+			sqlite3_bind_text(q, 9, leaf->subject, -1, SQLITE_STATIC);
 	}
+	int64_t first_expiry = 0; /* the day the chain stops verifying: the earliest notAfter sent */
+	for (size_t i = 0; dg && i < dg->cert_count; i++)
+		if (dg->certs[i]->parsed && (!first_expiry || dg->certs[i]->not_after < first_expiry))
+			first_expiry = dg->certs[i]->not_after;
+	if (first_expiry)
+		sqlite3_bind_int64(q, 10, first_expiry);
 	sqlite3_bind_int64(q, 8, at);
 	bool ok = step(st, ST_CHAIN) == SQLITE_ROW;
 	bool is_new = ok && sqlite3_column_int64(q, 0) == 1;

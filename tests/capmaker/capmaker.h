@@ -65,9 +65,12 @@ enum cm_cert_id {
 	CM_LEAF_UNRELATED, /* unrelated.example.test under CM_OTHER_ROOT */
 	CM_LEAF_SHA1,      /* sha1WithRSAEncryption */
 	CM_LEAF_RSA1024,
-	CM_LEAF_CLIENTAUTH, /* EKU clientAuth only */
-	CM_LEAF_CA,         /* basicConstraints CA:TRUE used as a server cert */
-	CM_LEAF_RSA2048,    /* RSA key exchange (the "3DES" case) */
+	CM_LEAF_CLIENTAUTH,  /* EKU clientAuth only */
+	CM_LEAF_CA,          /* basicConstraints CA:TRUE used as a server cert */
+	CM_LEAF_RSA2048,     /* RSA key exchange (the "3DES" case) */
+	CM_LEAF_EXPIRING,    /* www.example.test, notAfter 12 days after the capture */
+	CM_ISSUING_SHORT,    /* an intermediate whose notAfter is 20 days after the capture */
+	CM_LEAF_UNDER_SHORT, /* www.example.test under CM_ISSUING_SHORT, valid 60 more days */
 	CM_CERT_COUNT
 };
 

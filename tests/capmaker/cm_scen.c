@@ -212,6 +212,17 @@ static void s_not_yet_valid(struct cm_conn_spec *sp)
 	sp->leaf = CM_LEAF_NOTYET;
 }
 
+static void s_expiring_leaf(struct cm_conn_spec *sp)
+{
+	sp->leaf = CM_LEAF_EXPIRING;
+}
+
+static void s_expiring_intermediate(struct cm_conn_spec *sp)
+{
+	sp->leaf = CM_LEAF_UNDER_SHORT;
+	sp->chain[0] = CM_ISSUING_SHORT;
+}
+
 static void s_chain_order(struct cm_conn_spec *sp)
 {
 	sp->chain[0] = CM_LEAF_UNRELATED;
@@ -409,6 +420,12 @@ const struct cm_scenario cm_scenarios[] = {
      "like 01, but the client ends with a RST after the response, and the server's "
      "close_notify and FIN, sent before the RST reached it, arrive after the RST: one "
      "connection, its last two segments late"},
+    {"38-expiring-leaf", ETH, ONE(s_expiring_leaf),
+     "TLS 1.2, leaf + intermediate, the leaf valid but expiring 12 days after the capture "
+     "(notAfter 2026-03-13)"},
+    {"39-expiring-intermediate", ETH, ONE(s_expiring_intermediate),
+     "TLS 1.2, a leaf valid for 60 more days sent with an intermediate (tlsscope Test Issuing "
+     "CA 2025) that expires 20 days after the capture (notAfter 2026-03-21)"},
 };
 
 const size_t cm_scenario_count = sizeof cm_scenarios / sizeof cm_scenarios[0];

@@ -239,6 +239,8 @@ DIAG = {
     # TLS 1.3 without a key log: the close after the Finished is the client's rejection (issue 16).
     "36-client-close-no-data-tls13": ({"tls13-client-rejected", "certificate-not-visible"}, None),
     "02-tls13-good": ({"certificate-not-visible"}, None),
+    "38-expiring-leaf": ({"expiry-soon"}, None),
+    "39-expiring-intermediate": ({"expiry-soon"}, None),
 }
 for name, (want, node) in sorted(DIAG.items()):
     conns, s = analyze(name, "--ca", CA)
@@ -286,6 +288,34 @@ check("19 diag", "CN fallback: Go and browsers refuse, Node accepts",
       c["hostname_match"]["go"] == "match_cn" and c["client_errors"]["go"] is not None and c["client_errors"]["node"] is None)
 c = analyze("24-expired-leaf", "--ca", CA)[0][0]
 check("24 diag", "says by how long it had expired", "10 days" in [f for f in c["findings"] if f["code"] == "expired"][0]["message"])
+
+
+# expiry-soon: judged at the capture time (2026-03-01), never today's date; the window is --expiry-warn DAYS.
+def expiry_soon(name, *extra):
+    return [f for f in analyze(name, "--ca", CA, *extra)[0][0]["findings"] if f["code"] == "expiry-soon"]
+
+
+f = expiry_soon("38-expiring-leaf")
+check("38 diag", "expiry-soon on the leaf, 12 days before its notAfter 2026-03-13",
+      len(f) == 1 and f[0]["certificate"] == 0 and f[0]["severity"] == "warning"
+      and "2026-03-13" in f[0]["message"] and "12 days" in f[0]["message"])
+check("38 diag", "the fix says renew before the date", f and "Renew the certificate before 2026-03-13" in f[0]["fix"])
+check("38 --expiry-warn", "12 days: not within 12 days; 13: within", not expiry_soon("38-expiring-leaf", "--expiry-warn", "12")
+      and len(expiry_soon("38-expiring-leaf", "--expiry-warn", "13")) == 1)
+check("38 --expiry-warn 0", "off", not expiry_soon("38-expiring-leaf", "--expiry-warn", "0"))
+f = expiry_soon("39-expiring-intermediate")
+check("39 diag", "expiry-soon on the intermediate that expires before the leaf",
+      len(f) == 1 and f[0]["certificate"] == 1 and "2026-03-21" in f[0]["message"] and "2026-04-30" in f[0]["message"]
+      and "20 days" in f[0]["message"] and "Before 2026-03-21" in f[0]["fix"])
+check("39 --expiry-warn", "20 days: none; 21: the intermediate",
+      not expiry_soon("39-expiring-intermediate", "--expiry-warn", "20")
+      and [x["certificate"] for x in expiry_soon("39-expiring-intermediate", "--expiry-warn", "21")] == [1])
+f = expiry_soon("01-tls12-good", "--expiry-warn", "61")
+check("01 --expiry-warn 61", "the leaf valid 60 more days at the capture time warns in a 61-day window",
+      len(f) == 1 and f[0]["certificate"] == 0 and "60 days" in f[0]["message"])
+check("--expiry-warn bad", "a bad value is a usage error (exit 2)",
+      run_tlsscope([TOOL, "analyze", "--expiry-warn", "soon", os.path.join(PCAPS, "38-expiring-leaf.pcap")],
+                   capture_output=True, timeout=60).returncode == 2)
 c = analyze("23-missing-intermediate", "--ca", CA)[0][0]
 check("23 diag", "shows the AIA caIssuers URL", "http://ca.example.test/issuing.crt" in c["findings"][0]["message"])
 

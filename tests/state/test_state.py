@@ -125,7 +125,7 @@ def main():
         d = sqlite3.connect(one)
         check(d.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check ok")
         check(d.execute("PRAGMA journal_mode").fetchone()[0] == "wal", "WAL mode")
-        check(d.execute("SELECT version FROM schema_version").fetchall() == [(1,)], "schema version 1")
+        check(d.execute("SELECT version FROM schema_version").fetchall() == [(2,)], "schema version 2")
         chains = d.execute("SELECT cert_count, count FROM chain ORDER BY first_seen").fetchall()
         check(chains == [(2, 3), (1, 2)], "two chains: leaf+intermediate x3, leaf alone x2 (%s)" % chains)
         ch = d.execute("SELECT differs FROM chain_change").fetchall()
