@@ -158,6 +158,7 @@ struct conn_side {
 	bool finished;                      /* this side's handshake is over, as far as the wire shows */
 	uint64_t gaps;                      /* bytes never seen (capture loss) */
 	uint64_t overlap_mismatch_segments; /* segments whose overlap with held bytes differed */
+	uint32_t handshake_gaps;            /* holes in this stream before the handshake was over */
 };
 
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
@@ -298,6 +299,10 @@ uint16_t conn_version(const struct conn *c);
 /* TLS 1.3 or one of its drafts (0x7fNN, Facebook's 0xfbNN): keys change after the ServerHello. */
 bool tls_version_is_13(uint16_t version);
 bool conn_is_tls13(const struct conn *c);
+
+/* Bytes of the handshake were not captured (a hole in either direction before it was over):
+ * what was in them is unknown, and nothing is to be inferred from their absence. */
+bool conn_handshake_gapped(const struct conn *c);
 
 /* Append to the timeline; past CONN_MAX_EVENTS only counted. */
 void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail);

@@ -646,6 +646,7 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_uint(w, "prelude_bytes", s->prelude_bytes);
 	jw_uint(w, "gap_bytes", s->gaps);
 	jw_uint(w, "overlap_mismatch_segments", s->overlap_mismatch_segments);
+	jw_uint(w, "handshake_gaps", s->handshake_gaps);
 	jw_object_end(w);
 }
 

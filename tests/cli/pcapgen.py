@@ -89,6 +89,7 @@ class Checks:
         print("%s: %s %s" % ("ok" if ok else "FAIL", what, detail))
         if not ok:
             self.failed.append(what)
+        return ok
 
     def exit(self, only_if_failed=False):
         import sys
