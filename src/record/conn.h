@@ -211,6 +211,11 @@ struct conn_quic {
 	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
 	uint8_t close_reason_len;
 	uint16_t close_reason_wire_len;
+	uint32_t vn_versions[QUIC_MAX_VN_VERSIONS]; /* the first Version Negotiation packet's offer */
+	uint16_t vn_count;                          /* kept */
+	uint16_t vn_total;                          /* on the wire */
+	bool vn_seen;
+	uint32_t greased_packets; /* long headers of a greased version (RFC 9000 §15) */
 };
 
 struct conn {

@@ -200,14 +200,16 @@ def key_share_type(version):
     return 40 if n and n <= 22 else 51
 
 
-def tls13_client_hello(sni, version, seed):
-    """A ClientHello offering one TLS 1.3 draft version in supported_versions (draft-ietf-tls-tls13-NN 4.1.2)."""
+def tls13_client_hello(sni, version, seed, padding=0):
+    """A ClientHello offering one TLS 1.3 (draft) version in supported_versions (draft-ietf-tls-tls13-NN
+    4.1.2), with a padding extension (RFC 7685) of `padding` bytes if not 0."""
     name = struct.pack(">BH", 0, len(sni)) + sni
     exts = (extension(0, struct.pack(">H", len(name)) + name)
             + extension(10, b"\x00\x02\x00\x1d")
             + extension(13, b"\x00\x04\x08\x04\x04\x03")
             + extension(key_share_type(version), struct.pack(">HHH", 36, 0x1d, 32) + bytes([seed]) * 32)
-            + extension(43, b"\x02" + struct.pack(">H", version)))
+            + extension(43, b"\x02" + struct.pack(">H", version))
+            + (extension(21, bytes(padding)) if padding else b""))
     body = (b"\x03\x03" + bytes([seed ^ 0x55]) * 32 + b"\x20" + bytes([seed]) * 32
             + b"\x00\x06\x13\x01\x13\x02\x13\x03" + b"\x01\x00" + struct.pack(">H", len(exts)) + exts)
     return tls_record(22, handshake_msg(1, body), 0x0301)
