@@ -691,6 +691,16 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
 	}
 }
 
+/* draft-ietf-tls-tls13-NN announced itself as 0x7fNN; the final ServerHello
+ * layout (session id echo, compression byte) came with draft 22. */
+#define TLS13_DRAFT_FINAL_LAYOUT 22
+#define TLS_EXT_KEY_SHARE_OLD 40 /* key_share until draft 22; 51 from draft 23 */
+
+static bool tls13_draft_before(uint16_t version, unsigned draft)
+{
+	return (version >> 8) == 0x7f && (version & 0xff) < draft;
+}
+
 /*
  * ServerHello (RFC 8446 4.1.3, RFC 5246 7.4.1.3); a HelloRetryRequest is a
  * ServerHello whose random is hrr_random:
@@ -701,6 +711,15 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
  *   CipherSuite cipher_suite;                              2
  *   uint8 legacy_compression_method;                       1
  *   Extension extensions<6..2^16-1>;                       2 + n, absent from SSL 3.0-era hellos
+ *
+ * TLS 1.3 drafts before 22 (draft-ietf-tls-tls13-21 4.1.3) had neither the
+ * session id echo nor the compression byte, and put the draft version
+ * (0x7fNN) in the version field:
+ *
+ *   ProtocolVersion version;  Random random;  CipherSuite cipher_suite;
+ *   Extension extensions<0..2^16-1>;
+ *
+ * Until draft 23 key_share was extension 40, read here like 51.
  */
 enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tls_server_hello *out)
 {
@@ -710,7 +729,8 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 	struct ext_iter it;
 	uint16_t type, ext_len;
 	bool first;
-	struct rd e;
+	struct rd e, old_key_share = rd_init(NULL, 0);
+	bool has_old_key_share = false;
 
 	memset(out, 0, sizeof(*out));
 	out->legacy_version = rd_u16(&r);
@@ -719,11 +739,15 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 		memcpy(out->random, random, 32);
 		out->is_hello_retry_request = memcmp(random, hrr_random, 32) == 0;
 	}
-	sid = rd_vec8(&r);
-	if (!r.err && !session_id_copy(&sid, out->session_id, &out->session_id_len))
-		return TS_MALFORMED;
+	bool draft_layout = tls13_draft_before(out->legacy_version, TLS13_DRAFT_FINAL_LAYOUT);
+	if (!draft_layout) {
+		sid = rd_vec8(&r);
+		if (!r.err && !session_id_copy(&sid, out->session_id, &out->session_id_len))
+			return TS_MALFORMED;
+	}
 	out->cipher_suite = rd_u16(&r);
-	out->compression_method = rd_u8(&r);
+	if (!draft_layout)
+		out->compression_method = rd_u8(&r);
 	if (r.err) {
 		out->malformed |= TLS_HELLO_TRUNCATED;
 		return TS_MALFORMED;
@@ -736,9 +760,17 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 		ext_keep(out->extensions, &out->extension_count, &out->extension_total, type, ext_len,
 		         &out->malformed);
 		/* tls_server_hello has no duplicate flag; a second copy is listed but not decoded. */
-		if (first && !e.err && !server_extension_parse(out, type, &e))
+		if (first && !e.err && type == TLS_EXT_KEY_SHARE_OLD) {
+			old_key_share = e;
+			has_old_key_share = true;
+		} else if (first && !e.err && !server_extension_parse(out, type, &e))
 			out->malformed |= TLS_HELLO_BAD_EXTENSION;
 	}
+	/* The version may come after the key share: only now is 40 known to be one. */
+	if (has_old_key_share &&
+	    tls13_draft_before(tls_server_hello_version(out), TLS13_DRAFT_FINAL_LAYOUT + 1) &&
+	    !out->key_share_group && !server_extension_parse(out, TLS_EXT_KEY_SHARE, &old_key_share))
+		out->malformed |= TLS_HELLO_BAD_EXTENSION;
 	if (rd_left(&r) > 0)
 		out->malformed |= TLS_HELLO_TRAILING;
 	return TS_OK;

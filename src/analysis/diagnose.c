@@ -91,6 +91,7 @@ static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
     KIND(CLIENT_CERTIFICATE_REJECTED, "client-certificate-rejected", ERROR, "client-certificate-rejected",
          SIGNAL),
     KIND(EXPIRY_SOON, "expiry-soon", WARNING, "expiry-soon", CAUSE),
+    KIND(HANDSHAKE_GAP, "handshake-gap", WARNING, "handshake-gap", CAUSE),
 };
 #undef KIND
 
@@ -382,7 +383,8 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 	} else if (ch && ch->sni_count) {
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
-	} else if (ch || c->server_hello) {
+	} else if (ch || (c->server_hello && !conn_handshake_gapped(c))) {
+		/* a ClientHello lost in a hole may have named the server: no name to check then */
 		ts_addr_format(&srv->addr, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SERVER_IP;
 	}
@@ -1032,7 +1034,45 @@ static void rule_tls13_server_rejected(const struct conn *c, const struct wire_v
 	       "-cert -key, Python load_cert_chain(). The server's log, or a key log, names the reason.");
 }
 
+/* Bytes of the handshake were never captured: say so, and what cannot be known. */
+static void rule_handshake_gap(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!conn_handshake_gapped(c))
+		return;
+	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
+	struct finding *f = add(d, FINDING_HANDSHAKE_GAP, -1);
+	MSG(f,
+	    "The capture missed part of the handshake: %u hole%s in the client's bytes, %u in the "
+	    "server's (%llu and %llu bytes never seen). The messages in them are unknown%s%s, so no "
+	    "rejection, timeout or cut-off is inferred from their absence; the records around them are "
+	    "as the wire shows.",
+	    (unsigned)cli->handshake_gaps, cli->handshake_gaps == 1 ? "" : "s", (unsigned)srv->handshake_gaps,
+	    (unsigned long long)cli->gaps, (unsigned long long)srv->gaps,
+	    c->client_hello ? "" : " (the ClientHello among them: the name asked for is unknown)",
+	    c->server_hello || c->hello_retry ? "" : " (the ServerHello may be among them)");
+	FIX(f, "Capture again without loss: capture on the client or server host rather than a mirror "
+	       "port, with a larger buffer (tcpdump -B 8192) and the whole packet (tcpdump -s 0), and "
+	       "check the capture's drop count (tcpdump prints \"packets dropped by kernel\").");
+}
+
 typedef void wire_rule(const struct conn *c, const struct wire_view *w, struct diagnosis *d);
+
+/* Rules that read a failure from something the wire did not show (a missing
+ * message, a record's size, a close after a message): not applied when the
+ * capture itself missed handshake bytes, as the missing part is unknown. */
+static wire_rule *const absence_rules[] = {
+    rule_client_certificate_missing, rule_client_rejected, rule_tls13_client_rejected,
+    rule_tls13_server_rejected,      rule_no_server_hello, rule_handshake_cut_off,
+};
+
+static bool reads_absence(wire_rule *rule)
+{
+	for (size_t i = 0; i < sizeof(absence_rules) / sizeof(absence_rules[0]); i++)
+		if (absence_rules[i] == rule)
+			return true;
+	return false;
+}
 
 /* In the order their findings are listed (before sorting by severity). */
 static wire_rule *const wire_rules[] = {
@@ -1051,14 +1091,17 @@ static wire_rule *const wire_rules[] = {
     rule_obsolete_version,
     rule_weak_cipher,
     rule_client_renegotiation,
+    rule_handshake_gap,
 };
 
 static void wire_findings(const struct conn *c, struct diagnosis *d)
 {
 	struct wire_view w;
 	wire_view_init(c, &w);
+	bool gapped = conn_handshake_gapped(c);
 	for (size_t i = 0; i < sizeof(wire_rules) / sizeof(wire_rules[0]); i++)
-		wire_rules[i](c, &w, d);
+		if (!gapped || !reads_absence(wire_rules[i]))
+			wire_rules[i](c, &w, d);
 }
 /* ------------------------------------------------- certificate findings */
 

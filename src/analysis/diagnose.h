@@ -73,6 +73,7 @@ enum finding_code {
 	FINDING_CLIENT_CERTIFICATE_REJECTED,
 	/* certificate: valid at the handshake, but not for long (diag_context.expiry_warn_days) */
 	FINDING_EXPIRY_SOON,
+	FINDING_HANDSHAKE_GAP, /* the capture missed bytes of the handshake */
 	FINDING_CODE_COUNT
 };
 

@@ -79,6 +79,7 @@
 	16                       /* separate pieces tracked per CRYPTO stream (Chrome scatters its           \
 	                            ClientHello over a dozen frames) */
 #define QUIC_MAX_CLOSE_REASON 64 /* CONNECTION_CLOSE reason phrase bytes kept */
+#define QUIC_MAX_VN_VERSIONS 16  /* versions kept from a Version Negotiation packet (servers offer a few) */
 
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */

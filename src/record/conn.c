@@ -153,6 +153,11 @@ bool tls_version_is_13(uint16_t v)
 	return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
 }
 
+bool conn_handshake_gapped(const struct conn *c)
+{
+	return c->side[0].handshake_gaps || c->side[1].handshake_gaps;
+}
+
 bool conn_is_tls13(const struct conn *c)
 {
 	return c->server_hello && tls_version_is_13(conn_version(c));
@@ -189,7 +194,9 @@ enum conn_stage conn_current_stage(const struct conn *c)
 /* Did `dir` end the connection with an alert? A cleartext fatal alert
  * before the handshake was over, or one after it from a side that never
  * sent application data; an encrypted alert (its level unknown unless the
- * key log opened it) only before the handshake was over. */
+ * key log opened it) only before the handshake was over, and only when no
+ * handshake bytes were lost: a hole may have held the Finished messages,
+ * and the alert be the close_notify of a connection that worked. */
 static bool failed_by_alert(const struct conn *c, uint8_t dir)
 {
 	for (uint16_t i = 0; i < c->alert_count; i++) {
@@ -201,7 +208,7 @@ static bool failed_by_alert(const struct conn *c, uint8_t dir)
 			return true;
 		if (known && a->level == 2 && !c->side[dir].app_data)
 			return true;
-		if (!known && a->stage != STAGE_AFTER_HANDSHAKE)
+		if (!known && a->stage != STAGE_AFTER_HANDSHAKE && !conn_handshake_gapped(c))
 			return true;
 	}
 	return false;
@@ -244,7 +251,9 @@ void conn_finish(struct conn *c)
 	/* A server that closes after the ClientHello makes OpenSSL and Java
 	 * clients send an alert of their own (decode_error, handshake_failure):
 	 * the server's close came first, and it is what failed. */
-	bool server_closed_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	/* No ServerHello seen is no ServerHello sent only if none of the server's bytes were lost. */
+	bool server_closed_first =
+	    srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns) && !srv->handshake_gaps;
 	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first &&
 	    srv->close_ns <= first_client_alert_ns(c)) {
 		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
@@ -256,7 +265,8 @@ void conn_finish(struct conn *c)
 		return;
 	}
 	if (c->handshake_done) {
-		if (!cli->app_data && (cli->fin || cli->rst))
+		/* ... unless a hole in the client's stream may have held its data */
+		if (!cli->app_data && (cli->fin || cli->rst) && !cli->handshake_gaps)
 			c->outcome = OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE;
 		else
 			c->outcome = OUTCOME_ESTABLISHED;

@@ -164,6 +164,7 @@ struct conn_side {
 	uint64_t gaps;                      /* bytes never seen (capture loss) */
 	uint64_t overlap_mismatch_segments; /* segments whose overlap with held bytes differed */
 	uint16_t first_encrypted_len;       /* TLS 1.3: length of its first record under handshake keys */
+	uint32_t handshake_gaps;            /* holes in this stream before the handshake was over */
 };
 
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
@@ -216,6 +217,11 @@ struct conn_quic {
 	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
 	uint8_t close_reason_len;
 	uint16_t close_reason_wire_len;
+	uint32_t vn_versions[QUIC_MAX_VN_VERSIONS]; /* the first Version Negotiation packet's offer */
+	uint16_t vn_count;                          /* kept */
+	uint16_t vn_total;                          /* on the wire */
+	bool vn_seen;
+	uint32_t greased_packets; /* long headers of a greased version (RFC 9000 §15) */
 };
 
 struct conn {
@@ -318,6 +324,10 @@ uint16_t conn_version(const struct conn *c);
 /* TLS 1.3 or one of its drafts (0x7fNN, Facebook's 0xfbNN): keys change after the ServerHello. */
 bool tls_version_is_13(uint16_t version);
 bool conn_is_tls13(const struct conn *c);
+
+/* Bytes of the handshake were not captured (a hole in either direction before it was over):
+ * what was in them is unknown, and nothing is to be inferred from their absence. */
+bool conn_handshake_gapped(const struct conn *c);
 
 /* Append to the timeline; past CONN_MAX_EVENTS only counted. */
 void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail);

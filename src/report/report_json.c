@@ -678,6 +678,19 @@ static void quic_object(struct jsonw *w, const struct conn *c)
 	} else {
 		jw_null(w, "connection_close");
 	}
+	if (q->vn_seen) {
+		jw_array_begin(w, "version_negotiation");
+		for (uint16_t i = 0; i < q->vn_count; i++) {
+			char tmp[12];
+			snprintf(tmp, sizeof(tmp), "0x%08x", (unsigned)q->vn_versions[i]);
+			jw_ascii(w, NULL, tmp);
+		}
+		jw_array_end(w);
+	} else {
+		jw_null(w, "version_negotiation");
+	}
+	jw_uint(w, "version_negotiation_total", q->vn_total);
+	jw_uint(w, "greased_version_packets", q->greased_packets);
 	jw_object_end(w);
 }
 
@@ -694,6 +707,7 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_uint(w, "prelude_bytes", s->prelude_bytes);
 	jw_uint(w, "gap_bytes", s->gaps);
 	jw_uint(w, "overlap_mismatch_segments", s->overlap_mismatch_segments);
+	jw_uint(w, "handshake_gaps", s->handshake_gaps);
 	jw_object_end(w);
 }
 

@@ -214,8 +214,11 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 			conn_add_event(c, f->now_ns, dir, EV_CHANGE_CIPHER_SPEC, 0);
 		s->ccs = true;
 		/* In TLS 1.3 the CCS is a no-op kept for middleboxes; before any
-		 * ServerHello only a TLS 1.3 client sends one. */
-		if (c->server_hello && !negotiated_tls13(c))
+		 * ServerHello only a TLS 1.3 client sends one. When the ServerHello
+		 * may have been lost in a hole, the handshake records after a CCS
+		 * are taken as encrypted: read as clear they would be noise. */
+		if ((c->server_hello && !negotiated_tls13(c)) ||
+		    (!c->server_hello && conn_handshake_gapped(c)))
 			tls_stream_set_encrypted(&f->tls[dir]);
 		break;
 	case TLS_CT_ALERT:
@@ -583,8 +586,23 @@ static void on_handshake_partial(void *ctx, uint8_t dir, uint8_t type, const uin
 	keep_certificates(c, list, body, len, wire_len, negotiated_tls13(c), true, &f->mem);
 }
 
+/* A hole in the stream (capture loss). It counts while the handshake's
+ * outcome rests on what each side sent: before the handshake was over, and
+ * in the client's stream until its first application data (a client that
+ * closes without sending any reads as one that rejected the server). */
+static void on_gap(void *ctx, uint8_t dir)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	struct conn_side *s = &c->side[dir];
+	bool open_question = !c->handshake_done || (dir == c->client_dir && !s->app_data);
+	if (open_question && s->handshake_gaps < UINT32_MAX)
+		s->handshake_gaps++;
+}
+
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
 {
+	sink->gap = on_gap;
 	sink->handshake_partial = on_handshake_partial;
 	sink->record_body = on_record_body;
 	sink->ctx = f;

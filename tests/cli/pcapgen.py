@@ -89,6 +89,7 @@ class Checks:
         print("%s: %s %s" % ("ok" if ok else "FAIL", what, detail))
         if not ok:
             self.failed.append(what)
+        return ok
 
     def exit(self, only_if_failed=False):
         import sys
@@ -170,3 +171,114 @@ def hello_then_reset(path, sni, cli, srv, ns=None):
     c.send("c", client_hello(sni))
     c.close("s", rst=True)
     p.close()
+
+
+# ---- TLS 1.3 draft handshakes (hand-made bytes, laid out as each draft defines them) ----
+
+def tls_record(content_type, body, version=0x0303):
+    return struct.pack(">BHH", content_type, version, len(body)) + body
+
+
+def handshake_msg(msg_type, body):
+    return bytes([msg_type]) + struct.pack(">I", len(body))[1:] + body
+
+
+def extension(ext_type, body):
+    return struct.pack(">HH", ext_type, len(body)) + body
+
+
+def draft_number(version):
+    """NN of a draft version 0x7fNN; Facebook's 0xfb17 / 0xfb1a are drafts 23 / 26; 0 for others."""
+    if version >> 8 == 0x7f:
+        return version & 0xff
+    return {0xfb17: 23, 0xfb1a: 26}.get(version, 0)
+
+
+def key_share_type(version):
+    """key_share was extension 40 until draft 22, 51 from draft 23 (and in RFC 8446)."""
+    n = draft_number(version)
+    return 40 if n and n <= 22 else 51
+
+
+def tls13_client_hello(sni, version, seed, padding=0):
+    """A ClientHello offering one TLS 1.3 (draft) version in supported_versions (draft-ietf-tls-tls13-NN
+    4.1.2), with a padding extension (RFC 7685) of `padding` bytes if not 0."""
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    exts = (extension(0, struct.pack(">H", len(name)) + name)
+            + extension(10, b"\x00\x02\x00\x1d")
+            + extension(13, b"\x00\x04\x08\x04\x04\x03")
+            + extension(key_share_type(version), struct.pack(">HHH", 36, 0x1d, 32) + bytes([seed]) * 32)
+            + extension(43, b"\x02" + struct.pack(">H", version))
+            + (extension(21, bytes(padding)) if padding else b""))
+    body = (b"\x03\x03" + bytes([seed ^ 0x55]) * 32 + b"\x20" + bytes([seed]) * 32
+            + b"\x00\x06\x13\x01\x13\x02\x13\x03" + b"\x01\x00" + struct.pack(">H", len(exts)) + exts)
+    return tls_record(22, handshake_msg(1, body), 0x0301)
+
+
+def tls13_server_hello(version, cipher, seed):
+    """The ServerHello of a TLS 1.3 draft: drafts before 22 put the version in the version field and have
+    no session id echo and no compression byte; from 22 on the final layout with supported_versions."""
+    key_share = extension(key_share_type(version), struct.pack(">HH", 0x1d, 32) + bytes([seed ^ 0xaa]) * 32)
+    random = bytes([seed ^ 0x33]) * 32
+    n = draft_number(version)
+    if version >> 8 == 0x7f and n < 22:
+        body = struct.pack(">H", version) + random + struct.pack(">H", cipher) + struct.pack(">H", len(key_share)) + key_share
+    else:
+        exts = extension(43, struct.pack(">H", version)) + key_share
+        body = (b"\x03\x03" + random + b"\x20" + bytes([seed]) * 32 + struct.pack(">HB", cipher, 0)
+                + struct.pack(">H", len(exts)) + exts)
+    return tls_record(22, handshake_msg(2, body))
+
+
+def tls13_draft_connection(pcap, version, cipher, sni, port, seed):
+    """One TLS 1.3 draft connection: hellos, the server's encrypted flight, the client's Finished, a request
+    and a response, FIN from both."""
+    c = Conn(pcap, cli=("10.9.0.1", port), srv=("10.9.0.2", 443), isn_c=1000 + seed, isn_s=90000 + seed)
+    c.handshake()
+    c.send("c", tls13_client_hello(sni, version, seed))
+    flight = tls13_server_hello(version, cipher, seed)
+    if draft_number(version) >= 22:
+        flight += tls_record(20, b"\x01")  # the middlebox-compatibility CCS came with draft 22
+    flight += tls_record(23, bytes([seed]) * 900)
+    c.send("s", flight)
+    c.send("c", tls_record(23, bytes([seed ^ 1]) * 53))
+    c.send("c", tls_record(23, bytes([seed ^ 2]) * 120))
+    c.send("s", tls_record(23, bytes([seed ^ 3]) * 400))
+    c.close("c")
+
+
+# (version, cipher suite) of each connection of pcaps/50-tls13-drafts.pcap
+TLS13_DRAFT_CASES = [(0x7f12, 0x1302), (0x7f15, 0x1303), (0x7f16, 0x1301), (0x7f17, 0x1302), (0x7f1c, 0x1303),
+                     (0xfb1a, 0x1301)]
+
+
+def tls13_drafts_capture(path):
+    """Deterministic capture of one connection per TLS 1.3 draft layout in TLS13_DRAFT_CASES."""
+    p = Pcap(path)
+    for i, (version, cipher) in enumerate(TLS13_DRAFT_CASES):
+        tls13_draft_connection(p, version, cipher, b"draft%d.example.test" % draft_number(version), 41000 + i, i + 1)
+    p.close()
+
+
+def tshark_rows(path, display_filter, fields, extra=()):
+    """tshark's view of a capture: one list of field values per matching packet; exits 77 without tshark."""
+    import shutil
+    import subprocess
+    import sys
+    if not shutil.which("tshark"):
+        print("SKIP: tshark not installed")
+        sys.exit(77)
+    cmd = ["tshark", "-r", path, "-Y", display_filter, "-T", "fields", *extra]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def analyze_json(tool, path, *extra):
+    """(connection records, summary) of `tlsscope analyze --json`."""
+    import json
+    import subprocess
+    out = subprocess.run([tool, "analyze", "--json", *extra, path], capture_output=True, text=True)
+    lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+    return [l for l in lines if l.get("type") == "connection"], next((l for l in lines if l.get("type") == "summary"), {})

@@ -798,6 +798,67 @@ static void test_hello_retry_request(void)
 	CHECK(memcmp(ch1.session_id, ch2.session_id, 32) == 0);
 }
 
+/*
+ * ServerHellos of TLS 1.3 drafts, laid out as draft-ietf-tls-tls13-18 4.1.3
+ * (version 0x7f12, no session id echo, no compression byte, key_share as
+ * extension 40) and -22 (the final layout, supported_versions 0x7f16, still
+ * key_share 40). The cipher must come from the bytes right after the random.
+ */
+static const uint8_t draft18_server_hello[] = {
+    0x7f, 0x12,                                     /* version: draft 18 */
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, /* random */
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, /* */
+    0x13, 0x02,                                     /* TLS_AES_256_GCM_SHA384 */
+    0x00, 0x28,                                     /* extensions: 40 bytes */
+    0x00, 0x28, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, /* key_share (40): x25519, 32-byte key */
+    0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab,
+    0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab,
+};
+
+static const uint8_t draft22_server_hello[] = {
+    0x03, 0x03,                                     /* legacy_version */
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, /* random */
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, /* */
+    0x01, 0x07,                                                             /* session id echo: 1 byte */
+    0x13, 0x03, 0x00,                               /* TLS_CHACHA20_POLY1305_SHA256, no compression */
+    0x00, 0x0e,                                     /* extensions: 14 bytes */
+    0x00, 0x28, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00, /* key_share (40): secp256r1, (empty key: bad) */
+    0x00, 0x2b, 0x00, 0x02, 0x7f, 0x16,             /* supported_versions: draft 22 */
+};
+
+static void test_tls13_draft_server_hellos(void)
+{
+	struct tls_server_hello sh;
+
+	CHECK_EQ(tls_server_hello_parse(draft18_server_hello, sizeof(draft18_server_hello), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, 0);
+	CHECK_EQ(tls_server_hello_version(&sh), 0x7f12);
+	CHECK_EQ(sh.session_id_len, 0);
+	CHECK_EQ(sh.cipher_suite, 0x1302);
+	CHECK_EXTS(sh, 40, 36);
+	CHECK_EQ(sh.key_share_group, 0x001d);
+
+	/* Read after the version: a key share with an empty key is a bad extension, as with 51. */
+	CHECK_EQ(tls_server_hello_parse(draft22_server_hello, sizeof(draft22_server_hello), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, TLS_HELLO_BAD_EXTENSION);
+	CHECK_EQ(tls_server_hello_version(&sh), 0x7f16);
+	CHECK_EQ(sh.session_id_len, 1);
+	CHECK_EQ(sh.cipher_suite, 0x1303);
+	CHECK_EQ(sh.key_share_group, 0x0017);
+
+	/* Extension 40 is not a key share in a TLS 1.2 ServerHello: listed, not read. */
+	uint8_t tls12[sizeof(draft22_server_hello)];
+	memcpy(tls12, draft22_server_hello, sizeof(tls12));
+	tls12[sizeof(tls12) - 1] = 0x03;
+	tls12[sizeof(tls12) - 2] = 0x03;
+	CHECK_EQ(tls_server_hello_parse(tls12, sizeof(tls12), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, 0);
+	CHECK_EQ(sh.key_share_group, 0);
+	CHECK_EXTS(sh, 40, 4, 43, 2);
+}
+
 static void test_tls12_hellos(void)
 {
 	struct tls_client_hello ch;
@@ -1118,7 +1179,8 @@ static void check_client_hello_cuts(const char *what, const uint8_t *msg, size_t
 
 static void check_server_hello_cuts(const char *what, const uint8_t *msg, size_t len)
 {
-	size_t fixed_end = 35 + msg[34] + 3;
+	/* version, random, [session id echo], suite, [compression]: drafts before 22 lack the bracketed */
+	size_t fixed_end = msg[0] == 0x7f && msg[1] < 22 ? 2 + 32 + 2 : 35 + msg[34] + 3;
 	struct tls_server_hello sh;
 	uint8_t *b;
 
@@ -1223,6 +1285,7 @@ static void test_cuts(void)
 	                        sizeof(tls13_resume_server_hello));
 	check_server_hello_cuts("HelloRetryRequest", hrr_retry_request, sizeof(hrr_retry_request));
 	check_server_hello_cuts("TLS 1.2 ServerHello", tls12_server_hello, sizeof(tls12_server_hello));
+	check_server_hello_cuts("draft-18 ServerHello", draft18_server_hello, sizeof(draft18_server_hello));
 
 	/* First entry ends after: context(1) + list length(3) + entry(3 + 678 + 2); 1.2: 3 + 3 + 678. */
 	check_certificate_cuts("TLS 1.3 Certificate", tls13_certificate, sizeof(tls13_certificate), true,
@@ -1951,6 +2014,7 @@ int main(void)
 	test_resumption_hashes();
 	test_hello_retry_request();
 	test_tls12_hellos();
+	test_tls13_draft_server_hellos();
 	test_tls10_client_hello();
 	test_certificate();
 	test_certificate_request();
