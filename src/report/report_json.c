@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_budget.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
@@ -960,5 +961,6 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 		jw_uint(w, "records_dropped", in->capture->records_dropped);
 		jw_object_end(w);
 	}
+	report_json_budget(w, &s->budget);
 	jw_object_end(w);
 }
