@@ -83,13 +83,30 @@ def many_certificates(path, n):
     p.close()
 
 
-def huge_certificates(path, n):
-    """n TLS connections, each with a chain of 8 distinct certificates of ~30 KiB: 1500 SANs each."""
+def huge_certificates(path, n, names=900):
+    """n TLS connections, each with a chain of 8 distinct certificates of ~19 KiB (900 names each,
+    under X509_MAX_SAN_ENTRIES, so each is parsed): 150 KiB of DER per connection."""
+    sans = tuple("n%05d.huge.example" % j for j in range(names))
     p = Pcap(path)
     for i in range(n):
-        ders = [certificate(i * 8 + k, "h%d-%d.example" % (i, k), "ca.huge.example",
-                            sans=["n%05d.h%d-%d.example" % (j, i, k) for j in range(1500)]) for k in range(8)]
-        tls_connection(p, i, ders, b"h%d-0.example" % i)
+        ders = [certificate(i * 8 + k, "h%d-%d.huge.example" % (i, k), "ca.huge.example", sans=sans)
+                for k in range(8)]
+        tls_connection(p, i, ders, b"n00000.huge.example")
+    p.close()
+
+
+def oversized_leaf(i, names):
+    """Connection i's leaf in oversized_certificates: `names` subjectAltName entries."""
+    sans = tuple("o%04d.big.example" % j for j in range(names))
+    return certificate(i, "o0000.big.example", "ca.big.example", sans=sans)
+
+
+def oversized_certificates(path, n):
+    """n TLS connections whose leaf names one more than X509_MAX_SAN_ENTRIES (1025), and one
+    whose leaf names exactly that many (1024): the first n are oversized, the last is parsed."""
+    p = Pcap(path)
+    for i, names in enumerate([1025] * n + [1024]):
+        tls_connection(p, i, [oversized_leaf(i, names)], b"o0000.big.example")
     p.close()
 
 
@@ -150,6 +167,7 @@ CASES = {
     "length_claims": length_claims,
     "many_certificates": many_certificates,
     "huge_certificates": huge_certificates,
+    "oversized_certificates": oversized_certificates,
     "hash_collisions": hash_collisions,
     "port_reuse": port_reuse,
     "quic_initials": quic_initials,

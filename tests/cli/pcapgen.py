@@ -3,6 +3,7 @@
 Used by the CLI tests to make hostile or odd captures on the fly; the sample
 captures of real handshakes come from the capture maker (tests/capmaker).
 """
+import functools
 import struct
 
 ETH_IPV4 = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
@@ -219,6 +220,13 @@ P256_G = bytes.fromhex("04" "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a
                        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
 
 
+@functools.lru_cache(maxsize=64)
+def subject_alt_name(sans):
+    """The subjectAltName extension (RFC 5280 4.2.1.6) of dNSNames, made once per list."""
+    gens = b"".join(der(0x82, s.encode()) for s in sans)
+    return der(0x30, der_oid("2.5.29.17") + der(0x04, der(0x30, gens)))
+
+
 def certificate(serial, cn, issuer_cn, sans=(), extra_extensions=0, extension_bytes=16):
     """A DER X.509 v3 certificate (RFC 5280 4.1) libcrypto parses: ECDSA P-256 key, dNSName SANs,
     extra_extensions private non-critical extensions of extension_bytes each. The signature is
@@ -230,8 +238,7 @@ def certificate(serial, cn, issuer_cn, sans=(), extra_extensions=0, extension_by
                + der(0x03, b"\x00" + P256_G))
     exts = b""
     if sans:
-        gens = b"".join(der(0x82, s.encode()) for s in sans)
-        exts += der(0x30, der_oid("2.5.29.17") + der(0x04, der(0x30, gens)))
+        exts += subject_alt_name(tuple(sans))
     for i in range(extra_extensions):
         exts += der(0x30, der_oid("1.3.6.1.4.1.55555.%d" % (i + 1)) + der(0x04, der(0x04, bytes(extension_bytes))))
     tbs = der(0x30, der(0xa0, der(0x02, b"\x02")) + der(0x02, b"\x01" + serial.to_bytes(8, "big")) + ecdsa_sha256
