@@ -49,6 +49,7 @@ struct x509_cert {
 	uint8_t sha1[20];
 	uint32_t der_len;
 	bool parsed;
+	bool oversized;        /* not parsed: past a per-certificate limit (ts_limits.h X509_MAX_*) */
 	char parse_error[160]; /* why not, when !parsed */
 
 	char *subject; /* RFC 4514, e.g. "CN=www.example.test,O=Example" */

@@ -2075,6 +2075,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 	expected_host(ctx, c, d);
 
 	const struct conn_cert_list *l = &c->server_certs;
+	if (ctx->cache)
+		cert_cache_begin(ctx->cache);
 	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
 		const struct x509_cert *x =
 		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);

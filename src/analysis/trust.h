@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ts_budget.h"
 #include "ts_limits.h"
 #include "x509_cert.h"
 
@@ -36,6 +37,11 @@ struct trust_store;
 /* NULL on error with a message (naming the file) in err. */
 struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen);
 void trust_store_free(struct trust_store *ts);
+
+/* Charge the verdict cache to the budget's verdicts part, holding no more
+ * verdicts than fit in its cap (at least TRUST_CACHE_MIN_ENTRIES); each one
+ * overwritten is counted. Before the first trust_verify(). */
+void trust_store_set_budget(struct trust_store *ts, struct ts_budget *budget);
 
 /* What is wrong with a chain; `cert` indexes the chain as sent (-1: not a sent cert). */
 enum chain_problem {

@@ -16,8 +16,9 @@
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
-    "  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
-    "                       least recently active connections are ended past it\n"
+    "  --memory-cap SIZE    cap on all a run holds (e.g. 64M; default 256M): half for\n"
+    "                       connections (the least recently active end past it), the\n"
+    "                       rest for certificates, verdicts, key log, output\n"
     "  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
     "  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
     "                       and QUIC handshakes (the certificate), TLS 1.2 encrypted alerts\n"
@@ -52,8 +53,9 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->client_trust.ca_files = calloc(n, sizeof(char *));
 	cfg->client_trust.client_auth = true;
 	cfg->read_files = calloc(n, sizeof(char *));
+	cfg->keylog_paths = calloc(n, sizeof(char *));
 	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs &&
-	       cfg->client_trust.ca_files && cfg->read_files;
+	       cfg->client_trust.ca_files && cfg->read_files && cfg->keylog_paths;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -65,18 +67,20 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_dirs);
 	free(cfg->client_trust.ca_files);
 	free(cfg->read_files);
+	free(cfg->keylog_paths);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
  * nothing usable is an error; lines that do not parse only a warning. */
-static bool load_keylog(struct keylog **kl, const char *path)
+static bool load_keylog(struct keylog **kl, const char *path, size_t cap)
 {
 	char err[1200];
 	if (!*kl && !(*kl = keylog_new())) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		return false;
 	}
+	keylog_set_max_bytes(*kl, ts_budget_part_cap(cap ? cap : FLOW_DEFAULT_MEMORY_CAP, TS_BUDGET_KEYLOG));
 	struct keylog_stats before = *keylog_stats(*kl);
 	if (keylog_load_file(*kl, path, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tlsscope: --keylog %s\n", err);
@@ -97,8 +101,9 @@ static bool load_keylog(struct keylog **kl, const char *path)
 		        KEYLOG_MAX_FILE_BYTES >> 20);
 	if (st->dropped > before.dropped)
 		fprintf(stderr,
-		        "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
-		        KEYLOG_MAX_ENTRIES);
+		        "tlsscope: warning: --keylog: more than %zu connections (the key log's share of "
+		        "--memory-cap); the rest were ignored\n",
+		        keylog_max_entries(*kl));
 	return true;
 }
 
@@ -161,9 +166,8 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 		cfg->expiry_warn_days = (int)v;
 		return 1;
 	case OPT_KEYLOG:
-		if (!load_keylog(&cfg->keylog, arg))
-			return -1;
-		cfg->engine.keylog = cfg->keylog;
+		/* read once every option is known: the key log's share depends on --memory-cap */
+		cfg->keylog_paths[cfg->keylog_path_count++] = arg;
 		return 1;
 	default:
 		return 0;
@@ -181,6 +185,12 @@ int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const ch
 		if (shared == 0)
 			return c;
 	}
+	for (size_t i = 0; i < cfg->keylog_path_count; i++) {
+		if (!load_keylog(&cfg->keylog, cfg->keylog_paths[i], cfg->engine.memory_cap))
+			return ANALYSIS_OPTION_BAD;
+		cfg->engine.keylog = cfg->keylog;
+	}
+	cfg->keylog_path_count = 0; /* loaded */
 	return -1;
 }
 

@@ -75,7 +75,9 @@ struct analysis_config {
 	bool diagnose;                     /* false with --no-diagnose */
 	int expiry_warn_days;              /* --expiry-warn DAYS (default 30; 0: off) */
 	struct keylog *keylog;             /* --keylog files, loaded; engine.keylog points here */
-	const char *state_path;            /* --state FILE: the SQLite history (state_store.h), or NULL */
+	const char **keylog_paths;         /* --keylog files, read when the options end (analysis_getopt) */
+	size_t keylog_path_count;
+	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;
@@ -93,9 +95,10 @@ void analysis_config_free(struct analysis_config *cfg);
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg);
 
 /* getopt_long over a command's options (optind set to 1 first by the
- * caller): the shared ones are applied to cfg here. Returns the next code
- * for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a bad shared
- * value (its message printed). */
+ * caller): the shared ones are applied to cfg here; at the end the --keylog
+ * files are read (their share of --memory-cap is known then). Returns the
+ * next code for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a
+ * bad shared value or an unusable key log (its message printed). */
 #define ANALYSIS_OPTION_BAD (-2)
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
                     const struct option *longopts);

@@ -83,8 +83,20 @@
 
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
+/* Per certificate, past what real certificates reach: a certificate over one
+ * is listed by its fingerprints with parsed false and parse_error
+ * "oversized: ..." (counted in the summary's memory.certificates.oversized),
+ * so a crafted one cannot make parsing cost megabytes. The chain's length is
+ * capped by TLS_MAX_CERTS_PER_MSG and TLS_MAX_CERT_BYTES (certificates_state "cut"). */
+#define X509_MAX_DER_BYTES                                                                                   \
+	(64u << 10) /* the largest post-quantum ones (an SLH-DSA-SHA2-256f signature is 49,856 bytes,        \
+	               FIPS 205) stay below; a web PKI leaf is 1-3 KiB */
+/* subjectAltName names: public CAs sell at most 100-250 per certificate */
+#define X509_MAX_SAN_ENTRIES 1024
+#define X509_MAX_EXTENSIONS 64 /* a web PKI leaf carries about 10 */
 /* verified chains remembered (key: the chain and its validity window) */
 #define TRUST_CACHE_MAX_ENTRIES 4096
+#define TRUST_CACHE_MIN_ENTRIES 64 /* ... and at least this many, whatever the budget */
 /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
 #define TLS_MAX_CHAIN_BUILT 16
 /* certificates the JSON writer remembers as already written (~100 bytes each); past it

@@ -30,7 +30,9 @@ struct engine {
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
-	size_t quic_flows;     /* live QUIC flows: short-header packets are looked up only if any */
+	size_t quic_flows; /* live QUIC flows: short-header packets are looked up only if any */
+	size_t quic_mem;   /* their share of mem (the budget's quic part) */
+	struct flow *quic_newest, *quic_oldest; /* live QUIC flows by activity, for eviction */
 	uint8_t *quic_scratch; /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
 };
 
@@ -50,6 +52,12 @@ struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_c
 	if (e->opts.handshake_timeout_s > e->opts.idle_timeout_s)
 		e->opts.handshake_timeout_s =
 		    e->opts.idle_timeout_s; /* a shorter --idle-timeout applies to both */
+	ts_budget_init(&e->stats.budget, e->opts.memory_cap);
+	if (e->opts.keylog) {
+		const struct keylog_stats *ks = keylog_stats(e->opts.keylog);
+		ts_budget_set(&e->stats.budget, TS_BUDGET_KEYLOG, keylog_bytes(e->opts.keylog), ks->entries);
+		ts_budget_count(&e->stats.budget, TS_BUDGET_KEYLOG_DROPPED, ks->dropped);
+	}
 	e->on_conn = on_conn;
 	e->user = user;
 	if (!flow_table_init(&e->table, 1024)) {
@@ -78,6 +86,42 @@ size_t engine_memory(const struct engine *e)
 size_t engine_memory_cap(const struct engine *e)
 {
 	return e->opts.memory_cap;
+}
+
+struct ts_budget *engine_budget(struct engine *e)
+{
+	return &e->stats.budget;
+}
+
+/* The flows part of the budget follows mem. */
+static void budget_flows(struct engine *e)
+{
+	ts_budget_set(&e->stats.budget, TS_BUDGET_FLOWS, e->mem, e->table.count);
+	ts_budget_set(&e->stats.budget, TS_BUDGET_QUIC, e->quic_mem, e->quic_flows);
+}
+
+static void quic_unlink(struct engine *e, struct flow *f)
+{
+	if (f->quic_newer)
+		f->quic_newer->quic_older = f->quic_older;
+	else
+		e->quic_newest = f->quic_older;
+	if (f->quic_older)
+		f->quic_older->quic_newer = f->quic_newer;
+	else
+		e->quic_oldest = f->quic_newer;
+	f->quic_newer = f->quic_older = NULL;
+}
+
+static void quic_push_newest(struct engine *e, struct flow *f)
+{
+	f->quic_newer = NULL;
+	f->quic_older = e->quic_newest;
+	if (e->quic_newest)
+		e->quic_newest->quic_newer = f;
+	else
+		e->quic_oldest = f;
+	e->quic_newest = f;
 }
 
 struct delivery {
@@ -221,17 +265,6 @@ static void stop_buffering(struct flow *f)
 	}
 }
 
-/* Heap bytes of the record itself (hellos, certificates), as counted in flow->mem. */
-static size_t record_heap_bytes(const struct conn *c)
-{
-	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
-	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
-	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
-	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
-	       (c->certificate_request_info ? sizeof(*c->certificate_request_info) : 0) +
-	       c->server_certs.blob_len + c->client_certs.blob_len;
-}
-
 /* Live: hand on the decided record now; the flow keeps its counters and
  * timeline (to end quietly later) but gives its hellos and certificates away. */
 static void report_open(struct engine *e, struct flow *f)
@@ -240,7 +273,7 @@ static void report_open(struct engine *e, struct flow *f)
 	struct conn rec;
 	size_t before = f->mem;
 	grace_unlink(e, f);
-	f->mem -= record_heap_bytes(c);
+	f->mem -= conn_heap_bytes(c); /* counted in flow->mem */
 	conn_move(&rec, c);
 	c->server_certs.blob_len = c->client_certs.blob_len = 0;
 	record_reassembly(f, &rec);
@@ -319,6 +352,8 @@ static void flow_end(struct engine *e, struct flow *f)
 		free(f->quic);
 		f->mem -= sizeof(*f->quic);
 		e->quic_flows--;
+		e->quic_mem -= before;
+		quic_unlink(e, f);
 	}
 	tls_session_free(f);
 	tls_session_decrypt_free(f);
@@ -327,6 +362,7 @@ static void flow_end(struct engine *e, struct flow *f)
 	e->mem -= before;
 	flow_table_remove(&e->table, &f->node);
 	free(f);
+	budget_flows(e);
 }
 
 static struct flow *flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
@@ -382,16 +418,32 @@ static void expire_idle(struct engine *e)
 	}
 }
 
+static void evict(struct engine *e, struct flow *f, enum ts_budget_reason why)
+{
+	conn_add_anomaly(&f->conn, ANOM_EVICTED);
+	e->stats.evicted++;
+	ts_budget_count(&e->stats.budget, why, 1);
+	flow_end(e, f);
+}
+
+/* Past the flows part's cap the least recently active connection ends;
+ * past the QUIC part's, the least recently active QUIC flow (a flood of
+ * Initials from made-up addresses evicts itself, not the TCP connections). */
 static void evict_for_memory(struct engine *e, struct flow *keep)
 {
+	const struct ts_budget *b = &e->stats.budget;
 	struct flow_node *n;
-	while (e->mem > e->opts.memory_cap && (n = flow_table_oldest(&e->table)) != NULL &&
-	       n != &keep->node) {
-		struct flow *f = (struct flow *)n;
-		conn_add_anomaly(&f->conn, ANOM_EVICTED);
-		e->stats.evicted++;
-		flow_end(e, f);
-	}
+	while (e->quic_mem > b->part[TS_BUDGET_QUIC].cap && e->quic_oldest && e->quic_oldest != keep)
+		evict(e, e->quic_oldest, TS_BUDGET_QUIC_EVICTED);
+	while (e->mem > b->part[TS_BUDGET_FLOWS].cap && (n = flow_table_oldest(&e->table)) != NULL &&
+	       n != &keep->node)
+		evict(e, (struct flow *)n, TS_BUDGET_FLOW_EVICTED);
+}
+
+static bool over_memory(const struct engine *e)
+{
+	const struct ts_budget *b = &e->stats.budget;
+	return e->mem > b->part[TS_BUDGET_FLOWS].cap || e->quic_mem > b->part[TS_BUDGET_QUIC].cap;
 }
 
 /* A packet of the flow from `dir`: the clock and the side's counters. */
@@ -409,8 +461,11 @@ static struct conn_side *count_packet(struct flow *f, const struct packet *p, ui
 static void account_memory(struct engine *e, const struct flow *f, size_t mem_before)
 {
 	e->mem += f->mem - mem_before;
+	if (f->quic)
+		e->quic_mem += f->mem - mem_before;
 	if (e->mem > e->stats.memory_peak)
 		e->stats.memory_peak = e->mem;
+	budget_flows(e);
 }
 
 /* Start this direction's byte stream if nothing else has. */
@@ -570,7 +625,7 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
 	if (e->opts.report_when_decided)
 		check_decided(e, f);
-	if (e->mem > e->opts.memory_cap)
+	if (over_memory(e))
 		evict_for_memory(e, f);
 }
 
@@ -592,6 +647,8 @@ static struct flow *quic_flow_new(struct engine *e, const struct packet *p, cons
 	f->quic = q;
 	f->mem += sizeof(*q);
 	e->mem += sizeof(*q);
+	e->quic_mem += f->mem;
+	quic_push_newest(e, f);
 	f->conn.transport = CONN_TRANSPORT_QUIC;
 	e->quic_flows++;
 	e->stats.quic_flows++;
@@ -632,8 +689,10 @@ static void udp_packet(struct engine *e, const struct packet *p)
 		flow_end(e, f); /* CONNECTION_CLOSE from both sides */
 		return;
 	}
+	quic_unlink(e, f);
+	quic_push_newest(e, f);
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
-	if (e->mem > e->opts.memory_cap)
+	if (over_memory(e))
 		evict_for_memory(e, f);
 }
 

@@ -94,6 +94,10 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		snprintf(err, errlen, "out of memory");
 		return TS_NOMEM;
 	}
+	/* One budget for the run: the caches charge the parts they own. */
+	struct ts_budget *budget = engine_budget(p->engine);
+	cert_cache_set_budget(p->diag.cache, budget);
+	trust_store_set_budget(p->diag.trust, budget);
 	/* The writer thread formats while this one analyses; without it, inline.
 	 * Live records are written at once; offline the writer wakes for batches. */
 	if (!opts->no_thread) {
@@ -102,6 +106,7 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		p->queue =
 		    output_queue_start(p->drop_when_full ? PIPELINE_LIVE_OUTPUT_SLOTS : PIPELINE_OUTPUT_SLOTS,
 		                       batch, handle_record, p);
+		output_queue_set_budget(p->queue, budget);
 	}
 	*out = p;
 	return TS_OK;

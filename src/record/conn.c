@@ -295,6 +295,16 @@ void conn_release(struct conn *c)
 	c->server_certs.blob = c->client_certs.blob = NULL;
 }
 
+size_t conn_heap_bytes(const struct conn *c)
+{
+	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
+	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
+	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
+	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
+	       (c->certificate_request_info ? sizeof(*c->certificate_request_info) : 0) +
+	       c->server_certs.blob_len + c->client_certs.blob_len;
+}
+
 void conn_move(struct conn *dst, struct conn *src)
 {
 	*dst = *src;

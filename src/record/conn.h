@@ -365,6 +365,9 @@ const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen);
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);
 
+/* Heap bytes the record owns (hellos, certificate blobs): what conn_release() frees. */
+size_t conn_heap_bytes(const struct conn *c);
+
 /* Move a record: *dst gets everything, src keeps nothing it would free. */
 void conn_move(struct conn *dst, struct conn *src);
 

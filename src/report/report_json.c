@@ -9,6 +9,7 @@
 #include "cert_export.h"
 #include "json_cert_table.h"
 #include "report_json.h"
+#include "report_budget.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
@@ -1222,6 +1223,7 @@ static void summary_record(struct jsonw *w, const struct ts_stats *s, const stru
 		jw_uint(w, "records_dropped", in->capture->records_dropped);
 		jw_object_end(w);
 	}
+	report_json_budget(w, &s->budget);
 	jw_object_end(w);
 }
 

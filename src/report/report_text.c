@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report_text.h"
+#include "report_budget.h"
 #include "report_rollup.h"
 #include "run_summary.h"
 #include "starttls.h"
@@ -497,6 +498,7 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 		if (s->anomalies[i])
 			fprintf(fp, "anomaly %s %llu\n", conn_anomaly_name((enum conn_anomaly)i),
 			        (unsigned long long)s->anomalies[i]);
+	report_text_budget(fp, &s->budget);
 }
 
 /* ------------------------------------------------------------ whole report */

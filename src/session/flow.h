@@ -49,6 +49,7 @@ struct flow {
 	bool reported;         /* live: the record was handed on while the connection went on */
 	bool in_grace;         /* live: on the engine's list of handshakes waiting for their grace */
 	struct flow *grace_prev, *grace_next;
+	struct flow *quic_newer, *quic_older; /* QUIC flows only: the engine's list by activity */
 	uint32_t last_ack[2];
 	bool ack_seen[2];
 	struct conn conn;
