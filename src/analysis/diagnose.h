@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "cert_cache.h"
+#include "client_trust.h"
 #include "conn.h"
 #include "expect.h"
 #include "hostname.h"
@@ -67,6 +68,7 @@ enum finding_code {
 	FINDING_CLIENT_CERTIFICATE_MISSING,
 	FINDING_TLS13_CLIENT_REJECTED,
 	FINDING_TLS13_SERVER_REJECTED,
+	FINDING_TRUST_DIFFERS_BY_CLIENT,
 	FINDING_CODE_COUNT
 };
 
@@ -132,12 +134,19 @@ struct diagnosis {
 
 	bool sni_checked;      /* an SNI was sent and the leaf was visible and parsed */
 	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
+
+	/* Each client's chain verdict under its own trust (client_trust.h); points at `verdict`
+	 * for the clients that trust as the run's store does. Set when chain_checked. */
+	const struct chain_verdict *client_verdict[CLIENT_COUNT];
+	struct chain_verdict own_verdict[CLIENT_COUNT];
+	bool trust_differs; /* some clients trust the chain and others do not */
 };
 
 struct diag_context {
 	struct cert_cache *cache;
 	struct trust_store *trust;
 	const struct expect_rules *rules; /* may be NULL */
+	struct client_trust *clients;     /* each client's trust; NULL: every client uses `trust` */
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

@@ -42,6 +42,10 @@ enum analysis_option_code {
 	OPT_NO_DIAGNOSE,
 	OPT_KEYLOG,
 	OPT_STATE,
+	OPT_CLIENT,
+	OPT_SYSTEM_CA_ADD,
+	OPT_SSL_CERT_FILE,
+	OPT_SSL_CERT_DIR,
 	OPT_ANALYSIS_LAST
 };
 
@@ -53,7 +57,10 @@ enum analysis_option_code {
 	    {"ca", required_argument, NULL, OPT_CA}, {"ca-add", required_argument, NULL, OPT_CA_ADD},        \
 	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                                 \
 	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
-	    {"state", required_argument, NULL, OPT_STATE},                                                   \
+	    {"state", required_argument, NULL, OPT_STATE}, {"client", required_argument, NULL, OPT_CLIENT},  \
+	    {"system-ca-add", required_argument, NULL, OPT_SYSTEM_CA_ADD},                                   \
+	    {"ssl-cert-file", required_argument, NULL, OPT_SSL_CERT_FILE},                                   \
+	    {"ssl-cert-dir", required_argument, NULL, OPT_SSL_CERT_DIR},                                     \
 	{                                                                                                    \
 		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
 	}
@@ -65,9 +72,10 @@ struct analysis_config {
 	struct engine_options engine;
 	struct expect_rules rules;
 	struct trust_options trust;
-	bool diagnose;          /* false with --no-diagnose */
-	struct keylog *keylog;  /* --keylog files, loaded; engine.keylog points here */
-	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
+	struct client_trust_options clients; /* --client, --ssl-cert-file, --ssl-cert-dir */
+	bool diagnose;                       /* false with --no-diagnose */
+	struct keylog *keylog;               /* --keylog files, loaded; engine.keylog points here */
+	const char *state_path;              /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;

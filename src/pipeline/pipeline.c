@@ -78,6 +78,11 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		pipeline_free(p);
 		return TS_MALFORMED;
 	}
+	p->diag.clients = client_trust_new(&opts->clients, &opts->trust, p->diag.trust, err, errlen);
+	if (!p->diag.clients) {
+		pipeline_free(p);
+		return TS_MALFORMED;
+	}
 	p->diag.cache = cert_cache_new(0);
 	p->engine = engine_new(&opts->engine, on_conn, p);
 	if (!p->diag.cache || !p->engine) {
@@ -170,6 +175,7 @@ void pipeline_free(struct pipeline *p)
 	output_queue_finish(p->queue);
 	engine_free(p->engine);
 	cert_cache_free(p->diag.cache);
+	client_trust_free(p->diag.clients);
 	trust_store_free(p->diag.trust);
 	state_store_close(p->state);
 	free(p);

@@ -69,7 +69,7 @@ static const struct diagnosis *diagnose_sample(const char *name, const char *ca,
 	}
 	if (rule)
 		CHECK(expect_add(&rules, rule, err, sizeof(err)));
-	r.ctx = (struct diag_context){cache, trust, rule ? &rules : NULL};
+	r.ctx = (struct diag_context){cache, trust, rule ? &rules : NULL, NULL};
 
 	struct engine_options eo = {0};
 	struct engine *e = engine_new(&eo, on_conn, &r);
