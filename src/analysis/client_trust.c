@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
+
 #include "java_keystore.h"
 
 extern char **environ;
@@ -268,7 +270,7 @@ static void append(struct list *l, const char *const *v, size_t n)
 
 static bool honours_ssl_cert_env(enum tls_client k, const struct client_trust_given *g)
 {
-	return k == CLIENT_OPENSSL || k == CLIENT_PYTHON || k == CLIENT_GO ||
+	return k == CLIENT_OPENSSL || k == CLIENT_CURL || k == CLIENT_PYTHON || k == CLIENT_GO ||
 	       (k == CLIENT_NODE && g->use_openssl_ca);
 }
 
@@ -278,6 +280,10 @@ static void describe_given(struct client_trust *ct, enum tls_client k, const str
 	char *out = ct->given[k];
 	size_t n = sizeof(ct->given[k]), w = 0;
 	out[0] = 0;
+	if (honours_ssl_cert_env(k, g) && o->ssl_cert_file)
+		w += (size_t)snprintf(out + w, n - w, "SSL_CERT_FILE=%s", o->ssl_cert_file);
+	if (honours_ssl_cert_env(k, g) && o->ssl_cert_dir && w < n)
+		w += (size_t)snprintf(out + w, n - w, "%sSSL_CERT_DIR=%s", w ? ", " : "", o->ssl_cert_dir);
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct client_option *opt = &client_options[i];
 		if (opt->client != k)
@@ -346,12 +352,19 @@ static bool make_store(struct client_trust *ct, enum tls_client k, const struct 
 	t.no_system = base != CLIENT_TRUST_SYSTEM || (replaced && !files.n);
 	t.system_add_files = run->system_add_files;
 	t.system_add_file_count = run->system_add_file_count;
-	if (k == CLIENT_CURL && g->add_count) {
-		t.system_file = ""; /* --cacert replaces the bundle; the CApath stays */
-		t.system_dirs = CURL_CA_PATH;
+	if (k == CLIENT_CURL && (g->add_count || g->dir_count || env)) {
+		/* curl reads SSL_CERT_FILE / SSL_CERT_DIR only without --cacert and --capath; each replaces
+		 * its own half (bundle, CApath), the other stays */
+		bool use_env = env && !g->add_count && !g->dir_count;
+		t.system_file = g->add_count                  ? ""
+		                : use_env && o->ssl_cert_file ? o->ssl_cert_file
+		                                              : X509_get_default_cert_file();
+		t.system_dirs = use_env && o->ssl_cert_dir ? o->ssl_cert_dir
+		                : g->dir_count             ? ""
+		                                           : CURL_CA_PATH;
 	} else if (env) {
-		t.system_file = o->ssl_cert_file ? o->ssl_cert_file : "";
-		t.system_dirs = o->ssl_cert_dir ? o->ssl_cert_dir : "";
+		t.system_file = o->ssl_cert_file;
+		t.system_dirs = o->ssl_cert_dir;
 	}
 	if (java_store)
 		snprintf(ct->java_path[k], sizeof(ct->java_path[k]), "%s", g->replace[0]);

@@ -48,7 +48,7 @@ struct client_trust_given {
 struct client_trust_options {
 	struct client_trust_given client[CLIENT_COUNT];
 	/* --ssl-cert-file / --ssl-cert-dir: the SSL_CERT_FILE / SSL_CERT_DIR the clients ran with
-	 * (read by openssl, Python, Go and node --use-openssl-ca; not by curl, Java or Node's bundle). */
+	 * (read by openssl, curl, Python, Go and node --use-openssl-ca; not by Java or Node's bundle). */
 	const char *ssl_cert_file;
 	const char *ssl_cert_dir;
 };

@@ -1643,6 +1643,10 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 		const struct conn_alert *a = &c->alerts[i];
 		if (a->dir == c->client_dir || (a->encrypted && !a->decrypted) || a->level != 2)
 			continue;
+		/* An alert after the client had closed answers that close: the client's own reason stands
+		 * (s_server -www sends decode_error to a client that left after a rejected chain). */
+		if (conn_client(c)->close_ns && a->ts_ns > conn_client(c)->close_ns)
+			continue;
 		const char *reason = openssl_alert_reason(a->description);
 		const char *name = tls_alert_name(a->description);
 		char code[96];

@@ -339,8 +339,11 @@ static size_t load_dir_files(X509_STORE *store, const char *dir)
 
 static void load_system_store(X509_STORE *store, const struct trust_options *o)
 {
-	const char *file = o->system_file ? o->system_file : getenv(X509_get_default_cert_file_env());
-	const char *dirs = o->system_dirs ? o->system_dirs : getenv(X509_get_default_cert_dir_env());
+	/* Told what the clients ran with: tlsscope's own environment does not count, and what was
+	 * not told is OpenSSL's default. */
+	bool told = o->system_file || o->system_dirs;
+	const char *file = told ? o->system_file : getenv(X509_get_default_cert_file_env());
+	const char *dirs = told ? o->system_dirs : getenv(X509_get_default_cert_dir_env());
 	if (!o->system_file || o->system_file[0])
 		X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
 	ERR_clear_error();
