@@ -92,6 +92,7 @@ static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
          SIGNAL),
     KIND(EXPIRY_SOON, "expiry-soon", WARNING, "expiry-soon", CAUSE),
     KIND(HANDSHAKE_GAP, "handshake-gap", WARNING, "handshake-gap", CAUSE),
+    KIND(TRUST_DIFFERS_BY_CLIENT, "trust-differs-by-client", ERROR, "trust-differs-by-client", CAUSE),
 };
 #undef KIND
 
@@ -1409,9 +1410,9 @@ static void host_findings(struct diagnosis *d)
 
 /* Chain verdict in each client's words. OpenSSL-based clients (Node, openssl,
  * curl, Python) report OpenSSL's first verify error. */
-static void chain_errors(struct diagnosis *d, int64_t at)
+static void chain_errors(const struct chain_verdict *v, const struct x509_cert *const *certs,
+                         struct client_error *clients, int64_t at)
 {
-	const struct chain_verdict *v = &d->verdict;
 	const char *ename = v->verify_error_name;
 	const char *short_name = strncmp(ename, "X509_V_ERR_", 11) == 0 ? ename + 11 : ename;
 	const char *text = v->verify_error_text;
@@ -1426,39 +1427,37 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 		int last = v->verify_error_last ? v->verify_error_last : v->verify_error;
 		const char *lname = trust_verify_error_name(last);
 		const char *lshort = lname && !strncmp(lname, "X509_V_ERR_", 11) ? lname + 11 : short_name;
-		set_error(&d->clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
-		set_error(&d->clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error,
-		          text);
-		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
+		set_error(&clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error, text);
+		set_error(&clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s", text);
 	}
 	/* Weak signatures: OpenSSL 3 at security level 1 (every client's default here) refuses SHA-1. */
 	if (has[CHAIN_WEAK_SIGNATURE] && v->trusted) {
-		set_error(&d->clients[CLIENT_NODE], "CA_MD_TOO_WEAK",
-		          "CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
+		set_error(&clients[CLIENT_NODE], "CA_MD_TOO_WEAK", "CA signature digest algorithm too weak");
+		set_error(&clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
 		          "verify error:num=68:CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_CURL], "60",
+		set_error(&clients[CLIENT_CURL], "60",
 		          "SSL certificate problem: CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest "
 		          "algorithm too weak");
 	}
 	/* Python's default context runs at security level 2: RSA keys below 2048 bits fail. */
 	if (has[CHAIN_WEAK_KEY])
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key "
 		          "too weak");
 
 	/* Go crypto/tls (x509.Verify): its own chain builder, no AIA fetching. */
-	struct client_error *go = &d->clients[CLIENT_GO];
+	struct client_error *go = &clients[CLIENT_GO];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID]) {
 		for (size_t i = 0; i < v->issue_count; i++) {
 			const struct chain_issue *is = &v->issues[i];
 			if (is->problem != CHAIN_EXPIRED && is->problem != CHAIN_NOT_YET_VALID)
 				continue;
-			const struct x509_cert *c = is->cert >= 0 ? d->certs[is->cert] : NULL;
+			const struct x509_cert *c = is->cert >= 0 ? certs[is->cert] : NULL;
 			char t1[32], t2[32];
 			set_error(
 			    go, "x509.CertificateInvalidError",
@@ -1483,7 +1482,7 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 		          "x509: certificate specifies an incompatible key usage");
 
 	/* Java (PKIX through the default trust manager). */
-	struct client_error *java = &d->clients[CLIENT_JAVA];
+	struct client_error *java = &clients[CLIENT_JAVA];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
 		java_error(java, "sun.security.validator.ValidatorException",
 		           "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
@@ -1497,6 +1496,137 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
 		java_error(java, "sun.security.validator.ValidatorException",
 		           "Extended key usage does not permit use for TLS server authentication");
+}
+
+/* ------------------------------------------------- trust per client */
+
+/* Each client's verdict under its own store; the run's verdict for those that trust alike. */
+static void client_verdicts(struct diag_context *ctx, const struct conn *c, struct diagnosis *d, int64_t at)
+{
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		struct trust_store *ts =
+		    ctx->clients ? client_trust_store(ctx->clients, (enum tls_client)k) : ctx->trust;
+		d->client_verdict[k] = &d->verdict;
+		if (!ts || ts == ctx->trust)
+			continue;
+		trust_verify(ts, d->certs, d->cert_count, at, &d->own_verdict[k]);
+		if (c->server_certs.truncated)
+			drop_unsent_link_issues(&d->own_verdict[k]);
+		d->client_verdict[k] = &d->own_verdict[k];
+	}
+}
+
+/* The run's chain errors for every client, then each client with its own store in its own words. */
+static void client_chain_errors(struct diagnosis *d, int64_t at)
+{
+	struct client_error before[CLIENT_COUNT], own[CLIENT_COUNT];
+	memcpy(before, d->clients, sizeof(before));
+	chain_errors(&d->verdict, d->certs, d->clients, at);
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (d->client_verdict[k] == &d->verdict)
+			continue;
+		memcpy(own, before, sizeof(own));
+		chain_errors(d->client_verdict[k], d->certs, own, at);
+		d->clients[k] = own[k];
+	}
+}
+
+/* The CA a client that trusts the chain found in its store: the issuer of the last sent
+ * certificate of its built chain (the subject, when that one is a self-signed root). */
+static const char *trusted_root_name(const struct diagnosis *d, const struct chain_verdict *v)
+{
+	for (size_t i = v->built_count; i-- > 0;) {
+		int idx = v->built[i];
+		if (idx < 0 || (size_t)idx >= d->cert_count || !d->certs[idx]->parsed)
+			continue;
+		const struct x509_cert *x = d->certs[idx];
+		if (i == v->built_count - 1 && x->subject)
+			return x->subject; /* the root itself was sent */
+		return x->issuer ? x->issuer : "?";
+	}
+	return "?";
+}
+
+/* The proper switch of each client to trust one more root (never verification off). */
+static const char *trust_switch(enum tls_client k, enum client_trust_base base)
+{
+	switch (k) {
+	case CLIENT_NODE:
+		return base == CLIENT_TRUST_FILES ? "Node.js: add root.pem to the list given as the ca "
+		                                    "option (it replaces every other root)"
+		                                  : "Node.js: NODE_EXTRA_CA_CERTS=/path/root.pem (added to "
+		                                    "its bundled roots at start-up), or "
+		                                    "node --use-openssl-ca to read the system store";
+	case CLIENT_OPENSSL:
+		return "openssl: s_client -CAfile /path/root.pem, or install it in the system store";
+	case CLIENT_CURL:
+		return "curl: --cacert /path/root.pem, or install it in the system store "
+		       "(/usr/local/share/ca-certificates/root.crt, then update-ca-certificates)";
+	case CLIENT_PYTHON:
+		return "Python: ssl.create_default_context(cafile='/path/root.pem') or "
+		       "SSL_CERT_FILE=/path/root.pem";
+	case CLIENT_GO:
+		return "Go: SSL_CERT_FILE=/path/root.pem, or tls.Config.RootCAs";
+	case CLIENT_JAVA:
+		return "Java: keytool -importcert -cacerts -storepass changeit -alias private-root -file "
+		       "/path/root.pem (or -Djavax.net.ssl.trustStore=a keystore holding it)";
+	default:
+		return "";
+	}
+}
+
+static void trust_differs_finding(struct diag_context *ctx, struct diagnosis *d)
+{
+	int trusting = -1, failing = 0;
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (k == CLIENT_BROWSER)
+			continue; /* browsers' own root programs are not modelled */
+		if (d->client_verdict[k]->trusted)
+			trusting = trusting < 0 ? k : trusting;
+		else
+			failing++;
+	}
+	if (trusting < 0 || !failing)
+		return;
+	d->trust_differs = true;
+	const struct chain_verdict *tv = d->client_verdict[trusting];
+	int top = tv->built_count ? tv->built[0] : 0;
+	for (size_t i = 0; i < tv->built_count; i++)
+		if (tv->built[i] >= 0)
+			top = tv->built[i];
+	struct finding *f = add(d, FINDING_TRUST_DIFFERS_BY_CLIENT, top);
+	if (!f)
+		return;
+	char refuse[DIAG_TEXT / 2] = "", accept[96] = "", fix[DIAG_TEXT] = "";
+	size_t r = 0, a = 0, x = 0;
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (k == CLIENT_BROWSER)
+			continue;
+		const struct chain_verdict *v = d->client_verdict[k];
+		const char *name = tls_client_name((enum tls_client)k);
+		if (v->trusted) {
+			if (a < sizeof(accept))
+				a += (size_t)snprintf(accept + a, sizeof(accept) - a, "%s%s", a ? ", " : "",
+				                      name);
+			continue;
+		}
+		const char *err = v->verify_error_name;
+		if (r < sizeof(refuse))
+			r += (size_t)snprintf(refuse + r, sizeof(refuse) - r, "%s%s with %s (%s)",
+			                      r ? "; " : "", name,
+			                      client_trust_source(ctx->clients, (enum tls_client)k),
+			                      !strncmp(err, "X509_V_ERR_", 11) ? err + 11 : err);
+		enum client_trust_base base = client_trust_base_of(ctx->clients, (enum tls_client)k);
+		if (x < sizeof(fix))
+			x += (size_t)snprintf(fix + x, sizeof(fix) - x, "%s%s", x ? "; " : "",
+			                      trust_switch((enum tls_client)k, base));
+	}
+	MSG(f,
+	    "The clients do not trust this chain alike: %s trust it (%s has '%s'); %s cannot build a trusted "
+	    "chain.",
+	    accept, client_trust_source(ctx->clients, (enum tls_client)trusting), trusted_root_name(d, tv),
+	    refuse);
+	FIX(f, "Give each failing client the root '%s' (root.pem): %s.", trusted_root_name(d, tv), fix);
 }
 
 static void host_errors(struct diagnosis *d)
@@ -1733,6 +1863,10 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	for (uint16_t i = 0; i < c->alert_count; i++) {
 		const struct conn_alert *a = &c->alerts[i];
 		if (a->dir == c->client_dir || (a->encrypted && !a->decrypted) || a->level != 2)
+			continue;
+		/* An alert after the client had closed answers that close: the client's own reason stands
+		 * (s_server -www sends decode_error to a client that left after a rejected chain). */
+		if (conn_client(c)->close_ns && a->ts_ns > conn_client(c)->close_ns)
 			continue;
 		server_alert_errors(d, a->description, server_alert_after_connect(c, a));
 		return;
@@ -2095,11 +2229,13 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		if (c->server_certs.truncated)
 			drop_unsent_link_issues(&d->verdict);
 		d->clients_from_chain = !c->server_certs.truncated; /* no client got this chain whole */
+		client_verdicts(ctx, c, d, at);
 		chain_findings(c, d);
 		if (ctx->expiry_warn_days > 0)
 			expiry_soon(d, at, ctx->expiry_warn_days);
+		trust_differs_finding(ctx, d);
 		if (d->clients_from_chain)
-			chain_errors(d, at);
+			client_chain_errors(d, at);
 		if (d->certs[0]->parsed && d->expected_host[0]) {
 			for (int k = 0; k < CLIENT_COUNT; k++)
 				d->host[k] =

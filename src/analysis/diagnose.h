@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "cert_cache.h"
+#include "client_trust.h"
 #include "conn.h"
 #include "expect.h"
 #include "hostname.h"
@@ -74,6 +75,7 @@ enum finding_code {
 	/* certificate: valid at the handshake, but not for long (diag_context.expiry_warn_days) */
 	FINDING_EXPIRY_SOON,
 	FINDING_HANDSHAKE_GAP, /* the capture missed bytes of the handshake */
+	FINDING_TRUST_DIFFERS_BY_CLIENT,
 	FINDING_CODE_COUNT
 };
 
@@ -142,6 +144,11 @@ struct diagnosis {
 	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
 
 	struct resume_origin resumed; /* a resumption: the connection that created its session */
+	/* Each client's chain verdict under its own trust (client_trust.h); points at `verdict`
+	 * for the clients that trust as the run's store does. Set when chain_checked. */
+	const struct chain_verdict *client_verdict[CLIENT_COUNT];
+	struct chain_verdict own_verdict[CLIENT_COUNT];
+	bool trust_differs; /* some clients trust the chain and others do not */
 };
 
 struct diag_context {
@@ -152,6 +159,7 @@ struct diag_context {
 	struct trust_store *client_trust; /* --client-ca (purpose sslclient), or NULL */
 	/* expiry-soon when a certificate sent expires within this many days of the handshake; 0: never */
 	int expiry_warn_days;
+	struct client_trust *clients; /* each client's trust; NULL: every client uses `trust` */
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

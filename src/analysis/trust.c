@@ -23,6 +23,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,32 +316,47 @@ static bool load_cert_dir(X509_STORE *store, const char *path, char *err, size_t
  * lists and opens the directory's files again: most of the time of a
  * capture of many distinct certificates.
  */
-static void load_system_store(X509_STORE *store)
+/* Every regular file of `dir` read into the store (a certificate already held is skipped). */
+static size_t load_dir_files(X509_STORE *store, const char *dir)
 {
-	const char *file = getenv(X509_get_default_cert_file_env());
-	const char *dirs = getenv(X509_get_default_cert_dir_env());
-	X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
+	char path[4096];
+	size_t files = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (X509_STORE_load_file(store, path) == 1)
+			files++;
+		ERR_clear_error();
+	}
+	closedir(d);
+	return files;
+}
+
+static void load_system_store(X509_STORE *store, const struct trust_options *o)
+{
+	/* Told what the clients ran with: tlsscope's own environment does not count, and what was
+	 * not told is OpenSSL's default. */
+	bool told = o->system_file || o->system_dirs;
+	const char *file = told ? o->system_file : getenv(X509_get_default_cert_file_env());
+	const char *dirs = told ? o->system_dirs : getenv(X509_get_default_cert_dir_env());
+	if (!o->system_file || o->system_file[0])
+		X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
 	ERR_clear_error();
-	char list[4096], path[4096];
+	char list[4096];
 	snprintf(list, sizeof(list), "%s", dirs ? dirs : X509_get_default_cert_dir());
 	char *save = NULL;
-	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		DIR *d = opendir(dir);
-		if (!d)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			struct stat st;
-			if (de->d_name[0] == '.' ||
-			    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
-			    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-				continue;
-			X509_STORE_load_file(store, path); /* a certificate already held is skipped */
-			ERR_clear_error();
-		}
-		closedir(d);
-	}
+	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+		load_dir_files(store, dir);
 }
+
+static void count_store_certs(struct trust_store *ts);
 
 struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen)
 {
@@ -372,8 +388,11 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 	/* --ca replaces the system bundle, as Node's `ca` and curl's --cacert do. A
 	 * missing system bundle is an empty store, not an error: verdicts say so. */
 	if (!o->no_system && o->ca_file_count == 0)
-		load_system_store(ts->store);
+		load_system_store(ts->store, o);
 	ERR_clear_error();
+	for (size_t i = 0; !o->no_system && o->ca_file_count == 0 && i < o->system_add_file_count; i++)
+		if (!load_cert_file(ts->store, o->system_add_files[i], err, errlen))
+			goto fail;
 	for (size_t i = 0; i < o->ca_file_count; i++)
 		if (!load_cert_file(ts->store, o->ca_files[i], err, errlen))
 			goto fail;
@@ -384,10 +403,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 		if (!load_cert_dir(ts->store, o->ca_dirs[i], err, errlen))
 			goto fail;
 
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(ts->store);
-	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++)
-		if (X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_X509)
-			ts->stats.store_certs++;
+	count_store_certs(ts);
 	ERR_clear_error();
 	return ts;
 
@@ -407,6 +423,51 @@ void trust_store_free(struct trust_store *ts)
 	free(ts->entries);
 	free(ts->buckets);
 	free(ts);
+}
+
+static void count_store_certs(struct trust_store *ts)
+{
+	ts->stats.store_certs = 0;
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(ts->store);
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++)
+		if (X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_X509)
+			ts->stats.store_certs++;
+}
+
+size_t trust_store_add_pem(struct trust_store *ts, const char *pem, size_t len)
+{
+	if (len > INT_MAX)
+		return 0;
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	size_t n = 0;
+	X509 *x;
+	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(ts->store, x))
+			n++;
+		X509_free(x);
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	count_store_certs(ts);
+	return n;
+}
+
+bool trust_store_add_der(struct trust_store *ts, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	bool ok = x && p == der + len && X509_STORE_add_cert(ts->store, x);
+	X509_free(x);
+	ERR_clear_error();
+	count_store_certs(ts);
+	return ok;
+}
+
+size_t trust_store_add_dir_files(struct trust_store *ts, const char *dir)
+{
+	size_t n = load_dir_files(ts->store, dir);
+	count_store_certs(ts);
+	return n;
 }
 
 const struct trust_stats *trust_store_stats(const struct trust_store *ts)

@@ -30,6 +30,12 @@ struct trust_options {
 	size_t ca_dir_count;
 	bool no_system;   /* do not load the system store even without --ca */
 	bool client_auth; /* verify client certificates (purpose sslclient, as a server does: --client-ca) */
+	/* The system store's file and directories (':'-separated) in place of SSL_CERT_FILE /
+	 * SSL_CERT_DIR of tlsscope's own environment and OpenSSL's defaults; NULL: those. */
+	const char *system_file;
+	const char *system_dirs;
+	const char **system_add_files; /* --system-ca-add: in the system store, when it is loaded */
+	size_t system_add_file_count;
 };
 
 struct trust_store;
@@ -42,6 +48,13 @@ void trust_store_free(struct trust_store *ts);
  * verdicts than fit in its cap (at least TRUST_CACHE_MIN_ENTRIES); each one
  * overwritten is counted. Before the first trust_verify(). */
 void trust_store_set_budget(struct trust_store *ts, struct ts_budget *budget);
+/* Add the certificates of a PEM text (other blocks skipped); how many were added. Only before the
+ * first trust_verify(): verdicts already cached would not see them. */
+size_t trust_store_add_pem(struct trust_store *ts, const char *pem, size_t len);
+/* Add one DER certificate; false when it does not parse. Same rule as above. */
+bool trust_store_add_der(struct trust_store *ts, const uint8_t *der, size_t len);
+/* Add every certificate file of a directory (not only hashed names): how many files held one. */
+size_t trust_store_add_dir_files(struct trust_store *ts, const char *dir);
 
 /* What is wrong with a chain; `cert` indexes the chain as sent (-1: not a sent cert). */
 enum chain_problem {

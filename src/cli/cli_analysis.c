@@ -33,6 +33,18 @@ const char analysis_options_help[] =
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
     "  --client-ca FILE     the CAs the servers accept client certificates from (PEM;\n"
     "                       repeatable): each client certificate is verified against them\n"
+    "                       (--ca, --ca-add and --ca-dir apply to every client)\n"
+    "  --client CLIENT:OPTION[=VALUE]  what one client was given (repeatable;\n"
+    "                       docs/clients.md): node:ca=FILE, node:extra-ca=FILE\n"
+    "                       (NODE_EXTRA_CA_CERTS), node:use-openssl-ca, openssl:cafile=FILE,\n"
+    "                       openssl:capath=DIR, curl:cacert=FILE, curl:capath=DIR,\n"
+    "                       python:cafile=FILE, python:capath=DIR, go:roots=FILE,\n"
+    "                       java:truststore=FILE (a JKS or PKCS#12 keystore)\n"
+    "  --system-ca-add FILE a private root installed in the machine's store\n"
+    "                       (update-ca-certificates): not read by Node's bundled roots\n"
+    "  --ssl-cert-file FILE the clients ran with SSL_CERT_FILE=FILE (openssl, curl, Python,\n"
+    "                       Go, node --use-openssl-ca read it; Java and Node do not)\n"
+    "  --ssl-cert-dir DIR   the clients ran with SSL_CERT_DIR=DIR (as above)\n"
     "  --no-diagnose        only the connection records: no certificate parsing,\n"
     "                       verification, findings or client_errors\n"
     "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
@@ -52,10 +64,12 @@ bool analysis_config_init(struct analysis_config *cfg, int argc)
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
 	cfg->client_trust.ca_files = calloc(n, sizeof(char *));
 	cfg->client_trust.client_auth = true;
+	cfg->trust.system_add_files = calloc(n, sizeof(char *));
 	cfg->read_files = calloc(n, sizeof(char *));
 	cfg->keylog_paths = calloc(n, sizeof(char *));
 	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs &&
-	       cfg->client_trust.ca_files && cfg->read_files && cfg->keylog_paths;
+	       cfg->client_trust.ca_files && cfg->trust.system_add_files && cfg->read_files &&
+	       cfg->keylog_paths;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -66,6 +80,7 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
 	free(cfg->client_trust.ca_files);
+	free(cfg->trust.system_add_files);
 	free(cfg->read_files);
 	free(cfg->keylog_paths);
 	memset(cfg, 0, sizeof(*cfg));
@@ -112,7 +127,7 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	char err[1200];
 	uint64_t v;
 	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD ||
-	    code == OPT_CLIENT_CA)
+	    code == OPT_CLIENT_CA || code == OPT_SYSTEM_CA_ADD || code == OPT_SSL_CERT_FILE)
 		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
@@ -152,6 +167,21 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 		return 1;
 	case OPT_CLIENT_CA:
 		cfg->client_trust.ca_files[cfg->client_trust.ca_file_count++] = arg;
+		return 1;
+	case OPT_SYSTEM_CA_ADD:
+		cfg->trust.system_add_files[cfg->trust.system_add_file_count++] = arg;
+		return 1;
+	case OPT_CLIENT:
+		if (!client_trust_parse(&cfg->clients, arg, err, sizeof(err))) {
+			fprintf(stderr, "tlsscope: --client %s\n", err);
+			return -1;
+		}
+		return 1;
+	case OPT_SSL_CERT_FILE:
+		cfg->clients.ssl_cert_file = arg;
+		return 1;
+	case OPT_SSL_CERT_DIR:
+		cfg->clients.ssl_cert_dir = arg;
 		return 1;
 	case OPT_NO_DIAGNOSE:
 		cfg->diagnose = false;
@@ -238,6 +268,7 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 	                                .rules = &cfg->rules,
 	                                .trust = cfg->trust,
 	                                .client_trust = cfg->client_trust,
+	                                .clients = cfg->clients,
 	                                .diagnose = cfg->diagnose,
 	                                .expiry_warn_days = cfg->expiry_warn_days,
 	                                .drop_records_when_full = cfg->drop_records_when_full};

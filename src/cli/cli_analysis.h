@@ -46,6 +46,10 @@ enum analysis_option_code {
 	OPT_STATE,
 	OPT_CLIENT_CA,
 	OPT_EXPIRY_WARN,
+	OPT_CLIENT,
+	OPT_SYSTEM_CA_ADD,
+	OPT_SSL_CERT_FILE,
+	OPT_SSL_CERT_DIR,
 	OPT_ANALYSIS_LAST
 };
 
@@ -60,6 +64,10 @@ enum analysis_option_code {
 	    {"state", required_argument, NULL, OPT_STATE},                                                   \
 	    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},                                           \
 	    {"expiry-warn", required_argument, NULL, OPT_EXPIRY_WARN},                                       \
+	    {"client", required_argument, NULL, OPT_CLIENT},                                                 \
+	    {"system-ca-add", required_argument, NULL, OPT_SYSTEM_CA_ADD},                                   \
+	    {"ssl-cert-file", required_argument, NULL, OPT_SSL_CERT_FILE},                                   \
+	    {"ssl-cert-dir", required_argument, NULL, OPT_SSL_CERT_DIR},                                     \
 	{                                                                                                    \
 		"keylog", required_argument, NULL, OPT_KEYLOG                                                \
 	}
@@ -72,10 +80,11 @@ struct analysis_config {
 	struct expect_rules rules;
 	struct trust_options trust;
 	struct trust_options client_trust; /* --client-ca: what the servers accept client certificates from */
-	bool diagnose;                     /* false with --no-diagnose */
-	int expiry_warn_days;              /* --expiry-warn DAYS (default 30; 0: off) */
-	struct keylog *keylog;             /* --keylog files, loaded; engine.keylog points here */
-	const char **keylog_paths;         /* --keylog files, read when the options end (analysis_getopt) */
+	struct client_trust_options clients; /* --client, --ssl-cert-file, --ssl-cert-dir */
+	bool diagnose;                       /* false with --no-diagnose */
+	int expiry_warn_days;                /* --expiry-warn DAYS (default 30; 0: off) */
+	struct keylog *keylog;               /* --keylog files, loaded; engine.keylog points here */
+	const char **keylog_paths;           /* --keylog files, read when the options end (analysis_getopt) */
 	size_t keylog_path_count;
 	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is

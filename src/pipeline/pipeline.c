@@ -86,6 +86,11 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 			return TS_MALFORMED;
 		}
 	}
+	p->diag.clients = client_trust_new(&opts->clients, &opts->trust, p->diag.trust, err, errlen);
+	if (!p->diag.clients) {
+		pipeline_free(p);
+		return TS_MALFORMED;
+	}
 	p->diag.cache = cert_cache_new(0);
 	p->diag.resume = resume_links_new();
 	p->engine = engine_new(&opts->engine, on_conn, p);
@@ -185,6 +190,7 @@ void pipeline_free(struct pipeline *p)
 	engine_free(p->engine);
 	cert_cache_free(p->diag.cache);
 	resume_links_free(p->diag.resume);
+	client_trust_free(p->diag.clients);
 	trust_store_free(p->diag.trust);
 	trust_store_free(p->diag.client_trust);
 	state_store_close(p->state);

@@ -297,6 +297,13 @@ static void s_close_no_data13(struct cm_conn_spec *sp)
 	s_tls13(sp);
 }
 
+/* Node.js with its bundled roots against a chain under a private root: it completes the
+ * handshake, then leaves without a word (the root is in the machine's store, not in Node's). */
+static void s_private_root_node_closes(struct cm_conn_spec *sp)
+{
+	sp->close = CM_CLOSE_CLIENT_FIN_EARLY;
+}
+
 static void s_warning_112(struct cm_conn_spec *sp)
 {
 	sp->sni = "old.example.test";
@@ -426,6 +433,10 @@ const struct cm_scenario cm_scenarios[] = {
     {"39-expiring-intermediate", ETH, ONE(s_expiring_intermediate),
      "TLS 1.2, a leaf valid for 60 more days sent with an intermediate (tlsscope Test Issuing "
      "CA 2025) that expires 20 days after the capture (notAfter 2026-03-21)"},
+    {"50-private-root-node-closes", ETH, ONE(s_private_root_node_closes),
+     "TLS 1.2 with leaf + intermediate under the private root of ca/; the client closes "
+     "with FIN right after the handshake, as Node.js does when the root is in the "
+     "machine's store (--system-ca-add ca/root.pem) but not in its bundled roots"},
 };
 
 const size_t cm_scenario_count = sizeof cm_scenarios / sizeof cm_scenarios[0];

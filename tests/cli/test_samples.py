@@ -319,6 +319,41 @@ check("--expiry-warn bad", "a bad value is a usage error (exit 2)",
 c = analyze("23-missing-intermediate", "--ca", CA)[0][0]
 check("23 diag", "shows the AIA caIssuers URL", "http://ca.example.test/issuing.crt" in c["findings"][0]["message"])
 
+# 50: the root is in the machine's store (--system-ca-add), not in Node's bundled roots (issue 10).
+for label, env in (("node's bundle", None), ("the Mozilla stand-in", "")):
+    saved = os.environ.get("TLSSCOPE_NODE")
+    if env is not None:
+        os.environ["TLSSCOPE_NODE"] = env
+    conns, _ = analyze("50-private-root-node-closes", "--system-ca-add", CA)
+    if saved is None:
+        os.environ.pop("TLSSCOPE_NODE", None)
+    else:
+        os.environ["TLSSCOPE_NODE"] = saved
+    c = conns[0] if conns else {"findings": [], "client_errors": {}}
+    codes = [f["code"] for f in c["findings"]]
+    fails = sorted(k for k, v in c["client_errors"].items() if v)
+    check("50 " + label, "trust-differs-by-client, then the client's rejection",
+          codes == ["trust-differs-by-client", "client-rejected-certificate"])
+    check("50 " + label, "only Node fails, with UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+          fails == ["node"] and c["client_errors"]["node"]["code"] == "UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+    fix = next((f["fix"] for f in c["findings"] if f["code"] == "trust-differs-by-client"), "")
+    check("50 " + label, "the fix is Node's own switch", "NODE_EXTRA_CA_CERTS=" in fix and "--use-openssl-ca" in fix
+          and "rejectUnauthorized" not in fix)
+c = analyze("50-private-root-node-closes", "--system-ca-add", CA, "--client", "node:extra-ca=" + CA)[0][0]
+check("50 node:extra-ca", "every client trusts it: no trust-differs-by-client, no client error",
+      "trust-differs-by-client" not in [f["code"] for f in c["findings"]]
+      and not any(c["client_errors"].values()))
+c = analyze("50-private-root-node-closes", "--ca", CA)[0][0]
+check("50 --ca", "--ca is every client's trust: they agree", "trust-differs-by-client" not in [f["code"] for f in c["findings"]])
+r = run_tlsscope([TOOL, "analyze", "--json", "--client", "java:truststore=/nonexistent",
+                  os.path.join(PCAPS, "50-private-root-node-closes.pcap")], capture_output=True, text=True, timeout=60)
+check("50 java:truststore", "an unreadable truststore is refused at start (exit 2, named)",
+      r.returncode == 2 and "java:truststore=/nonexistent" in r.stderr)
+r = run_tlsscope([TOOL, "analyze", "--client", "node:cacert=x", os.path.join(PCAPS, "01-tls12-good.pcap")],
+                 capture_output=True, text=True, timeout=60)
+check("--client node:cacert", "an option of another client is refused, naming Node's own",
+      r.returncode == 2 and "extra-ca=FILE" in r.stderr)
+
 c = analyze("15-hostname-mismatch", "--no-diagnose")[0][0]
 check("15 --no-diagnose", "records only: no diagnosis fields, certificates without parsed fields",
       "findings" not in c and "client_errors" not in c and "subject" not in c["certificates"][0]
