@@ -39,7 +39,7 @@ struct ts_stats {
 	size_t flows_peak;                  /* peak live connections */
 	uint64_t late_packets;              /* TCP data or SYN-ACKs of a connection closed moments before */
 	uint64_t unsupported_encap[DECODE_UNSUPPORTED_COUNT]; /* skipped frames by what stopped the decode */
-	struct ts_budget budget;            /* every part of what the run held (ts_budget.h) */
+	struct ts_budget budget; /* every part of what the run held (ts_budget.h) */
 };
 
 #endif

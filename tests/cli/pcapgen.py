@@ -280,9 +280,11 @@ def analyze_json(tool, path, *extra):
     """(connection records, summary) of `tlsscope analyze --json`."""
     import json
     import subprocess
-    out = subprocess.run([tool, "analyze", "--json", *extra, path], capture_output=True, text=True)
+    out = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True, text=True)
     lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
     return [l for l in lines if l.get("type") == "connection"], next((l for l in lines if l.get("type") == "summary"), {})
+
+
 def udp_frame(src, sport, dst, dport, payload):
     udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0)
     total = 20 + len(udp) + len(payload)

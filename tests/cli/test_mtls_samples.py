@@ -16,7 +16,7 @@ failures = []
 
 
 def analyze(name, *extra):
-    r = run_tlsscope([TOOL, "analyze", "--json", "--ca", CA, *extra, os.path.join(PCAPS, name + ".pcap")],
+    r = run_tlsscope([TOOL, "analyze", "--json", "--json-detail", "full", "--ca", CA, *extra, os.path.join(PCAPS, name + ".pcap")],
                      capture_output=True, text=True, timeout=120)
     if r.returncode not in (0, 1):
         failures.append("%s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))

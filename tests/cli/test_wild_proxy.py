@@ -91,7 +91,7 @@ for name in ("proxy-v1", "proxy-v2", "proxy-v2-ipv6"):
                   sni is not None and sni == rec["server_name"])
             allowed["sni"] = ("-", sni)
     wild.against_tshark(name, path, allowed)
-    r = subprocess.run([TOOL, "analyze", "--json", path], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([TOOL, "analyze", "--json", "--json-detail", "full", path], capture_output=True, text=True, timeout=60)
     bad = [e.message for l in r.stdout.splitlines() for e in validator.iter_errors(json.loads(l))]
     check(name + ": every line valid against the schema", not bad, "; ".join(bad[:3]))
 

@@ -23,7 +23,7 @@ class Wild:
 
     def analyze(self, path, *extra):
         """(connection records, summary) of `tlsscope analyze --json`; an abnormal end fails the check."""
-        r = subprocess.run([self.tool, "analyze", "--json", *extra, path], capture_output=True, text=True,
+        r = subprocess.run([self.tool, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True, text=True,
                            timeout=120)
         why = abnormal(r.returncode, r.stdout + r.stderr, (0, 1))
         if why:
