@@ -41,6 +41,8 @@ const char *expected_source_name(enum expected_source s)
 		return "sni";
 	case EXPECT_SERVER_IP:
 		return "server_ip";
+	case EXPECT_CONNECT:
+		return "connect";
 	default:
 		return NULL;
 	}
@@ -84,7 +86,13 @@ static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
          CAUSE),
     KIND(TLS13_CLIENT_REJECTED, "tls13-client-rejected", ERROR, "tls13-client-rejected", SIGNAL),
     KIND(TLS13_SERVER_REJECTED, "tls13-server-rejected", ERROR, "tls13-server-rejected", SIGNAL),
+    KIND(CLIENT_CERTIFICATE_INVALID, "client-certificate-invalid", ERROR, "client-certificate-invalid",
+         CAUSE),
+    KIND(CLIENT_CERTIFICATE_REJECTED, "client-certificate-rejected", ERROR, "client-certificate-rejected",
+         SIGNAL),
+    KIND(EXPIRY_SOON, "expiry-soon", WARNING, "expiry-soon", CAUSE),
     KIND(HANDSHAKE_GAP, "handshake-gap", WARNING, "handshake-gap", CAUSE),
+    KIND(TRUST_DIFFERS_BY_CLIENT, "trust-differs-by-client", ERROR, "trust-differs-by-client", CAUSE),
 };
 #undef KIND
 
@@ -338,6 +346,19 @@ static const char *go_alert_text(uint8_t desc)
 
 /* ------------------------------------------------------- expected host */
 
+/* Through a CONNECT tunnel the server's address is the proxy's: the CONNECT line names the host the
+ * client dialled. An IP literal there with an SNI beside it is a client that resolved the name
+ * itself: the SNI is the name it checks. */
+static bool connect_names_host(const struct conn *c)
+{
+	char host[300];
+	uint8_t addr[16], len;
+	if (!c->http_connect)
+		return false;
+	conn_wire_text(c->connect_host.bytes, c->connect_host.len, host, sizeof(host));
+	return !(hostname_parse_ip(host, addr, &len) && c->client_hello && c->client_hello->sni_count);
+}
+
 static void expected_host(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
 	const struct conn_side *srv = conn_server(c);
@@ -347,8 +368,8 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		/* The rule's names are all the server's: check the one the client asked
 		 * for when it is among them, else the first. */
 		const char *pick = d->rule->names[0];
-		char sni[300];
 		if (ch && ch->sni_count) {
+			char sni[300];
 			conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 			for (size_t i = 0; i < d->rule->name_count; i++)
 				if (!strcasecmp(d->rule->names[i], sni))
@@ -356,6 +377,10 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		}
 		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
+	} else if (connect_names_host(c)) {
+		conn_wire_text(c->connect_host.bytes, c->connect_host.len, d->expected_host,
+		               sizeof(d->expected_host));
+		d->expected_source = EXPECT_CONNECT;
 	} else if (ch && ch->sni_count) {
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
@@ -426,9 +451,10 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 	static char buf[400];
 	if (!ch)
 		return "nothing visible";
-	char v1[24], v2[24];
+	char v1[24];
 	size_t o;
 	if (ch->supported_versions.count) {
+		char v2[24];
 		uint16_t lo = 0xffff, hi = 0;
 		for (uint16_t i = 0; i < ch->supported_versions.count; i++) {
 			uint16_t v = ch->supported_versions.v[i];
@@ -672,6 +698,7 @@ static void rule_obsolete_version(const struct conn *c, const struct wire_view *
 	uint16_t v = conn_version(c);
 	if (!v || v >= 0x0303 || tls_is_grease(v))
 		return;
+	// cppcheck-suppress variableScope -- read inside MSG's if (f), which a declaration cannot enter
 	char vn[24];
 	struct finding *f = add_as(d, FINDING_OBSOLETE_VERSION, v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
 	MSG(f,
@@ -842,6 +869,63 @@ static void rule_handshake_cut_off(const struct conn *c, const struct wire_view 
 	       "proxy cutting TLS); capture longer if the capture itself ended first.");
 }
 
+/* TLS 1.3: the client's first record under its handshake keys is an empty Certificate by its size. */
+static bool tls13_empty_client_certificate(const struct conn *c)
+{
+	uint16_t n = conn_client(c)->first_encrypted_len;
+	return conn_is_tls13(c) &&
+	       (n == TLS13_EMPTY_CERTIFICATE_RECORD || n == TLS13_EMPTY_CERTIFICATE_RECORD_CCM8);
+}
+
+static bool alert_sized(uint64_t bytes);
+
+/* TLS 1.3 whose server alert is not readable: the server's only record after the client's Finished
+ * was alert-sized, and it then closed. */
+static bool tls13_server_alert_hidden(const struct conn *c)
+{
+	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
+	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
+	    !alert_sized(srv->app_data_bytes) || !srv->close_ns)
+		return false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
+			return false; /* the key log read it: the alert finding says what it was */
+	return true;
+}
+
+/* Without the key log: the client answered with an empty Certificate (so the server had asked for
+ * one) and the server then sent one alert and closed: certificate_required (116), inferred. */
+static bool client_certificate_required_inferred(const struct conn *c)
+{
+	return tls13_server_alert_hidden(c) && tls13_empty_client_certificate(c) && !c->client_certs.present;
+}
+
+static const char client_certificate_fix[] =
+    "Give the client the certificate and key the server accepts: curl --cert client.pem "
+    "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
+    "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
+    "Java a key store (javax.net.ssl.keyStore).";
+
+/* " The server accepts certificates issued by: DN; DN." from its CertificateRequest, or "". */
+static const char *certificate_authorities_text(const struct conn *c)
+{
+	static char buf[DIAG_TEXT / 2];
+	const struct tls_certificate_request *cr = c->certificate_request_info;
+	buf[0] = 0;
+	if (!cr || !cr->ca_name_count)
+		return buf;
+	size_t o = (size_t)snprintf(buf, sizeof(buf), " The server accepts certificates issued by: ");
+	for (uint16_t i = 0; i < cr->ca_kept && o < sizeof(buf); i++) {
+		char dn[256];
+		if (!x509_name_der_text(cr->ca_der + cr->ca_off[i], cr->ca_len[i], dn, sizeof(dn)))
+			snprintf(dn, sizeof(dn), "(a name that does not parse)");
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? "; " : "", dn);
+	}
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "%s.", cr->ca_name_count > cr->ca_kept ? "; ..." : "");
+	return buf;
+}
+
 /* The server asked for a client certificate, got none, and refused the handshake. */
 static bool client_certificate_refused(const struct conn *c)
 {
@@ -860,15 +944,26 @@ static void rule_client_certificate_missing(const struct conn *c, const struct w
                                             struct diagnosis *d)
 {
 	(void)w;
-	if (!client_certificate_refused(c))
+	bool inferred = !client_certificate_refused(c);
+	if (inferred && !client_certificate_required_inferred(c))
 		return;
 	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_MISSING, -1);
-	MSG(f, "The server asked for a client certificate (CertificateRequest) and the client sent none "
-	       "(an empty Certificate); the server then refused the handshake (mutual TLS).");
-	FIX(f, "Give the client the certificate and key the server accepts: curl --cert client.pem "
-	       "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
-	       "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
-	       "Java a key store (javax.net.ssl.keyStore).");
+	if (inferred)
+		MSG(f,
+		    "Inferred from record sizes (TLS 1.3 without a key log): the client's first encrypted "
+		    "record "
+		    "is %u bytes, the size of an empty Certificate message, so the server had asked for a "
+		    "client certificate and the client sent none; the server then answered the client's "
+		    "Finished with one alert-sized record and closed: certificate_required (116), which the "
+		    "clients report. A key log of the connection would show the CertificateRequest and the "
+		    "alert.",
+		    conn_client(c)->first_encrypted_len);
+	else
+		MSG(f,
+		    "The server asked for a client certificate (CertificateRequest) and the client sent none "
+		    "(an empty Certificate); the server then refused the handshake (mutual TLS).%s",
+		    certificate_authorities_text(c));
+	FIX(f, "%s", client_certificate_fix);
 }
 
 /* TLS 1.3 whose certificate the capture does not show (no key log, or it did not open it). */
@@ -926,13 +1021,9 @@ static void rule_tls13_client_rejected(const struct conn *c, const struct wire_v
 /* TLS 1.3 without the key log: the server's only word after the client's Finished was an alert. */
 static void rule_tls13_server_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
 {
-	const struct conn_side *cli = conn_client(c);
-	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
-	    !alert_sized(w->srv->app_data_bytes) || !w->srv->close_ns)
+	(void)w;
+	if (!tls13_server_alert_hidden(c))
 		return;
-	for (uint16_t i = 0; i < c->alert_count; i++)
-		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
-			return; /* the key log read it: the alert finding says what it was */
 	struct finding *f = add(d, FINDING_TLS13_SERVER_REJECTED, -1);
 	MSG(f,
 	    "The server answered the client's Finished with one alert-sized encrypted record and closed: "
@@ -1173,6 +1264,46 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 	(void)c;
 }
 
+/* The certificate sent that expires first, when that is within warn_days of the handshake: the day the
+ * chain stops verifying. Certificates already out of their validity have their own findings. */
+static void expiry_soon(struct diagnosis *d, int64_t at, int warn_days)
+{
+	int first = -1;
+	for (size_t i = 0; i < d->cert_count; i++) {
+		const struct x509_cert *x = d->certs[i];
+		if (x->parsed && x->not_before <= at && x->not_after >= at &&
+		    (first < 0 || x->not_after < d->certs[first]->not_after))
+			first = (int)i;
+	}
+	if (first < 0 || d->certs[first]->not_after - at >= (int64_t)warn_days * 86400)
+		return;
+	const struct x509_cert *x = d->certs[first];
+	char left[48], when[32], leaf_until[32];
+	fmt_duration(x->not_after - at, left, sizeof(left));
+	x509_time_format(x->not_after, when, sizeof(when));
+	struct finding *f = add(d, FINDING_EXPIRY_SOON, first);
+	if (first == 0) {
+		MSG(f,
+		    "The server's certificate (%s) expires on %s, %s after this handshake (warned within %d "
+		    "days); from then on every client fails with CERT_HAS_EXPIRED.",
+		    x->subject ? x->subject : "?", when, left, warn_days);
+		FIX(f,
+		    "Renew the certificate before %s and install the new one with its intermediates (the "
+		    "full chain) on the server; automate renewal (ACME) so it happens well before expiry.",
+		    when);
+		return;
+	}
+	x509_time_format(d->certs[0]->not_after, leaf_until, sizeof(leaf_until));
+	MSG(f,
+	    "Certificate %d (%s), sent in the chain, expires on %s, %s after this handshake and before the "
+	    "leaf (valid until %s; warned within %d days): from then on the chain no longer verifies.",
+	    first, x->subject ? x->subject : "?", when, left, leaf_until, warn_days);
+	FIX(f,
+	    "Before %s, replace that intermediate in the server's chain file with the one the CA issues "
+	    "under now (from the CA's repository), or renew the leaf under the CA's current intermediate.",
+	    when);
+}
+
 static void host_findings(struct diagnosis *d)
 {
 	const struct x509_cert *leaf = d->certs[0];
@@ -1279,9 +1410,9 @@ static void host_findings(struct diagnosis *d)
 
 /* Chain verdict in each client's words. OpenSSL-based clients (Node, openssl,
  * curl, Python) report OpenSSL's first verify error. */
-static void chain_errors(struct diagnosis *d, int64_t at)
+static void chain_errors(const struct chain_verdict *v, const struct x509_cert *const *certs,
+                         struct client_error *clients, int64_t at)
 {
-	const struct chain_verdict *v = &d->verdict;
 	const char *ename = v->verify_error_name;
 	const char *short_name = strncmp(ename, "X509_V_ERR_", 11) == 0 ? ename + 11 : ename;
 	const char *text = v->verify_error_text;
@@ -1296,39 +1427,37 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 		int last = v->verify_error_last ? v->verify_error_last : v->verify_error;
 		const char *lname = trust_verify_error_name(last);
 		const char *lshort = lname && !strncmp(lname, "X509_V_ERR_", 11) ? lname + 11 : short_name;
-		set_error(&d->clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
-		set_error(&d->clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error,
-		          text);
-		set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_NODE], lshort, "%s", X509_verify_cert_error_string(last));
+		set_error(&clients[CLIENT_OPENSSL], ename, "verify error:num=%d:%s", v->verify_error, text);
+		set_error(&clients[CLIENT_CURL], "60", "SSL certificate problem: %s", text);
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s", text);
 	}
 	/* Weak signatures: OpenSSL 3 at security level 1 (every client's default here) refuses SHA-1. */
 	if (has[CHAIN_WEAK_SIGNATURE] && v->trusted) {
-		set_error(&d->clients[CLIENT_NODE], "CA_MD_TOO_WEAK",
-		          "CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
+		set_error(&clients[CLIENT_NODE], "CA_MD_TOO_WEAK", "CA signature digest algorithm too weak");
+		set_error(&clients[CLIENT_OPENSSL], "X509_V_ERR_CA_MD_TOO_WEAK",
 		          "verify error:num=68:CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_CURL], "60",
+		set_error(&clients[CLIENT_CURL], "60",
 		          "SSL certificate problem: CA signature digest algorithm too weak");
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest "
 		          "algorithm too weak");
 	}
 	/* Python's default context runs at security level 2: RSA keys below 2048 bits fail. */
 	if (has[CHAIN_WEAK_KEY])
-		set_error(&d->clients[CLIENT_PYTHON], "SSLCertVerificationError",
+		set_error(&clients[CLIENT_PYTHON], "SSLCertVerificationError",
 		          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key "
 		          "too weak");
 
 	/* Go crypto/tls (x509.Verify): its own chain builder, no AIA fetching. */
-	struct client_error *go = &d->clients[CLIENT_GO];
+	struct client_error *go = &clients[CLIENT_GO];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID]) {
 		for (size_t i = 0; i < v->issue_count; i++) {
 			const struct chain_issue *is = &v->issues[i];
 			if (is->problem != CHAIN_EXPIRED && is->problem != CHAIN_NOT_YET_VALID)
 				continue;
-			const struct x509_cert *c = is->cert >= 0 ? d->certs[is->cert] : NULL;
+			const struct x509_cert *c = is->cert >= 0 ? certs[is->cert] : NULL;
 			char t1[32], t2[32];
 			set_error(
 			    go, "x509.CertificateInvalidError",
@@ -1353,7 +1482,7 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 		          "x509: certificate specifies an incompatible key usage");
 
 	/* Java (PKIX through the default trust manager). */
-	struct client_error *java = &d->clients[CLIENT_JAVA];
+	struct client_error *java = &clients[CLIENT_JAVA];
 	if (has[CHAIN_EXPIRED] || has[CHAIN_NOT_YET_VALID])
 		java_error(java, "sun.security.validator.ValidatorException",
 		           "PKIX path validation failed: java.security.cert.CertPathValidatorException: "
@@ -1367,6 +1496,137 @@ static void chain_errors(struct diagnosis *d, int64_t at)
 	if (has[CHAIN_NOT_FOR_SERVER_AUTH])
 		java_error(java, "sun.security.validator.ValidatorException",
 		           "Extended key usage does not permit use for TLS server authentication");
+}
+
+/* ------------------------------------------------- trust per client */
+
+/* Each client's verdict under its own store; the run's verdict for those that trust alike. */
+static void client_verdicts(struct diag_context *ctx, const struct conn *c, struct diagnosis *d, int64_t at)
+{
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		struct trust_store *ts =
+		    ctx->clients ? client_trust_store(ctx->clients, (enum tls_client)k) : ctx->trust;
+		d->client_verdict[k] = &d->verdict;
+		if (!ts || ts == ctx->trust)
+			continue;
+		trust_verify(ts, d->certs, d->cert_count, at, &d->own_verdict[k]);
+		if (c->server_certs.truncated)
+			drop_unsent_link_issues(&d->own_verdict[k]);
+		d->client_verdict[k] = &d->own_verdict[k];
+	}
+}
+
+/* The run's chain errors for every client, then each client with its own store in its own words. */
+static void client_chain_errors(struct diagnosis *d, int64_t at)
+{
+	struct client_error before[CLIENT_COUNT], own[CLIENT_COUNT];
+	memcpy(before, d->clients, sizeof(before));
+	chain_errors(&d->verdict, d->certs, d->clients, at);
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (d->client_verdict[k] == &d->verdict)
+			continue;
+		memcpy(own, before, sizeof(own));
+		chain_errors(d->client_verdict[k], d->certs, own, at);
+		d->clients[k] = own[k];
+	}
+}
+
+/* The CA a client that trusts the chain found in its store: the issuer of the last sent
+ * certificate of its built chain (the subject, when that one is a self-signed root). */
+static const char *trusted_root_name(const struct diagnosis *d, const struct chain_verdict *v)
+{
+	for (size_t i = v->built_count; i-- > 0;) {
+		int idx = v->built[i];
+		if (idx < 0 || (size_t)idx >= d->cert_count || !d->certs[idx]->parsed)
+			continue;
+		const struct x509_cert *x = d->certs[idx];
+		if (i == v->built_count - 1 && x->subject)
+			return x->subject; /* the root itself was sent */
+		return x->issuer ? x->issuer : "?";
+	}
+	return "?";
+}
+
+/* The proper switch of each client to trust one more root (never verification off). */
+static const char *trust_switch(enum tls_client k, enum client_trust_base base)
+{
+	switch (k) {
+	case CLIENT_NODE:
+		return base == CLIENT_TRUST_FILES ? "Node.js: add root.pem to the list given as the ca "
+		                                    "option (it replaces every other root)"
+		                                  : "Node.js: NODE_EXTRA_CA_CERTS=/path/root.pem (added to "
+		                                    "its bundled roots at start-up), or "
+		                                    "node --use-openssl-ca to read the system store";
+	case CLIENT_OPENSSL:
+		return "openssl: s_client -CAfile /path/root.pem, or install it in the system store";
+	case CLIENT_CURL:
+		return "curl: --cacert /path/root.pem, or install it in the system store "
+		       "(/usr/local/share/ca-certificates/root.crt, then update-ca-certificates)";
+	case CLIENT_PYTHON:
+		return "Python: ssl.create_default_context(cafile='/path/root.pem') or "
+		       "SSL_CERT_FILE=/path/root.pem";
+	case CLIENT_GO:
+		return "Go: SSL_CERT_FILE=/path/root.pem, or tls.Config.RootCAs";
+	case CLIENT_JAVA:
+		return "Java: keytool -importcert -cacerts -storepass changeit -alias private-root -file "
+		       "/path/root.pem (or -Djavax.net.ssl.trustStore=a keystore holding it)";
+	default:
+		return "";
+	}
+}
+
+static void trust_differs_finding(struct diag_context *ctx, struct diagnosis *d)
+{
+	int trusting = -1, failing = 0;
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (k == CLIENT_BROWSER)
+			continue; /* browsers' own root programs are not modelled */
+		if (d->client_verdict[k]->trusted)
+			trusting = trusting < 0 ? k : trusting;
+		else
+			failing++;
+	}
+	if (trusting < 0 || !failing)
+		return;
+	d->trust_differs = true;
+	const struct chain_verdict *tv = d->client_verdict[trusting];
+	int top = tv->built_count ? tv->built[0] : 0;
+	for (size_t i = 0; i < tv->built_count; i++)
+		if (tv->built[i] >= 0)
+			top = tv->built[i];
+	struct finding *f = add(d, FINDING_TRUST_DIFFERS_BY_CLIENT, top);
+	if (!f)
+		return;
+	char refuse[DIAG_TEXT / 2] = "", accept[96] = "", fix[DIAG_TEXT] = "";
+	size_t r = 0, a = 0, x = 0;
+	for (int k = 0; k < CLIENT_COUNT; k++) {
+		if (k == CLIENT_BROWSER)
+			continue;
+		const struct chain_verdict *v = d->client_verdict[k];
+		const char *name = tls_client_name((enum tls_client)k);
+		if (v->trusted) {
+			if (a < sizeof(accept))
+				a += (size_t)snprintf(accept + a, sizeof(accept) - a, "%s%s", a ? ", " : "",
+				                      name);
+			continue;
+		}
+		const char *err = v->verify_error_name;
+		if (r < sizeof(refuse))
+			r += (size_t)snprintf(refuse + r, sizeof(refuse) - r, "%s%s with %s (%s)",
+			                      r ? "; " : "", name,
+			                      client_trust_source(ctx->clients, (enum tls_client)k),
+			                      !strncmp(err, "X509_V_ERR_", 11) ? err + 11 : err);
+		enum client_trust_base base = client_trust_base_of(ctx->clients, (enum tls_client)k);
+		if (x < sizeof(fix))
+			x += (size_t)snprintf(fix + x, sizeof(fix) - x, "%s%s", x ? "; " : "",
+			                      trust_switch((enum tls_client)k, base));
+	}
+	MSG(f,
+	    "The clients do not trust this chain alike: %s trust it (%s has '%s'); %s cannot build a trusted "
+	    "chain.",
+	    accept, client_trust_source(ctx->clients, (enum tls_client)trusting), trusted_root_name(d, tv),
+	    refuse);
+	FIX(f, "Give each failing client the root '%s' (root.pem): %s.", trusted_root_name(d, tv), fix);
 }
 
 static void host_errors(struct diagnosis *d)
@@ -1503,18 +1763,66 @@ static void plain_http_errors(struct diagnosis *d)
 }
 
 /* No answer to the ClientHello: each client waits for its own timeout. */
-static void timeout_errors(struct diagnosis *d, const char *host, unsigned port)
+static void timeout_errors(struct diagnosis *d)
 {
 	set_error(
 	    &d->clients[CLIENT_NODE], "ETIMEDOUT",
 	    "no answer to the ClientHello: the socket waits (a 'timeout' event with socket.setTimeout)");
 	set_error(&d->clients[CLIENT_OPENSSL], "ETIMEDOUT", "no answer: s_client waits until interrupted");
-	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout (to %s:%u)", host, port);
+	/* curl's connect timeout (300 s by default, --connect-timeout) covers the handshake; --max-time
+	 * says "Connection timed out after N milliseconds" instead. Python: Debian 12's 3.11. */
+	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout");
 	set_error(&d->clients[CLIENT_PYTHON], "TimeoutError",
-	          "_ssl.c:980: The handshake operation timed out");
+	          "_ssl.c:975: The handshake operation timed out");
 	set_error(&d->clients[CLIENT_GO], "net/http.tlsHandshakeTimeoutError",
 	          "net/http: TLS handshake timeout");
 	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketTimeoutException", "Read timed out");
+}
+
+/* TLS 1.3: a server alert after the client's own flight arrives when the client's handshake call has
+ * returned (the client does not wait for the server's verdict on its certificate): curl meets it in
+ * SSL_read. */
+static bool server_alert_after_connect(const struct conn *c, const struct conn_alert *a)
+{
+	return conn_is_tls13(c) && a->stage != STAGE_BEFORE_SERVER_HELLO &&
+	       conn_client(c)->encrypted_handshake;
+}
+
+/* A fatal alert `desc` from the server, in each client's words; measured with OpenSSL 3.0 (openssl,
+ * curl, Python), Node's bundled OpenSSL, Go and Java (e2e.real_clients, e2e.mtls). */
+static void server_alert_errors(struct diagnosis *d, uint8_t desc, bool after_connect)
+{
+	const char *reason = openssl_alert_reason(desc);
+	const char *name = tls_alert_name(desc);
+	char code[96];
+	if (reason) {
+		/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
+		unsigned long packed = 0x0A000000UL + 1000u + desc;
+		char r_code[96];
+		node_ssl_code(reason, code, sizeof(code));
+		snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
+		set_error(&d->clients[CLIENT_NODE], code,
+		          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
+		          desc);
+		set_error(&d->clients[CLIENT_OPENSSL], r_code,
+		          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
+		          desc);
+		if (after_connect)
+			set_error(&d->clients[CLIENT_CURL], "56",
+			          "OpenSSL SSL_read: OpenSSL/%s: error:%08lX:SSL routines::%s, errno 0",
+			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
+		else if (desc == 45) /* curl takes certificate_expired for its own verification failing */
+			set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate verification failed");
+		else
+			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
+			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
+		char upper[96];
+		snprintf(upper, sizeof(upper), "%s", code + 8);
+		set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
+	}
+	set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s", go_alert_text(desc));
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Received fatal alert: %s",
+	          name ? name : "unknown");
 }
 
 /* What the wire alone shows: resets, closes and alerts before the certificate matters. */
@@ -1539,7 +1847,7 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	}
 	if (c->outcome == OUTCOME_INCOMPLETE && c->client_hello && !c->server_hello && !srv->payload_bytes &&
 	    conn_client(c)->close_ns) {
-		timeout_errors(d, host, srv->port);
+		timeout_errors(d);
 		return;
 	}
 	/* The server left mid-handshake without an alert. */
@@ -1556,33 +1864,165 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 		const struct conn_alert *a = &c->alerts[i];
 		if (a->dir == c->client_dir || (a->encrypted && !a->decrypted) || a->level != 2)
 			continue;
-		const char *reason = openssl_alert_reason(a->description);
-		const char *name = tls_alert_name(a->description);
-		char code[96];
-		if (reason) {
-			/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
-			unsigned long packed = 0x0A000000UL + 1000u + a->description;
-			char r_code[96];
-			node_ssl_code(reason, code, sizeof(code));
-			snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
-			set_error(&d->clients[CLIENT_NODE], code,
-			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
-			          reason, a->description);
-			set_error(&d->clients[CLIENT_OPENSSL], r_code,
-			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
-			          reason, a->description);
-			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
-			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
-			char upper[96];
-			snprintf(upper, sizeof(upper), "%s", code + 8);
-			set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
-		}
-		set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s",
-		          go_alert_text(a->description));
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
-		          "Received fatal alert: %s", name ? name : "unknown");
+		/* An alert after the client had closed answers that close: the client's own reason stands
+		 * (s_server -www sends decode_error to a client that left after a rejected chain). */
+		if (conn_client(c)->close_ns && a->ts_ns > conn_client(c)->close_ns)
+			continue;
+		server_alert_errors(d, a->description, server_alert_after_connect(c, a));
 		return;
 	}
+	if (client_certificate_required_inferred(c))
+		server_alert_errors(d, 116, true);
+}
+
+/* --------------------------------------------- client certificates (mTLS) */
+
+/* The server's readable fatal alert that rejects a client certificate it was sent, or NULL. */
+static const struct conn_alert *client_certificate_alert(const struct conn *c)
+{
+	if (!c->client_certs.count)
+		return NULL;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir && (!a->encrypted || a->decrypted) && a->level == 2 &&
+		    (rejects_certificate(a->description) || a->description == 49))
+			return a;
+	}
+	return NULL;
+}
+
+/* The client's certificates as sent, parsed through the cache. */
+static size_t client_certs_parsed(struct diag_context *ctx, const struct conn *c,
+                                  const struct x509_cert **out)
+{
+	const struct conn_cert_list *l = &c->client_certs;
+	size_t n = 0;
+	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
+		const struct x509_cert *x =
+		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
+		if (!x)
+			break;
+		out[n++] = x;
+	}
+	return n;
+}
+
+/* None of the client's certificates is issued by (or is) a CA the server named. */
+static bool client_ca_not_asked_for(const struct conn *c, const struct x509_cert *const *certs, size_t n)
+{
+	const struct tls_certificate_request *cr = c->certificate_request_info;
+	if (!cr || !cr->ca_kept || cr->ca_names_cut)
+		return false; /* no list (any CA), or not all of it kept */
+	for (size_t i = 0; i < n; i++)
+		for (uint16_t k = 0; k < cr->ca_kept; k++)
+			if (x509_cert_names_match(certs[i], cr->ca_der + cr->ca_off[k], cr->ca_len[k],
+			                          true) ||
+			    x509_cert_names_match(certs[i], cr->ca_der + cr->ca_off[k], cr->ca_len[k], false))
+				return false;
+	return true;
+}
+
+static const char client_ca_fix[] =
+    "Use a client certificate issued by one of the CAs the server accepts, or, if this CA should be "
+    "accepted, add it to the server's client CA list (nginx ssl_client_certificate, Apache "
+    "SSLCACertificateFile, openssl s_server -CAfile)";
+
+/* What is wrong with the client's leaf at capture time `at`, as text ("" when nothing shows), and the
+ * fix for the first thing. */
+static void client_leaf_problems(const struct conn *c, const struct x509_cert *const *certs, size_t n,
+                                 int64_t at, char *why, size_t len, const char **fix)
+{
+	const struct x509_cert *leaf = certs[0];
+	char when[32], dur[48];
+	size_t o = 0;
+	why[0] = 0;
+	*fix = NULL;
+	if (leaf->parsed && at > leaf->not_after) {
+		fmt_duration(at - leaf->not_after, dur, sizeof(dur));
+		o += (size_t)snprintf(why + o, len - o, "; it expired on %s, %s before the handshake",
+		                      x509_time_format(leaf->not_after, when, sizeof(when)), dur);
+		*fix = "Renew the client certificate (a new one from the CA the server accepts) and "
+		       "configure the "
+		       "client with it";
+	} else if (leaf->parsed && at < leaf->not_before) {
+		fmt_duration(leaf->not_before - at, dur, sizeof(dur));
+		o += (size_t)snprintf(why + o, len - o, "; it is valid only from %s, %s after the handshake",
+		                      x509_time_format(leaf->not_before, when, sizeof(when)), dur);
+		*fix = "Check the clocks of the client, the CA and the server; use the certificate once it "
+		       "is valid";
+	}
+	if (o < len && leaf->parsed && leaf->has_eku && !leaf->eku_client_auth && !leaf->eku_any) {
+		o += (size_t)snprintf(why + o, len - o,
+		                      "; its extendedKeyUsage lacks clientAuth (OpenSSL servers refuse it: "
+		                      "unsupported certificate purpose)");
+		if (!*fix)
+			*fix = "Issue the client certificate with extendedKeyUsage clientAuth (a server "
+			       "certificate "
+			       "is not a client certificate) and configure the client with it";
+	}
+	if (o < len && client_ca_not_asked_for(c, certs, n)) {
+		snprintf(why + o, len - o,
+		         "; it is issued by '%s', which is not among the CAs the server asked for",
+		         leaf->issuer ? leaf->issuer : "?");
+		if (!*fix)
+			*fix = client_ca_fix;
+	}
+}
+
+/* --client-ca: the client's chain verified at capture time as a server verifies it (purpose sslclient);
+ * said only when the checks above found nothing, which it would repeat. */
+static void client_chain_unverified(struct trust_store *client_trust, const struct x509_cert *const *certs,
+                                    size_t n, int64_t at, char *why, size_t len, const char **fix)
+{
+	struct chain_verdict v;
+	if (!client_trust || why[0])
+		return;
+	trust_verify(client_trust, certs, n, at, &v);
+	if (v.trusted)
+		return;
+	snprintf(why, len, "; it does not verify against --client-ca at the capture time: %s (%s)",
+	         v.verify_error_name, v.verify_error_text);
+	*fix = client_ca_fix;
+}
+
+/* Findings on the client's own certificate: what is wrong with it (client-certificate-invalid), and
+ * the server's rejection of it (client-certificate-rejected). */
+static void client_certificate_findings(struct diag_context *ctx, const struct conn *c, struct diagnosis *d,
+                                        int64_t at)
+{
+	const struct x509_cert *certs[TLS_MAX_CERTS_PER_MSG];
+	size_t n = client_certs_parsed(ctx, c, certs);
+	if (!n)
+		return;
+	const struct conn_alert *a = client_certificate_alert(c);
+	const char *subject = certs[0]->subject ? certs[0]->subject : "?";
+	char why[DIAG_TEXT / 2];
+	const char *fix;
+	client_leaf_problems(c, certs, n, at, why, sizeof(why), &fix);
+	client_chain_unverified(ctx->client_trust, certs, n, at, why, sizeof(why), &fix);
+	if (why[0]) {
+		struct finding *f =
+		    add_as(d, FINDING_CLIENT_CERTIFICATE_INVALID, a ? SEV_ERROR : SEV_WARNING, -1);
+		MSG(f, "The client's certificate (%s) is not one the server should accept%s.%s", subject, why,
+		    certificate_authorities_text(c));
+		FIX(f,
+		    "%s: curl --cert client.pem --key client.key, Node tls.connect({key, cert}), openssl "
+		    "s_client -cert -key, Python SSLContext.load_cert_chain().",
+		    fix);
+	}
+	if (!a)
+		return;
+	const char *name = tls_alert_name(a->description);
+	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_REJECTED, -1);
+	MSG(f, "The server rejected the client's certificate (%s, issued by %s) with %s (%u)%s.%s", subject,
+	    certs[0]->issuer ? certs[0]->issuer : "?", name ? name : "an alert", a->description,
+	    why[0] ? why
+	           : ": the certificate shows no reason the capture can see (the server's log names it)",
+	    certificate_authorities_text(c));
+	FIX(f, "%s.",
+	    fix ? fix
+	        : "Check which CAs the server accepts for client certificates and give the client a "
+	          "certificate and key from one of them (curl --cert/--key, Node key/cert)");
 }
 
 /* ------------------------------------------------------------- entry */
@@ -1606,6 +2046,16 @@ static int64_t handshake_time_s(const struct conn *c)
 		    c->events[i].dir != c->client_dir)
 			return c->events[i].ts_ns / 1000000000LL;
 	return c->first_ts_ns / 1000000000LL;
+}
+
+/* The capture time of the client's Certificate message (a client certificate is judged then). */
+static int64_t client_certificate_time_s(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_HANDSHAKE && c->events[i].detail == TLS_HS_CERTIFICATE &&
+		    c->events[i].dir == c->client_dir)
+			return c->events[i].ts_ns / 1000000000LL;
+	return c->last_ts_ns / 1000000000LL;
 }
 
 /* A client that closed without a word rejected the chain if the chain gives it a reason. */
@@ -1701,6 +2151,7 @@ static void diagnosis_reset(struct diagnosis *d)
 	memset(&d->verdict, 0, sizeof(d->verdict));
 	memset(d->host, 0, sizeof(d->host));
 	d->finding_count = 0;
+	d->resumed.conn_id = 0;
 	for (int k = 0; k < CLIENT_COUNT; k++) {
 		d->clients[k].fails = false;
 		d->clients[k].code[0] = d->clients[k].message[0] = 0;
@@ -1758,6 +2209,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 	expected_host(ctx, c, d);
 
 	const struct conn_cert_list *l = &c->server_certs;
+	if (ctx->cache)
+		cert_cache_begin(ctx->cache);
 	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
 		const struct x509_cert *x =
 		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
@@ -1776,9 +2229,13 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		if (c->server_certs.truncated)
 			drop_unsent_link_issues(&d->verdict);
 		d->clients_from_chain = !c->server_certs.truncated; /* no client got this chain whole */
+		client_verdicts(ctx, c, d, at);
 		chain_findings(c, d);
+		if (ctx->expiry_warn_days > 0)
+			expiry_soon(d, at, ctx->expiry_warn_days);
+		trust_differs_finding(ctx, d);
 		if (d->clients_from_chain)
-			chain_errors(d, at);
+			client_chain_errors(d, at);
 		if (d->certs[0]->parsed && d->expected_host[0]) {
 			for (int k = 0; k < CLIENT_COUNT; k++)
 				d->host[k] =
@@ -1788,9 +2245,12 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_errors(d);
 		}
 		sni_match(c, d);
-	} else if (conn_is_tls13(c) && !c->server_certs.present) {
-		certificate_not_visible(c, d);
+	} else if (conn_is_tls13(c) && !c->server_certs.present && !conn_resumption(c)) {
+		certificate_not_visible(c, d); /* a PSK resumption sends no certificate to see */
 	}
+	resume_links_note(ctx->resume, c, d->certs, d->cert_count, d->chain_checked ? &d->verdict : NULL,
+	                  &d->resumed);
+	client_certificate_findings(ctx, c, d, client_certificate_time_s(c));
 	raise_rejection(d);
 	sort_findings(d);
 	fixes_name_cause(d);

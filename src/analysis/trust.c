@@ -23,6 +23,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,11 @@ struct trust_store {
 	EVP_MD *sha256;              /* fetched once: SHA256() fetches (and locks) on every call */
 	struct cache_entry *entries; /* ring: the oldest is overwritten */
 	size_t next_slot;
+	size_t ring_entries;      /* TRUST_CACHE_MAX_ENTRIES, or fewer to fit a budget */
+	struct ts_budget *budget; /* verdicts part, or NULL */
 	int32_t *buckets;
 	struct trust_stats stats;
+	bool client_auth; /* trust_options.client_auth */
 };
 
 /* clang-format off */
@@ -275,7 +279,6 @@ static bool load_cert_file(X509_STORE *store, const char *path, char *err, size_
 			if (!X509_STORE_add_cert(store, x))
 				ok = false;
 			X509_free(x);
-			n++;
 		} else {
 			set_err(err, errlen, path, "no certificate found");
 			ok = false;
@@ -313,32 +316,47 @@ static bool load_cert_dir(X509_STORE *store, const char *path, char *err, size_t
  * lists and opens the directory's files again: most of the time of a
  * capture of many distinct certificates.
  */
-static void load_system_store(X509_STORE *store)
+/* Every regular file of `dir` read into the store (a certificate already held is skipped). */
+static size_t load_dir_files(X509_STORE *store, const char *dir)
 {
-	const char *file = getenv(X509_get_default_cert_file_env());
-	const char *dirs = getenv(X509_get_default_cert_dir_env());
-	X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
+	char path[4096];
+	size_t files = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (X509_STORE_load_file(store, path) == 1)
+			files++;
+		ERR_clear_error();
+	}
+	closedir(d);
+	return files;
+}
+
+static void load_system_store(X509_STORE *store, const struct trust_options *o)
+{
+	/* Told what the clients ran with: tlsscope's own environment does not count, and what was
+	 * not told is OpenSSL's default. */
+	bool told = o->system_file || o->system_dirs;
+	const char *file = told ? o->system_file : getenv(X509_get_default_cert_file_env());
+	const char *dirs = told ? o->system_dirs : getenv(X509_get_default_cert_dir_env());
+	if (!o->system_file || o->system_file[0])
+		X509_STORE_load_file(store, file ? file : X509_get_default_cert_file());
 	ERR_clear_error();
-	char list[4096], path[4096];
+	char list[4096];
 	snprintf(list, sizeof(list), "%s", dirs ? dirs : X509_get_default_cert_dir());
 	char *save = NULL;
-	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		DIR *d = opendir(dir);
-		if (!d)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			struct stat st;
-			if (de->d_name[0] == '.' ||
-			    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
-			    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-				continue;
-			X509_STORE_load_file(store, path); /* a certificate already held is skipped */
-			ERR_clear_error();
-		}
-		closedir(d);
-	}
+	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+		load_dir_files(store, dir);
 }
+
+static void count_store_certs(struct trust_store *ts);
 
 struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen)
 {
@@ -353,6 +371,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 		set_err(err, errlen, "trust store", "out of memory");
 		return NULL;
 	}
+	ts->client_auth = o->client_auth;
 	ts->store = X509_STORE_new();
 	ts->ctx = X509_STORE_CTX_new();
 	ts->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -364,12 +383,16 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 	}
 	for (size_t i = 0; i < TRUST_CACHE_BUCKETS; i++)
 		ts->buckets[i] = -1;
+	ts->ring_entries = TRUST_CACHE_MAX_ENTRIES;
 
 	/* --ca replaces the system bundle, as Node's `ca` and curl's --cacert do. A
 	 * missing system bundle is an empty store, not an error: verdicts say so. */
 	if (!o->no_system && o->ca_file_count == 0)
-		load_system_store(ts->store);
+		load_system_store(ts->store, o);
 	ERR_clear_error();
+	for (size_t i = 0; !o->no_system && o->ca_file_count == 0 && i < o->system_add_file_count; i++)
+		if (!load_cert_file(ts->store, o->system_add_files[i], err, errlen))
+			goto fail;
 	for (size_t i = 0; i < o->ca_file_count; i++)
 		if (!load_cert_file(ts->store, o->ca_files[i], err, errlen))
 			goto fail;
@@ -380,10 +403,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 		if (!load_cert_dir(ts->store, o->ca_dirs[i], err, errlen))
 			goto fail;
 
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(ts->store);
-	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++)
-		if (X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_X509)
-			ts->stats.store_certs++;
+	count_store_certs(ts);
 	ERR_clear_error();
 	return ts;
 
@@ -403,6 +423,51 @@ void trust_store_free(struct trust_store *ts)
 	free(ts->entries);
 	free(ts->buckets);
 	free(ts);
+}
+
+static void count_store_certs(struct trust_store *ts)
+{
+	ts->stats.store_certs = 0;
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(ts->store);
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++)
+		if (X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_X509)
+			ts->stats.store_certs++;
+}
+
+size_t trust_store_add_pem(struct trust_store *ts, const char *pem, size_t len)
+{
+	if (len > INT_MAX)
+		return 0;
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	size_t n = 0;
+	X509 *x;
+	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(ts->store, x))
+			n++;
+		X509_free(x);
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	count_store_certs(ts);
+	return n;
+}
+
+bool trust_store_add_der(struct trust_store *ts, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	bool ok = x && p == der + len && X509_STORE_add_cert(ts->store, x);
+	X509_free(x);
+	ERR_clear_error();
+	count_store_certs(ts);
+	return ok;
+}
+
+size_t trust_store_add_dir_files(struct trust_store *ts, const char *dir)
+{
+	size_t n = load_dir_files(ts->store, dir);
+	count_store_certs(ts);
+	return n;
 }
 
 const struct trust_stats *trust_store_stats(const struct trust_store *ts)
@@ -821,10 +886,11 @@ static void verify_now(struct trust_store *ts, struct run *r)
 		return;
 	}
 	r->ctx = ctx;
-	/* What libssl sets for a client checking a server: purpose and trust sslserver. */
-	X509_STORE_CTX_set_default(ctx, "ssl_server");
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-	X509_STORE_CTX_set_trust(ctx, X509_TRUST_SSL_SERVER);
+	/* What libssl sets for a client checking a server: purpose and trust sslserver; for a server
+	 * checking a client certificate, sslclient. */
+	X509_STORE_CTX_set_default(ctx, ts->client_auth ? "ssl_client" : "ssl_server");
+	X509_STORE_CTX_set_purpose(ctx, ts->client_auth ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_trust(ctx, ts->client_auth ? X509_TRUST_SSL_CLIENT : X509_TRUST_SSL_SERVER);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)r->at);
 	X509_STORE_CTX_set_app_data(ctx, r);
 	X509_STORE_CTX_set_verify_cb(ctx, collect_cb);
@@ -904,7 +970,7 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 	int32_t slot = (int32_t)ts->next_slot;
 	struct cache_entry *e = &ts->entries[slot];
 
-	ts->next_slot = (ts->next_slot + 1) % TRUST_CACHE_MAX_ENTRIES;
+	ts->next_slot = (ts->next_slot + 1) % ts->ring_entries;
 	if (e->used) {
 		int32_t *link = &ts->buckets[key_bucket(e->key)];
 		while (*link != slot)
@@ -912,6 +978,10 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 		*link = e->next;
 		ts->stats.cache_evictions++;
 		ts->stats.cache_entries--;
+		if (ts->budget)
+			ts_budget_count(ts->budget, TS_BUDGET_VERDICT_EVICTED, 1);
+	} else if (ts->budget) {
+		ts_budget_charge(ts->budget, TS_BUDGET_VERDICTS, sizeof(*e), 1);
 	}
 	memcpy(e->key, key, SHA256_DIGEST_LENGTH);
 	e->from = r->from;
@@ -923,6 +993,20 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 	e->next = ts->buckets[b];
 	ts->buckets[b] = slot;
 	ts->stats.cache_entries++;
+}
+
+void trust_store_set_budget(struct trust_store *ts, struct ts_budget *budget)
+{
+	size_t table = TRUST_CACHE_BUCKETS * sizeof(*ts->buckets);
+	size_t cap = budget->part[TS_BUDGET_VERDICTS].cap;
+	size_t fit = cap > table ? (cap - table) / sizeof(*ts->entries) : 0;
+	if (ts->stats.cache_entries || ts->budget)
+		return; /* before the first verdict only */
+	ts->budget = budget;
+	ts->ring_entries = fit < TRUST_CACHE_MIN_ENTRIES   ? TRUST_CACHE_MIN_ENTRIES
+	                   : fit > TRUST_CACHE_MAX_ENTRIES ? TRUST_CACHE_MAX_ENTRIES
+	                                                   : fit;
+	ts_budget_charge(budget, TS_BUDGET_VERDICTS, table, 0);
 }
 
 void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, size_t count, int64_t at,

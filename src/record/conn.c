@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *conn_outcome_name(enum conn_outcome o)
 {
@@ -287,18 +288,50 @@ void conn_release(struct conn *c)
 	free(c->hello_retry);
 	free(c->server_certs.blob);
 	free(c->client_certs.blob);
+	free(c->certificate_request_info);
+	c->certificate_request_info = NULL;
 	c->client_hello = c->client_hello2 = NULL;
 	c->server_hello = c->hello_retry = NULL;
 	c->server_certs.blob = c->client_certs.blob = NULL;
+}
+
+size_t conn_heap_bytes(const struct conn *c)
+{
+	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
+	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
+	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
+	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
+	       (c->certificate_request_info ? sizeof(*c->certificate_request_info) : 0) +
+	       c->server_certs.blob_len + c->client_certs.blob_len;
 }
 
 void conn_move(struct conn *dst, struct conn *src)
 {
 	*dst = *src;
 	src->client_hello = src->client_hello2 = NULL;
+	src->certificate_request_info = NULL;
 	src->server_hello = src->hello_retry = NULL;
 	src->server_certs.blob = src->client_certs.blob = NULL;
 	src->server_certs.count = src->client_certs.count = 0;
+}
+
+const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen)
+{
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	if (!c->proxied.version)
+		return out;
+	if (!c->proxied.has_address) {
+		snprintf(out, outlen, "none named (PROXY protocol v%u)", c->proxied.version);
+		return out;
+	}
+	char ip[64];
+	ts_addr_format(&c->proxied.addr, ip, sizeof(ip));
+	snprintf(out, outlen,
+	         c->proxied.addr.family == 6 ? "[%s]:%u (PROXY protocol v%u)" : "%s:%u (PROXY protocol v%u)",
+	         ip, c->proxied.port, c->proxied.version);
+	return out;
 }
 
 void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen)
@@ -331,4 +364,18 @@ const char *conn_certificates_state(const struct conn *c)
 	if (c->server_hello && (c->server_hello_done || srv->ccs))
 		return "not_sent";
 	return "not_seen";
+}
+
+const char *conn_resumption(const struct conn *c)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+	if (!ch || !sh)
+		return NULL;
+	if (sh->has_pre_shared_key)
+		return "psk";
+	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
+		return NULL;
+	return ch->session_ticket_len ? "ticket" : "session_id";
 }

@@ -3,6 +3,7 @@
 Used by the CLI tests to make hostile or odd captures on the fly; the sample
 captures of real handshakes come from the capture maker (tests/capmaker).
 """
+import functools
 import struct
 
 ETH_IPV4 = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
@@ -282,3 +283,76 @@ def analyze_json(tool, path, *extra):
     out = subprocess.run([tool, "analyze", "--json", *extra, path], capture_output=True, text=True)
     lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
     return [l for l in lines if l.get("type") == "connection"], next((l for l in lines if l.get("type") == "summary"), {})
+def udp_frame(src, sport, dst, dport, payload):
+    udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0)
+    total = 20 + len(udp) + len(payload)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 17, 0, ip4(src), ip4(dst))
+    return ETH_IPV4 + ip + udp + payload
+
+
+def handshake_records(msgs):
+    """Handshake messages (type, body) as TLS 1.2 records of at most 2^14 bytes (RFC 5246 6.2.1)."""
+    stream = b"".join(bytes([t]) + struct.pack(">I", len(b))[1:] + b for t, b in msgs)
+    return b"".join(b"\x16\x03\x03" + struct.pack(">H", len(stream[i:i + 16384])) + stream[i:i + 16384]
+                    for i in range(0, len(stream), 16384))
+
+
+def server_hello_and_certificates(ders):
+    """A TLS 1.2 ServerHello (RFC 5246 7.4.1.3) and a Certificate message (7.4.2) carrying ders, as records."""
+    hello = b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2f" + b"\x00" + b"\x00\x00"
+    certs = b"".join(struct.pack(">I", len(d))[1:] + d for d in ders)
+    return handshake_records([(2, hello), (11, struct.pack(">I", len(certs))[1:] + certs)])
+
+
+def der(tag, content):
+    """One DER TLV (X.690 8.1): tag byte, definite length, content."""
+    n = len(content)
+    if n < 128:
+        return bytes([tag]) + bytes([n]) + content
+    size = (n.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + n.to_bytes(size, "big") + content
+
+
+def der_oid(dotted):
+    parts = [int(x) for x in dotted.split(".")]
+    out = bytes([40 * parts[0] + parts[1]])
+    for v in parts[2:]:
+        enc = [v & 0x7f]
+        while v > 127:
+            v >>= 7
+            enc.insert(0, 0x80 | (v & 0x7f))
+        out += bytes(enc)
+    return der(0x06, out)
+
+
+# The P-256 base point (SEC 2 2.4.2): a valid public key that needs no key generation.
+P256_G = bytes.fromhex("04" "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+                       "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+
+
+@functools.lru_cache(maxsize=64)
+def subject_alt_name(sans):
+    """The subjectAltName extension (RFC 5280 4.2.1.6) of dNSNames, made once per list."""
+    gens = b"".join(der(0x82, s.encode()) for s in sans)
+    return der(0x30, der_oid("2.5.29.17") + der(0x04, der(0x30, gens)))
+
+
+def certificate(serial, cn, issuer_cn, sans=(), extra_extensions=0, extension_bytes=16):
+    """A DER X.509 v3 certificate (RFC 5280 4.1) libcrypto parses: ECDSA P-256 key, dNSName SANs,
+    extra_extensions private non-critical extensions of extension_bytes each. The signature is
+    not a real one (nothing here is meant to verify); serial makes each certificate distinct."""
+    def name(text):
+        return der(0x30, der(0x31, der(0x30, der_oid("2.5.4.3") + der(0x0c, text.encode()))))
+    ecdsa_sha256 = der(0x30, der_oid("1.2.840.10045.4.3.2"))
+    spki = der(0x30, der(0x30, der_oid("1.2.840.10045.2.1") + der_oid("1.2.840.10045.3.1.7"))
+               + der(0x03, b"\x00" + P256_G))
+    exts = b""
+    if sans:
+        exts += subject_alt_name(tuple(sans))
+    for i in range(extra_extensions):
+        exts += der(0x30, der_oid("1.3.6.1.4.1.55555.%d" % (i + 1)) + der(0x04, der(0x04, bytes(extension_bytes))))
+    tbs = der(0x30, der(0xa0, der(0x02, b"\x02")) + der(0x02, b"\x01" + serial.to_bytes(8, "big")) + ecdsa_sha256
+              + name(issuer_cn) + der(0x30, der(0x17, b"250101000000Z") + der(0x17, b"350101000000Z"))
+              + name(cn) + spki + (der(0xa3, der(0x30, exts)) if exts else b""))
+    signature = der(0x03, b"\x00" + der(0x30, der(0x02, b"\x01" * 32) + der(0x02, b"\x02" * 32)))
+    return der(0x30, tbs + ecdsa_sha256 + signature)

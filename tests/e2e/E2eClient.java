@@ -3,7 +3,8 @@
 // One SSLSocket handshake per attempt with the default trust manager over a key store that holds
 // only the test root, endpoint identification "HTTPS" (what HttpsURLConnection and HttpClient use),
 // SNI = the name asked for (none when dialling 127.0.0.1). Attempts: "case<TAB>port<TAB>servername"
-// lines (servername may be empty). One JSON line per attempt; `code` is the exception class, `causes`
+// lines (servername may be empty). A key store path of "-" keeps Java's default trust instead.
+// One JSON line per attempt; `code` is the exception class, `causes`
 // the classes of its causes, outermost first.
 import java.io.*;
 import java.net.*;
@@ -30,17 +31,23 @@ public class E2eClient {
 	}
 
 	public static void main(String[] args) throws Exception {
-		KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-		ks.load(null, null);
-		try (InputStream in = new FileInputStream(args[0])) {
-			int i = 0;
-			for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in))
-				ks.setCertificateEntry("root" + i++, c);
+		SSLContext ctx;
+		if (args[0].equals("-")) {
+			// "-": Java's own default trust (cacerts, or -Djavax.net.ssl.trustStore), as an application gets it
+			ctx = SSLContext.getDefault();
+		} else {
+			KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+			ks.load(null, null);
+			try (InputStream in = new FileInputStream(args[0])) {
+				int i = 0;
+				for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in))
+					ks.setCertificateEntry("root" + i++, c);
+			}
+			TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+			tmf.init(ks);
+			ctx = SSLContext.getInstance("TLS");
+			ctx.init(null, tmf.getTrustManagers(), null);
 		}
-		TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-		tmf.init(ks);
-		SSLContext ctx = SSLContext.getInstance("TLS");
-		ctx.init(null, tmf.getTrustManagers(), null);
 		SSLSocketFactory f = ctx.getSocketFactory();
 
 		for (String line : Files.readAllLines(Paths.get(args[1]))) {

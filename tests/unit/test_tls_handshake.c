@@ -26,6 +26,7 @@
 
 #include "check.h"
 #include "tls_handshake.h"
+#include "x509_cert.h"
 #include "tls_names.h"
 
 /* clang-format off */
@@ -995,6 +996,17 @@ static void test_certificate_request(void)
 	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
 	           0x0602);
 	CHECK_EQ(cr.ca_name_count, 1);
+	/* The DN is kept as sent: SEQUENCE { SET { CN "tlsscope test CA" } }, 29 bytes. */
+	CHECK_EQ(cr.ca_kept, 1);
+	CHECK_EQ(cr.ca_len[0], 29);
+	CHECK(!cr.ca_names_cut);
+	CHECK(memcmp(cr.ca_der + cr.ca_off[0],
+	             tls12_certificate_request + sizeof(tls12_certificate_request) - 29, 29) == 0);
+	char dn[64];
+	CHECK(x509_name_der_text(cr.ca_der + cr.ca_off[0], cr.ca_len[0], dn, sizeof(dn)));
+	CHECK(strcmp(dn, "CN=tlsscope test CA") == 0);
+	CHECK(!x509_name_der_text(cr.ca_der + cr.ca_off[0], cr.ca_len[0] - 1, dn,
+	                          sizeof(dn))); /* cut: no Name */
 
 	CHECK_EQ(tls_certificate_request_parse(tls10_certificate_request, sizeof(tls10_certificate_request),
 	                                       false, &cr),
@@ -1241,12 +1253,11 @@ static void check_server_key_exchange_cuts(const char *what, const uint8_t *msg,
                                            size_t params_end)
 {
 	uint16_t group, bits;
-	uint8_t *b;
 
 	for (size_t n = 0; n < len; n++) {
 		enum ts_status st;
 
-		b = dup_exact(msg, n);
+		uint8_t *b = dup_exact(msg, n);
 		st = tls_server_key_exchange_parse(b, n, suite, &group, &bits);
 		prefix_fail(n < params_end ? st == TS_MALFORMED : st == TS_OK, what, n, len);
 		free(b);
@@ -1916,11 +1927,91 @@ static void test_cert_entry_extensions(void)
 	CHECK_EQ(e.sct_count, 1);
 }
 
+/* More CA names than TLS_MAX_CA_NAMES: the first are kept, all are counted. */
+static void test_certificate_request_many_cas(void)
+{
+	enum { NAMES = TLS_MAX_CA_NAMES + 4, DN = 29 };
+	uint8_t b[2 + 4 + 2 + NAMES * (2 + DN)];
+	const uint8_t *dn = tls12_certificate_request + sizeof(tls12_certificate_request) - DN;
+	struct tls_certificate_request cr;
+	size_t o = 0;
+
+	b[o++] = 1; /* certificate_types<1..2^8-1> = {ecdsa_sign} */
+	b[o++] = 64;
+	b[o++] = 0; /* supported_signature_algorithms<2..2^16-2> = {ecdsa_secp256r1_sha256} */
+	b[o++] = 2;
+	b[o++] = 0x04;
+	b[o++] = 0x03;
+	b[o++] = (uint8_t)((NAMES * (2 + DN)) >> 8); /* certificate_authorities<0..2^16-1> */
+	b[o++] = (uint8_t)(NAMES * (2 + DN));
+	for (int i = 0; i < NAMES; i++) {
+		b[o++] = 0;
+		b[o++] = DN;
+		memcpy(b + o, dn, DN);
+		o += DN;
+	}
+	CHECK_EQ(o, sizeof(b));
+	CHECK_EQ(tls_certificate_request_parse(b, sizeof(b), false, &cr), TS_OK);
+	CHECK_EQ(cr.ca_name_count, NAMES);
+	CHECK_EQ(cr.ca_kept, TLS_MAX_CA_NAMES);
+	CHECK(cr.ca_names_cut);
+	CHECK_EQ(cr.ca_der_used, TLS_MAX_CA_NAMES * DN);
+	CHECK(memcmp(cr.ca_der + cr.ca_off[TLS_MAX_CA_NAMES - 1], dn, DN) == 0);
+}
+
+/* NewSessionTicket, built from the RFC's layout: the ticket is what a resumption sends back. */
+static void test_new_session_ticket(void)
+{
+	static const uint8_t tls12[] = {0, 0, 0x1c, 0x20, 0, 5, 't', 'i', 'c', 'k', 'e'};
+	static const uint8_t tls12_empty[] = {0, 0, 0, 0, 0, 0};
+	static const uint8_t tls13[] = {0, 0,   0x1c, 0x20, 1,   2,   3, 4, 2, 0xaa, 0xbb, 0,
+	                                5, 't', 'i',  'c',  'k', 'e', 0, 4, 0, 42,   0,    0};
+	static const uint8_t tls13_no_ticket[] = {0, 0, 0x1c, 0x20, 1, 2, 3, 4, 0, 0, 0, 0, 0};
+	uint64_t h = 7;
+
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), false, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), true, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls12_empty, sizeof(tls12_empty), false, &h), TS_OK);
+	CHECK_EQ(h, 0); /* RFC 5077 3.3: the server will not resume after all */
+	CHECK_EQ(tls_new_session_ticket_parse(tls13_no_ticket, sizeof(tls13_no_ticket), true, &h),
+	         TS_MALFORMED); /* ticket<1..2^16-1> */
+	/* The TLS 1.2 layout read as TLS 1.3 (and the reverse) does not fit. */
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), true, &h), TS_MALFORMED);
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), false, &h), TS_MALFORMED);
+	for (size_t n = 0; n < sizeof(tls13); n++) {
+		uint8_t *b = dup_exact(tls13, n);
+		prefix_fail(tls_new_session_ticket_parse(b, n, true, &h) == TS_MALFORMED, "NewSessionTicket",
+		            n, sizeof(tls13));
+		free(b);
+	}
+	uint8_t *b = dup_over(tls12, sizeof(tls12));
+	CHECK_EQ(tls_new_session_ticket_parse(b, sizeof(tls12) + 1, false, &h), TS_MALFORMED);
+	free(b);
+}
+
+/* The resumption's first PSK identity and a ClientHello's ticket are kept as their hashes. */
+static void test_resumption_hashes(void)
+{
+	struct tls_client_hello ch;
+	CHECK_EQ(tls_client_hello_parse(tls13_resume_client_hello, sizeof(tls13_resume_client_hello), &ch),
+	         TS_OK);
+	/* pre_shared_key is the last extension, 91 bytes: identities<..>, identity<..> first. */
+	const uint8_t *psk = tls13_resume_client_hello + sizeof(tls13_resume_client_hello) - 91;
+	size_t id_len = (size_t)psk[2] << 8 | psk[3];
+	CHECK_EQ(ch.psk_identity_hash, tls_ticket_hash(psk + 4, id_len));
+	CHECK_EQ(ch.session_ticket_hash, 0); /* session_ticket was not offered with a ticket */
+}
+
 int main(void)
 {
 	test_rfc8448();
 	test_tls13_hellos();
 	test_tls13_resumption();
+	test_new_session_ticket();
+	test_certificate_request_many_cas();
+	test_resumption_hashes();
 	test_hello_retry_request();
 	test_tls12_hellos();
 	test_tls13_draft_server_hellos();
