@@ -18,7 +18,11 @@
 #define QUIC_HP_SAMPLE_LEN 16
 
 /* Initial salts: RFC 9001 §5.2 (v1, also drafts 33-34), RFC 9369 §3.3.1 (v2),
- * draft-ietf-quic-tls-29 §5.2 (drafts 29-32) and -23 §5.2 (drafts 23-28). */
+ * draft-ietf-quic-tls-29 §5.2 (drafts 29-32), -23 §5.2 (drafts 23-28) and
+ * -22 §5.2 (draft 22, the first with one-byte connection ID lengths).
+ * Facebook's mvfst put its own version numbers on drafts: 0xfaceb001 is
+ * draft 22 with its salt, 0xfaceb002 and 0xfaceb00e (experimental) draft
+ * 27 with the draft-23 salt (tshark decrypts them the same way). */
 static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
                                     0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
 static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
@@ -27,8 +31,13 @@ static const uint8_t salt_draft29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd
                                          0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
 static const uint8_t salt_draft23[20] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
                                          0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
+static const uint8_t salt_draft22[20] = {0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a,
+                                         0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a};
 
 #define QUIC_DRAFT(n) (0xff000000u | (n))
+#define QUIC_MVFST_D22 0xfaceb001u
+#define QUIC_MVFST 0xfaceb002u
+#define QUIC_MVFST_EXPERIMENTAL 0xfaceb00eu
 
 static const uint8_t *version_salt(uint32_t v)
 {
@@ -38,8 +47,10 @@ static const uint8_t *version_salt(uint32_t v)
 		return salt_v2;
 	if (v >= QUIC_DRAFT(29) && v <= QUIC_DRAFT(32))
 		return salt_draft29;
-	if (v >= QUIC_DRAFT(23) && v <= QUIC_DRAFT(28))
+	if ((v >= QUIC_DRAFT(23) && v <= QUIC_DRAFT(28)) || v == QUIC_MVFST || v == QUIC_MVFST_EXPERIMENTAL)
 		return salt_draft23;
+	if (v == QUIC_DRAFT(22) || v == QUIC_MVFST_D22)
+		return salt_draft22;
 	return NULL;
 }
 
@@ -55,16 +66,25 @@ bool quic_version_is_greased(uint32_t version)
 
 const char *quic_version_name(uint32_t version)
 {
-	static const char *const drafts[] = {"draft-23", "draft-24", "draft-25", "draft-26",
-	                                     "draft-27", "draft-28", "draft-29", "draft-30",
-	                                     "draft-31", "draft-32", "draft-33", "draft-34"};
+	static const char *const drafts[] = {"draft-22", "draft-23", "draft-24", "draft-25", "draft-26",
+	                                     "draft-27", "draft-28", "draft-29", "draft-30", "draft-31",
+	                                     "draft-32", "draft-33", "draft-34"};
 	if (version == QUIC_VERSION_1)
 		return "1";
 	if (version == QUIC_VERSION_2)
 		return "quicv2";
-	if (version >= QUIC_DRAFT(23) && version <= QUIC_DRAFT(34))
-		return drafts[version - QUIC_DRAFT(23)];
-	return NULL;
+	if (version >= QUIC_DRAFT(22) && version <= QUIC_DRAFT(34))
+		return drafts[version - QUIC_DRAFT(22)];
+	switch (version) {
+	case QUIC_MVFST_D22:
+		return "mvfst (faceb001)";
+	case QUIC_MVFST:
+		return "mvfst (faceb002)";
+	case QUIC_MVFST_EXPERIMENTAL:
+		return "mvfst (faceb00e)";
+	default:
+		return NULL;
+	}
 }
 
 const char *quic_packet_type_name(enum quic_packet_type t)

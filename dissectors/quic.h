@@ -2,7 +2,8 @@
  * quic.h - the QUIC packet layer of one UDP flow, as a passive reader sees it.
  *
  * Owns long-header parsing (RFC 8999 invariants, RFC 9000 §17.2), version
- * detection (v1 RFC 9000, v2 RFC 9369, IETF drafts 23-34), the Initial keys
+ * detection (v1 RFC 9000, v2 RFC 9369, IETF drafts 22-34, Facebook mvfst's
+ * 0xfaceb001/0xfaceb002/0xfaceb00e), the Initial keys
  * (RFC 9001 §5.2, RFC 9369 §3.3), header protection removal (RFC 9001 §5.4),
  * AEAD_AES_128/256_GCM packet decryption (and AEAD_CHACHA20_POLY1305 for
  * Handshake packets, whose suite the key log's connection chose), the frame walk of Initial and
@@ -130,13 +131,13 @@ struct quic_conn {
 /* Largest QUIC packet we copy to decrypt: a UDP datagram can be no larger. */
 #define QUIC_SCRATCH_LEN 65536
 
-/* Known version that we can decrypt Initials of (v1, v2, drafts 23-34). */
+/* Known version that we can decrypt Initials of (v1, v2, drafts 22-34, mvfst's draft versions). */
 bool quic_version_supported(uint32_t version);
 
 /* A version reserved to exercise version negotiation (RFC 9000 §15: 0x?a?a?a?a). */
 bool quic_version_is_greased(uint32_t version);
 
-/* Zeek-style name: "1", "quicv2", "draft-29", or NULL for others. */
+/* Zeek-style name: "1", "quicv2", "draft-29", "mvfst (faceb002)", or NULL for others. */
 const char *quic_version_name(uint32_t version);
 
 /*

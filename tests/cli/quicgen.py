@@ -1,6 +1,6 @@
 """QUIC Initial packets made the way a sender makes them (RFC 9001 §5, RFC 9369 §3.3), for tests.
 
-Protects hand-made Initials of QUIC v1, v2 and IETF drafts 23-34 around chosen
+Protects hand-made Initials of QUIC v1, v2, IETF drafts 22-34 and mvfst's draft versions around chosen
 CRYPTO frames, builds Version Negotiation packets, and writes them as UDP
 datagrams into a pcap (pcapgen.Pcap). Needs python3-cryptography for AES;
 import() raises ImportError without it (the tests then skip).
@@ -16,12 +16,14 @@ from pcapgen import ETH_IPV4, ip4
 
 V1, V2 = 0x00000001, 0x6b3343cf
 
-SALTS = {  # RFC 9001 §5.2, RFC 9369 §3.3.1, draft-ietf-quic-tls-29 §5.2, -23 §5.2
+SALTS = {  # RFC 9001 §5.2, RFC 9369 §3.3.1, draft-ietf-quic-tls-29 §5.2, -23 §5.2, -22 §5.2
     "v1": bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
     "v2": bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9"),
     "d29": bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899"),
     "d23": bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502"),
+    "d22": bytes.fromhex("7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a"),
 }
+MVFST_D22, MVFST, MVFST_EXPERIMENTAL = 0xfaceb001, 0xfaceb002, 0xfaceb00e  # Facebook mvfst's draft versions
 
 
 def salt(version):
@@ -31,8 +33,10 @@ def salt(version):
         return SALTS["v1"]
     if 0xff00001d <= version <= 0xff000020:
         return SALTS["d29"]
-    if 0xff000017 <= version <= 0xff00001c:
+    if 0xff000017 <= version <= 0xff00001c or version in (MVFST, MVFST_EXPERIMENTAL):
         return SALTS["d23"]
+    if version in (0xff000016, MVFST_D22):
+        return SALTS["d22"]
     raise ValueError("no Initial salt for 0x%08x" % version)
 
 

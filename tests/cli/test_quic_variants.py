@@ -10,6 +10,8 @@ Initials protected as a sender protects them (quicgen.py):
   v2       QUIC v2 (RFC 9369: other salt, labels and packet type bits)
   draft29  draft-29 (0xff00001d), draft-29 salt
   draft27  draft-27 (0xff00001b), draft-23 salt
+  draft22  draft-22 (0xff000016), draft-22 salt
+  mvfst    Facebook's 0xfaceb002 (draft 27, draft-23 salt); mvfst-d22: 0xfaceb001
   split    v1, the ClientHello in 7 CRYPTO frames in 7 packets sent out of
            order with one retransmitted, the ServerHello in 2 packets, reversed
 For each, tlsscope's record must agree with tshark on the QUIC version, the
@@ -38,7 +40,8 @@ path = os.path.join(work, "quic-variants.pcap")
 CLI, SRV = "10.7.0.1", "10.7.0.2"
 GREASE, VN_OFFER = 0x1a2a3a4a, [q.V1, q.V2, 0xff00001d, 0x4a5a6a7a]
 CASES = [("vn", q.V1, 0x1301), ("v2", q.V2, 0x1302), ("draft29", 0xff00001d, 0x1303), ("draft27", 0xff00001b, 0x1301),
-         ("split", q.V1, 0x1302)]
+         ("split", q.V1, 0x1302), ("draft22", 0xff000016, 0x1302), ("mvfst", q.MVFST, 0x1303),
+         ("mvfst-d22", q.MVFST_D22, 0x1301)]
 
 
 def hellos(i, cipher):

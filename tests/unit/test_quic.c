@@ -369,7 +369,11 @@ static void hostile(void)
 	CHECK(!quic_may_start(dns, sizeof(dns)));
 	CHECK(!quic_may_start(c, 6));
 	CHECK(quic_version_supported(0xff00001d));  /* draft-29 */
-	CHECK(!quic_version_supported(0xff000016)); /* draft-22: another key schedule */
+	CHECK(quic_version_supported(0xff000016));  /* draft-22: its own salt */
+	CHECK(!quic_version_supported(0xff000015)); /* draft-21: four-bit connection ID lengths */
+	CHECK(quic_version_supported(0xfaceb002));  /* mvfst: draft 27 */
+	CHECK_STR(quic_version_name(0xfaceb002), "mvfst (faceb002)");
+	CHECK_STR(quic_version_name(0xff000016), "draft-22");
 	CHECK_STR(quic_version_name(QUIC_VERSION_2), "quicv2");
 	CHECK_STR(quic_version_name(0xff00001c), "draft-28");
 	CHECK(quic_version_name(0x51303530) == NULL); /* gQUIC Q050 */
