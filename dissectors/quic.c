@@ -14,6 +14,7 @@
 #include "ts_limits.h"
 
 #define QUIC_AEAD_TAG_LEN 16
+#define QUIC_MIN_INITIAL_DATAGRAM 1200 /* RFC 9000 §14.1 */
 #define QUIC_HP_SAMPLE_LEN 16
 
 /* Initial salts: RFC 9001 §5.2 (v1, also drafts 33-34), RFC 9369 §3.3.1 (v2),
@@ -45,6 +46,11 @@ static const uint8_t *version_salt(uint32_t v)
 bool quic_version_supported(uint32_t version)
 {
 	return version_salt(version) != NULL;
+}
+
+bool quic_version_is_greased(uint32_t version)
+{
+	return (version & 0x0f0f0f0fu) == 0x0a0a0a0au;
 }
 
 const char *quic_version_name(uint32_t version)
@@ -93,6 +99,13 @@ bool quic_may_start(const uint8_t *p, size_t len)
 	uint32_t v = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
 	if (v == QUIC_VERSION_NEGOTIATION)
 		return len >= 11; /* plus at least one supported version */
+	if (quic_version_is_greased(v)) {
+		/* Only what can elicit Version Negotiation: a datagram of at least
+		 * 1200 bytes (RFC 9000 §14.1) whose connection ID lengths fit. */
+		size_t scid_at = 6u + p[5];
+		return len >= QUIC_MIN_INITIAL_DATAGRAM && p[5] <= QUIC_MAX_CID_LEN && scid_at < len &&
+		       p[scid_at] <= QUIC_MAX_CID_LEN;
+	}
 	/* The fixed bit is not tested: peers may grease it (RFC 9287). */
 	return quic_version_supported(v);
 }
@@ -642,14 +655,20 @@ void quic_conn_datagram(struct quic_conn *q, uint8_t dir, const uint8_t *data, s
 			return;
 		}
 		if (pi.version == QUIC_VERSION_NEGOTIATION) {
+			/* Supported Version (32) ...: the rest of the datagram (RFC 9000 §17.2.1) */
 			pi.type = QUIC_PKT_VERSION_NEGOTIATION;
 			pi.length = len - start;
+			pi.vn_count = rd_left(&r) / 4;
+			pi.vn_versions = pi.vn_count ? rd_bytes(&r, pi.vn_count * 4) : NULL;
 			set_role(q, dir, QUIC_ROLE_SERVER, sink);
 			report(sink, dir, &pi);
 			return;
 		}
 		if (!quic_version_supported(pi.version)) {
-			anomaly(sink, dir, QUIC_ANOM_UNKNOWN_VERSION);
+			/* A greased version is meant to be unknown: counted, not an anomaly. */
+			anomaly(sink, dir,
+			        quic_version_is_greased(pi.version) ? QUIC_ANOM_GREASED_VERSION
+			                                            : QUIC_ANOM_UNKNOWN_VERSION);
 			return;
 		}
 		if (!q->version)

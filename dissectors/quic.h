@@ -53,7 +53,8 @@ enum quic_anomaly {
 	QUIC_ANOM_CRYPTO_LIMIT,            /* CRYPTO bytes past the per-stream buffer, or too many holes */
 	QUIC_ANOM_UNKNOWN_VERSION,         /* a long header of a version we cannot read */
 	QUIC_ANOM_HANDSHAKE_UNDECRYPTABLE, /* with handshake secrets set, a Handshake packet did not open */
-	QUIC_ANOM_NOMEM
+	QUIC_ANOM_NOMEM,
+	QUIC_ANOM_GREASED_VERSION /* not a fault: a long header of a version reserved for greasing */
 };
 
 struct quic_cid {
@@ -69,6 +70,10 @@ struct quic_packet_info {
 	struct quic_cid scid;
 	bool decrypted;
 	size_t length; /* bytes of the packet in the datagram */
+	/* Version Negotiation only: the Supported Version list (4 bytes each, a
+	 * view into the datagram valid during the callback) and its length. */
+	const uint8_t *vn_versions;
+	size_t vn_count;
 };
 
 struct quic_sink {
@@ -128,12 +133,17 @@ struct quic_conn {
 /* Known version that we can decrypt Initials of (v1, v2, drafts 23-34). */
 bool quic_version_supported(uint32_t version);
 
+/* A version reserved to exercise version negotiation (RFC 9000 §15: 0x?a?a?a?a). */
+bool quic_version_is_greased(uint32_t version);
+
 /* Zeek-style name: "1", "quicv2", "draft-29", or NULL for others. */
 const char *quic_version_name(uint32_t version);
 
 /*
  * Cheap first look at a UDP payload, before any flow state: a long header
- * of a version we read, or a Version Negotiation packet.
+ * of a version we read, a Version Negotiation packet, or a client's
+ * greased-version probe (a full-size long-header datagram, RFC 9000 §14.1,
+ * sent to make the server offer its versions).
  */
 bool quic_may_start(const uint8_t *p, size_t len);
 

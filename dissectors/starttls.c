@@ -95,6 +95,12 @@ static bool postgres_ssl_request(const struct starttls_dir *c)
 
 #define MYSQL_CLIENT_SSL 0x0800u
 
+/* MySQL's capability flags are little-endian. */
+static unsigned mysql_le16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
 /*
  * MySQL client/server protocol, connection phase: the server's
  * Protocol::HandshakeV10 (3-byte length, sequence 0, protocol 10, version
@@ -112,14 +118,14 @@ static bool mysql_ssl_request(const struct starttls_dir *c, const struct starttl
 		; /* server version */
 	rd_skip(&g, 4 + 8 + 1);
 	const uint8_t *caps = rd_bytes(&g, 2);
-	if (!caps || !((caps[0] | caps[1] << 8) & MYSQL_CLIENT_SSL))
+	if (!caps || !(mysql_le16(caps) & MYSQL_CLIENT_SSL))
 		return false;
 
 	struct rd r = rd_init(c->head, c->head_len);
 	const uint8_t *h = rd_bytes(&r, 4);
 	const uint8_t *flags = rd_bytes(&r, 4);
 	return h && flags && h[0] == 32 && h[1] == 0 && h[2] == 0 && h[3] == 1 &&
-	       ((flags[0] | flags[1] << 8) & MYSQL_CLIENT_SSL);
+	       (mysql_le16(flags) & MYSQL_CLIENT_SSL);
 }
 
 /* RFC 4511 4.14.1: an ExtendedRequest whose requestName [0] (tag 0x80, 22 bytes) is the StartTLS OID. */
@@ -184,6 +190,67 @@ enum starttls_proto starttls_detect(const struct starttls_dir *a, const struct s
 {
 	enum starttls_proto p = detect_as(a, b);
 	return p != STARTTLS_NONE ? p : detect_as(b, a);
+}
+
+/* "host:port" or "[v6]:port" up to the space before the version: the host part and the port. */
+static bool connect_authority(struct rd t, struct rd *host, uint16_t *port)
+{
+	size_t n = rd_left(&t), colon = n;
+	const uint8_t *p = t.p + t.off;
+	while (colon > 0 && p[colon - 1] != ':')
+		colon--;
+	if (colon < 2 || colon == n || n - colon > 5)
+		return false; /* no host, or no port: RFC 9112 3.2.3 needs both */
+	uint32_t v = 0;
+	for (size_t i = colon; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint32_t)(p[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return false;
+	size_t start = 0, end = colon - 1;
+	if (p[0] == '[') {
+		if (end < 3 || p[end - 1] != ']')
+			return false; /* "[]" names no host */
+		start = 1;
+		end--;
+	}
+	for (size_t i = start; i < end; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f || p[i] == '/' || p[i] == '@')
+			return false; /* not a host: a URL, user info, or bytes no host name has */
+	*host = rd_init(p + start, end - start);
+	*port = (uint16_t)v;
+	return true;
+}
+
+static bool http_connect_as(const struct starttls_dir *c, const struct starttls_dir *s, struct rd *host,
+                            uint16_t *port)
+{
+	struct rd line = rd_init(c->head, c->head_len), rest, version;
+	struct rd method = first_word(line, &rest);
+	if (!word_ci(method, "CONNECT"))
+		return false;
+	struct rd target = first_word(rest, &version);
+	if (!starts_with(version, "HTTP/1.") || !connect_authority(target, host, port))
+		return false;
+	/* "HTTP/1.1 200 Connection established": any 2xx opens the tunnel (RFC 9110 15.3). */
+	struct rd status = rd_init(s->head, s->head_len), code;
+	struct rd proto = first_word(status, &code);
+	return starts_with(proto, "HTTP/1.") && rd_left(&code) >= 3 && code.p[code.off] == '2';
+}
+
+bool starttls_http_connect(const struct starttls_dir *a, const struct starttls_dir *b, uint8_t *host,
+                           size_t cap, size_t *host_len, uint16_t *port)
+{
+	struct rd h;
+	if (!http_connect_as(a, b, &h, port) && !http_connect_as(b, a, &h, port))
+		return false;
+	if (rd_left(&h) > cap)
+		return false;
+	memcpy(host, h.p + h.off, rd_left(&h));
+	*host_len = rd_left(&h);
+	return true;
 }
 
 const char *starttls_name(enum starttls_proto p)

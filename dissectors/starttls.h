@@ -14,6 +14,7 @@
 #ifndef TLSSCOPE_STARTTLS_H
 #define TLSSCOPE_STARTTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,15 @@ void starttls_feed(struct starttls_dir *d, const uint8_t *p, size_t n);
  * client does not matter.
  */
 enum starttls_proto starttls_detect(const struct starttls_dir *a, const struct starttls_dir *b);
+
+/*
+ * An HTTPS proxy tunnel (RFC 9110 9.3.6): the client's prelude starts with "CONNECT host:port
+ * HTTP/1.x" (authority-form, RFC 9112 3.2.3) and the server's answer with a 2xx status line. Fills
+ * the host as sent (an IPv6 literal without its brackets; at most `cap` bytes, else false) and the
+ * port. Either argument may be the client: the CONNECT line says which.
+ */
+bool starttls_http_connect(const struct starttls_dir *a, const struct starttls_dir *b, uint8_t *host,
+                           size_t cap, size_t *host_len, uint16_t *port);
 
 /* "smtp", "imap", ...; NULL for STARTTLS_NONE. Zeek's names for the same analyzers. */
 const char *starttls_name(enum starttls_proto p);

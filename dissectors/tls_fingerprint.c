@@ -6,7 +6,6 @@
  */
 #include "tls_fingerprint.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "tls_names.h"
+#include "ts_hash.h"
 
 /* Text built into a caller's buffer; `full` once something did not fit. */
 struct fp_text {
@@ -31,20 +31,19 @@ static struct fp_text text_init(char *out, size_t outlen)
 	return t;
 }
 
-static void text_add(struct fp_text *t, const char *fmt, ...)
+/* Append a string (a fingerprint is built from hundreds of pieces: no printf on this path). */
+static void text_str(struct fp_text *t, const char *s)
 {
+	size_t n = strlen(s);
 	if (t->full)
 		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= t->cap - t->len) {
+	if (n >= t->cap - t->len) {
 		t->full = true;
 		t->p[t->len] = '\0';
 		return;
 	}
-	t->len += (size_t)n;
+	memcpy(t->p + t->len, s, n + 1);
+	t->len += n;
 }
 
 /* Close the text: false (and an empty string) if it did not fit. */
@@ -137,15 +136,19 @@ bool tls_ja3_string(const struct tls_client_hello *ch, char *out, size_t outlen)
 	uint16_t types[TLS_MAX_EXTENSIONS];
 	extension_types(ch->extensions, ch->extension_count, types);
 
-	text_add(&t, "%u,", (unsigned)ch->legacy_version);
+	text_u16(&t, ch->legacy_version, false);
+	text_char(&t, ',');
 	text_list(&t, ch->cipher_suites, ch->cipher_suite_count, '-', false);
-	text_add(&t, ",");
+	text_char(&t, ',');
 	text_list(&t, types, ch->extension_count, '-', false);
-	text_add(&t, ",");
+	text_char(&t, ',');
 	text_list(&t, ch->supported_groups.v, ch->supported_groups.count, '-', false);
-	text_add(&t, ",");
-	for (uint8_t i = 0; i < ch->ec_point_format_count; i++)
-		text_add(&t, i ? "-%u" : "%u", (unsigned)ch->ec_point_formats[i]);
+	text_char(&t, ',');
+	for (uint8_t i = 0; i < ch->ec_point_format_count; i++) {
+		if (i)
+			text_char(&t, '-');
+		text_u16(&t, ch->ec_point_formats[i], false);
+	}
 	return text_done(&t);
 }
 
@@ -157,19 +160,61 @@ bool tls_ja3s_string(const struct tls_server_hello *sh, char *out, size_t outlen
 	uint16_t types[TLS_MAX_EXTENSIONS];
 	extension_types(sh->extensions, sh->extension_count, types);
 
-	text_add(&t, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher_suite);
+	text_u16(&t, sh->legacy_version, false);
+	text_char(&t, ',');
+	text_u16(&t, sh->cipher_suite, false);
+	text_char(&t, ',');
 	text_list(&t, types, sh->extension_count, '-', false);
 	return text_done(&t);
+}
+
+/* The texts a fingerprint hashes repeat: every connection from the same client software gives
+ * the same JA3 string and JA4 lists. The digests of recent texts are kept per thread, in slots
+ * picked by the run's keyed hash of the text (ts_hash.h) and compared whole, so a hello cannot
+ * pass for another; a text too long for a slot is hashed every time. */
+#define FP_MEMO_SLOTS 128
+#define FP_MEMO_TEXT_MAX 512
+
+struct fp_memo {
+	const EVP_MD *md; /* NULL: empty slot */
+	size_t len;
+	unsigned int dlen;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char text[FP_MEMO_TEXT_MAX];
+};
+
+static _Thread_local struct fp_memo fp_memo[FP_MEMO_SLOTS];
+
+/* The digest of text under md into d (its length; 0 if libcrypto failed). */
+static unsigned int digest_memo(const EVP_MD *md, const char *text, unsigned char d[EVP_MAX_MD_SIZE])
+{
+	size_t len = strlen(text);
+	unsigned int dlen = 0;
+	struct fp_memo *m = NULL;
+	if (len <= FP_MEMO_TEXT_MAX) {
+		m = &fp_memo[ts_hash(text, len) % FP_MEMO_SLOTS];
+		if (m->md == md && m->len == len && !memcmp(m->text, text, len)) {
+			memcpy(d, m->d, m->dlen);
+			return m->dlen;
+		}
+	}
+	if (!EVP_Digest(text, len, d, &dlen, md, NULL))
+		return 0;
+	if (m) {
+		m->md = md;
+		m->len = len;
+		m->dlen = dlen;
+		memcpy(m->d, d, dlen);
+		memcpy(m->text, text, len);
+	}
+	return dlen;
 }
 
 static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex_digits)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
 	static const char hexd[] = "0123456789abcdef";
-
-	if (!EVP_Digest(text, strlen(text), d, &dlen, md, NULL))
-		dlen = 0;
+	unsigned int dlen = md ? digest_memo(md, text, d) : 0;
 	size_t i = 0;
 	for (; i < hex_digits && i / 2 < dlen; i++)
 		out[i] = hexd[(d[i / 2] >> ((i % 2) ? 0 : 4)) & 0xf];
@@ -322,7 +367,7 @@ static bool ja4_build(const struct tls_client_hello *ch, enum tls_fp_transport t
 	p->c_empty = k == 0;
 	const struct tls_u16_list *sig = &ch->signature_algorithms;
 	if (count_without_grease(sig->v, sig->count)) {
-		text_add(&c, "_");
+		text_char(&c, '_');
 		text_list(&c, sig->v, sig->count, ',', true);
 	}
 	return text_done(&b) && text_done(&c);
@@ -356,7 +401,9 @@ bool tls_ja4_both(const struct tls_client_hello *ch, enum tls_fp_transport trans
 		ja4_hash12(p->c, p->c_empty, hc);
 		snprintf(ja4, TLS_FP_JA4_LEN, "%s_%s_%s", p->a, hb, hc);
 		if (raw) {
-			text_add(&t, "%s_%s_%s", p->a, p->b, p->c);
+			const char *parts[] = {p->a, "_", p->b, "_", p->c};
+			for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+				text_str(&t, parts[i]);
 			if (raw_ok)
 				*raw_ok = text_done(&t);
 		}

@@ -15,6 +15,7 @@
 
 #include "rd.h"
 #include "tls_names.h"
+#include "ts_hash.h"
 
 /* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"), the random of every HelloRetryRequest. */
 /* clang-format off */
@@ -277,7 +278,7 @@ static bool client_key_share_parse(struct rd *e, struct tls_u16_list *groups, un
  *       PskBinderEntry binders<33..2^16-1>;
  *   } OfferedPsks;
  */
-static bool client_psk_parse(struct rd *e, uint16_t *identities)
+static bool client_psk_parse(struct rd *e, uint16_t *identities, uint64_t *first_identity_hash)
 {
 	struct rd ids = rd_vec16(e);
 	struct rd binders = rd_vec16(e);
@@ -291,6 +292,8 @@ static bool client_psk_parse(struct rd *e, uint16_t *identities)
 			return false;
 		if (rd_left(&identity) == 0)
 			ok = false;
+		else if (*identities == 0)
+			*first_identity_hash = tls_ticket_hash(identity.p + identity.off, rd_left(&identity));
 		*identities = count_up16(*identities);
 	}
 	while (rd_left(&binders) > 0) {
@@ -409,10 +412,12 @@ static bool client_extension_parse(struct tls_client_hello *ch, uint16_t type, s
 		/* RFC 5077 3.2: the body is the ticket itself (empty: "send me one"). */
 		ch->has_session_ticket = true;
 		ch->session_ticket_len = (uint16_t)rd_left(e);
+		if (ch->session_ticket_len)
+			ch->session_ticket_hash = tls_ticket_hash(e->p + e->off, rd_left(e));
 		return true;
 	case TLS_EXT_PRE_SHARED_KEY:
 		ch->has_pre_shared_key = true;
-		return client_psk_parse(e, &ch->psk_identity_count);
+		return client_psk_parse(e, &ch->psk_identity_count, &ch->psk_identity_hash);
 	case TLS_EXT_EARLY_DATA:
 		ch->has_early_data = true;
 		return empty_body(e);
@@ -686,6 +691,16 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
 	}
 }
 
+/* draft-ietf-tls-tls13-NN announced itself as 0x7fNN; the final ServerHello
+ * layout (session id echo, compression byte) came with draft 22. */
+#define TLS13_DRAFT_FINAL_LAYOUT 22
+#define TLS_EXT_KEY_SHARE_OLD 40 /* key_share until draft 22; 51 from draft 23 */
+
+static bool tls13_draft_before(uint16_t version, unsigned draft)
+{
+	return (version >> 8) == 0x7f && (version & 0xff) < draft;
+}
+
 /*
  * ServerHello (RFC 8446 4.1.3, RFC 5246 7.4.1.3); a HelloRetryRequest is a
  * ServerHello whose random is hrr_random:
@@ -696,6 +711,15 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
  *   CipherSuite cipher_suite;                              2
  *   uint8 legacy_compression_method;                       1
  *   Extension extensions<6..2^16-1>;                       2 + n, absent from SSL 3.0-era hellos
+ *
+ * TLS 1.3 drafts before 22 (draft-ietf-tls-tls13-21 4.1.3) had neither the
+ * session id echo nor the compression byte, and put the draft version
+ * (0x7fNN) in the version field:
+ *
+ *   ProtocolVersion version;  Random random;  CipherSuite cipher_suite;
+ *   Extension extensions<0..2^16-1>;
+ *
+ * Until draft 23 key_share was extension 40, read here like 51.
  */
 enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tls_server_hello *out)
 {
@@ -705,7 +729,8 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 	struct ext_iter it;
 	uint16_t type, ext_len;
 	bool first;
-	struct rd e;
+	struct rd e, old_key_share = rd_init(NULL, 0);
+	bool has_old_key_share = false;
 
 	memset(out, 0, sizeof(*out));
 	out->legacy_version = rd_u16(&r);
@@ -714,11 +739,15 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 		memcpy(out->random, random, 32);
 		out->is_hello_retry_request = memcmp(random, hrr_random, 32) == 0;
 	}
-	sid = rd_vec8(&r);
-	if (!r.err && !session_id_copy(&sid, out->session_id, &out->session_id_len))
-		return TS_MALFORMED;
+	bool draft_layout = tls13_draft_before(out->legacy_version, TLS13_DRAFT_FINAL_LAYOUT);
+	if (!draft_layout) {
+		sid = rd_vec8(&r);
+		if (!r.err && !session_id_copy(&sid, out->session_id, &out->session_id_len))
+			return TS_MALFORMED;
+	}
 	out->cipher_suite = rd_u16(&r);
-	out->compression_method = rd_u8(&r);
+	if (!draft_layout)
+		out->compression_method = rd_u8(&r);
 	if (r.err) {
 		out->malformed |= TLS_HELLO_TRUNCATED;
 		return TS_MALFORMED;
@@ -731,9 +760,17 @@ enum ts_status tls_server_hello_parse(const uint8_t *body, size_t len, struct tl
 		ext_keep(out->extensions, &out->extension_count, &out->extension_total, type, ext_len,
 		         &out->malformed);
 		/* tls_server_hello has no duplicate flag; a second copy is listed but not decoded. */
-		if (first && !e.err && !server_extension_parse(out, type, &e))
+		if (first && !e.err && type == TLS_EXT_KEY_SHARE_OLD) {
+			old_key_share = e;
+			has_old_key_share = true;
+		} else if (first && !e.err && !server_extension_parse(out, type, &e))
 			out->malformed |= TLS_HELLO_BAD_EXTENSION;
 	}
+	/* The version may come after the key share: only now is 40 known to be one. */
+	if (has_old_key_share &&
+	    tls13_draft_before(tls_server_hello_version(out), TLS13_DRAFT_FINAL_LAYOUT + 1) &&
+	    !out->key_share_group && !server_extension_parse(out, TLS_EXT_KEY_SHARE, &old_key_share))
+		out->malformed |= TLS_HELLO_BAD_EXTENSION;
 	if (rd_left(&r) > 0)
 		out->malformed |= TLS_HELLO_TRAILING;
 	return TS_OK;
@@ -864,21 +901,33 @@ enum ts_status tls_cert_entry_extensions_parse(const uint8_t *ext, size_t len, s
  *   opaque DistinguishedName<1..2^16-1>;
  *   DistinguishedName certificate_authorities<0..2^16-1>;
  */
-static bool dn_list_count(struct rd *r, uint16_t *count)
+static bool dn_list_read(struct rd *r, struct tls_certificate_request *out)
 {
 	struct rd list = rd_vec16(r);
 	uint16_t n = 0;
 
 	if (r->err)
 		return false;
+	out->ca_kept = out->ca_der_used = 0;
+	out->ca_names_cut = false;
 	while (rd_left(&list) > 0) {
 		struct rd dn = rd_vec16(&list);
+		size_t len = rd_left(&dn);
 
-		if (list.err || rd_left(&dn) == 0)
+		if (list.err || len == 0)
 			return false;
 		n = count_up16(n);
+		if (out->ca_kept == TLS_MAX_CA_NAMES || len > TLS_MAX_CA_NAME_LEN ||
+		    len > sizeof(out->ca_der) - out->ca_der_used) {
+			out->ca_names_cut = true;
+			continue;
+		}
+		memcpy(out->ca_der + out->ca_der_used, rd_bytes(&dn, len), len);
+		out->ca_off[out->ca_kept] = out->ca_der_used;
+		out->ca_len[out->ca_kept++] = (uint16_t)len;
+		out->ca_der_used = (uint16_t)(out->ca_der_used + len);
 	}
-	*count = n;
+	out->ca_name_count = n;
 	return true;
 }
 
@@ -914,7 +963,7 @@ static enum ts_status certificate_request_parse13(struct rd *r, struct tls_certi
 			if (!u16_list_read(&list, &out->signature_algorithms, &notes) || !rd_done(&e))
 				ok = false;
 		} else if (type == 47) { /* certificate_authorities */
-			if (!dn_list_count(&e, &out->ca_name_count) || !rd_done(&e))
+			if (!dn_list_read(&e, out) || !rd_done(&e))
 				ok = false;
 		}
 	}
@@ -941,7 +990,6 @@ enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bo
 	struct rd r = rd_init(body, len);
 	struct rd types, try12, try10, algs_vec;
 	struct tls_u16_list algs;
-	uint16_t cas = 0;
 	unsigned notes = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -961,18 +1009,61 @@ enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bo
 	memset(&algs, 0, sizeof(algs));
 	try12 = r;
 	algs_vec = rd_vec16(&try12);
-	if (!try12.err && u16_list_read(&algs_vec, &algs, &notes) && dn_list_count(&try12, &cas) &&
+	if (!try12.err && u16_list_read(&algs_vec, &algs, &notes) && dn_list_read(&try12, out) &&
 	    rd_done(&try12)) {
 		out->signature_algorithms = algs;
-		out->ca_name_count = cas;
 		return TS_OK;
 	}
 	try10 = r;
-	if (dn_list_count(&try10, &cas) && rd_done(&try10)) {
-		out->ca_name_count = cas;
+	if (dn_list_read(&try10, out) && rd_done(&try10))
 		return TS_OK;
-	}
 	return TS_MALFORMED;
+}
+
+/* ---- NewSessionTicket --------------------------------------------------- */
+
+uint64_t tls_ticket_hash(const uint8_t *ticket, size_t len)
+{
+	uint64_t h = ts_hash(ticket, len);
+	return h ? h : 1; /* 0 means "none" */
+}
+
+/*
+ * NewSessionTicket, TLS 1.2 (RFC 5077 3.3):
+ *
+ *   uint32 ticket_lifetime_hint;
+ *   opaque ticket<0..2^16-1>;
+ *
+ * TLS 1.3 (RFC 8446 4.6.1):
+ *
+ *   uint32 ticket_lifetime;
+ *   uint32 ticket_age_add;
+ *   opaque ticket_nonce<0..255>;
+ *   opaque ticket<1..2^16-1>;
+ *   Extension extensions<0..2^16-2>;
+ *
+ * An empty TLS 1.2 ticket (the server changed its mind) gives a hash of 0.
+ */
+enum ts_status tls_new_session_ticket_parse(const uint8_t *body, size_t len, bool tls13,
+                                            uint64_t *ticket_hash)
+{
+	struct rd r = rd_init(body, len);
+	struct rd ticket;
+
+	*ticket_hash = 0;
+	(void)rd_u32(&r); /* lifetime */
+	if (tls13) {
+		(void)rd_u32(&r);  /* age_add */
+		(void)rd_vec8(&r); /* nonce */
+	}
+	ticket = rd_vec16(&r);
+	if (tls13)
+		(void)rd_vec16(&r); /* extensions (early_data's size): not needed */
+	if (!rd_done(&r) || (tls13 && rd_left(&ticket) == 0))
+		return TS_MALFORMED;
+	if (rd_left(&ticket))
+		*ticket_hash = tls_ticket_hash(ticket.p + ticket.off, rd_left(&ticket));
+	return TS_OK;
 }
 
 /* ---- CertificateStatus -------------------------------------------------- */

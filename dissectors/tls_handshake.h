@@ -129,7 +129,9 @@ struct tls_client_hello {
 	bool has_renegotiation_info;
 	bool has_encrypted_client_hello; /* ECH outer ClientHello (draft-ietf-tls-esni) */
 	bool has_session_ticket;
-	uint16_t session_ticket_len; /* > 0: the client is resuming with a ticket */
+	uint16_t session_ticket_len;  /* > 0: the client is resuming with a ticket */
+	uint64_t session_ticket_hash; /* tls_ticket_hash() of that ticket, 0 if none */
+	uint64_t psk_identity_hash;   /* tls_ticket_hash() of the first PSK identity, 0 if none */
 	bool has_status_request;
 	bool has_extended_master_secret;
 	bool has_encrypt_then_mac;
@@ -225,10 +227,26 @@ struct tls_certificate_request {
 	uint8_t cert_type_count;
 	struct tls_u16_list signature_algorithms;
 	uint16_t ca_name_count; /* certificate_authorities entries */
+	/* The first TLS_MAX_CA_NAMES of them as DER DistinguishedNames (RFC 5280 Name), copied into
+	 * ca_der; a name too long for the caps is left out (ca_names_cut) but counted above. */
+	uint8_t ca_der[TLS_MAX_CA_NAME_BYTES];
+	uint16_t ca_off[TLS_MAX_CA_NAMES], ca_len[TLS_MAX_CA_NAMES];
+	uint16_t ca_kept;
+	uint16_t ca_der_used;
+	bool ca_names_cut;
 };
 
 enum ts_status tls_certificate_request_parse(const uint8_t *body, size_t len, bool tls13,
                                              struct tls_certificate_request *out);
+
+/* A session ticket (or TLS 1.3 PSK identity) as a run-keyed 64-bit hash, never 0: what links a
+ * resumption to the handshake that issued the ticket without keeping the ticket's bytes. */
+uint64_t tls_ticket_hash(const uint8_t *ticket, size_t len);
+
+/* NewSessionTicket (RFC 5077 3.3; TLS 1.3 RFC 8446 4.6.1): *ticket_hash = tls_ticket_hash() of the
+ * ticket, 0 when it is empty. */
+enum ts_status tls_new_session_ticket_parse(const uint8_t *body, size_t len, bool tls13,
+                                            uint64_t *ticket_hash);
 
 /* CertificateStatus (RFC 6066 8): status_type and the OCSP response length. */
 enum ts_status tls_certificate_status_parse(const uint8_t *body, size_t len, uint8_t *status_type,

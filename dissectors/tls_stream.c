@@ -137,9 +137,11 @@ static void feed_handshake(struct tls_stream *s, const uint8_t *p, size_t n,
 			 * field claims: a 100-byte segment announcing 16 MiB holds (and
 			 * is charged) 4 KiB, not the whole cap. */
 			uint32_t keep = s->hs_len < TLS_MAX_HANDSHAKE_MSG ? s->hs_len : TLS_MAX_HANDSHAKE_MSG;
+			// cppcheck-suppress knownConditionTrueFalse -- cppcheck 2.10 takes keep for 0
 			size_t copy = take < keep - s->hs_have ? take : keep - s->hs_have;
 			uint32_t want = (uint32_t)(s->hs_have + copy + TLS_STREAM_HS_GROW - 1) &
 			                ~(TLS_STREAM_HS_GROW - 1);
+			// cppcheck-suppress knownConditionTrueFalse -- the same misreading of keep
 			if (!hs_reserve(s, want < keep ? want : keep, mem)) {
 				sink->anomaly(sink->ctx, s->dir, TLS_ANOM_NOMEM);
 				s->state = TLS_STREAM_RESYNC;
@@ -214,6 +216,11 @@ static bool begin_record(struct tls_stream *s, const struct tls_stream_sink *sin
 	if (s->collect && (length > TLS_MAX_RECORD_LEN || !sink->record_body))
 		s->collect = false;
 	return true;
+}
+
+void tls_stream_peer_is_tls(struct tls_stream *s)
+{
+	s->peer_is_tls = true;
 }
 
 void tls_stream_collect_record(struct tls_stream *s)
@@ -315,6 +322,41 @@ static size_t feed_body(struct tls_stream *s, const uint8_t *p, size_t n, const 
 	return take;
 }
 
+static bool header_fields_ok(const uint8_t *h, size_t have)
+{
+	if (have >= 1 && (h[0] < TLS_CT_CHANGE_CIPHER_SPEC || h[0] > TLS_CT_HEARTBEAT))
+		return false;
+	if (have >= 3 && !version_ok(h[1], h[2]))
+		return false;
+	if (have >= 2 && h[1] != 3)
+		return false;
+	if (have >= 5) {
+		uint16_t rec_len = (uint16_t)((h[3] << 8) | h[4]);
+		return rec_len != 0 && rec_len <= TLS_MAX_RECORD_LEN;
+	}
+	return true;
+}
+
+/*
+ * After lost bytes a segment may start anywhere in a record, and its first
+ * bytes can look like a header by chance. A header that checks out is only
+ * believed if what follows it agrees: when the record ends inside the
+ * segment, the next header (as far as the segment holds it) must check out
+ * too, or the segment end there. A record running past the segment is taken
+ * on its own header.
+ */
+static bool resync_header_ok(const uint8_t *p, size_t len)
+{
+	if (!header_fields_ok(p, len < 5 ? len : 5))
+		return false;
+	if (len < 5)
+		return true;
+	size_t next = 5u + (size_t)((p[3] << 8) | p[4]);
+	if (next >= len)
+		return true;
+	return header_fields_ok(p + next, len - next < 5 ? len - next : 5);
+}
+
 /* In DETECT or RESYNC: does TLS (re)start at this segment? */
 static bool try_start(struct tls_stream *s, const uint8_t *p, size_t len, bool segment_start)
 {
@@ -323,6 +365,8 @@ static bool try_start(struct tls_stream *s, const uint8_t *p, size_t len, bool s
 	bool first_bytes = s->state == TLS_STREAM_DETECT && s->scanned == 0;
 	bool any_type = s->peer_is_tls || s->state == TLS_STREAM_RESYNC || first_bytes;
 	if (!tls_stream_looks_like_tls(p, len, any_type))
+		return false;
+	if (s->state == TLS_STREAM_RESYNC && !resync_header_ok(p, len))
 		return false;
 	s->state = TLS_STREAM_RECORDS;
 	s->hdr_have = 0;
@@ -386,6 +430,9 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 {
 	if (len == 0 || s->state == TLS_STREAM_NOT_TLS)
 		return;
+	if ((after_gap || s->loss_pending) && sink->gap)
+		sink->gap(sink->ctx, s->dir);
+	s->loss_pending = false;
 	if (after_gap) {
 		s->probe_have = 0;
 		if (s->state == TLS_STREAM_RECORDS) {
@@ -446,6 +493,7 @@ void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool
 
 void tls_stream_bytes_lost(struct tls_stream *s)
 {
+	s->loss_pending = true;
 	if (s->state == TLS_STREAM_RECORDS)
 		s->state = TLS_STREAM_RESYNC;
 }

@@ -53,6 +53,9 @@ struct tls_stream_sink {
 	 * (all that arrived, up to the cap) of `wire_len`. May be NULL. */
 	void (*handshake_partial)(void *ctx, uint8_t dir, uint8_t msg_type, const uint8_t *body, uint32_t len,
 	                          uint32_t wire_len);
+	/* Bytes of this direction were never captured just before the data now
+	 * arriving (a hole in the stream). May be NULL. */
+	void (*gap)(void *ctx, uint8_t dir);
 };
 
 struct tls_stream {
@@ -62,6 +65,7 @@ struct tls_stream {
 	bool headers_only; /* the handshake is over: read record headers, copy nothing */
 	bool peer_is_tls;  /* the other direction is TLS: accept any record type to start */
 	uint32_t scanned;  /* plaintext bytes looked at before TLS was found */
+	bool loss_pending; /* tls_stream_bytes_lost(): the next bytes come after a hole */
 	uint8_t probe[5];  /* the first bytes of a segment too short to judge alone */
 	uint8_t probe_have;
 
@@ -100,6 +104,11 @@ void tls_stream_init(struct tls_stream *s, uint8_t dir);
 void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start,
                      bool after_gap, const struct tls_stream_sink *sink, size_t *mem);
 
+/* The other direction of the connection has been found to be TLS: this one
+ * then takes a record of any type as its start, not only a hello (a server
+ * may answer a ClientHello with an alert). */
+void tls_stream_peer_is_tls(struct tls_stream *s);
+
 /*
  * Called from sink->record(): collect this record's body and hand it whole
  * to sink->record_body (to be decrypted). Only records the sink asks for
@@ -113,7 +122,8 @@ void tls_stream_feed_decrypted_handshake(struct tls_stream *s, const uint8_t *p,
                                          const struct tls_stream_sink *sink, size_t *mem);
 
 /* Bytes after those fed so far were lost for good (cut by the capture): a
- * stream reading records has lost their boundary and looks for one again. */
+ * stream reading records has lost their boundary and looks for one again.
+ * If more bytes follow, they come after a hole (sink->gap). */
 void tls_stream_bytes_lost(struct tls_stream *s);
 
 /* The stream is over (a reset, a close, the capture's end): a handshake

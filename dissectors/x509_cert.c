@@ -36,6 +36,9 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "rd.h"
+#include "ts_limits.h"
+
 /* ---- digests ------------------------------------------------------------ */
 
 /*
@@ -678,6 +681,66 @@ static void parse_error_set(struct x509_cert *c, const char *fallback)
  * cache is keyed on. Bytes after the certificate's DER are tolerated (the
  * certificate parses); OpenSSL's TLS client would reject such an entry.
  */
+/* A DER length (X.690 8.1.3): short or long form; a reader error if neither. */
+static size_t der_length(struct rd *r)
+{
+	uint8_t first = rd_u8(r);
+	if (first < 0x80)
+		return first;
+	uint8_t size = first & 0x7f;
+	size_t n = 0;
+	if (size == 0 || size > sizeof(uint32_t)) {
+		r->err = true;
+		return 0;
+	}
+	for (uint8_t i = 0; i < size; i++)
+		n = n << 8 | rd_u8(r);
+	return n;
+}
+
+/*
+ * Items of the DER SEQUENCE in bytes (X.690 8.9), counted up to limit + 1:
+ *   30 len { tag len value }*
+ * A malformed item ends the count (libcrypto judges the bytes anyway).
+ */
+static size_t der_sequence_items(const uint8_t *p, size_t len, size_t limit)
+{
+	struct rd r = rd_init(p, len);
+	if (rd_u8(&r) != 0x30)
+		return 0;
+	struct rd seq = rd_sub(&r, der_length(&r));
+	size_t n = 0;
+	while (!seq.err && n <= limit && rd_left(&seq) > 0) {
+		rd_u8(&seq); /* GeneralName tags are one byte (X.690 8.1.2.3: numbers below 31) */
+		if (!rd_skip(&seq, der_length(&seq)) || seq.err)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* A per-certificate limit (ts_limits.h) the certificate passes, or why not. */
+static bool within_limits(const X509 *x, char *why, size_t whylen)
+{
+	int exts = X509_get_ext_count(x);
+	if (exts > X509_MAX_EXTENSIONS) {
+		snprintf(why, whylen, "oversized: %d extensions (at most %d are read)", exts,
+		         X509_MAX_EXTENSIONS);
+		return false;
+	}
+	size_t sans = 0;
+	for (int idx = -1; (idx = X509_get_ext_by_NID(x, NID_subject_alt_name, idx)) >= 0;) {
+		const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(x, idx));
+		sans += der_sequence_items(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v),
+		                           X509_MAX_SAN_ENTRIES);
+	}
+	if (sans > X509_MAX_SAN_ENTRIES) {
+		snprintf(why, whylen, "oversized: more than %d subjectAltName entries", X509_MAX_SAN_ENTRIES);
+		return false;
+	}
+	return true;
+}
+
 enum ts_status x509_cert_parse(const uint8_t *der, size_t len, struct x509_cert *out)
 {
 	const unsigned char *p = der;
@@ -704,9 +767,21 @@ enum ts_status x509_cert_parse(const uint8_t *der, size_t len, struct x509_cert 
 		str_set(out->parse_error, sizeof(out->parse_error), len == 0 ? "empty" : "too long");
 		return TS_OK;
 	}
+	if (len > X509_MAX_DER_BYTES) {
+		snprintf(out->parse_error, sizeof(out->parse_error),
+		         "oversized: %zu bytes (at most %u are read)", len, X509_MAX_DER_BYTES);
+		out->oversized = true;
+		return TS_OK;
+	}
 	x = d2i_X509(NULL, &p, (long)len);
 	if (!x) {
 		parse_error_set(out, "not a DER certificate");
+		ERR_clear_error();
+		return TS_OK;
+	}
+	if (!within_limits(x, out->parse_error, sizeof(out->parse_error))) {
+		X509_free(x);
+		out->oversized = true;
 		ERR_clear_error();
 		return TS_OK;
 	}
@@ -746,7 +821,6 @@ void x509_cert_free(struct x509_cert *c)
 	if (!c)
 		return;
 	X509_free(c->x509);
-	free(c->json);
 	free(c->subject);
 	free(c->issuer);
 	free(c->issuer_cn);
@@ -762,4 +836,47 @@ void x509_cert_free(struct x509_cert *c)
 	free(c->ski);
 	free(c->aki);
 	memset(c, 0, sizeof(*c));
+}
+
+/* d2i_X509_NAME of bytes from the wire; NULL when they are not one whole Name. */
+static X509_NAME *name_from_der(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	if (len > LONG_MAX)
+		return NULL;
+	X509_NAME *nm = d2i_X509_NAME(NULL, &p, (long)len);
+	if (nm && p != der + len) {
+		X509_NAME_free(nm);
+		return NULL;
+	}
+	return nm;
+}
+
+bool x509_name_der_text(const uint8_t *der, size_t len, char *out, size_t n)
+{
+	if (!n)
+		return false;
+	out[0] = 0;
+	X509_NAME *nm = name_from_der(der, len);
+	BIO *b = nm ? BIO_new(BIO_s_mem()) : NULL;
+	char *text = b ? name_text(b, nm) : NULL;
+	if (text)
+		snprintf(out, n, "%s", text);
+	free(text);
+	BIO_free(b);
+	X509_NAME_free(nm);
+	return text != NULL;
+}
+
+bool x509_cert_names_match(const struct x509_cert *c, const uint8_t *der, size_t len, bool issuer)
+{
+	if (!c->parsed || !c->x509)
+		return false;
+	X509_NAME *nm = name_from_der(der, len);
+	if (!nm)
+		return false;
+	const X509_NAME *mine = issuer ? X509_get_issuer_name(c->x509) : X509_get_subject_name(c->x509);
+	bool same = X509_NAME_cmp(mine, nm) == 0;
+	X509_NAME_free(nm);
+	return same;
 }

@@ -49,6 +49,7 @@ struct x509_cert {
 	uint8_t sha1[20];
 	uint32_t der_len;
 	bool parsed;
+	bool oversized;        /* not parsed: past a per-certificate limit (ts_limits.h X509_MAX_*) */
 	char parse_error[160]; /* why not, when !parsed */
 
 	char *subject; /* RFC 4514, e.g. "CN=www.example.test,O=Example" */
@@ -93,12 +94,6 @@ struct x509_cert {
 	bool self_signed; /* self-issued and the signature verifies with its own key */
 
 	X509 *x509; /* the parsed certificate (NULL if !parsed), owned */
-
-	/* The JSON object the outputs write for this certificate, made on first
-	 * use and owned here: a certificate seen thousands of times is formatted
-	 * once (the output owns its content; this module only frees it). */
-	char *json;
-	size_t json_len;
 };
 
 /* Parse one DER certificate. Never fails on bad input: see `parsed`. TS_NOMEM only. */
@@ -107,5 +102,13 @@ void x509_cert_free(struct x509_cert *c);
 
 /* "Mar  1 00:00:00 2026 GMT"-free: ISO 8601 UTC "2026-03-01T00:00:00Z" into buf (>= 21 bytes). */
 const char *x509_time_format(int64_t t, char *buf, size_t len);
+
+/* A DER Name from the wire (a CertificateRequest's certificate_authorities entry) as RFC 4514 text,
+ * written like `subject`; cut to fit n. False (and "") when the bytes are not one whole Name. */
+bool x509_name_der_text(const uint8_t *der, size_t len, char *out, size_t n);
+
+/* Whether the certificate's issuer (issuer true) or subject equals that DER Name, as OpenSSL
+ * compares names (X509_NAME_cmp: the canonical encodings). */
+bool x509_cert_names_match(const struct x509_cert *c, const uint8_t *der, size_t len, bool issuer);
 
 #endif

@@ -18,7 +18,8 @@
 #include "engine.h"
 #include "fuzz_diag.h"
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +28,7 @@ static struct diagnosis dg;
 static FILE *sink;
 
 struct run {
-	struct jsonw w;
+	struct json_report *compact, *full; /* both levels of detail, into the sink */
 	struct report_inputs in;
 };
 
@@ -35,8 +36,8 @@ static void on_conn(struct conn *c, void *user)
 {
 	struct run *r = user;
 	diagnose_conn(&diag, c, &dg);
-	report_json_conn(&r->w, c, &dg, &r->in);
-	jw_reset(&r->w);
+	json_report_conn(r->compact, sink, c, &dg, &r->in);
+	json_report_conn(r->full, sink, c, &dg, &r->in);
 	report_text_conn(sink, c, &dg, &r->in);
 }
 
@@ -52,18 +53,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.in.info = &info;
 	r.in.count = 1;
 	r.in.width = 80;
-	jw_init(&r.w);
+	r.compact = json_report_new(JSON_DETAIL_COMPACT, size & 1);
+	r.full = json_report_new(JSON_DETAIL_FULL, false);
 	struct engine_options o = {.memory_cap = 1u << 20};
-	struct engine *e = engine_new(&o, on_conn, &r);
-	if (!e)
+	struct engine *e = r.compact && r.full ? engine_new(&o, on_conn, &r) : NULL;
+	if (!e) {
+		json_report_free(r.compact);
+		json_report_free(r.full);
 		return 0;
+	}
 	engine_set_file(e, 0);
 	capture_read_memory(data, size, "fuzz", e, &info);
 	engine_flush(e);
-	report_json_summary(&r.w, engine_stats(e), &r.in);
-	jw_reset(&r.w);
+	json_report_summary(r.compact, sink, engine_stats(e), &r.in);
 	report_text_summary(sink, engine_stats(e), &r.in);
 	engine_free(e);
-	jw_free(&r.w);
+	json_report_free(r.compact);
+	json_report_free(r.full);
 	return 0;
 }

@@ -16,15 +16,20 @@
 
 #include "jsonw.h"
 #include "pipeline.h"
-#include "report.h"
+#include "report_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+struct engine_outputs {
+	FILE *sink;
+	struct json_report *compact, *full;
+};
+
 static void on_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
-	struct jsonw *w = user;
-	report_json_conn(w, c, dg, NULL);
-	jw_reset(w);
+	struct engine_outputs *o = user;
+	json_report_conn(o->compact, o->sink, c, dg, NULL);
+	json_report_conn(o->full, o->sink, c, dg, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The library's pipeline, inline, made once per process (an empty store,
 	 * no system files): each input is then read as the CLI reads one more
 	 * file, its connections all finished by the drain at its end. */
-	static struct jsonw w;
+	static struct engine_outputs out;
 	static struct pipeline *p;
 	if (!p) {
 		struct pipeline_options o = {.engine = {.memory_cap = 1u << 20},
@@ -40,8 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                             .diagnose = true,
 		                             .no_thread = true};
 		char err[256];
-		jw_init(&w);
-		if (pipeline_new(&o, on_record, &w, &p, err, sizeof(err)) != TS_OK)
+		out.sink = fopen("/dev/null", "w");
+		out.compact = json_report_new(JSON_DETAIL_COMPACT, true);
+		out.full = json_report_new(JSON_DETAIL_FULL, false);
+		if (!out.sink || !out.compact || !out.full ||
+		    pipeline_new(&o, on_record, &out, &p, err, sizeof(err)) != TS_OK)
 			return 0;
 	}
 	struct engine *e = pipeline_engine(p);

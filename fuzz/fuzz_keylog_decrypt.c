@@ -26,12 +26,13 @@
 #include "fuzz_read.h"
 #include "jsonw.h"
 #include "keylog.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct decrypt_run {
-	struct jsonw w;
+	struct json_report *json;
 	struct report_inputs in;
 	FILE *sink;
 	bool certificates_read; /* a connection's certificates were seen */
@@ -40,8 +41,7 @@ struct decrypt_run {
 static void on_conn(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct decrypt_run *r = user;
-	report_json_conn(&r->w, c, dg, &r->in);
-	jw_reset(&r->w);
+	json_report_conn(r->json, r->sink, c, dg, &r->in);
 	report_text_conn(r->sink, c, dg, &r->in);
 	if (!strcmp(conn_certificates_state(c), "visible"))
 		r->certificates_read = true;
@@ -73,9 +73,12 @@ static bool run(const uint8_t *cap, size_t cap_len, const struct keylog *kl, str
 	struct decrypt_run r = {.in = {.names = names, .info = &info, .count = 1, .width = 80}};
 	if (!(r.sink = fopen("/dev/null", "w")))
 		return false;
-	jw_init(&r.w);
+	if (!(r.json = json_report_new(JSON_DETAIL_COMPACT, false))) {
+		fclose(r.sink);
+		return false;
+	}
 	bool ok = fuzz_read_capture(cap, cap_len, 0, kl, &info, stats, on_conn, &r);
-	jw_free(&r.w);
+	json_report_free(r.json);
 	fclose(r.sink);
 	*certificates_read = r.certificates_read;
 	return ok;

@@ -38,5 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (starttls_detect(&b, &a) == STARTTLS_NONE && p != STARTTLS_NONE)
 		abort();
+	uint8_t host[TLS_MAX_NAME_LEN];
+	size_t len = 0;
+	uint16_t port = 0;
+	if (starttls_http_connect(&a, &b, host, sizeof(host), &len, &port) &&
+	    (len == 0 || len > sizeof(host) || !port))
+		abort();
 	return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * fuzz_tls_handshake.c - libFuzzer harness for the handshake message parsers.
  *
- * The first input byte picks the parser (low three bits; 7 runs them all)
- * and the TLS 1.3 layout (bit 3); for ServerKeyExchange the next two bytes
+ * The first input byte picks the parser (low three bits; 7 runs them all,
+ * NewSessionTicket among them) and the TLS 1.3 layout (bit 3); for ServerKeyExchange the next two bytes
  * are the cipher suite. The rest is the message body. libFuzzer's buffer is
  * exactly that long, so AddressSanitizer catches any read past the body; on
  * top of that, every count must stay within its cap and every certificate
@@ -61,13 +61,14 @@ static void check_client_hello(const struct tls_client_hello *ch)
 static void check_fingerprints(const struct tls_client_hello *ch)
 {
 	static char text[TLS_FP_STRING_MAX];
-	char ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	char ja4[TLS_FP_JA4_LEN];
 	if (tls_ja4(ch, TLS_FP_TCP, ja4) ? strlen(ja4) != TLS_FP_JA4_LEN - 1 || ja4[10] != '_'
 	                                 : ja4[0] != '\0')
 		abort();
 	if (tls_ja4_r(ch, TLS_FP_QUIC, text, sizeof(text)) && text[0] != 'q')
 		abort();
 	if (tls_ja3_string(ch, text, sizeof(text))) {
+		char md5[TLS_FP_MD5_HEX];
 		tls_fp_md5_hex(text, md5);
 		if (strlen(md5) != TLS_FP_MD5_HEX - 1)
 			abort();
@@ -140,6 +141,23 @@ static void fuzz_certificate_request(const uint8_t *p, size_t n, bool tls13)
 		abort();
 	check_u16_list(&cr.signature_algorithms);
 	if (cr.cert_type_count > sizeof(cr.cert_types))
+		abort();
+	/* Kept CA names stay inside ca_der and their caps. */
+	if (cr.ca_kept > TLS_MAX_CA_NAMES || cr.ca_der_used > sizeof(cr.ca_der) ||
+	    (st == TS_OK && cr.ca_kept > cr.ca_name_count))
+		abort();
+	for (uint16_t i = 0; i < cr.ca_kept; i++)
+		if (!cr.ca_len[i] || cr.ca_len[i] > TLS_MAX_CA_NAME_LEN ||
+		    cr.ca_off[i] + cr.ca_len[i] > cr.ca_der_used)
+			abort();
+}
+
+static void fuzz_new_session_ticket(const uint8_t *p, size_t n, bool tls13)
+{
+	uint64_t h = 1;
+	enum ts_status st = tls_new_session_ticket_parse(p, n, tls13, &h);
+
+	if ((st != TS_OK && st != TS_MALFORMED) || (st != TS_OK && h != 0) || (tls13 && st == TS_OK && !h))
 		abort();
 }
 
@@ -215,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_server_hello(data, size);
 		fuzz_certificate(data, size, tls13);
 		fuzz_certificate_request(data, size, tls13);
+		fuzz_new_session_ticket(data, size, tls13);
 		fuzz_certificate_status(data, size);
 		fuzz_server_key_exchange(data, size, tls13 ? 0x009e : 0xc02f);
 		break;

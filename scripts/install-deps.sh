@@ -8,6 +8,7 @@ packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev
 	tcpdump curl nodejs gnutls-bin # gnutls-bin: gnutls-cli, a client of e2e.client_software (issue 10)
 	libncurses-dev tmux
 	chromium chromium-driver python3-selenium
+	python3-cryptography # AES for the generated QUIC Initials of cli.quic_variants
 	ngtcp2-client ngtcp2-server tshark # tshark: the oracle of the JA3/JA3S and QUIC tests; DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
 	lintian zsh man-db groff-base debootstrap) # the install.* tests: lintian, zsh completion, man -l, a clean root
 

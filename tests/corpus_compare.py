@@ -190,7 +190,7 @@ def main():
     seen_known = set()
     for fname in sorted(by_file):
         path = os.path.join(corpus, fname)
-        res = run([tool, "analyze", "--json", path], allowed=(0, 1), text=True, timeout=300)  # 1: error findings
+        res = run([tool, "analyze", "--json", "--json-detail", "full", path], allowed=(0, 1), text=True, timeout=300)  # 1: error findings
         recs = []
         for line in res.stdout.splitlines():
             o = json.loads(line)

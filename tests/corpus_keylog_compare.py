@@ -109,7 +109,7 @@ def main():
     for row in rows:
         path = os.path.join(corpus, row["file"])
         keys = path + ".keys"
-        res = run([tool, "analyze", "--json", "--fail-on", "never", "--keylog", keys, path], allowed=(0,),
+        res = run([tool, "analyze", "--json", "--json-detail", "full", "--fail-on", "never", "--keylog", keys, path], allowed=(0,),
                   text=True, timeout=300)
         recs = [o for o in map(json.loads, res.stdout.splitlines()) if o.get("type") == "connection"]
         transport = "quic" if row["proto"] == "quic" else "tcp"

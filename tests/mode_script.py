@@ -14,8 +14,9 @@ def skip(msg):
 
 
 def analyze(tlsscope, path, *options):
-    """The connection records of `tlsscope analyze --json` on one capture, in order of id."""
-    r = run([tlsscope, "analyze", "--json", "--no-summary", "--fail-on", "never"] + list(options) + [path],
+    """The connection records of `tlsscope analyze --json --json-detail full` on one capture (with their
+    ClientHello, ServerHello and timeline), in order of id."""
+    r = run([tlsscope, "analyze", "--json", "--json-detail", "full", "--no-summary", "--fail-on", "never"] + list(options) + [path],
             allowed=(0,), text=True, timeout=300)
     recs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     return sorted((x for x in recs if x.get("type") == "connection"), key=lambda x: x["id"])

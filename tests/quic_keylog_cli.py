@@ -30,7 +30,7 @@ def expect(cond, what):
 
 
 def quic_record(tool, capture, keylog):
-    cmd = [tool, "analyze", "--json", "--fail-on", "never"] + (["--keylog", keylog] if keylog else []) + [capture]
+    cmd = [tool, "analyze", "--json", "--json-detail", "full", "--fail-on", "never"] + (["--keylog", keylog] if keylog else []) + [capture]
     res = run(cmd, allowed=(0,), text=True, timeout=120)
     recs = [o for o in map(json.loads, res.stdout.splitlines())
             if o.get("type") == "connection" and o.get("transport") == "quic"]

@@ -4,6 +4,7 @@ A run that ends by a signal, with an exit status outside the ones the caller all
 EXIT STATUS: 0, 1 findings at or above --fail-on, 2 unusable input or usage; `diff`: 0 or 2), or with a
 sanitizer report on stderr (ASan and UBSan exit 1, which would otherwise pass as "findings") stops the
 test at once with exit 1. Every test script that runs tlsscope goes through run()."""
+import json
 import signal
 import subprocess
 import sys
@@ -41,3 +42,38 @@ def run(cmd, allowed=ANALYZE_EXITS, **kwargs):
         sys.stdout.flush()
         sys.exit(1)
     return r
+
+
+def _joined(cert_line):
+    """A certificate line as the object --json-detail full writes inline: without type and ts."""
+    return {k: v for k, v in cert_line.items() if k not in ("type", "ts")}
+
+
+def load_lines(lines):
+    """A run's JSON Lines (a string, or a list of lines or parsed objects) as (connections, others).
+
+    Each connection of the compact form gets its certificates joined from the run's certificate
+    lines: "certificates" and "client_certificates" become lists of the certificate objects, in
+    chain order, exactly as --json-detail full writes them inline (a full record is left as it is).
+    A fingerprint with no earlier certificate line is an error (AssertionError): the stream
+    promises each certificate before the first connection that names it. `others` are the
+    summary and error lines, in order."""
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    certs, conns, others = {}, [], []
+    for line in lines:
+        o = json.loads(line) if isinstance(line, str) else line
+        if o.get("type") == "certificate":
+            certs[o["der_sha256"]] = _joined(o)
+        elif o.get("type") == "connection":
+            o = dict(o)  # the caller's line stays as it was written
+            for key in ("certificates", "client_certificates"):
+                if key + "_sha256" in o:
+                    missing = [s for s in o[key + "_sha256"] if s not in certs]
+                    assert not missing, "connection %s names %s before its certificate line" % (
+                        o.get("id"), missing)
+                    o[key] = [certs[s] for s in o[key + "_sha256"]]
+            conns.append(o)
+        else:
+            others.append(o)
+    return conns, others

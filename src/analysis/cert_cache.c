@@ -25,6 +25,8 @@ struct cache_entry {
 	size_t der_len;
 	struct cache_entry *chain;         /* next in the bucket */
 	struct cache_entry *newer, *older; /* recency list */
+	uint64_t epoch;                    /* the cert_cache_begin() round that last got it */
+	size_t bytes;                      /* what it holds, estimated */
 	struct x509_cert cert;
 };
 
@@ -34,7 +36,25 @@ struct cert_cache {
 	struct cache_entry *newest, *oldest;
 	size_t max_entries;
 	struct cert_cache_stats stats;
+	struct ts_budget *budget; /* or NULL */
+	uint64_t epoch;
 };
+
+/* What libcrypto and x509_cert_parse() allocate for a parsed certificate,
+ * estimated from its DER (measured with mallinfo2 around the parse: 5-7
+ * times the DER for web PKI certificates, 10 times for one of 1500 names,
+ * 6 for one of 1000 extensions), and the JSON object an output makes of it
+ * later (about the DER's size again). */
+#define CERT_PARSED_BASE_BYTES 4096
+#define CERT_PARSED_PER_DER_BYTE 12
+
+static size_t entry_bytes(const struct cache_entry *e)
+{
+	size_t n = sizeof(*e) + e->der_len;
+	if (e->cert.parsed)
+		n += CERT_PARSED_BASE_BYTES + CERT_PARSED_PER_DER_BYTE * e->der_len;
+	return n;
+}
 
 #define CACHE_FIRST_BUCKETS 256
 
@@ -133,11 +153,36 @@ static void evict_oldest(struct cert_cache *cc)
 		;
 	*pp = e->chain;
 	recency_unlink(cc, e);
+	cc->stats.entries--;
+	cc->stats.evicted++;
+	cc->stats.bytes -= e->bytes;
+	if (cc->budget) {
+		ts_budget_release(cc->budget, TS_BUDGET_CERTIFICATES, e->bytes, 1);
+		ts_budget_count(cc->budget, TS_BUDGET_CERT_EVICTED, 1);
+	}
 	x509_cert_free(&e->cert);
 	free(e->der);
 	free(e);
-	cc->stats.entries--;
-	cc->stats.evicted++;
+}
+
+void cert_cache_set_budget(struct cert_cache *cc, struct ts_budget *budget)
+{
+	cc->budget = budget;
+	if (budget)
+		ts_budget_charge(budget, TS_BUDGET_CERTIFICATES, cc->stats.bytes, cc->stats.entries);
+}
+
+void cert_cache_begin(struct cert_cache *cc)
+{
+	cc->epoch++;
+}
+
+/* Past the budget's cap, the least recently used entries go, never one this round handed out. */
+static void evict_for_bytes(struct cert_cache *cc)
+{
+	while (cc->budget && ts_budget_over(cc->budget, TS_BUDGET_CERTIFICATES) && cc->oldest &&
+	       cc->oldest->epoch != cc->epoch)
+		evict_oldest(cc);
 }
 
 const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der, size_t len)
@@ -150,6 +195,7 @@ const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der
 	for (e = cc->buckets[b]; e; e = e->chain) {
 		if (e->key == key && e->der_len == len && (len == 0 || memcmp(e->der, der, len) == 0)) {
 			cc->stats.hits++;
+			e->epoch = cc->epoch;
 			recency_unlink(cc, e);
 			recency_push(cc, e);
 			return &e->cert;
@@ -169,9 +215,19 @@ const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der
 		memcpy(e->der, der, len);
 	e->der_len = len;
 	e->key = key;
+	e->epoch = cc->epoch;
+	e->bytes = entry_bytes(e);
 	cc->stats.parsed++;
 	if (!e->cert.parsed)
 		cc->stats.unparsable++;
+	if (e->cert.oversized)
+		cc->stats.oversized++;
+	cc->stats.bytes += e->bytes;
+	if (cc->budget) {
+		ts_budget_charge(cc->budget, TS_BUDGET_CERTIFICATES, e->bytes, 1);
+		if (e->cert.oversized)
+			ts_budget_count(cc->budget, TS_BUDGET_CERT_OVERSIZED, 1);
+	}
 	e->chain = cc->buckets[b];
 	cc->buckets[b] = e;
 	recency_push(cc, e);
@@ -179,6 +235,7 @@ const struct x509_cert *cert_cache_get(struct cert_cache *cc, const uint8_t *der
 	/* The new entry is the newest, so it is never the one dropped. */
 	while (cc->stats.entries > cc->max_entries)
 		evict_oldest(cc);
+	evict_for_bytes(cc);
 	table_grow(cc);
 	return &e->cert;
 }

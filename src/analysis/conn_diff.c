@@ -150,7 +150,10 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 	const struct conn_cert_list *cl = &c->server_certs;
 	for (size_t i = 0; i < cl->count && i < DIFF_MAX_CHAIN; i++) {
 		const struct conn_cert *cert = &cl->certs[i];
-		SHA256(cl->blob + cert->off, cert->len, s->chain_sha256[s->chain_count]);
+		if (dg && i < dg->cert_count && dg->certs[i]) /* hashed once per distinct certificate */
+			memcpy(s->chain_sha256[s->chain_count], dg->certs[i]->sha256, 32);
+		else
+			SHA256(cl->blob + cert->off, cert->len, s->chain_sha256[s->chain_count]);
 		s->chain_count++;
 	}
 	snprintf(s->certificates_state, sizeof(s->certificates_state), "%s", conn_certificates_state(c));
@@ -176,7 +179,7 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 
 /* ------------------------------------------------------------------ field values */
 
-static void value_add(struct diff_value *v, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void value_add(struct diff_value *v, const char *fmt, ...)
 {
 	if (v->count >= DIFF_VALUE_MAX_ITEMS || v->used >= sizeof(v->buf))
 		return;

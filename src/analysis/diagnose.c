@@ -41,6 +41,8 @@ const char *expected_source_name(enum expected_source s)
 		return "sni";
 	case EXPECT_SERVER_IP:
 		return "server_ip";
+	case EXPECT_CONNECT:
+		return "connect";
 	default:
 		return NULL;
 	}
@@ -84,6 +86,12 @@ static const struct finding_kind finding_kinds[FINDING_CODE_COUNT] = {
          CAUSE),
     KIND(TLS13_CLIENT_REJECTED, "tls13-client-rejected", ERROR, "tls13-client-rejected", SIGNAL),
     KIND(TLS13_SERVER_REJECTED, "tls13-server-rejected", ERROR, "tls13-server-rejected", SIGNAL),
+    KIND(CLIENT_CERTIFICATE_INVALID, "client-certificate-invalid", ERROR, "client-certificate-invalid",
+         CAUSE),
+    KIND(CLIENT_CERTIFICATE_REJECTED, "client-certificate-rejected", ERROR, "client-certificate-rejected",
+         SIGNAL),
+    KIND(EXPIRY_SOON, "expiry-soon", WARNING, "expiry-soon", CAUSE),
+    KIND(HANDSHAKE_GAP, "handshake-gap", WARNING, "handshake-gap", CAUSE),
     KIND(TRUST_DIFFERS_BY_CLIENT, "trust-differs-by-client", ERROR, "trust-differs-by-client", CAUSE),
 };
 #undef KIND
@@ -338,6 +346,19 @@ static const char *go_alert_text(uint8_t desc)
 
 /* ------------------------------------------------------- expected host */
 
+/* Through a CONNECT tunnel the server's address is the proxy's: the CONNECT line names the host the
+ * client dialled. An IP literal there with an SNI beside it is a client that resolved the name
+ * itself: the SNI is the name it checks. */
+static bool connect_names_host(const struct conn *c)
+{
+	char host[300];
+	uint8_t addr[16], len;
+	if (!c->http_connect)
+		return false;
+	conn_wire_text(c->connect_host.bytes, c->connect_host.len, host, sizeof(host));
+	return !(hostname_parse_ip(host, addr, &len) && c->client_hello && c->client_hello->sni_count);
+}
+
 static void expected_host(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
 	const struct conn_side *srv = conn_server(c);
@@ -347,8 +368,8 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		/* The rule's names are all the server's: check the one the client asked
 		 * for when it is among them, else the first. */
 		const char *pick = d->rule->names[0];
-		char sni[300];
 		if (ch && ch->sni_count) {
+			char sni[300];
 			conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 			for (size_t i = 0; i < d->rule->name_count; i++)
 				if (!strcasecmp(d->rule->names[i], sni))
@@ -356,10 +377,15 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		}
 		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
+	} else if (connect_names_host(c)) {
+		conn_wire_text(c->connect_host.bytes, c->connect_host.len, d->expected_host,
+		               sizeof(d->expected_host));
+		d->expected_source = EXPECT_CONNECT;
 	} else if (ch && ch->sni_count) {
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
-	} else if (ch || c->server_hello) {
+	} else if (ch || (c->server_hello && !conn_handshake_gapped(c))) {
+		/* a ClientHello lost in a hole may have named the server: no name to check then */
 		ts_addr_format(&srv->addr, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SERVER_IP;
 	}
@@ -425,9 +451,10 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 	static char buf[400];
 	if (!ch)
 		return "nothing visible";
-	char v1[24], v2[24];
+	char v1[24];
 	size_t o;
 	if (ch->supported_versions.count) {
+		char v2[24];
 		uint16_t lo = 0xffff, hi = 0;
 		for (uint16_t i = 0; i < ch->supported_versions.count; i++) {
 			uint16_t v = ch->supported_versions.v[i];
@@ -671,6 +698,7 @@ static void rule_obsolete_version(const struct conn *c, const struct wire_view *
 	uint16_t v = conn_version(c);
 	if (!v || v >= 0x0303 || tls_is_grease(v))
 		return;
+	// cppcheck-suppress variableScope -- read inside MSG's if (f), which a declaration cannot enter
 	char vn[24];
 	struct finding *f = add_as(d, FINDING_OBSOLETE_VERSION, v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
 	MSG(f,
@@ -841,6 +869,63 @@ static void rule_handshake_cut_off(const struct conn *c, const struct wire_view 
 	       "proxy cutting TLS); capture longer if the capture itself ended first.");
 }
 
+/* TLS 1.3: the client's first record under its handshake keys is an empty Certificate by its size. */
+static bool tls13_empty_client_certificate(const struct conn *c)
+{
+	uint16_t n = conn_client(c)->first_encrypted_len;
+	return conn_is_tls13(c) &&
+	       (n == TLS13_EMPTY_CERTIFICATE_RECORD || n == TLS13_EMPTY_CERTIFICATE_RECORD_CCM8);
+}
+
+static bool alert_sized(uint64_t bytes);
+
+/* TLS 1.3 whose server alert is not readable: the server's only record after the client's Finished
+ * was alert-sized, and it then closed. */
+static bool tls13_server_alert_hidden(const struct conn *c)
+{
+	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
+	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
+	    !alert_sized(srv->app_data_bytes) || !srv->close_ns)
+		return false;
+	for (uint16_t i = 0; i < c->alert_count; i++)
+		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
+			return false; /* the key log read it: the alert finding says what it was */
+	return true;
+}
+
+/* Without the key log: the client answered with an empty Certificate (so the server had asked for
+ * one) and the server then sent one alert and closed: certificate_required (116), inferred. */
+static bool client_certificate_required_inferred(const struct conn *c)
+{
+	return tls13_server_alert_hidden(c) && tls13_empty_client_certificate(c) && !c->client_certs.present;
+}
+
+static const char client_certificate_fix[] =
+    "Give the client the certificate and key the server accepts: curl --cert client.pem "
+    "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
+    "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
+    "Java a key store (javax.net.ssl.keyStore).";
+
+/* " The server accepts certificates issued by: DN; DN." from its CertificateRequest, or "". */
+static const char *certificate_authorities_text(const struct conn *c)
+{
+	static char buf[DIAG_TEXT / 2];
+	const struct tls_certificate_request *cr = c->certificate_request_info;
+	buf[0] = 0;
+	if (!cr || !cr->ca_name_count)
+		return buf;
+	size_t o = (size_t)snprintf(buf, sizeof(buf), " The server accepts certificates issued by: ");
+	for (uint16_t i = 0; i < cr->ca_kept && o < sizeof(buf); i++) {
+		char dn[256];
+		if (!x509_name_der_text(cr->ca_der + cr->ca_off[i], cr->ca_len[i], dn, sizeof(dn)))
+			snprintf(dn, sizeof(dn), "(a name that does not parse)");
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? "; " : "", dn);
+	}
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "%s.", cr->ca_name_count > cr->ca_kept ? "; ..." : "");
+	return buf;
+}
+
 /* The server asked for a client certificate, got none, and refused the handshake. */
 static bool client_certificate_refused(const struct conn *c)
 {
@@ -859,15 +944,26 @@ static void rule_client_certificate_missing(const struct conn *c, const struct w
                                             struct diagnosis *d)
 {
 	(void)w;
-	if (!client_certificate_refused(c))
+	bool inferred = !client_certificate_refused(c);
+	if (inferred && !client_certificate_required_inferred(c))
 		return;
 	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_MISSING, -1);
-	MSG(f, "The server asked for a client certificate (CertificateRequest) and the client sent none "
-	       "(an empty Certificate); the server then refused the handshake (mutual TLS).");
-	FIX(f, "Give the client the certificate and key the server accepts: curl --cert client.pem "
-	       "--key client.key, Node tls.connect({key, cert}) (or https.request's key/cert), openssl "
-	       "s_client -cert -key, Python SSLContext.load_cert_chain(), Go tls.Config.Certificates, "
-	       "Java a key store (javax.net.ssl.keyStore).");
+	if (inferred)
+		MSG(f,
+		    "Inferred from record sizes (TLS 1.3 without a key log): the client's first encrypted "
+		    "record "
+		    "is %u bytes, the size of an empty Certificate message, so the server had asked for a "
+		    "client certificate and the client sent none; the server then answered the client's "
+		    "Finished with one alert-sized record and closed: certificate_required (116), which the "
+		    "clients report. A key log of the connection would show the CertificateRequest and the "
+		    "alert.",
+		    conn_client(c)->first_encrypted_len);
+	else
+		MSG(f,
+		    "The server asked for a client certificate (CertificateRequest) and the client sent none "
+		    "(an empty Certificate); the server then refused the handshake (mutual TLS).%s",
+		    certificate_authorities_text(c));
+	FIX(f, "%s", client_certificate_fix);
 }
 
 /* TLS 1.3 whose certificate the capture does not show (no key log, or it did not open it). */
@@ -925,13 +1021,9 @@ static void rule_tls13_client_rejected(const struct conn *c, const struct wire_v
 /* TLS 1.3 without the key log: the server's only word after the client's Finished was an alert. */
 static void rule_tls13_server_rejected(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
 {
-	const struct conn_side *cli = conn_client(c);
-	if (!conn_is_tls13(c) || c->transport == CONN_TRANSPORT_QUIC || !cli->encrypted_handshake ||
-	    !alert_sized(w->srv->app_data_bytes) || !w->srv->close_ns)
+	(void)w;
+	if (!tls13_server_alert_hidden(c))
 		return;
-	for (uint16_t i = 0; i < c->alert_count; i++)
-		if (c->alerts[i].dir != c->client_dir && c->alerts[i].decrypted)
-			return; /* the key log read it: the alert finding says what it was */
 	struct finding *f = add(d, FINDING_TLS13_SERVER_REJECTED, -1);
 	MSG(f,
 	    "The server answered the client's Finished with one alert-sized encrypted record and closed: "
@@ -943,7 +1035,45 @@ static void rule_tls13_server_rejected(const struct conn *c, const struct wire_v
 	       "-cert -key, Python load_cert_chain(). The server's log, or a key log, names the reason.");
 }
 
+/* Bytes of the handshake were never captured: say so, and what cannot be known. */
+static void rule_handshake_gap(const struct conn *c, const struct wire_view *w, struct diagnosis *d)
+{
+	(void)w;
+	if (!conn_handshake_gapped(c))
+		return;
+	const struct conn_side *cli = conn_client(c), *srv = conn_server(c);
+	struct finding *f = add(d, FINDING_HANDSHAKE_GAP, -1);
+	MSG(f,
+	    "The capture missed part of the handshake: %u hole%s in the client's bytes, %u in the "
+	    "server's (%llu and %llu bytes never seen). The messages in them are unknown%s%s, so no "
+	    "rejection, timeout or cut-off is inferred from their absence; the records around them are "
+	    "as the wire shows.",
+	    (unsigned)cli->handshake_gaps, cli->handshake_gaps == 1 ? "" : "s", (unsigned)srv->handshake_gaps,
+	    (unsigned long long)cli->gaps, (unsigned long long)srv->gaps,
+	    c->client_hello ? "" : " (the ClientHello among them: the name asked for is unknown)",
+	    c->server_hello || c->hello_retry ? "" : " (the ServerHello may be among them)");
+	FIX(f, "Capture again without loss: capture on the client or server host rather than a mirror "
+	       "port, with a larger buffer (tcpdump -B 8192) and the whole packet (tcpdump -s 0), and "
+	       "check the capture's drop count (tcpdump prints \"packets dropped by kernel\").");
+}
+
 typedef void wire_rule(const struct conn *c, const struct wire_view *w, struct diagnosis *d);
+
+/* Rules that read a failure from something the wire did not show (a missing
+ * message, a record's size, a close after a message): not applied when the
+ * capture itself missed handshake bytes, as the missing part is unknown. */
+static wire_rule *const absence_rules[] = {
+    rule_client_certificate_missing, rule_client_rejected, rule_tls13_client_rejected,
+    rule_tls13_server_rejected,      rule_no_server_hello, rule_handshake_cut_off,
+};
+
+static bool reads_absence(wire_rule *rule)
+{
+	for (size_t i = 0; i < sizeof(absence_rules) / sizeof(absence_rules[0]); i++)
+		if (absence_rules[i] == rule)
+			return true;
+	return false;
+}
 
 /* In the order their findings are listed (before sorting by severity). */
 static wire_rule *const wire_rules[] = {
@@ -962,14 +1092,17 @@ static wire_rule *const wire_rules[] = {
     rule_obsolete_version,
     rule_weak_cipher,
     rule_client_renegotiation,
+    rule_handshake_gap,
 };
 
 static void wire_findings(const struct conn *c, struct diagnosis *d)
 {
 	struct wire_view w;
 	wire_view_init(c, &w);
+	bool gapped = conn_handshake_gapped(c);
 	for (size_t i = 0; i < sizeof(wire_rules) / sizeof(wire_rules[0]); i++)
-		wire_rules[i](c, &w, d);
+		if (!gapped || !reads_absence(wire_rules[i]))
+			wire_rules[i](c, &w, d);
 }
 /* ------------------------------------------------- certificate findings */
 
@@ -1129,6 +1262,46 @@ static void chain_findings(const struct conn *c, struct diagnosis *d)
 		FIX(f, "%s", chain_fix(is->problem));
 	}
 	(void)c;
+}
+
+/* The certificate sent that expires first, when that is within warn_days of the handshake: the day the
+ * chain stops verifying. Certificates already out of their validity have their own findings. */
+static void expiry_soon(struct diagnosis *d, int64_t at, int warn_days)
+{
+	int first = -1;
+	for (size_t i = 0; i < d->cert_count; i++) {
+		const struct x509_cert *x = d->certs[i];
+		if (x->parsed && x->not_before <= at && x->not_after >= at &&
+		    (first < 0 || x->not_after < d->certs[first]->not_after))
+			first = (int)i;
+	}
+	if (first < 0 || d->certs[first]->not_after - at >= (int64_t)warn_days * 86400)
+		return;
+	const struct x509_cert *x = d->certs[first];
+	char left[48], when[32], leaf_until[32];
+	fmt_duration(x->not_after - at, left, sizeof(left));
+	x509_time_format(x->not_after, when, sizeof(when));
+	struct finding *f = add(d, FINDING_EXPIRY_SOON, first);
+	if (first == 0) {
+		MSG(f,
+		    "The server's certificate (%s) expires on %s, %s after this handshake (warned within %d "
+		    "days); from then on every client fails with CERT_HAS_EXPIRED.",
+		    x->subject ? x->subject : "?", when, left, warn_days);
+		FIX(f,
+		    "Renew the certificate before %s and install the new one with its intermediates (the "
+		    "full chain) on the server; automate renewal (ACME) so it happens well before expiry.",
+		    when);
+		return;
+	}
+	x509_time_format(d->certs[0]->not_after, leaf_until, sizeof(leaf_until));
+	MSG(f,
+	    "Certificate %d (%s), sent in the chain, expires on %s, %s after this handshake and before the "
+	    "leaf (valid until %s; warned within %d days): from then on the chain no longer verifies.",
+	    first, x->subject ? x->subject : "?", when, left, leaf_until, warn_days);
+	FIX(f,
+	    "Before %s, replace that intermediate in the server's chain file with the one the CA issues "
+	    "under now (from the CA's repository), or renew the leaf under the CA's current intermediate.",
+	    when);
 }
 
 static void host_findings(struct diagnosis *d)
@@ -1590,18 +1763,66 @@ static void plain_http_errors(struct diagnosis *d)
 }
 
 /* No answer to the ClientHello: each client waits for its own timeout. */
-static void timeout_errors(struct diagnosis *d, const char *host, unsigned port)
+static void timeout_errors(struct diagnosis *d)
 {
 	set_error(
 	    &d->clients[CLIENT_NODE], "ETIMEDOUT",
 	    "no answer to the ClientHello: the socket waits (a 'timeout' event with socket.setTimeout)");
 	set_error(&d->clients[CLIENT_OPENSSL], "ETIMEDOUT", "no answer: s_client waits until interrupted");
-	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout (to %s:%u)", host, port);
+	/* curl's connect timeout (300 s by default, --connect-timeout) covers the handshake; --max-time
+	 * says "Connection timed out after N milliseconds" instead. Python: Debian 12's 3.11. */
+	set_error(&d->clients[CLIENT_CURL], "28", "SSL connection timeout");
 	set_error(&d->clients[CLIENT_PYTHON], "TimeoutError",
-	          "_ssl.c:980: The handshake operation timed out");
+	          "_ssl.c:975: The handshake operation timed out");
 	set_error(&d->clients[CLIENT_GO], "net/http.tlsHandshakeTimeoutError",
 	          "net/http: TLS handshake timeout");
 	set_error(&d->clients[CLIENT_JAVA], "java.net.SocketTimeoutException", "Read timed out");
+}
+
+/* TLS 1.3: a server alert after the client's own flight arrives when the client's handshake call has
+ * returned (the client does not wait for the server's verdict on its certificate): curl meets it in
+ * SSL_read. */
+static bool server_alert_after_connect(const struct conn *c, const struct conn_alert *a)
+{
+	return conn_is_tls13(c) && a->stage != STAGE_BEFORE_SERVER_HELLO &&
+	       conn_client(c)->encrypted_handshake;
+}
+
+/* A fatal alert `desc` from the server, in each client's words; measured with OpenSSL 3.0 (openssl,
+ * curl, Python), Node's bundled OpenSSL, Go and Java (e2e.real_clients, e2e.mtls). */
+static void server_alert_errors(struct diagnosis *d, uint8_t desc, bool after_connect)
+{
+	const char *reason = openssl_alert_reason(desc);
+	const char *name = tls_alert_name(desc);
+	char code[96];
+	if (reason) {
+		/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
+		unsigned long packed = 0x0A000000UL + 1000u + desc;
+		char r_code[96];
+		node_ssl_code(reason, code, sizeof(code));
+		snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
+		set_error(&d->clients[CLIENT_NODE], code,
+		          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
+		          desc);
+		set_error(&d->clients[CLIENT_OPENSSL], r_code,
+		          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed, reason,
+		          desc);
+		if (after_connect)
+			set_error(&d->clients[CLIENT_CURL], "56",
+			          "OpenSSL SSL_read: OpenSSL/%s: error:%08lX:SSL routines::%s, errno 0",
+			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
+		else if (desc == 45) /* curl takes certificate_expired for its own verification failing */
+			set_error(&d->clients[CLIENT_CURL], "60", "SSL certificate verification failed");
+		else
+			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
+			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
+		char upper[96];
+		snprintf(upper, sizeof(upper), "%s", code + 8);
+		set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
+	}
+	set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s", go_alert_text(desc));
+	set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException", "Received fatal alert: %s",
+	          name ? name : "unknown");
 }
 
 /* What the wire alone shows: resets, closes and alerts before the certificate matters. */
@@ -1626,7 +1847,7 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 	}
 	if (c->outcome == OUTCOME_INCOMPLETE && c->client_hello && !c->server_hello && !srv->payload_bytes &&
 	    conn_client(c)->close_ns) {
-		timeout_errors(d, host, srv->port);
+		timeout_errors(d);
 		return;
 	}
 	/* The server left mid-handshake without an alert. */
@@ -1647,33 +1868,161 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 		 * (s_server -www sends decode_error to a client that left after a rejected chain). */
 		if (conn_client(c)->close_ns && a->ts_ns > conn_client(c)->close_ns)
 			continue;
-		const char *reason = openssl_alert_reason(a->description);
-		const char *name = tls_alert_name(a->description);
-		char code[96];
-		if (reason) {
-			/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
-			unsigned long packed = 0x0A000000UL + 1000u + a->description;
-			char r_code[96];
-			node_ssl_code(reason, code, sizeof(code));
-			snprintf(r_code, sizeof(r_code), "SSL_R_%s", code + 8);
-			set_error(&d->clients[CLIENT_NODE], code,
-			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
-			          reason, a->description);
-			set_error(&d->clients[CLIENT_OPENSSL], r_code,
-			          "error:%08lX:SSL routines:ssl3_read_bytes:%s:SSL alert number %u", packed,
-			          reason, a->description);
-			set_error(&d->clients[CLIENT_CURL], "35", "OpenSSL/%s: error:%08lX:SSL routines::%s",
-			          OpenSSL_version(OPENSSL_VERSION_STRING), packed, reason);
-			char upper[96];
-			snprintf(upper, sizeof(upper), "%s", code + 8);
-			set_error(&d->clients[CLIENT_PYTHON], "SSLError", "[SSL: %s] %s", upper, reason);
-		}
-		set_error(&d->clients[CLIENT_GO], "tls.AlertError", "remote error: tls: %s",
-		          go_alert_text(a->description));
-		set_error(&d->clients[CLIENT_JAVA], "javax.net.ssl.SSLHandshakeException",
-		          "Received fatal alert: %s", name ? name : "unknown");
+		server_alert_errors(d, a->description, server_alert_after_connect(c, a));
 		return;
 	}
+	if (client_certificate_required_inferred(c))
+		server_alert_errors(d, 116, true);
+}
+
+/* --------------------------------------------- client certificates (mTLS) */
+
+/* The server's readable fatal alert that rejects a client certificate it was sent, or NULL. */
+static const struct conn_alert *client_certificate_alert(const struct conn *c)
+{
+	if (!c->client_certs.count)
+		return NULL;
+	for (uint16_t i = 0; i < c->alert_count; i++) {
+		const struct conn_alert *a = &c->alerts[i];
+		if (a->dir != c->client_dir && (!a->encrypted || a->decrypted) && a->level == 2 &&
+		    (rejects_certificate(a->description) || a->description == 49))
+			return a;
+	}
+	return NULL;
+}
+
+/* The client's certificates as sent, parsed through the cache. */
+static size_t client_certs_parsed(struct diag_context *ctx, const struct conn *c,
+                                  const struct x509_cert **out)
+{
+	const struct conn_cert_list *l = &c->client_certs;
+	size_t n = 0;
+	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
+		const struct x509_cert *x =
+		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
+		if (!x)
+			break;
+		out[n++] = x;
+	}
+	return n;
+}
+
+/* None of the client's certificates is issued by (or is) a CA the server named. */
+static bool client_ca_not_asked_for(const struct conn *c, const struct x509_cert *const *certs, size_t n)
+{
+	const struct tls_certificate_request *cr = c->certificate_request_info;
+	if (!cr || !cr->ca_kept || cr->ca_names_cut)
+		return false; /* no list (any CA), or not all of it kept */
+	for (size_t i = 0; i < n; i++)
+		for (uint16_t k = 0; k < cr->ca_kept; k++)
+			if (x509_cert_names_match(certs[i], cr->ca_der + cr->ca_off[k], cr->ca_len[k],
+			                          true) ||
+			    x509_cert_names_match(certs[i], cr->ca_der + cr->ca_off[k], cr->ca_len[k], false))
+				return false;
+	return true;
+}
+
+static const char client_ca_fix[] =
+    "Use a client certificate issued by one of the CAs the server accepts, or, if this CA should be "
+    "accepted, add it to the server's client CA list (nginx ssl_client_certificate, Apache "
+    "SSLCACertificateFile, openssl s_server -CAfile)";
+
+/* What is wrong with the client's leaf at capture time `at`, as text ("" when nothing shows), and the
+ * fix for the first thing. */
+static void client_leaf_problems(const struct conn *c, const struct x509_cert *const *certs, size_t n,
+                                 int64_t at, char *why, size_t len, const char **fix)
+{
+	const struct x509_cert *leaf = certs[0];
+	char when[32], dur[48];
+	size_t o = 0;
+	why[0] = 0;
+	*fix = NULL;
+	if (leaf->parsed && at > leaf->not_after) {
+		fmt_duration(at - leaf->not_after, dur, sizeof(dur));
+		o += (size_t)snprintf(why + o, len - o, "; it expired on %s, %s before the handshake",
+		                      x509_time_format(leaf->not_after, when, sizeof(when)), dur);
+		*fix = "Renew the client certificate (a new one from the CA the server accepts) and "
+		       "configure the "
+		       "client with it";
+	} else if (leaf->parsed && at < leaf->not_before) {
+		fmt_duration(leaf->not_before - at, dur, sizeof(dur));
+		o += (size_t)snprintf(why + o, len - o, "; it is valid only from %s, %s after the handshake",
+		                      x509_time_format(leaf->not_before, when, sizeof(when)), dur);
+		*fix = "Check the clocks of the client, the CA and the server; use the certificate once it "
+		       "is valid";
+	}
+	if (o < len && leaf->parsed && leaf->has_eku && !leaf->eku_client_auth && !leaf->eku_any) {
+		o += (size_t)snprintf(why + o, len - o,
+		                      "; its extendedKeyUsage lacks clientAuth (OpenSSL servers refuse it: "
+		                      "unsupported certificate purpose)");
+		if (!*fix)
+			*fix = "Issue the client certificate with extendedKeyUsage clientAuth (a server "
+			       "certificate "
+			       "is not a client certificate) and configure the client with it";
+	}
+	if (o < len && client_ca_not_asked_for(c, certs, n)) {
+		snprintf(why + o, len - o,
+		         "; it is issued by '%s', which is not among the CAs the server asked for",
+		         leaf->issuer ? leaf->issuer : "?");
+		if (!*fix)
+			*fix = client_ca_fix;
+	}
+}
+
+/* --client-ca: the client's chain verified at capture time as a server verifies it (purpose sslclient);
+ * said only when the checks above found nothing, which it would repeat. */
+static void client_chain_unverified(struct trust_store *client_trust, const struct x509_cert *const *certs,
+                                    size_t n, int64_t at, char *why, size_t len, const char **fix)
+{
+	struct chain_verdict v;
+	if (!client_trust || why[0])
+		return;
+	trust_verify(client_trust, certs, n, at, &v);
+	if (v.trusted)
+		return;
+	snprintf(why, len, "; it does not verify against --client-ca at the capture time: %s (%s)",
+	         v.verify_error_name, v.verify_error_text);
+	*fix = client_ca_fix;
+}
+
+/* Findings on the client's own certificate: what is wrong with it (client-certificate-invalid), and
+ * the server's rejection of it (client-certificate-rejected). */
+static void client_certificate_findings(struct diag_context *ctx, const struct conn *c, struct diagnosis *d,
+                                        int64_t at)
+{
+	const struct x509_cert *certs[TLS_MAX_CERTS_PER_MSG];
+	size_t n = client_certs_parsed(ctx, c, certs);
+	if (!n)
+		return;
+	const struct conn_alert *a = client_certificate_alert(c);
+	const char *subject = certs[0]->subject ? certs[0]->subject : "?";
+	char why[DIAG_TEXT / 2];
+	const char *fix;
+	client_leaf_problems(c, certs, n, at, why, sizeof(why), &fix);
+	client_chain_unverified(ctx->client_trust, certs, n, at, why, sizeof(why), &fix);
+	if (why[0]) {
+		struct finding *f =
+		    add_as(d, FINDING_CLIENT_CERTIFICATE_INVALID, a ? SEV_ERROR : SEV_WARNING, -1);
+		MSG(f, "The client's certificate (%s) is not one the server should accept%s.%s", subject, why,
+		    certificate_authorities_text(c));
+		FIX(f,
+		    "%s: curl --cert client.pem --key client.key, Node tls.connect({key, cert}), openssl "
+		    "s_client -cert -key, Python SSLContext.load_cert_chain().",
+		    fix);
+	}
+	if (!a)
+		return;
+	const char *name = tls_alert_name(a->description);
+	struct finding *f = add(d, FINDING_CLIENT_CERTIFICATE_REJECTED, -1);
+	MSG(f, "The server rejected the client's certificate (%s, issued by %s) with %s (%u)%s.%s", subject,
+	    certs[0]->issuer ? certs[0]->issuer : "?", name ? name : "an alert", a->description,
+	    why[0] ? why
+	           : ": the certificate shows no reason the capture can see (the server's log names it)",
+	    certificate_authorities_text(c));
+	FIX(f, "%s.",
+	    fix ? fix
+	        : "Check which CAs the server accepts for client certificates and give the client a "
+	          "certificate and key from one of them (curl --cert/--key, Node key/cert)");
 }
 
 /* ------------------------------------------------------------- entry */
@@ -1697,6 +2046,16 @@ static int64_t handshake_time_s(const struct conn *c)
 		    c->events[i].dir != c->client_dir)
 			return c->events[i].ts_ns / 1000000000LL;
 	return c->first_ts_ns / 1000000000LL;
+}
+
+/* The capture time of the client's Certificate message (a client certificate is judged then). */
+static int64_t client_certificate_time_s(const struct conn *c)
+{
+	for (uint16_t i = 0; i < c->event_count; i++)
+		if (c->events[i].type == EV_HANDSHAKE && c->events[i].detail == TLS_HS_CERTIFICATE &&
+		    c->events[i].dir == c->client_dir)
+			return c->events[i].ts_ns / 1000000000LL;
+	return c->last_ts_ns / 1000000000LL;
 }
 
 /* A client that closed without a word rejected the chain if the chain gives it a reason. */
@@ -1792,6 +2151,7 @@ static void diagnosis_reset(struct diagnosis *d)
 	memset(&d->verdict, 0, sizeof(d->verdict));
 	memset(d->host, 0, sizeof(d->host));
 	d->finding_count = 0;
+	d->resumed.conn_id = 0;
 	for (int k = 0; k < CLIENT_COUNT; k++) {
 		d->clients[k].fails = false;
 		d->clients[k].code[0] = d->clients[k].message[0] = 0;
@@ -1862,6 +2222,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 	expected_host(ctx, c, d);
 
 	const struct conn_cert_list *l = &c->server_certs;
+	if (ctx->cache)
+		cert_cache_begin(ctx->cache);
 	for (uint16_t i = 0; i < l->count && ctx->cache; i++) {
 		const struct x509_cert *x =
 		    cert_cache_get(ctx->cache, l->blob + l->certs[i].off, l->certs[i].len);
@@ -1882,6 +2244,8 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 		d->clients_from_chain = !c->server_certs.truncated; /* no client got this chain whole */
 		client_verdicts(ctx, c, d, at);
 		chain_findings(c, d);
+		if (ctx->expiry_warn_days > 0)
+			expiry_soon(d, at, ctx->expiry_warn_days);
 		trust_differs_finding(ctx, d);
 		if (d->clients_from_chain)
 			client_chain_errors(d, at);
@@ -1894,9 +2258,12 @@ void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagno
 			host_errors(d);
 		}
 		sni_match(c, d);
-	} else if (conn_is_tls13(c) && !c->server_certs.present) {
-		certificate_not_visible(c, d);
+	} else if (conn_is_tls13(c) && !c->server_certs.present && !conn_resumption(c)) {
+		certificate_not_visible(c, d); /* a PSK resumption sends no certificate to see */
 	}
+	resume_links_note(ctx->resume, c, d->certs, d->cert_count, d->chain_checked ? &d->verdict : NULL,
+	                  &d->resumed);
+	client_certificate_findings(ctx, c, d, client_certificate_time_s(c));
 	raise_rejection(d);
 	sort_findings(d);
 	fixes_name_cause(d);

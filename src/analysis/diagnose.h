@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "expect.h"
 #include "hostname.h"
+#include "resume_link.h"
 #include "trust.h"
 
 enum severity { SEV_INFO = 0, SEV_WARNING, SEV_ERROR, SEV_CRITICAL, SEV_COUNT };
@@ -69,6 +70,12 @@ enum finding_code {
 	FINDING_CLIENT_CERTIFICATE_MISSING,
 	FINDING_TLS13_CLIENT_REJECTED,
 	FINDING_TLS13_SERVER_REJECTED,
+	/* client certificates (mutual TLS) */
+	FINDING_CLIENT_CERTIFICATE_INVALID,
+	FINDING_CLIENT_CERTIFICATE_REJECTED,
+	/* certificate: valid at the handshake, but not for long (diag_context.expiry_warn_days) */
+	FINDING_EXPIRY_SOON,
+	FINDING_HANDSHAKE_GAP, /* the capture missed bytes of the handshake */
 	FINDING_TRUST_DIFFERS_BY_CLIENT,
 	FINDING_CODE_COUNT
 };
@@ -110,9 +117,10 @@ struct client_error {
 	char message[DIAG_TEXT];
 };
 
-enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_IP };
+enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_IP, EXPECT_CONNECT };
 
-const char *expected_source_name(enum expected_source s); /* "rule", "sni", "server_ip", NULL */
+/* "rule", "sni", "server_ip", "connect", NULL */
+const char *expected_source_name(enum expected_source s);
 
 struct diagnosis {
 	char expected_host[256]; /* the name checked (the first, with a rule) */
@@ -136,6 +144,7 @@ struct diagnosis {
 	bool sni_checked;      /* an SNI was sent and the leaf was visible and parsed */
 	bool sni_matches_cert; /* ... and the leaf covers that name (Node's rules) */
 
+	struct resume_origin resumed; /* a resumption: the connection that created its session */
 	/* Each client's chain verdict under its own trust (client_trust.h); points at `verdict`
 	 * for the clients that trust as the run's store does. Set when chain_checked. */
 	const struct chain_verdict *client_verdict[CLIENT_COUNT];
@@ -149,7 +158,11 @@ struct diag_context {
 	struct cert_cache *cache;
 	struct trust_store *trust;
 	const struct expect_rules *rules; /* may be NULL */
-	struct client_trust *clients;     /* each client's trust; NULL: every client uses `trust` */
+	struct resume_links *resume;      /* the run's sessions; NULL: resumptions are not linked */
+	struct trust_store *client_trust; /* --client-ca (purpose sslclient), or NULL */
+	/* expiry-soon when a certificate sent expires within this many days of the handshake; 0: never */
+	int expiry_warn_days;
+	struct client_trust *clients; /* each client's trust; NULL: every client uses `trust` */
 };
 
 /* Diagnose one finished connection. The result points into the cache: use

@@ -60,8 +60,11 @@ struct trust_store {
 	EVP_MD *sha256;              /* fetched once: SHA256() fetches (and locks) on every call */
 	struct cache_entry *entries; /* ring: the oldest is overwritten */
 	size_t next_slot;
+	size_t ring_entries;      /* TRUST_CACHE_MAX_ENTRIES, or fewer to fit a budget */
+	struct ts_budget *budget; /* verdicts part, or NULL */
 	int32_t *buckets;
 	struct trust_stats stats;
+	bool client_auth; /* trust_options.client_auth */
 };
 
 /* clang-format off */
@@ -276,7 +279,6 @@ static bool load_cert_file(X509_STORE *store, const char *path, char *err, size_
 			if (!X509_STORE_add_cert(store, x))
 				ok = false;
 			X509_free(x);
-			n++;
 		} else {
 			set_err(err, errlen, path, "no certificate found");
 			ok = false;
@@ -369,6 +371,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 		set_err(err, errlen, "trust store", "out of memory");
 		return NULL;
 	}
+	ts->client_auth = o->client_auth;
 	ts->store = X509_STORE_new();
 	ts->ctx = X509_STORE_CTX_new();
 	ts->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -380,6 +383,7 @@ struct trust_store *trust_store_new(const struct trust_options *o, char *err, si
 	}
 	for (size_t i = 0; i < TRUST_CACHE_BUCKETS; i++)
 		ts->buckets[i] = -1;
+	ts->ring_entries = TRUST_CACHE_MAX_ENTRIES;
 
 	/* --ca replaces the system bundle, as Node's `ca` and curl's --cacert do. A
 	 * missing system bundle is an empty store, not an error: verdicts say so. */
@@ -882,10 +886,11 @@ static void verify_now(struct trust_store *ts, struct run *r)
 		return;
 	}
 	r->ctx = ctx;
-	/* What libssl sets for a client checking a server: purpose and trust sslserver. */
-	X509_STORE_CTX_set_default(ctx, "ssl_server");
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-	X509_STORE_CTX_set_trust(ctx, X509_TRUST_SSL_SERVER);
+	/* What libssl sets for a client checking a server: purpose and trust sslserver; for a server
+	 * checking a client certificate, sslclient. */
+	X509_STORE_CTX_set_default(ctx, ts->client_auth ? "ssl_client" : "ssl_server");
+	X509_STORE_CTX_set_purpose(ctx, ts->client_auth ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_trust(ctx, ts->client_auth ? X509_TRUST_SSL_CLIENT : X509_TRUST_SSL_SERVER);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)r->at);
 	X509_STORE_CTX_set_app_data(ctx, r);
 	X509_STORE_CTX_set_verify_cb(ctx, collect_cb);
@@ -965,7 +970,7 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 	int32_t slot = (int32_t)ts->next_slot;
 	struct cache_entry *e = &ts->entries[slot];
 
-	ts->next_slot = (ts->next_slot + 1) % TRUST_CACHE_MAX_ENTRIES;
+	ts->next_slot = (ts->next_slot + 1) % ts->ring_entries;
 	if (e->used) {
 		int32_t *link = &ts->buckets[key_bucket(e->key)];
 		while (*link != slot)
@@ -973,6 +978,10 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 		*link = e->next;
 		ts->stats.cache_evictions++;
 		ts->stats.cache_entries--;
+		if (ts->budget)
+			ts_budget_count(ts->budget, TS_BUDGET_VERDICT_EVICTED, 1);
+	} else if (ts->budget) {
+		ts_budget_charge(ts->budget, TS_BUDGET_VERDICTS, sizeof(*e), 1);
 	}
 	memcpy(e->key, key, SHA256_DIGEST_LENGTH);
 	e->from = r->from;
@@ -984,6 +993,20 @@ static void cache_insert(struct trust_store *ts, const uint8_t *key, const struc
 	e->next = ts->buckets[b];
 	ts->buckets[b] = slot;
 	ts->stats.cache_entries++;
+}
+
+void trust_store_set_budget(struct trust_store *ts, struct ts_budget *budget)
+{
+	size_t table = TRUST_CACHE_BUCKETS * sizeof(*ts->buckets);
+	size_t cap = budget->part[TS_BUDGET_VERDICTS].cap;
+	size_t fit = cap > table ? (cap - table) / sizeof(*ts->entries) : 0;
+	if (ts->stats.cache_entries || ts->budget)
+		return; /* before the first verdict only */
+	ts->budget = budget;
+	ts->ring_entries = fit < TRUST_CACHE_MIN_ENTRIES   ? TRUST_CACHE_MIN_ENTRIES
+	                   : fit > TRUST_CACHE_MAX_ENTRIES ? TRUST_CACHE_MAX_ENTRIES
+	                                                   : fit;
+	ts_budget_charge(budget, TS_BUDGET_VERDICTS, table, 0);
 }
 
 void trust_verify(struct trust_store *ts, const struct x509_cert *const *certs, size_t count, int64_t at,

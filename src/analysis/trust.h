@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ts_budget.h"
 #include "ts_limits.h"
 #include "x509_cert.h"
 
@@ -27,7 +28,8 @@ struct trust_options {
 	size_t ca_add_file_count;
 	const char **ca_dirs; /* --ca-dir: hashed directories (c_rehash layout) */
 	size_t ca_dir_count;
-	bool no_system; /* do not load the system store even without --ca */
+	bool no_system;   /* do not load the system store even without --ca */
+	bool client_auth; /* verify client certificates (purpose sslclient, as a server does: --client-ca) */
 	/* The system store's file and directories (':'-separated) in place of SSL_CERT_FILE /
 	 * SSL_CERT_DIR of tlsscope's own environment and OpenSSL's defaults; NULL: those. */
 	const char *system_file;
@@ -42,6 +44,10 @@ struct trust_store;
 struct trust_store *trust_store_new(const struct trust_options *o, char *err, size_t errlen);
 void trust_store_free(struct trust_store *ts);
 
+/* Charge the verdict cache to the budget's verdicts part, holding no more
+ * verdicts than fit in its cap (at least TRUST_CACHE_MIN_ENTRIES); each one
+ * overwritten is counted. Before the first trust_verify(). */
+void trust_store_set_budget(struct trust_store *ts, struct ts_budget *budget);
 /* Add the certificates of a PEM text (other blocks skipped); how many were added. Only before the
  * first trust_verify(): verdicts already cached would not see them. */
 size_t trust_store_add_pem(struct trust_store *ts, const char *pem, size_t len);

@@ -16,8 +16,9 @@
 
 const char analysis_options_help[] =
     "  --all                report every TCP connection, not only TLS ones\n"
-    "  --memory-cap SIZE    cap on connection state (e.g. 64M; default 256M); the\n"
-    "                       least recently active connections are ended past it\n"
+    "  --memory-cap SIZE    cap on all a run holds (e.g. 64M; default 256M): half for\n"
+    "                       connections (the least recently active end past it), the\n"
+    "                       rest for certificates, verdicts, key log, output\n"
     "  --idle-timeout SECS  end a quiet connection after SECS of capture time (default 300)\n"
     "  --keylog FILE        NSS key log (SSLKEYLOGFILE; repeatable): decrypt TLS 1.3\n"
     "                       and QUIC handshakes (the certificate), TLS 1.2 encrypted alerts\n"
@@ -30,6 +31,8 @@ const char analysis_options_help[] =
     "                       Node's ca option or curl --cacert\n"
     "  --ca-add FILE        trust FILE's CA certificates as well as the system store\n"
     "  --ca-dir DIR         trust a hashed CA directory (c_rehash layout)\n"
+    "  --client-ca FILE     the CAs the servers accept client certificates from (PEM;\n"
+    "                       repeatable): each client certificate is verified against them\n"
     "                       (--ca, --ca-add and --ca-dir apply to every client)\n"
     "  --client CLIENT:OPTION[=VALUE]  what one client was given (repeatable;\n"
     "                       docs/clients.md): node:ca=FILE, node:extra-ca=FILE\n"
@@ -46,20 +49,27 @@ const char analysis_options_help[] =
     "                       verification, findings or client_errors\n"
     "  --state FILE         add every TLS connection to the SQLite history FILE (made if\n"
     "                       missing): chains, versions, outcomes per server; findings\n"
-    "                       chain-changed and new-failure-mode (docs/state.md)\n";
+    "                       chain-changed and new-failure-mode (docs/state.md)\n"
+    "  --expiry-warn DAYS   finding expiry-soon when a certificate sent expires within DAYS\n"
+    "                       of the handshake's capture time (default 30; 0: off)\n";
 
 bool analysis_config_init(struct analysis_config *cfg, int argc)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->diagnose = true;
+	cfg->expiry_warn_days = ANALYSIS_EXPIRY_WARN_DAYS;
 	size_t n = argc > 0 ? (size_t)argc : 1;
 	cfg->trust.ca_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_add_files = calloc(n, sizeof(char *));
 	cfg->trust.ca_dirs = calloc(n, sizeof(char *));
+	cfg->client_trust.ca_files = calloc(n, sizeof(char *));
+	cfg->client_trust.client_auth = true;
 	cfg->trust.system_add_files = calloc(n, sizeof(char *));
 	cfg->read_files = calloc(n, sizeof(char *));
+	cfg->keylog_paths = calloc(n, sizeof(char *));
 	return cfg->trust.ca_files && cfg->trust.ca_add_files && cfg->trust.ca_dirs &&
-	       cfg->trust.system_add_files && cfg->read_files;
+	       cfg->client_trust.ca_files && cfg->trust.system_add_files && cfg->read_files &&
+	       cfg->keylog_paths;
 }
 
 void analysis_config_free(struct analysis_config *cfg)
@@ -69,20 +79,23 @@ void analysis_config_free(struct analysis_config *cfg)
 	free(cfg->trust.ca_files);
 	free(cfg->trust.ca_add_files);
 	free(cfg->trust.ca_dirs);
+	free(cfg->client_trust.ca_files);
 	free(cfg->trust.system_add_files);
 	free(cfg->read_files);
+	free(cfg->keylog_paths);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
 /* --keylog FILE: add its lines to *kl (made on first use). A file with
  * nothing usable is an error; lines that do not parse only a warning. */
-static bool load_keylog(struct keylog **kl, const char *path)
+static bool load_keylog(struct keylog **kl, const char *path, size_t cap)
 {
 	char err[1200];
 	if (!*kl && !(*kl = keylog_new())) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		return false;
 	}
+	keylog_set_max_bytes(*kl, ts_budget_part_cap(cap ? cap : FLOW_DEFAULT_MEMORY_CAP, TS_BUDGET_KEYLOG));
 	struct keylog_stats before = *keylog_stats(*kl);
 	if (keylog_load_file(*kl, path, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tlsscope: --keylog %s\n", err);
@@ -103,8 +116,9 @@ static bool load_keylog(struct keylog **kl, const char *path)
 		        KEYLOG_MAX_FILE_BYTES >> 20);
 	if (st->dropped > before.dropped)
 		fprintf(stderr,
-		        "tlsscope: warning: --keylog: more than %u connections; the rest were ignored\n",
-		        KEYLOG_MAX_ENTRIES);
+		        "tlsscope: warning: --keylog: more than %zu connections (the key log's share of "
+		        "--memory-cap); the rest were ignored\n",
+		        keylog_max_entries(*kl));
 	return true;
 }
 
@@ -113,7 +127,7 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	char err[1200];
 	uint64_t v;
 	if (code == OPT_KEYLOG || code == OPT_EXPECT_FILE || code == OPT_CA || code == OPT_CA_ADD ||
-	    code == OPT_SYSTEM_CA_ADD || code == OPT_SSL_CERT_FILE)
+	    code == OPT_CLIENT_CA || code == OPT_SYSTEM_CA_ADD || code == OPT_SSL_CERT_FILE)
 		cfg->read_files[cfg->read_file_count++] = (char *)arg; /* one per option: argc bounds them */
 	switch (code) {
 	case OPT_ALL:
@@ -151,6 +165,9 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	case OPT_CA_DIR:
 		cfg->trust.ca_dirs[cfg->trust.ca_dir_count++] = arg;
 		return 1;
+	case OPT_CLIENT_CA:
+		cfg->client_trust.ca_files[cfg->client_trust.ca_file_count++] = arg;
+		return 1;
 	case OPT_SYSTEM_CA_ADD:
 		cfg->trust.system_add_files[cfg->trust.system_add_file_count++] = arg;
 		return 1;
@@ -172,31 +189,19 @@ int analysis_config_option(struct analysis_config *cfg, int code, const char *ar
 	case OPT_STATE:
 		cfg->state_path = arg;
 		return 1;
-	case OPT_KEYLOG:
-		if (!load_keylog(&cfg->keylog, arg))
+	case OPT_EXPIRY_WARN:
+		/* Ten years: past it every certificate in use would warn. */
+		if (!cli_parse_number("--expiry-warn", arg, 0, 3650, &v))
 			return -1;
-		cfg->engine.keylog = cfg->keylog;
+		cfg->expiry_warn_days = (int)v;
+		return 1;
+	case OPT_KEYLOG:
+		/* read once every option is known: the key log's share depends on --memory-cap */
+		cfg->keylog_paths[cfg->keylog_path_count++] = arg;
 		return 1;
 	default:
 		return 0;
 	}
-}
-
-/* One connection as a JSON line into fp (an error object if too large). */
-bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-                    const struct report_inputs *in)
-{
-	report_json_conn(w, c, dg, in);
-	if (w->failed) {
-		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
-		jw_reset(w);
-		jw_object_begin(w, NULL);
-		jw_ascii(w, "type", "error");
-		jw_uint(w, "id", c->id);
-		jw_ascii(w, "error", "record larger than the JSON writer's limit");
-		jw_object_end(w);
-	}
-	return jw_flush_line(w, fp);
 }
 
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
@@ -210,6 +215,12 @@ int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const ch
 		if (shared == 0)
 			return c;
 	}
+	for (size_t i = 0; i < cfg->keylog_path_count; i++) {
+		if (!load_keylog(&cfg->keylog, cfg->keylog_paths[i], cfg->engine.memory_cap))
+			return ANALYSIS_OPTION_BAD;
+		cfg->engine.keylog = cfg->keylog;
+	}
+	cfg->keylog_path_count = 0; /* loaded */
 	return -1;
 }
 
@@ -225,6 +236,14 @@ bool color_wanted(const char *when, FILE *fp)
 {
 	return !strcmp(when, "always") ||
 	       (!strcmp(when, "auto") && isatty(fileno(fp)) && !getenv("NO_COLOR"));
+}
+
+bool parse_json_detail(const char *arg, enum json_detail *out)
+{
+	if (json_detail_parse(arg, out))
+		return true;
+	fprintf(stderr, "tlsscope: --json-detail: '%s' is not compact or full\n", arg);
+	return false;
 }
 
 bool parse_fail_on(const char *arg, int *out)
@@ -248,8 +267,10 @@ struct pipeline *analysis_start(const struct analysis_config *cfg, pipeline_sink
 	struct pipeline_options opts = {.engine = cfg->engine,
 	                                .rules = &cfg->rules,
 	                                .trust = cfg->trust,
+	                                .client_trust = cfg->client_trust,
 	                                .clients = cfg->clients,
 	                                .diagnose = cfg->diagnose,
+	                                .expiry_warn_days = cfg->expiry_warn_days,
 	                                .drop_records_when_full = cfg->drop_records_when_full};
 	struct pipeline *p;
 	if (pipeline_new(&opts, sink, user, &p, err, sizeof(err)) != TS_OK) {

@@ -23,11 +23,13 @@
 #include "expect.h"
 #include "jsonw.h"
 #include "pipeline.h"
-#include "report.h"
+#include "report_json.h"
 #include "trust.h"
 
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
+/* --expiry-warn's default: the month public CAs and ACME clients renew within. */
+#define ANALYSIS_EXPIRY_WARN_DAYS 30
 
 /* getopt codes of the shared options (above any character a command uses). */
 enum analysis_option_code {
@@ -42,6 +44,8 @@ enum analysis_option_code {
 	OPT_NO_DIAGNOSE,
 	OPT_KEYLOG,
 	OPT_STATE,
+	OPT_CLIENT_CA,
+	OPT_EXPIRY_WARN,
 	OPT_CLIENT,
 	OPT_SYSTEM_CA_ADD,
 	OPT_SSL_CERT_FILE,
@@ -57,7 +61,10 @@ enum analysis_option_code {
 	    {"ca", required_argument, NULL, OPT_CA}, {"ca-add", required_argument, NULL, OPT_CA_ADD},        \
 	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                                 \
 	    {"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},                                             \
-	    {"state", required_argument, NULL, OPT_STATE}, {"client", required_argument, NULL, OPT_CLIENT},  \
+	    {"state", required_argument, NULL, OPT_STATE},                                                   \
+	    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},                                           \
+	    {"expiry-warn", required_argument, NULL, OPT_EXPIRY_WARN},                                       \
+	    {"client", required_argument, NULL, OPT_CLIENT},                                                 \
 	    {"system-ca-add", required_argument, NULL, OPT_SYSTEM_CA_ADD},                                   \
 	    {"ssl-cert-file", required_argument, NULL, OPT_SSL_CERT_FILE},                                   \
 	    {"ssl-cert-dir", required_argument, NULL, OPT_SSL_CERT_DIR},                                     \
@@ -72,10 +79,14 @@ struct analysis_config {
 	struct engine_options engine;
 	struct expect_rules rules;
 	struct trust_options trust;
+	struct trust_options client_trust; /* --client-ca: what the servers accept client certificates from */
 	struct client_trust_options clients; /* --client, --ssl-cert-file, --ssl-cert-dir */
 	bool diagnose;                       /* false with --no-diagnose */
+	int expiry_warn_days;                /* --expiry-warn DAYS (default 30; 0: off) */
 	struct keylog *keylog;               /* --keylog files, loaded; engine.keylog points here */
-	const char *state_path;              /* --state FILE: the SQLite history (state_store.h), or NULL */
+	const char **keylog_paths;           /* --keylog files, read when the options end (analysis_getopt) */
+	size_t keylog_path_count;
+	const char *state_path; /* --state FILE: the SQLite history (state_store.h), or NULL */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;
@@ -93,9 +104,10 @@ void analysis_config_free(struct analysis_config *cfg);
 int analysis_config_option(struct analysis_config *cfg, int code, const char *arg);
 
 /* getopt_long over a command's options (optind set to 1 first by the
- * caller): the shared ones are applied to cfg here. Returns the next code
- * for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a bad shared
- * value (its message printed). */
+ * caller): the shared ones are applied to cfg here; at the end the --keylog
+ * files are read (their share of --memory-cap is known then). Returns the
+ * next code for the command, -1 at the end, or ANALYSIS_OPTION_BAD after a
+ * bad shared value or an unusable key log (its message printed). */
 #define ANALYSIS_OPTION_BAD (-2)
 int analysis_getopt(struct analysis_config *cfg, int argc, char **argv, const char *shortopts,
                     const struct option *longopts);
@@ -116,10 +128,8 @@ bool analysis_read_file(struct pipeline *p, uint32_t file_index, const char *nam
 /* pipeline_drain(), with a warning when --keylog matched nothing. */
 void analysis_drain(struct pipeline *p);
 
-/* One connection as a JSON line into fp (an error object in its place if it
- * is larger than the JSON writer's limit). False if writing failed. */
-bool json_conn_line(struct jsonw *w, FILE *fp, const struct conn *c, const struct diagnosis *dg,
-                    const struct report_inputs *in);
+/* --json-detail: "compact" or "full". False (message printed) otherwise. */
+bool parse_json_detail(const char *arg, enum json_detail *out);
 
 /* --fail-on: "never" gives SEV_COUNT. False (message printed) for a bad value. */
 bool parse_fail_on(const char *arg, int *out);

@@ -25,6 +25,7 @@ static const struct completion_command commands[] = {
     {"tui", "the curses view of capture files", tui_long_options, tui_short_options},
     {"live", "capture from an interface", live_long_options, live_short_options},
     {"diff", "what differs between a good and a bad capture", diff_long_options, diff_short_options},
+    {"servers", "the estate report of a state file", servers_long_options, servers_short_options},
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 

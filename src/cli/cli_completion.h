@@ -18,6 +18,8 @@ extern const struct option live_long_options[];
 extern const char live_short_options[];
 extern const struct option diff_long_options[];
 extern const char diff_short_options[];
+extern const struct option servers_long_options[];
+extern const char servers_short_options[];
 
 /* argv[0] is "completion", argv[1] the shell. Returns the exit status. */
 int cmd_completion(int argc, char **argv);

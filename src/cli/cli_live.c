@@ -19,9 +19,11 @@
 #include "capture_live.h"
 #include "cli_analysis.h"
 #include "cli_completion.h"
+#include "cli_metrics.h"
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_tui.h"
+#include "report_text.h"
 #include "tui.h"
 
 /* Drops are reported on stderr at most this often while they go on. */
@@ -48,6 +50,10 @@ static void usage(FILE *fp)
 	        "  --list               list the interfaces that can be captured, then exit\n"
 	        "  --json               one JSON object per connection, then a summary object\n"
 	        "  --json-file FILE     also append JSON Lines to FILE; SIGHUP reopens it (logrotate)\n"
+	        "  --json-detail LEVEL  compact (the default: each certificate once a day, as its own\n"
+	        "                       line) or full (ClientHello, ServerHello, timeline inline)\n"
+	        "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (PORT\n"
+	        "                       alone: 127.0.0.1); handshakes, findings, drops, memory\n"
 	        "  --tui                the curses view, filled as connections are decided (q stops)\n"
 	        "  --no-summary         leave out the summary\n"
 	        "  --fail-on SEVERITY   exit 1 when a finding is at least SEVERITY (default: never)\n"
@@ -82,13 +88,14 @@ static void on_reopen_signal(int sig)
 
 struct live_output {
 	bool json;
-	struct jsonw w;
+	struct json_report *jr; /* --json */
 	struct report_inputs inputs;
 	bool write_failed;
 	/* --json-file: touched by the writer thread, then by the main thread after the drain. */
 	const char *json_path;
 	FILE *json_file;
-	struct jsonw wf;
+	struct json_report *jrf;
+	struct metrics *metrics; /* --metrics, else NULL */
 };
 
 /* Open (append: a restart adds to the day's file) the --json-file; false with the reason printed. */
@@ -111,6 +118,7 @@ static void json_file_reopen_if_asked(struct live_output *o)
 	if (o->json_file && fclose(o->json_file) != 0)
 		o->write_failed = true;
 	o->json_file = NULL;
+	json_report_restart(o->jrf); /* the new file gets its own certificate lines */
 	if (!json_file_open(o))
 		o->write_failed = true;
 }
@@ -120,8 +128,10 @@ static void json_file_reopen_if_asked(struct live_output *o)
 static void write_record(const struct conn *c, const struct diagnosis *dg, void *user)
 {
 	struct live_output *o = user;
+	if (o->metrics)
+		metrics_count_record(o->metrics, c, dg);
 	if (o->json) {
-		if (!json_conn_line(&o->w, stdout, c, dg, &o->inputs))
+		if (!json_report_conn(o->jr, stdout, c, dg, &o->inputs))
 			o->write_failed = true;
 	} else {
 		report_text_brief(stdout, c, dg, &o->inputs);
@@ -130,7 +140,7 @@ static void write_record(const struct conn *c, const struct diagnosis *dg, void 
 		o->write_failed = true;
 	json_file_reopen_if_asked(o);
 	if (o->json_file &&
-	    (!json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs) || fflush(o->json_file) != 0))
+	    (!json_report_conn(o->jrf, o->json_file, c, dg, &o->inputs) || fflush(o->json_file) != 0))
 		o->write_failed = true;
 }
 
@@ -204,6 +214,15 @@ static bool warning_due(struct drop_watch *dw, uint64_t count, int64_t now)
 	return true;
 }
 
+/* The interface's frames and capture span, as the summary reads a file's. */
+static void info_take_counters(struct capture_info *info, const struct live_counters *k)
+{
+	info->frames = k->frames;
+	info->timed_frames = k->timed_frames;
+	info->first_ts_ns = k->first_ts_ns;
+	info->last_ts_ns = k->last_ts_ns;
+}
+
 static void watch_drops(struct drop_watch *dw, const struct live_counters *k, int64_t now)
 {
 	uint64_t dropped = k->dropped_by_kernel + k->dropped_by_interface;
@@ -233,6 +252,7 @@ struct live_run {
 	struct engine *engine;
 	struct pipeline *analysis;
 	struct tui_model *model; /* --tui, else NULL */
+	struct metrics *metrics; /* --metrics, else NULL */
 	const char *interface;
 	long long duration_s, count;
 	int status;
@@ -247,6 +267,19 @@ static void show_counters(struct live_run *r, const char *state, const struct li
 	         (unsigned long long)k->received, (unsigned long long)dropped,
 	         dropped ? " (connections may be missed)" : "");
 	tui_model_set_status(r->model, text); /* the view redraws only if the text changed */
+}
+
+/* What a scrape of --metrics shows of the capture. */
+static void set_metrics(struct live_run *r, const struct live_counters *k)
+{
+	struct metrics_capture mc = {.packets_received = k->received,
+	                             .dropped_by_kernel = k->dropped_by_kernel,
+	                             .dropped_by_interface = k->dropped_by_interface,
+	                             .records_dropped = pipeline_records_dropped(r->analysis),
+	                             .flow_memory = engine_memory(r->engine),
+	                             .flow_memory_peak = engine_stats(r->engine)->memory_peak,
+	                             .flow_memory_cap = engine_memory_cap(r->engine)};
+	metrics_set_capture(r->metrics, &mc);
 }
 
 /* Until a signal, q, --duration, --count, or the capture fails (EXIT_USAGE, r->err set). */
@@ -267,6 +300,8 @@ static int capture_loop(struct live_run *r)
 			return EXIT_USAGE;
 		}
 		live_counters_get(r->lc, &k);
+		if (r->metrics)
+			set_metrics(r, &k);
 		/* Every poll, not only every LIVE_STATUS_NS: records go while a reader stalls. */
 		watch_records(&records, pipeline_records_dropped(r->analysis), now);
 		if (r->count && k.frames >= (uint64_t)r->count)
@@ -333,6 +368,8 @@ enum live_option_code {
 	OPT_LIST,
 	OPT_TUI,
 	OPT_JSON_FILE,
+	OPT_JSON_DETAIL,
+	OPT_METRICS,
 };
 
 /* The options of `live`, also the source of the shell completions (cli_completion.c). */
@@ -347,6 +384,8 @@ const struct option live_long_options[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"json", no_argument, NULL, OPT_JSON},
     {"json-file", required_argument, NULL, OPT_JSON_FILE},
+    {"json-detail", required_argument, NULL, OPT_JSON_DETAIL},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -368,13 +407,14 @@ int cmd_live(int argc, char **argv)
 	const char *color = "auto";
 	long long duration_s = 0, count = 0, v;
 	bool summary = true, list = false, tui = false;
+	const char *metrics_spec = NULL;
+	struct metrics_server *metrics_server = NULL;
 	struct tui_model *model = NULL;
 	int fail_on = SEV_COUNT;
 	int status = 0;
 	int c;
 	char err[1200];
-	jw_init(&o.w);
-	jw_init(&o.wf);
+	enum json_detail detail = JSON_DETAIL_COMPACT;
 	if (!analysis_config_init(&cfg, argc)) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
@@ -423,8 +463,17 @@ int cmd_live(int argc, char **argv)
 		case OPT_JSON_FILE:
 			o.json_path = optarg;
 			break;
+		case OPT_JSON_DETAIL:
+			if (!parse_json_detail(optarg, &detail)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+			break;
 		case OPT_TUI:
 			tui = true;
+			break;
+		case OPT_METRICS:
+			metrics_spec = optarg;
 			break;
 		case OPT_NO_SUMMARY:
 			summary = false;
@@ -477,12 +526,29 @@ int cmd_live(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (tui && metrics_spec) {
+		fprintf(stderr, "tlsscope: live: --tui and --metrics cannot be used together\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (metrics_spec && !(o.metrics = metrics_new())) {
+		fprintf(stderr, "tlsscope: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (tui && !cli_tui_need_terminal("live --tui")) {
 		status = EXIT_USAGE;
 		goto out;
 	}
 	if (!cli_output_not_input("--write", lo.write_path, cfg.read_files, cfg.read_file_count) ||
 	    !cli_output_not_input("--json-file", o.json_path, cfg.read_files, cfg.read_file_count)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	o.jr = json_report_new(detail, true);
+	o.jrf = json_report_new(detail, true);
+	if (!o.jr || !o.jrf) {
+		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -513,8 +579,9 @@ int cmd_live(int argc, char **argv)
 	}
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
-	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
-	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
+	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. glibc
+	 * defines it as an unsigned 0x80000000 for the int sa_flags: the cast is the bit. */
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = (int)SA_RESETHAND};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -530,6 +597,11 @@ int cmd_live(int argc, char **argv)
 	sigaddset(&stop_set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
 	a = tui ? analysis_start(&cfg, cli_tui_sink, model) : analysis_start(&cfg, write_record, &o);
+	if (a && metrics_spec && !(metrics_server = metrics_server_start(metrics_spec, o.metrics))) {
+		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	if (!a) {
 		status = EXIT_USAGE;
@@ -544,6 +616,7 @@ int cmd_live(int argc, char **argv)
 	                       .engine = e,
 	                       .analysis = a,
 	                       .model = model,
+	                       .metrics = o.metrics,
 	                       .interface = lo.interface,
 	                       .duration_s = duration_s,
 	                       .count = count};
@@ -555,24 +628,19 @@ int cmd_live(int argc, char **argv)
 	}
 	live_counters_get(lc, &counters);
 	counters.records_dropped = pipeline_records_dropped(a);
-	info.frames = counters.frames;
-	info.timed_frames = counters.timed_frames;
-	info.first_ts_ns = counters.first_ts_ns;
-	info.last_ts_ns = counters.last_ts_ns;
+	info_take_counters(&info, &counters);
 	o.inputs.capture = &counters;
 	if (summary) {
 		const struct ts_stats *stats = engine_stats(e);
 		if (o.json) {
-			report_json_summary(&o.w, stats, &o.inputs);
-			if (!jw_flush_line(&o.w, stdout))
+			if (!json_report_summary(o.jr, stdout, stats, &o.inputs))
 				o.write_failed = true;
 		} else {
 			report_text_summary(stdout, stats, &o.inputs);
 		}
 		json_file_reopen_if_asked(&o);
 		if (o.json_file) {
-			report_json_summary(&o.wf, stats, &o.inputs);
-			if (!jw_flush_line(&o.wf, o.json_file))
+			if (!json_report_summary(o.jrf, o.json_file, stats, &o.inputs))
 				o.write_failed = true;
 		}
 	}
@@ -593,13 +661,15 @@ int cmd_live(int argc, char **argv)
 	if (status == 0 && fail_on < SEV_COUNT && pipeline_worst(a) >= fail_on)
 		status = EXIT_FINDINGS;
 out:
+	metrics_server_stop(metrics_server);
 	pipeline_free(a); /* before the model: the writer thread feeds it */
 	tui_model_free(model);
 	live_close(lc);
 	if (o.json_file)
 		fclose(o.json_file);
-	jw_free(&o.w);
-	jw_free(&o.wf);
+	json_report_free(o.jr);
+	json_report_free(o.jrf);
+	metrics_free(o.metrics); /* after the writer thread and the server's */
 	analysis_config_free(&cfg);
 	return status;
 }

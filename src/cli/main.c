@@ -19,9 +19,11 @@
 #include "cli_version.h"
 #include "cli_live.h"
 #include "cli_diff.h"
+#include "cli_servers.h"
 #include "cli_same_file.h"
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 #include "report_html.h"
 #include "report_rollup.h"
 
@@ -29,11 +31,11 @@
 struct analyze_outputs {
 	bool json;
 	FILE *out;
-	struct jsonw w;
+	struct json_report *jr; /* --json */
 	struct report_inputs inputs;
 	bool write_failed;
 	FILE *json_file; /* --json-file: JSON Lines there as well */
-	struct jsonw wf;
+	struct json_report *jrf;
 	struct cert_export export; /* --export-certs */
 	struct text_report *text;  /* the text report being gathered (text mode) */
 	struct html_report *html;  /* --html: the page being gathered */
@@ -46,6 +48,7 @@ static void usage(FILE *fp)
 	        "usage: tlsscope analyze [options] FILE...   (FILE may be - for standard input)\n"
 	        "       tlsscope tui [analysis options] FILE...   (the curses view; tlsscope tui --help)\n"
 	        "       tlsscope diff [options] GOOD BAD     (what differs; tlsscope diff --help)\n"
+	        "       tlsscope servers --state FILE [--json] [--html FILE]   (the estate report)\n"
 	        "%s"
 	        "       tlsscope --version | --help\n"
 	        "\n"
@@ -56,6 +59,8 @@ static void usage(FILE *fp)
 	        "  --problems-only      text report: leave out the healthy connections\n"
 	        "  --color=WHEN         text report colours: auto (a terminal), always, never\n"
 	        "  --json-file FILE     also write JSON Lines to FILE (with the text report on stdout)\n"
+	        "  --json-detail LEVEL  compact (the default: certificates once, as their own lines)\n"
+	        "                       or full (ClientHello, ServerHello, timeline, certificates inline)\n"
 	        "  --html FILE          also write a self-contained HTML report to FILE (charts, a\n"
 	        "                       sortable table, handshake ladders, certificate chains)\n"
 	        "  --export-certs DIR   write each distinct certificate to DIR/<sha256>.pem and\n"
@@ -71,12 +76,12 @@ static void write_conn(const struct conn *c, const struct diagnosis *dg, void *u
 {
 	struct analyze_outputs *o = user;
 	if (o->json) {
-		if (!json_conn_line(&o->w, o->out, c, dg, &o->inputs))
+		if (!json_report_conn(o->jr, o->out, c, dg, &o->inputs))
 			o->write_failed = true;
 	} else {
 		text_report_add(o->text, c, dg, &o->inputs);
 	}
-	if (o->json_file && !json_conn_line(&o->wf, o->json_file, c, dg, &o->inputs))
+	if (o->json_file && !json_report_conn(o->jrf, o->json_file, c, dg, &o->inputs))
 		o->write_failed = true;
 	html_report_add(o->html, c, dg, &o->inputs);
 	rollup_add(o->rollup, c, dg);
@@ -112,7 +117,7 @@ static void catch_stop_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_flags = (int)SA_RESETHAND; /* glibc's unsigned 0x80000000 into an int: the same bit */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -170,6 +175,7 @@ enum analyze_option_code {
 	OPT_COLOR,
 	OPT_EXPORT_CERTS,
 	OPT_HTML,
+	OPT_JSON_DETAIL,
 };
 
 /* The options of `analyze`, also the source of the shell completions (cli_completion.c). */
@@ -179,6 +185,7 @@ const struct option analyze_long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
     {"json-file", required_argument, NULL, OPT_JSON_FILE},
+    {"json-detail", required_argument, NULL, OPT_JSON_DETAIL},
     {"html", required_argument, NULL, OPT_HTML},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"problems-only", no_argument, NULL, OPT_PROBLEMS_ONLY},
@@ -198,6 +205,7 @@ static int cmd_analyze(int argc, char **argv)
 	FILE *html_fp = NULL;
 	bool problems_only = false, summary = true;
 	int fail_on = SEV_ERROR;
+	enum json_detail detail = JSON_DETAIL_COMPACT;
 	char err[1200];
 	int status = 0;
 	int c;
@@ -226,6 +234,12 @@ static int cmd_analyze(int argc, char **argv)
 			break;
 		case OPT_HTML:
 			html_file = optarg;
+			break;
+		case OPT_JSON_DETAIL:
+			if (!parse_json_detail(optarg, &detail)) {
+				status = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_PROBLEMS_ONLY:
 			problems_only = true;
@@ -312,9 +326,9 @@ static int cmd_analyze(int argc, char **argv)
 	o.inputs.names = (const char **)(argv + optind);
 	o.inputs.count = nfiles;
 	o.inputs.info = calloc(nfiles, sizeof(*o.inputs.info));
-	jw_init(&o.w);
-	jw_init(&o.wf);
-	if (!o.inputs.info) {
+	o.jr = json_report_new(detail, false);
+	o.jrf = json_report_new(detail, false);
+	if (!o.inputs.info || !o.jr || !o.jrf) {
 		fprintf(stderr, "tlsscope: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
@@ -351,13 +365,11 @@ static int cmd_analyze(int argc, char **argv)
 	o.inputs.rollup = o.rollup;
 	if (summary) {
 		if (o.json) {
-			report_json_summary(&o.w, stats, &o.inputs);
-			if (!jw_flush_line(&o.w, o.out))
+			if (!json_report_summary(o.jr, o.out, stats, &o.inputs))
 				o.write_failed = true;
 		}
 		if (o.json_file) {
-			report_json_summary(&o.wf, stats, &o.inputs);
-			if (!jw_flush_line(&o.wf, o.json_file))
+			if (!json_report_summary(o.jrf, o.json_file, stats, &o.inputs))
 				o.write_failed = true;
 		}
 	}
@@ -402,8 +414,8 @@ static int cmd_analyze(int argc, char **argv)
 out:
 	/* One way out, so every early error frees what was made before it. */
 	pipeline_free(a);
-	jw_free(&o.w);
-	jw_free(&o.wf);
+	json_report_free(o.jr);
+	json_report_free(o.jrf);
 	text_report_discard(o.text);
 	html_report_discard(o.html);
 	rollup_free(o.rollup);
@@ -441,6 +453,8 @@ int main(int argc, char **argv)
 		return cmd_live(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "servers"))
+		return cmd_servers(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "completion")) /* hidden: the build makes the installed completions */
 		return cmd_completion(argc - 1, argv + 1);
 	fprintf(stderr, "tlsscope: unknown command '%s'\n", argv[1]);

@@ -22,6 +22,12 @@
 	1000000000LL /* live: a finished handshake is called established after this long                     \
 	                without client data or close (a client that rejects the server                       \
 	                closes within milliseconds) */
+/* A connection closed by both FINs or a RST is remembered this long, so that
+ * a segment still in flight (a retransmission, data racing the RST) is
+ * counted as late, not taken for a new connection: Linux's TIME_WAIT
+ * (TCP_TIMEWAIT_LEN, 60 s). A SYN ends the wait at once. */
+#define FLOW_LINGER_NS (60LL * 1000000000LL)
+#define FLOW_LINGER_MAX 4096 /* closed connections remembered at once; the oldest is forgotten first */
 
 /* Capture time. A frame dated this far past the running clock is an
  * anomaly read at the running time (one forged far-future frame would
@@ -73,13 +79,31 @@
 	16                       /* separate pieces tracked per CRYPTO stream (Chrome scatters its           \
 	                            ClientHello over a dozen frames) */
 #define QUIC_MAX_CLOSE_REASON 64 /* CONNECTION_CLOSE reason phrase bytes kept */
+#define QUIC_MAX_VN_VERSIONS 16  /* versions kept from a Version Negotiation packet (servers offer a few) */
 
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
+/* Per certificate, past what real certificates reach: a certificate over one
+ * is listed by its fingerprints with parsed false and parse_error
+ * "oversized: ..." (counted in the summary's memory.certificates.oversized),
+ * so a crafted one cannot make parsing cost megabytes. The chain's length is
+ * capped by TLS_MAX_CERTS_PER_MSG and TLS_MAX_CERT_BYTES (certificates_state "cut"). */
+#define X509_MAX_DER_BYTES                                                                                   \
+	(64u << 10) /* the largest post-quantum ones (an SLH-DSA-SHA2-256f signature is 49,856 bytes,        \
+	               FIPS 205) stay below; a web PKI leaf is 1-3 KiB */
+/* subjectAltName names: public CAs sell at most 100-250 per certificate */
+#define X509_MAX_SAN_ENTRIES 1024
+#define X509_MAX_EXTENSIONS 64 /* a web PKI leaf carries about 10 */
 /* verified chains remembered (key: the chain and its validity window) */
 #define TRUST_CACHE_MAX_ENTRIES 4096
+#define TRUST_CACHE_MIN_ENTRIES 64 /* ... and at least this many, whatever the budget */
 /* certificates in a verified chain (OpenSSL allows depth 100; 16 is ample) */
 #define TLS_MAX_CHAIN_BUILT 16
+/* certificates the JSON writer remembers as already written (~100 bytes each); past it
+ * it forgets them all and writes each again before its next reference */
+#define JSON_CERT_TABLE_MAX_ENTRIES (1u << 17)
+/* --json-detail full: bytes of formatted certificate objects kept for reuse */
+#define JSON_CERT_MEMO_MAX_BYTES (8u << 20)
 
 /* Key log (--keylog) and decryption of the handshake with it. */
 #define KEYLOG_MAX_FILE_BYTES                                                                                \
@@ -92,6 +116,18 @@
 
 /* Connection record. */
 #define CONN_MAX_EVENTS 48 /* timeline entries kept per connection */
+/* NewSessionTicket tickets kept per connection for linking resumptions: OpenSSL servers send 2 after
+ * a TLS 1.3 handshake, one in TLS 1.2 (SSL_CTX_set_num_tickets); a client resumes with one of them. */
+#define CONN_MAX_TICKETS 4
+/* Sessions (session IDs and tickets) remembered per run to link a resumption to the full handshake
+ * that created it; the oldest is forgotten first (a capture's resumptions follow soon after). */
+#define RESUME_MAX_SESSIONS 4096
+/* CertificateRequest certificate_authorities kept: a server names its client CAs (a handful in
+ * practice; a public bundle's 140 names would be 20 KiB), each DER DistinguishedName under
+ * TLS_MAX_CA_NAME_LEN, all together under TLS_MAX_CA_NAME_BYTES; the rest are counted. */
+#define TLS_MAX_CA_NAMES 16
+#define TLS_MAX_CA_NAME_LEN 1024
+#define TLS_MAX_CA_NAME_BYTES 4096
 
 /* Outputs. */
 /* connections drawn in the HTML report, the worst first: about 7 KB and 150 DOM

@@ -13,7 +13,8 @@
 
 struct keylog {
 	struct keylog_entry **buckets;
-	size_t nbuckets; /* a power of two */
+	size_t nbuckets;    /* a power of two */
+	size_t max_entries; /* KEYLOG_MAX_ENTRIES, or fewer under keylog_set_max_bytes() */
 	struct keylog_stats stats;
 };
 
@@ -39,6 +40,7 @@ struct keylog *keylog_new(void)
 	if (!kl)
 		return NULL;
 	kl->nbuckets = 256;
+	kl->max_entries = KEYLOG_MAX_ENTRIES;
 	kl->buckets = calloc(kl->nbuckets, sizeof(*kl->buckets));
 	if (!kl->buckets) {
 		free(kl);
@@ -66,6 +68,26 @@ void keylog_free(struct keylog *kl)
 const struct keylog_stats *keylog_stats(const struct keylog *kl)
 {
 	return &kl->stats;
+}
+
+/* An entry and its share of the bucket array (at most one bucket per entry, twice after a grow). */
+#define KEYLOG_ENTRY_BYTES (sizeof(struct keylog_entry) + 2 * sizeof(struct keylog_entry *))
+
+void keylog_set_max_bytes(struct keylog *kl, size_t max_bytes)
+{
+	size_t n = max_bytes / KEYLOG_ENTRY_BYTES;
+	kl->max_entries = n < KEYLOG_MAX_ENTRIES ? n : KEYLOG_MAX_ENTRIES;
+}
+
+size_t keylog_max_entries(const struct keylog *kl)
+{
+	return kl->max_entries;
+}
+
+size_t keylog_bytes(const struct keylog *kl)
+{
+	return sizeof(*kl) + kl->nbuckets * sizeof(*kl->buckets) +
+	       (size_t)kl->stats.entries * sizeof(struct keylog_entry);
 }
 
 /* The whole random, keyed (ts_hash.h): a key log is a file anyone can
@@ -197,7 +219,7 @@ enum keylog_line keylog_add_line(struct keylog *kl, const char *line, size_t len
 
 	struct keylog_entry *e = (struct keylog_entry *)keylog_find(kl, random);
 	if (!e) {
-		if (kl->stats.entries >= KEYLOG_MAX_ENTRIES) {
+		if (kl->stats.entries >= kl->max_entries) {
 			kl->stats.dropped++;
 			return KEYLOG_LINE_FULL;
 		}

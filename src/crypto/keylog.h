@@ -56,7 +56,7 @@ struct keylog_stats {
 	uint64_t first_bad_line; /* line number of the first of them (1-based), 0 if none */
 	uint64_t duplicates;     /* a secret given again for the same client random (the last wins) */
 	uint64_t entries;        /* distinct client randoms */
-	uint64_t dropped;        /* lines not kept because KEYLOG_MAX_ENTRIES was reached */
+	uint64_t dropped;        /* lines not kept: keylog_max_entries() was reached */
 	bool file_cut;           /* the file was longer than KEYLOG_MAX_FILE_BYTES: the rest was not read */
 };
 
@@ -66,7 +66,7 @@ enum keylog_line {
 	KEYLOG_LINE_SKIPPED,    /* blank or comment */
 	KEYLOG_LINE_UNKNOWN,    /* well-formed, label not used */
 	KEYLOG_LINE_BAD,        /* does not parse */
-	KEYLOG_LINE_FULL,       /* KEYLOG_MAX_ENTRIES reached */
+	KEYLOG_LINE_FULL,       /* keylog_max_entries() reached */
 	KEYLOG_LINE_NOMEM
 };
 
@@ -74,6 +74,15 @@ struct keylog;
 
 struct keylog *keylog_new(void);
 void keylog_free(struct keylog *kl);
+
+/* Keep at most the client randoms that fit in max_bytes (the key-log part
+ * of the memory budget, ts_budget.h), and never more than KEYLOG_MAX_ENTRIES;
+ * lines for new randoms past that are dropped (counted). Before loading. */
+void keylog_set_max_bytes(struct keylog *kl, size_t max_bytes);
+size_t keylog_max_entries(const struct keylog *kl);
+
+/* Heap bytes held: the entries and the table. */
+size_t keylog_bytes(const struct keylog *kl);
 
 /* One line (without its newline; a trailing '\r' is ignored). Counted in the stats. */
 enum keylog_line keylog_add_line(struct keylog *kl, const char *line, size_t len);

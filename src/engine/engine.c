@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy_protocol.h"
 #include "quic_session.h"
 #include "tls_session.h"
 #include "tls_session_decrypt.h"
@@ -29,7 +30,9 @@ struct engine {
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
-	size_t quic_flows;     /* live QUIC flows: short-header packets are looked up only if any */
+	size_t quic_flows; /* live QUIC flows: short-header packets are looked up only if any */
+	size_t quic_mem;   /* their share of mem (the budget's quic part) */
+	struct flow *quic_newest, *quic_oldest; /* live QUIC flows by activity, for eviction */
 	uint8_t *quic_scratch; /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
 };
 
@@ -49,6 +52,12 @@ struct engine *engine_new(const struct engine_options *opts, engine_conn_fn on_c
 	if (e->opts.handshake_timeout_s > e->opts.idle_timeout_s)
 		e->opts.handshake_timeout_s =
 		    e->opts.idle_timeout_s; /* a shorter --idle-timeout applies to both */
+	ts_budget_init(&e->stats.budget, e->opts.memory_cap);
+	if (e->opts.keylog) {
+		const struct keylog_stats *ks = keylog_stats(e->opts.keylog);
+		ts_budget_set(&e->stats.budget, TS_BUDGET_KEYLOG, keylog_bytes(e->opts.keylog), ks->entries);
+		ts_budget_count(&e->stats.budget, TS_BUDGET_KEYLOG_DROPPED, ks->dropped);
+	}
 	e->on_conn = on_conn;
 	e->user = user;
 	if (!flow_table_init(&e->table, 1024)) {
@@ -69,16 +78,104 @@ const struct ts_stats *engine_stats(const struct engine *e)
 	return &e->stats;
 }
 
+size_t engine_memory(const struct engine *e)
+{
+	return e->mem;
+}
+
+size_t engine_memory_cap(const struct engine *e)
+{
+	return e->opts.memory_cap;
+}
+
+struct ts_budget *engine_budget(struct engine *e)
+{
+	return &e->stats.budget;
+}
+
+/* The flows part of the budget follows mem. */
+static void budget_flows(struct engine *e)
+{
+	ts_budget_set(&e->stats.budget, TS_BUDGET_FLOWS, e->mem, e->table.count);
+	ts_budget_set(&e->stats.budget, TS_BUDGET_QUIC, e->quic_mem, e->quic_flows);
+}
+
+static void quic_unlink(struct engine *e, struct flow *f)
+{
+	if (f->quic_newer)
+		f->quic_newer->quic_older = f->quic_older;
+	else
+		e->quic_newest = f->quic_older;
+	if (f->quic_older)
+		f->quic_older->quic_newer = f->quic_newer;
+	else
+		e->quic_oldest = f->quic_newer;
+	f->quic_newer = f->quic_older = NULL;
+}
+
+static void quic_push_newest(struct engine *e, struct flow *f)
+{
+	f->quic_newer = NULL;
+	f->quic_older = e->quic_newest;
+	if (e->quic_newest)
+		e->quic_newest->quic_newer = f;
+	else
+		e->quic_oldest = f;
+	e->quic_newest = f;
+}
+
 struct delivery {
 	struct flow *flow;
 	uint8_t dir;
 	struct tls_stream_sink sink;
 };
 
+/*
+ * A PROXY protocol header (proxy_protocol.h) that a load balancer put before
+ * the client's first bytes: read into the record and stripped, so the TLS
+ * behind it starts the stream. Only a header whole in the first delivery is
+ * taken (a load balancer writes it at once); otherwise the bytes go on as
+ * they are. Returns the bytes to strip.
+ */
+static size_t strip_proxy_header(struct flow *f, uint8_t dir, const uint8_t *data, size_t len)
+{
+	const struct tls_stream *s = &f->tls[dir];
+	struct conn *c = &f->conn;
+	if (dir != c->client_dir || c->proxied.version || s->state != TLS_STREAM_DETECT || s->scanned ||
+	    s->probe_have || s->records)
+		return 0;
+	struct proxy_header h;
+	if (proxy_protocol_parse(data, len, &h) != PROXY_OK)
+		return 0;
+	c->proxied.version = h.version;
+	c->proxied.has_address = h.has_address;
+	if (h.has_address) {
+		struct ts_addr *a = &c->proxied.addr;
+		memset(a, 0, sizeof(*a));
+		if (h.family == 4) {
+			a->bytes[10] = a->bytes[11] = 0xff; /* ::ffff:a.b.c.d, as decode.h stores IPv4 */
+			memcpy(a->bytes + 12, h.src, 4);
+		} else {
+			memcpy(a->bytes, h.src, 16);
+		}
+		a->family = h.family;
+		c->proxied.port = h.src_port;
+	}
+	return h.length;
+}
+
 static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
 {
 	struct delivery *d = ctx;
 	struct flow *f = d->flow;
+	size_t strip = strip_proxy_header(f, d->dir, data, len);
+	if (strip) {
+		data += strip;
+		len -= strip;
+		flags |= REASM_SEGMENT_START; /* what the header wrapped starts here */
+		if (!len)
+			return;
+	}
 	tls_stream_feed(&f->tls[d->dir], data, len, flags & REASM_SEGMENT_START, flags & REASM_AFTER_GAP,
 	                &d->sink, &f->mem);
 }
@@ -168,16 +265,6 @@ static void stop_buffering(struct flow *f)
 	}
 }
 
-/* Heap bytes of the record itself (hellos, certificates), as counted in flow->mem. */
-static size_t record_heap_bytes(const struct conn *c)
-{
-	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
-	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
-	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
-	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) + c->server_certs.blob_len +
-	       c->client_certs.blob_len;
-}
-
 /* Live: hand on the decided record now; the flow keeps its counters and
  * timeline (to end quietly later) but gives its hellos and certificates away. */
 static void report_open(struct engine *e, struct flow *f)
@@ -186,7 +273,7 @@ static void report_open(struct engine *e, struct flow *f)
 	struct conn rec;
 	size_t before = f->mem;
 	grace_unlink(e, f);
-	f->mem -= record_heap_bytes(c);
+	f->mem -= conn_heap_bytes(c); /* counted in flow->mem */
 	conn_move(&rec, c);
 	c->server_certs.blob_len = c->client_certs.blob_len = 0;
 	record_reassembly(f, &rec);
@@ -265,6 +352,8 @@ static void flow_end(struct engine *e, struct flow *f)
 		free(f->quic);
 		f->mem -= sizeof(*f->quic);
 		e->quic_flows--;
+		e->quic_mem -= before;
+		quic_unlink(e, f);
 	}
 	tls_session_free(f);
 	tls_session_decrypt_free(f);
@@ -273,6 +362,7 @@ static void flow_end(struct engine *e, struct flow *f)
 	e->mem -= before;
 	flow_table_remove(&e->table, &f->node);
 	free(f);
+	budget_flows(e);
 }
 
 static struct flow *flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
@@ -328,16 +418,32 @@ static void expire_idle(struct engine *e)
 	}
 }
 
+static void evict(struct engine *e, struct flow *f, enum ts_budget_reason why)
+{
+	conn_add_anomaly(&f->conn, ANOM_EVICTED);
+	e->stats.evicted++;
+	ts_budget_count(&e->stats.budget, why, 1);
+	flow_end(e, f);
+}
+
+/* Past the flows part's cap the least recently active connection ends;
+ * past the QUIC part's, the least recently active QUIC flow (a flood of
+ * Initials from made-up addresses evicts itself, not the TCP connections). */
 static void evict_for_memory(struct engine *e, struct flow *keep)
 {
+	const struct ts_budget *b = &e->stats.budget;
 	struct flow_node *n;
-	while (e->mem > e->opts.memory_cap && (n = flow_table_oldest(&e->table)) != NULL &&
-	       n != &keep->node) {
-		struct flow *f = (struct flow *)n;
-		conn_add_anomaly(&f->conn, ANOM_EVICTED);
-		e->stats.evicted++;
-		flow_end(e, f);
-	}
+	while (e->quic_mem > b->part[TS_BUDGET_QUIC].cap && e->quic_oldest && e->quic_oldest != keep)
+		evict(e, e->quic_oldest, TS_BUDGET_QUIC_EVICTED);
+	while (e->mem > b->part[TS_BUDGET_FLOWS].cap && (n = flow_table_oldest(&e->table)) != NULL &&
+	       n != &keep->node)
+		evict(e, (struct flow *)n, TS_BUDGET_FLOW_EVICTED);
+}
+
+static bool over_memory(const struct engine *e)
+{
+	const struct ts_budget *b = &e->stats.budget;
+	return e->mem > b->part[TS_BUDGET_FLOWS].cap || e->quic_mem > b->part[TS_BUDGET_QUIC].cap;
 }
 
 /* A packet of the flow from `dir`: the clock and the side's counters. */
@@ -355,8 +461,11 @@ static struct conn_side *count_packet(struct flow *f, const struct packet *p, ui
 static void account_memory(struct engine *e, const struct flow *f, size_t mem_before)
 {
 	e->mem += f->mem - mem_before;
+	if (f->quic)
+		e->quic_mem += f->mem - mem_before;
 	if (e->mem > e->stats.memory_peak)
 		e->stats.memory_peak = e->mem;
+	budget_flows(e);
 }
 
 /* Start this direction's byte stream if nothing else has. */
@@ -377,6 +486,29 @@ static void start_stream(struct flow *f, uint8_t dir, const struct packet *p)
 	reasm_start(r, p->seq);
 }
 
+/* A SYN-ACK from dir after the first one, with another ISN, before any data
+ * from dir: the peer's next ACK decides between them (the latest one kept). */
+static void note_synack(struct flow *f, uint8_t dir, uint32_t isn)
+{
+	const struct reasm_dir *r = &f->reasm[dir];
+	if (r->started && r->next_seq != isn + 1 && !f->conn.side[dir].payload_bytes) {
+		f->synack_alt = (uint8_t)(1 + dir);
+		f->synack_alt_isn = isn;
+	}
+}
+
+/* An ACK from dir: if it takes the peer's other SYN-ACK, the peer's stream
+ * starts after that one. Decided by the first ACK after it. */
+static void follow_acked_synack(struct flow *f, uint8_t dir, uint32_t ack)
+{
+	uint8_t peer = dir ^ 1;
+	if (f->synack_alt != 1 + peer)
+		return;
+	f->synack_alt = 0;
+	if (ack == f->synack_alt_isn + 1 && !f->conn.side[peer].payload_bytes)
+		reasm_start(&f->reasm[peer], ack); /* nothing queued: the peer sent no data yet */
+}
+
 static void tcp_packet(struct engine *e, const struct packet *p)
 {
 	struct flow_key key;
@@ -387,11 +519,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 	bool syn_only = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 
 	if (f && syn_only) {
-		/* A new SYN on a tuple still open: port reuse, unless it repeats the first SYN. */
+		/* A new SYN on a tuple still open: port reuse, unless it repeats the
+		 * first SYN (whose data, with TCP Fast Open, has been delivered). */
 		uint8_t dir = flow_dir(&f->node, from_lo);
 		struct conn_side *s = &f->conn.side[dir];
-		bool retransmit = s->syn && f->reasm[dir].started && f->reasm[dir].next_seq == p->seq + 1 &&
-		                  !s->payload_bytes;
+		bool retransmit =
+		    s->syn && f->reasm[dir].started &&
+		    (f->syn_data_len ? f->reasm[dir].next_seq == p->seq + 1 + f->syn_data_len
+		                     : f->reasm[dir].next_seq == p->seq + 1 && !s->payload_bytes);
 		if (!retransmit) {
 			f->conn.port_reused = true;
 			flow_end(e, f);
@@ -403,6 +538,14 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			e->stats.stray_packets++;
 			return;
 		}
+		/* Data or a SYN-ACK of a connection that has just closed: in flight
+		 * when it ended, not a new connection (which would begin with a SYN). */
+		if (!syn_only && flow_table_lingering(&e->table, &key, hash, p->ts_ns)) {
+			e->stats.late_packets++;
+			return;
+		}
+		if (syn_only)
+			flow_table_unlinger(&e->table, &key, hash);
 		f = flow_new(e, p, &key, hash, from_lo);
 		if (!f)
 			return;
@@ -423,6 +566,8 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 			c->client_dir = ack ? dir ^ 1 : dir;
 			c->role_source = ROLE_FROM_SYN;
 		}
+		if (ack)
+			note_synack(f, dir, p->seq);
 		if (!f->reasm[dir].started)
 			reasm_start(&f->reasm[dir], p->seq + 1);
 	}
@@ -431,16 +576,23 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 		tls_session_sink(f, &d.sink);
 		start_stream(f, dir, p);
 		struct reasm_dir *r = &f->reasm[dir];
-		reasm_segment(r, p->seq, p->payload, p->payload_len, deliver, &d, &f->mem);
+		/* Data in a SYN (TCP Fast Open, RFC 7413) starts after the SYN's own
+		 * sequence number. */
+		uint32_t seq = p->seq + ((p->tcp_flags & TCP_SYN) ? 1u : 0u);
+		if (syn_only && !f->syn_data_len)
+			f->syn_data_len = p->payload_wire_len < 65535 ? (uint16_t)p->payload_wire_len : 65535;
+		reasm_segment(r, seq, p->payload, p->payload_len, deliver, &d, &f->mem);
 		if (p->payload_wire_len > p->payload_len) {
 			/* Snapped by the capture: the rest of the segment is lost for good. */
 			conn_add_anomaly(c, ANOM_SNAPPED);
-			if (reasm_skip_snapped(r, p->seq + (uint32_t)p->payload_len,
-			                       p->seq + (uint32_t)p->payload_wire_len))
+			if (reasm_skip_snapped(r, seq + (uint32_t)p->payload_len,
+			                       seq + (uint32_t)p->payload_wire_len))
 				tls_stream_bytes_lost(&f->tls[dir]);
 		}
 	}
 	if (p->tcp_flags & TCP_ACK) {
+		if (!(p->tcp_flags & TCP_SYN))
+			follow_acked_synack(f, dir, p->ack);
 		f->last_ack[dir] = p->ack;
 		f->ack_seen[dir] = true;
 	}
@@ -467,12 +619,13 @@ static void tcp_packet(struct engine *e, const struct packet *p)
 
 	if (s->rst || (c->side[0].fin && c->side[1].fin)) {
 		flow_end(e, f);
+		flow_table_linger(&e->table, &key, hash, p->ts_ns);
 		return;
 	}
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
 	if (e->opts.report_when_decided)
 		check_decided(e, f);
-	if (e->mem > e->opts.memory_cap)
+	if (over_memory(e))
 		evict_for_memory(e, f);
 }
 
@@ -494,6 +647,8 @@ static struct flow *quic_flow_new(struct engine *e, const struct packet *p, cons
 	f->quic = q;
 	f->mem += sizeof(*q);
 	e->mem += sizeof(*q);
+	e->quic_mem += f->mem;
+	quic_push_newest(e, f);
 	f->conn.transport = CONN_TRANSPORT_QUIC;
 	e->quic_flows++;
 	e->stats.quic_flows++;
@@ -534,8 +689,10 @@ static void udp_packet(struct engine *e, const struct packet *p)
 		flow_end(e, f); /* CONNECTION_CLOSE from both sides */
 		return;
 	}
+	quic_unlink(e, f);
+	quic_push_newest(e, f);
 	flow_table_touch(&e->table, &f->node, p->ts_ns);
-	if (e->mem > e->opts.memory_cap)
+	if (over_memory(e))
 		evict_for_memory(e, f);
 }
 
@@ -602,6 +759,8 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *frame
 	enum decode_skip why = decode_frame(dlt, frame, caplen, &p);
 	if (why != DECODE_SKIP_NONE) {
 		e->stats.skipped[why < DECODE_SKIP_COUNT ? why : DECODE_SKIP_TRUNCATED]++;
+		if (p.unsupported < DECODE_UNSUPPORTED_COUNT)
+			e->stats.unsupported_encap[p.unsupported]++; /* index 0: nothing named */
 		return;
 	}
 	p.ts_ns = frame_time(e, ts_ns);

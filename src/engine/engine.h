@@ -23,7 +23,7 @@
 #include "ts_stats.h"
 
 struct engine_options {
-	size_t memory_cap;       /* bytes of flow state; 0 = FLOW_DEFAULT_MEMORY_CAP */
+	size_t memory_cap;       /* bytes of everything held (ts_budget.h); 0 = FLOW_DEFAULT_MEMORY_CAP */
 	int idle_timeout_s;      /* 0 = FLOW_DEFAULT_IDLE_TIMEOUT_S */
 	int handshake_timeout_s; /* 0 = FLOW_HANDSHAKE_IDLE_TIMEOUT_S */
 	bool report_all;         /* report every TCP connection, not only TLS ones */
@@ -64,5 +64,12 @@ void engine_advance_time(struct engine *e, int64_t now_ns);
 void engine_flush(struct engine *e);
 
 const struct ts_stats *engine_stats(const struct engine *e);
+
+/* Bytes of flow state held now, and the cap it is kept under (--memory-cap). */
+size_t engine_memory(const struct engine *e);
+size_t engine_memory_cap(const struct engine *e);
+/* The run's memory budget (in the stats): the pipeline charges the parts it
+ * owns (certificates, verdicts, output) here. */
+struct ts_budget *engine_budget(struct engine *e);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * flow_table.c - chained hash of live flows plus an activity list.
+ * flow_table.c - chained hash of live flows plus an activity list, and the
+ * ring of recently closed keys.
  */
 #include "flow_table.h"
 
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "ts_hash.h"
+#include "ts_limits.h"
 
 bool flow_table_init(struct flow_table *t, size_t initial_buckets)
 {
@@ -24,6 +26,8 @@ bool flow_table_init(struct flow_table *t, size_t initial_buckets)
 void flow_table_destroy(struct flow_table *t)
 {
 	free(t->buckets);
+	free(t->linger);
+	free(t->linger_buckets);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -142,4 +146,86 @@ void flow_table_touch(struct flow_table *t, struct flow_node *n, int64_t ts_ns)
 	n->lru_prev = t->lru_tail;
 	t->lru_tail->lru_next = n;
 	t->lru_tail = n;
+}
+
+/* The closed-key ring: FLOW_LINGER_MAX slots used in order, each bucket a
+ * chain of slot indexes (+ 1), so a lookup costs a chain walk however many
+ * keys are remembered. The hash is the flow's own (keyed). */
+_Static_assert((FLOW_LINGER_MAX & (FLOW_LINGER_MAX - 1)) == 0, "FLOW_LINGER_MAX is a power of two");
+
+static uint32_t *linger_head(const struct flow_table *t, uint32_t hash)
+{
+	return &t->linger_buckets[hash & (FLOW_LINGER_MAX - 1)];
+}
+
+static void linger_unlink(struct flow_table *t, uint32_t slot)
+{
+	struct flow_linger *l = &t->linger[slot];
+	if (!l->used)
+		return;
+	for (uint32_t *at = linger_head(t, l->hash); *at; at = &t->linger[*at - 1].next) {
+		if (*at == slot + 1) {
+			*at = l->next;
+			break;
+		}
+	}
+	l->used = false;
+	l->next = 0;
+}
+
+static struct flow_linger *linger_find(const struct flow_table *t, const struct flow_key *key, uint32_t hash)
+{
+	if (!t->linger)
+		return NULL;
+	for (uint32_t i = *linger_head(t, hash); i; i = t->linger[i - 1].next) {
+		struct flow_linger *l = &t->linger[i - 1];
+		if (l->hash == hash && key_equal(&l->key, key))
+			return l;
+	}
+	return NULL;
+}
+
+bool flow_table_linger(struct flow_table *t, const struct flow_key *key, uint32_t hash, int64_t ts_ns)
+{
+	if (!t->linger) {
+		t->linger = calloc(FLOW_LINGER_MAX, sizeof(*t->linger));
+		t->linger_buckets = calloc(FLOW_LINGER_MAX, sizeof(*t->linger_buckets));
+		if (!t->linger || !t->linger_buckets) {
+			free(t->linger);
+			free(t->linger_buckets);
+			t->linger = NULL;
+			t->linger_buckets = NULL;
+			return false;
+		}
+	}
+	flow_table_unlinger(t, key, hash);
+	if (t->linger_used == FLOW_LINGER_MAX) {
+		linger_unlink(t, t->linger_oldest);
+		t->linger_oldest = (t->linger_oldest + 1) & (FLOW_LINGER_MAX - 1);
+		t->linger_used--;
+	}
+	uint32_t slot = (t->linger_oldest + t->linger_used) & (FLOW_LINGER_MAX - 1);
+	struct flow_linger *l = &t->linger[slot];
+	l->key = *key;
+	l->hash = hash;
+	l->closed_ns = ts_ns;
+	l->used = true;
+	l->next = *linger_head(t, hash);
+	*linger_head(t, hash) = slot + 1;
+	t->linger_used++;
+	return true;
+}
+
+bool flow_table_lingering(const struct flow_table *t, const struct flow_key *key, uint32_t hash,
+                          int64_t now_ns)
+{
+	const struct flow_linger *l = linger_find(t, key, hash);
+	return l && now_ns - l->closed_ns < FLOW_LINGER_NS;
+}
+
+void flow_table_unlinger(struct flow_table *t, const struct flow_key *key, uint32_t hash)
+{
+	struct flow_linger *l = linger_find(t, key, hash);
+	if (l)
+		linger_unlink(t, (uint32_t)(l - t->linger));
 }

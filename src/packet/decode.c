@@ -46,13 +46,24 @@ enum {
 	ETHERTYPE_QINQ_9100 = 0x9100, /* S-tag used before 802.1ad was assigned */
 	ETHERTYPE_PPPOE_SESSION = 0x8864,
 	ETHERTYPE_MPLS = 0x8847,
-	ETHERTYPE_TEB = 0x6558, /* transparent Ethernet bridging: an Ethernet frame follows */
+	ETHERTYPE_MPLS_MULTICAST = 0x8848,
+	ETHERTYPE_TEB = 0x6558,            /* transparent Ethernet bridging: an Ethernet frame follows */
+	ETHERTYPE_CISCO_METADATA = 0x8909, /* Cisco MetaData: the Security Group Tag (TrustSec) */
+	ETHERTYPE_NSH = 0x894f,            /* Network Service Header, RFC 8300 */
+	ETHERTYPE_PBB = 0x88e7,            /* IEEE 802.1ah backbone service instance tag */
+	ETHERTYPE_MACSEC = 0x88e5,         /* IEEE 802.1AE */
+	ETHERTYPE_ERSPAN_2 = 0x88be,       /* GRE protocol type of ERSPAN types I and II */
+	ETHERTYPE_ERSPAN_3 = 0x22eb,       /* GRE protocol type of ERSPAN type III */
+	ETHERTYPE_PPP = 0x880b,            /* GRE protocol type of PPP (PPTP, RFC 2637) */
+	ETHERTYPE_MAX_LENGTH = 0x05dc,     /* up to here the field is an IEEE 802.3 length */
 };
 
 /* PPP DLL protocol numbers (IANA PPP numbers registry). */
 enum {
 	PPP_PROTO_IPV4 = 0x0021,
 	PPP_PROTO_IPV6 = 0x0057,
+	PPP_PROTO_COMPRESSED_LINK = 0x00fb, /* RFC 1962: compressed (or MPPE-encrypted) datagram */
+	PPP_PROTO_COMPRESSED = 0x00fd,
 };
 
 /* IP protocol numbers (IANA); not IPPROTO_*, which <netinet/in.h> owns. */
@@ -65,8 +76,10 @@ enum {
 	PROTO_ROUTING = 43,
 	PROTO_FRAGMENT = 44,
 	PROTO_GRE = 47,
+	PROTO_ESP = 50,
 	PROTO_AH = 51,
 	PROTO_DSTOPTS = 60,
+	PROTO_L2TPV3 = 115, /* RFC 3931 section 4.1.1.1 */
 };
 
 /* AF_* values in DLT_NULL/DLT_LOOP headers: fixed by the capturing OS, not ours. */
@@ -78,9 +91,21 @@ enum {
 };
 
 enum {
-	UDP_PORT_GTPU = 2152,   /* 3GPP TS 29.281 section 4.4.2.3 */
-	UDP_PORT_VXLAN = 4789,  /* RFC 7348 section 5 */
-	UDP_PORT_GENEVE = 6081, /* RFC 8926 section 3.3 */
+	UDP_PORT_GTPU = 2152,      /* 3GPP TS 29.281 section 4.4.2.3 */
+	UDP_PORT_VXLAN = 4789,     /* RFC 7348 section 5 */
+	UDP_PORT_GENEVE = 6081,    /* RFC 8926 section 3.3 */
+	UDP_PORT_VXLAN_GPE = 4790, /* draft-ietf-nvo3-vxlan-gpe section 3.3 */
+	UDP_PORT_TEREDO = 3544,    /* RFC 4380 section 4 */
+	UDP_PORT_L2TP = 1701,      /* RFC 2661 section 8.1 */
+};
+
+/* Next Protocol of NSH (RFC 8300 section 2.2) and VXLAN-GPE: one IANA registry. */
+enum {
+	NEXT_PROTO_IPV4 = 1,
+	NEXT_PROTO_IPV6 = 2,
+	NEXT_PROTO_ETHERNET = 3,
+	NEXT_PROTO_NSH = 4,
+	NEXT_PROTO_MPLS = 5,
 };
 
 enum {
@@ -97,6 +122,15 @@ static enum decode_skip decode_ether(struct walk *w, struct rd *r);
 static enum decode_skip decode_ethertype(struct walk *w, uint16_t type, struct rd *r);
 static enum decode_skip decode_ipv4(struct walk *w, struct rd *r);
 static enum decode_skip decode_ipv6(struct walk *w, struct rd *r);
+static enum decode_skip decode_mpls(struct walk *w, struct rd *r);
+static enum decode_skip decode_ppp_hdlc(struct walk *w, struct rd *r);
+
+/* An encapsulation we recognise and do not decode: skipped as `why`, named. */
+static enum decode_skip unsupported(struct walk *w, enum decode_unsupported what, enum decode_skip why)
+{
+	w->out->unsupported = (uint8_t)what;
+	return why;
+}
 
 /* One more tag, label or tunnel; false once the cap is reached. */
 static bool walk_enter(struct walk *w)
@@ -201,10 +235,27 @@ static enum decode_skip decode_tcp(struct walk *w, struct rd *r, size_t wire)
 }
 
 /*
+ * IEEE 802.2 LLC with a SNAP header, RFC 1042 (IP over IEEE 802 networks),
+ * inside an 802.3 frame of `len` bytes:
+ *   DSAP(8)=0xaa SSAP(8)=0xaa Control(8)=0x03 OUI(24)=0 EtherType(16) | payload
+ * Any other LLC (spanning tree, CDP, NetBIOS) is not IP.
+ */
+static enum decode_skip decode_llc(struct walk *w, uint16_t len, struct rd *r)
+{
+	struct rd llc = take_upto(r, len);
+	const uint8_t *h = rd_bytes(&llc, 6);
+	uint16_t type = rd_u16(&llc);
+	if (llc.err)
+		return DECODE_SKIP_TRUNCATED;
+	if (h[0] != 0xaa || h[1] != 0xaa || h[2] != 0x03 || h[3] || h[4] || h[5])
+		return DECODE_SKIP_NOT_IP;
+	return decode_ethertype(w, type, &llc);
+}
+
+/*
  * Ethernet II, IEEE 802.3 clause 3.2 / RFC 894:
  *   Destination(48) Source(48) EtherType(16) | payload
- * A type below 0x0600 is an 802.3 length with LLC behind it; decode_ethertype
- * answers that as not IP.
+ * A type up to 0x05dc is an IEEE 802.3 length with 802.2 LLC behind it.
  */
 static enum decode_skip decode_ether(struct walk *w, struct rd *r)
 {
@@ -212,6 +263,8 @@ static enum decode_skip decode_ether(struct walk *w, struct rd *r)
 	uint16_t type = rd_u16(r);
 	if (r->err)
 		return DECODE_SKIP_TRUNCATED;
+	if (type <= ETHERTYPE_MAX_LENGTH)
+		return decode_llc(w, type, r);
 	return decode_ethertype(w, type, r);
 }
 
@@ -251,6 +304,139 @@ static enum decode_skip decode_geneve(struct walk *w, struct rd *r)
 	if (proto == ETHERTYPE_TEB)
 		return decode_ether(w, r);
 	return decode_ethertype(w, proto, r);
+}
+
+/* What an NSH or VXLAN-GPE Next Protocol announces. */
+static enum decode_skip decode_nsh(struct walk *w, struct rd *r);
+static enum decode_skip decode_next_proto(struct walk *w, uint8_t next, struct rd *r)
+{
+	switch (next) {
+	case NEXT_PROTO_IPV4:
+		return decode_ipv4(w, r);
+	case NEXT_PROTO_IPV6:
+		return decode_ipv6(w, r);
+	case NEXT_PROTO_ETHERNET:
+		return decode_ether(w, r);
+	case NEXT_PROTO_NSH:
+		return decode_nsh(w, r);
+	case NEXT_PROTO_MPLS:
+		return decode_mpls(w, r);
+	default:
+		return unsupported(w, DECODE_UNSUPPORTED_NSH, DECODE_SKIP_NOT_IP);
+	}
+}
+
+/*
+ * Network Service Header, RFC 8300 section 2 (EtherType 0x894f, or a
+ * VXLAN-GPE / NSH Next Protocol of 4):
+ *   Ver(2)=0 O(1) U(1) TTL(6) Length(6, 4-octet words, whole header)
+ *   U(4) MD Type(4) Next Protocol(8)
+ *   Service Path Identifier(24) Service Index(8)
+ *   context headers (Length * 4 - 8 bytes) | payload of Next Protocol
+ */
+static enum decode_skip decode_nsh(struct walk *w, struct rd *r)
+{
+	uint8_t b0 = rd_u8(r);
+	uint8_t b1 = rd_u8(r);
+	rd_skip(r, 1);
+	uint8_t next = rd_u8(r);
+	if (r->err)
+		return DECODE_SKIP_TRUNCATED;
+	size_t len = (size_t)(b1 & 0x3f) * 4;
+	if ((b0 >> 6) != 0 || len < 8)
+		return unsupported(w, DECODE_UNSUPPORTED_NSH, DECODE_SKIP_NOT_IP);
+	if (!rd_skip(r, len - 4))
+		return DECODE_SKIP_TRUNCATED;
+	if (!walk_enter_tunnel(w))
+		return DECODE_SKIP_ENCAP_DEPTH;
+	return decode_next_proto(w, next, r);
+}
+
+/*
+ * VXLAN-GPE header, draft-ietf-nvo3-vxlan-gpe section 3.1, after UDP
+ * destination port 4790:
+ *   R(2) Ver(2) I(1) P(1) B(1) O(1) Reserved(16) Next Protocol(8)
+ *   VNI(24) Reserved(8) | payload of Next Protocol (Ethernet when P is clear)
+ * The caller has checked Ver is 0 and I is set.
+ */
+static enum decode_skip decode_vxlan_gpe(struct walk *w, struct rd *r)
+{
+	uint8_t flags = rd_u8(r);
+	rd_skip(r, 2);
+	uint8_t next = rd_u8(r);
+	rd_skip(r, 4);
+	if (r->err)
+		return DECODE_SKIP_TRUNCATED;
+	if (!walk_enter_tunnel(w))
+		return DECODE_SKIP_ENCAP_DEPTH;
+	return decode_next_proto(w, (flags & 0x04) ? next : NEXT_PROTO_ETHERNET, r);
+}
+
+/*
+ * Teredo, RFC 4380 section 5.1.1, on UDP port 3544 (either end): an IPv6
+ * packet, after at most one of each of
+ *   Authentication: 0x0001 ID-len(8) AU-len(8) Client ID Authentication value
+ *                   Nonce(64) Confirmation(8)
+ *   Origin indication: 0x0000 Obfuscated port(16) Obfuscated address(32)
+ * Only a datagram that holds a whole IPv6 header whose length fits is taken
+ * as Teredo; false leaves r alone, for plain UDP to that port.
+ */
+static bool teredo_ipv6(struct rd *r)
+{
+	struct rd t = *r;
+	bool ok;
+	uint8_t first = peek_u8(&t, &ok);
+	if (ok && first == 0x00) {
+		struct rd peek = t;
+		rd_skip(&peek, 1);
+		if (rd_u8(&peek) == 0x01) {
+			rd_skip(&t, 2);
+			uint8_t id_len = rd_u8(&t);
+			uint8_t au_len = rd_u8(&t);
+			rd_skip(&t, (size_t)id_len + au_len + 9);
+		}
+	}
+	first = peek_u8(&t, &ok);
+	if (ok && first == 0x00) {
+		struct rd peek = t;
+		rd_skip(&peek, 1);
+		if (rd_u8(&peek) == 0x00)
+			rd_skip(&t, 8);
+	}
+	struct rd ip6 = t;
+	uint32_t ver = rd_u32(&ip6) >> 28;
+	uint16_t plen = rd_u16(&ip6);
+	if (t.err || ip6.err || ver != 6 || (size_t)plen + 40 > rd_left(&t))
+		return false;
+	*r = t;
+	return true;
+}
+
+/*
+ * L2TPv2 header, RFC 2661 section 3.1, on UDP port 1701 (either end):
+ *   T(1) L(1) x x S(1) x O(1) P(1) x x x x Ver(4)=2
+ *   [Length(16)] if L; Tunnel ID(16) Session ID(16)
+ *   [Ns(16) Nr(16)] if S; [Offset Size(16) Offset pad] if O
+ *   | a PPP frame (data messages, T clear)
+ * The caller has checked Ver is 2 and T is clear.
+ */
+static enum decode_skip decode_l2tp(struct walk *w, struct rd *r)
+{
+	uint16_t flags = rd_u16(r);
+	if (flags & 0x4000)
+		rd_skip(r, 2);
+	rd_skip(r, 4);
+	if (flags & 0x0800)
+		rd_skip(r, 4);
+	if (flags & 0x0200) {
+		uint16_t pad = rd_u16(r);
+		rd_skip(r, pad);
+	}
+	if (r->err)
+		return DECODE_SKIP_TRUNCATED;
+	if (!walk_enter_tunnel(w))
+		return DECODE_SKIP_ENCAP_DEPTH;
+	return decode_ppp_hdlc(w, r);
 }
 
 /*
@@ -347,6 +533,27 @@ static enum decode_skip decode_udp(struct walk *w, struct rd *r, size_t wire)
 		if (dport == UDP_PORT_GTPU && (first & 0xf0) == 0x30)
 			return decode_gtpu(w, &data);
 	}
+	if (dport == UDP_PORT_VXLAN_GPE) {
+		bool ok;
+		uint8_t first = peek_u8(&data, &ok);
+		if (ok && (first & 0x38) == 0x08)
+			return decode_vxlan_gpe(w, &data);
+	}
+	if (sport == UDP_PORT_TEREDO || dport == UDP_PORT_TEREDO) {
+		if (teredo_ipv6(&data)) {
+			if (!walk_enter_tunnel(w))
+				return DECODE_SKIP_ENCAP_DEPTH;
+			return decode_ipv6(w, &data);
+		}
+	}
+	if (sport == UDP_PORT_L2TP || dport == UDP_PORT_L2TP) {
+		struct rd peek = data;
+		uint16_t flags = rd_u16(&peek);
+		if (!peek.err && (flags & 0x000f) == 2 && !(flags & 0x8000))
+			return decode_l2tp(w, &data);
+		if (!peek.err && (flags & 0x000f) == 3)
+			return unsupported(w, DECODE_UNSUPPORTED_L2TPV3, DECODE_SKIP_NOT_IP);
+	}
 	out->sport = sport;
 	out->dport = dport;
 	out->ip_proto = PROTO_UDP;
@@ -364,9 +571,18 @@ static enum decode_skip decode_udp(struct walk *w, struct rd *r, size_t wire)
  *   [Key(32)]                     if K
  *   [Sequence Number(32)]         if S
  *   payload of Protocol Type (an EtherType; 0x6558: Ethernet)
- * Version 1 is PPTP's enhanced GRE (RFC 2637), carrying PPP that is usually
- * encrypted; R is RFC 1701 source routing, which RFC 2784 dropped. Neither is
- * IP we can read.
+ * Version 1 is PPTP's enhanced GRE (RFC 2637 section 4.1), carrying PPP:
+ *   C(1)=0 R(1)=0 K(1)=1 S(1) s(1)=0 Recur(3) A(1) Flags(4) Ver(3)=1
+ *   Protocol Type(16)=0x880b Payload Length(16) Call ID(16)
+ *   [Sequence Number(32)] if S; [Acknowledgment Number(32)] if A | PPP frame
+ * R is RFC 1701 source routing, which RFC 2784 dropped: not followed.
+ * ERSPAN (draft-foschiano-erspan) mirrors an Ethernet frame after GRE:
+ *   type I (0x88be, S clear): the frame follows at once
+ *   type II (0x88be, S set): Ver(4)=1 VLAN(12) COS(3) En(2) T(1) Session ID(10)
+ *                            Reserved(12) Index(20) | frame
+ *   type III (0x22eb): Ver(4)=2 VLAN(12) COS(3) BSO(2) T(1) Session ID(10)
+ *                      Timestamp(32) SGT(16) P(1) FT(5) Hw ID(6) D(1) Gra(2) O(1)
+ *                      [platform specific subheader(64)] if O | frame (FT 0: Ethernet)
  */
 static enum decode_skip decode_gre(struct walk *w, struct rd *r)
 {
@@ -374,8 +590,20 @@ static enum decode_skip decode_gre(struct walk *w, struct rd *r)
 	uint16_t proto = rd_u16(r);
 	if (r->err)
 		return DECODE_SKIP_TRUNCATED;
-	if ((flags_ver & 0x0007) != 0 || (flags_ver & 0x4000))
-		return DECODE_SKIP_NOT_IP;
+	if (flags_ver & 0x4000)
+		return unsupported(w, DECODE_UNSUPPORTED_GRE_ROUTING, DECODE_SKIP_NOT_IP);
+	if ((flags_ver & 0x0007) == 1 && proto == ETHERTYPE_PPP) {
+		rd_skip(r, 4); /* payload length, call ID */
+		if (flags_ver & 0x1000)
+			rd_skip(r, 4);
+		if (flags_ver & 0x0080)
+			rd_skip(r, 4);
+		if (r->err)
+			return DECODE_SKIP_TRUNCATED;
+		return decode_ppp_hdlc(w, r);
+	}
+	if ((flags_ver & 0x0007) != 0)
+		return unsupported(w, DECODE_UNSUPPORTED_GRE_VERSION, DECODE_SKIP_NOT_IP);
 	if (flags_ver & 0x8000)
 		rd_skip(r, 4);
 	if (flags_ver & 0x2000)
@@ -384,9 +612,38 @@ static enum decode_skip decode_gre(struct walk *w, struct rd *r)
 		rd_skip(r, 4);
 	if (r->err)
 		return DECODE_SKIP_TRUNCATED;
-	if (proto == ETHERTYPE_TEB)
+	switch (proto) {
+	case ETHERTYPE_TEB:
 		return decode_ether(w, r);
-	return decode_ethertype(w, proto, r);
+	case ETHERTYPE_ERSPAN_2: {
+		if (!(flags_ver & 0x1000))
+			return decode_ether(w, r); /* type I */
+		uint8_t ver = rd_u8(r) >> 4;
+		rd_skip(r, 7);
+		if (r->err)
+			return DECODE_SKIP_TRUNCATED;
+		if (ver != 1)
+			return unsupported(w, DECODE_UNSUPPORTED_ERSPAN, DECODE_SKIP_NOT_IP);
+		return decode_ether(w, r);
+	}
+	case ETHERTYPE_ERSPAN_3: {
+		uint8_t ver = rd_u8(r) >> 4;
+		rd_skip(r, 9);
+		uint8_t ft = (uint8_t)(rd_u8(r) >> 2 & 0x1f);
+		uint8_t last = rd_u8(r);
+		if (last & 0x01)
+			rd_skip(r, 8);
+		if (r->err)
+			return DECODE_SKIP_TRUNCATED;
+		if (ver != 2 || ft != 0)
+			return unsupported(w, DECODE_UNSUPPORTED_ERSPAN, DECODE_SKIP_NOT_IP);
+		return decode_ether(w, r);
+	}
+	case ETHERTYPE_CISCO_METADATA:
+		return DECODE_SKIP_NOT_IP; /* GRE's form of it differs from Ethernet's */
+	default:
+		return decode_ethertype(w, proto, r);
+	}
 }
 
 /* What follows an IP header (or its IPv6 extension headers). */
@@ -409,6 +666,10 @@ static enum decode_skip decode_ip_proto(struct walk *w, uint8_t proto, struct rd
 		if (!walk_enter_tunnel(w))
 			return DECODE_SKIP_ENCAP_DEPTH;
 		return decode_gre(w, r);
+	case PROTO_ESP:
+		return unsupported(w, DECODE_UNSUPPORTED_IPSEC_ESP, DECODE_SKIP_NOT_TCP_UDP);
+	case PROTO_L2TPV3:
+		return unsupported(w, DECODE_UNSUPPORTED_L2TPV3, DECODE_SKIP_NOT_TCP_UDP);
 	default:
 		return DECODE_SKIP_NOT_TCP_UDP;
 	}
@@ -580,6 +841,9 @@ static enum decode_skip decode_ppp_proto(struct walk *w, struct rd *r)
 		return decode_ipv4(w, r);
 	case PPP_PROTO_IPV6:
 		return decode_ipv6(w, r);
+	case PPP_PROTO_COMPRESSED:
+	case PPP_PROTO_COMPRESSED_LINK:
+		return unsupported(w, DECODE_UNSUPPORTED_PPP_COMPRESSED, DECODE_SKIP_NOT_IP);
 	default:
 		return DECODE_SKIP_NOT_IP; /* LCP, IPCP, CCP, ... */
 	}
@@ -632,17 +896,23 @@ static enum decode_skip decode_ppp_hdlc(struct walk *w, struct rd *r)
 }
 
 /*
- * What an EtherType announces. 802.1Q / 802.1ad tags (IEEE 802.1Q section 9.6),
- * after TPID 0x8100, 0x88a8 or 0x9100, are peeled here:
- *   PCP(3) DEI(1) VID(12) EtherType(16)
+ * What an EtherType announces. Tags that end in another EtherType are peeled
+ * here, each one nesting level (which also ends a frame of endless tags):
+ *   802.1Q / 802.1ad (IEEE 802.1Q section 9.6), TPID 0x8100, 0x88a8 or 0x9100:
+ *     PCP(3) DEI(1) VID(12) EtherType(16)
+ *   Cisco MetaData (0x8909; as Wireshark's packet-cisco-metadata.c reads it):
+ *     Version(8) Length(8) Option type/length(16) SGT(16) EtherType(16)
+ * 802.1ah (PBB, 0x88e7, IEEE 802.1Q section 9.7) is a tag before a whole
+ * customer Ethernet frame:
+ *   PCP(3) DEI(1) UCA(1) Res(3) I-SID(24) | C-DA(48) C-SA(48) EtherType(16)
  */
 static enum decode_skip decode_ethertype(struct walk *w, uint16_t type, struct rd *r)
 {
-	/* Each tag is one nesting level, which also ends a frame of endless tags. */
-	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_9100) {
+	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_9100 ||
+	       type == ETHERTYPE_CISCO_METADATA) {
 		if (!walk_enter(w))
 			return DECODE_SKIP_ENCAP_DEPTH;
-		rd_skip(r, 2); /* PCP, DEI, VID */
+		rd_skip(r, type == ETHERTYPE_CISCO_METADATA ? 6 : 2);
 		type = rd_u16(r);
 		if (r->err)
 			return DECODE_SKIP_TRUNCATED;
@@ -655,9 +925,20 @@ static enum decode_skip decode_ethertype(struct walk *w, uint16_t type, struct r
 	case ETHERTYPE_PPPOE_SESSION:
 		return decode_pppoe(w, r);
 	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MULTICAST:
 		return decode_mpls(w, r);
+	case ETHERTYPE_NSH:
+		return decode_nsh(w, r);
+	case ETHERTYPE_PBB:
+		if (!walk_enter(w))
+			return DECODE_SKIP_ENCAP_DEPTH;
+		if (!rd_skip(r, 4))
+			return DECODE_SKIP_TRUNCATED;
+		return decode_ether(w, r);
+	case ETHERTYPE_MACSEC:
+		return unsupported(w, DECODE_UNSUPPORTED_MACSEC, DECODE_SKIP_NOT_IP);
 	default:
-		return DECODE_SKIP_NOT_IP; /* ARP, LLDP, PPPoE discovery, 802.3 lengths, ... */
+		return DECODE_SKIP_NOT_IP; /* ARP, LLDP, PPPoE discovery, ... */
 	}
 }
 
@@ -804,6 +1085,33 @@ const char *decode_skip_name(enum decode_skip reason)
 	case DECODE_SKIP_LINK_TYPE:
 		return "link_type";
 	case DECODE_SKIP_COUNT:
+		break;
+	}
+	return "unknown";
+}
+
+const char *decode_unsupported_name(enum decode_unsupported what)
+{
+	switch (what) {
+	case DECODE_UNSUPPORTED_NONE:
+		return "none";
+	case DECODE_UNSUPPORTED_L2TPV3:
+		return "l2tpv3";
+	case DECODE_UNSUPPORTED_IPSEC_ESP:
+		return "ipsec_esp";
+	case DECODE_UNSUPPORTED_MACSEC:
+		return "macsec";
+	case DECODE_UNSUPPORTED_GRE_ROUTING:
+		return "gre_source_routing";
+	case DECODE_UNSUPPORTED_GRE_VERSION:
+		return "gre_version";
+	case DECODE_UNSUPPORTED_ERSPAN:
+		return "erspan_other";
+	case DECODE_UNSUPPORTED_NSH:
+		return "nsh_next_protocol";
+	case DECODE_UNSUPPORTED_PPP_COMPRESSED:
+		return "ppp_compressed";
+	case DECODE_UNSUPPORTED_COUNT:
 		break;
 	}
 	return "unknown";

@@ -3,8 +3,12 @@
  *
  * Owns the walk from a libpcap link type down to TCP (or UDP): Ethernet with
  * 802.1Q/802.1ad tags, Linux SLL and SLL2, BSD NULL/LOOP, raw IPv4/IPv6, PPP,
- * PPPoE; IPv4 (with options) and IPv6 (with extension headers); tunnels
- * IPv4/IPv6-in-IP, GRE, VXLAN and Geneve. The addresses reported are those of
+ * PPPoE, 802.2 LLC/SNAP, Cisco MetaData (SGT), 802.1ah (PBB) and NSH; IPv4
+ * (with options) and IPv6 (with extension headers); tunnels IPv4/IPv6-in-IP
+ * (4in4, 6in4, 4in6, 6in6), GRE (with ERSPAN types I-III and PPTP's enhanced
+ * GRE), VXLAN, VXLAN-GPE, Geneve, GTP-U, Teredo and L2TPv2. Encapsulations
+ * seen but not decoded are named (enum decode_unsupported) so the caller can
+ * count them. The addresses reported are those of
  * the innermost IP header. It copies nothing: the payload pointer points into
  * the frame. Frames it cannot use are answered with a skip reason, which the
  * caller counts.
@@ -41,7 +45,27 @@ struct packet {
 	size_t payload_len;      /* bytes present in the capture */
 	size_t payload_wire_len; /* bytes the IP header says were sent (>= payload_len when snapped) */
 	uint8_t encap_depth;     /* tunnels crossed to reach the innermost IP header */
+	uint8_t unsupported;     /* enum decode_unsupported: set only on a skipped frame */
 };
+
+/* Encapsulations recognised but not decoded: the frame is skipped with its
+ * usual reason, and this names what stopped the decode. Keep
+ * decode_unsupported_name() in step. */
+enum decode_unsupported {
+	DECODE_UNSUPPORTED_NONE = 0,
+	DECODE_UNSUPPORTED_L2TPV3, /* IP protocol 115, or version 3 on UDP 1701: cookie sizes are configured
+	                            */
+	DECODE_UNSUPPORTED_IPSEC_ESP,      /* IP protocol 50: encrypted */
+	DECODE_UNSUPPORTED_MACSEC,         /* EtherType 0x88e5 */
+	DECODE_UNSUPPORTED_GRE_ROUTING,    /* RFC 1701 source routing (R bit) */
+	DECODE_UNSUPPORTED_GRE_VERSION,    /* GRE versions other than 0 and PPTP's 1 */
+	DECODE_UNSUPPORTED_ERSPAN,         /* an ERSPAN version or frame type other than Ethernet */
+	DECODE_UNSUPPORTED_NSH,            /* an NSH or VXLAN-GPE next protocol we do not read */
+	DECODE_UNSUPPORTED_PPP_COMPRESSED, /* PPP compressed or encrypted (CCP, MPPE), e.g. in PPTP */
+	DECODE_UNSUPPORTED_COUNT
+};
+
+const char *decode_unsupported_name(enum decode_unsupported what);
 
 /* Why a frame was not handed on. Keep decode_skip_name() in step. */
 enum decode_skip {

@@ -73,10 +73,18 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 	p->user = user;
 	p->worst = -1;
 	p->diag.rules = opts->rules;
+	p->diag.expiry_warn_days = opts->expiry_warn_days;
 	p->diag.trust = trust_store_new(&opts->trust, err, errlen);
 	if (!p->diag.trust) {
 		pipeline_free(p);
 		return TS_MALFORMED;
+	}
+	if (opts->client_trust.ca_file_count) {
+		p->diag.client_trust = trust_store_new(&opts->client_trust, err, errlen);
+		if (!p->diag.client_trust) {
+			pipeline_free(p);
+			return TS_MALFORMED;
+		}
 	}
 	p->diag.clients = client_trust_new(&opts->clients, &opts->trust, p->diag.trust, err, errlen);
 	if (!p->diag.clients) {
@@ -84,12 +92,17 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		return TS_MALFORMED;
 	}
 	p->diag.cache = cert_cache_new(0);
+	p->diag.resume = resume_links_new();
 	p->engine = engine_new(&opts->engine, on_conn, p);
-	if (!p->diag.cache || !p->engine) {
+	if (!p->diag.cache || !p->diag.resume || !p->engine) {
 		pipeline_free(p);
 		snprintf(err, errlen, "out of memory");
 		return TS_NOMEM;
 	}
+	/* One budget for the run: the caches charge the parts they own. */
+	struct ts_budget *budget = engine_budget(p->engine);
+	cert_cache_set_budget(p->diag.cache, budget);
+	trust_store_set_budget(p->diag.trust, budget);
 	/* The writer thread formats while this one analyses; without it, inline.
 	 * Live records are written at once; offline the writer wakes for batches. */
 	if (!opts->no_thread) {
@@ -98,6 +111,7 @@ enum ts_status pipeline_new(const struct pipeline_options *opts, pipeline_sink_f
 		p->queue =
 		    output_queue_start(p->drop_when_full ? PIPELINE_LIVE_OUTPUT_SLOTS : PIPELINE_OUTPUT_SLOTS,
 		                       batch, handle_record, p);
+		output_queue_set_budget(p->queue, budget);
 	}
 	*out = p;
 	return TS_OK;
@@ -175,8 +189,10 @@ void pipeline_free(struct pipeline *p)
 	output_queue_finish(p->queue);
 	engine_free(p->engine);
 	cert_cache_free(p->diag.cache);
+	resume_links_free(p->diag.resume);
 	client_trust_free(p->diag.clients);
 	trust_store_free(p->diag.trust);
+	trust_store_free(p->diag.client_trust);
 	state_store_close(p->state);
 	free(p);
 }

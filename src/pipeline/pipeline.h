@@ -30,9 +30,11 @@ struct pipeline_options {
 	struct engine_options engine;
 	const struct expect_rules *rules; /* may be NULL; kept by the caller */
 	struct trust_options trust;
+	struct trust_options client_trust;   /* --client-ca; no files: client chains are not verified */
 	struct client_trust_options clients; /* what each client was given (--client, --ssl-cert-file) */
 	bool diagnose;                       /* false: records only, no certificate parsing or findings */
-	bool no_thread;                      /* call the sink on the analysing thread (tests, fuzzers) */
+	int expiry_warn_days; /* expiry-soon within this many days of the handshake; 0: never */
+	bool no_thread;       /* call the sink on the analysing thread (tests, fuzzers) */
 	/* Live: when the output is not read and the queue is full, a record is
 	 * dropped (counted) rather than the capture waiting while the kernel drops packets. */
 	bool drop_records_when_full;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *conn_outcome_name(enum conn_outcome o)
 {
@@ -152,6 +153,11 @@ bool tls_version_is_13(uint16_t v)
 	return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
 }
 
+bool conn_handshake_gapped(const struct conn *c)
+{
+	return c->side[0].handshake_gaps || c->side[1].handshake_gaps;
+}
+
 bool conn_is_tls13(const struct conn *c)
 {
 	return c->server_hello && tls_version_is_13(conn_version(c));
@@ -188,7 +194,9 @@ enum conn_stage conn_current_stage(const struct conn *c)
 /* Did `dir` end the connection with an alert? A cleartext fatal alert
  * before the handshake was over, or one after it from a side that never
  * sent application data; an encrypted alert (its level unknown unless the
- * key log opened it) only before the handshake was over. */
+ * key log opened it) only before the handshake was over, and only when no
+ * handshake bytes were lost: a hole may have held the Finished messages,
+ * and the alert be the close_notify of a connection that worked. */
 static bool failed_by_alert(const struct conn *c, uint8_t dir)
 {
 	for (uint16_t i = 0; i < c->alert_count; i++) {
@@ -200,7 +208,7 @@ static bool failed_by_alert(const struct conn *c, uint8_t dir)
 			return true;
 		if (known && a->level == 2 && !c->side[dir].app_data)
 			return true;
-		if (!known && a->stage != STAGE_AFTER_HANDSHAKE)
+		if (!known && a->stage != STAGE_AFTER_HANDSHAKE && !conn_handshake_gapped(c))
 			return true;
 	}
 	return false;
@@ -243,7 +251,9 @@ void conn_finish(struct conn *c)
 	/* A server that closes after the ClientHello makes OpenSSL and Java
 	 * clients send an alert of their own (decode_error, handshake_failure):
 	 * the server's close came first, and it is what failed. */
-	bool server_closed_first = srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns);
+	/* No ServerHello seen is no ServerHello sent only if none of the server's bytes were lost. */
+	bool server_closed_first =
+	    srv->close_ns && (!cli->close_ns || srv->close_ns <= cli->close_ns) && !srv->handshake_gaps;
 	if (c->client_hello_count && !c->server_hello && !c->hello_retry && server_closed_first &&
 	    srv->close_ns <= first_client_alert_ns(c)) {
 		c->outcome = srv->close_rst ? OUTCOME_SERVER_RESET_AFTER_CLIENT_HELLO
@@ -255,7 +265,8 @@ void conn_finish(struct conn *c)
 		return;
 	}
 	if (c->handshake_done) {
-		if (!cli->app_data && (cli->fin || cli->rst))
+		/* ... unless a hole in the client's stream may have held its data */
+		if (!cli->app_data && (cli->fin || cli->rst) && !cli->handshake_gaps)
 			c->outcome = OUTCOME_CLIENT_CLOSED_AFTER_HANDSHAKE;
 		else
 			c->outcome = OUTCOME_ESTABLISHED;
@@ -277,18 +288,50 @@ void conn_release(struct conn *c)
 	free(c->hello_retry);
 	free(c->server_certs.blob);
 	free(c->client_certs.blob);
+	free(c->certificate_request_info);
+	c->certificate_request_info = NULL;
 	c->client_hello = c->client_hello2 = NULL;
 	c->server_hello = c->hello_retry = NULL;
 	c->server_certs.blob = c->client_certs.blob = NULL;
+}
+
+size_t conn_heap_bytes(const struct conn *c)
+{
+	return (c->client_hello ? sizeof(*c->client_hello) : 0) +
+	       (c->client_hello2 ? sizeof(*c->client_hello2) : 0) +
+	       (c->server_hello ? sizeof(*c->server_hello) : 0) +
+	       (c->hello_retry ? sizeof(*c->hello_retry) : 0) +
+	       (c->certificate_request_info ? sizeof(*c->certificate_request_info) : 0) +
+	       c->server_certs.blob_len + c->client_certs.blob_len;
 }
 
 void conn_move(struct conn *dst, struct conn *src)
 {
 	*dst = *src;
 	src->client_hello = src->client_hello2 = NULL;
+	src->certificate_request_info = NULL;
 	src->server_hello = src->hello_retry = NULL;
 	src->server_certs.blob = src->client_certs.blob = NULL;
 	src->server_certs.count = src->client_certs.count = 0;
+}
+
+const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen)
+{
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	if (!c->proxied.version)
+		return out;
+	if (!c->proxied.has_address) {
+		snprintf(out, outlen, "none named (PROXY protocol v%u)", c->proxied.version);
+		return out;
+	}
+	char ip[64];
+	ts_addr_format(&c->proxied.addr, ip, sizeof(ip));
+	snprintf(out, outlen,
+	         c->proxied.addr.family == 6 ? "[%s]:%u (PROXY protocol v%u)" : "%s:%u (PROXY protocol v%u)",
+	         ip, c->proxied.port, c->proxied.version);
+	return out;
 }
 
 void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen)
@@ -321,4 +364,18 @@ const char *conn_certificates_state(const struct conn *c)
 	if (c->server_hello && (c->server_hello_done || srv->ccs))
 		return "not_sent";
 	return "not_seen";
+}
+
+const char *conn_resumption(const struct conn *c)
+{
+	const struct tls_client_hello *ch = c->client_hello;
+	const struct tls_server_hello *sh = c->server_hello;
+	if (!ch || !sh)
+		return NULL;
+	if (sh->has_pre_shared_key)
+		return "psk";
+	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
+		return NULL;
+	return ch->session_ticket_len ? "ticket" : "session_id";
 }

@@ -76,6 +76,11 @@ const char *conn_stage_name(enum conn_stage s);
  * type, and the AEAD tag (16 bytes, 8 for CCM_8). A record of this size holds nothing else. */
 #define TLS13_ALERT_RECORD (2 + 1 + 16)
 #define TLS13_ALERT_RECORD_CCM8 (2 + 1 + 8)
+/* ... and an empty client Certificate's (RFC 8446 4.4.2): the 4-byte handshake header, an empty
+ * request context and an empty certificate_list (1 + 3 bytes), the inner type, the tag. No other
+ * message a client sends first under its handshake keys is this short (Finished is 36 or more). */
+#define TLS13_EMPTY_CERTIFICATE_RECORD (4 + 1 + 3 + 1 + 16)
+#define TLS13_EMPTY_CERTIFICATE_RECORD_CCM8 (4 + 1 + 3 + 1 + 8)
 
 struct conn_alert {
 	int64_t ts_ns;
@@ -158,6 +163,8 @@ struct conn_side {
 	bool finished;                      /* this side's handshake is over, as far as the wire shows */
 	uint64_t gaps;                      /* bytes never seen (capture loss) */
 	uint64_t overlap_mismatch_segments; /* segments whose overlap with held bytes differed */
+	uint16_t first_encrypted_len;       /* TLS 1.3: length of its first record under handshake keys */
+	uint32_t handshake_gaps;            /* holes in this stream before the handshake was over */
 };
 
 /* Anomalies: counted per record, never fatal (Zeek calls them weirds). */
@@ -210,6 +217,11 @@ struct conn_quic {
 	uint8_t close_reason[QUIC_MAX_CLOSE_REASON];
 	uint8_t close_reason_len;
 	uint16_t close_reason_wire_len;
+	uint32_t vn_versions[QUIC_MAX_VN_VERSIONS]; /* the first Version Negotiation packet's offer */
+	uint16_t vn_count;                          /* kept */
+	uint16_t vn_total;                          /* on the wire */
+	bool vn_seen;
+	uint32_t greased_packets; /* long headers of a greased version (RFC 9000 §15) */
 };
 
 struct conn {
@@ -265,6 +277,20 @@ struct conn {
 	bool first_close_rst;    /* ... and whether with a RST */
 	bool server_hello_done;  /* the server's TLS <= 1.2 flight ended (ServerHelloDone) */
 	struct conn_decryption decryption;
+	uint64_t tickets_issued[CONN_MAX_TICKETS]; /* tls_ticket_hash() of each NewSessionTicket's ticket */
+	uint8_t ticket_count;                      /* kept; more are not linked */
+	struct tls_certificate_request *certificate_request_info; /* the first one parsed, NULL if none */
+	bool http_connect;                                        /* TLS through an HTTP CONNECT tunnel */
+	uint16_t connect_port;                                    /* ... to this port */
+	struct tls_name connect_host; /* ... of this host, as the CONNECT line names it (wire bytes) */
+	/* The real client a load balancer named in a PROXY protocol header before
+	 * the client's first bytes (version 0: there was none). */
+	struct {
+		uint8_t version;  /* 1 or 2 */
+		bool has_address; /* false: v1 UNKNOWN, v2 LOCAL (a health check), a family without IP */
+		uint16_t port;
+		struct ts_addr addr;
+	} proxied;
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */
@@ -299,6 +325,10 @@ uint16_t conn_version(const struct conn *c);
 bool tls_version_is_13(uint16_t version);
 bool conn_is_tls13(const struct conn *c);
 
+/* Bytes of the handshake were not captured (a hole in either direction before it was over):
+ * what was in them is unknown, and nothing is to be inferred from their absence. */
+bool conn_handshake_gapped(const struct conn *c);
+
 /* Append to the timeline; past CONN_MAX_EVENTS only counted. */
 void conn_add_event(struct conn *c, int64_t ts_ns, uint8_t dir, enum conn_event_type type, uint16_t detail);
 
@@ -328,8 +358,15 @@ void conn_finish(struct conn *c);
  */
 void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen);
 
+/* The client a PROXY protocol header named, for people: "198.51.100.7:51234
+ * (PROXY protocol v1)", "none named (PROXY protocol v2)"; "" without a header. */
+const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen);
+
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);
+
+/* Heap bytes the record owns (hellos, certificate blobs): what conn_release() frees. */
+size_t conn_heap_bytes(const struct conn *c);
 
 /* Move a record: *dst gets everything, src keeps nothing it would free. */
 void conn_move(struct conn *dst, struct conn *src);
@@ -337,5 +374,10 @@ void conn_move(struct conn *dst, struct conn *src);
 /* What the capture shows of the server's certificates: "visible", "cut",
  * "compressed", "encrypted", "not_sent" or "not_seen" (docs/json.md). */
 const char *conn_certificates_state(const struct conn *c);
+
+/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
+ * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
+ * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
+const char *conn_resumption(const struct conn *c);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "decode.h"
+#include "ts_budget.h"
 
 struct ts_stats {
 	uint64_t files;
@@ -36,6 +37,9 @@ struct ts_stats {
 	uint64_t overlap_mismatch_segments; /* TCP segments overlapping delivered bytes with other bytes */
 	size_t memory_peak;                 /* peak bytes of flow state */
 	size_t flows_peak;                  /* peak live connections */
+	uint64_t late_packets;              /* TCP data or SYN-ACKs of a connection closed moments before */
+	uint64_t unsupported_encap[DECODE_UNSUPPORTED_COUNT]; /* skipped frames by what stopped the decode */
+	struct ts_budget budget;            /* every part of what the run held (ts_budget.h) */
 };
 
 #endif

@@ -399,6 +399,13 @@ void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond)
 	jw_ascii(w, key, tmp);
 }
 
+void jw_newline(struct jsonw *w)
+{
+	putc_(w, '\n');
+	w->depth = 0;
+	w->first[0] = true;
+}
+
 bool jw_flush_line(struct jsonw *w, FILE *fp)
 {
 	bool ok = !w->failed;

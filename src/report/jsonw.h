@@ -62,6 +62,9 @@ void jw_raw(struct jsonw *w, const char *key, const char *json, size_t n);
 /* ISO 8601 UTC time with 6 or 9 fractional digits: "2026-03-01T00:00:00.000000Z". */
 void jw_time(struct jsonw *w, const char *key, int64_t ts_ns, bool nanosecond);
 
+/* End a top-level value with a newline, so that another line can follow in the buffer. */
+void jw_newline(struct jsonw *w);
+
 /* Write the buffer plus a newline to fp and reset; false on a write error. */
 bool jw_flush_line(struct jsonw *w, FILE *fp);
 

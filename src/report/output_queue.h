@@ -6,8 +6,9 @@
  * machine has more than one core. Records are moved in (conn_move), so the
  * analysis frees nothing of theirs; the writer formats, writes and releases
  * them in the order they were pushed; a record's memory is freed on the
- * pushing thread when its slot is reused. At most `slots` records wait; a full
- * queue makes the analysis wait, so memory stays bounded.
+ * pushing thread when its slot is reused. At most `slots` records wait, and
+ * with a budget no more bytes than its output part (ts_budget.h) allows; a
+ * full queue makes the analysis wait (counted), so memory stays bounded.
  */
 #ifndef TLSSCOPE_OUTPUT_QUEUE_H
 #define TLSSCOPE_OUTPUT_QUEUE_H
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "ts_budget.h"
 
 /* Runs on the writer thread. */
 typedef void (*output_fn)(struct conn *c, void *user);
@@ -26,6 +28,11 @@ struct output_queue;
 /* NULL if the thread could not be started (the caller then writes inline).
  * A sleeping writer is woken once `batch` records wait (1: at once). */
 struct output_queue *output_queue_start(size_t slots, size_t batch, output_fn fn, void *user);
+
+/* Charge the records waiting (and those written but not yet freed) to the
+ * budget's output part: past its cap, push() waits and offer() drops. From
+ * the producer's thread, before the first record; the budget outlives q. */
+void output_queue_set_budget(struct output_queue *q, struct ts_budget *budget);
 
 /* Move the record into the queue (waits while the queue is full). */
 void output_queue_push(struct output_queue *q, struct conn *c);

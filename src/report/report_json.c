@@ -3,9 +3,13 @@
  * Every field is documented in docs/json.md; change them together.
  */
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "cert_export.h"
+#include "json_cert_table.h"
+#include "report_json.h"
+#include "report_budget.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
@@ -18,20 +22,10 @@ static const EVP_MD *sha256_md(void)
 	return md;
 }
 
-void report_sha256_hex(const uint8_t *der, size_t len, char out[65])
+bool report_sha256(const uint8_t *der, size_t len, uint8_t out[32])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char d[32];
 	unsigned int n = 0;
-	if (!EVP_Digest(der, len, d, &n, sha256_md(), NULL) || n != 32) {
-		out[0] = 0;
-		return;
-	}
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = 0;
+	return EVP_Digest(der, len, out, &n, sha256_md(), NULL) && n == 32;
 }
 
 static bool file_nano(const struct report_inputs *in, uint32_t idx)
@@ -396,30 +390,40 @@ static void cert_object(struct jsonw *w, const uint8_t *der, uint32_t len, const
 	jw_object_end(w);
 }
 
+struct json_report {
+	enum json_detail detail;
+	bool daily;
+	struct json_cert_table certs;
+	struct jsonw w;     /* the connection line */
+	struct jsonw lines; /* compact: the certificate lines it needs, written first */
+	struct jsonw tmp;   /* one certificate's object */
+};
+
 /* A parsed certificate's object is the same every time it is sent: format it
- * once and keep the text with the certificate (it lives in the run's cache). */
-static void cert_object_memo(struct jsonw *w, const uint8_t *der, uint32_t len, const struct x509_cert *x)
+ * once and keep the text in the stream's table. */
+static void cert_object_memo(struct json_report *r, struct jsonw *w, const uint8_t *der, uint32_t len,
+                             const struct x509_cert *x)
 {
-	if (!x->json) {
-		struct jsonw tmp;
-		jw_init(&tmp);
-		cert_object(&tmp, der, len, x);
-		if (!tmp.failed) {
-			struct x509_cert *memo =
-			    (struct x509_cert *)x; /* a cache of its own formatting, nothing else */
-			memo->json = tmp.buf;
-			memo->json_len = tmp.len;
-			tmp.buf = NULL;
+	struct json_cert_entry *e = json_cert_table_get(&r->certs, x->sha256);
+	if (e && !e->json) {
+		struct jsonw *tmp = &r->tmp;
+		jw_reset(tmp);
+		cert_object(tmp, der, len, x);
+		if (!tmp->failed) {
+			char *copy = malloc(tmp->len);
+			if (copy) {
+				memcpy(copy, tmp->buf, tmp->len);
+				json_cert_table_memo(&r->certs, e, copy, tmp->len);
+			}
 		}
-		jw_free(&tmp);
 	}
-	if (x->json)
-		jw_raw(w, NULL, x->json, x->json_len);
+	if (e && e->json)
+		jw_raw(w, NULL, e->json, e->json_len);
 	else
 		cert_object(w, der, len, x);
 }
 
-static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_list *l,
+static void cert_list(struct json_report *r, struct jsonw *w, const char *key, const struct conn_cert_list *l,
                       const struct x509_cert *const *parsed, size_t parsed_count)
 {
 	jw_array_begin(w, key);
@@ -427,9 +431,54 @@ static void cert_list(struct jsonw *w, const char *key, const struct conn_cert_l
 		const uint8_t *der = l->blob + l->certs[i].off;
 		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
 		if (x)
-			cert_object_memo(w, der, l->certs[i].len, x);
+			cert_object_memo(r, w, der, l->certs[i].len, x);
 		else
 			cert_object(w, der, l->certs[i].len, NULL);
+	}
+	jw_array_end(w);
+}
+
+static int64_t utc_day(int64_t ts_ns)
+{
+	int64_t day_ns = 86400LL * 1000000000LL;
+	return ts_ns >= 0 ? ts_ns / day_ns : -((-ts_ns + day_ns - 1) / day_ns);
+}
+
+/* Compact detail: the certificates by fingerprint, and a "certificate" line (into r->lines)
+ * for each one this stream has not written yet (today, when daily). The line has the parsed
+ * fields when its first reference has them (a server certificate, with the diagnosis). */
+static void cert_fingerprints(struct json_report *r, struct jsonw *w, const char *key, const struct conn *c,
+                              const struct conn_cert_list *l, const struct x509_cert *const *parsed,
+                              size_t parsed_count, bool nano)
+{
+	int64_t day = r->daily ? utc_day(c->first_ts_ns) : 0;
+	jw_array_begin(w, key);
+	for (uint16_t i = 0; i < l->count; i++) {
+		const uint8_t *der = l->blob + l->certs[i].off;
+		uint32_t len = l->certs[i].len;
+		const struct x509_cert *x = parsed && i < parsed_count ? parsed[i] : NULL;
+		uint8_t sha[32];
+		if (x)
+			memcpy(sha, x->sha256, 32); /* computed once per distinct certificate */
+		else if (!report_sha256(der, len, sha))
+			memset(sha, 0, sizeof(sha));
+		jw_hex(w, NULL, sha, 32);
+		struct json_cert_entry *e = json_cert_table_get(&r->certs, sha);
+		if (e && e->day == day)
+			continue;
+		struct jsonw *o = &r->lines;
+		jw_object_begin(o, NULL);
+		jw_ascii(o, "type", "certificate");
+		jw_time(o, "ts", c->first_ts_ns, nano);
+		jw_hex(o, "der_sha256", sha, 32);
+		jw_uint(o, "der_length", len);
+		jw_base64(o, "der_base64", der, len);
+		if (x)
+			cert_fields(o, x);
+		jw_object_end(o);
+		jw_newline(o);
+		if (e)
+			e->day = day;
 	}
 	jw_array_end(w);
 }
@@ -637,6 +686,19 @@ static void quic_object(struct jsonw *w, const struct conn *c)
 	} else {
 		jw_null(w, "connection_close");
 	}
+	if (q->vn_seen) {
+		jw_array_begin(w, "version_negotiation");
+		for (uint16_t i = 0; i < q->vn_count; i++) {
+			char tmp[12];
+			snprintf(tmp, sizeof(tmp), "0x%08x", (unsigned)q->vn_versions[i]);
+			jw_ascii(w, NULL, tmp);
+		}
+		jw_array_end(w);
+	} else {
+		jw_null(w, "version_negotiation");
+	}
+	jw_uint(w, "version_negotiation_total", q->vn_total);
+	jw_uint(w, "greased_version_packets", q->greased_packets);
 	jw_object_end(w);
 }
 
@@ -653,24 +715,8 @@ static void endpoint(struct jsonw *w, const char *key, const struct conn_side *s
 	jw_uint(w, "prelude_bytes", s->prelude_bytes);
 	jw_uint(w, "gap_bytes", s->gaps);
 	jw_uint(w, "overlap_mismatch_segments", s->overlap_mismatch_segments);
+	jw_uint(w, "handshake_gaps", s->handshake_gaps);
 	jw_object_end(w);
-}
-
-/* How the handshake resumed an earlier session, NULL when it did not (or the record cannot
- * tell): "psk" (TLS 1.3: the ServerHello accepts a pre_shared_key), "ticket" or "session_id"
- * (TLS <= 1.2: the server echoes the client's session ID and sends no Certificate, RFC 5077 3.4). */
-static const char *resumption(const struct conn *c)
-{
-	const struct tls_client_hello *ch = c->client_hello;
-	const struct tls_server_hello *sh = c->server_hello;
-	if (!ch || !sh)
-		return NULL;
-	if (sh->has_pre_shared_key)
-		return "psk";
-	if (conn_is_tls13(c) || !sh->session_id_len || sh->session_id_len != ch->session_id_len ||
-	    memcmp(sh->session_id, ch->session_id, sh->session_id_len) || c->server_certs.present)
-		return NULL;
-	return ch->session_ticket_len ? "ticket" : "session_id";
 }
 
 static const char *end_reason(const struct conn *c)
@@ -712,6 +758,26 @@ static const char *event_name(const struct conn_event *e, char *buf, size_t n)
 		return buf;
 	}
 	return conn_event_name((enum conn_event_type)e->type);
+}
+
+/* The client a PROXY protocol header named; null when there was no header. */
+static void proxied_client(struct jsonw *w, const struct conn *c)
+{
+	if (!c->proxied.version) {
+		jw_null(w, "proxied_client");
+		return;
+	}
+	char ip[64];
+	jw_object_begin(w, "proxied_client");
+	if (c->proxied.has_address) {
+		jw_ascii(w, "ip", ts_addr_format(&c->proxied.addr, ip, sizeof(ip)));
+		jw_uint(w, "port", c->proxied.port);
+	} else {
+		jw_null(w, "ip");
+		jw_null(w, "port");
+	}
+	jw_uint(w, "version", c->proxied.version);
+	jw_object_end(w);
 }
 
 static void timeline(struct jsonw *w, const struct conn *c, bool nano)
@@ -805,9 +871,111 @@ static void client_software_json(struct jsonw *w, const struct conn *c, const st
 	jw_object_end(w);
 }
 
-void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
-                      const struct report_inputs *in)
+/* RFC 5246 7.4.4 ClientCertificateType names (IANA "TLS ClientCertificateType Identifiers"). */
+static const char *client_certificate_type_name(uint8_t t)
 {
+	switch (t) {
+	case 1:
+		return "rsa_sign";
+	case 2:
+		return "dss_sign";
+	case 3:
+		return "rsa_fixed_dh";
+	case 4:
+		return "dss_fixed_dh";
+	case 64:
+		return "ecdsa_sign";
+	case 65:
+		return "rsa_fixed_ecdh";
+	case 66:
+		return "ecdsa_fixed_ecdh";
+	default:
+		return NULL;
+	}
+}
+
+/* What the server asked of a client certificate (TLS <= 1.2 in clear, TLS 1.3 with the key log). */
+static void certificate_request_details(struct jsonw *w, const struct tls_certificate_request *cr)
+{
+	if (!cr) {
+		jw_null(w, "certificate_request_details");
+		return;
+	}
+	char tmp[24];
+	jw_object_begin(w, "certificate_request_details");
+	jw_array_begin(w, "certificate_types");
+	for (uint8_t i = 0; i < cr->cert_type_count; i++)
+		jw_ascii(w, NULL,
+		         code_text(cr->cert_types[i], client_certificate_type_name(cr->cert_types[i]), tmp));
+	jw_array_end(w);
+	u16_list(w, "signature_algorithms", &cr->signature_algorithms, tls_signature_scheme_name);
+	jw_array_begin(w, "certificate_authorities");
+	for (uint16_t i = 0; i < cr->ca_kept; i++) {
+		char dn[512];
+		if (x509_name_der_text(cr->ca_der + cr->ca_off[i], cr->ca_len[i], dn, sizeof(dn)))
+			jw_string(w, NULL, dn);
+		else
+			jw_null(w, NULL); /* not a Name: the server's bytes are wrong */
+	}
+	jw_array_end(w);
+	jw_uint(w, "certificate_authorities_total", cr->ca_name_count);
+	jw_object_end(w);
+}
+
+/* resumed_from, resumed_chain: the earlier connection whose handshake created the session. */
+static void resumed_link(struct jsonw *w, const struct resume_origin *o)
+{
+	if (!o->conn_id) {
+		jw_null(w, "resumed_from");
+		jw_null(w, "resumed_chain");
+		return;
+	}
+	jw_uint(w, "resumed_from", o->conn_id);
+	jw_object_begin(w, "resumed_chain");
+	jw_array_begin(w, "der_sha256");
+	for (uint8_t i = 0; i < o->cert_count; i++)
+		jw_hex(w, NULL, o->sha256[i], 32);
+	jw_array_end(w);
+	jw_uint(w, "certificates_total", o->cert_total);
+	if (o->chain_checked) {
+		jw_bool(w, "trusted", o->trusted);
+		jw_ascii(w, "verify_result", o->verify_result);
+	} else {
+		jw_null(w, "trusted");
+		jw_null(w, "verify_result");
+	}
+	jw_object_end(w);
+}
+
+/* ja3, ja4, ja3s of a compact record: the client's first ClientHello and the ServerHello. */
+static void compact_fingerprints(struct jsonw *w, const struct conn *c)
+{
+	enum tls_fp_transport tr = c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP;
+	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	const struct tls_client_hello *ch = c->client_hello;
+	if (ch && tls_ja3_string(ch, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		jw_ascii(w, "ja3", md5);
+	} else {
+		jw_null(w, "ja3");
+	}
+	bool raw_ok;
+	if (ch && tls_ja4_both(ch, tr, ja4, text, sizeof(text), &raw_ok))
+		jw_ascii(w, "ja4", ja4);
+	else
+		jw_null(w, "ja4");
+	if (c->server_hello && tls_ja3s_string(c->server_hello, text, sizeof(text))) {
+		tls_fp_md5_hex(text, md5);
+		jw_ascii(w, "ja3s", md5);
+	} else {
+		jw_null(w, "ja3s");
+	}
+}
+
+static void conn_record(struct json_report *r, struct jsonw *w, const struct conn *c,
+                        const struct diagnosis *dg, const struct report_inputs *in)
+{
+	bool full = r->detail == JSON_DETAIL_FULL;
 	bool nano = file_nano(in, c->file_index);
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
@@ -852,7 +1020,7 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	else
 		jw_null(w, "handshake_ms");
 	jw_bool(w, "renegotiation", c->renegotiation);
-	const char *how = resumption(c);
+	const char *how = conn_resumption(c);
 	jw_bool(w, "resumed", how != NULL);
 	if (how)
 		jw_ascii(w, "resumption", how);
@@ -861,17 +1029,26 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	jw_ascii(w, "end_reason", end_reason(c));
 	jw_string(w, "closed_by", closed_by(c));
 
-	if (ch)
-		client_hello(w, c, ch);
-	else
-		jw_null(w, "client_hello");
-	server_hello(w, c);
-
-	cert_list(w, "certificates", &c->server_certs, dg ? dg->certs : NULL, dg ? dg->cert_count : 0);
+	if (!full) {
+		compact_fingerprints(w, c);
+		cert_fingerprints(r, w, "certificates_sha256", c, &c->server_certs, dg ? dg->certs : NULL,
+		                  dg ? dg->cert_count : 0, nano);
+	} else {
+		if (ch)
+			client_hello(w, c, ch);
+		else
+			jw_null(w, "client_hello");
+		server_hello(w, c);
+		cert_list(r, w, "certificates", &c->server_certs, dg ? dg->certs : NULL,
+		          dg ? dg->cert_count : 0);
+	}
 	jw_uint(w, "certificates_total", c->server_certs.total);
 	jw_ascii(w, "certificates_state", conn_certificates_state(c));
 	decryption(w, c);
-	cert_list(w, "client_certificates", &c->client_certs, NULL, 0);
+	if (full)
+		cert_list(r, w, "client_certificates", &c->client_certs, NULL, 0);
+	else
+		cert_fingerprints(r, w, "client_certificates_sha256", c, &c->client_certs, NULL, 0, nano);
 	jw_uint(w, "client_certificates_total", c->client_certs.total);
 	jw_bool(w, "certificate_request", c->certificate_request);
 	jw_bool(w, "ocsp_stapled", c->certificate_status);
@@ -896,7 +1073,8 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 	alerts(w, c, nano);
 	jw_uint(w, "alerts_total", c->alert_total);
 	quic_object(w, c);
-	timeline(w, c, nano);
+	if (full)
+		timeline(w, c, nano);
 	if (dg)
 		diagnosis(w, c, dg);
 
@@ -905,11 +1083,89 @@ void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagno
 		if (c->anomalies[i])
 			jw_uint(w, conn_anomaly_name((enum conn_anomaly)i), c->anomalies[i]);
 	jw_object_end(w);
+	certificate_request_details(w, c->certificate_request_info);
+	if (c->http_connect) {
+		jw_object_begin(w, "http_connect");
+		jw_bytes(w, "host", c->connect_host.bytes, c->connect_host.len);
+		jw_uint(w, "port", c->connect_port);
+		jw_object_end(w);
+	} else {
+		jw_null(w, "http_connect");
+	}
+	if (dg)
+		resumed_link(w, &dg->resumed);
+	proxied_client(w, c);
 	client_software_json(w, c, dg);
 	jw_object_end(w);
 }
 
-void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
+struct json_report *json_report_new(enum json_detail detail, bool daily)
+{
+	struct json_report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->detail = detail;
+	r->daily = daily;
+	json_cert_table_init(&r->certs);
+	jw_init(&r->w);
+	jw_init(&r->lines);
+	jw_init(&r->tmp);
+	return r;
+}
+
+void json_report_free(struct json_report *r)
+{
+	if (!r)
+		return;
+	json_cert_table_free(&r->certs);
+	jw_free(&r->w);
+	jw_free(&r->lines);
+	jw_free(&r->tmp);
+	free(r);
+}
+
+void json_report_restart(struct json_report *r)
+{
+	if (!r)
+		return;
+	json_cert_table_free(&r->certs);
+	json_cert_table_init(&r->certs);
+}
+
+bool json_detail_parse(const char *word, enum json_detail *out)
+{
+	if (!strcmp(word, "compact"))
+		*out = JSON_DETAIL_COMPACT;
+	else if (!strcmp(word, "full"))
+		*out = JSON_DETAIL_FULL;
+	else
+		return false;
+	return true;
+}
+
+bool json_report_conn(struct json_report *r, FILE *fp, const struct conn *c, const struct diagnosis *dg,
+                      const struct report_inputs *in)
+{
+	struct jsonw *w = &r->w;
+	jw_reset(&r->lines);
+	conn_record(r, w, c, dg, in);
+	bool ok = true;
+	/* A certificate line is at most TLS_MAX_CERT_BYTES in base64: far below the writer's limit. */
+	if (r->lines.len && !r->lines.failed)
+		ok = fwrite(r->lines.buf, 1, r->lines.len, fp) == r->lines.len;
+	if (w->failed) {
+		/* Larger than JSONW_MAX_BYTES: say so in the stream rather than drop it. */
+		jw_reset(w);
+		jw_object_begin(w, NULL);
+		jw_ascii(w, "type", "error");
+		jw_uint(w, "id", c->id);
+		jw_ascii(w, "error", "record larger than the JSON writer's limit");
+		jw_object_end(w);
+	}
+	return jw_flush_line(w, fp) && ok;
+}
+
+static void summary_record(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in)
 {
 	jw_object_begin(w, NULL);
 	jw_ascii(w, "type", "summary");
@@ -978,6 +1234,13 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 	jw_object_end(w);
 	jw_uint(w, "memory_peak_bytes", s->memory_peak);
 	jw_uint(w, "connections_peak", s->flows_peak);
+	jw_uint(w, "late_packets", s->late_packets);
+	jw_object_begin(w, "unsupported_encapsulations");
+	for (int i = 1; i < DECODE_UNSUPPORTED_COUNT; i++)
+		if (s->unsupported_encap[i])
+			jw_uint(w, decode_unsupported_name((enum decode_unsupported)i),
+			        s->unsupported_encap[i]);
+	jw_object_end(w);
 	if (in && in->capture) {
 		jw_object_begin(w, "capture");
 		jw_uint(w, "received", in->capture->received);
@@ -986,5 +1249,14 @@ void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct
 		jw_uint(w, "records_dropped", in->capture->records_dropped);
 		jw_object_end(w);
 	}
+	report_json_budget(w, &s->budget);
 	jw_object_end(w);
+}
+
+bool json_report_summary(struct json_report *r, FILE *fp, const struct ts_stats *s,
+                         const struct report_inputs *in)
+{
+	jw_reset(&r->w);
+	summary_record(&r->w, s, in);
+	return jw_flush_line(&r->w, fp);
 }

@@ -49,6 +49,7 @@ struct flow {
 	bool reported;         /* live: the record was handed on while the connection went on */
 	bool in_grace;         /* live: on the engine's list of handshakes waiting for their grace */
 	struct flow *grace_prev, *grace_next;
+	struct flow *quic_newer, *quic_older; /* QUIC flows only: the engine's list by activity */
 	uint32_t last_ack[2];
 	bool ack_seen[2];
 	struct conn conn;
@@ -60,6 +61,12 @@ struct flow {
 	const struct keylog *keylog;   /* from the engine options; NULL: no decryption */
 	struct flow_decrypt *dec;
 	bool in_decrypted; /* handshake messages being delivered came out of decryption */
+	/* A SYN-ACK with another sequence number than the first one (a
+	 * middlebox, a server answering a retransmitted SYN anew), until the
+	 * peer's next ACK says which one it took: 0, or 1 + its direction. */
+	uint8_t synack_alt;
+	uint16_t syn_data_len; /* payload of the first SYN (TCP Fast Open), up to 65535 */
+	uint32_t synack_alt_isn;
 };
 
 #endif

@@ -88,6 +88,16 @@ static void on_packet(void *ctx, uint8_t dir, const struct quic_packet_info *pi)
 		break;
 	case QUIC_PKT_VERSION_NEGOTIATION:
 		conn_add_event(c, f->now_ns, dir, EV_QUIC_VERSION_NEGOTIATION, 0);
+		if (!c->quic.vn_seen) {
+			c->quic.vn_seen = true;
+			c->quic.vn_total = (uint16_t)(pi->vn_count < UINT16_MAX ? pi->vn_count : UINT16_MAX);
+			for (size_t i = 0; i < pi->vn_count && i < QUIC_MAX_VN_VERSIONS; i++) {
+				const uint8_t *v = pi->vn_versions + 4 * i;
+				c->quic.vn_versions[c->quic.vn_count++] = ((uint32_t)v[0] << 24) |
+				                                          ((uint32_t)v[1] << 16) |
+				                                          ((uint32_t)v[2] << 8) | v[3];
+			}
+		}
 		break;
 	default:
 		break;
@@ -176,6 +186,10 @@ static void on_anomaly(void *ctx, uint8_t dir, enum quic_anomaly a)
 		break;
 	case QUIC_ANOM_NOMEM:
 		conn_add_anomaly(c, ANOM_OUT_OF_MEMORY);
+		break;
+	case QUIC_ANOM_GREASED_VERSION:
+		if (c->quic.greased_packets < UINT32_MAX)
+			c->quic.greased_packets++;
 		break;
 	}
 }

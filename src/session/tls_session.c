@@ -164,6 +164,18 @@ static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
 	starttls_feed(&f->starttls[dir], p, n);
 }
 
+/* "CONNECT host:port" before the ClientHello: the name the client meant (an HTTPS proxy tunnel). */
+static void note_http_connect(struct flow *f)
+{
+	struct conn *c = &f->conn;
+	size_t len;
+	if (c->http_connect || !starttls_http_connect(&f->starttls[0], &f->starttls[1], c->connect_host.bytes,
+	                                              sizeof(c->connect_host.bytes), &len, &c->connect_port))
+		return;
+	c->http_connect = true;
+	c->connect_host.len = c->connect_host.wire_len = (uint16_t)len;
+}
+
 static void mark_tls(struct flow *f, uint8_t dir)
 {
 	struct conn_side *s = &f->conn.side[dir];
@@ -172,12 +184,13 @@ static void mark_tls(struct flow *f, uint8_t dir)
 	s->is_tls = true;
 	s->prelude_bytes = f->tls[dir].scanned;
 	f->conn.is_tls = true;
-	f->tls[dir ^ 1].peer_is_tls = true;
+	tls_stream_peer_is_tls(&f->tls[dir ^ 1]);
 	/* This direction's prelude is complete now; the other's is as far as it will matter. */
 	if (f->starttls) {
 		enum starttls_proto p = starttls_detect(&f->starttls[0], &f->starttls[1]);
 		if (p != STARTTLS_NONE)
 			f->conn.starttls = (uint8_t)p;
+		note_http_connect(f);
 		if (f->conn.side[dir ^ 1].is_tls)
 			tls_session_free(f);
 	}
@@ -201,8 +214,11 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 			conn_add_event(c, f->now_ns, dir, EV_CHANGE_CIPHER_SPEC, 0);
 		s->ccs = true;
 		/* In TLS 1.3 the CCS is a no-op kept for middleboxes; before any
-		 * ServerHello only a TLS 1.3 client sends one. */
-		if (c->server_hello && !negotiated_tls13(c))
+		 * ServerHello only a TLS 1.3 client sends one. When the ServerHello
+		 * may have been lost in a hole, the handshake records after a CCS
+		 * are taken as encrypted: read as clear they would be noise. */
+		if ((c->server_hello && !negotiated_tls13(c)) ||
+		    (!c->server_hello && conn_handshake_gapped(c)))
 			tls_stream_set_encrypted(&f->tls[dir]);
 		break;
 	case TLS_CT_ALERT:
@@ -235,6 +251,7 @@ static void on_record(void *ctx, uint8_t dir, uint8_t type, uint16_t version, ui
 				break;
 			}
 			s->encrypted_handshake = true;
+			s->first_encrypted_len = length;
 			handshake_record = true;
 			conn_add_event(c, f->now_ns, dir, EV_ENCRYPTED_HANDSHAKE, 0);
 		} else if (negotiated_tls13(c) && dir != c->client_dir &&
@@ -363,6 +380,39 @@ static void on_client_hello(struct flow *f, uint8_t dir, struct tls_client_hello
 	}
 }
 
+/* What the server asked of a client certificate; a second request (renegotiation, TLS 1.3
+ * post-handshake authentication) is not kept. */
+static void keep_certificate_request(struct flow *f, const uint8_t *body, uint32_t len)
+{
+	struct conn *c = &f->conn;
+	if (c->certificate_request_info)
+		return;
+	struct tls_certificate_request *cr = alloc_hello(sizeof(*cr), &f->mem);
+	if (!cr) {
+		conn_add_anomaly(c, ANOM_OUT_OF_MEMORY);
+		return;
+	}
+	if (tls_certificate_request_parse(body, len, negotiated_tls13(c), cr) != TS_OK) {
+		conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		free(cr);
+		f->mem -= sizeof(*cr);
+		return;
+	}
+	c->certificate_request_info = cr;
+}
+
+/* A ticket the server issued: a later connection that resumes with it links back here. */
+static void keep_ticket(struct conn *c, const uint8_t *body, uint32_t len)
+{
+	uint64_t h;
+	if (tls_new_session_ticket_parse(body, len, negotiated_tls13(c), &h) != TS_OK) {
+		conn_add_anomaly(c, ANOM_MALFORMED_HANDSHAKE);
+		return;
+	}
+	if (h && c->ticket_count < CONN_MAX_TICKETS)
+		c->tickets_issued[c->ticket_count++] = h;
+}
+
 static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *body, uint32_t len,
                          uint32_t wire_len)
 {
@@ -426,6 +476,12 @@ static void on_handshake(void *ctx, uint8_t dir, uint8_t type, const uint8_t *bo
 		break;
 	case TLS_HS_CERTIFICATE_REQUEST:
 		c->certificate_request = true;
+		if (from_server)
+			keep_certificate_request(f, body, len);
+		break;
+	case TLS_HS_NEW_SESSION_TICKET:
+		if (from_server)
+			keep_ticket(c, body, len);
 		break;
 	case TLS_HS_COMPRESSED_CERTIFICATE:
 		if (from_server)
@@ -530,8 +586,23 @@ static void on_handshake_partial(void *ctx, uint8_t dir, uint8_t type, const uin
 	keep_certificates(c, list, body, len, wire_len, negotiated_tls13(c), true, &f->mem);
 }
 
+/* A hole in the stream (capture loss). It counts while the handshake's
+ * outcome rests on what each side sent: before the handshake was over, and
+ * in the client's stream until its first application data (a client that
+ * closes without sending any reads as one that rejected the server). */
+static void on_gap(void *ctx, uint8_t dir)
+{
+	struct flow *f = ctx;
+	struct conn *c = &f->conn;
+	struct conn_side *s = &c->side[dir];
+	bool open_question = !c->handshake_done || (dir == c->client_dir && !s->app_data);
+	if (open_question && s->handshake_gaps < UINT32_MAX)
+		s->handshake_gaps++;
+}
+
 void tls_session_sink(struct flow *f, struct tls_stream_sink *sink)
 {
+	sink->gap = on_gap;
 	sink->handshake_partial = on_handshake_partial;
 	sink->record_body = on_record_body;
 	sink->ctx = f;

@@ -29,7 +29,8 @@ static const char schema_sql[] =
     "CREATE TABLE chain(server_id INTEGER NOT NULL REFERENCES server(id), fingerprints TEXT NOT NULL,"
     " cert_count INTEGER NOT NULL, leaf_issuer TEXT, leaf_key_type TEXT, leaf_sans TEXT,"
     " leaf_not_after INTEGER, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-    " count INTEGER NOT NULL, PRIMARY KEY(server_id, fingerprints));"
+    " count INTEGER NOT NULL, leaf_subject TEXT, chain_not_after INTEGER,"
+    " PRIMARY KEY(server_id, fingerprints));"
     "CREATE TABLE chain_change(server_id INTEGER NOT NULL REFERENCES server(id), at INTEGER NOT NULL,"
     " old_fingerprints TEXT NOT NULL, new_fingerprints TEXT NOT NULL, differs TEXT NOT NULL);"
     "CREATE TABLE failure_mode(server_id INTEGER NOT NULL REFERENCES server(id), mode TEXT NOT NULL,"
@@ -62,9 +63,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " WHERE server_id = ?1 ORDER BY last_seen DESC, rowid DESC LIMIT 1",
     [ST_CHAIN] =
         "INSERT INTO chain(server_id, fingerprints, cert_count, leaf_issuer, leaf_key_type, leaf_sans,"
-        " leaf_not_after, first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)"
+        " leaf_not_after, first_seen, last_seen, count, leaf_subject, chain_not_after)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1, ?9, ?10)"
         " ON CONFLICT(server_id, fingerprints) DO UPDATE SET first_seen = min(first_seen, ?8),"
-        " last_seen = max(last_seen, ?8), count = count + 1 RETURNING count",
+        " last_seen = max(last_seen, ?8), count = count + 1, leaf_subject = coalesce(leaf_subject, ?9),"
+        " chain_not_after = coalesce(chain_not_after, ?10) RETURNING count",
     [ST_CHAIN_CHANGE] = "INSERT INTO chain_change(server_id, at, old_fingerprints, new_fingerprints, differs)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
     [ST_FAILURE_MODE] =
@@ -122,7 +125,14 @@ static void copy_column(sqlite3_stmt *q, int col, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-/* A version this build reads, a new file, or an error. */
+/* Version 1 had no leaf_subject and chain_not_after: added empty, its chains keep NULL there. */
+static const char upgrade_from_1_sql[] = "BEGIN IMMEDIATE;"
+                                         "ALTER TABLE chain ADD COLUMN leaf_subject TEXT;"
+                                         "ALTER TABLE chain ADD COLUMN chain_not_after INTEGER;"
+                                         "UPDATE schema_version SET version = 2;"
+                                         "COMMIT";
+
+/* A version this build reads (an older one upgraded), a new file, or an error. */
 static bool check_schema(struct state_store *st)
 {
 	sqlite3_stmt *q;
@@ -152,6 +162,13 @@ static bool check_schema(struct state_store *st)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	if (version == 1) {
+		if (sqlite3_exec(st->db, upgrade_from_1_sql, NULL, NULL, NULL) == SQLITE_OK)
+			return true;
+		fail(st, "upgrading the file from schema version 1");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return false;
+	}
 	if (version != STATE_SCHEMA_VERSION) {
 		snprintf(st->error, sizeof(st->error), "schema version %d; this tlsscope reads version %d",
 		         version, STATE_SCHEMA_VERSION);
@@ -242,15 +259,22 @@ static void utc_text(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-static void fingerprints_of(const struct conn_cert_list *l, char *out)
+/* The chain's SHA-256s, space-separated: from the diagnosis's parsed certificates (hashed once per
+ * distinct certificate) where it has them, else hashed here. */
+static void fingerprints_of(const struct conn_cert_list *l, const struct diagnosis *dg, char *out)
 {
 	size_t o = 0;
 	out[0] = 0;
 	for (uint16_t i = 0; i < l->count; i++) {
 		uint8_t md[EVP_MAX_MD_SIZE];
 		unsigned mdlen = 0;
-		if (!EVP_Digest(l->blob + l->certs[i].off, l->certs[i].len, md, &mdlen, EVP_sha256(), NULL))
+		if (dg && i < dg->cert_count && dg->certs[i]) {
+			memcpy(md, dg->certs[i]->sha256, 32);
+			mdlen = 32;
+		} else if (!EVP_Digest(l->blob + l->certs[i].off, l->certs[i].len, md, &mdlen, EVP_sha256(),
+		                       NULL)) {
 			mdlen = 0;
+		}
 		if (o)
 			out[o++] = ' ';
 		for (unsigned k = 0; k < mdlen; k++)
@@ -282,7 +306,7 @@ static void chain_differs(const struct chain_row *old, const struct chain_row *n
 	if (o < cap && strcmp(old->sans, now->sans))
 		o += (size_t)snprintf(out + o, cap - o, "%sSANs", o ? ", " : "");
 	if (o < cap && old->cert_count >= 2 && now->cert_count < 2)
-		o += (size_t)snprintf(out + o, cap - o, "%sintermediate missing now", o ? ", " : "");
+		snprintf(out + o, cap - o, "%sintermediate missing now", o ? ", " : "");
 	if (!out[0])
 		snprintf(out, cap, "certificate (same issuer, key type and SANs: a renewal)");
 }
@@ -294,7 +318,7 @@ static bool count_chain(struct state_store *st, int64_t server, int64_t at, cons
 	static struct chain_row old, now; /* one thread per store; too large for the stack many times over */
 	const struct x509_cert *leaf = dg && dg->cert_count ? dg->certs[0] : NULL;
 	memset(&now, 0, sizeof(now));
-	fingerprints_of(&c->server_certs, now.fingerprints);
+	fingerprints_of(&c->server_certs, dg, now.fingerprints);
 	now.cert_count = c->server_certs.count;
 	snprintf(now.issuer, sizeof(now.issuer), "%s", leaf && leaf->issuer ? leaf->issuer : "");
 	snprintf(now.key_type, sizeof(now.key_type), "%s", leaf ? leaf->key_type : "");
@@ -324,7 +348,15 @@ static bool count_chain(struct state_store *st, int64_t server, int64_t at, cons
 		sqlite3_bind_text(q, 5, now.key_type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 6, now.sans, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 7, leaf->not_after);
+		if (leaf->subject)
+			sqlite3_bind_text(q, 9, leaf->subject, -1, SQLITE_STATIC);
 	}
+	int64_t first_expiry = 0; /* the day the chain stops verifying: the earliest notAfter sent */
+	for (size_t i = 0; dg && i < dg->cert_count; i++)
+		if (dg->certs[i]->parsed && (!first_expiry || dg->certs[i]->not_after < first_expiry))
+			first_expiry = dg->certs[i]->not_after;
+	if (first_expiry)
+		sqlite3_bind_int64(q, 10, first_expiry);
 	sqlite3_bind_int64(q, 8, at);
 	bool ok = step(st, ST_CHAIN) == SQLITE_ROW;
 	bool is_new = ok && sqlite3_column_int64(q, 0) == 1;
@@ -366,7 +398,7 @@ static bool count_failure_modes(struct state_store *st, int64_t server, int64_t 
                                 struct diagnosis *dg)
 {
 	char modes[DIAG_MAX_FINDINGS + CLIENT_COUNT][128];
-	char fresh[DIAG_TEXT] = "";
+	char fresh[DIAG_TEXT - 128] = ""; /* the message keeps room for its own words and the time */
 	size_t n = 0, o = 0;
 	for (size_t i = 0; i < dg->finding_count; i++)
 		if (dg->findings[i].severity >= SEV_WARNING)
@@ -430,10 +462,11 @@ static bool count_record(struct state_store *st, const struct conn *c, struct di
 		return false;
 
 	ok = hourly(st, server, hour, "outcome", conn_outcome_name(c->outcome));
-	char vbuf[24];
 	uint16_t version = conn_version(c);
-	if (ok && version)
+	if (ok && version) {
+		char vbuf[24];
 		ok = hourly(st, server, hour, "version", tls_version_name(version, vbuf, sizeof(vbuf)));
+	}
 	if (ok && sh) {
 		const char *name = tls_cipher_suite_name(sh->cipher_suite);
 		snprintf(text, sizeof(text), "0x%04x", sh->cipher_suite);

@@ -22,8 +22,9 @@
 #include "conn.h"
 #include "diagnose.h"
 
-/* The schema this build writes (table schema_version); a file of another version is refused. */
-#define STATE_SCHEMA_VERSION 1
+/* The schema this build writes (table schema_version); a version 1 file is upgraded when opened,
+ * a file of another version is refused. */
+#define STATE_SCHEMA_VERSION 2
 /* Records per transaction: the most a SIGKILL can lose, and few enough commits to be cheap. */
 #define STATE_BATCH_RECORDS 256
 /* ... and a batch ends when it spans this much capture time, so a quiet sensor commits too. */

@@ -29,7 +29,7 @@
 #define CM_MSS_ETHERNET_V6 1440u
 #define CM_MSS_SMALL 536u
 
-_Noreturn void cm_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn, format(printf, 1, 2))) void cm_die(const char *fmt, ...);
 
 /* ------------------------------------------------------------ cm_rand.c */
 
@@ -65,9 +65,12 @@ enum cm_cert_id {
 	CM_LEAF_UNRELATED, /* unrelated.example.test under CM_OTHER_ROOT */
 	CM_LEAF_SHA1,      /* sha1WithRSAEncryption */
 	CM_LEAF_RSA1024,
-	CM_LEAF_CLIENTAUTH, /* EKU clientAuth only */
-	CM_LEAF_CA,         /* basicConstraints CA:TRUE used as a server cert */
-	CM_LEAF_RSA2048,    /* RSA key exchange (the "3DES" case) */
+	CM_LEAF_CLIENTAUTH,  /* EKU clientAuth only */
+	CM_LEAF_CA,          /* basicConstraints CA:TRUE used as a server cert */
+	CM_LEAF_RSA2048,     /* RSA key exchange (the "3DES" case) */
+	CM_LEAF_EXPIRING,    /* www.example.test, notAfter 12 days after the capture */
+	CM_ISSUING_SHORT,    /* an intermediate whose notAfter is 20 days after the capture */
+	CM_LEAF_UNDER_SHORT, /* www.example.test under CM_ISSUING_SHORT, valid 60 more days */
 	CM_CERT_COUNT
 };
 
@@ -137,9 +140,11 @@ enum cm_outcome {
 };
 
 enum cm_close {
-	CM_CLOSE_NOTIFY_FIN,      /* close_notify both ways, FIN, FIN-ACK, ACK */
-	CM_CLOSE_CLIENT_RST,      /* client aborts with RST after the response */
-	CM_CLOSE_CLIENT_FIN_EARLY /* client FIN right after the handshake, no data */
+	CM_CLOSE_NOTIFY_FIN,       /* close_notify both ways, FIN, FIN-ACK, ACK */
+	CM_CLOSE_CLIENT_RST,       /* client aborts with RST after the response */
+	CM_CLOSE_CLIENT_FIN_EARLY, /* client FIN right after the handshake, no data */
+	CM_CLOSE_RST_RACE          /* client RST after the response; the server's close_notify
+	                              and FIN, already on their way, arrive after it */
 };
 
 struct cm_conn_spec {

@@ -240,11 +240,11 @@ static void note_alert(struct cm_conn *k, const uint8_t *p, size_t n)
 static size_t certificate_cut(const uint8_t *p, size_t n, unsigned mss)
 {
 	for (size_t off = 0; n - off >= 6;) {
-		size_t len = rd16(p + off + 3), end = off + 5 + len, full;
+		size_t len = rd16(p + off + 3), end = off + 5 + len;
 		if (len > n - off - 5)
 			break;
 		if (p[off] == TLS_CT_HANDSHAKE && p[off + 5] == TLS_HS_CERTIFICATE) {
-			full = (end - 1) / mss * mss;
+			size_t full = (end - 1) / mss * mss;
 			if (full <= off + 5)
 				cm_die("no segment boundary inside the Certificate with MSS %u", mss);
 			return full;
@@ -469,7 +469,9 @@ bool cm_conn_step(struct cm_conn *k)
 			k->phase = PH_RENEGOTIATE;
 			k->turn = CM_CLIENT;
 		} else {
-			k->phase = k->sp.close == CM_CLOSE_CLIENT_RST ? PH_CLIENT_RST : PH_CLOSE_CLIENT;
+			k->phase = k->sp.close == CM_CLOSE_CLIENT_RST || k->sp.close == CM_CLOSE_RST_RACE
+			               ? PH_CLIENT_RST
+			               : PH_CLOSE_CLIENT;
 		}
 		break;
 	case PH_RENEGOTIATE:
@@ -477,6 +479,13 @@ bool cm_conn_step(struct cm_conn *k)
 		break;
 	case PH_CLIENT_RST:
 		cm_flow_rst(f, CM_CLIENT);
+		if (k->sp.close == CM_CLOSE_RST_RACE) {
+			/* The server closed before the RST reached it. */
+			ERR_clear_error();
+			(void)SSL_shutdown(k->ssl[CM_SERVER]);
+			transmit(k, CM_SERVER);
+			cm_flow_fin(f, CM_SERVER);
+		}
 		k->phase = PH_DONE;
 		break;
 	case PH_EARLY_FIN:

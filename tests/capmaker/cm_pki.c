@@ -142,6 +142,20 @@ static const struct cert_def defs[CM_CERT_COUNT] = {
                           "critical,digitalSignature,keyCertSign,cRLSign", "serverAuth", WWW_SAN, LEAF_AIA,
                           -30, 60)},
     [CM_LEAF_RSA2048] = {LEAF_RSA(WWW, KEY_RSA2048, WWW_SAN)},
+    /* Valid at the capture, but due for renewal (expiry-soon). */
+    [CM_LEAF_EXPIRING] = {LEAFX(ORG, WWW, KEY_P256, CM_ISSUING, LEAF_BC, LEAF_KU_EC, "serverAuth", WWW_SAN,
+                                LEAF_AIA, -78, 12)},
+    [CM_ISSUING_SHORT] = {.org = ORG,
+                          .cn = "tlsscope Test Issuing CA 2025",
+                          .key = KEY_P256,
+                          .issuer = CM_ROOT,
+                          .bc = "critical,CA:TRUE,pathlen:0",
+                          .ku = CA_KU,
+                          .aia = "caIssuers;URI:http://ca.example.test/root.crt",
+                          .not_before = -345,
+                          .not_after = 20},
+    [CM_LEAF_UNDER_SHORT] = {LEAFX(ORG, WWW, KEY_P256, CM_ISSUING_SHORT, LEAF_BC, LEAF_KU_EC, "serverAuth",
+                                   WWW_SAN, "caIssuers;URI:http://ca.example.test/issuing2025.crt", -30, 60)},
 };
 
 static EVP_PKEY *new_key(enum key_type t)

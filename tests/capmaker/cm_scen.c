@@ -212,6 +212,17 @@ static void s_not_yet_valid(struct cm_conn_spec *sp)
 	sp->leaf = CM_LEAF_NOTYET;
 }
 
+static void s_expiring_leaf(struct cm_conn_spec *sp)
+{
+	sp->leaf = CM_LEAF_EXPIRING;
+}
+
+static void s_expiring_intermediate(struct cm_conn_spec *sp)
+{
+	sp->leaf = CM_LEAF_UNDER_SHORT;
+	sp->chain[0] = CM_ISSUING_SHORT;
+}
+
 static void s_chain_order(struct cm_conn_spec *sp)
 {
 	sp->chain[0] = CM_LEAF_UNRELATED;
@@ -304,6 +315,11 @@ static void s_warning_112(struct cm_conn_spec *sp)
 
 #define ETH CM_LINKTYPE_ETHERNET, 0
 #define ONE(fn) fn, NULL, 1, NULL, NULL
+
+static void s_rst_race(struct cm_conn_spec *sp)
+{
+	sp->close = CM_CLOSE_RST_RACE;
+}
 
 const struct cm_scenario cm_scenarios[] = {
     {"01-tls12-good", ETH, ONE(s_tls12_good),
@@ -407,6 +423,16 @@ const struct cm_scenario cm_scenarios[] = {
      "SNI old.example.test is unknown to the server: it sends warning alert "
      "unrecognized_name(112) before its ServerHello and continues with its "
      "www.example.test certificate"},
+    {"38-late-data-after-reset", ETH, ONE(s_rst_race),
+     "like 01, but the client ends with a RST after the response, and the server's "
+     "close_notify and FIN, sent before the RST reached it, arrive after the RST: one "
+     "connection, its last two segments late"},
+    {"38-expiring-leaf", ETH, ONE(s_expiring_leaf),
+     "TLS 1.2, leaf + intermediate, the leaf valid but expiring 12 days after the capture "
+     "(notAfter 2026-03-13)"},
+    {"39-expiring-intermediate", ETH, ONE(s_expiring_intermediate),
+     "TLS 1.2, a leaf valid for 60 more days sent with an intermediate (tlsscope Test Issuing "
+     "CA 2025) that expires 20 days after the capture (notAfter 2026-03-21)"},
     {"50-private-root-node-closes", ETH, ONE(s_private_root_node_closes),
      "TLS 1.2 with leaf + intermediate under the private root of ca/; the client closes "
      "with FIN right after the handshake, as Node.js does when the root is in the "

@@ -12,7 +12,7 @@ import struct
 import subprocess
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tlsscope_run import run as run_tlsscope  # noqa: E402
+from tlsscope_run import load_lines, run as run_tlsscope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pcapgen import Conn, Pcap, tcp_frame  # noqa: E402
@@ -83,7 +83,7 @@ p.close()
 data = open(path("full.pcap"), "rb").read()
 with open(path("cut.pcap"), "wb") as fh:
     fh.write(data[:len(data) - 30])
-r = run(["analyze", "--json", "--fail-on", "never", path("cut.pcap")])  # its server alert is an error finding
+r = run(["analyze", "--json", "--json-detail", "full", "--fail-on", "never", path("cut.pcap")])  # its server alert is an error finding
 ok = r is not None and r.returncode == 0
 check("truncated capture: exit 0", ok, r and r.stderr.decode())
 if ok:
@@ -293,7 +293,7 @@ check("--export-certs: a symlinked index.tsv is refused, exit 2",
 check("--export-certs: the symlink's target is untouched", open(victim).read() == "precious\n")
 # A dangling symlink named as a certificate's file: the file it points to is never created.
 r = run(["analyze", "--json", GOOD])
-sha = json.loads(r.stdout.decode().splitlines()[0])["certificates"][0]["der_sha256"]
+sha = load_lines(r.stdout.decode())[0][0]["certificates"][0]["der_sha256"]
 os.unlink(os.path.join(exp, "index.tsv"))
 dangling = path("created-through-symlink.pem")
 os.symlink(dangling, os.path.join(exp, sha + ".pem"))

@@ -21,6 +21,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import Checks, open_sample, tcp_frame, tcp_payload, write_pcap  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import load_lines  # noqa: E402
 
 tool, src, schema_path, work = sys.argv[1:5]
 check = Checks()
@@ -90,7 +92,7 @@ write_pcap(path, header, frames[:cut_frame + 1] + [[sec, usec + 1, len(rst), rst
 def run(p):
     out = subprocess.run([tool, "analyze", "--json", p], capture_output=True, text=True)
     lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-    return [l for l in lines if l.get("type") == "connection"], lines
+    return load_lines(lines)[0], lines  # the compact records, their certificates joined
 
 
 orig, _ = run(src)

@@ -18,12 +18,12 @@ from html.parser import HTMLParser
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tlsscope_run import run as run_tlsscope  # noqa: E402
+import headless_chromium  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import hello_then_reset  # noqa: E402
@@ -135,35 +135,9 @@ def main():
     reset = conn_of("06-reset-after-client-hello.pcap", "reset-after-client-hello")
     check("JSON names the known-bad connections", mismatch is not None and reset is not None)
 
-    if not shutil.which("chromium"):
-        print("SKIP: chromium is not installed (apt-get install chromium chromium-driver python3-selenium)")
-        return SKIP
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-    except ImportError:
-        # Debian's python3-selenium lives in the system interpreter; another python3 may come first in PATH.
-        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") \
-                and not os.environ.get("TLSSCOPE_HTML_REEXEC"):
-            os.environ["TLSSCOPE_HTML_REEXEC"] = "1"
-            return subprocess.run(["/usr/bin/python3", *sys.argv]).returncode
-        print("SKIP: python3-selenium is not installed (apt-get install python3-selenium chromium-driver)")
-        return SKIP
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    if not os.path.exists(driver_path):
-        print("SKIP: chromedriver is not installed (apt-get install chromium-driver)")
-        return SKIP
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-              "--window-size=1280,800", "--force-color-profile=srgb"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        d = webdriver.Chrome(service=Service(driver_path), options=opts)
-    except Exception as e:  # no display, no shared memory, ...: say why rather than fail obscurely
-        print("SKIP: cannot start headless Chromium: %s" % str(e).splitlines()[0])
+    d, By, why = headless_chromium.start("--hide-scrollbars", "--window-size=1280,800", "--force-color-profile=srgb")
+    if not d:
+        print("SKIP: " + why)
         return SKIP
     try:
         browse(d, By, page, conns, by_code, problems, mismatch, reset)

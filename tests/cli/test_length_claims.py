@@ -7,7 +7,6 @@ charged at the 256 KiB handshake cap would be 100 MiB), nothing is evicted
 and the real connection is reported exactly as when it is alone. Prints the
 memory figures. Usage: test_length_claims.py TLSSCOPE SAMPLE_PCAP WORKDIR
 """
-import json
 import os
 import struct
 import subprocess
@@ -15,6 +14,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen import Conn, Pcap  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import load_lines  # noqa: E402
 
 CLAIMS = 400
 
@@ -43,8 +44,8 @@ def analyze(tlsscope, path):
                          capture_output=True, check=False)
     if out.returncode not in (0, 1):
         sys.exit("tlsscope failed: %s" % out.stderr.decode(errors="replace"))
-    lines = [json.loads(x) for x in out.stdout.decode().splitlines()]
-    return [x for x in lines if x.get("type") != "summary"], lines[-1]
+    conns, others = load_lines(out.stdout.decode())  # certificates joined to their records
+    return conns + [x for x in others if x.get("type") == "error"], others[-1]
 
 
 def main():

@@ -22,7 +22,7 @@ check = Checks()
 
 
 def run(path):
-    out = subprocess.run([tool, "analyze", "--json", path], capture_output=True, text=True)
+    out = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", path], capture_output=True, text=True)
     lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
     recs = [l for l in lines if l.get("type") == "connection"]
     summary = [l for l in lines if l.get("type") == "summary"]

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tlsscope_run import abnormal, run as run_tlsscope  # noqa: E402
+from tlsscope_run import abnormal, load_lines, run as run_tlsscope  # noqa: E402
 
 TOOL, PCAPS = sys.argv[1], sys.argv[2]
 failures = []
@@ -21,7 +21,7 @@ failures = []
 
 def analyze(name, *extra):
     path = os.path.join(PCAPS, name + ".pcap")
-    r = run_tlsscope([TOOL, "analyze", "--json", *extra, path], capture_output=True, text=True, timeout=120)
+    r = run_tlsscope([TOOL, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True, text=True, timeout=120)
     if r.returncode not in (0, 1):  # 1: findings at or above --fail-on (default error)
         failures.append("%s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
         return [], {}
@@ -239,6 +239,8 @@ DIAG = {
     # TLS 1.3 without a key log: the close after the Finished is the client's rejection (issue 16).
     "36-client-close-no-data-tls13": ({"tls13-client-rejected", "certificate-not-visible"}, None),
     "02-tls13-good": ({"certificate-not-visible"}, None),
+    "38-expiring-leaf": ({"expiry-soon"}, None),
+    "39-expiring-intermediate": ({"expiry-soon"}, None),
 }
 for name, (want, node) in sorted(DIAG.items()):
     conns, s = analyze(name, "--ca", CA)
@@ -286,6 +288,34 @@ check("19 diag", "CN fallback: Go and browsers refuse, Node accepts",
       c["hostname_match"]["go"] == "match_cn" and c["client_errors"]["go"] is not None and c["client_errors"]["node"] is None)
 c = analyze("24-expired-leaf", "--ca", CA)[0][0]
 check("24 diag", "says by how long it had expired", "10 days" in [f for f in c["findings"] if f["code"] == "expired"][0]["message"])
+
+
+# expiry-soon: judged at the capture time (2026-03-01), never today's date; the window is --expiry-warn DAYS.
+def expiry_soon(name, *extra):
+    return [f for f in analyze(name, "--ca", CA, *extra)[0][0]["findings"] if f["code"] == "expiry-soon"]
+
+
+f = expiry_soon("38-expiring-leaf")
+check("38 diag", "expiry-soon on the leaf, 12 days before its notAfter 2026-03-13",
+      len(f) == 1 and f[0]["certificate"] == 0 and f[0]["severity"] == "warning"
+      and "2026-03-13" in f[0]["message"] and "12 days" in f[0]["message"])
+check("38 diag", "the fix says renew before the date", f and "Renew the certificate before 2026-03-13" in f[0]["fix"])
+check("38 --expiry-warn", "12 days: not within 12 days; 13: within", not expiry_soon("38-expiring-leaf", "--expiry-warn", "12")
+      and len(expiry_soon("38-expiring-leaf", "--expiry-warn", "13")) == 1)
+check("38 --expiry-warn 0", "off", not expiry_soon("38-expiring-leaf", "--expiry-warn", "0"))
+f = expiry_soon("39-expiring-intermediate")
+check("39 diag", "expiry-soon on the intermediate that expires before the leaf",
+      len(f) == 1 and f[0]["certificate"] == 1 and "2026-03-21" in f[0]["message"] and "2026-04-30" in f[0]["message"]
+      and "20 days" in f[0]["message"] and "Before 2026-03-21" in f[0]["fix"])
+check("39 --expiry-warn", "20 days: none; 21: the intermediate",
+      not expiry_soon("39-expiring-intermediate", "--expiry-warn", "20")
+      and [x["certificate"] for x in expiry_soon("39-expiring-intermediate", "--expiry-warn", "21")] == [1])
+f = expiry_soon("01-tls12-good", "--expiry-warn", "61")
+check("01 --expiry-warn 61", "the leaf valid 60 more days at the capture time warns in a 61-day window",
+      len(f) == 1 and f[0]["certificate"] == 0 and "60 days" in f[0]["message"])
+check("--expiry-warn bad", "a bad value is a usage error (exit 2)",
+      run_tlsscope([TOOL, "analyze", "--expiry-warn", "soon", os.path.join(PCAPS, "38-expiring-leaf.pcap")],
+                   capture_output=True, timeout=60).returncode == 2)
 c = analyze("23-missing-intermediate", "--ca", CA)[0][0]
 check("23 diag", "shows the AIA caIssuers URL", "http://ca.example.test/issuing.crt" in c["findings"][0]["message"])
 
@@ -338,7 +368,7 @@ with tempfile.TemporaryDirectory() as tmp:
                      capture_output=True, text=True, timeout=120)
     check("json-file", "exit 1 (a self-signed leaf is an error) and the text report on stdout", r.returncode == 1 and "== summary ==" in r.stdout)
     objs = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
-    conns = [o for o in objs if o["type"] == "connection"]
+    conns = load_lines(objs)[0]  # the compact records, their certificate lines joined
     check("json-file", "22 connections and a summary in the file", len(conns) == 22 and objs[-1]["type"] == "summary")
     pems = sorted(f for f in os.listdir(xd) if f.endswith(".pem")) if os.path.isdir(xd) else []
     want = sorted({c["der_sha256"] + ".pem" for o in conns for c in o["certificates"]})
@@ -438,6 +468,15 @@ check("width", "no line of the block wider than a 72-column terminal", max(len(l
 check("width", "a wrapped fix still reads whole",
       fix in " ".join(l.strip() for l in tty.split("fix: ", 1)[1].split("\n    clients")[0].splitlines()))
 check("width", "a pipe gets the fix on one line", "fix: " + fix + "\n" in out)
+
+c, s = one("38-late-data-after-reset")
+if c:
+    check("38", "the client's RST ended it", c["end_reason"] == "reset" and c["closed_by"] == "client_rst")
+    check("38", "established", c["outcome"] == "established")
+    check("38", "the server's close_notify after the RST is late, its FIN stray",
+          s["late_packets"] == 1 and s["stray_packets"] == 1)
+for name in ("01-tls12-good", "13-many-connections"):
+    check(name, "nothing late", analyze(name)[1]["late_packets"] == 0)
 
 # every sample capture: analyzable, valid JSON, at least one TLS connection
 for f in sorted(os.listdir(PCAPS)):

@@ -3,8 +3,9 @@
 
 Usage: test_schema.py TLSSCOPE SCHEMA PCAPS_DIR [CORPUS_DIR]
 Runs `analyze --json` over every sample capture (with the diagnosis, with
---no-diagnose, with --all) and over the public corpus when it is there, and
-validates each line with the jsonschema package (Debian: python3-jsonschema).
+--no-diagnose, with --all) and over the public corpus when it is there, each
+in both --json-detail levels (compact: connection and certificate lines;
+full: connection lines with everything inline), and validates each line with the jsonschema package (Debian: python3-jsonschema).
 """
 import glob
 import json
@@ -39,13 +40,16 @@ if corpus and os.path.isdir(corpus):
         inputs.append(([a for k in keys for a in ("--keylog", k)], cfiles))
 
 lines = bad = 0
-for extra, fs in inputs:
-    r = run_tlsscope([tool, "analyze", "--json", "--fail-on", "never"] + extra + fs, allowed=(0,),
-                     text=True, timeout=600)
+kinds = {"compact": set(), "full": set()}
+for (extra, fs), detail in [(i, d) for i in inputs for d in kinds]:
+    r = run_tlsscope([tool, "analyze", "--json", "--json-detail", detail, "--fail-on", "never"] + extra + fs,
+                     allowed=(0,), text=True, timeout=600)
     for line in r.stdout.splitlines():
         lines += 1
         obj = json.loads(line)
         seen_decryption |= bool(obj.get("decryption"))
+        kinds[detail].add(obj["type"] + ("" if obj["type"] != "connection" else
+                                         " full" if "timeline" in obj else " compact"))
         errors = list(validator.iter_errors(obj))
         if errors:
             bad += 1
@@ -55,6 +59,13 @@ for extra, fs in inputs:
 if corpus and glob.glob(os.path.join(corpus, "*.keys")) and not seen_decryption:
     print("FAIL: no record with a decryption object, though key logs were given")
     bad += 1
+# Each level writes its own kinds of line: a schema that let either through in the other's place
+# would not notice the wrong level.
+for detail, want in (("compact", {"connection compact", "certificate", "summary"}),
+                     ("full", {"connection full", "summary"})):
+    if kinds[detail] != want:
+        print("FAIL: --json-detail %s wrote %s, not %s" % (detail, sorted(kinds[detail]), sorted(want)))
+        bad += 1
 print("%d lines checked against %s" % (lines, os.path.basename(schema_path)))
 print("%d passed, %d failed" % (lines - bad, bad))
 sys.exit(1 if bad or lines == 0 else 0)

@@ -14,6 +14,8 @@
 #     expired         notBefore 2020-01-01, notAfter 2021-01-01 (openssl ca -startdate/-enddate)
 #     notyet          notBefore 2090-01-01, notAfter 2091-01-01
 #     clientauth      extendedKeyUsage clientAuth only
+#     clientother     clientAuth only, under other-int.pem (a client CA the servers do not accept)
+#     clientexpired   clientAuth only, notBefore 2020-01-01, notAfter 2021-01-01
 #   chain-*.pem       what each server sends after its leaf (s_server -cert_chain)
 #
 # OpenSSL 3.0's `x509 -req` has no -not_before/-not_after, so the dated leaves go through `openssl ca`.
@@ -111,6 +113,7 @@ leaf ip www.example.test leaf_ip
 leaf cnonly www.example.test leaf_cnonly
 leaf clientauth www.example.test leaf_clientauth
 leaf other www.example.test leaf_good other-int.pem other-int.key
+leaf clientother www.example.test leaf_clientauth other-int.pem other-int.key
 
 key selfsigned
 "$OPENSSL" req -new -x509 -key selfsigned.key -sha256 -days 825 -subj "/CN=www.example.test" \
@@ -124,10 +127,11 @@ dated() {
 	key "$1"
 	"$OPENSSL" req -new -key "$1.key" -subj "/CN=www.example.test" -out "$1.csr"
 	"$OPENSSL" ca -batch -config ext.cnf -cert int.pem -keyfile int.key -in "$1.csr" -out "$1.pem" \
-		-startdate "$2" -enddate "$3" -extfile ext.cnf -extensions leaf_good -notext 2>/dev/null
+		-startdate "$2" -enddate "$3" -extfile ext.cnf -extensions "${4:-leaf_good}" -notext 2>/dev/null
 }
 dated expired 20200101000000Z 20210101000000Z
 dated notyet 20900101000000Z 20910101000000Z
+dated clientexpired 20200101000000Z 20210101000000Z leaf_clientauth
 
 cp int.pem chain-int.pem
 cp other-int.pem chain-other.pem

@@ -116,7 +116,7 @@ def main():
             p.terminate()
             p.wait()
 
-    res = run_tlsscope([tool, "analyze", "--json", pcap], allowed=(0, 1), text=True, timeout=120)
+    res = run_tlsscope([tool, "analyze", "--json", "--json-detail", "full", pcap], allowed=(0, 1), text=True, timeout=120)
     with open(os.path.join(out, "tlsscope.json"), "w") as fh:
         fh.write(res.stdout)
     recs = [json.loads(l) for l in res.stdout.splitlines()]
@@ -178,7 +178,7 @@ def main():
                   [("fatal", (code or 0) - 0x100, "server")], "alert: the alert is the CRYPTO_ERROR's")
 
     # With the client's key log: the certificate out of the Handshake packets, for both suites.
-    res = run_tlsscope([tool, "analyze", "--json", "--keylog", keylog, pcap], allowed=(0, 1), text=True, timeout=120)
+    res = run_tlsscope([tool, "analyze", "--json", "--json-detail", "full", "--keylog", keylog, pcap], allowed=(0, 1), text=True, timeout=120)
     check(res.returncode in (0, 1) and os.path.exists(keylog), "--keylog %s: read (exit %d)" % (keylog, res.returncode))
     keyed = {r["server"]["port"]: r for r in map(json.loads, res.stdout.splitlines()) if r["type"] == "connection"}
     for port, suite in ((p_keyed, None), (p_chacha, 0x1303)):

@@ -159,7 +159,7 @@ def build_go(tmp):
 
 
 def analyze(tool, pcap, pki, keylogs, out_path):
-    cmd = [tool, "analyze", "--json", "--fail-on", "never", "--ca", os.path.join(pki, "root.pem")]
+    cmd = [tool, "analyze", "--json", "--json-detail", "full", "--fail-on", "never", "--ca", os.path.join(pki, "root.pem")]
     for k in keylogs:
         cmd += ["--keylog", k]
     r = run_tlsscope(cmd + [pcap], allowed=(0,), timeout=60, env=ENV)

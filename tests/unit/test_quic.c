@@ -154,14 +154,17 @@ static uint8_t scratch[QUIC_SCRATCH_LEN];
 struct seen {
 	int packets[QUIC_PKT_TYPE_COUNT];
 	int decrypted;
-	int role_dir, role;
+	int role_dir;
+	enum quic_role role;
 	int handshakes;
 	uint8_t msg_type;
 	uint8_t body[512];
 	uint32_t body_len;
-	int anomalies[QUIC_ANOM_NOMEM + 1];
+	int anomalies[QUIC_ANOM_GREASED_VERSION + 1];
 	int closes;
 	uint64_t close_code;
+	size_t vn_count;  /* the last Version Negotiation's list */
+	uint32_t vn_last; /* ... and its last version */
 };
 
 static void on_packet(void *ctx, uint8_t dir, const struct quic_packet_info *pi)
@@ -169,6 +172,12 @@ static void on_packet(void *ctx, uint8_t dir, const struct quic_packet_info *pi)
 	struct seen *s = ctx;
 	s->packets[pi->type]++;
 	s->decrypted += pi->decrypted;
+	if (pi->type == QUIC_PKT_VERSION_NEGOTIATION) {
+		s->vn_count = pi->vn_count;
+		const uint8_t *v = pi->vn_count ? pi->vn_versions + 4 * (pi->vn_count - 1) : NULL;
+		s->vn_last =
+		    v ? ((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]) : 0;
+	}
 }
 
 static void on_role(void *ctx, uint8_t dir, enum quic_role role)
@@ -341,8 +350,18 @@ static void hostile(void)
 	CHECK_EQ(seen.anomalies[QUIC_ANOM_MALFORMED_PACKET], 1);
 	quic_conn_free(&q, &mem);
 
-	/* Versions: unknown ones never start a flow, Version Negotiation does. */
-	uint8_t unknown[] = {0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+	/* Versions: unknown ones never start a flow, Version Negotiation does, and so
+	 * does a greased version's probe of full Initial size (RFC 9000 §14.1). */
+	uint8_t greased[] = {0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+	uint8_t unknown[] = {0xc0, 0x51, 0x30, 0x35, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+	uint8_t probe[1200] = {0xc0, 0xfa, 0xfa, 0xfa, 0xfa, 8};
+	CHECK(quic_version_is_greased(0x1a2a3a4a) && quic_version_is_greased(0xfafafafa));
+	CHECK(!quic_version_is_greased(QUIC_VERSION_1) && !quic_version_is_greased(0x1a2a3a4b));
+	CHECK(!quic_may_start(greased, sizeof(greased)));
+	CHECK(quic_may_start(probe, sizeof(probe)));
+	CHECK(!quic_may_start(probe, sizeof(probe) - 1));
+	probe[5] = 21; /* a DCID too long for any version */
+	CHECK(!quic_may_start(probe, sizeof(probe)));
 	uint8_t vn[] = {0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01};
 	uint8_t dns[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
 	CHECK(!quic_may_start(unknown, sizeof(unknown)));
@@ -359,8 +378,18 @@ static void hostile(void)
 	feed(&q, &seen, 0, vn, sizeof(vn), &mem);
 	CHECK_EQ(seen.packets[QUIC_PKT_VERSION_NEGOTIATION], 1);
 	CHECK_EQ(seen.role, QUIC_ROLE_SERVER);
+	CHECK_EQ(seen.vn_count, 1);
+	CHECK_EQ(seen.vn_last, QUIC_VERSION_1);
+	/* a list whose last entry is cut: only whole versions count */
+	uint8_t vn_cut[] = {0x80, 0, 0, 0, 0, 0, 0, 0x6b, 0x33, 0x43, 0xcf, 0x0a, 0x1a, 0x2a};
+	feed(&q, &seen, 0, vn_cut, sizeof(vn_cut), &mem);
+	CHECK_EQ(seen.vn_count, 1);
+	CHECK_EQ(seen.vn_last, QUIC_VERSION_2);
 	feed(&q, &seen, 0, unknown, sizeof(unknown), &mem);
 	CHECK_EQ(seen.anomalies[QUIC_ANOM_UNKNOWN_VERSION], 1);
+	feed(&q, &seen, 0, greased, sizeof(greased), &mem);
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_UNKNOWN_VERSION], 1); /* counted apart, not as unknown */
+	CHECK_EQ(seen.anomalies[QUIC_ANOM_GREASED_VERSION], 1);
 	quic_conn_free(&q, &mem);
 
 	/* Handshake secrets: the three TLS 1.3 AEAD suites, nothing else (CCM is not used by QUIC stacks). */

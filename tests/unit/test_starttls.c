@@ -165,6 +165,64 @@ static void test_ldap(void)
 	CHECK_EQ(binary_session(req, sizeof(req) - 1, resp, sizeof(resp)), STARTTLS_NONE);
 }
 
+/* The host a CONNECT tunnel names, "" when the session is not one; either argument order. */
+static const char *connect_host(const char *client, const char *server, uint16_t *port)
+{
+	static struct session x;
+	static char host[64];
+	uint8_t buf[sizeof(host) - 1];
+	size_t len = 0;
+	memset(&x, 0, sizeof(x));
+	say(&x.c, client);
+	say(&x.s, server);
+	*port = 0;
+	bool a = starttls_http_connect(&x.c, &x.s, buf, sizeof(buf), &len, port);
+	uint16_t port2 = 0;
+	size_t len2 = 0;
+	bool b = starttls_http_connect(&x.s, &x.c, buf, sizeof(buf), &len2, &port2);
+	CHECK(a == b && len == len2 && *port == port2);
+	memcpy(host, buf, a ? len : 0);
+	host[a ? len : 0] = 0;
+	return host;
+}
+
+static void test_http_connect(void)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	uint16_t port;
+	CHECK_STR(connect_host("CONNECT www.example.test:443 HTTP/1.1\r\nHost: www.example.test:443\r\n\r\n",
+	                       ok, &port),
+	          "www.example.test");
+	CHECK_EQ(port, 443);
+	CHECK_STR(
+	    connect_host("CONNECT [2001:db8::1]:8443 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", &port),
+	    "2001:db8::1");
+	CHECK_EQ(port, 8443);
+	CHECK_STR(connect_host("connect 10.0.0.1:443 HTTP/1.1\r\n\r\n", ok, &port), "10.0.0.1"); /* case */
+	/* Not a tunnel: refused, no port, port out of range, a URL, not HTTP, a GET. */
+	CHECK_STR(connect_host("CONNECT www.example.test:443 HTTP/1.1\r\n\r\n",
+	                       "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", &port),
+	          "");
+	CHECK_STR(connect_host("CONNECT www.example.test HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT www.example.test:0 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT www.example.test:70000 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT http://www.example.test:443/ HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT :443 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT [::1:443 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT []:443 HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT www.example.test:443 SMTP/1.0\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("GET / HTTP/1.1\r\n\r\n", ok, &port), "");
+	CHECK_STR(connect_host("CONNECT www.example.test:443\r\nHost: x HTTP/1.1\r\n\r\n", ok, &port), "");
+	/* A host longer than the caller's room is not cut into another name. */
+	CHECK_STR(
+	    connect_host(
+	        "CONNECT "
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test:443 "
+	        "HTTP/1.1\r\n\r\n",
+	        ok, &port),
+	    "");
+}
+
 int main(void)
 {
 	test_text_protocols();
@@ -173,6 +231,7 @@ int main(void)
 	test_postgresql();
 	test_mysql();
 	test_ldap();
+	test_http_connect();
 	CHECK(starttls_name(STARTTLS_NONE) == NULL);
 	CHECK_STR(starttls_name(STARTTLS_POSTGRESQL), "postgresql");
 	CHECK(starttls_name(STARTTLS_PROTO_COUNT) == NULL);

@@ -26,6 +26,7 @@
 
 #include "check.h"
 #include "tls_handshake.h"
+#include "x509_cert.h"
 #include "tls_names.h"
 
 /* clang-format off */
@@ -797,6 +798,67 @@ static void test_hello_retry_request(void)
 	CHECK(memcmp(ch1.session_id, ch2.session_id, 32) == 0);
 }
 
+/*
+ * ServerHellos of TLS 1.3 drafts, laid out as draft-ietf-tls-tls13-18 4.1.3
+ * (version 0x7f12, no session id echo, no compression byte, key_share as
+ * extension 40) and -22 (the final layout, supported_versions 0x7f16, still
+ * key_share 40). The cipher must come from the bytes right after the random.
+ */
+static const uint8_t draft18_server_hello[] = {
+    0x7f, 0x12,                                     /* version: draft 18 */
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, /* random */
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, /* */
+    0x13, 0x02,                                     /* TLS_AES_256_GCM_SHA384 */
+    0x00, 0x28,                                     /* extensions: 40 bytes */
+    0x00, 0x28, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, /* key_share (40): x25519, 32-byte key */
+    0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab,
+    0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab,
+};
+
+static const uint8_t draft22_server_hello[] = {
+    0x03, 0x03,                                     /* legacy_version */
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, /* random */
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, /* */
+    0x01, 0x07,                                                             /* session id echo: 1 byte */
+    0x13, 0x03, 0x00,                               /* TLS_CHACHA20_POLY1305_SHA256, no compression */
+    0x00, 0x0e,                                     /* extensions: 14 bytes */
+    0x00, 0x28, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00, /* key_share (40): secp256r1, (empty key: bad) */
+    0x00, 0x2b, 0x00, 0x02, 0x7f, 0x16,             /* supported_versions: draft 22 */
+};
+
+static void test_tls13_draft_server_hellos(void)
+{
+	struct tls_server_hello sh;
+
+	CHECK_EQ(tls_server_hello_parse(draft18_server_hello, sizeof(draft18_server_hello), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, 0);
+	CHECK_EQ(tls_server_hello_version(&sh), 0x7f12);
+	CHECK_EQ(sh.session_id_len, 0);
+	CHECK_EQ(sh.cipher_suite, 0x1302);
+	CHECK_EXTS(sh, 40, 36);
+	CHECK_EQ(sh.key_share_group, 0x001d);
+
+	/* Read after the version: a key share with an empty key is a bad extension, as with 51. */
+	CHECK_EQ(tls_server_hello_parse(draft22_server_hello, sizeof(draft22_server_hello), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, TLS_HELLO_BAD_EXTENSION);
+	CHECK_EQ(tls_server_hello_version(&sh), 0x7f16);
+	CHECK_EQ(sh.session_id_len, 1);
+	CHECK_EQ(sh.cipher_suite, 0x1303);
+	CHECK_EQ(sh.key_share_group, 0x0017);
+
+	/* Extension 40 is not a key share in a TLS 1.2 ServerHello: listed, not read. */
+	uint8_t tls12[sizeof(draft22_server_hello)];
+	memcpy(tls12, draft22_server_hello, sizeof(tls12));
+	tls12[sizeof(tls12) - 1] = 0x03;
+	tls12[sizeof(tls12) - 2] = 0x03;
+	CHECK_EQ(tls_server_hello_parse(tls12, sizeof(tls12), &sh), TS_OK);
+	CHECK_EQ(sh.malformed, 0);
+	CHECK_EQ(sh.key_share_group, 0);
+	CHECK_EXTS(sh, 40, 4, 43, 2);
+}
+
 static void test_tls12_hellos(void)
 {
 	struct tls_client_hello ch;
@@ -934,6 +996,17 @@ static void test_certificate_request(void)
 	           0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
 	           0x0602);
 	CHECK_EQ(cr.ca_name_count, 1);
+	/* The DN is kept as sent: SEQUENCE { SET { CN "tlsscope test CA" } }, 29 bytes. */
+	CHECK_EQ(cr.ca_kept, 1);
+	CHECK_EQ(cr.ca_len[0], 29);
+	CHECK(!cr.ca_names_cut);
+	CHECK(memcmp(cr.ca_der + cr.ca_off[0],
+	             tls12_certificate_request + sizeof(tls12_certificate_request) - 29, 29) == 0);
+	char dn[64];
+	CHECK(x509_name_der_text(cr.ca_der + cr.ca_off[0], cr.ca_len[0], dn, sizeof(dn)));
+	CHECK(strcmp(dn, "CN=tlsscope test CA") == 0);
+	CHECK(!x509_name_der_text(cr.ca_der + cr.ca_off[0], cr.ca_len[0] - 1, dn,
+	                          sizeof(dn))); /* cut: no Name */
 
 	CHECK_EQ(tls_certificate_request_parse(tls10_certificate_request, sizeof(tls10_certificate_request),
 	                                       false, &cr),
@@ -1106,7 +1179,8 @@ static void check_client_hello_cuts(const char *what, const uint8_t *msg, size_t
 
 static void check_server_hello_cuts(const char *what, const uint8_t *msg, size_t len)
 {
-	size_t fixed_end = 35 + msg[34] + 3;
+	/* version, random, [session id echo], suite, [compression]: drafts before 22 lack the bracketed */
+	size_t fixed_end = msg[0] == 0x7f && msg[1] < 22 ? 2 + 32 + 2 : 35 + msg[34] + 3;
 	struct tls_server_hello sh;
 	uint8_t *b;
 
@@ -1179,12 +1253,11 @@ static void check_server_key_exchange_cuts(const char *what, const uint8_t *msg,
                                            size_t params_end)
 {
 	uint16_t group, bits;
-	uint8_t *b;
 
 	for (size_t n = 0; n < len; n++) {
 		enum ts_status st;
 
-		b = dup_exact(msg, n);
+		uint8_t *b = dup_exact(msg, n);
 		st = tls_server_key_exchange_parse(b, n, suite, &group, &bits);
 		prefix_fail(n < params_end ? st == TS_MALFORMED : st == TS_OK, what, n, len);
 		free(b);
@@ -1212,6 +1285,7 @@ static void test_cuts(void)
 	                        sizeof(tls13_resume_server_hello));
 	check_server_hello_cuts("HelloRetryRequest", hrr_retry_request, sizeof(hrr_retry_request));
 	check_server_hello_cuts("TLS 1.2 ServerHello", tls12_server_hello, sizeof(tls12_server_hello));
+	check_server_hello_cuts("draft-18 ServerHello", draft18_server_hello, sizeof(draft18_server_hello));
 
 	/* First entry ends after: context(1) + list length(3) + entry(3 + 678 + 2); 1.2: 3 + 3 + 678. */
 	check_certificate_cuts("TLS 1.3 Certificate", tls13_certificate, sizeof(tls13_certificate), true,
@@ -1853,13 +1927,94 @@ static void test_cert_entry_extensions(void)
 	CHECK_EQ(e.sct_count, 1);
 }
 
+/* More CA names than TLS_MAX_CA_NAMES: the first are kept, all are counted. */
+static void test_certificate_request_many_cas(void)
+{
+	enum { NAMES = TLS_MAX_CA_NAMES + 4, DN = 29 };
+	uint8_t b[2 + 4 + 2 + NAMES * (2 + DN)];
+	const uint8_t *dn = tls12_certificate_request + sizeof(tls12_certificate_request) - DN;
+	struct tls_certificate_request cr;
+	size_t o = 0;
+
+	b[o++] = 1; /* certificate_types<1..2^8-1> = {ecdsa_sign} */
+	b[o++] = 64;
+	b[o++] = 0; /* supported_signature_algorithms<2..2^16-2> = {ecdsa_secp256r1_sha256} */
+	b[o++] = 2;
+	b[o++] = 0x04;
+	b[o++] = 0x03;
+	b[o++] = (uint8_t)((NAMES * (2 + DN)) >> 8); /* certificate_authorities<0..2^16-1> */
+	b[o++] = (uint8_t)(NAMES * (2 + DN));
+	for (int i = 0; i < NAMES; i++) {
+		b[o++] = 0;
+		b[o++] = DN;
+		memcpy(b + o, dn, DN);
+		o += DN;
+	}
+	CHECK_EQ(o, sizeof(b));
+	CHECK_EQ(tls_certificate_request_parse(b, sizeof(b), false, &cr), TS_OK);
+	CHECK_EQ(cr.ca_name_count, NAMES);
+	CHECK_EQ(cr.ca_kept, TLS_MAX_CA_NAMES);
+	CHECK(cr.ca_names_cut);
+	CHECK_EQ(cr.ca_der_used, TLS_MAX_CA_NAMES * DN);
+	CHECK(memcmp(cr.ca_der + cr.ca_off[TLS_MAX_CA_NAMES - 1], dn, DN) == 0);
+}
+
+/* NewSessionTicket, built from the RFC's layout: the ticket is what a resumption sends back. */
+static void test_new_session_ticket(void)
+{
+	static const uint8_t tls12[] = {0, 0, 0x1c, 0x20, 0, 5, 't', 'i', 'c', 'k', 'e'};
+	static const uint8_t tls12_empty[] = {0, 0, 0, 0, 0, 0};
+	static const uint8_t tls13[] = {0, 0,   0x1c, 0x20, 1,   2,   3, 4, 2, 0xaa, 0xbb, 0,
+	                                5, 't', 'i',  'c',  'k', 'e', 0, 4, 0, 42,   0,    0};
+	static const uint8_t tls13_no_ticket[] = {0, 0, 0x1c, 0x20, 1, 2, 3, 4, 0, 0, 0, 0, 0};
+	uint64_t h = 7;
+
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), false, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), true, &h), TS_OK);
+	CHECK_EQ(h, tls_ticket_hash((const uint8_t *)"ticke", 5));
+	CHECK_EQ(tls_new_session_ticket_parse(tls12_empty, sizeof(tls12_empty), false, &h), TS_OK);
+	CHECK_EQ(h, 0); /* RFC 5077 3.3: the server will not resume after all */
+	CHECK_EQ(tls_new_session_ticket_parse(tls13_no_ticket, sizeof(tls13_no_ticket), true, &h),
+	         TS_MALFORMED); /* ticket<1..2^16-1> */
+	/* The TLS 1.2 layout read as TLS 1.3 (and the reverse) does not fit. */
+	CHECK_EQ(tls_new_session_ticket_parse(tls12, sizeof(tls12), true, &h), TS_MALFORMED);
+	CHECK_EQ(tls_new_session_ticket_parse(tls13, sizeof(tls13), false, &h), TS_MALFORMED);
+	for (size_t n = 0; n < sizeof(tls13); n++) {
+		uint8_t *b = dup_exact(tls13, n);
+		prefix_fail(tls_new_session_ticket_parse(b, n, true, &h) == TS_MALFORMED, "NewSessionTicket",
+		            n, sizeof(tls13));
+		free(b);
+	}
+	uint8_t *b = dup_over(tls12, sizeof(tls12));
+	CHECK_EQ(tls_new_session_ticket_parse(b, sizeof(tls12) + 1, false, &h), TS_MALFORMED);
+	free(b);
+}
+
+/* The resumption's first PSK identity and a ClientHello's ticket are kept as their hashes. */
+static void test_resumption_hashes(void)
+{
+	struct tls_client_hello ch;
+	CHECK_EQ(tls_client_hello_parse(tls13_resume_client_hello, sizeof(tls13_resume_client_hello), &ch),
+	         TS_OK);
+	/* pre_shared_key is the last extension, 91 bytes: identities<..>, identity<..> first. */
+	const uint8_t *psk = tls13_resume_client_hello + sizeof(tls13_resume_client_hello) - 91;
+	size_t id_len = (size_t)psk[2] << 8 | psk[3];
+	CHECK_EQ(ch.psk_identity_hash, tls_ticket_hash(psk + 4, id_len));
+	CHECK_EQ(ch.session_ticket_hash, 0); /* session_ticket was not offered with a ticket */
+}
+
 int main(void)
 {
 	test_rfc8448();
 	test_tls13_hellos();
 	test_tls13_resumption();
+	test_new_session_ticket();
+	test_certificate_request_many_cas();
+	test_resumption_hashes();
 	test_hello_retry_request();
 	test_tls12_hellos();
+	test_tls13_draft_server_hellos();
 	test_tls10_client_hello();
 	test_certificate();
 	test_certificate_request();

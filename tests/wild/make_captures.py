@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Write the real loopback captures of tests/wild/ (issue 14): TCP Fast Open and PROXY protocol.
+
+Usage (root): unshare -n python3 tests/wild/make_captures.py OUTDIR
+Runs in a network namespace of its own, so the machine's TCP Fast Open setting is never touched:
+it brings lo up, sets net.ipv4.tcp_fastopen in the namespace, captures lo with tcpdump, and runs
+real TLS handshakes between Python's ssl module (OpenSSL) clients and servers on ports
+31400-31420:
+  tfo-accepted.pcap   the ClientHello rides in the SYN and the server takes it (the SYN-ACK
+                      acknowledges it): the listener has TCP_FASTOPEN
+  tfo-ignored.pcap    the ClientHello rides in the SYN, the listener has no TCP_FASTOPEN: the
+                      SYN-ACK acknowledges only the SYN, and the client sends the ClientHello again
+  proxy-v1.pcap       a load balancer's PROXY protocol v1 line (TCP4), then TLS
+  proxy-v2.pcap       PROXY protocol v2 (binary, TCP over IPv4, with an ALPN and an authority TLV),
+                      then TLS; and a v2 LOCAL header (a health check: no address) before another
+  proxy-v2-ipv6.pcap  PROXY protocol v2 carrying IPv6 addresses
+The PROXY headers are written by the client (as HAProxy's send-proxy does); the server reads the
+header and then does TLS on the same connection.
+"""
+import os
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TCP_FASTOPEN_CONNECT = 30  # linux/tcp.h
+NAME = "wild.example.test"
+
+
+def sh(*cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_cert(work):
+    key, crt = os.path.join(work, "k.pem"), os.path.join(work, "c.pem")
+    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+       "-keyout", key, "-out", crt, "-days", "30", "-subj", "/CN=" + NAME, "-addext", "subjectAltName=DNS:" + NAME)
+    return crt, key
+
+
+def server_ctx(crt, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2  # the certificate in clear, for tshark to count
+    return ctx
+
+
+def client_ctx(crt):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(crt)
+    return ctx
+
+
+def read_proxy_header(conn):
+    """Consume a PROXY v1 line or v2 header from conn (no more)."""
+    first = conn.recv(16, socket.MSG_PEEK)
+    if first.startswith(b"PROXY "):
+        line = b""
+        while not line.endswith(b"\r\n") and len(line) < 107:
+            line += conn.recv(1)
+        return
+    hdr = b""
+    while len(hdr) < 16:
+        hdr += conn.recv(16 - len(hdr))
+    left = struct.unpack(">H", hdr[14:16])[0]
+    while left:
+        left -= len(conn.recv(left))
+
+
+def serve(ctx, port, tfo, proxy, count, ready):
+    ls = socket.socket(socket.AF_INET6 if port >= 31410 else socket.AF_INET)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if tfo:
+        ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+    ls.bind(("::1" if ls.family == socket.AF_INET6 else "127.0.0.1", port))
+    ls.listen(4)
+    ls.settimeout(20)
+    ready.set()
+    for _ in range(count):
+        conn, _ = ls.accept()
+        if proxy:
+            read_proxy_header(conn)
+        with ctx.wrap_socket(conn, server_side=True) as t:
+            t.sendall(t.recv(100).upper())
+    ls.close()
+
+
+def pump(sock, obj, inc, outg):
+    """Drive an ssl.SSLObject over a connected socket: handshake, one request, its answer."""
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            if outg.pending:
+                sock.sendall(outg.read())
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed during the handshake")
+            inc.write(data)
+    obj.write(b"hello over tls")
+    sock.sendall(outg.read())
+    while True:
+        try:
+            obj.read(100)
+            break
+        except ssl.SSLWantReadError:
+            inc.write(sock.recv(65536))
+
+
+def client(ctx, port, tfo=False, prelude=b"", v6=False):
+    """A TLS client; with tfo its first flight (the ClientHello) is sent with the SYN (MSG_FASTOPEN)."""
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    addr = ("::1" if v6 else "127.0.0.1", port)
+    s = socket.socket(fam)
+    s.settimeout(10)
+    inc, outg = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, outg, server_hostname=NAME)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = outg.read()
+    if tfo:
+        s.sendto(prelude + hello, socket.MSG_FASTOPEN, addr)
+    else:
+        s.connect(addr)
+        s.sendall(prelude + hello)
+    pump(s, obj, inc, outg)
+    s.close()
+
+
+def v2_header(command, family, src, dst, sport, dport, tlvs=b""):
+    """PROXY protocol v2 (haproxy proxy-protocol.txt section 2.2)."""
+    addr = src + dst + struct.pack(">HH", sport, dport) if family else b""
+    body = addr + tlvs
+    return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x20 | command, family]) + struct.pack(">H", len(body)) + body)
+
+
+def tlv(kind, value):
+    return bytes([kind]) + struct.pack(">H", len(value)) + value
+
+
+PROBE_PORT = 31419
+
+
+def probe_until_written(cap, out, min_size):
+    """Send probe datagrams until the capture file is larger than min_size: every packet before
+    the probe has been written then."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    deadline = time.monotonic() + 20
+    while not (os.path.exists(out) and os.path.getsize(out) > min_size):
+        if cap.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("tcpdump is not capturing")
+        probe.sendto(b"probe", ("127.0.0.1", PROBE_PORT))
+        time.sleep(0.05)
+    probe.close()
+
+
+def capture(out, port_filter, run):
+    """Capture lo into out while run() runs, between two probe datagrams (UDP to PROBE_PORT, left
+    in the file): tcpdump's "listening" comes before it captures."""
+    cap = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w", out,
+                            "(%s) or udp port %d" % (port_filter, PROBE_PORT)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        probe_until_written(cap, out, 24)
+        run()
+        probe_until_written(cap, out, os.path.getsize(out))
+    finally:
+        cap.terminate()
+        cap.wait(10)
+
+
+def with_server(ctx, port, tfo, proxy, count, fn):
+    ready = threading.Event()
+    th = threading.Thread(target=serve, args=(ctx, port, tfo, proxy, count, ready))
+    th.start()
+    ready.wait(10)
+    fn()
+    th.join(20)
+
+
+def main():
+    out = os.path.abspath(sys.argv[1])
+    os.makedirs(out, exist_ok=True)
+    sh("ip", "link", "set", "lo", "up")
+    # Client: send data in the SYN without a cookie (0x1 | 0x4); server: accept it without one
+    # (0x2 | 0x200), but only on listeners that ask for TCP Fast Open.
+    sh("sysctl", "-q", "-w", "net.ipv4.tcp_fastopen=%d" % (0x1 | 0x2 | 0x4 | 0x200))
+    work = tempfile.mkdtemp()
+    crt, key = make_cert(work)
+    sctx, cctx = server_ctx(crt, key), client_ctx(crt)
+
+    capture(os.path.join(out, "tfo-accepted.pcap"), "tcp port 31400",
+            lambda: with_server(sctx, 31400, True, False, 1, lambda: client(cctx, 31400, tfo=True)))
+    capture(os.path.join(out, "tfo-ignored.pcap"), "tcp port 31401",
+            lambda: with_server(sctx, 31401, False, False, 1, lambda: client(cctx, 31401, tfo=True)))
+
+    v1 = b"PROXY TCP4 198.51.100.7 192.0.2.10 51234 443\r\n"
+    capture(os.path.join(out, "proxy-v1.pcap"), "tcp port 31402",
+            lambda: with_server(sctx, 31402, False, True, 1, lambda: client(cctx, 31402, prelude=v1)))
+
+    def v2_pair():
+        tl = tlv(0x01, b"h2") + tlv(0x02, NAME.encode())
+        client(cctx, 31403, prelude=v2_header(1, 0x11, bytes([203, 0, 113, 9]), bytes([192, 0, 2, 10]),
+                                              40001, 443, tl))
+        client(cctx, 31403, prelude=v2_header(0, 0x00, b"", b"", 0, 0))
+    capture(os.path.join(out, "proxy-v2.pcap"), "tcp port 31403",
+            lambda: with_server(sctx, 31403, False, True, 2, v2_pair))
+
+    src6 = socket.inet_pton(socket.AF_INET6, "2001:db8:77::5")
+    dst6 = socket.inet_pton(socket.AF_INET6, "2001:db8:1::443")
+    capture(os.path.join(out, "proxy-v2-ipv6.pcap"), "tcp port 31410",
+            lambda: with_server(sctx, 31410, False, True, 1,
+                                lambda: client(cctx, 31410, v6=True,
+                                               prelude=v2_header(1, 0x21, src6, dst6, 50505, 8443))))
+
+
+if __name__ == "__main__":
+    main()
