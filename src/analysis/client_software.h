@@ -32,7 +32,7 @@ struct client_software {
 	const char *name;     /* the table's client ("node", "curl", ...), or "unknown" */
 	const char *measured; /* the version the table was measured on ("node v20.20.2"), or "" */
 	enum client_confidence confidence;
-	char evidence[256]; /* what matched, and what did not */
+	char evidence[448]; /* what matched, and what did not */
 };
 
 /* Identify the sender of `ch` (NULL: unknown, confidence none). */

@@ -856,13 +856,15 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 /* Who sent the ClientHello (client_software.h): null without one. */
 static void client_software_json(struct jsonw *w, const struct conn *c, const struct diagnosis *dg)
 {
-	struct client_software own;
-	const struct client_software *s = dg ? &dg->software : &own;
 	if (!c->client_hello) {
 		jw_null(w, "client_software");
 		return;
 	}
-	if (!dg)
+	struct client_software own;
+	const struct client_software *s = &own;
+	if (dg)
+		s = &dg->software;
+	else
 		client_software_identify(c->client_hello, &own);
 	jw_object_begin(w, "client_software");
 	jw_string(w, "name", s->name);

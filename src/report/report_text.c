@@ -362,11 +362,11 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	}
 	text_fingerprints(fp, c);
 	if (dg && ch) {
-		char who[DIAG_TEXT];
-		snprintf(who, sizeof(who), "%s (%s confidence: %s)", dg->software.name,
+		char sender[DIAG_TEXT];
+		snprintf(sender, sizeof(sender), "%s (%s confidence: %s)", dg->software.name,
 		         client_confidence_name(dg->software.confidence), dg->software.evidence);
 		fprintf(fp, "    client       ");
-		wrapped(fp, 17, 17, who, width);
+		wrapped(fp, 17, 17, sender, width);
 	}
 	if (c->hello_retry)
 		fprintf(fp, "    retry        HelloRetryRequest (group %s)\n",

@@ -77,17 +77,19 @@ static void keytool_stores(const unsigned char *root_der, int root_len)
 	for (size_t t = 0; t < 2; t++) {
 		char path[256], cmd[1024], err[300];
 		snprintf(path, sizeof(path), "%s/store.%s", dir, types[t]);
-		snprintf(cmd, sizeof(cmd),
-		         "keytool -importcert -noprompt -alias private-root -file %s -keystore %s -storetype %s "
-		         "-storepass changeit >/dev/null 2>&1",
-		         ROOT_PEM, path, types[t]);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "keytool -importcert -noprompt -alias private-root -file %s -keystore %s -storetype %s "
+		    "-storepass changeit >/dev/null 2>&1",
+		    ROOT_PEM, path, types[t]);
 		CHECK_EQ(system(cmd), 0);
 		struct seen s = {.root_der = root_der, .root_len = root_len};
 		CHECK_EQ(java_keystore_read_file(path, on_cert, &s, err, sizeof(err)), 1);
 		CHECK(s.has_root);
 		if (t != 0)
 			continue;
-		/* every cut of the JKS file: refused or at most what the whole file holds, never past the end */
+		/* every cut of the JKS file: refused or at most what the whole file holds, never past the end
+		 */
 		size_t len = 0;
 		unsigned char *whole = read_all(path, &len);
 		CHECK(whole && len > 40);
@@ -126,7 +128,8 @@ int main(void)
 
 	char err[300];
 	struct seen none = {0};
-	CHECK(java_keystore_read((const uint8_t *)"not a keystore", 14, on_cert, &none, err, sizeof(err)) < 0);
+	CHECK(java_keystore_read((const uint8_t *)"not a keystore", 14, on_cert, &none, err, sizeof(err)) <
+	      0);
 	CHECK(java_keystore_read_file("/nonexistent/cacerts", on_cert, &none, err, sizeof(err)) < 0);
 	CHECK_EQ(none.count, 0);
 	CHECK(strstr(err, "/nonexistent/cacerts") != NULL);
