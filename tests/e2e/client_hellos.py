@@ -239,7 +239,7 @@ def main():
                 for f, v in zip(FIELDS, cols[2:]):
                     if row[f] != v:
                         failures.append("%s (%s): %s changed: table %s, now %s" % (c, cols[1], f, row[f], v))
-            r = subprocess.run([tool, "analyze", "--json", "--no-diagnose", pcap], stdout=subprocess.PIPE,
+            r = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", "--no-diagnose", pcap], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env())
             seen = {}
             for line in r.stdout.decode().splitlines():
