@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev libjansson-dev openssl ca-certificates python3 python3-jsonschema
 	clang libclang-rt-14-dev clang-format cppcheck # clang-format: the format.check test; cppcheck: its test (issue 17)
-	tcpdump curl nodejs
+	tcpdump curl nodejs gnutls-bin # gnutls-bin: gnutls-cli, a client of e2e.client_software (issue 10)
 	libncurses-dev tmux
 	chromium chromium-driver python3-selenium
 	python3-cryptography # AES for the generated QUIC Initials of cli.quic_variants

@@ -117,7 +117,12 @@ static void clients(FILE *fp, const struct diagnosis *dg)
 	if (!any && !dg->clients_from_chain)
 		return;
 	line(fp, TUI_STYLE_HEADING, "What clients would report");
-	for (int k = 0; k < CLIENT_COUNT; k++) {
+	line(fp, TUI_STYLE_TEXT, "  sent by  %s (%s confidence: %s)", dg->software.name,
+	     client_confidence_name(dg->software.confidence), dg->software.evidence);
+	enum tls_client order[CLIENT_COUNT];
+	diagnosis_client_order(dg, order);
+	for (int i = 0; i < CLIENT_COUNT; i++) {
+		int k = (int)order[i];
 		const struct client_error *e = &dg->clients[k];
 		if (k == CLIENT_BROWSER && !e->fails && !e->code[0])
 			continue;

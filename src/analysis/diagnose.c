@@ -2200,10 +2200,23 @@ static void certificate_not_visible(const struct conn *c, struct diagnosis *d)
 	}
 }
 
+void diagnosis_client_order(const struct diagnosis *d, enum tls_client order[CLIENT_COUNT])
+{
+	enum tls_client lead;
+	size_t n = 0;
+	bool has_lead = client_software_client(&d->software, &lead);
+	if (has_lead)
+		order[n++] = lead;
+	for (int k = 0; k < CLIENT_COUNT; k++)
+		if (!has_lead || k != (int)lead)
+			order[n++] = (enum tls_client)k;
+}
+
 void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *d)
 {
 	diagnosis_reset(d);
 	d->worst = SEV_INFO;
+	client_software_identify(c->client_hello, &d->software);
 	if (!c->is_tls)
 		return;
 	expected_host(ctx, c, d);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "cert_cache.h"
+#include "client_software.h"
 #include "client_trust.h"
 #include "conn.h"
 #include "expect.h"
@@ -149,6 +150,8 @@ struct diagnosis {
 	const struct chain_verdict *client_verdict[CLIENT_COUNT];
 	struct chain_verdict own_verdict[CLIENT_COUNT];
 	bool trust_differs; /* some clients trust the chain and others do not */
+
+	struct client_software software; /* who sent the ClientHello (client_software.h) */
 };
 
 struct diag_context {
@@ -165,6 +168,10 @@ struct diag_context {
 /* Diagnose one finished connection. The result points into the cache: use
  * it before the next diagnose_conn() on the same cache. */
 void diagnose_conn(struct diag_context *ctx, const struct conn *c, struct diagnosis *out);
+
+/* The clients in the order to show them: the one that sent the ClientHello first (when it is
+ * identified and predicted), then the others in enum order. */
+void diagnosis_client_order(const struct diagnosis *d, enum tls_client order[CLIENT_COUNT]);
 
 /* A finding added after the diagnosis (by a later stage: the state store's change findings), in its
  * place by severity, with no certificate; the caller fills message and fix. NULL when there is no room. */

@@ -663,10 +663,17 @@ void html_findings(FILE *fp, const struct diagnosis *dg)
 		fputs("</li>", fp);
 	}
 	fputs("</ul>", fp);
+	fprintf(fp, "<p class=\"note\">ClientHello sent by <b>%s</b> (%s confidence): ", dg->software.name,
+	        client_confidence_name(dg->software.confidence));
+	html_escape(fp, dg->software.evidence);
+	fputs("</p>", fp);
 	bool any = false;
-	for (int k = 0; k < CLIENT_BROWSER; k++) {
+	enum tls_client order[CLIENT_COUNT];
+	diagnosis_client_order(dg, order);
+	for (int i = 0; i < CLIENT_COUNT; i++) {
+		int k = (int)order[i];
 		const struct client_error *e = &dg->clients[k];
-		if (!e->fails)
+		if (k >= CLIENT_BROWSER || !e->fails)
 			continue;
 		if (!any)
 			fputs("<div class=\"scroll\"><table "

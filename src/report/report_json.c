@@ -571,10 +571,17 @@ static void diagnosis(struct jsonw *w, const struct conn *c, const struct diagno
 	/* Only the clients named in the issue; browsers are in hostname_match. */
 	static const enum tls_client shown[] = {CLIENT_NODE,   CLIENT_OPENSSL, CLIENT_CURL,
 	                                        CLIENT_PYTHON, CLIENT_GO,      CLIENT_JAVA};
+	enum tls_client order[CLIENT_COUNT];
+	diagnosis_client_order(d, order);
 	jw_object_begin(w, "client_errors");
-	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
-		const struct client_error *e = &d->clients[shown[i]];
-		const char *name = tls_client_name(shown[i]);
+	for (size_t i = 0; i < CLIENT_COUNT; i++) {
+		bool predicted = false; /* the one that sent the ClientHello leads */
+		for (size_t j = 0; j < sizeof(shown) / sizeof(shown[0]); j++)
+			predicted = predicted || shown[j] == order[i];
+		if (!predicted)
+			continue;
+		const struct client_error *e = &d->clients[order[i]];
+		const char *name = tls_client_name(order[i]);
 		if (!e->fails) {
 			jw_null(w, name);
 			continue;
@@ -846,6 +853,26 @@ static void alerts(struct jsonw *w, const struct conn *c, bool nano)
 	jw_array_end(w);
 }
 
+/* Who sent the ClientHello (client_software.h): null without one. */
+static void client_software_json(struct jsonw *w, const struct conn *c, const struct diagnosis *dg)
+{
+	if (!c->client_hello) {
+		jw_null(w, "client_software");
+		return;
+	}
+	struct client_software own;
+	const struct client_software *s = &own;
+	if (dg)
+		s = &dg->software;
+	else
+		client_software_identify(c->client_hello, &own);
+	jw_object_begin(w, "client_software");
+	jw_string(w, "name", s->name);
+	jw_ascii(w, "confidence", client_confidence_name(s->confidence));
+	jw_string(w, "evidence", s->evidence);
+	jw_object_end(w);
+}
+
 /* RFC 5246 7.4.4 ClientCertificateType names (IANA "TLS ClientCertificateType Identifiers"). */
 static const char *client_certificate_type_name(uint8_t t)
 {
@@ -1070,6 +1097,7 @@ static void conn_record(struct json_report *r, struct jsonw *w, const struct con
 	if (dg)
 		resumed_link(w, &dg->resumed);
 	proxied_client(w, c);
+	client_software_json(w, c, dg);
 	jw_object_end(w);
 }
 

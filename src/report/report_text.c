@@ -153,9 +153,12 @@ static void text_findings(FILE *fp, const struct diagnosis *d, bool color, int w
 		}
 	}
 	bool any = false;
-	for (int k = 0; k < 6; k++) {
+	enum tls_client order[CLIENT_COUNT];
+	diagnosis_client_order(d, order);
+	for (int i = 0; i < CLIENT_COUNT; i++) {
+		int k = (int)order[i];
 		const struct client_error *e = &d->clients[k];
-		if (!e->fails)
+		if (k >= 6 || !e->fails)
 			continue;
 		if (!any)
 			fprintf(fp, "    clients would report:\n");
@@ -358,6 +361,13 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 		        tls_version_name(best, v, sizeof(v)));
 	}
 	text_fingerprints(fp, c);
+	if (dg && ch) {
+		char sender[DIAG_TEXT];
+		snprintf(sender, sizeof(sender), "%s (%s confidence: %s)", dg->software.name,
+		         client_confidence_name(dg->software.confidence), dg->software.evidence);
+		fprintf(fp, "    client       ");
+		wrapped(fp, 17, 17, sender, width);
+	}
 	if (c->hello_retry)
 		fprintf(fp, "    retry        HelloRetryRequest (group %s)\n",
 		        tls_group_name(c->hello_retry->key_share_group)
