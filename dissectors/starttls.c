@@ -95,6 +95,12 @@ static bool postgres_ssl_request(const struct starttls_dir *c)
 
 #define MYSQL_CLIENT_SSL 0x0800u
 
+/* MySQL's capability flags are little-endian. */
+static unsigned mysql_le16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
 /*
  * MySQL client/server protocol, connection phase: the server's
  * Protocol::HandshakeV10 (3-byte length, sequence 0, protocol 10, version
@@ -112,14 +118,14 @@ static bool mysql_ssl_request(const struct starttls_dir *c, const struct starttl
 		; /* server version */
 	rd_skip(&g, 4 + 8 + 1);
 	const uint8_t *caps = rd_bytes(&g, 2);
-	if (!caps || !((caps[0] | caps[1] << 8) & MYSQL_CLIENT_SSL))
+	if (!caps || !(mysql_le16(caps) & MYSQL_CLIENT_SSL))
 		return false;
 
 	struct rd r = rd_init(c->head, c->head_len);
 	const uint8_t *h = rd_bytes(&r, 4);
 	const uint8_t *flags = rd_bytes(&r, 4);
 	return h && flags && h[0] == 32 && h[1] == 0 && h[2] == 0 && h[3] == 1 &&
-	       ((flags[0] | flags[1] << 8) & MYSQL_CLIENT_SSL);
+	       (mysql_le16(flags) & MYSQL_CLIENT_SSL);
 }
 
 /* RFC 4511 4.14.1: an ExtendedRequest whose requestName [0] (tag 0x80, 22 bytes) is the StartTLS OID. */

@@ -31,7 +31,7 @@ static struct fp_text text_init(char *out, size_t outlen)
 	return t;
 }
 
-static void text_add(struct fp_text *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void text_add(struct fp_text *t, const char *fmt, ...)
 {
 	if (t->full)
 		return;

@@ -100,6 +100,11 @@ void tls_stream_init(struct tls_stream *s, uint8_t dir);
 void tls_stream_feed(struct tls_stream *s, const uint8_t *data, size_t len, bool segment_start,
                      bool after_gap, const struct tls_stream_sink *sink, size_t *mem);
 
+/* The other direction of the connection has been found to be TLS: this one
+ * then takes a record of any type as its start, not only a hello (a server
+ * may answer a ClientHello with an alert). */
+void tls_stream_peer_is_tls(struct tls_stream *s);
+
 /*
  * Called from sink->record(): collect this record's body and hand it whole
  * to sink->record_body (to be decrypted). Only records the sink asks for

@@ -18,7 +18,8 @@
 #include "engine.h"
 #include "fuzz_diag.h"
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 
 #include "jsonw.h"
 #include "pipeline.h"
-#include "report.h"
+#include "report_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

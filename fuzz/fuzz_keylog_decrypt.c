@@ -26,7 +26,8 @@
 #include "fuzz_read.h"
 #include "jsonw.h"
 #include "keylog.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

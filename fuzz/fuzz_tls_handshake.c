@@ -61,13 +61,14 @@ static void check_client_hello(const struct tls_client_hello *ch)
 static void check_fingerprints(const struct tls_client_hello *ch)
 {
 	static char text[TLS_FP_STRING_MAX];
-	char ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	char ja4[TLS_FP_JA4_LEN];
 	if (tls_ja4(ch, TLS_FP_TCP, ja4) ? strlen(ja4) != TLS_FP_JA4_LEN - 1 || ja4[10] != '_'
 	                                 : ja4[0] != '\0')
 		abort();
 	if (tls_ja4_r(ch, TLS_FP_QUIC, text, sizeof(text)) && text[0] != 'q')
 		abort();
 	if (tls_ja3_string(ch, text, sizeof(text))) {
+		char md5[TLS_FP_MD5_HEX];
 		tls_fp_md5_hex(text, md5);
 		if (strlen(md5) != TLS_FP_MD5_HEX - 1)
 			abort();

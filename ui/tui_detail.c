@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "cert_export.h"
+#include "report_text.h"
 #include "tls_names.h"
 
 /* Width of the arrow between "client" and "server" in the ladder. */
@@ -49,7 +51,7 @@ static void endpoints(FILE *fp, const struct conn *c, const struct report_inputs
 
 static void negotiation(FILE *fp, const struct conn *c, const struct diagnosis *dg)
 {
-	char tmp[600], v[24];
+	char tmp[600];
 	const struct tls_client_hello *ch = c->client_hello;
 	const struct tls_server_hello *sh = c->server_hello;
 	if (ch && ch->sni_count) {
@@ -63,6 +65,7 @@ static void negotiation(FILE *fp, const struct conn *c, const struct diagnosis *
 		     expected_source_name(dg->expected_source));
 	if (sh) {
 		const char *cn = tls_cipher_suite_name(sh->cipher_suite);
+		char v[24];
 		line(fp, TUI_STYLE_TEXT, "  version   %s", tls_version_name(conn_version(c), v, sizeof(v)));
 		if (cn)
 			line(fp, TUI_STYLE_TEXT, "  cipher    %s", cn);

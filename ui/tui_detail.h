@@ -15,7 +15,7 @@
 
 #include "conn.h"
 #include "diagnose.h"
-#include "report.h"
+#include "report_inputs.h"
 
 /* The first character of every detail line. */
 enum tui_style {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tui_detail.h"
+#include "report_text.h"
 #include "tui_spill.h"
 
 struct tui_model {
@@ -20,10 +21,9 @@ struct tui_model {
 	struct tui_row *rows; /* TUI_MAX_ROWS, allocated once */
 	size_t published;     /* rows visible to the interface */
 	struct tui_counts counts;
-	const char *codes[TUI_MAX_CODES]; /* finding codes are static strings */
-	uint64_t generation;              /* bumped on every change */
-	FILE *spill;                      /* writer thread only */
-	int spill_fd;                     /* read with pread, from any thread */
+	uint64_t generation; /* bumped on every change */
+	FILE *spill;         /* writer thread only */
+	int spill_fd;        /* read with pread, from any thread */
 	bool spill_failed;
 
 	/* Interface thread. */
@@ -72,20 +72,6 @@ void tui_model_free(struct tui_model *m)
 	free(m->view);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
-}
-
-/* Index of a finding code, added if new; TUI_MAX_CODES when the table is full. Under the lock. */
-static size_t code_index(struct tui_model *m, const char *code)
-{
-	size_t i = 0;
-	while (i < m->counts.code_count && strcmp(m->codes[i], code) != 0)
-		i++;
-	if (i == m->counts.code_count) {
-		if (i == TUI_MAX_CODES)
-			return TUI_MAX_CODES;
-		m->codes[m->counts.code_count++] = code;
-	}
-	return i;
 }
 
 static void fill_row(struct tui_row *r, const struct conn *c)
@@ -145,22 +131,17 @@ void tui_model_add(struct tui_model *m, const struct conn *c, const struct diagn
 	}
 	pthread_mutex_lock(&m->lock);
 	struct tui_counts *k = &m->counts;
-	k->outcomes[c->outcome < OUTCOME_COUNT ? c->outcome : OUTCOME_INCOMPLETE]++;
-	for (size_t i = 0; dg && i < dg->finding_count; i++) {
-		size_t ci = code_index(m, dg->findings[i].code);
+	run_summary_add(&k->run, c, dg);
+	for (size_t i = 0; r && dg && i < dg->finding_count; i++) {
+		size_t ci = run_summary_code_index(&k->run, dg->findings[i].code);
 		if (ci == TUI_MAX_CODES)
-			continue;
-		k->by_code[ci]++;
-		if (r) {
-			r->codes |= 1ull << ci;
-			if (i == 0) { /* findings come worst first */
-				r->worst = (int8_t)dg->findings[0].severity;
-				r->worst_code = (uint8_t)ci;
-			}
+			continue; /* past the codes the summary names */
+		r->codes |= 1ull << ci;
+		if (i == 0) { /* findings come worst first */
+			r->worst = (int8_t)dg->findings[0].severity;
+			r->worst_code = (uint8_t)ci;
 		}
 	}
-	if (dg && dg->finding_count && dg->worst >= SEV_WARNING)
-		k->problems++;
 	if (r)
 		m->published = ++k->rows;
 	else
@@ -241,8 +222,8 @@ static bool passes(const struct tui_model *m, const struct tui_row *r)
 		return true;
 	if (contains(r->sni, m->filter) || contains(r->client, m->filter) || contains(r->server, m->filter))
 		return true;
-	for (size_t i = 0; i < m->shown.code_count; i++)
-		if ((r->codes >> i & 1) && contains(m->codes[i], m->filter))
+	for (size_t i = 0; i < m->shown.run.code_count; i++)
+		if ((r->codes >> i & 1) && contains(m->shown.run.codes[i], m->filter))
 			return true;
 	return false;
 }
@@ -318,7 +299,7 @@ const struct tui_counts *tui_model_counts(const struct tui_model *m)
 
 const char *tui_model_code_name(const struct tui_model *m, size_t i)
 {
-	return i < m->shown.code_count ? m->codes[i] : "?";
+	return i < m->shown.run.code_count ? m->shown.run.codes[i] : "?";
 }
 
 bool tui_model_read(struct tui_model *m, long off, void *buf, size_t len)

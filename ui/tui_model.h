@@ -20,13 +20,15 @@
 
 #include "conn.h"
 #include "diagnose.h"
-#include "report.h"
+#include "report_inputs.h"
+#include "run_summary.h"
 
 /* Rows kept: about 220 bytes each, so at most ~45 MB; later connections
  * are counted, and the summary bar says so. */
 #define TUI_MAX_ROWS 200000
-/* Distinct finding codes the model names (docs/findings.md has fewer). */
-#define TUI_MAX_CODES 64
+/* Distinct finding codes the model names (docs/findings.md has fewer): the run summary's. */
+#define TUI_MAX_CODES RUN_SUMMARY_MAX_CODES
+_Static_assert(TUI_MAX_CODES <= 64, "a row's finding codes are bits of a uint64_t");
 /* Bytes of one connection's detail read back for display. */
 #define TUI_MAX_DETAIL (256u * 1024u)
 
@@ -60,14 +62,11 @@ static inline bool tui_row_is_problem(const struct tui_row *r)
 }
 
 struct tui_counts {
-	size_t rows;      /* connections kept */
-	uint64_t dropped; /* connections past TUI_MAX_ROWS */
-	uint64_t outcomes[OUTCOME_COUNT];
-	uint64_t problems;
-	uint64_t by_code[TUI_MAX_CODES];
-	size_t code_count;
-	bool done;        /* the source has finished (all files read) */
-	char status[160]; /* the source's own words: "reading 3 files", "drops 12" */
+	size_t rows;            /* connections kept */
+	uint64_t dropped;       /* connections past TUI_MAX_ROWS */
+	struct run_summary run; /* every connection added, kept or not; its codes index tui_row.codes */
+	bool done;              /* the source has finished (all files read) */
+	char status[160];       /* the source's own words: "reading 3 files", "drops 12" */
 };
 
 struct tui_model;

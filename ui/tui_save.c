@@ -90,7 +90,7 @@ static void view_summary(struct tui_model *m, FILE *fp)
 			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i),
 			        (unsigned long long)outcomes[i]);
 	const struct tui_counts *k = tui_model_counts(m);
-	for (size_t i = 0; i < k->code_count; i++)
+	for (size_t i = 0; i < k->run.code_count; i++)
 		if (by_code[i])
 			fprintf(fp, "  finding %-26s %llu\n", tui_model_code_name(m, i),
 			        (unsigned long long)by_code[i]);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "conn.h"
-#include "report.h"
+#include "report_inputs.h"
 #include "tui_model.h"
 
 /* Export the row's certificates to DIR/<sha256>.pem and DIR/index.tsv

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "conn.h"
-#include "report.h"
+#include "report_inputs.h"
 
 /* A spilled certificate: its place, then its DER bytes. */
 struct spilled_cert {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "report_text.h"
 #include "tls_names.h"
 #include "tui_detail.h"
 
@@ -157,7 +158,7 @@ static void summary_bar(const struct tui_state *s)
 	const char *filter = tui_model_filter(m);
 	int n = snprintf(
 	    buf, sizeof(buf), " %s  %zu connection%s, %zu shown, problems %llu  sort: %s%s%s%s  %s", s->title,
-	    k->rows, k->rows == 1 ? "" : "s", tui_model_view_count(m), (unsigned long long)k->problems,
+	    k->rows, k->rows == 1 ? "" : "s", tui_model_view_count(m), (unsigned long long)k->run.problems,
 	    tui_sort_name(tui_model_sort(m)), tui_model_problems_only(m) ? "  problems only" : "",
 	    filter[0] ? "  filter: " : "", filter, k->status);
 	if (k->dropped && n > 0 && (size_t)n < sizeof(buf))
@@ -168,13 +169,13 @@ static void summary_bar(const struct tui_state *s)
 	size_t at = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < OUTCOME_COUNT && at < sizeof(buf); i++)
-		if (k->outcomes[i])
+		if (k->run.outcomes[i])
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu", at ? "," : "",
-			                       outcome_label((int)i), (unsigned long long)k->outcomes[i]);
-	for (size_t i = 0; i < k->code_count && at < sizeof(buf); i++)
+			                       outcome_label((int)i), (unsigned long long)k->run.outcomes[i]);
+	for (size_t i = 0; i < k->run.code_count && at < sizeof(buf); i++)
 		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu",
 		                       i ? "," : "  | findings:", tui_model_code_name(m, i),
-		                       (unsigned long long)k->by_code[i]);
+		                       (unsigned long long)run_summary_code_total(&k->run, i));
 	cell(1, 0, COLS, buf, A_NORMAL);
 }
 
@@ -392,11 +393,11 @@ static void detail(struct tui_state *s)
 
 static void status_line(const struct tui_state *s)
 {
-	char buf[400];
 	static const char *const prompts[] = {
 	    "", "filter (SNI, IP, finding; Esc clears): ", "export certificates to directory: ",
 	    "write the view as a report to: "};
 	if (s->prompt != TUI_PROMPT_NONE) {
+		char buf[400];
 		snprintf(buf, sizeof(buf), "%s%s", prompts[s->prompt], s->input);
 		cell(LINES - 1, 0, COLS, buf, A_BOLD);
 		return;

@@ -176,7 +176,7 @@ void diff_shape_from_conn(struct diff_shape *s, const struct conn *c, const stru
 
 /* ------------------------------------------------------------------ field values */
 
-static void value_add(struct diff_value *v, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void value_add(struct diff_value *v, const char *fmt, ...)
 {
 	if (v->count >= DIFF_VALUE_MAX_ITEMS || v->used >= sizeof(v->buf))
 		return;

@@ -346,8 +346,8 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		/* The rule's names are all the server's: check the one the client asked
 		 * for when it is among them, else the first. */
 		const char *pick = d->rule->names[0];
-		char sni[300];
 		if (ch && ch->sni_count) {
+			char sni[300];
 			conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, sni, sizeof(sni));
 			for (size_t i = 0; i < d->rule->name_count; i++)
 				if (!strcasecmp(d->rule->names[i], sni))
@@ -424,9 +424,10 @@ static const char *offered_summary(const struct tls_client_hello *ch)
 	static char buf[400];
 	if (!ch)
 		return "nothing visible";
-	char v1[24], v2[24];
+	char v1[24];
 	size_t o;
 	if (ch->supported_versions.count) {
+		char v2[24];
 		uint16_t lo = 0xffff, hi = 0;
 		for (uint16_t i = 0; i < ch->supported_versions.count; i++) {
 			uint16_t v = ch->supported_versions.v[i];
@@ -670,6 +671,7 @@ static void rule_obsolete_version(const struct conn *c, const struct wire_view *
 	uint16_t v = conn_version(c);
 	if (!v || v >= 0x0303 || tls_is_grease(v))
 		return;
+	// cppcheck-suppress variableScope -- read inside MSG's if (f), which a declaration cannot enter
 	char vn[24];
 	struct finding *f = add_as(d, FINDING_OBSOLETE_VERSION, v <= 0x0300 ? SEV_ERROR : SEV_WARNING, -1);
 	MSG(f,
@@ -1515,8 +1517,8 @@ static void wire_errors(const struct conn *c, struct diagnosis *d)
 			continue;
 		const char *reason = openssl_alert_reason(a->description);
 		const char *name = tls_alert_name(a->description);
-		char code[96];
 		if (reason) {
+			char code[96];
 			/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
 			unsigned long packed = 0x0A000000UL + 1000u + a->description;
 			char r_code[96];

@@ -195,7 +195,7 @@ bool expect_add_stream(struct expect_rules *r, FILE *fp, const char *path, char 
 		}
 		if (len == EXPECT_MAX_LINE && line[len - 1] != '\n') {
 			snprintf(err, errlen, "%s:%u: line longer than %u bytes", path, lineno,
-			         EXPECT_MAX_LINE - 1);
+			         EXPECT_MAX_LINE - 1u);
 			ok = false;
 			break;
 		}

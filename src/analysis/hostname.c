@@ -236,12 +236,11 @@ static void ip_to16(const uint8_t *a, uint8_t len, uint8_t out[16])
 
 static bool ip_equal(enum tls_client c, const uint8_t *a, uint8_t alen, const uint8_t *b, uint8_t blen)
 {
-	uint8_t x[16], y[16];
-
 	if ((alen != 4 && alen != 16) || (blen != 4 && blen != 16))
 		return false;
 	if (c == CLIENT_GO || c == CLIENT_JAVA) {
 		/* net.IP.Equal and InetAddress.equals treat ::ffff:a.b.c.d as a.b.c.d. */
+		uint8_t x[16], y[16];
 		ip_to16(a, alen, x);
 		ip_to16(b, blen, y);
 		return memcmp(x, y, 16) == 0;

@@ -277,7 +277,6 @@ static bool load_cert_file(X509_STORE *store, const char *path, char *err, size_
 			if (!X509_STORE_add_cert(store, x))
 				ok = false;
 			X509_free(x);
-			n++;
 		} else {
 			set_err(err, errlen, path, "no certificate found");
 			ok = false;

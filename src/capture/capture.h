@@ -17,19 +17,8 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "run_info.h"
 #include "ts_status.h"
-
-struct capture_info {
-	int dlt;           /* libpcap DLT_* link type */
-	char dlt_name[32]; /* libpcap's name for it */
-	bool nanosecond;   /* the file stores nanosecond timestamps */
-	uint64_t frames;
-	uint64_t timed_frames;           /* of which had a timestamp in range (ts_time.h) */
-	int64_t first_ts_ns, last_ts_ns; /* first and last of those; 0 if none */
-	bool truncated;                  /* reading stopped at a damaged or cut record */
-	bool interrupted;                /* reading stopped because control->stop was set */
-	char error[1024];                /* why the file could not be used, or why it stopped */
-};
 
 /*
  * Read a whole capture into the engine (engine_set_file() is the caller's).

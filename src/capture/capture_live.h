@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "run_info.h"
 
 /* Kernel ring for one capture: rides out a burst while the analysis is busy.
  * In immediate mode each ring frame holds one packet of the interface's MTU:
@@ -43,19 +44,6 @@ struct live_options {
 	const char *filter;     /* BPF; NULL or "" captures everything */
 	int snaplen;            /* 0: 262144, libpcap's default */
 	const char *write_path; /* NULL: frames are not saved */
-};
-
-/* libpcap's counters (pcap_stats): what the kernel handed over or dropped. */
-struct live_counters {
-	uint64_t received;               /* packets the filter passed (ps_recv) */
-	uint64_t dropped_by_kernel;      /* no room in the buffer (ps_drop) */
-	uint64_t dropped_by_interface;   /* dropped by the interface or its driver (ps_ifdrop) */
-	uint64_t frames;                 /* frames handed to the engine */
-	uint64_t timed_frames;           /* of which had a timestamp in range (ts_time.h) */
-	int64_t first_ts_ns, last_ts_ns; /* first and last of those */
-	/* Not libpcap's: records tlsscope live dropped because its output was
-	 * not read (set by the command; 0 here). */
-	uint64_t records_dropped;
 };
 
 struct live_capture;

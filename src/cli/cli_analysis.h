@@ -23,7 +23,7 @@
 #include "expect.h"
 #include "jsonw.h"
 #include "pipeline.h"
-#include "report.h"
+#include "report_json.h"
 #include "trust.h"
 
 #define EXIT_FINDINGS 1

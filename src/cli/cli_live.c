@@ -22,6 +22,7 @@
 #include "cli_number.h"
 #include "cli_same_file.h"
 #include "cli_tui.h"
+#include "report_text.h"
 #include "tui.h"
 
 /* Drops are reported on stderr at most this often while they go on. */
@@ -202,6 +203,15 @@ static bool warning_due(struct drop_watch *dw, uint64_t count, int64_t now)
 	dw->reported = count;
 	dw->last_warning_ns = now;
 	return true;
+}
+
+/* The interface's frames and capture span, as the summary reads a file's. */
+static void info_take_counters(struct capture_info *info, const struct live_counters *k)
+{
+	info->frames = k->frames;
+	info->timed_frames = k->timed_frames;
+	info->first_ts_ns = k->first_ts_ns;
+	info->last_ts_ns = k->last_ts_ns;
 }
 
 static void watch_drops(struct drop_watch *dw, const struct live_counters *k, int64_t now)
@@ -513,8 +523,9 @@ int cmd_live(int argc, char **argv)
 	}
 
 	/* The writer thread inherits a mask without SIGINT/SIGTERM, so they interrupt this thread's poll. */
-	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. */
-	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
+	/* SA_RESETHAND: a second Ctrl-C stops at once, without the summary. glibc
+	 * defines it as an unsigned 0x80000000 for the int sa_flags: the cast is the bit. */
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = (int)SA_RESETHAND};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -555,10 +566,7 @@ int cmd_live(int argc, char **argv)
 	}
 	live_counters_get(lc, &counters);
 	counters.records_dropped = pipeline_records_dropped(a);
-	info.frames = counters.frames;
-	info.timed_frames = counters.timed_frames;
-	info.first_ts_ns = counters.first_ts_ns;
-	info.last_ts_ns = counters.last_ts_ns;
+	info_take_counters(&info, &counters);
 	o.inputs.capture = &counters;
 	if (summary) {
 		const struct ts_stats *stats = engine_stats(e);

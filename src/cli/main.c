@@ -21,7 +21,8 @@
 #include "cli_diff.h"
 #include "cli_same_file.h"
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
 #include "report_html.h"
 #include "report_rollup.h"
 
@@ -112,7 +113,7 @@ static void catch_stop_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_flags = (int)SA_RESETHAND; /* glibc's unsigned 0x80000000 into an int: the same bit */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

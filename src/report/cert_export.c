@@ -4,10 +4,35 @@
 #include "cert_export.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md; /* fetched once: an implicit fetch per digest costs more than the digest */
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+void report_sha256_hex(const uint8_t *der, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char d[32];
+	unsigned int n = 0;
+	if (!EVP_Digest(der, len, d, &n, sha256_md(), NULL) || n != 32) {
+		out[0] = 0;
+		return;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = 0;
+}
 
 bool cert_export_open(struct cert_export *x, const char *dir, char *err, size_t errlen)
 {

@@ -15,8 +15,12 @@
 #include <stdio.h>
 
 #include "conn.h"
+#include "report_inputs.h"
 #include "ts_file.h"
-#include "report.h"
+
+/* SHA-256 of a certificate's DER, hex (65 bytes with NUL): the name of its PEM file, and the JSON's sha256.
+ */
+void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
 
 struct cert_export {
 	char *dir;

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "conn_diff.h"
-#include "report.h"
+#include "report_inputs.h"
 
 struct diff_html;
 

@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "report.h"
+#include "conn.h"
+#include "diagnose.h"
+#include "report_inputs.h"
+#include "ts_stats.h"
 
 struct html_report;
 

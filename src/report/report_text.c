@@ -6,9 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
 #include "report_budget.h"
+#include "report_text.h"
 #include "report_rollup.h"
+#include "run_summary.h"
 #include "starttls.h"
 #include "text_escape.h"
 #include "tls_fingerprint.h"
@@ -117,8 +118,9 @@ static void wrapped(FILE *fp, int col, int indent, const char *text, int width)
 /* JA4 and JA3 of the first ClientHello, JA3S of the ServerHello (the JSON also has their texts). */
 static void text_fingerprints(FILE *fp, const struct conn *c)
 {
-	char text[TLS_FP_STRING_MAX], ja4[TLS_FP_JA4_LEN], md5[TLS_FP_MD5_HEX];
+	char text[TLS_FP_STRING_MAX], md5[TLS_FP_MD5_HEX];
 	if (c->client_hello) {
+		char ja4[TLS_FP_JA4_LEN];
 		if (tls_ja4(c->client_hello, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP,
 		            ja4))
 			fprintf(fp, "    JA4          %s\n", ja4);
@@ -508,13 +510,10 @@ struct text_report {
 	bool failed;
 	struct text_block *blocks;
 	size_t count, cap;
-	unsigned long by_code[64][SEV_COUNT];
-	const char *codes[64];
-	size_t code_count;
+	struct run_summary sum; /* every connection added, shown or not */
 	struct server_count *servers;
 	size_t server_count;
 	unsigned long servers_dropped;
-	int64_t first_ns, last_ns;
 };
 
 struct text_report *text_report_new(bool problems_only)
@@ -533,19 +532,6 @@ struct text_report *text_report_new(bool problems_only)
 	}
 	t->problems_only = problems_only;
 	return t;
-}
-
-static void count_code(struct text_report *t, const struct finding *f)
-{
-	size_t i = 0;
-	while (i < t->code_count && strcmp(t->codes[i], f->code) != 0) /* codes are few: a scan is enough */
-		i++;
-	if (i == t->code_count) {
-		if (t->code_count == 64)
-			return;
-		t->codes[t->code_count++] = f->code;
-	}
-	t->by_code[i][f->severity]++;
 }
 
 static void count_server(struct text_report *t, const struct conn *c, const struct diagnosis *dg)
@@ -608,13 +594,10 @@ void text_report_add(struct text_report *t, const struct conn *c, const struct d
 {
 	if (!t || t->failed)
 		return;
-	if (!t->first_ns || c->first_ts_ns < t->first_ns)
-		t->first_ns = c->first_ts_ns;
-	if (c->last_ts_ns > t->last_ns)
-		t->last_ns = c->last_ts_ns;
-	int sev = dg && dg->finding_count && dg->worst >= SEV_WARNING ? (int)dg->worst : -1;
-	for (size_t i = 0; dg && i < dg->finding_count; i++)
-		count_code(t, &dg->findings[i]);
+	run_summary_add(&t->sum, c, dg);
+	int sev = run_summary_worst_of(dg);
+	if (!run_summary_is_problem(sev))
+		sev = -1; /* shown as one line */
 	if (sev >= 0)
 		count_server(t, c, dg);
 	if (sev < 0 && t->problems_only)
@@ -707,24 +690,25 @@ bool text_report_finish(struct text_report *t, FILE *fp, const struct ts_stats *
 	if (!t)
 		return false;
 	bool color = in && in->color;
-	char t1[64], t2[64];
 	if (s)
 		report_text_summary(fp, s, in);
-	if (s && (t->count || t->first_ns)) {
-		report_time_text(t->first_ns, false, t1, sizeof(t1));
-		report_time_text(t->last_ns, false, t2, sizeof(t2));
+	const struct run_summary *sum = &t->sum;
+	if (s && (t->count || sum->first_ns)) {
+		char t1[64], t2[64];
+		report_time_text(sum->first_ns, false, t1, sizeof(t1));
+		report_time_text(sum->last_ns, false, t2, sizeof(t2));
 		/* The end's date only when it differs: the line fits 72 columns. */
 		fprintf(fp, "capture span %s .. %s UTC\n", t1, strncmp(t1, t2, 11) ? t2 : t2 + 11);
 	}
-	if (s && t->code_count) {
+	if (s && sum->code_count) {
 		fprintf(fp, "findings:\n");
 		for (int sev = SEV_COUNT - 1; sev >= 0; sev--)
-			for (size_t i = 0; i < t->code_count; i++)
-				if (t->by_code[i][sev])
+			for (size_t i = 0; i < sum->code_count; i++)
+				if (sum->by_code[i][sev])
 					fprintf(fp, "  %s%-8s%s %-28s %lu\n",
 					        color_on(color, (enum severity)sev),
 					        severity_name((enum severity)sev), color_off(color),
-					        t->codes[i], t->by_code[i][sev]);
+					        sum->codes[i], sum->by_code[i][sev]);
 	}
 	if (s && t->server_count) {
 		qsort(t->servers, t->server_count, sizeof(*t->servers), most_problems);

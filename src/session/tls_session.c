@@ -172,7 +172,7 @@ static void mark_tls(struct flow *f, uint8_t dir)
 	s->is_tls = true;
 	s->prelude_bytes = f->tls[dir].scanned;
 	f->conn.is_tls = true;
-	f->tls[dir ^ 1].peer_is_tls = true;
+	tls_stream_peer_is_tls(&f->tls[dir ^ 1]);
 	/* This direction's prelude is complete now; the other's is as far as it will matter. */
 	if (f->starttls) {
 		enum starttls_proto p = starttls_detect(&f->starttls[0], &f->starttls[1]);

@@ -282,7 +282,7 @@ static void chain_differs(const struct chain_row *old, const struct chain_row *n
 	if (o < cap && strcmp(old->sans, now->sans))
 		o += (size_t)snprintf(out + o, cap - o, "%sSANs", o ? ", " : "");
 	if (o < cap && old->cert_count >= 2 && now->cert_count < 2)
-		o += (size_t)snprintf(out + o, cap - o, "%sintermediate missing now", o ? ", " : "");
+		snprintf(out + o, cap - o, "%sintermediate missing now", o ? ", " : "");
 	if (!out[0])
 		snprintf(out, cap, "certificate (same issuer, key type and SANs: a renewal)");
 }
@@ -366,7 +366,7 @@ static bool count_failure_modes(struct state_store *st, int64_t server, int64_t 
                                 struct diagnosis *dg)
 {
 	char modes[DIAG_MAX_FINDINGS + CLIENT_COUNT][128];
-	char fresh[DIAG_TEXT] = "";
+	char fresh[DIAG_TEXT - 128] = ""; /* the message keeps room for its own words and the time */
 	size_t n = 0, o = 0;
 	for (size_t i = 0; i < dg->finding_count; i++)
 		if (dg->findings[i].severity >= SEV_WARNING)
@@ -430,10 +430,11 @@ static bool count_record(struct state_store *st, const struct conn *c, struct di
 		return false;
 
 	ok = hourly(st, server, hour, "outcome", conn_outcome_name(c->outcome));
-	char vbuf[24];
 	uint16_t version = conn_version(c);
-	if (ok && version)
+	if (ok && version) {
+		char vbuf[24];
 		ok = hourly(st, server, hour, "version", tls_version_name(version, vbuf, sizeof(vbuf)));
+	}
 	if (ok && sh) {
 		const char *name = tls_cipher_suite_name(sh->cipher_suite);
 		snprintf(text, sizeof(text), "0x%04x", sh->cipher_suite);

@@ -68,14 +68,12 @@ static bool name_matches(const char *want, const char *name)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL;
-	bool *selected = calloc(cm_scenario_count, sizeof *selected);
+	bool *selected;
 	bool all;
 	int argi = 1;
 	char path[4096];
 	struct cm_pki pki;
 
-	if (!selected)
-		cm_die("out of memory");
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;
@@ -85,6 +83,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[2];
+	selected = calloc(cm_scenario_count, sizeof *selected);
+	if (!selected)
+		cm_die("out of memory");
 	argi = 3;
 	all = argi == argc;
 	for (; argi < argc; argi++) {
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 		if (!found) {
 			fprintf(stderr, "capmaker: no capture called %s\n", argv[argi]);
 			usage(stderr);
+			free(selected);
 			return 2;
 		}
 	}

@@ -29,7 +29,7 @@
 #define CM_MSS_ETHERNET_V6 1440u
 #define CM_MSS_SMALL 536u
 
-_Noreturn void cm_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn, format(printf, 1, 2))) void cm_die(const char *fmt, ...);
 
 /* ------------------------------------------------------------ cm_rand.c */
 

@@ -240,11 +240,11 @@ static void note_alert(struct cm_conn *k, const uint8_t *p, size_t n)
 static size_t certificate_cut(const uint8_t *p, size_t n, unsigned mss)
 {
 	for (size_t off = 0; n - off >= 6;) {
-		size_t len = rd16(p + off + 3), end = off + 5 + len, full;
+		size_t len = rd16(p + off + 3), end = off + 5 + len;
 		if (len > n - off - 5)
 			break;
 		if (p[off] == TLS_CT_HANDSHAKE && p[off + 5] == TLS_HS_CERTIFICATE) {
-			full = (end - 1) / mss * mss;
+			size_t full = (end - 1) / mss * mss;
 			if (full <= off + 5)
 				cm_die("no segment boundary inside the Certificate with MSS %u", mss);
 			return full;

@@ -20,6 +20,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import lo_capture  # noqa: E402  (waits until a capture on lo listens)
+
 TOOL, WORK, PCAPS = sys.argv[1], sys.argv[2], sys.argv[3]
 PORT = 29101
 os.makedirs(WORK, exist_ok=True)
@@ -64,20 +67,11 @@ openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", 
 
 # The capture: tlsscope live on lo writes the pcap and prints its one line per connection.
 pcap = path("hostile.pcap")
-live_err = open(path("live.err"), "w+")
-live = subprocess.Popen([TOOL, "live", "-i", "lo", "-f", "tcp port %d" % PORT, "--write", pcap,
-                         "--color=never"], stdout=subprocess.PIPE, stderr=live_err)
-deadline = time.monotonic() + 10
-while True:
-    live_err.seek(0)
-    text = live_err.read()
-    if "listening on" in text:
-        break
-    if live.poll() is not None or time.monotonic() > deadline:
-        live.kill()
-        print("skip: cannot capture on lo: " + text.strip())
-        sys.exit(77)
-    time.sleep(0.05)
+live, why = lo_capture.listen([TOOL, "live", "-i", "lo", "-f", "tcp port %d" % PORT, "--write", pcap,
+                               "--color=never"], open(path("live.err"), "w+"), stdout=subprocess.PIPE)
+if live is None:
+    print("skip: cannot capture on lo: " + why)
+    sys.exit(77)
 
 env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
 server = subprocess.Popen(["openssl", "s_server", "-accept", str(PORT), "-cert", "leaf.pem", "-key",

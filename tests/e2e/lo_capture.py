@@ -2,6 +2,7 @@
 
 start(pcap, bpf, log_path) starts tcpdump on lo and waits until it listens: (process, None), or
 (None, why) when lo cannot be captured (no root or CAP_NET_RAW: the caller skips with 77).
+listen(cmd, log_file) does the same for any capturing command (`tlsscope live -i lo ...`).
 finish(process, pcap, log_file) waits until the file stops growing, stops tcpdump and returns the
 number of packets the kernel dropped.
 """
@@ -23,8 +24,14 @@ def start(pcap, bpf, log_file, env=None):
     # last ones are lost when tcpdump is stopped. In immediate mode each ring frame holds a whole
     # lo packet (64 KiB MTU): -B 65536 (KiB) gives ~1000 frames, more than a run's packets, so
     # a client's burst cannot overflow the ring while tcpdump waits for a CPU.
-    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode",
-                             "-w", pcap, bpf], stdout=subprocess.DEVNULL, stderr=log_file, env=env)
+    return listen(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", pcap, bpf],
+                  log_file, env=env)
+
+
+def listen(cmd, log_file, env=None, stdout=subprocess.DEVNULL):
+    """Run cmd with its stderr in log_file (opened w+) until it says "listening on": (process, None),
+    or (None, the first line it wrote) when it exited or did not listen in time."""
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=log_file, env=env)
     deadline = time.monotonic() + TIMEOUT
     while True:
         log_file.seek(0)

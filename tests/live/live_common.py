@@ -6,9 +6,11 @@ other tests capture on lo at the same time.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -23,12 +25,43 @@ def log(msg=""):
     print(msg, flush=True)
 
 
+failures = []
+
+
+def check(ok, what):
+    """Say one check's result; a failed one counts against verdict()."""
+    log("%s %s" % ("ok  " if ok else "FAIL", what))
+    if not ok:
+        failures.append(what)
+
+
+def verdict():
+    """The exit status of the checks made so far, said: 1 if any failed, else 0."""
+    if failures:
+        log("%d check(s) failed" % len(failures))
+        return 1
+    log("all checks passed")
+    return 0
+
+
 def free_base(candidates, width):
     """The first base port b with b..b+width-1 all free on 127.0.0.1."""
     for b in candidates:
         if all(e2e.port_free(b + i) for i in range(width)):
             return b
     return None
+
+
+def loopback_setup(outdir, ports, prefix):
+    """outdir emptied, the first free port of ports, and a temporary directory (for the PKI):
+    (port, tmpdir), or (None, None) after saying that no port was free."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    port = free_base(ports, 1)
+    if port is None:
+        log("FAIL: no free port in %d-%d" % (ports[0], ports[-1]))
+        return None, None
+    return port, tempfile.mkdtemp(prefix=prefix)
 
 
 def port_filter(ports):

@@ -16,19 +16,10 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 
-from live_common import SKIP, e2e, free_base, log, make_pki, port_filter, s_server, start_live_or_skip
-
-failures = []
-
-
-def check(ok, what):
-    log("%s %s" % ("ok  " if ok else "FAIL", what))
-    if not ok:
-        failures.append(what)
-
+from live_common import (SKIP, check, e2e, log, loopback_setup, make_pki, port_filter, s_server,
+                         start_live_or_skip, verdict)
 
 def json_lines(path):
     if not os.path.exists(path):
@@ -60,13 +51,9 @@ def main():
     if not shutil.which("openssl"):
         log("skipped: openssl not installed")
         return SKIP
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
-    port = free_base(range(29500, 29510), 1)
+    port, tmp = loopback_setup(outdir, range(29500, 29510), "tlsscope-sighup-")
     if port is None:
-        log("FAIL: no free port in 29500-29509")
         return 1
-    tmp = tempfile.mkdtemp(prefix="tlsscope-sighup-")
     pki = os.path.join(tmp, "pki")
     procs = []
     live = None
@@ -126,11 +113,7 @@ def main():
             live.stop()
         e2e.stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        log("%d check(s) failed" % len(failures))
-        return 1
-    log("all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import lo_capture  # noqa: E402  (waits until a capture on lo listens)
+
 TOOL, WORK = sys.argv[1], sys.argv[2]
 PORT = 29150
 HANDSHAKES = 1500
@@ -43,19 +46,11 @@ subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_para
 
 err = open(os.path.join(WORK, "live.err"), "w+")
 # Nobody reads stdout until the traffic is over.
-live = subprocess.Popen([TOOL, "live", "-i", "lo", "-f", "tcp port %d" % PORT, "--json"],
-                        stdout=subprocess.PIPE, stderr=err)
-deadline = time.monotonic() + 10
-while True:
-    err.seek(0)
-    text = err.read()
-    if "listening on" in text:
-        break
-    if live.poll() is not None or time.monotonic() > deadline:
-        live.kill()
-        print("skip: cannot capture on lo: " + text.strip())
-        sys.exit(77)
-    time.sleep(0.05)
+live, why = lo_capture.listen([TOOL, "live", "-i", "lo", "-f", "tcp port %d" % PORT, "--json"], err,
+                              stdout=subprocess.PIPE)
+if live is None:
+    print("skip: cannot capture on lo: " + why)
+    sys.exit(77)
 
 env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
 server = subprocess.Popen(["openssl", "s_server", "-accept", str(PORT), "-cert", "cert.pem", "-key", "key.pem",

@@ -22,22 +22,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "live"))
-from live_common import SKIP, e2e, free_base, log, make_pki, s_server  # noqa: E402
+from live_common import SKIP, check, e2e, log, loopback_setup, make_pki, s_server, verdict  # noqa: E402
 import lo_capture  # noqa: E402  (tests/e2e, on the path through live_common)
-
-failures = []
-
-
-def check(ok, what):
-    log("%s %s" % ("ok  " if ok else "FAIL", what))
-    if not ok:
-        failures.append(what)
-
 
 def analyze(tlsscope, state, pcaps, pki):
     r = subprocess.run([tlsscope, "analyze", "--json", "--fail-on", "never", "--state", state,
@@ -106,13 +96,9 @@ def main():
         if not shutil.which(tool):
             log("skipped: %s not installed" % tool)
             return SKIP
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
-    port = free_base(range(29600, 29620), 1)
+    port, tmp = loopback_setup(outdir, range(29600, 29620), "tlsscope-state-")
     if port is None:
-        log("FAIL: no free port in 29600-29619")
         return 1
-    tmp = tempfile.mkdtemp(prefix="tlsscope-state-")
     pki = os.path.join(tmp, "pki")
     try:
         err = make_pki(pki)
@@ -194,11 +180,7 @@ def main():
         check(rc == 2 and "--state" in err, "a file that is not SQLite: exit 2 with the reason (%s)" % err.strip())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        log("%d check(s) failed" % len(failures))
-        return 1
-    log("all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,14 @@ static inline void check_skip(const char *test, const char *what)
 		}                                                                                            \
 	} while (0)
 
+/* A failure the test found by other means; the message says what. */
+#define CHECK_FAIL(msg)                                                                                      \
+	do {                                                                                                 \
+		check_count++;                                                                               \
+		check_failures++;                                                                            \
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, msg);                       \
+	} while (0)
+
 #define CHECK_EQ(a, b)                                                                                       \
 	do {                                                                                                 \
 		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                              \

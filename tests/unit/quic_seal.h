@@ -61,7 +61,7 @@ static inline size_t quic_seal_initial(const struct quic_packet_keys *k, const u
 	if (!ok)
 		return 0;
 	out[0] ^= mask[0] & 0x0f;
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < 4; i++)
 		out[hdr + i] ^= mask[1 + i];
 	return total;
 }

@@ -881,7 +881,6 @@ static void null_frame(struct fb *f, const uint8_t family[4], bool v6)
 static void test_null_loop(void)
 {
 	struct fb f;
-	struct result r;
 	static const struct {
 		int dlt;
 		uint8_t family[4];
@@ -898,7 +897,7 @@ static void test_null_loop(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		null_frame(&f, cases[i].family, cases[i].v6);
-		r = run(cases[i].dlt, &f);
+		struct result r = run(cases[i].dlt, &f);
 		if (cases[i].v6)
 			CHECK_FLOW(r, "::1", "::1", 51607, 3001, 6);
 		else
@@ -971,7 +970,6 @@ static void ppp_frame(struct fb *f, const uint8_t *prefix, size_t n, bool v6)
 static void test_ppp(void)
 {
 	struct fb f;
-	struct result r;
 	static const struct {
 		int dlt;
 		uint8_t prefix[4];
@@ -991,7 +989,7 @@ static void test_ppp(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ppp_frame(&f, cases[i].prefix, cases[i].n, cases[i].v6);
-		r = run(cases[i].dlt, &f);
+		struct result r = run(cases[i].dlt, &f);
 		if (cases[i].v6)
 			CHECK_FLOW(r, "2001:db8::1", "2001:db8::2", 40084, 443, 17);
 		else
@@ -1531,7 +1529,7 @@ static void check_capture(const char *dir, const struct capture_expect *e)
 	CHECK_EQ(dlt, e->dlt);
 	CHECK(decode_link_supported(dlt));
 
-	unsigned tcp = 0, udp = 0, found = 0;
+	unsigned tcp_count = 0, udp_count = 0, found = 0;
 	unsigned long tcp_bytes = 0;
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -1540,23 +1538,24 @@ static void check_capture(const char *dir, const struct capture_expect *e)
 		if (decode_frame(dlt, data, h->caplen, &p) != DECODE_SKIP_NONE)
 			continue;
 		if (p.ip_proto == 6) {
-			tcp++;
+			tcp_count++;
 			tcp_bytes += p.payload_wire_len;
 		} else {
-			udp++;
+			udp_count++;
 		}
 		if (strcmp(fmt(&p.src), e->src) == 0 && strcmp(fmt(&p.dst), e->dst) == 0 &&
 		    p.sport == e->sport && p.dport == e->dport && p.encap_depth == e->encap_depth)
 			found++;
 	}
 	pcap_close(pc);
-	if (tcp + udp == 0 || !found || tcp != e->tcp || udp != e->udp || tcp_bytes != e->tcp_bytes)
-		fprintf(stderr, "%s: tcp %u udp %u tcp bytes %lu, matching packets %u\n", e->file, tcp, udp,
-		        tcp_bytes, found);
-	CHECK(tcp + udp > 0);
+	if (tcp_count + udp_count == 0 || !found || tcp_count != e->tcp || udp_count != e->udp ||
+	    tcp_bytes != e->tcp_bytes)
+		fprintf(stderr, "%s: tcp %u udp %u tcp bytes %lu, matching packets %u\n", e->file, tcp_count,
+		        udp_count, tcp_bytes, found);
+	CHECK(tcp_count + udp_count > 0);
 	CHECK(found > 0);
-	CHECK_EQ(tcp, e->tcp);
-	CHECK_EQ(udp, e->udp);
+	CHECK_EQ(tcp_count, e->tcp);
+	CHECK_EQ(udp_count, e->udp);
 	CHECK_EQ(tcp_bytes, e->tcp_bytes);
 }
 

@@ -40,7 +40,7 @@ static size_t hostile(uint8_t *b, size_t cap)
 			b[n++] = (uint8_t)(0x20 + next() % 95);
 			break;
 		case 1:
-			b[n++] = "\"\\/\b\f\n\r\t"[next() % 8];
+			b[n++] = (uint8_t) "\"\\/\b\f\n\r\t"[next() % 8];
 			break;
 		case 2:
 			b[n++] = (uint8_t)(next() % 0x20);

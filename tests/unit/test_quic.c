@@ -154,7 +154,8 @@ static uint8_t scratch[QUIC_SCRATCH_LEN];
 struct seen {
 	int packets[QUIC_PKT_TYPE_COUNT];
 	int decrypted;
-	int role_dir, role;
+	int role_dir;
+	enum quic_role role;
 	int handshakes;
 	uint8_t msg_type;
 	uint8_t body[512];

@@ -1179,12 +1179,11 @@ static void check_server_key_exchange_cuts(const char *what, const uint8_t *msg,
                                            size_t params_end)
 {
 	uint16_t group, bits;
-	uint8_t *b;
 
 	for (size_t n = 0; n < len; n++) {
 		enum ts_status st;
 
-		b = dup_exact(msg, n);
+		uint8_t *b = dup_exact(msg, n);
 		st = tls_server_key_exchange_parse(b, n, suite, &group, &bits);
 		prefix_fail(n < params_end ? st == TS_MALFORMED : st == TS_OK, what, n, len);
 		free(b);

@@ -1,39 +1,20 @@
 /*
- * report.h - the outputs: JSON Lines and the text report.
+ * report_text.h - the text report: per connection, the run summary, the
+ * one-line live form, and the whole report (worst first).
  *
- * Owns how a connection record and the run summary are shown. Outputs only
- * read struct conn and struct ts_stats; they parse nothing.
+ * Owns how a connection record and the run summary read as text. It reads
+ * struct conn, the diagnosis and struct ts_stats; it parses nothing.
  */
-#ifndef TLSSCOPE_REPORT_H
-#define TLSSCOPE_REPORT_H
+#ifndef TLSSCOPE_REPORT_TEXT_H
+#define TLSSCOPE_REPORT_TEXT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "capture_live.h"
 #include "conn.h"
 #include "diagnose.h"
-#include "jsonw.h"
+#include "report_inputs.h"
 #include "ts_stats.h"
-
-struct rollup; /* report_rollup.h */
-
-/* The inputs of the run, indexed by conn.file_index. */
-struct report_inputs {
-	const char **names;
-	struct capture_info *info;
-	size_t count;
-	bool color; /* the text report may use ANSI colours (a terminal, or --color=always) */
-	int width;  /* the text report wraps long lines at this many columns (0: never) */
-	const struct live_counters *capture; /* live capture (names[0] is the interface); NULL for files */
-	const struct rollup *rollup; /* the run's roll-up (sorted), rendered by text and HTML; or NULL */
-};
-
-/* `dg` may be NULL (no diagnosis run): its fields are then left out. */
-void report_json_conn(struct jsonw *w, const struct conn *c, const struct diagnosis *dg,
-                      const struct report_inputs *in);
-void report_json_summary(struct jsonw *w, const struct ts_stats *s, const struct report_inputs *in);
 
 void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg,
                       const struct report_inputs *in);
@@ -70,8 +51,5 @@ void report_text_event(const struct conn_event *e, char *buf, size_t n);
 
 /* Copy len bytes at off of a temporary file (the reports' blocks) to fp; false if they cannot be read. */
 bool report_copy_range(FILE *from, long off, size_t len, FILE *fp);
-
-/* SHA-256 of a certificate's DER, hex (65 bytes with NUL). */
-void report_sha256_hex(const uint8_t *der, size_t len, char out[65]);
 
 #endif
