@@ -8,8 +8,8 @@
 
 #include "cert_export.h"
 #include "json_cert_table.h"
-#include "report_json.h"
 #include "report_budget.h"
+#include "report_json.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "report_text.h"
 #include "report_budget.h"
+#include "report_text.h"
 #include "report_rollup.h"
 #include "run_summary.h"
 #include "starttls.h"
