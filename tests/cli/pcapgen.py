@@ -277,10 +277,11 @@ def tshark_rows(path, display_filter, fields, extra=()):
 
 
 def analyze_json(tool, path, *extra):
-    """(connection records, summary) of `tlsscope analyze --json`."""
+    """(connection records, summary) of `tlsscope analyze --json --json-detail full` (every field inline)."""
     import json
     import subprocess
-    out = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True, text=True)
+    out = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", *extra, path], capture_output=True,
+                         text=True)
     lines = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
     return [l for l in lines if l.get("type") == "connection"], next((l for l in lines if l.get("type") == "summary"), {})
 
