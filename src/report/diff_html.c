@@ -127,9 +127,11 @@ static void write_items(FILE *fp, const struct diff_value *v)
 		fputs("<span class=\"none\">&mdash;</span>", fp);
 		return;
 	}
+	size_t first_len = strlen(v->items[0]); /* an item may be empty: never index before it */
+	bool first_is_label = first_len && v->items[0][first_len - 1] == ':';
 	for (size_t i = 0; i < v->count; i++) {
 		if (i)
-			fputs(i == 1 && v->items[0][strlen(v->items[0]) - 1] == ':' ? " " : ", ", fp);
+			fputs(i == 1 && first_is_label ? " " : ", ", fp);
 		html_escape(fp, v->items[i]);
 	}
 }

@@ -58,7 +58,8 @@ static void wrap_value(const struct diff_value *v, enum diff_field f, size_t wid
 			}
 			cur[len++] = item[k];
 		}
-		if (i + 1 < v->count && item[n - 1] != ':') {
+		if (i + 1 < v->count &&
+		    (n == 0 || item[n - 1] != ':')) { /* an empty item gets its comma too */
 			if (len >= width) {
 				lines_push(t, cur, len);
 				len = 0;
