@@ -206,7 +206,12 @@ static void row_cells(const struct tui_state *s, const struct tui_row *r, char c
 	snprintf(cells[COL_CLIENT], 80, "%s", r->client);
 	snprintf(cells[COL_SERVER], 80, "%s", r->server);
 	snprintf(cells[COL_SNI], 80, "%s", r->sni[0] ? r->sni : "-");
-	snprintf(cells[COL_VERSION], 80, "%s", r->version ? tls_version_name(r->version, v, sizeof(v)) : "-");
+	if ((r->version >> 8) ==
+	    0x7f) /* a TLS 1.3 draft: the list keeps the SNI whole, the detail says it all */
+		snprintf(cells[COL_VERSION], 80, "1.3-d%u", (unsigned)(r->version & 0xff));
+	else
+		snprintf(cells[COL_VERSION], 80, "%s",
+		         r->version ? tls_version_name(r->version, v, sizeof(v)) : "-");
 	snprintf(cells[COL_OUTCOME], 80, "%s", outcome_label(r->outcome));
 	snprintf(cells[COL_SEVERITY], 80, "%s",
 	         r->worst >= 0 ? severity_name((enum severity)r->worst) : "ok");

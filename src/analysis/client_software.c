@@ -127,8 +127,7 @@ static bool same(const struct tab_list *a, const struct tab_list *b)
 	return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
 }
 
-static const char *const field_names[F_COUNT] = {"cipher suites", "extensions", "groups",
-                                                 "signature algorithms", "versions"};
+static const char *const field_names[F_COUNT] = {"ciphers", "extensions", "groups", "sigalgs", "versions"};
 
 void client_software_identify(const struct tls_client_hello *ch, struct client_software *out)
 {
@@ -173,8 +172,8 @@ void client_software_identify(const struct tls_client_hello *ch, struct client_s
 	}
 	if (!best) {
 		snprintf(out->evidence, sizeof(out->evidence),
-		         "%zu cipher suites, %zu extensions: no client of the table sends this ClientHello",
-		         got[F_CIPHERS].n, got[F_EXTENSIONS].n);
+		         "%zu ciphers, %zu extensions: no client in the table", got[F_CIPHERS].n,
+		         got[F_EXTENSIONS].n);
 		return;
 	}
 	out->name = best->name;
@@ -188,8 +187,8 @@ void client_software_identify(const struct tls_client_hello *ch, struct client_s
 		if (*o < cap)
 			*o += (size_t)snprintf(dst + *o, cap - *o, "%s%s", *o ? ", " : "", field_names[f]);
 	}
-	snprintf(out->evidence, sizeof(out->evidence), "%s as %s sends them (%zu cipher suites)%s%s", matched,
-	         best->measured, got[F_CIPHERS].n, d ? "; other " : "", differ);
+	snprintf(out->evidence, sizeof(out->evidence), "%s as %s (%zu ciphers)%s%s", matched, best->measured,
+	         got[F_CIPHERS].n, d ? "; not " : "", differ);
 }
 
 bool client_software_client(const struct client_software *s, enum tls_client *out)

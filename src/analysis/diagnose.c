@@ -1067,6 +1067,7 @@ static wire_rule *const absence_rules[] = {
     rule_tls13_server_rejected,      rule_no_server_hello, rule_handshake_cut_off,
 };
 
+// cppcheck-suppress constParameter -- a function pointer: const would qualify the function type
 static bool reads_absence(wire_rule *rule)
 {
 	for (size_t i = 0; i < sizeof(absence_rules) / sizeof(absence_rules[0]); i++)
@@ -1794,8 +1795,8 @@ static void server_alert_errors(struct diagnosis *d, uint8_t desc, bool after_co
 {
 	const char *reason = openssl_alert_reason(desc);
 	const char *name = tls_alert_name(desc);
-	char code[96];
 	if (reason) {
+		char code[96];
 		/* OpenSSL's packed error code: library SSL (0x0A), reason 1000 + alert. */
 		unsigned long packed = 0x0A000000UL + 1000u + desc;
 		char r_code[96];

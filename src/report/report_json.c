@@ -767,9 +767,9 @@ static void proxied_client(struct jsonw *w, const struct conn *c)
 		jw_null(w, "proxied_client");
 		return;
 	}
-	char ip[64];
 	jw_object_begin(w, "proxied_client");
 	if (c->proxied.has_address) {
+		char ip[64];
 		jw_ascii(w, "ip", ts_addr_format(&c->proxied.addr, ip, sizeof(ip)));
 		jw_uint(w, "port", c->proxied.port);
 	} else {

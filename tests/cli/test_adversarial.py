@@ -32,6 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adversarial  # noqa: E402
 from pcapgen import Checks  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tlsscope_run import load_lines  # noqa: E402
+
 CAP_MIB = 32
 # case -> (size, connections reported at size n: a function of n, or None when not checked);
 # each runs at size and twice it, the key log at 300k and 10^6 lines (the file is read up to
@@ -77,7 +80,7 @@ def check_parts(check, name, summary):
 
 def check_oversized(check, out, n):
     """The 1025-name leaves are listed by the SHA-256 of their DER, unparsed; the 1024-name one parses."""
-    records = [json.loads(line) for line in open(out) if '"type":"summary"' not in line]
+    records, _ = load_lines(open(out).read())
     leaves = {r["client"]["ip"]: r["certificates"][0] for r in records if r.get("certificates")}
     oversized = [c for c in leaves.values() if not c["parsed"] and (c.get("parse_error") or "").startswith("oversized:")]
     check("oversized: %d leaves past 1024 names listed unparsed, parse_error oversized" % n,

@@ -293,7 +293,7 @@ def s_client(port, pki, keylog, *extra):
 
 
 def analyze(tool, pcap, ca, *extra):
-    r = subprocess.run([tool, "analyze", "--json", "--ca", ca, *extra, pcap], capture_output=True, text=True,
+    r = subprocess.run([tool, "analyze", "--json", "--json-detail", "full", "--ca", ca, *extra, pcap], capture_output=True, text=True,
                        timeout=60)
     return [j for j in (json.loads(x) for x in r.stdout.splitlines() if x.startswith("{"))
             if j.get("type") == "connection"]
