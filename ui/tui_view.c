@@ -200,18 +200,20 @@ struct column {
 
 static void row_cells(const struct tui_state *s, const struct tui_row *r, char cells[COL_COUNT][80])
 {
-	char t[64], v[24];
+	char t[64];
 	report_time_text(r->first_ts_ns, false, t, sizeof(t));
 	snprintf(cells[COL_TIME], 80, "%.12s", t + 11); /* HH:MM:SS.mmm */
 	snprintf(cells[COL_CLIENT], 80, "%s", r->client);
 	snprintf(cells[COL_SERVER], 80, "%s", r->server);
 	snprintf(cells[COL_SNI], 80, "%s", r->sni[0] ? r->sni : "-");
-	if ((r->version >> 8) ==
-	    0x7f) /* a TLS 1.3 draft: the list keeps the SNI whole, the detail says it all */
+	/* A TLS 1.3 draft as 1.3-dNN: the list keeps the SNI whole, the detail names the draft. */
+	if ((r->version >> 8) == 0x7f) {
 		snprintf(cells[COL_VERSION], 80, "1.3-d%u", (unsigned)(r->version & 0xff));
-	else
+	} else {
+		char v[24];
 		snprintf(cells[COL_VERSION], 80, "%s",
 		         r->version ? tls_version_name(r->version, v, sizeof(v)) : "-");
+	}
 	snprintf(cells[COL_OUTCOME], 80, "%s", outcome_label(r->outcome));
 	snprintf(cells[COL_SEVERITY], 80, "%s",
 	         r->worst >= 0 ? severity_name((enum severity)r->worst) : "ok");

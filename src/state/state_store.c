@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client_software.h"
 #include "decode.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
@@ -476,17 +477,25 @@ static bool count_record(struct state_store *st, const struct conn *c, struct di
 		wire_text(text, sizeof(text), sh->alpn.bytes, sh->alpn.len);
 		ok = hourly(st, server, hour, "alpn", text);
 	}
+	/* The client family: the client software named from the ClientHello, else its JA4. */
 	char ja4[TLS_FP_JA4_LEN] = "unknown";
 	if (ch && !tls_ja4(ch, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP, ja4))
 		snprintf(ja4, sizeof(ja4), "unknown");
+	struct client_software own;
+	const struct client_software *sw = &own;
+	if (dg)
+		sw = &dg->software;
+	else
+		client_software_identify(ch, &own);
+	const char *family = ch && sw->confidence != CLIENT_CONFIDENCE_NONE ? sw->name : ja4;
 	if (ok)
-		ok = hourly(st, server, hour, "client", ja4);
+		ok = hourly(st, server, hour, "client", family);
 	/* A failure: no finished handshake, or a finding a client fails on. */
 	bool failed = !c->handshake_done || (dg && dg->finding_count && dg->worst >= SEV_ERROR);
 	if (ok && failed) {
 		ok = hourly(st, server, hour, "failure_cause",
 		            dg && dg->finding_count ? dg->findings[0].code : conn_outcome_name(c->outcome));
-		ok = ok && hourly(st, server, hour, "failure_client", ja4);
+		ok = ok && hourly(st, server, hour, "failure_client", family);
 	}
 	for (size_t i = 0; ok && dg && i < dg->finding_count; i++)
 		ok = hourly(st, server, hour, "finding", dg->findings[i].code);

@@ -133,6 +133,8 @@ def main():
         outcome = d.execute("SELECT sum(count) FROM hourly WHERE kind = 'outcome'").fetchone()[0]
         failed = d.execute("SELECT sum(count) FROM hourly WHERE kind = 'failure_client'").fetchone()[0]
         check(outcome == 5 and failed == 2, "outcomes counted 5, failures by client 2 (%s, %s)" % (outcome, failed))
+        families = d.execute("SELECT value, sum(count) FROM hourly WHERE kind = 'failure_client' GROUP BY value").fetchall()
+        check(families == [("openssl", 2)], "the failures' client family is the client software, openssl (%s)" % families)
         d.close()
 
         # A day's files replayed one run each build the same history as one run over all.
