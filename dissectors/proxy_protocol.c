@@ -49,9 +49,9 @@ static enum proxy_result parse_v1(const uint8_t *p, size_t len, struct proxy_hea
 	size_t max = len < PROXY_V1_MAX_LEN ? len : PROXY_V1_MAX_LEN;
 	const uint8_t *cr = NULL;
 	// cppcheck-suppress knownConditionTrueFalse -- cppcheck 2.10 misreads len as 0 here
-	for (size_t i = 1; i < max; i++) {
-		if (p[i - 1] == '\r' && p[i] == '\n') {
-			cr = p + i - 1;
+	for (size_t i = 0; i + 1 < max; i++) {
+		if (p[i] == '\r' && p[i + 1] == '\n') {
+			cr = p + i;
 			break;
 		}
 	}

@@ -698,7 +698,8 @@ static bool server_extension_parse(struct tls_server_hello *sh, uint16_t type, s
 
 static bool tls13_draft_before(uint16_t version, unsigned draft)
 {
-	return (version >> 8) == 0x7f && (version & 0xff) < draft;
+	unsigned n = tls13_draft_number(version);
+	return n && n < draft;
 }
 
 /*

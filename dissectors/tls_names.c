@@ -783,6 +783,12 @@ static const struct tls_value_name content_types[] = {
 };
 /* clang-format on */
 
+/* draft-ietf-tls-tls13-NN put NN in the low byte of 0x7f00 (RFC 8446 never used it). */
+unsigned tls13_draft_number(uint16_t version)
+{
+	return (version >> 8) == 0x7f ? (unsigned)(version & 0xff) : 0;
+}
+
 const char *tls_version_name(uint16_t version, char *buf, size_t buflen)
 {
 	int n;
@@ -809,9 +815,8 @@ const char *tls_version_name(uint16_t version, char *buf, size_t buflen)
 	}
 	if (!buf || buflen == 0)
 		return NULL;
-	/* draft-ietf-tls-tls13-NN put NN in the low byte of 0x7f00 (RFC 8446 never used it). */
-	if ((version >> 8) == 0x7f)
-		n = snprintf(buf, buflen, "TLSv1.3-draft%u", (unsigned)(version & 0xff));
+	if (tls13_draft_number(version))
+		n = snprintf(buf, buflen, "TLSv1.3-draft%u", tls13_draft_number(version));
 	else
 		n = snprintf(buf, buflen, "0x%04x", (unsigned)version);
 	/* A cut name would be misleading; the caller has the number. */

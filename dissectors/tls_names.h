@@ -15,6 +15,8 @@
 
 /* "TLSv1.2", "TLSv1.3", "SSLv3", "SSLv2", "TLSv1.3-draft28"; writes "0xfb1a" for unknown values. */
 const char *tls_version_name(uint16_t version, char *buf, size_t buflen);
+/* NN of a draft-ietf-tls-tls13-NN version (0x7fNN), 0 for any other version. */
+unsigned tls13_draft_number(uint16_t version);
 
 const char *tls_cipher_suite_name(uint16_t suite);      /* "TLS_AES_128_GCM_SHA256" */
 const char *tls_extension_name(uint16_t type);          /* "server_name" */

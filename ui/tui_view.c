@@ -207,8 +207,8 @@ static void row_cells(const struct tui_state *s, const struct tui_row *r, char c
 	snprintf(cells[COL_SERVER], 80, "%s", r->server);
 	snprintf(cells[COL_SNI], 80, "%s", r->sni[0] ? r->sni : "-");
 	/* A TLS 1.3 draft as 1.3-dNN: the list keeps the SNI whole, the detail names the draft. */
-	if ((r->version >> 8) == 0x7f) {
-		snprintf(cells[COL_VERSION], 80, "1.3-d%u", (unsigned)(r->version & 0xff));
+	if (tls13_draft_number(r->version)) {
+		snprintf(cells[COL_VERSION], 80, "1.3-d%u", tls13_draft_number(r->version));
 	} else {
 		char v[24];
 		snprintf(cells[COL_VERSION], 80, "%s",

@@ -478,16 +478,18 @@ static bool count_record(struct state_store *st, const struct conn *c, struct di
 		ok = hourly(st, server, hour, "alpn", text);
 	}
 	/* The client family: the client software named from the ClientHello, else its JA4. */
-	char ja4[TLS_FP_JA4_LEN] = "unknown";
-	if (ch && !tls_ja4(ch, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP, ja4))
-		snprintf(ja4, sizeof(ja4), "unknown");
 	struct client_software own;
 	const struct client_software *sw = &own;
 	if (dg)
 		sw = &dg->software;
 	else
 		client_software_identify(ch, &own);
-	const char *family = ch && sw->confidence != CLIENT_CONFIDENCE_NONE ? sw->name : ja4;
+	char ja4[TLS_FP_JA4_LEN] = "unknown";
+	const char *family = ja4;
+	if (ch && sw->confidence != CLIENT_CONFIDENCE_NONE)
+		family = sw->name;
+	else if (ch && !tls_ja4(ch, c->transport == CONN_TRANSPORT_QUIC ? TLS_FP_QUIC : TLS_FP_TCP, ja4))
+		snprintf(ja4, sizeof(ja4), "unknown");
 	if (ok)
 		ok = hourly(st, server, hour, "client", family);
 	/* A failure: no finished handshake, or a finding a client fails on. */
