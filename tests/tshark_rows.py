@@ -1,11 +1,12 @@
 """tshark's view of the TLS-over-TCP connections of one capture, as rows of the corpus truth table.
 
-rows(pcap, tshark_args) runs tshark once and gives one dict per TCP stream that carries a
+rows(pcap, tshark_args, transport) runs tshark once and gives one dict per TCP stream that carries a
 ClientHello or a ServerHello, with the columns of TRUTH.tsv that corpus_compare.compare() reads
 (client, server, stream, sni, version, cipher, cert_cleartext, n_certs, alerts,
 first_close_before_sh, srv_rst_before_sh). Tests of generated captures compare tlsscope's records
 with these rows the way corpus_compare.py does with the corpus's truth. Addresses are the innermost
-IP header's, as tshark's last ip/ipv6 layer gives them.
+IP header's, as tshark's last ip/ipv6 layer gives them. With transport "udp" the streams are UDP
+5-tuples (TLS in OpenVPN over UDP: `-d udp.port==N,openvpn`); they have no close columns.
 """
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ FIELDS = ["frame.number", "tcp.stream", "frame.protocols", "ip.src", "ip.dst", "
           "tcp.srcport", "tcp.dstport", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset",
           "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ciphersuite",
           "tls.handshake.version", "tls.handshake.extensions.supported_version", "tls.handshake.certificate_length",
-          "tls.record.content_type", "tls.alert_message.level", "tls.alert_message.desc"]
+          "tls.record.content_type", "tls.alert_message.level", "tls.alert_message.desc",
+          "udp.stream", "udp.srcport", "udp.dstport"]
 
 VERSIONS = {0x0300: "SSL3", 0x0301: "TLS1.0", 0x0302: "TLS1.1", 0x0303: "TLS1.2", 0x0304: "TLS1.3"}
 LEVEL_NAMES = {"1": "warning", "2": "fatal"}
@@ -42,18 +44,25 @@ def _innermost(p):
     return _list(p["ip.src"])[-1], _list(p["ip.dst"])[-1]
 
 
-def packets(pcap, tshark_args=()):
-    cmd = ["tshark", "-n", "-r", pcap, *tshark_args, "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
+def packets(pcap, tshark_args=(), transport="tcp"):
+    cmd = ["tshark", "-n", "-r", pcap, *tshark_args, "-Y", transport, "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
-    return [dict(zip(FIELDS, line.split("\t"))) for line in out.splitlines()]
+    pkts = [dict(zip(FIELDS, line.split("\t"))) for line in out.splitlines()]
+    if transport == "udp":  # the UDP columns under the TCP names rows() reads; no flags
+        for p in pkts:
+            for f in ("stream", "srcport", "dstport"):
+                p["tcp." + f] = p["udp." + f]
+            for f in ("syn", "ack", "fin", "reset"):
+                p["tcp.flags." + f] = "0"
+    return pkts
 
 
-def rows(pcap, tshark_args=()):
+def rows(pcap, tshark_args=(), transport="tcp"):
     streams = {}
-    for p in packets(pcap, tshark_args):
+    for p in packets(pcap, tshark_args, transport):
         streams.setdefault(int(p["tcp.stream"]), []).append(p)
     out = []
     for stream, pkts in sorted(streams.items()):

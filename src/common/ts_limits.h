@@ -81,6 +81,14 @@
 #define QUIC_MAX_CLOSE_REASON 64 /* CONNECTION_CLOSE reason phrase bytes kept */
 #define QUIC_MAX_VN_VERSIONS 16  /* versions kept from a Version Negotiation packet (servers offer a few) */
 
+/* OpenVPN (dissectors/openvpn.h). */
+#define OPENVPN_MAX_CONTROL_PACKET                                                                           \
+	4096 /* a control packet held whole (over TCP, across segments): OpenVPN 2.6 cuts its TLS            \
+	        bytes at --tls-mtu (1250 by default), older ones at the link MTU (~1500) */
+#define OPENVPN_MAX_PENDING                                                                                  \
+	16 /* control packets held per direction until the ones before them arrive: OpenVPN's                \
+	      reliability layer receives at most 8 ahead (TLS_RELIABLE_N_REC_BUFFERS) */
+
 /* Certificates. */
 #define CERT_CACHE_MAX_ENTRIES 4096 /* distinct certificates kept parsed (a few MiB) */
 /* Per certificate, past what real certificates reach: a certificate over one

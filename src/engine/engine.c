@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "openvpn.h"
+#include "openvpn_session.h"
 #include "proxy_protocol.h"
 #include "quic_session.h"
 #include "tls_session.h"
@@ -30,8 +32,9 @@ struct engine {
 	/* Live: finished handshakes not yet settled, oldest first (they wait
 	 * FLOW_DECIDE_GRACE_NS from handshake_done_ns, so FIFO is deadline order). */
 	struct flow *grace_head, *grace_tail;
-	size_t quic_flows; /* live QUIC flows: short-header packets are looked up only if any */
-	size_t quic_mem;   /* their share of mem (the budget's quic part) */
+	size_t quic_flows;        /* live QUIC flows: short-header packets are looked up only if any */
+	size_t openvpn_udp_flows; /* live OpenVPN-over-UDP flows: other datagrams are looked up only if any */
+	size_t quic_mem;          /* their share of mem (the budget's quic part) */
 	struct flow *quic_newest, *quic_oldest; /* live QUIC flows by activity, for eviction */
 	uint8_t *quic_scratch; /* QUIC_SCRATCH_LEN bytes to decrypt packets in, made on first use */
 };
@@ -164,10 +167,26 @@ static size_t strip_proxy_header(struct flow *f, uint8_t dir, const uint8_t *dat
 	return h.length;
 }
 
+/* The first bytes of an untouched stream are an OpenVPN client's hard reset (behind its
+ * 2-byte length, whole in this delivery): the flow is OpenVPN over TCP, on any port. */
+static bool starts_openvpn(struct flow *f, uint8_t dir, const uint8_t *data, size_t len)
+{
+	const struct tls_stream *s = &f->tls[dir], *peer = &f->tls[dir ^ 1];
+	if (f->conn.openvpn.seen || f->conn.proxied.version || s->state != TLS_STREAM_DETECT || s->scanned ||
+	    s->probe_have || s->records || peer->scanned || peer->records ||
+	    !openvpn_looks_like_start(data, len, true))
+		return false;
+	return openvpn_session_start(f, true);
+}
+
 static void deliver(void *ctx, const uint8_t *data, size_t len, unsigned flags)
 {
 	struct delivery *d = ctx;
 	struct flow *f = d->flow;
+	if (f->ovpn || starts_openvpn(f, d->dir, data, len)) {
+		openvpn_session_stream(f, d->dir, data, len, flags & REASM_AFTER_GAP);
+		return;
+	}
 	size_t strip = strip_proxy_header(f, d->dir, data, len);
 	if (strip) {
 		data += strip;
@@ -206,8 +225,8 @@ static bool tls_port(uint16_t port)
 
 static bool worth_reporting(const struct engine *e, const struct conn *c)
 {
-	if (c->is_tls || e->opts.report_all)
-		return true;
+	if (c->is_tls || c->openvpn.seen || e->opts.report_all)
+		return true; /* an OpenVPN tunnel is worth a record even when tls-crypt hides its TLS */
 	bool data = c->side[0].payload_bytes || c->side[1].payload_bytes;
 	return data && (tls_port(c->side[0].port) || tls_port(c->side[1].port));
 }
@@ -319,6 +338,7 @@ static void flow_end(struct engine *e, struct flow *f)
 		tls_session_sink(f, &d.sink);
 		if (f->reasm[dir].queue)
 			reasm_drain(&f->reasm[dir], deliver, &d, &f->mem);
+		openvpn_session_flush(f, dir);
 		if (!f->quic)
 			tls_stream_end(&f->tls[dir],
 			               &d.sink); /* a Certificate cut by a reset: what arrived */
@@ -355,8 +375,11 @@ static void flow_end(struct engine *e, struct flow *f)
 		e->quic_mem -= before;
 		quic_unlink(e, f);
 	}
+	if (f->conn.transport == CONN_TRANSPORT_UDP)
+		e->openvpn_udp_flows--;
 	tls_session_free(f);
 	tls_session_decrypt_free(f);
+	openvpn_session_free(f);
 	f->mem -= c->server_certs.blob_len + c->client_certs.blob_len;
 	conn_release(c);
 	e->mem -= before;
@@ -655,14 +678,59 @@ static struct flow *quic_flow_new(struct engine *e, const struct packet *p, cons
 	return f;
 }
 
+/* OpenVPN's IANA port: there a capture that starts mid-tunnel is read from any control packet. */
+#define OPENVPN_UDP_PORT 1194
+
+/* Could this datagram start an OpenVPN flow? A client's hard reset on any port; on
+ * OPENVPN_UDP_PORT any control packet whose layout is recognised. */
+static bool openvpn_udp_may_start(const struct packet *p)
+{
+	if (openvpn_looks_like_start(p->payload, p->payload_len, false))
+		return true;
+	if (p->sport != OPENVPN_UDP_PORT && p->dport != OPENVPN_UDP_PORT)
+		return false;
+	return openvpn_detect_layout(p->payload, p->payload_len, false).wrap != OPENVPN_WRAP_UNKNOWN;
+}
+
+static struct flow *openvpn_udp_flow_new(struct engine *e, const struct packet *p, const struct flow_key *key,
+                                         uint32_t hash, bool from_lo)
+{
+	struct flow *f = flow_new(e, p, key, hash, from_lo);
+	if (!f)
+		return NULL;
+	size_t before = f->mem;
+	openvpn_session_start(f, false);
+	e->mem += f->mem - before;
+	f->conn.transport = CONN_TRANSPORT_UDP;
+	e->openvpn_udp_flows++;
+	return f;
+}
+
+/* A datagram of an OpenVPN flow. */
+static void openvpn_datagram(struct engine *e, struct flow *f, const struct packet *p, uint8_t dir)
+{
+	size_t mem_before = f->mem;
+	count_packet(f, p, dir);
+	openvpn_session_datagram(f, dir, p->payload, p->payload_len, p->payload_wire_len > p->payload_len);
+	if (f->conn.handshake_done)
+		stop_buffering(f);
+	account_memory(e, f, mem_before);
+	flow_table_touch(&e->table, &f->node, p->ts_ns);
+	if (over_memory(e))
+		evict_for_memory(e, f);
+}
+
 static void udp_packet(struct engine *e, const struct packet *p)
 {
 	e->stats.udp_packets++;
-	/* Most UDP is not QUIC: decide from the first bytes before any flow state.
-	 * A short header (no version to check; its fixed bit may be greased, RFC
-	 * 9287) can only belong to a flow we already follow. */
+	/* Most UDP is not QUIC or OpenVPN: decide from the first bytes before any
+	 * flow state. A QUIC short header (no version to check; its fixed bit may
+	 * be greased, RFC 9287) or an OpenVPN data packet can only belong to a
+	 * flow we already follow. OpenVPN's first byte (opcode << 3) is below
+	 * 0x80, QUIC's long header above it. */
 	bool may_start = quic_may_start(p->payload, p->payload_len);
-	if (!may_start && (!e->quic_flows || p->payload_len == 0))
+	bool vpn_start = !may_start && p->payload_len && openvpn_udp_may_start(p);
+	if (!may_start && !vpn_start && ((!e->quic_flows && !e->openvpn_udp_flows) || p->payload_len == 0))
 		return;
 	struct flow_key key;
 	bool from_lo;
@@ -670,11 +738,16 @@ static void udp_packet(struct engine *e, const struct packet *p)
 	uint32_t hash = flow_key_hash(&key);
 	struct flow *f = (struct flow *)flow_table_lookup(&e->table, &key, hash);
 	if (!f) {
-		if (!may_start)
-			return;
-		f = quic_flow_new(e, p, &key, hash, from_lo);
+		if (vpn_start)
+			f = openvpn_udp_flow_new(e, p, &key, hash, from_lo);
+		else if (may_start)
+			f = quic_flow_new(e, p, &key, hash, from_lo);
 		if (!f)
 			return;
+	}
+	if (f->ovpn) {
+		openvpn_datagram(e, f, p, flow_dir(&f->node, from_lo));
+		return;
 	}
 	if (!f->quic)
 		return;

@@ -192,8 +192,24 @@ enum conn_anomaly {
 
 const char *conn_anomaly_name(enum conn_anomaly a);
 
-/* How the TLS handshake travelled (ECS network.transport says "udp" for QUIC). */
-enum conn_transport { CONN_TRANSPORT_TCP = 0, CONN_TRANSPORT_QUIC };
+/* How the TLS handshake travelled (ECS network.transport says "udp" for QUIC). UDP: in the
+ * control channel of OpenVPN over UDP (conn.openvpn). */
+enum conn_transport { CONN_TRANSPORT_TCP = 0, CONN_TRANSPORT_QUIC, CONN_TRANSPORT_UDP };
+
+/* What the OpenVPN layer showed when the TLS was carried in an OpenVPN
+ * control channel (dissectors/openvpn.h), over TCP or UDP. */
+struct conn_openvpn {
+	bool seen;                   /* the flow is OpenVPN */
+	uint8_t wrap;                /* enum openvpn_wrap: how the control channel is wrapped */
+	uint8_t hmac_len;            /* tls-auth: bytes of its HMAC */
+	uint32_t control_packets[2]; /* by direction */
+	uint32_t data_packets[2];
+	uint32_t retransmitted;     /* control packets whose message packet-id came before */
+	uint32_t reordered;         /* ... that arrived before an earlier id and were held */
+	uint32_t lost;              /* message packet-ids given up on (OPENVPN_MAX_PENDING, or the end) */
+	uint32_t malformed;         /* packets that do not parse (or whose wrap no layout fits) */
+	uint32_t other_key_packets; /* control packets of a later TLS session (key id): not read */
+};
 
 /* What the QUIC packet layer showed (transport == CONN_TRANSPORT_QUIC). */
 struct conn_quic {
@@ -291,6 +307,7 @@ struct conn {
 		uint16_t port;
 		struct ts_addr addr;
 	} proxied;
+	struct conn_openvpn openvpn;
 };
 
 /* Evidence for who is the client, weakest first: stronger evidence overrides weaker. */

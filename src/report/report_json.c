@@ -10,6 +10,7 @@
 #include "json_cert_table.h"
 #include "report_budget.h"
 #include "report_json.h"
+#include "openvpn.h"
 #include "starttls.h"
 #include "tls_fingerprint.h"
 #include "tls_names.h"
@@ -780,6 +781,33 @@ static void proxied_client(struct jsonw *w, const struct conn *c)
 	jw_object_end(w);
 }
 
+/* The OpenVPN tunnel that carried the TLS; null when it came straight over TCP or QUIC. */
+static void openvpn_tunnel(struct jsonw *w, const struct conn *c)
+{
+	const struct conn_openvpn *o = &c->openvpn;
+	if (!o->seen) {
+		jw_null(w, "openvpn");
+		return;
+	}
+	uint8_t cli = c->client_dir, srv = conn_server_dir(c);
+	jw_object_begin(w, "openvpn");
+	jw_string(w, "control_channel", openvpn_wrap_name((enum openvpn_wrap)o->wrap));
+	if (o->wrap == OPENVPN_WRAP_TLS_AUTH)
+		jw_uint(w, "hmac_bytes", o->hmac_len);
+	else
+		jw_null(w, "hmac_bytes");
+	jw_uint(w, "client_control_packets", o->control_packets[cli]);
+	jw_uint(w, "server_control_packets", o->control_packets[srv]);
+	jw_uint(w, "client_data_packets", o->data_packets[cli]);
+	jw_uint(w, "server_data_packets", o->data_packets[srv]);
+	jw_uint(w, "retransmitted", o->retransmitted);
+	jw_uint(w, "reordered", o->reordered);
+	jw_uint(w, "lost", o->lost);
+	jw_uint(w, "malformed", o->malformed);
+	jw_uint(w, "renegotiation_packets", o->other_key_packets);
+	jw_object_end(w);
+}
+
 static void timeline(struct jsonw *w, const struct conn *c, bool nano)
 {
 	jw_array_begin(w, "timeline");
@@ -992,7 +1020,10 @@ static void conn_record(struct json_report *r, struct jsonw *w, const struct con
 	endpoint(w, "client", conn_client(c));
 	endpoint(w, "server", conn_server(c));
 	jw_ascii(w, "roles_from", conn_role_source_name(c->role_source));
-	jw_ascii(w, "transport", c->transport == CONN_TRANSPORT_QUIC ? "quic" : "tcp");
+	jw_ascii(w, "transport",
+	         c->transport == CONN_TRANSPORT_QUIC  ? "quic"
+	         : c->transport == CONN_TRANSPORT_UDP ? "udp"
+	                                              : "tcp");
 	jw_string(w, "quic_version",
 	          c->transport == CONN_TRANSPORT_QUIC ? quic_version_name(c->quic.version) : NULL);
 	if (starttls_name(c->starttls))
@@ -1098,6 +1129,7 @@ static void conn_record(struct json_report *r, struct jsonw *w, const struct con
 		resumed_link(w, &dg->resumed);
 	proxied_client(w, c);
 	client_software_json(w, c, dg);
+	openvpn_tunnel(w, c);
 	jw_object_end(w);
 }
 

@@ -41,6 +41,8 @@ struct flow_decrypt {
 	uint32_t plain_cap;
 };
 
+struct openvpn_flow;
+
 struct flow {
 	struct flow_node node; /* first: a flow_node* is a flow* */
 	size_t mem;            /* bytes this flow holds, the struct included */
@@ -56,6 +58,7 @@ struct flow {
 	struct reasm_dir reasm[2];
 	struct tls_stream tls[2];
 	struct quic_conn *quic;        /* UDP flows only */
+	struct openvpn_flow *ovpn;     /* OpenVPN flows only (openvpn_session.c) */
 	struct starttls_dir *starttls; /* [2]: from the first plaintext byte until both directions are TLS or
 	                                  the flow ends (776 bytes, counted in mem) */
 	const struct keylog *keylog;   /* from the engine options; NULL: no decryption */

@@ -32,10 +32,10 @@ class Wild:
         objs = [json.loads(l) for l in r.stdout.splitlines()]
         return [o for o in objs if o["type"] == "connection"], objs[-1]
 
-    def against_tshark(self, name, path, allowed=None, tshark_args=()):
+    def against_tshark(self, name, path, allowed=None, tshark_args=(), transport="tcp"):
         """Every TLS stream tshark sees is one record with the same fields and endpoints, but for the
         differences in allowed ({field: (tshark, tlsscope)}); returns (records, summary)."""
-        truth = tshark_rows.rows(path, tshark_args)
+        truth = tshark_rows.rows(path, tshark_args, transport)
         conns, summary = self.analyze(path)
         self.check(name + ": one record per tshark TLS stream", len(truth) == len(conns) and truth,
                    "tshark %d, tlsscope %d" % (len(truth), len(conns)))

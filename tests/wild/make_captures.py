@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Write the real loopback captures of tests/wild/ (issue 14): TCP Fast Open and PROXY protocol.
+"""Write the real loopback captures of tests/wild/ (issue 14): TCP Fast Open, PROXY protocol, OpenVPN.
 
-Usage (root): unshare -n python3 tests/wild/make_captures.py OUTDIR
+Usage (root): unshare -n python3 tests/wild/make_captures.py OUTDIR [tcp] [openvpn]
+(tcp: the TCP Fast Open and PROXY protocol captures; no group named: all of them)
 Runs in a network namespace of its own, so the machine's TCP Fast Open setting is never touched:
 it brings lo up, sets net.ipv4.tcp_fastopen in the namespace, captures lo with tcpdump, and runs
 real TLS handshakes between Python's ssl module (OpenSSL) clients and servers on ports
@@ -16,6 +17,14 @@ real TLS handshakes between Python's ssl module (OpenSSL) clients and servers on
   proxy-v2-ipv6.pcap  PROXY protocol v2 carrying IPv6 addresses
 The PROXY headers are written by the client (as HAProxy's send-proxy does); the server reads the
 header and then does TLS on the same connection.
+The OpenVPN captures are a real openvpn 2.6 server and client in point-to-point TLS mode with
+--dev null (no tun device), a throwaway PKI made with the openssl CLI (EC P-256: small captures):
+  openvpn-udp.pcap        UDP on the IANA port 1194, TLS 1.2, no tls-auth
+  openvpn-tcp.pcap        TCP on port 31202 (2-byte length framing), TLS 1.2
+  openvpn-tls-auth.pcap   UDP on port 31201 with --tls-auth (HMAC-SHA256: 32-byte HMACs), TLS 1.3
+  openvpn-bad-ca.pcap     UDP on port 31204, TLS 1.2, the client does not trust the server's CA:
+                          it answers the server's flight with an unknown_ca alert
+  openvpn-tls-crypt.pcap  TCP on port 31203 with --tls-crypt: the control channel is encrypted
 """
 import os
 import socket
@@ -185,10 +194,102 @@ def with_server(ctx, port, tfo, proxy, count, fn):
     th.join(20)
 
 
+def make_vpn_pki(work):
+    """A throwaway CA, a server and a client certificate (the EKUs --remote-cert-tls checks),
+    another CA the server's certificate is not from, and a tls-auth/tls-crypt key."""
+    pki = {}
+    for ca in ("ca", "other-ca"):
+        pki[ca] = os.path.join(work, ca + ".crt")
+        sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-keyout", os.path.join(work, ca + ".key"), "-out", pki[ca], "-days", "30",
+           "-subj", "/CN=tlsscope OpenVPN test " + ca.upper())
+    for name, eku in (("server", "serverAuth"), ("client", "clientAuth")):
+        key, csr, crt, ext = (os.path.join(work, name + x) for x in (".key", ".csr", ".crt", ".ext"))
+        sh("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+           "-out", csr, "-subj", "/CN=vpn-%s.example.test" % name)
+        with open(ext, "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n" % eku)
+        sh("openssl", "x509", "-req", "-in", csr, "-CA", pki["ca"], "-CAkey", os.path.join(work, "ca.key"),
+           "-CAcreateserial", "-out", crt, "-days", "30", "-extfile", ext)
+        pki[name] = (crt, key)
+    pki["ta"] = os.path.join(work, "ta.key")
+    sh("openvpn", "--genkey", "secret", pki["ta"])
+    return pki
+
+
+def wait_for_line(path, text, proc, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                if text in f.read():
+                    return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def openvpn_pair(work, pki, proto, port, extra_server=(), extra_client=(), client_ca=None, expect=True):
+    """A point-to-point TLS openvpn server and client on 127.0.0.1:port (--dev null), until the
+    client says the tunnel is up (or, for a failing handshake, that TLS failed)."""
+    common = ["openvpn", "--dev", "null", "--verb", "3", "--connect-retry-max", "1",
+              "--hand-window", "10", "--tls-timeout", "1", "--ping", "1"]  # pings: data channel packets
+    s_proto = {"udp": "udp", "tcp": "tcp-server"}[proto]
+    c_proto = {"udp": "udp", "tcp": "tcp-client"}[proto]
+    slog, clog = os.path.join(work, "s%d.log" % port), os.path.join(work, "c%d.log" % port)
+    server = subprocess.Popen(common + ["--proto", s_proto, "--local", "127.0.0.1", "--lport", str(port),
+                                        "--tls-server", "--ca", pki["ca"], "--cert", pki["server"][0],
+                                        "--key", pki["server"][1], "--dh", "none"] + list(extra_server),
+                              stdout=open(slog, "w"), stderr=subprocess.STDOUT)
+    try:
+        if not wait_for_line(slog, "link local (bound)" if proto == "udp" else "Listening for",
+                             server):
+            raise RuntimeError("openvpn server did not start: " + open(slog).read()[-400:])
+        client = subprocess.Popen(common + ["--proto", c_proto, "--remote", "127.0.0.1", str(port), "--nobind",
+                                            "--tls-client", "--ca", client_ca or pki["ca"],
+                                            "--cert", pki["client"][0], "--key", pki["client"][1],
+                                            "--remote-cert-tls", "server"] + list(extra_client),
+                                  stdout=open(clog, "w"), stderr=subprocess.STDOUT)
+        try:
+            want = "Initialization Sequence Completed" if expect else "TLS Error"
+            if not wait_for_line(clog, want, client):
+                raise RuntimeError("openvpn client: no %r: %s" % (want, open(clog).read()[-600:]))
+            time.sleep(2.5 if expect else 0.3)  # a few pings each way; the last acknowledgements
+        finally:
+            client.terminate()
+            client.wait(10)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def openvpn_captures(out, work):
+    pki = make_vpn_pki(work)
+    tls12 = ("--tls-version-max", "1.2")  # the certificates in clear, for tshark to count
+    runs = [
+        ("openvpn-udp.pcap", "udp", 1194, tls12, tls12, None, True),
+        ("openvpn-tcp.pcap", "tcp", 31202, tls12, tls12, None, True),
+        ("openvpn-tls-auth.pcap", "udp", 31201, ("--tls-auth", pki["ta"], "0", "--auth", "SHA256"),
+         ("--tls-auth", pki["ta"], "1", "--auth", "SHA256"), None, True),
+        ("openvpn-bad-ca.pcap", "udp", 31204, tls12, tls12, pki["other-ca"], False),
+        ("openvpn-tls-crypt.pcap", "tcp", 31203, ("--tls-crypt", pki["ta"]), ("--tls-crypt", pki["ta"]), None,
+         True),
+    ]
+    for name, proto, port, xs, xc, client_ca, expect in runs:
+        capture(os.path.join(out, name), "%s port %d" % (proto, port),
+                lambda: openvpn_pair(work, pki, proto, port, xs, xc, client_ca, expect))
+
+
 def main():
     out = os.path.abspath(sys.argv[1])
+    groups = set(sys.argv[2:]) or {"tcp", "openvpn"}
     os.makedirs(out, exist_ok=True)
     sh("ip", "link", "set", "lo", "up")
+    if "openvpn" in groups:
+        openvpn_captures(out, tempfile.mkdtemp())
+    if "tcp" not in groups:
+        return
     # Client: send data in the SYN without a cookie (0x1 | 0x4); server: accept it without one
     # (0x2 | 0x200), but only on listeners that ask for TCP Fast Open.
     sh("sysctl", "-q", "-w", "net.ipv4.tcp_fastopen=%d" % (0x1 | 0x2 | 0x4 | 0x200))
