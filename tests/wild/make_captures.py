@@ -196,12 +196,13 @@ def with_server(ctx, port, tfo, proxy, count, fn):
 
 def make_vpn_pki(work):
     """A throwaway CA, a server and a client certificate (the EKUs --remote-cert-tls checks),
-    another CA the server's certificate is not from, and a tls-auth/tls-crypt key."""
+    another CA the server's certificate is not from, and a tls-auth/tls-crypt key. Ten years, so
+    the captures' handshakes are far from any expiry warning."""
     pki = {}
     for ca in ("ca", "other-ca"):
         pki[ca] = os.path.join(work, ca + ".crt")
         sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", os.path.join(work, ca + ".key"), "-out", pki[ca], "-days", "30",
+           "-keyout", os.path.join(work, ca + ".key"), "-out", pki[ca], "-days", "3650",
            "-subj", "/CN=tlsscope OpenVPN test " + ca.upper())
     for name, eku in (("server", "serverAuth"), ("client", "clientAuth")):
         key, csr, crt, ext = (os.path.join(work, name + x) for x in (".key", ".csr", ".crt", ".ext"))
@@ -210,7 +211,7 @@ def make_vpn_pki(work):
         with open(ext, "w") as f:
             f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n" % eku)
         sh("openssl", "x509", "-req", "-in", csr, "-CA", pki["ca"], "-CAkey", os.path.join(work, "ca.key"),
-           "-CAcreateserial", "-out", crt, "-days", "30", "-extfile", ext)
+           "-CAcreateserial", "-out", crt, "-days", "3650", "-extfile", ext)
         pki[name] = (crt, key)
     pki["ta"] = os.path.join(work, "ta.key")
     sh("openvpn", "--genkey", "secret", pki["ta"])
