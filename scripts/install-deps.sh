@@ -10,7 +10,8 @@ packages=(build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev
 	chromium chromium-driver python3-selenium
 	python3-cryptography # AES for the generated QUIC Initials of cli.quic_variants
 	ngtcp2-client ngtcp2-server tshark # tshark: the oracle of the JA3/JA3S and QUIC tests; DEBIAN_FRONTEND below keeps wireshark-common from asking about capture rights
-	lintian zsh man-db groff-base debootstrap) # the install.* tests: lintian, zsh completion, man -l, a clean root
+	lintian zsh man-db groff-base debootstrap # the install.* tests: lintian, zsh completion, man -l, a clean root
+	openvpn) # tests/wild/make_captures.py: the real OpenVPN tunnels of cli.wild_openvpn's captures (issue 14)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -354,6 +354,13 @@ static void flow_end(struct engine *e, struct flow *f)
 		e->stats.tls_connections++;
 	if (c->is_tls && f->quic)
 		e->stats.quic_connections++;
+	if (c->openvpn.seen) {
+		bool udp = c->transport == CONN_TRANSPORT_UDP;
+		e->stats.openvpn_flows++;
+		e->stats.openvpn_udp_flows += udp;
+		e->stats.openvpn_connections += c->is_tls;
+		e->stats.openvpn_udp_connections += c->is_tls && udp;
+	}
 	for (int i = 0; i < ANOM_COUNT; i++)
 		e->stats.anomalies[i] += c->anomalies[i];
 	if (!f->reported && worth_reporting(e, c)) {
@@ -746,6 +753,7 @@ static void udp_packet(struct engine *e, const struct packet *p)
 			return;
 	}
 	if (f->ovpn) {
+		e->stats.openvpn_packets++;
 		openvpn_datagram(e, f, p, flow_dir(&f->node, from_lo));
 		return;
 	}

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "openvpn.h"
+
 const char *conn_outcome_name(enum conn_outcome o)
 {
 	static const char *const names[OUTCOME_COUNT] = {
@@ -331,6 +333,25 @@ const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen)
 	snprintf(out, outlen,
 	         c->proxied.addr.family == 6 ? "[%s]:%u (PROXY protocol v%u)" : "%s:%u (PROXY protocol v%u)",
 	         ip, c->proxied.port, c->proxied.version);
+	return out;
+}
+
+const char *conn_openvpn_text(const struct conn *c, char *out, size_t outlen)
+{
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	const struct conn_openvpn *o = &c->openvpn;
+	if (!o->seen)
+		return out;
+	const char *wrap = openvpn_wrap_name((enum openvpn_wrap)o->wrap);
+	bool encrypted = o->wrap == OPENVPN_WRAP_TLS_CRYPT || o->wrap == OPENVPN_WRAP_TLS_CRYPT_V2;
+	char hmac[32] = "";
+	if (o->wrap == OPENVPN_WRAP_TLS_AUTH)
+		snprintf(hmac, sizeof(hmac), " (%u-byte HMAC)", o->hmac_len);
+	snprintf(out, outlen, "OpenVPN over %s, control channel %s%s%s",
+	         c->transport == CONN_TRANSPORT_UDP ? "UDP" : "TCP", wrap ? wrap : "not recognised", hmac,
+	         encrypted ? ": encrypted, its TLS cannot be read" : "");
 	return out;
 }
 

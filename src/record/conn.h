@@ -379,6 +379,10 @@ void conn_wire_text(const uint8_t *b, size_t n, char *out, size_t outlen);
  * (PROXY protocol v1)", "none named (PROXY protocol v2)"; "" without a header. */
 const char *conn_proxied_text(const struct conn *c, char *out, size_t outlen);
 
+/* The OpenVPN tunnel that carried the TLS, for people: "OpenVPN over UDP, control channel
+ * tls-auth (32-byte HMAC)"; "" when there was none. */
+const char *conn_openvpn_text(const struct conn *c, char *out, size_t outlen);
+
 /* Free what the record owns (hellos, certificate blobs), not the record. */
 void conn_release(struct conn *c);
 

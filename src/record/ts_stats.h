@@ -21,10 +21,15 @@ struct ts_stats {
 	uint64_t quic_packets;     /* of which belonged to a QUIC flow */
 	uint64_t quic_flows;       /* QUIC flows tracked (also in `connections`) */
 	uint64_t quic_connections; /* QUIC flows in which a TLS handshake message was read */
-	uint64_t stray_packets;    /* TCP control packets of no live connection (after a close) */
-	uint64_t connections;      /* TCP connections and QUIC flows tracked */
-	uint64_t tls_connections;  /* of which TLS was found in */
-	uint64_t reported;         /* records handed to the outputs */
+	uint64_t openvpn_packets;  /* UDP packets of an OpenVPN flow */
+	uint64_t openvpn_flows;    /* OpenVPN tunnels (TCP connections or UDP flows, also in `connections`) */
+	uint64_t openvpn_udp_flows;       /* ... of them over UDP */
+	uint64_t openvpn_connections;     /* ... in which TLS was read */
+	uint64_t openvpn_udp_connections; /* ... of them over UDP */
+	uint64_t stray_packets;           /* TCP control packets of no live connection (after a close) */
+	uint64_t connections;             /* TCP connections, QUIC flows and OpenVPN UDP flows tracked */
+	uint64_t tls_connections;         /* of which TLS was found in */
+	uint64_t reported;                /* records handed to the outputs */
 	uint64_t outcomes[OUTCOME_COUNT];
 	uint64_t timed_out;                /* ended by the idle timeout (capture time) */
 	uint64_t evicted;                  /* ended early because the memory cap was reached */

@@ -766,6 +766,12 @@ static void connection_facts(FILE *fp, const struct conn *c, const struct diagno
 		html_escape(fp, conn_proxied_text(c, real, sizeof(real)));
 		fputs("</dd></div>", fp);
 	}
+	if (c->openvpn.seen) {
+		char tunnel[128];
+		fact(fp, "tunnel");
+		html_escape(fp, conn_openvpn_text(c, tunnel, sizeof(tunnel)));
+		fputs("</dd></div>", fp);
+	}
 	if (dg && dg->expected_host[0]) {
 		fact(fp, "expected");
 		html_escape(fp, dg->expected_host);

@@ -1284,6 +1284,10 @@ static void summary_record(struct jsonw *w, const struct ts_stats *s, const stru
 		jw_object_end(w);
 	}
 	report_json_budget(w, &s->budget);
+	jw_uint(w, "openvpn_packets", s->openvpn_packets);
+	jw_uint(w, "openvpn_flows", s->openvpn_flows);
+	jw_uint(w, "openvpn_udp_flows", s->openvpn_udp_flows);
+	jw_uint(w, "openvpn_connections", s->openvpn_connections);
 	jw_object_end(w);
 }
 

@@ -317,6 +317,8 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	fputc('\n', fp);
 	if (c->proxied.version)
 		fprintf(fp, "    real client  %s\n", conn_proxied_text(c, tmp, sizeof(tmp)));
+	if (c->openvpn.seen)
+		fprintf(fp, "    tunnel       %s\n", conn_openvpn_text(c, tmp, sizeof(tmp)));
 	if (dg)
 		text_findings(fp, dg, color, width);
 	if (c->transport == CONN_TRANSPORT_QUIC) {
@@ -471,12 +473,16 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 	fprintf(fp, "packets %llu, bytes %llu\n", (unsigned long long)s->packets,
 	        (unsigned long long)s->captured_bytes);
 	fprintf(fp, "TCP connections %llu, TLS %llu, reported %llu\n",
-	        (unsigned long long)(s->connections - s->quic_flows),
-	        (unsigned long long)(s->tls_connections - s->quic_connections),
+	        (unsigned long long)(s->connections - s->quic_flows - s->openvpn_udp_flows),
+	        (unsigned long long)(s->tls_connections - s->quic_connections - s->openvpn_udp_connections),
 	        (unsigned long long)s->reported);
 	if (s->quic_flows)
 		fprintf(fp, "QUIC flows %llu, with a TLS handshake %llu\n", (unsigned long long)s->quic_flows,
 		        (unsigned long long)s->quic_connections);
+	if (s->openvpn_flows)
+		fprintf(fp, "OpenVPN tunnels %llu (over UDP %llu), with TLS read %llu\n",
+		        (unsigned long long)s->openvpn_flows, (unsigned long long)s->openvpn_udp_flows,
+		        (unsigned long long)s->openvpn_connections);
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		if (s->outcomes[i])
 			fprintf(fp, "  %-34s %llu\n", conn_outcome_name((enum conn_outcome)i),
@@ -490,9 +496,9 @@ void report_text_summary(FILE *fp, const struct ts_stats *s, const struct report
 			fprintf(fp, "  of them, in an encapsulation not decoded (%s) %llu\n",
 			        decode_unsupported_name((enum decode_unsupported)i),
 			        (unsigned long long)s->unsupported_encap[i]);
-	if (s->udp_packets > s->quic_packets)
+	if (s->udp_packets > s->quic_packets + s->openvpn_packets)
 		fprintf(fp, "UDP packets not analysed %llu\n",
-		        (unsigned long long)(s->udp_packets - s->quic_packets));
+		        (unsigned long long)(s->udp_packets - s->quic_packets - s->openvpn_packets));
 	if (s->keylog[CONN_KEYLOG_MATCHED] + s->keylog[CONN_KEYLOG_NOT_FOUND] + s->keylog[CONN_KEYLOG_FAILED])
 		fprintf(fp, "key log: %llu connections decrypted, %llu not in it, %llu failed to decrypt\n",
 		        (unsigned long long)s->keylog[CONN_KEYLOG_MATCHED],

@@ -227,4 +227,22 @@ if len(base) == 1:
         check("a lost control packet: counted, the ClientHello and server's flight still read",
               vpn["lost"] == 1 and rec["server_name"] == base[0]["server_name"]
               and rec["certificates_sha256"] == base[0]["certificates_sha256"], str(vpn))
+
+# The summary counts the tunnels; the text and HTML reports name the tunnel.
+paths = [os.path.join(REPO, "tests", "wild", n + ".pcap") for n in list(CAPTURES) + ["openvpn-tls-crypt"]]
+r = subprocess.run([TOOL, "analyze", "--json", *paths], capture_output=True, text=True, timeout=60)
+lines = [json.loads(l) for l in r.stdout.splitlines()]
+recs, summary = [o for o in lines if o["type"] == "connection"], lines[-1]
+udp_packets = sum(o["client"]["packets"] + o["server"]["packets"] for o in recs if o["transport"] == "udp")
+got = [summary.get(k) for k in ("openvpn_flows", "openvpn_udp_flows", "openvpn_connections", "openvpn_packets")]
+check("summary: 5 tunnels, 3 over UDP, 4 with TLS read, the UDP ones' packets", got == [5, 3, 4, udp_packets], str(got))
+path = os.path.join(REPO, "tests", "wild", "openvpn-bad-ca.pcap")
+text = subprocess.run([TOOL, "analyze", path], capture_output=True, text=True, timeout=60).stdout
+check("text: the tunnel named", "    tunnel       OpenVPN over UDP, control channel plain\n" in text)
+check("text: the summary counts the tunnel", "OpenVPN tunnels 1 (over UDP 1), with TLS read 1\n" in text
+      and "TCP connections 0, TLS 0," in text)
+html_path = os.path.join(WORK, "bad-ca.html")
+subprocess.run([TOOL, "analyze", "--html", html_path, path], capture_output=True, timeout=60)
+html = open(html_path).read() if os.path.exists(html_path) else ""
+check("html: the tunnel named", "tunnel</dt><dd>OpenVPN over UDP, control channel plain</dd>" in html)
 check.exit()
