@@ -218,7 +218,12 @@ bool openvpn_looks_like_start(const uint8_t *p, size_t len, bool tcp)
 	if (plen < 1 + SESSION_ID_LEN + 5)
 		return false;
 	uint8_t opcode = p[0] >> 3;
-	if ((p[0] & 7) != 0 || !openvpn_opcode_is_client_reset(opcode))
+	if ((p[0] & 7) != 0 || (opcode != OPENVPN_P_CONTROL_HARD_RESET_CLIENT_V2 &&
+	                        opcode != OPENVPN_P_CONTROL_HARD_RESET_CLIENT_V3))
+		return false;
+	/* A session id is 8 random bytes (OpenVPN's session_id_random): all zero is other bytes. */
+	static const uint8_t zero_id[SESSION_ID_LEN];
+	if (!memcmp(p + 1, zero_id, SESSION_ID_LEN))
 		return false;
 	return openvpn_detect_layout(p, plen, true).wrap != OPENVPN_WRAP_UNKNOWN;
 }

@@ -109,8 +109,10 @@ enum ts_status openvpn_packet_parse(const uint8_t *p, size_t len, struct openvpn
 
 /*
  * Could this be the first bytes an OpenVPN client sends? `tcp`: behind a
- * 2-byte length. A hard-reset opcode with key id 0 whose whole packet is
- * in p[0..len) and whose layout openvpn_detect_layout() recognises.
+ * 2-byte length. P_CONTROL_HARD_RESET_CLIENT_V2 or V3 (V1 went with key
+ * method 1, removed in OpenVPN 2.5) with key id 0 and a session id not all
+ * zero, whose whole packet is in p[0..len) and whose layout
+ * openvpn_detect_layout() recognises.
  */
 bool openvpn_looks_like_start(const uint8_t *p, size_t len, bool tcp);
 

@@ -195,6 +195,7 @@ def control_frames(frames):
 r = subprocess.run([TOOL, "analyze", "--json", os.path.join(REPO, "tests", "wild", "openvpn-udp.pcap")],
                    capture_output=True, text=True, timeout=60)
 base = [json.loads(l) for l in r.stdout.splitlines() if '"type":"connection"' in l]
+check("openvpn-udp: one record to compare the rewritten captures with", len(base) == 1, str(len(base)))
 if len(base) == 1:
     def duplicate_and_swap(frames):
         client, ctl = control_frames(frames)

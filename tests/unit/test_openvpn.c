@@ -208,8 +208,14 @@ static void test_looks_like_start(void)
 	CHECK(!openvpn_looks_like_start(t, n + 2, true));
 	b[0] |= 1; /* key id 1: not a tunnel's first packet */
 	CHECK(!openvpn_looks_like_start(b, n, false));
-	b[0] = OPENVPN_P_CONTROL_HARD_RESET_SERVER_V2
-	       << 3; /* the server's reset: not the client's first bytes */
+	/* The server's reset is not the client's first bytes; key method 1's went with OpenVPN 2.5. */
+	b[0] = OPENVPN_P_CONTROL_HARD_RESET_SERVER_V2 << 3;
+	CHECK(!openvpn_looks_like_start(b, n, false));
+	b[0] = OPENVPN_P_CONTROL_HARD_RESET_CLIENT_V1 << 3;
+	CHECK(!openvpn_looks_like_start(b, n, false));
+	b[0] = OPENVPN_P_CONTROL_HARD_RESET_CLIENT_V2 << 3;
+	CHECK(openvpn_looks_like_start(b, n, false));
+	memset(b + 1, 0, 8); /* zeros where the random session id goes: other bytes */
 	CHECK(!openvpn_looks_like_start(b, n, false));
 	CHECK(!openvpn_looks_like_start(
 	    (const uint8_t *)"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\x00\x00", 14, false));
