@@ -31,12 +31,18 @@ void starttls_feed(struct starttls_dir *d, const uint8_t *p, size_t n)
 	d->tail_len = (uint16_t)(d->tail_len + n);
 }
 
-static bool contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
+/* Offset just past the first `needle` (m > 0 bytes) in `hay`, or 0 when it is not there. */
+static size_t find_end(const uint8_t *hay, size_t n, const void *needle, size_t m)
 {
 	for (size_t i = 0; m <= n && i <= n - m; i++)
 		if (memcmp(hay + i, needle, m) == 0)
-			return true;
-	return false;
+			return i + m;
+	return 0;
+}
+
+static bool contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
+{
+	return find_end(hay, n, needle, m) != 0;
 }
 
 /* The last complete line of the kept tail, without its CR LF (a command's last line is its last). */
@@ -250,6 +256,51 @@ bool starttls_http_connect(const struct starttls_dir *a, const struct starttls_d
 		return false;
 	memcpy(host, h.p + h.off, rd_left(&h));
 	*host_len = rd_left(&h);
+	return true;
+}
+
+/* The value of the `to` attribute of the client's <stream:stream ...> start tag. */
+static bool xmpp_stream_to(const struct starttls_dir *c, struct rd *value)
+{
+	static const char tag[] = "<stream:stream";
+	size_t at = find_end(c->head, c->head_len, tag, sizeof(tag) - 1);
+	if (!at)
+		return false;
+	const uint8_t *p = c->head;
+	size_t end = at;
+	while (end < c->head_len && p[end] != '>')
+		end++; /* the start tag's attributes; a tag cut by the head still has its first ones */
+	for (size_t i = at; i + 4 < end; i++) {
+		if (!(p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') ||
+		    memcmp(p + i + 1, "to=", 3))
+			continue;
+		uint8_t quote = p[i + 4];
+		if (quote != '\'' && quote != '"')
+			return false;
+		size_t start = i + 5, stop = start;
+		while (stop < end && p[stop] != quote)
+			stop++;
+		if (stop == end || stop == start)
+			return false; /* unterminated in what is kept, or empty */
+		for (size_t k = start; k < stop; k++)
+			if (p[k] <= 0x20 || p[k] >= 0x7f || p[k] == '/' || p[k] == '@' || p[k] == '<' ||
+			    p[k] == '&')
+				return false; /* a domainpart, not a full JID, and no entity references */
+		*value = rd_init(p + start, stop - start);
+		return true;
+	}
+	return false;
+}
+
+bool starttls_xmpp_to(const struct starttls_dir *a, const struct starttls_dir *b, uint8_t *host, size_t cap,
+                      size_t *host_len)
+{
+	const struct starttls_dir *client = xmpp_starttls(a) ? a : xmpp_starttls(b) ? b : NULL;
+	struct rd v;
+	if (!client || !xmpp_stream_to(client, &v) || rd_left(&v) > cap)
+		return false;
+	memcpy(host, v.p + v.off, rd_left(&v));
+	*host_len = rd_left(&v);
 	return true;
 }
 

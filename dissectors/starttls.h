@@ -62,6 +62,16 @@ enum starttls_proto starttls_detect(const struct starttls_dir *a, const struct s
 bool starttls_http_connect(const struct starttls_dir *a, const struct starttls_dir *b, uint8_t *host,
                            size_t cap, size_t *host_len, uint16_t *port);
 
+/*
+ * XMPP (RFC 6120 4.7.2): the domain the initiating entity's stream header names in its `to`
+ * attribute, the name it checks the server's certificate against (RFC 6120 13.7.2), whether or
+ * not it also sends SNI. Either argument may be the client: the side that asked for <starttls/> is.
+ * Fills at most `cap` bytes (else false); false when no stream header with a plausible domain is
+ * in the kept head of the client's prelude.
+ */
+bool starttls_xmpp_to(const struct starttls_dir *a, const struct starttls_dir *b, uint8_t *host, size_t cap,
+                      size_t *host_len);
+
 /* "smtp", "imap", ...; NULL for STARTTLS_NONE. Zeek's names for the same analyzers. */
 const char *starttls_name(enum starttls_proto p);
 

@@ -4,7 +4,8 @@
  * The first input byte says where the rest splits into the two directions'
  * preludes (as a fraction of 255), the second how big the pieces fed are.
  * The kept head and tail must never exceed their caps, and the answer must
- * be a known protocol, the same whichever direction is passed first.
+ * be a known protocol, the same whichever direction is passed first; a CONNECT
+ * host or an XMPP `to` domain found must fit the room given and not be empty.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t port = 0;
 	if (starttls_http_connect(&a, &b, host, sizeof(host), &len, &port) &&
 	    (len == 0 || len > sizeof(host) || !port))
+		abort();
+	len = 0;
+	if (starttls_xmpp_to(&a, &b, host, sizeof(host), &len) && (len == 0 || len > sizeof(host)))
 		abort();
 	return 0;
 }

@@ -117,8 +117,9 @@ static void clients(FILE *fp, const struct diagnosis *dg)
 	if (!any && !dg->clients_from_chain)
 		return;
 	line(fp, TUI_STYLE_HEADING, "What clients would report");
-	line(fp, TUI_STYLE_TEXT, "  sent by  %s (%s confidence: %s)", dg->software.name,
-	     client_confidence_name(dg->software.confidence), dg->software.evidence);
+	char sender[DIAG_TEXT];
+	client_software_describe(&dg->software, sender, sizeof(sender));
+	line(fp, TUI_STYLE_TEXT, "  sent by  %s", sender);
 	enum tls_client order[CLIENT_COUNT];
 	diagnosis_client_order(dg, order);
 	for (int i = 0; i < CLIENT_COUNT; i++) {

@@ -49,6 +49,15 @@ const char *client_confidence_name(enum client_confidence c)
 	return (unsigned)c <= CLIENT_CONFIDENCE_HIGH ? names[c] : "none";
 }
 
+void client_software_describe(const struct client_software *s, char *out, size_t cap)
+{
+	if (s->confidence == CLIENT_CONFIDENCE_NONE)
+		snprintf(out, cap, "%s (%s)", s->name, s->evidence);
+	else
+		snprintf(out, cap, "%s (%s confidence: %s)", s->name, client_confidence_name(s->confidence),
+		         s->evidence);
+}
+
 /* "1302,1303,c02f" (or "-") into l; false when it is not such a list. */
 static bool parse_list(const char *s, size_t len, struct tab_list *l)
 {

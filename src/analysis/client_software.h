@@ -38,6 +38,9 @@ struct client_software {
 /* Identify the sender of `ch` (NULL: unknown, confidence none). */
 void client_software_identify(const struct tls_client_hello *ch, struct client_software *out);
 
+/* One line for a reader: "node (high confidence: ...evidence)", "unknown (...evidence)". */
+void client_software_describe(const struct client_software *s, char *out, size_t cap);
+
 /* The predicted client it is (for leading client_errors with it); false for unknown, gnutls. */
 bool client_software_client(const struct client_software *s, enum tls_client *out);
 

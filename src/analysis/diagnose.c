@@ -43,6 +43,8 @@ const char *expected_source_name(enum expected_source s)
 		return "server_ip";
 	case EXPECT_CONNECT:
 		return "connect";
+	case EXPECT_STARTTLS:
+		return "starttls";
 	default:
 		return NULL;
 	}
@@ -355,7 +357,7 @@ static bool connect_names_host(const struct conn *c)
 	uint8_t addr[16], len;
 	if (!c->http_connect)
 		return false;
-	conn_wire_text(c->connect_host.bytes, c->connect_host.len, host, sizeof(host));
+	conn_wire_text(c->prelude_host.bytes, c->prelude_host.len, host, sizeof(host));
 	return !(hostname_parse_ip(host, addr, &len) && c->client_hello && c->client_hello->sni_count);
 }
 
@@ -378,12 +380,18 @@ static void expected_host(struct diag_context *ctx, const struct conn *c, struct
 		snprintf(d->expected_host, sizeof(d->expected_host), "%s", pick);
 		d->expected_source = EXPECT_RULE;
 	} else if (connect_names_host(c)) {
-		conn_wire_text(c->connect_host.bytes, c->connect_host.len, d->expected_host,
+		conn_wire_text(c->prelude_host.bytes, c->prelude_host.len, d->expected_host,
 		               sizeof(d->expected_host));
 		d->expected_source = EXPECT_CONNECT;
 	} else if (ch && ch->sni_count) {
 		conn_wire_text(ch->sni[0].bytes, ch->sni[0].len, d->expected_host, sizeof(d->expected_host));
 		d->expected_source = EXPECT_SNI;
+	} else if (!c->http_connect && c->prelude_host.len) {
+		/* XMPP names the domain in its stream header and checks the certificate against it
+		 * (RFC 6120 13.7.2), SNI or not: without SNI it, not the address, is the expected name. */
+		conn_wire_text(c->prelude_host.bytes, c->prelude_host.len, d->expected_host,
+		               sizeof(d->expected_host));
+		d->expected_source = EXPECT_STARTTLS;
 	} else if (ch || (c->server_hello && !conn_handshake_gapped(c))) {
 		/* a ClientHello lost in a hole may have named the server: no name to check then */
 		ts_addr_format(&srv->addr, d->expected_host, sizeof(d->expected_host));
@@ -671,6 +679,15 @@ static void rule_no_sni(const struct conn *c, const struct wire_view *w, struct 
 	if (!w->ch || w->ch->sni_count || w->ch->sslv2_format)
 		return;
 	struct finding *f = add(d, FINDING_NO_SNI, -1);
+	if (d->expected_source == EXPECT_STARTTLS) {
+		MSG(f,
+		    "The ClientHello carries no server_name, though the XMPP stream header names %s: "
+		    "a server hosting several domains cannot tell which certificate to send.",
+		    d->expected_host);
+		FIX(f, "Have the client send SNI for the domain it names (its TLS library's server name "
+		       "setting).");
+		return;
+	}
 	MSG(f, "The ClientHello carries no server_name: the client dialled an IP address or disabled "
 	       "SNI; "
 	       "servers hosting several names cannot tell which certificate to send.");

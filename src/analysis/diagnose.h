@@ -117,9 +117,16 @@ struct client_error {
 	char message[DIAG_TEXT];
 };
 
-enum expected_source { EXPECT_NONE = 0, EXPECT_RULE, EXPECT_SNI, EXPECT_SERVER_IP, EXPECT_CONNECT };
+enum expected_source {
+	EXPECT_NONE = 0,
+	EXPECT_RULE,
+	EXPECT_SNI,
+	EXPECT_SERVER_IP,
+	EXPECT_CONNECT,
+	EXPECT_STARTTLS
+};
 
-/* "rule", "sni", "server_ip", "connect", NULL */
+/* "rule", "sni", "server_ip", "connect", "starttls", NULL */
 const char *expected_source_name(enum expected_source s);
 
 struct diagnosis {

@@ -54,9 +54,9 @@
 	                                        is capped near 128 KiB; twice that for odd servers */
 #define TLS_MAX_HANDSHAKE_BYTES (512u << 10) /* all cleartext handshake bytes kept per direction */
 #define TLS_STARTTLS_SCAN_BYTES (64u << 10)  /* plaintext prelude searched for a TLS hello per direction */
-#define STARTTLS_HEAD_BYTES                                                                                  \
-	128 /* prelude start kept per direction: a MySQL greeting's capabilities                             \
-	       sit about 50 bytes in, after a version string */
+/* Prelude start kept per direction: a MySQL greeting's capabilities sit about 50 bytes in, after
+ * a version string; an XMPP stream header's `to` up to about 200, after an XML declaration. */
+#define STARTTLS_HEAD_BYTES 256
 #define STARTTLS_TAIL_BYTES                                                                                  \
 	256                      /* prelude end kept per direction: the upgrade command and its answer       \
 	                            (an XMPP <starttls/> is 51 bytes, an LDAP StartTLS request 31) */

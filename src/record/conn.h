@@ -298,7 +298,9 @@ struct conn {
 	struct tls_certificate_request *certificate_request_info; /* the first one parsed, NULL if none */
 	bool http_connect;                                        /* TLS through an HTTP CONNECT tunnel */
 	uint16_t connect_port;                                    /* ... to this port */
-	struct tls_name connect_host; /* ... of this host, as the CONNECT line names it (wire bytes) */
+	/* The host the plaintext before TLS names (wire bytes): the CONNECT line's (http_connect), or the
+	 * domain of an XMPP client's stream header (`to`, starttls xmpp); empty when none does. */
+	struct tls_name prelude_host;
 	/* The real client a load balancer named in a PROXY protocol header before
 	 * the client's first bytes (version 0: there was none). */
 	struct {

@@ -127,6 +127,8 @@ static const char *source_text(enum expected_source s)
 		return "the server's address: no SNI";
 	case EXPECT_CONNECT:
 		return "from the proxy CONNECT line";
+	case EXPECT_STARTTLS:
+		return "from the XMPP stream header";
 	default:
 		return "";
 	}

@@ -1119,7 +1119,7 @@ static void conn_record(struct json_report *r, struct jsonw *w, const struct con
 	certificate_request_details(w, c->certificate_request_info);
 	if (c->http_connect) {
 		jw_object_begin(w, "http_connect");
-		jw_bytes(w, "host", c->connect_host.bytes, c->connect_host.len);
+		jw_bytes(w, "host", c->prelude_host.bytes, c->prelude_host.len);
 		jw_uint(w, "port", c->connect_port);
 		jw_object_end(w);
 	} else {

@@ -54,7 +54,12 @@ void rollup_add(struct rollup *r, const struct conn *c, const struct diagnosis *
 	ts_addr_format(&srv->addr, ip, sizeof(ip));
 	snprintf(server, sizeof(server), srv->addr.family == 6 ? "[%s]:%u %s" : "%s:%u %s", ip, srv->port,
 	         dg->expected_host[0] ? dg->expected_host : "-");
-	ts_addr_format(&conn_client(c)->addr, client, sizeof(client));
+	/* The client software when its ClientHello names it ("works from curl, not from node"); else the
+	 * address, so that unnamed clients are not all one group. */
+	if (dg->software.name && strcmp(dg->software.name, "unknown"))
+		snprintf(client, sizeof(client), "%s", dg->software.name);
+	else
+		ts_addr_format(&conn_client(c)->addr, client, sizeof(client));
 	uint32_t h = fnv1a(fnv1a(fnv1a(2166136261u, cause->code), server), client);
 	for (uint32_t probe = 0; probe < ROLLUP_SLOTS; probe++) {
 		uint32_t *slot = &r->slots[(h + probe) % ROLLUP_SLOTS];

@@ -3,7 +3,8 @@
  *
  * Owns grouping the connections with a problem (worst finding at least a
  * warning) by cause (that worst finding's code) x server (address, port and
- * the name checked) x client (address), with a count and one example
+ * the name checked) x client (the client software named from the ClientHello,
+ * else the client's address), with a count and one example
  * connection id per group. It is computed once per run by whoever hands the
  * records to the outputs (rollup_add per record); each report only renders
  * the same struct. Memory is capped at ROLLUP_MAX_GROUPS groups; connections
@@ -22,7 +23,7 @@ struct rollup_group {
 	const char *cause; /* a finding code (static string) */
 	int severity;      /* enum severity of that finding */
 	char server[320];  /* "ip:port name" */
-	char client[64];   /* the client's address */
+	char client[64];   /* the client software's name ("node"), else the client's address */
 	unsigned long count;
 	uint64_t example_id; /* the first connection of the group */
 };

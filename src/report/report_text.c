@@ -365,8 +365,7 @@ void report_text_conn(FILE *fp, const struct conn *c, const struct diagnosis *dg
 	text_fingerprints(fp, c);
 	if (dg && ch) {
 		char sender[DIAG_TEXT];
-		snprintf(sender, sizeof(sender), "%s (%s confidence: %s)", dg->software.name,
-		         client_confidence_name(dg->software.confidence), dg->software.evidence);
+		client_software_describe(&dg->software, sender, sizeof(sender));
 		fprintf(fp, "    client       ");
 		wrapped(fp, 17, 17, sender, width);
 	}

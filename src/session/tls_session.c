@@ -164,16 +164,22 @@ static void on_prelude(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
 	starttls_feed(&f->starttls[dir], p, n);
 }
 
-/* "CONNECT host:port" before the ClientHello: the name the client meant (an HTTPS proxy tunnel). */
-static void note_http_connect(struct flow *f)
+/* "CONNECT host:port" before the ClientHello: the name the client meant (an HTTPS proxy tunnel); an
+ * XMPP stream header's `to`: the domain the client checks the certificate against. */
+static void note_prelude_host(struct flow *f)
 {
 	struct conn *c = &f->conn;
 	size_t len;
-	if (c->http_connect || !starttls_http_connect(&f->starttls[0], &f->starttls[1], c->connect_host.bytes,
-	                                              sizeof(c->connect_host.bytes), &len, &c->connect_port))
+	if (c->prelude_host.len)
 		return;
-	c->http_connect = true;
-	c->connect_host.len = c->connect_host.wire_len = (uint16_t)len;
+	if (starttls_http_connect(&f->starttls[0], &f->starttls[1], c->prelude_host.bytes,
+	                          sizeof(c->prelude_host.bytes), &len, &c->connect_port))
+		c->http_connect = true;
+	else if (c->starttls != STARTTLS_XMPP ||
+	         !starttls_xmpp_to(&f->starttls[0], &f->starttls[1], c->prelude_host.bytes,
+	                           sizeof(c->prelude_host.bytes), &len))
+		return;
+	c->prelude_host.len = c->prelude_host.wire_len = (uint16_t)len;
 }
 
 static void mark_tls(struct flow *f, uint8_t dir)
@@ -190,7 +196,7 @@ static void mark_tls(struct flow *f, uint8_t dir)
 		enum starttls_proto p = starttls_detect(&f->starttls[0], &f->starttls[1]);
 		if (p != STARTTLS_NONE)
 			f->conn.starttls = (uint8_t)p;
-		note_http_connect(f);
+		note_prelude_host(f);
 		if (f->conn.side[dir ^ 1].is_tls)
 			tls_session_free(f);
 	}

@@ -103,12 +103,14 @@ def main():
             by_code.setdefault(f["code"], set()).add(c["id"])
     problems = [c for c in conns if c["worst_severity"] in ("warning", "error", "critical")]
 
-    # The roll-up (text): one group per (worst finding, server, name, client), counts adding up to
+    # The roll-up (text): one group per (worst finding, server, name, client: the software named, else
+    # the address), counts adding up to
     # the connections with a problem, each example one of the group's connections.
     text_groups = {}
     for c in problems:
         f = c["findings"][0]
-        key = (f["code"], c["server"]["ip"], c["client"]["ip"])
+        software = (c.get("client_software") or {}).get("name")
+        key = (f["code"], c["server"]["ip"], software if software not in (None, "unknown") else c["client"]["ip"])
         text_groups[key] = text_groups.get(key, 0) + 1
     m = re.search(r"== roll-up: (\d+) connections with problems", r.stdout)
     check("text roll-up heads the report with the problem count",

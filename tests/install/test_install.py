@@ -220,7 +220,7 @@ def check_package(src, build):
         for path in ("usr/bin/tlsscope", "usr/share/man/man1/tlsscope.1.gz", "usr/lib/systemd/system/tlsscope@.service",
                      "usr/share/bash-completion/completions/tlsscope", "usr/share/zsh/vendor-completions/_tlsscope",
                      "usr/share/doc/tlsscope/copyright", "usr/share/doc/tlsscope/json.md",
-                     "usr/share/doc/tlsscope/tlsscope.schema.json"):
+                     "usr/share/doc/tlsscope/tlsscope.schema.json", "usr/share/doc/tlsscope/img/html-report.png"):
             if not os.path.exists(os.path.join(root, path)):
                 fail(f"the package lacks /{path}")
         binary = os.path.join(root, "usr/bin/tlsscope")

@@ -223,6 +223,53 @@ static void test_http_connect(void)
 	    "");
 }
 
+/* The domain an XMPP client's stream header names, "" when none; either argument order. */
+static const char *xmpp_to(const char *client)
+{
+	static const char starttls[] = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+	static struct session x;
+	static char host[40];
+	uint8_t buf[sizeof(host) - 1];
+	size_t len = 0, len2 = 0;
+	memset(&x, 0, sizeof(x));
+	say(&x.c, client);
+	say(&x.c, starttls);
+	say(&x.s, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+	bool a = starttls_xmpp_to(&x.c, &x.s, buf, sizeof(buf), &len);
+	bool b = starttls_xmpp_to(&x.s, &x.c, buf, sizeof(buf), &len2);
+	CHECK(a == b && len == len2);
+	memcpy(host, buf, a ? len : 0);
+	host[a ? len : 0] = 0;
+	return host;
+}
+
+static void test_xmpp_to(void)
+{
+	static const char ns[] = "xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client'";
+	char header[300];
+	snprintf(header, sizeof(header), "<stream:stream %s to='jabber.example.test' version='1.0'>", ns);
+	CHECK_STR(xmpp_to(header), "jabber.example.test");
+	snprintf(header, sizeof(header), "<?xml version='1.0'?><stream:stream to=\"im.example.test\" %s>",
+	         ns);
+	CHECK_STR(xmpp_to(header), "im.example.test");
+	/* Not the stream's domain: no `to`, a full JID, empty, unterminated, an attribute ending in "to". */
+	snprintf(header, sizeof(header), "<stream:stream %s version='1.0'>", ns);
+	CHECK_STR(xmpp_to(header), "");
+	CHECK_STR(xmpp_to("<stream:stream to='user@example.test' version='1.0'>"), "");
+	CHECK_STR(xmpp_to("<stream:stream to='' version='1.0'>"), "");
+	CHECK_STR(xmpp_to("<stream:stream to='example.test version='1.0'>"), "");
+	CHECK_STR(xmpp_to("<stream:stream xto='example.test'>"), "");
+	CHECK_STR(xmpp_to("<stream:stream version='1.0'> to='example.test'"), "");
+	/* Longer than the caller's room: not cut into another name. */
+	CHECK_STR(xmpp_to("<stream:stream to='aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test'>"), "");
+	/* Without <starttls/> from that side it is not an XMPP upgrade. */
+	static struct session plain;
+	uint8_t buf[64];
+	size_t len = 0;
+	say(&plain.c, "<stream:stream to='example.test'>");
+	CHECK(!starttls_xmpp_to(&plain.c, &plain.s, buf, sizeof(buf), &len));
+}
+
 int main(void)
 {
 	test_text_protocols();
@@ -232,6 +279,7 @@ int main(void)
 	test_mysql();
 	test_ldap();
 	test_http_connect();
+	test_xmpp_to();
 	CHECK(starttls_name(STARTTLS_NONE) == NULL);
 	CHECK_STR(starttls_name(STARTTLS_POSTGRESQL), "postgresql");
 	CHECK(starttls_name(STARTTLS_PROTO_COUNT) == NULL);
